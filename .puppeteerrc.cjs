@@ -1,0 +1,1 @@
+module.exports = { skipDownload: true }; // tests drive Debian's /usr/bin/chromium (scripts/ensure-deps.sh)

@@ -1,0 +1,4 @@
+import { Command } from 'commander';
+export function benchRuntimeCommand(): Command {
+  return new Command('runtime');
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+/**
+ * The `webgpu-rl` command. Subcommands live in their own files; this one only wires them up.
+ */
+import { Command } from 'commander';
+import { VERSION } from '../index';
+import { benchRuntimeCommand } from './bench-runtime';
+import { selfcheckCommand } from './selfcheck';
+
+const program = new Command()
+  .name('webgpu-rl')
+  .description('Policy-gradient reinforcement learning on WebGPU compute shaders')
+  .version(VERSION);
+
+program.addCommand(selfcheckCommand());
+program.addCommand(new Command('bench').description('benchmarks').addCommand(benchRuntimeCommand()));
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  console.error(`webgpu-rl: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});

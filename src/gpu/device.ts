@@ -1,0 +1,191 @@
+/**
+ * Device acquisition: one function that returns a GPUDevice in a browser (navigator.gpu) and in Node
+ * (Dawn), or wraps the device a host already has (a game's renderer, shared rather than duplicated).
+ */
+import { checkMinimumLimits, requiredLimitsFor } from './limits';
+import { requestNodeAdapter } from './node-gpu';
+
+/** What ran the work: printed by tests, benchmarks and the demo so every number names its adapter. */
+export interface AdapterReport {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** A CPU implementation (SwiftShader, lavapipe, WARP) rather than a hardware GPU. */
+  isSoftware: boolean;
+  /** Where the WebGPU implementation came from. */
+  runtime: 'browser' | 'node-dawn' | 'host-device';
+  /** Node only: the default driver search found nothing, so SwiftShader was loaded. */
+  usedSwiftShaderFallback: boolean;
+}
+
+export interface GpuLostReport {
+  reason: GPUDeviceLostReason;
+  message: string;
+}
+
+export interface AcquireGpuOptions {
+  /** A device the host already has: used as is (its limits are checked), never destroyed by us. */
+  device?: GPUDevice;
+  powerPreference?: GPUPowerPreference;
+  /** Node: skip the hardware search and use SwiftShader (reproducible numbers on any machine). */
+  forceSoftware?: boolean;
+  /** Node: options for Dawn's `create()`, e.g. `enable-dawn-features=disable_robustness`. */
+  dawnOptions?: string[];
+  /**
+   * Called once if the device is lost for any reason other than our own `release()`. Without it,
+   * the loss is written to console.error: a lost device is never silent.
+   */
+  onLost?: (report: GpuLostReport) => void;
+  /** Called for errors no error scope caught; default console.error. */
+  onUncapturedError?: (error: GPUError) => void;
+}
+
+/** A device with its provenance. `release()` destroys it unless the host owns it. */
+export interface Gpu {
+  readonly device: GPUDevice;
+  readonly adapter: AdapterReport;
+  /** Resolves when the device is lost (including after `release()`). */
+  readonly lost: Promise<GpuLostReport>;
+  readonly isLost: boolean;
+  release(): void;
+}
+
+const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|software|warp|basic render/i;
+
+function describe(
+  info: GPUAdapterInfo | undefined,
+  isFallbackAdapter: boolean,
+  runtime: AdapterReport['runtime'],
+  usedSwiftShaderFallback: boolean,
+): AdapterReport {
+  const vendor = info?.vendor ?? '';
+  const architecture = info?.architecture ?? '';
+  const device = info?.device ?? '';
+  const description = info?.description ?? '';
+  const isSoftware =
+    isFallbackAdapter || SOFTWARE_ADAPTER.test(`${vendor} ${architecture} ${device} ${description}`);
+  return { vendor, architecture, device, description, isSoftware, runtime, usedSwiftShaderFallback };
+}
+
+/** One line for logs: `google swiftshader (SwiftShader driver 5.0.0) [software, node-dawn]`. */
+export function formatAdapter(report: AdapterReport): string {
+  const name = [report.vendor, report.architecture].filter(Boolean).join(' ') || 'unknown adapter';
+  const detail = report.description || report.device;
+  const tags = [report.isSoftware ? 'software' : 'hardware', report.runtime];
+  return `${name}${detail ? ` (${detail})` : ''} [${tags.join(', ')}]`;
+}
+
+function watchDevice(device: GPUDevice, options: AcquireGpuOptions, released: () => boolean) {
+  const state = { lost: false };
+  const lost = device.lost.then((info): GpuLostReport => {
+    state.lost = true;
+    const report = { reason: info.reason, message: info.message };
+    if (!released()) {
+      if (options.onLost) options.onLost(report);
+      else console.error(`webgpu-rl: GPU device lost (${report.reason}): ${report.message}`);
+    }
+    return report;
+  });
+  device.addEventListener('uncapturederror', (event) => {
+    const error = (event as GPUUncapturedErrorEvent).error;
+    if (options.onUncapturedError) options.onUncapturedError(error);
+    else console.error(`webgpu-rl: uncaptured ${error.constructor.name}: ${error.message}`);
+  });
+  return { state, lost };
+}
+
+function wrap(
+  device: GPUDevice,
+  adapter: AdapterReport,
+  options: AcquireGpuOptions,
+  owned: boolean,
+  onRelease: () => void,
+): Gpu {
+  let released = false;
+  const { state, lost } = watchDevice(device, options, () => released);
+  return {
+    device,
+    adapter,
+    lost,
+    get isLost() {
+      return state.lost;
+    },
+    release() {
+      if (released) return;
+      released = true;
+      if (owned) device.destroy();
+      onRelease();
+    },
+  };
+}
+
+/**
+ * Returns a GPU device for the engine.
+ *
+ * - With `options.device`: the host's device, checked against the engine's minimum limits.
+ * - In a browser: `navigator.gpu`, with the adapter's best values for the limits the engine uses.
+ * - In Node: Dawn, trying the machine's GPU first and SwiftShader second.
+ *
+ * Throws an error that says what to install when no adapter exists.
+ */
+export async function acquireGpu(options: AcquireGpuOptions = {}): Promise<Gpu> {
+  if (options.device) {
+    const device = options.device;
+    checkMinimumLimits(device.limits, 'the host device passed to webgpu-rl');
+    const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+    return wrap(device, describe(info, false, 'host-device', false), options, false, () => {});
+  }
+
+  const browserGpu = typeof navigator !== 'undefined' ? navigator.gpu : undefined;
+  if (browserGpu) {
+    const request: GPURequestAdapterOptions = {};
+    if (options.powerPreference) request.powerPreference = options.powerPreference;
+    const adapter = await browserGpu.requestAdapter(request);
+    if (!adapter) {
+      throw new Error(
+        'WebGPU is present but no adapter is available: enable hardware acceleration, or in ' +
+          'Chrome/Chromium open chrome://gpu to see why WebGPU is blocked.',
+      );
+    }
+    const device = await requestDevice(adapter);
+    return wrap(device, describe(adapter.info, isFallback(adapter), 'browser', false), options, true, () => {});
+  }
+
+  if (typeof process === 'undefined' || !process.versions?.node) {
+    throw new Error(
+      'WebGPU is not available in this browser: use Chrome or Edge 113+ (or Firefox/Safari with ' +
+        'WebGPU enabled) over https or localhost.',
+    );
+  }
+  let { gpu, adapter, usedSwiftShaderFallback } = await requestNodeAdapter({
+    dawnOptions: options.dawnOptions ?? [],
+    powerPreference: options.powerPreference,
+    forceSoftware: options.forceSoftware ?? false,
+  });
+  const device = await requestDevice(adapter);
+  const report = describe(adapter.info, isFallback(adapter), 'node-dawn', usedSwiftShaderFallback);
+  // Dawn's instance keeps Node alive while referenced; dropping it on release lets the process exit.
+  return wrap(device, report, options, true, () => {
+    (gpu as unknown) = undefined;
+    (adapter as unknown) = undefined;
+  });
+}
+
+function isFallback(adapter: GPUAdapter): boolean {
+  const legacy = (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter;
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  return Boolean(info?.isFallbackAdapter ?? legacy);
+}
+
+async function requestDevice(adapter: GPUAdapter): Promise<GPUDevice> {
+  checkMinimumLimits(adapter.limits, 'the WebGPU adapter');
+  const requiredFeatures: GPUFeatureName[] = [];
+  // Timestamps let benchmarks split time by phase; optional everywhere.
+  if (adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');
+  return adapter.requestDevice({
+    label: 'webgpu-rl',
+    requiredLimits: requiredLimitsFor(adapter),
+    requiredFeatures,
+  });
+}

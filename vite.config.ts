@@ -1,0 +1,30 @@
+import { defineConfig } from 'vitest/config';
+
+// One config for the three things Vite does here:
+// - `vite build`: the library (dist/index.js) and the Node CLI (dist/cli.js); WGSL is inlined as text.
+// - `vitest run`: kernel tests in Node on Dawn, and browser tests through Puppeteer.
+// - the demo page (demo/), served by the dev server.
+export default defineConfig({
+  build: {
+    target: 'es2022',
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: true,
+    lib: {
+      entry: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
+      formats: ['es'],
+    },
+    rollupOptions: {
+      // Node-only and native dependencies stay imports: the library must not bundle Dawn.
+      external: [/^node:/, 'webgpu', 'commander'],
+    },
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Each test file gets its own process and its own Dawn instance; SwiftShader is slow, so
+    // kernel tests get generous time (they are sized for it, not for a hardware GPU).
+    pool: 'forks',
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
