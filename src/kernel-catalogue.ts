@@ -5,7 +5,12 @@
  */
 import type { KernelSpec } from './gpu/kernel';
 import { AXPY } from './gpu/runtime-kernels';
+import { RNG_NORMAL, RNG_RANDOM_BITS, RNG_UNIFORM, categoricalSpec } from './rng/kernels';
 
 export const KERNEL_CATALOGUE: readonly KernelSpec[] = [
   { ...AXPY, constants: { N: 1000 } },
+  { ...RNG_RANDOM_BITS, constants: { COUNT: 1000 } },
+  { ...RNG_UNIFORM, constants: { COUNT: 1000 } },
+  { ...RNG_NORMAL, constants: { COUNT: 1000 } },
+  categoricalSpec(7, 5),
 ];

@@ -42,13 +42,9 @@ export function createBuffer(device: GPUDevice, request: BufferRequest): GPUBuff
     throw new RangeError(`buffer '${label}': size must be a positive number of bytes (got ${request.size})`);
   }
   const size = Math.ceil(request.size / 4) * 4;
+  // Only the buffer's total is limited here; a binding of it is checked against the binding-size
+  // limits where it is bound (Kernel.bind), since a large buffer may be bound in slices.
   checkLimit(device.limits, 'maxBufferSize', size, `buffer '${label}'`);
-  if (usage & GPUBufferUsage.STORAGE) {
-    checkLimit(device.limits, 'maxStorageBufferBindingSize', size, `storage buffer '${label}'`);
-  }
-  if (usage & GPUBufferUsage.UNIFORM) {
-    checkLimit(device.limits, 'maxUniformBufferBindingSize', size, `uniform buffer '${label}'`);
-  }
   const buffer = device.createBuffer({ label, size, usage, mappedAtCreation: request.mappedAtCreation ?? false });
   const c = gpuCounters(device);
   c.buffersCreated += 1;
@@ -64,6 +60,12 @@ export const STORAGE_USAGE = (): GPUBufferUsageFlags =>
 export interface BufferDeclaration {
   size: number;
   usage?: GPUBufferUsageFlags;
+  /**
+   * Storage buffers of a set are bound whole, so by default their size is checked against
+   * maxStorageBufferBindingSize at allocation, before any kernel exists. False for a buffer that
+   * kernels bind in slices.
+   */
+  boundWhole?: boolean;
 }
 
 /**
@@ -82,8 +84,12 @@ export class BufferSet<Name extends string> {
     const created: Partial<Record<Name, GPUBuffer>> = {};
     try {
       for (const name of Object.keys(declarations) as Name[]) {
-        const { size, usage } = declarations[name];
-        created[name] = createBuffer(device, { label: `${prefix}.${name}`, size, usage: usage ?? STORAGE_USAGE() });
+        const { size, usage = STORAGE_USAGE(), boundWhole = true } = declarations[name];
+        const label = `${prefix}.${name}`;
+        if (boundWhole && usage & GPUBufferUsage.STORAGE) {
+          checkLimit(device.limits, 'maxStorageBufferBindingSize', size, `storage buffer '${label}'`);
+        }
+        created[name] = createBuffer(device, { label, size, usage });
       }
     } catch (error) {
       // All or nothing: a set that fails half-way frees what it made.

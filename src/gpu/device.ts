@@ -100,7 +100,6 @@ function wrap(
   adapter: AdapterReport,
   options: AcquireGpuOptions,
   owned: boolean,
-  onRelease: () => void,
 ): Gpu {
   let released = false;
   const { state, lost } = watchDevice(device, options, () => released);
@@ -115,7 +114,6 @@ function wrap(
       if (released) return;
       released = true;
       if (owned) device.destroy();
-      onRelease();
     },
   };
 }
@@ -134,7 +132,7 @@ export async function acquireGpu(options: AcquireGpuOptions = {}): Promise<Gpu> 
     const device = options.device;
     checkMinimumLimits(device.limits, 'the host device passed to webgpu-rl');
     const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-    return wrap(device, describe(info, false, 'host-device', false), options, false, () => {});
+    return wrap(device, describe(info, false, 'host-device', false), options, false);
   }
 
   const browserGpu = typeof navigator !== 'undefined' ? navigator.gpu : undefined;
@@ -149,7 +147,7 @@ export async function acquireGpu(options: AcquireGpuOptions = {}): Promise<Gpu> 
       );
     }
     const device = await requestDevice(adapter);
-    return wrap(device, describe(adapter.info, isFallback(adapter), 'browser', false), options, true, () => {});
+    return wrap(device, describe(adapter.info, isFallback(adapter), 'browser', false), options, true);
   }
 
   if (typeof process === 'undefined' || !process.versions?.node) {
@@ -158,18 +156,15 @@ export async function acquireGpu(options: AcquireGpuOptions = {}): Promise<Gpu> 
         'WebGPU enabled) over https or localhost.',
     );
   }
-  let { gpu, adapter, usedSwiftShaderFallback } = await requestNodeAdapter({
+  // node-gpu.ts keeps the Dawn instance alive for the process (dawn.node crashes otherwise).
+  const { adapter, usedSwiftShaderFallback } = await requestNodeAdapter({
     dawnOptions: options.dawnOptions ?? [],
     powerPreference: options.powerPreference,
     forceSoftware: options.forceSoftware ?? false,
   });
   const device = await requestDevice(adapter);
   const report = describe(adapter.info, isFallback(adapter), 'node-dawn', usedSwiftShaderFallback);
-  // Dawn's instance keeps Node alive while referenced; dropping it on release lets the process exit.
-  return wrap(device, report, options, true, () => {
-    (gpu as unknown) = undefined;
-    (adapter as unknown) = undefined;
-  });
+  return wrap(device, report, options, true);
 }
 
 function isFallback(adapter: GPUAdapter): boolean {

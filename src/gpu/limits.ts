@@ -38,8 +38,9 @@ export class GpuLimitError extends RangeError {
     readonly requested: number,
     readonly allowed: number,
     what: string,
+    message = `${what} needs ${requested}, beyond the device limit ${limit} = ${allowed}`,
   ) {
-    super(`${what} needs ${requested}, beyond the device limit ${limit} = ${allowed}`);
+    super(message);
     this.name = 'GpuLimitError';
   }
 }
@@ -56,7 +57,9 @@ export function checkMinimumLimits(limits: GPUSupportedLimits, what: string): vo
   for (const name of REQUESTED_LIMITS) {
     const have = limits[name];
     const need = MINIMUM_LIMITS[name];
-    if (have < need) throw new GpuLimitError(name, need, have, what);
+    if (have < need) {
+      throw new GpuLimitError(name, need, have, what, `${what} has ${name} = ${have}; webgpu-rl needs at least ${need}`);
+    }
   }
 }
 

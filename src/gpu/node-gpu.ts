@@ -33,6 +33,13 @@ interface WebGpuModule {
   globals: Record<string, unknown>;
 }
 
+/**
+ * Every Dawn instance made in this process, held for the life of the process: dawn.node crashes
+ * (SIGSEGV in InstanceBase::ProcessEvents) when an instance is collected while its event pump is
+ * scheduled. Holding them costs little, and Node still exits once the devices are destroyed.
+ */
+const LIVE_DAWN_INSTANCES: DawnGpu[] = [];
+
 // A variable specifier keeps bundlers from trying to resolve the native module for the browser.
 const WEBGPU_MODULE = 'webgpu';
 
@@ -84,6 +91,7 @@ export async function requestNodeAdapter(options: {
   }
   const ask = async (): Promise<{ gpu: DawnGpu; adapter: GPUAdapter | null }> => {
     const gpu = dawn.create(options.dawnOptions);
+    LIVE_DAWN_INSTANCES.push(gpu);
     const request: GPURequestAdapterOptions = {};
     if (options.powerPreference) request.powerPreference = options.powerPreference;
     return { gpu, adapter: await gpu.requestAdapter(request) };

@@ -1,1 +1,2 @@
-export {};
+export * from './kernels';
+export * from './params';

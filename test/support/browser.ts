@@ -1,0 +1,77 @@
+/**
+ * The browser tier: a Vite dev server over the repository and Debian's headless Chromium driven by
+ * Puppeteer, with a real WebGPU adapter: the machine's GPU where Node's Dawn finds one, SwiftShader
+ * where it does not (FACTS.md lists the flags that make headless Chromium expose it).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import puppeteer, { type Browser, type Page } from 'puppeteer';
+import { createServer, type ViteDevServer } from 'vite';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Chromium flags: WebGPU on, no network chatter (this machine has no network), optional SwiftShader. */
+export function chromiumArgs(software: boolean): string[] {
+  const args = [
+    '--no-sandbox',
+    '--enable-unsafe-webgpu',
+    '--enable-features=Vulkan',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-quic',
+    '--no-first-run',
+  ];
+  if (software) args.push('--enable-unsafe-swiftshader', '--use-webgpu-adapter=swiftshader');
+  return args;
+}
+
+export interface BrowserSession {
+  server: ViteDevServer;
+  browser: Browser;
+  baseUrl: string;
+  /** Console errors and page errors seen by any page opened with openPage. */
+  errors: string[];
+  openPage(path: string): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/** Starts the dev server on a free loopback port and launches Chromium. */
+export async function startBrowserSession(options: { software: boolean; webgpu?: boolean }): Promise<BrowserSession> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no Chromium at ${CHROMIUM}: run \`npm run setup\` (installs Debian's chromium) or set CHROMIUM_PATH`);
+  }
+  const server = await createServer({
+    root: REPO_ROOT,
+    configFile: false,
+    logLevel: 'error',
+    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
+  });
+  await server.listen();
+  const address = server.httpServer?.address();
+  if (!address || typeof address === 'string') throw new Error('vite dev server has no TCP address');
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+  const args = options.webgpu === false ? ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] : chromiumArgs(options.software);
+  const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args });
+  const errors: string[] = [];
+  return {
+    server,
+    browser,
+    baseUrl,
+    errors,
+    async openPage(path) {
+      const page = await browser.newPage();
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+      });
+      page.on('pageerror', (error) => errors.push(`page: ${error instanceof Error ? error.message : String(error)}`));
+      await page.goto(`${baseUrl}${path}`, { waitUntil: 'load' });
+      return page;
+    },
+    async close() {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
