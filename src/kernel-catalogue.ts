@@ -4,8 +4,11 @@
  * A new kernel is added here in the same change that adds its WGSL.
  */
 import type { KernelSpec } from './gpu/kernel';
-import { AXPY } from './gpu/runtime-kernels';
+import { AXPY, COPY_VEC4, matmulSpec } from './gpu/runtime-kernels';
 import { RNG_NORMAL, RNG_RANDOM_BITS, RNG_UNIFORM, categoricalSpec } from './rng/kernels';
+import { denseKernelExamples } from './nn/mlp-kernels';
+import { headKernelExamples } from './nn/heads';
+import { optimizerKernelExamples } from './nn/optimizer-kernels';
 
 export const KERNEL_CATALOGUE: readonly KernelSpec[] = [
   { ...AXPY, constants: { N: 1000 } },
@@ -13,4 +16,9 @@ export const KERNEL_CATALOGUE: readonly KernelSpec[] = [
   { ...RNG_UNIFORM, constants: { COUNT: 1000 } },
   { ...RNG_NORMAL, constants: { COUNT: 1000 } },
   categoricalSpec(7, 5),
+  { ...COPY_VEC4, constants: { N: 1000 } },
+  matmulSpec({ m: 123, k: 7, n: 33 }),
+  ...denseKernelExamples(),
+  ...headKernelExamples(),
+  ...optimizerKernelExamples(),
 ];

@@ -1,0 +1,219 @@
+/**
+ * The policy heads on the GPU: categorical (shaders/nn/categorical_*.wgsl) and diagonal Gaussian
+ * (src/nn/heads-gaussian.ts), and the KL divergence between an old and a new distribution
+ * (shaders/nn/kl_*.wgsl). Each kernel is exported as a spec without sizes (for the catalogue and
+ * for reading) and a factory that validates sizes and returns the sized spec with the number of
+ * invocations to dispatch.
+ *
+ * Rows are agent-major (G agents × B rows, `rows` = G·B). A backward kernel takes per-row upstream
+ * coefficients written by the loss kernel, ∂L/∂ log p[r], ∂L/∂H[r] or ∂L/∂KL[r], so one kernel
+ * serves every algorithm's loss: the surrogate, the entropy bonus and a KL penalty differ only in
+ * those coefficients. Gradients go into a slice of the network's output gradient, overwritten or
+ * (`accumulate`) added to, so two terms (e.g. surrogate and KL penalty) can share one buffer.
+ *
+ * Categorical masks are dense [rows][actions] u32 buffers, 1 = allowed, 0 = masked; every row must
+ * allow at least one action. Masked actions are never sampled and get exactly zero gradient.
+ * Without a mask (`masked` false) the `mask` binding is never read: bind any buffer.
+ */
+import type { KernelSpec } from '../gpu/kernel';
+import { shaderFile } from '../gpu/shaders';
+import { MAX_CATEGORIES } from '../rng/kernels';
+import {
+  checkPositiveInteger,
+  checkRowSlice,
+  flag,
+  gradientConstants,
+  sized,
+  type GradientTarget,
+  type HeadKernel,
+  type RowSlice,
+} from './heads-common';
+import {
+  gaussianBackwardKernel,
+  gaussianEvaluateKernel,
+  gaussianLogStdReduceKernel,
+  gaussianSampleKernel,
+  klGaussianBackwardKernel,
+  klGaussianKernel,
+} from './heads-gaussian';
+
+export type { GradientTarget, HeadKernel, RowSlice } from './heads-common';
+export * from './heads-gaussian';
+
+const WORKGROUP = 64;
+
+const categoricalParts = (kernel: string) => [
+  shaderFile('common/dispatch.wgsl'),
+  shaderFile('rng/philox.wgsl'),
+  shaderFile('nn/categorical_common.wgsl'),
+  shaderFile(`nn/${kernel}.wgsl`),
+];
+
+/**
+ * log_probs[r] = log p(actions[r]), entropies[r] = H(p_r), p_r = softmax(logits[r]) over allowed
+ * actions. Bindings: logits, mask (u32), actions (u32), log_probs, entropies. One invocation per row.
+ * A masked or out-of-range action gets log p = -1e30.
+ */
+export const CATEGORICAL_EVALUATE: KernelSpec = {
+  label: 'nn.categorical_evaluate',
+  parts: categoricalParts('categorical_evaluate'),
+  bindings: [
+    { name: 'logits', access: 'read' },
+    { name: 'mask', access: 'read' },
+    { name: 'actions', access: 'read' },
+    { name: 'log_probs', access: 'read_write' },
+    { name: 'entropies', access: 'read_write' },
+  ],
+  workgroupSize: WORKGROUP,
+};
+
+/**
+ * logit_grads[r][j] (+)= g_logp[r]·([j = a_r] - p_j) - g_entropy[r]·p_j (log p_j + H_r), 0 when
+ * masked. Bindings: logits, mask, actions, log_prob_grads, entropy_grads, logit_grads.
+ */
+export const CATEGORICAL_BACKWARD: KernelSpec = {
+  label: 'nn.categorical_backward',
+  parts: categoricalParts('categorical_backward'),
+  bindings: [
+    { name: 'logits', access: 'read' },
+    { name: 'mask', access: 'read' },
+    { name: 'actions', access: 'read' },
+    { name: 'log_prob_grads', access: 'read' },
+    { name: 'entropy_grads', access: 'read' },
+    { name: 'logit_grads', access: 'read_write' },
+  ],
+  workgroupSize: WORKGROUP,
+};
+
+/**
+ * actions[r] ~ p_r by inverse CDF with the Philox draw of row r (RngParams), and log_probs[r] its
+ * log-probability. Bindings: params (uniform RngParams), logits, mask, actions (u32), log_probs.
+ */
+export const CATEGORICAL_SAMPLE: KernelSpec = {
+  label: 'nn.categorical_sample',
+  parts: categoricalParts('categorical_sample'),
+  bindings: [
+    { name: 'params', access: 'uniform' },
+    { name: 'logits', access: 'read' },
+    { name: 'mask', access: 'read' },
+    { name: 'actions', access: 'read_write' },
+    { name: 'log_probs', access: 'read_write' },
+  ],
+  workgroupSize: WORKGROUP,
+};
+
+/** kl[r] = KL(softmax(old_logits[r]) ‖ softmax(logits[r])), one mask for both. Bindings: old_logits, logits, mask, kl. */
+export const KL_CATEGORICAL: KernelSpec = {
+  label: 'nn.kl_categorical',
+  parts: categoricalParts('kl_categorical'),
+  bindings: [
+    { name: 'old_logits', access: 'read' },
+    { name: 'logits', access: 'read' },
+    { name: 'mask', access: 'read' },
+    { name: 'kl', access: 'read_write' },
+  ],
+  workgroupSize: WORKGROUP,
+};
+
+/** logit_grads[r][j] (+)= kl_grads[r]·(p_j - q_j), 0 when masked. Bindings: old_logits, logits, mask, kl_grads, logit_grads. */
+export const KL_CATEGORICAL_BACKWARD: KernelSpec = {
+  label: 'nn.kl_categorical_backward',
+  parts: categoricalParts('kl_categorical_backward'),
+  bindings: [
+    { name: 'old_logits', access: 'read' },
+    { name: 'logits', access: 'read' },
+    { name: 'mask', access: 'read' },
+    { name: 'kl_grads', access: 'read' },
+    { name: 'logit_grads', access: 'read_write' },
+  ],
+  workgroupSize: WORKGROUP,
+};
+
+/** Sizes of a categorical head over one batch. */
+export interface CategoricalHeadConfig {
+  /** Batch rows, G·B (agent-major). */
+  readonly rows: number;
+  /** Number of actions A, 1 ≤ A ≤ MAX_CATEGORIES (64). */
+  readonly actions: number;
+  /** Where the logits sit in the network output; default dense, { stride: actions, offset: 0 }. */
+  readonly logits?: RowSlice;
+  /** Read a [rows][actions] u32 mask (1 = allowed); default false. */
+  readonly masked?: boolean;
+  readonly workgroupSize?: number;
+}
+
+/** Old logits for a KL kernel; default dense [rows][actions]. */
+export interface OldLogits {
+  readonly oldLogits?: RowSlice;
+}
+
+function categoricalConstants(what: string, config: CategoricalHeadConfig): Record<string, number> {
+  const rows = checkPositiveInteger(`${what}.rows`, config.rows);
+  const actions = config.actions;
+  if (!Number.isInteger(actions) || actions < 1 || actions > MAX_CATEGORIES) {
+    throw new RangeError(`${what}.actions must be an integer in [1, ${MAX_CATEGORIES}] (got ${actions})`);
+  }
+  const [stride, offset] = checkRowSlice(`${what}.logits`, config.logits ?? { stride: actions }, actions, rows);
+  return { ROWS: rows, ACTIONS: actions, LOGITS_STRIDE: stride, LOGITS_OFFSET: offset, MASKED: flag(config.masked) };
+}
+
+/** CATEGORICAL_EVALUATE sized for `config`; one invocation per row. */
+export function categoricalEvaluateKernel(config: CategoricalHeadConfig): HeadKernel {
+  const what = 'categoricalEvaluate';
+  return sized(CATEGORICAL_EVALUATE, what, categoricalConstants(what, config), config.rows, config.workgroupSize);
+}
+
+/** CATEGORICAL_SAMPLE sized for `config`; one invocation per row (row r draws Philox block (draw, r, step, iteration)). */
+export function categoricalSampleKernel(config: CategoricalHeadConfig): HeadKernel {
+  const what = 'categoricalSample';
+  return sized(CATEGORICAL_SAMPLE, what, categoricalConstants(what, config), config.rows, config.workgroupSize);
+}
+
+/** CATEGORICAL_BACKWARD sized for `config`; the gradient slice defaults to dense [rows][actions]. */
+export function categoricalBackwardKernel(config: CategoricalHeadConfig & GradientTarget): HeadKernel {
+  const what = 'categoricalBackward';
+  const constants = { ...categoricalConstants(what, config), ...gradientConstants(what, config, config.actions, config.rows) };
+  return sized(CATEGORICAL_BACKWARD, what, constants, config.rows, config.workgroupSize);
+}
+
+function oldLogitsConstants(what: string, config: CategoricalHeadConfig & OldLogits): Record<string, number> {
+  const [stride, offset] = checkRowSlice(`${what}.oldLogits`, config.oldLogits ?? { stride: config.actions }, config.actions, config.rows);
+  return { OLD_LOGITS_STRIDE: stride, OLD_LOGITS_OFFSET: offset };
+}
+
+/** KL_CATEGORICAL sized for `config`; one invocation per row. */
+export function klCategoricalKernel(config: CategoricalHeadConfig & OldLogits): HeadKernel {
+  const what = 'klCategorical';
+  const constants = { ...categoricalConstants(what, config), ...oldLogitsConstants(what, config) };
+  return sized(KL_CATEGORICAL, what, constants, config.rows, config.workgroupSize);
+}
+
+/** KL_CATEGORICAL_BACKWARD sized for `config`; one invocation per row. */
+export function klCategoricalBackwardKernel(config: CategoricalHeadConfig & OldLogits & GradientTarget): HeadKernel {
+  const what = 'klCategoricalBackward';
+  const constants = {
+    ...categoricalConstants(what, config),
+    ...oldLogitsConstants(what, config),
+    ...gradientConstants(what, config, config.actions, config.rows),
+  };
+  return sized(KL_CATEGORICAL_BACKWARD, what, constants, config.rows, config.workgroupSize);
+}
+
+/** One sized spec of every head kernel, with representative sizes, for the kernel catalogue. */
+export function headKernelExamples(): KernelSpec[] {
+  const categorical = { rows: 123, actions: 5, logits: { stride: 8, offset: 2 }, masked: true };
+  const gaussian = { agents: 3, rowsPerAgent: 41, actionDims: 3, mean: { stride: 5, offset: 1 }, logStd: { agentStride: 300, offset: 280 } };
+  return [
+    categoricalEvaluateKernel(categorical),
+    categoricalSampleKernel(categorical),
+    categoricalBackwardKernel({ ...categorical, accumulate: true }),
+    klCategoricalKernel(categorical),
+    klCategoricalBackwardKernel(categorical),
+    gaussianEvaluateKernel(gaussian),
+    gaussianSampleKernel(gaussian),
+    gaussianBackwardKernel(gaussian),
+    klGaussianKernel({ ...gaussian, oldLogStd: gaussian.logStd }),
+    klGaussianBackwardKernel({ ...gaussian, oldLogStd: gaussian.logStd }),
+    gaussianLogStdReduceKernel({ agents: 3, rowsPerAgent: 41, actionDims: 3, target: gaussian.logStd }),
+  ].map((kernel) => kernel.spec);
+}

@@ -1,0 +1,182 @@
+/**
+ * The dense-layer kernels the MLP passes are built from (shaders/nn/dense_*.wgsl), as specs without
+ * sizes, and `denseConstants`, which sizes them for one layer of a layout. src/nn/mlp.ts chains them
+ * into forward, backward and tangent passes.
+ *
+ * Shapes: batch rows are agent-major (row r belongs to agent floor(r / rowsPerAgent)); activations
+ * and deltas are [rows][width] row-major f32; parameters and their gradients are [agents][P] with
+ * the offsets of MlpLayout.
+ */
+import type { KernelSpec } from '../gpu/kernel';
+import { shaderFile } from '../gpu/shaders';
+import type { DenseLayer, LayerActivation, MlpLayout } from './mlp-spec';
+
+/** WGSL codes of the activations (ACT_* in shaders/nn/activation.wgsl). */
+export const ACTIVATION_CODE: Readonly<Record<LayerActivation, number>> = { identity: 0, tanh: 1, relu: 2 };
+
+/** Rows each stage-1 invocation of the parameter-gradient reduction sums serially. */
+export const PARAM_GRAD_CHUNK_ROWS = 64;
+
+const WORKGROUP = 64;
+const denseParts = (kernel: string) => [
+  shaderFile('common/dispatch.wgsl'),
+  shaderFile('nn/activation.wgsl'),
+  shaderFile(`nn/${kernel}.wgsl`),
+];
+
+/**
+ * a = f(W_g·x + b_g) for ROWS rows, one invocation per (row, 4 outputs): dispatch ROWS·⌈OUT/4⌉.
+ * Bindings: params, input [ROWS][IN], output [ROWS][OUT], flags (u32; flags[NAN_FLAG_INDEX] = 1
+ * when CHECK_FINITE and an input is NaN or ±Inf).
+ */
+export const DENSE_FORWARD: KernelSpec = {
+  label: 'nn.dense_forward',
+  parts: denseParts('dense_forward'),
+  bindings: [
+    { name: 'params', access: 'read' },
+    { name: 'input', access: 'read' },
+    { name: 'output', access: 'read_write' },
+    { name: 'flags', access: 'read_write' },
+  ],
+  workgroupSize: WORKGROUP,
+};
+
+/**
+ * ∂L/∂z of the layer below (or ∂L/∂x of the network input) from this layer's δ = ∂L/∂z:
+ * f'_below(a_below) ⊙ (δ·W_g), stored or (ACCUMULATE) added. Dispatch ROWS·⌈IN/4⌉.
+ * Bindings: params, delta [ROWS][OUT], input_activation [ROWS][IN], input_delta [ROWS][IN].
+ */
+export const DENSE_INPUT_GRAD: KernelSpec = {
+  label: 'nn.dense_input_grad',
+  parts: denseParts('dense_input_grad'),
+  bindings: [
+    { name: 'params', access: 'read' },
+    { name: 'delta', access: 'read' },
+    { name: 'input_activation', access: 'read' },
+    { name: 'input_delta', access: 'read_write' },
+  ],
+  workgroupSize: WORKGROUP,
+};
+
+/**
+ * Stage 1 of ∂L/∂W, ∂L/∂b: per-chunk partial sums of δᵀ·(x, 1), [AGENTS][CHUNKS][OUT][IN + 1].
+ * Dispatch AGENTS·CHUNKS·⌈OUT/4⌉·⌈(IN + 1)/4⌉. Bindings: delta, input, partials.
+ */
+export const DENSE_PARAM_GRAD_PARTIAL: KernelSpec = {
+  label: 'nn.dense_param_grad_partial',
+  parts: [shaderFile('common/dispatch.wgsl'), shaderFile('nn/dense_param_grad_partial.wgsl')],
+  bindings: [
+    { name: 'delta', access: 'read' },
+    { name: 'input', access: 'read' },
+    { name: 'partials', access: 'read_write' },
+  ],
+  workgroupSize: WORKGROUP,
+};
+
+/**
+ * Stage 2: sums the chunks (fan-in-32 tree) into the agent's gradient slots. Dispatch
+ * AGENTS·OUT·(IN + 1). Bindings: partials, param_grads.
+ */
+export const DENSE_PARAM_GRAD_REDUCE: KernelSpec = {
+  label: 'nn.dense_param_grad_reduce',
+  parts: [shaderFile('common/dispatch.wgsl'), shaderFile('nn/dense_param_grad_reduce.wgsl')],
+  bindings: [
+    { name: 'partials', access: 'read' },
+    { name: 'param_grads', access: 'read_write' },
+  ],
+  workgroupSize: WORKGROUP,
+};
+
+/**
+ * Tangent: ȧ = f'(a) ⊙ (Ẇ_g·x + W_g·ẋ + ḃ_g). Dispatch ROWS·⌈OUT/4⌉. Bindings: params, direction,
+ * input, input_tangent (not read when HAS_INPUT_TANGENT = 0), activation (this layer's a), tangent.
+ */
+export const DENSE_TANGENT: KernelSpec = {
+  label: 'nn.dense_tangent',
+  parts: denseParts('dense_tangent'),
+  bindings: [
+    { name: 'params', access: 'read' },
+    { name: 'direction', access: 'read' },
+    { name: 'input', access: 'read' },
+    { name: 'input_tangent', access: 'read' },
+    { name: 'activation', access: 'read' },
+    { name: 'tangent', access: 'read_write' },
+  ],
+  workgroupSize: WORKGROUP,
+};
+
+/** Batch shape of the passes: G agents × rowsPerAgent rows. */
+export interface BatchShape {
+  readonly agents: number;
+  readonly rowsPerAgent: number;
+}
+
+/** Chunks per agent of the parameter-gradient reduction. */
+export const paramGradChunks = (rowsPerAgent: number) => Math.ceil(rowsPerAgent / PARAM_GRAD_CHUNK_ROWS);
+
+/** The override constants shared by the dense kernels, for one layer and batch shape. */
+export function denseConstants(layout: MlpLayout, layer: DenseLayer, shape: BatchShape): Record<string, number> {
+  return {
+    IN: layer.inputSize,
+    OUT: layer.outputSize,
+    ROWS: shape.agents * shape.rowsPerAgent,
+    ROWS_PER_AGENT: shape.rowsPerAgent,
+    PARAMS_PER_AGENT: layout.parametersPerAgent,
+    W_OFFSET: layer.weight.offset,
+    B_OFFSET: layer.bias.offset,
+    ACTIVATION: ACTIVATION_CODE[layer.activation],
+  };
+}
+
+const SHAPE = ['IN', 'OUT', 'ROWS', 'ROWS_PER_AGENT', 'PARAMS_PER_AGENT', 'W_OFFSET'];
+/** The overrides each dense kernel declares (besides WORKGROUP_SIZE). */
+export const DENSE_OVERRIDES = {
+  forward: [...SHAPE, 'B_OFFSET', 'ACTIVATION', 'CHECK_FINITE', 'NAN_FLAG_INDEX'],
+  inputGrad: [...SHAPE, 'ACTIVATION', 'ACCUMULATE'],
+  paramGradPartial: ['IN', 'OUT', 'AGENTS', 'ROWS_PER_AGENT', 'CHUNK_ROWS', 'CHUNKS'],
+  paramGradReduce: ['IN', 'OUT', 'AGENTS', 'CHUNKS', 'PARAMS_PER_AGENT', 'W_OFFSET', 'B_OFFSET'],
+  tangent: [...SHAPE, 'B_OFFSET', 'ACTIVATION', 'HAS_INPUT_TANGENT'],
+} as const;
+
+/** Picks the overrides a kernel declares out of a larger set (WGSL rejects unknown constants). */
+export function constantsFor(spec: KernelSpec, all: Readonly<Record<string, number>>, names: readonly string[]): KernelSpec {
+  const constants: Record<string, number> = {};
+  for (const name of names) {
+    const value = all[name];
+    if (value === undefined) throw new Error(`${spec.label}: no value for override ${name}`);
+    constants[name] = value;
+  }
+  return { ...spec, constants };
+}
+
+/**
+ * The five dense kernels sized for one representative layer (input 7 → 33, tanh, input gradient
+ * accumulated, 3 agents × 123 rows), for the kernel catalogue.
+ */
+export function denseKernelExamples(): KernelSpec[] {
+  const shape: BatchShape = { agents: 3, rowsPerAgent: 123 };
+  const all: Record<string, number> = {
+    IN: 7,
+    OUT: 33,
+    ROWS: shape.agents * shape.rowsPerAgent,
+    ROWS_PER_AGENT: shape.rowsPerAgent,
+    PARAMS_PER_AGENT: 300,
+    W_OFFSET: 0,
+    B_OFFSET: 232,
+    ACTIVATION: ACTIVATION_CODE.tanh,
+    CHECK_FINITE: 1,
+    NAN_FLAG_INDEX: 0,
+    HAS_INPUT_TANGENT: 1,
+    AGENTS: shape.agents,
+    CHUNK_ROWS: PARAM_GRAD_CHUNK_ROWS,
+    CHUNKS: paramGradChunks(shape.rowsPerAgent),
+    ACCUMULATE: 1,
+  };
+  return [
+    constantsFor(DENSE_FORWARD, all, DENSE_OVERRIDES.forward),
+    constantsFor(DENSE_INPUT_GRAD, all, DENSE_OVERRIDES.inputGrad),
+    constantsFor(DENSE_PARAM_GRAD_PARTIAL, all, DENSE_OVERRIDES.paramGradPartial),
+    constantsFor(DENSE_PARAM_GRAD_REDUCE, all, DENSE_OVERRIDES.paramGradReduce),
+    constantsFor(DENSE_TANGENT, all, DENSE_OVERRIDES.tangent),
+  ];
+}

@@ -1,0 +1,158 @@
+/**
+ * The optimiser's kernels (shaders/optim/) and the byte layouts of their records. One optimiser
+ * step is two or three dispatches:
+ *   optim.grad_norm_partial  (only when the gradient norm is needed) Σ g² per chunk of each agent
+ *   optim.prepare_step       one workgroup per agent: ‖g‖², clip scale, step count t, coefficients
+ *   optim.adam_update | optim.sgd_update   one invocation per parameter
+ * Build the specs with the functions below, which check sizes; the constants here are also what
+ * src/kernel-catalogue.ts lists.
+ */
+import type { KernelSpec } from '../gpu/kernel';
+import { shaderFile } from '../gpu/shaders';
+
+/** OptimParams (shaders/optim/common.wgsl): six f32, padded to 32 bytes. */
+export const OPTIM_PARAMS_BYTES = 32;
+/** AgentState: step u32, bias_correction1 f32, bias_correction2 f32. */
+export const AGENT_STATE_WORDS = 3;
+/** StepCoefficients: enabled u32, clip_scale, learning_rate, step_size, inv_sqrt_bias_correction2. */
+export const STEP_COEFFICIENTS_WORDS = 5;
+
+/** Squares each invocation adds serially before the workgroup tree in optim.grad_norm_partial. */
+export const GRAD_NORM_ITEMS_PER_THREAD = 8;
+
+const isPowerOfTwo = (n: number) => Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
+
+function checkCount(what: string, field: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`${what}: ${field} must be a positive integer (got ${value})`);
+  }
+}
+
+function checkWorkgroup(what: string, workgroupSize: number): void {
+  // The workgroup tree (shaders/optim/reduce.wgsl) halves its stride down to 1.
+  if (!isPowerOfTwo(workgroupSize)) {
+    throw new RangeError(`${what}: workgroupSize must be a power of two (got ${workgroupSize})`);
+  }
+}
+
+const common = shaderFile('optim/common.wgsl');
+const reduce = shaderFile('optim/reduce.wgsl');
+const dispatch = shaderFile('common/dispatch.wgsl');
+
+/** Σ g² over chunks of each agent's gradients; bindings: gradients (read), partial_sums. */
+export const OPTIM_GRAD_NORM_PARTIAL: KernelSpec = {
+  label: 'optim.grad_norm_partial',
+  parts: [reduce, shaderFile('optim/grad_norm_partial.wgsl')],
+  bindings: [
+    { name: 'gradients', access: 'read' },
+    { name: 'partial_sums', access: 'read_write' },
+  ],
+  workgroupSize: 256,
+};
+
+/** Per-agent norm, clip scale, step count and coefficients; one workgroup per agent. */
+export const OPTIM_PREPARE_STEP: KernelSpec = {
+  label: 'optim.prepare_step',
+  parts: [common, reduce, shaderFile('optim/prepare_step.wgsl')],
+  bindings: [
+    { name: 'params', access: 'uniform' },
+    { name: 'partial_sums', access: 'read' },
+    { name: 'learning_rate', access: 'read' },
+    { name: 'active_flags', access: 'read' },
+    { name: 'agent_state', access: 'read_write' },
+    { name: 'grad_norm_squared', access: 'read_write' },
+    { name: 'coefficients', access: 'read_write' },
+  ],
+  workgroupSize: 64,
+};
+
+/** torch.optim.Adam's update of θ, m, v; one invocation per parameter. */
+export const OPTIM_ADAM_UPDATE: KernelSpec = {
+  label: 'optim.adam_update',
+  parts: [dispatch, common, shaderFile('optim/adam_update.wgsl')],
+  bindings: [
+    { name: 'params', access: 'uniform' },
+    { name: 'coefficients', access: 'read' },
+    { name: 'gradients', access: 'read' },
+    { name: 'parameters', access: 'read_write' },
+    { name: 'first_moment', access: 'read_write' },
+    { name: 'second_moment', access: 'read_write' },
+  ],
+  workgroupSize: 64,
+};
+
+/** θ ← θ − lr·clip_scale·g; one invocation per parameter. */
+export const OPTIM_SGD_UPDATE: KernelSpec = {
+  label: 'optim.sgd_update',
+  parts: [dispatch, common, shaderFile('optim/sgd_update.wgsl')],
+  bindings: [
+    { name: 'coefficients', access: 'read' },
+    { name: 'gradients', access: 'read' },
+    { name: 'parameters', access: 'read_write' },
+  ],
+  workgroupSize: 64,
+};
+
+/** Partial sums per agent that optim.grad_norm_partial writes for `parametersPerAgent` floats. */
+export function gradNormChunks(
+  parametersPerAgent: number,
+  workgroupSize = OPTIM_GRAD_NORM_PARTIAL.workgroupSize,
+  itemsPerThread = GRAD_NORM_ITEMS_PER_THREAD,
+): number {
+  return Math.ceil(parametersPerAgent / (workgroupSize * itemsPerThread));
+}
+
+/** OPTIM_GRAD_NORM_PARTIAL sized for G agents of P floats; dispatch G·chunks·workgroupSize invocations. */
+export function gradNormPartialSpec(
+  agents: number,
+  parametersPerAgent: number,
+  workgroupSize = OPTIM_GRAD_NORM_PARTIAL.workgroupSize,
+  itemsPerThread = GRAD_NORM_ITEMS_PER_THREAD,
+): KernelSpec {
+  const what = 'optim.grad_norm_partial';
+  checkCount(what, 'agents', agents);
+  checkCount(what, 'parametersPerAgent', parametersPerAgent);
+  checkCount(what, 'itemsPerThread', itemsPerThread);
+  checkWorkgroup(what, workgroupSize);
+  return {
+    ...OPTIM_GRAD_NORM_PARTIAL,
+    workgroupSize,
+    constants: {
+      AGENTS: agents,
+      PARAMETERS_PER_AGENT: parametersPerAgent,
+      CHUNKS: gradNormChunks(parametersPerAgent, workgroupSize, itemsPerThread),
+      ITEMS_PER_THREAD: itemsPerThread,
+    },
+  };
+}
+
+/** OPTIM_PREPARE_STEP for G agents with `chunks` partial sums each (0: no norm); dispatch G·workgroupSize. */
+export function prepareStepSpec(agents: number, chunks: number, workgroupSize = OPTIM_PREPARE_STEP.workgroupSize): KernelSpec {
+  const what = 'optim.prepare_step';
+  checkCount(what, 'agents', agents);
+  if (!Number.isInteger(chunks) || chunks < 0) {
+    throw new RangeError(`${what}: chunks must be a non-negative integer (got ${chunks})`);
+  }
+  checkWorkgroup(what, workgroupSize);
+  return { ...OPTIM_PREPARE_STEP, workgroupSize, constants: { AGENTS: agents, CHUNKS: chunks } };
+}
+
+/** OPTIM_ADAM_UPDATE or OPTIM_SGD_UPDATE for G agents of P floats; dispatch G·P invocations. */
+export function updateSpec(kind: 'adam' | 'sgd', agents: number, parametersPerAgent: number): KernelSpec {
+  const base = kind === 'adam' ? OPTIM_ADAM_UPDATE : OPTIM_SGD_UPDATE;
+  checkCount(base.label, 'agents', agents);
+  checkCount(base.label, 'parametersPerAgent', parametersPerAgent);
+  return { ...base, constants: { AGENTS: agents, PARAMETERS_PER_AGENT: parametersPerAgent } };
+}
+
+/** One spec of each optimiser kernel, at representative sizes (for src/kernel-catalogue.ts). */
+export function optimizerKernelExamples(): KernelSpec[] {
+  const agents = 3;
+  const parametersPerAgent = 4099;
+  return [
+    gradNormPartialSpec(agents, parametersPerAgent),
+    prepareStepSpec(agents, gradNormChunks(parametersPerAgent)),
+    updateSpec('adam', agents, parametersPerAgent),
+    updateSpec('sgd', agents, parametersPerAgent),
+  ];
+}
