@@ -4,7 +4,8 @@
 // g·PARAMS_PER_AGENT). The post-activation a is saved: backward and the tangent pass take f' from it.
 //
 // One invocation per (row, block of 4 outputs): each x[k] loaded is used for 4 multiply-adds
-// (register blocking over outputs). Rows are not blocked: with B not a multiple of 4 a row block
+// (register blocking over outputs). Scalar loads, so any IN works; dense_forward_vec4.wgsl is
+// the same kernel with vec4 loads for IN % 4 == 0. Rows are not blocked: with B not a multiple of 4 a row block
 // could straddle two agents, whose weights differ. Outputs past OUT in the last block read the last
 // valid weight row (clamped, so the k loop has no branch) and are not stored.
 //

@@ -16,7 +16,11 @@ export class GpuValidationError extends Error {
 
 const FILTERS: readonly GPUErrorFilter[] = ['validation', 'out-of-memory', 'internal'];
 
-/** Runs `work` inside validation, out-of-memory and internal error scopes; throws if any caught one. */
+/**
+ * Runs `work` inside validation, out-of-memory and internal error scopes; throws if any caught one.
+ * The scopes stay open across `work`'s awaits, so run one checkGpuErrors at a time per device (error
+ * scopes are a per-device stack): meant for tests, initialisation and tools, not concurrent work.
+ */
 export async function checkGpuErrors<T>(device: GPUDevice, what: string, work: () => T | Promise<T>): Promise<T> {
   for (const filter of FILTERS) device.pushErrorScope(filter);
   let result: T;

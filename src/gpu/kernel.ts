@@ -154,10 +154,13 @@ async function compile(
   shader: AssembledShader,
   constants: Record<string, number>,
 ): Promise<CompiledKernel> {
+  // Push and pop with no await between them: error scopes are one stack per device, so a scope
+  // held open across an await would catch another kernel's errors when kernels compile concurrently.
   device.pushErrorScope('validation');
   const module = device.createShaderModule({ label: spec.label, code: shader.code });
+  const moduleErrorPromise = device.popErrorScope();
   const info = await module.getCompilationInfo();
-  const moduleError = await device.popErrorScope();
+  const moduleError = await moduleErrorPromise;
   const errors = info.messages.filter((m) => m.type === 'error');
   if (errors.length > 0) {
     throw new ShaderCompileError(

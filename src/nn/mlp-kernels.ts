@@ -42,6 +42,20 @@ export const DENSE_FORWARD: KernelSpec = {
 };
 
 /**
+ * DENSE_FORWARD for IN % 4 == 0: input rows and weight rows read as vec4 (four dot products per
+ * step). Same bindings, overrides and dispatch; params and input are bound as array<vec4f>.
+ */
+export const DENSE_FORWARD_VEC4: KernelSpec = {
+  ...DENSE_FORWARD,
+  label: 'nn.dense_forward_vec4',
+  parts: denseParts('dense_forward_vec4'),
+};
+
+/** The forward kernel for a layer: vec4 loads where its input width allows them. */
+export const denseForwardSpec = (layer: DenseLayer): KernelSpec =>
+  layer.inputSize % 4 === 0 ? DENSE_FORWARD_VEC4 : DENSE_FORWARD;
+
+/**
  * ∂L/∂z of the layer below (or ∂L/∂x of the network input) from this layer's δ = ∂L/∂z:
  * f'_below(a_below) ⊙ (δ·W_g), stored or (ACCUMULATE) added. Dispatch ROWS·⌈IN/4⌉.
  * Bindings: params, delta [ROWS][OUT], input_activation [ROWS][IN], input_delta [ROWS][IN].
@@ -150,8 +164,8 @@ export function constantsFor(spec: KernelSpec, all: Readonly<Record<string, numb
 }
 
 /**
- * The five dense kernels sized for one representative layer (input 7 → 33, tanh, input gradient
- * accumulated, 3 agents × 123 rows), for the kernel catalogue.
+ * The dense kernels sized for one representative layer (input 7 → 33, tanh, input gradient
+ * accumulated, 3 agents × 123 rows; the vec4 forward with input 64), for the kernel catalogue.
  */
 export function denseKernelExamples(): KernelSpec[] {
   const shape: BatchShape = { agents: 3, rowsPerAgent: 123 };
@@ -174,6 +188,7 @@ export function denseKernelExamples(): KernelSpec[] {
   };
   return [
     constantsFor(DENSE_FORWARD, all, DENSE_OVERRIDES.forward),
+    constantsFor(DENSE_FORWARD_VEC4, { ...all, IN: 64, PARAMS_PER_AGENT: 64 * 33 + 36 }, DENSE_OVERRIDES.forward),
     constantsFor(DENSE_INPUT_GRAD, all, DENSE_OVERRIDES.inputGrad),
     constantsFor(DENSE_PARAM_GRAD_PARTIAL, all, DENSE_OVERRIDES.paramGradPartial),
     constantsFor(DENSE_PARAM_GRAD_REDUCE, all, DENSE_OVERRIDES.paramGradReduce),

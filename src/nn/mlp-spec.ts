@@ -15,7 +15,10 @@
 export type Activation = 'tanh' | 'relu';
 export type LayerActivation = Activation | 'identity';
 
-/** Widest layer the kernels take: the tangent and backward kernels keep a row slice per thread. */
+/**
+ * Widest layer accepted. The dense kernels are bounded only by binding sizes (createMlpPasses checks
+ * those against the device); this cap turns a typo (65536 for 64) into an error at spec time.
+ */
 export const MAX_LAYER_WIDTH = 4096;
 
 export interface HeadSpec {
@@ -92,10 +95,13 @@ export function mlpLayout(spec: MlpSpec): MlpLayout {
     if (a !== 'tanh' && a !== 'relu') throw new RangeError(`mlp.activation[${i}] must be 'tanh' or 'relu' (got ${String(a)})`);
   });
   if (spec.heads.length === 0) throw new RangeError('mlp.heads must name at least one output head');
-  const headNames = new Set<string>();
+  // Head names label buffers beside the hidden layers', so they must not collide with them.
+  const headNames = new Set<string>(spec.hiddenSizes.map((_, i) => `hidden${i}`));
   spec.heads.forEach((head, i) => {
     checkSize(`mlp.heads[${i}].size`, head.size);
-    if (headNames.has(head.name)) throw new RangeError(`mlp.heads[${i}].name '${head.name}' is used twice`);
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(head.name) || headNames.has(head.name)) {
+      throw new RangeError(`mlp.heads[${i}].name must be a unique identifier other than hidden0…hidden${spec.hiddenSizes.length - 1} (got '${head.name}')`);
+    }
     headNames.add(head.name);
     if (!Number.isFinite(head.gain) || head.gain < 0) throw new RangeError(`mlp.heads[${i}].gain must be a finite number ≥ 0 (got ${head.gain})`);
   });

@@ -22,7 +22,6 @@ import { createKernel, type Kernel, type KernelSpec } from '../gpu/kernel';
 import { checkLimit } from '../gpu/limits';
 import {
   ACTIVATION_CODE,
-  DENSE_FORWARD,
   DENSE_INPUT_GRAD,
   DENSE_PARAM_GRAD_PARTIAL,
   DENSE_PARAM_GRAD_REDUCE,
@@ -31,6 +30,7 @@ import {
   PARAM_GRAD_CHUNK_ROWS,
   constantsFor,
   denseConstants,
+  denseForwardSpec,
   paramGradChunks,
   type BatchShape,
 } from './mlp-kernels';
@@ -243,7 +243,7 @@ export async function createMlpPasses(device: GPUDevice, layout: MlpLayout, opti
         const belowActivation = ACTIVATION_CODE[below ? below.activation : 'identity'];
         const inputGradSpec = constantsFor(DENSE_INPUT_GRAD, { ...all, ACTIVATION: belowActivation }, DENSE_OVERRIDES.inputGrad);
         const [forward, tangent, paramGradPartial, paramGradReduce, inputGrad] = await Promise.all([
-          step(device, constantsFor(DENSE_FORWARD, all, DENSE_OVERRIDES.forward), layer.name, rows * outBlocks),
+          step(device, constantsFor(denseForwardSpec(layer), all, DENSE_OVERRIDES.forward), layer.name, rows * outBlocks),
           step(device, constantsFor(DENSE_TANGENT, all, DENSE_OVERRIDES.tangent), layer.name, rows * outBlocks),
           step(
             device,
@@ -372,14 +372,26 @@ export async function createMlpPasses(device: GPUDevice, layout: MlpLayout, opti
 /*
  * Layer-wise kernels vs a fused small-MLP kernel.
  *
- * These passes issue one dispatch per layer (forward, tangent) or two to three per layer
- * (backward): 4 dispatches for a 2-hidden-layer, 2-head forward, 11 for its backward. Each reads
- * its input from and writes its output to global memory, which a real GPU's L2 absorbs for the
- * batch sizes of RL (B·64 floats per layer). A fused kernel would keep one row's activations in
- * registers/workgroup memory through all layers: one workgroup per tile of rows, weights of every
- * layer staged through workgroup memory (64×64 f32 = 16 KiB, the whole default budget, so hidden
- * 64 already needs tiling over the weight), one dispatch per pass. It wins when the dispatch cost
- * dominates (small batches, the rollout's per-step forward), and loses generality: widths bounded
- * by workgroup memory, no shared parameter-gradient reduction across rows. See the report of
- * issue 3 for the measured dispatch cost on SwiftShader.
+ * These passes issue one dispatch per layer for forward and tangent (4 for a 2-hidden-layer,
+ * 2-head net) and two or three per layer for backward (11 for that net). Each layer's output goes
+ * through global memory, which a real GPU's L2 absorbs at RL batch sizes (B·64 floats per layer).
+ * Kernel shapes: one invocation per (row, 4 outputs) with the 4 outputs register-blocked, vec4
+ * loads where the input width is a multiple of 4 (dense_forward_vec4); the parameter gradient is a
+ * split-K δᵀ·x with 4×4 register blocks per chunk of 64 rows, then a deterministic fan-in-32 sum.
+ * The next step on real GPUs is staging weight tiles through workgroup memory.
+ *
+ * A fused small-MLP kernel would run one workgroup per tile of rows (say 64) through every layer:
+ * the tile's activations stay in workgroup memory (64 rows × 64 floats = 16 KiB, already the
+ * default limit, so hidden 64 needs half-tiles or f16), weights stream through in 16×64 slices,
+ * one dispatch per pass. It would save the dispatches and the global round trips; it would give
+ * up arbitrary widths (bounded by workgroup memory) and cannot do the parameter-gradient
+ * reduction across rows without a second dispatch anyway. It pays off where dispatches dominate:
+ * the rollout's per-step forward at small N on a real GPU.
+ *
+ * Measured on SwiftShader (2 cores, shared with other test runs, so rough): an empty-ish dispatch
+ * costs ~12 µs (11 tiny axpy dispatches in one pass: 0.22 ms vs 0.10 ms for one); the [64, 64]
+ * two-head forward at B = 123 takes ~1.9 ms (best of 40), of which its 4 dispatches are ~0.16 ms
+ * (the same passes at B = 1). So on SwiftShader the layer-wise passes are compute-bound, not
+ * dispatch-bound, at B = 123; on a hardware GPU, where that forward is microseconds of arithmetic,
+ * they would be dispatch-bound, and that is where the fused kernel belongs.
  */

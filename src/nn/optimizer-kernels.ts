@@ -93,10 +93,26 @@ export const OPTIM_SGD_UPDATE: KernelSpec = {
   workgroupSize: 64,
 };
 
+const nextPowerOfTwo = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
+
+/**
+ * The workgroup size for optim.grad_norm_partial at P floats per agent: 256, or the smallest power
+ * of two covering P at GRAD_NORM_ITEMS_PER_THREAD each when P is small, so that many agents of a
+ * few parameters (a CEM population, say) do not idle 255 of 256 invocations through the tree.
+ */
+export function gradNormWorkgroupSize(parametersPerAgent: number): number {
+  return Math.min(OPTIM_GRAD_NORM_PARTIAL.workgroupSize, nextPowerOfTwo(Math.ceil(parametersPerAgent / GRAD_NORM_ITEMS_PER_THREAD)));
+}
+
+/** The workgroup size for optim.prepare_step with `chunks` partial sums per agent: ≤ 64, ≥ 1. */
+export function prepareStepWorkgroupSize(chunks: number): number {
+  return Math.min(OPTIM_PREPARE_STEP.workgroupSize, nextPowerOfTwo(chunks));
+}
+
 /** Partial sums per agent that optim.grad_norm_partial writes for `parametersPerAgent` floats. */
 export function gradNormChunks(
   parametersPerAgent: number,
-  workgroupSize = OPTIM_GRAD_NORM_PARTIAL.workgroupSize,
+  workgroupSize = gradNormWorkgroupSize(parametersPerAgent),
   itemsPerThread = GRAD_NORM_ITEMS_PER_THREAD,
 ): number {
   return Math.ceil(parametersPerAgent / (workgroupSize * itemsPerThread));
@@ -106,7 +122,7 @@ export function gradNormChunks(
 export function gradNormPartialSpec(
   agents: number,
   parametersPerAgent: number,
-  workgroupSize = OPTIM_GRAD_NORM_PARTIAL.workgroupSize,
+  workgroupSize = gradNormWorkgroupSize(parametersPerAgent),
   itemsPerThread = GRAD_NORM_ITEMS_PER_THREAD,
 ): KernelSpec {
   const what = 'optim.grad_norm_partial';
@@ -127,7 +143,7 @@ export function gradNormPartialSpec(
 }
 
 /** OPTIM_PREPARE_STEP for G agents with `chunks` partial sums each (0: no norm); dispatch G·workgroupSize. */
-export function prepareStepSpec(agents: number, chunks: number, workgroupSize = OPTIM_PREPARE_STEP.workgroupSize): KernelSpec {
+export function prepareStepSpec(agents: number, chunks: number, workgroupSize = prepareStepWorkgroupSize(chunks)): KernelSpec {
   const what = 'optim.prepare_step';
   checkCount(what, 'agents', agents);
   if (!Number.isInteger(chunks) || chunks < 0) {

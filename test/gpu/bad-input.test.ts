@@ -145,3 +145,23 @@ describe('bad buffers', () => {
     set.destroy();
   });
 });
+
+describe('concurrent kernel creation', () => {
+  const gpu = useGpu();
+
+  it('attributes each compile error to its own kernel when several compile at once', async () => {
+    const broken = (name: string, line: number) => ({
+      name,
+      code: ['override WORKGROUP_SIZE: u32 = 64u;', ...Array(line - 2).fill('// padding'), `@compute @workgroup_size(WORKGROUP_SIZE) fn main() { let v: u32 = ${name.length}.5; }`].join('\n'),
+    });
+    const specs = [broken('first.wgsl', 3), broken('second-file.wgsl', 6), broken('third.wgsl', 9)].map(
+      (part): KernelSpec => ({ label: part.name, parts: [part], bindings: [], workgroupSize: 64 }),
+    );
+    const results = await Promise.all(specs.map((spec) => createKernel(gpu().device, spec).catch((e: unknown) => e)));
+    results.forEach((error, i) => {
+      expect(error).toBeInstanceOf(ShaderCompileError);
+      expect((error as ShaderCompileError).kernel).toBe(specs[i]!.label);
+      expect((error as ShaderCompileError).diagnostics[0]).toMatchObject({ part: specs[i]!.label, line: [3, 6, 9][i] });
+    });
+  });
+});

@@ -230,14 +230,17 @@ describe('MLP passes on the GPU vs the float64 reference', () => {
     expect(errors.paramGrads, 'parameter gradients at B = 10 000 (reduction accuracy)').toBeLessThan(1e-6);
   });
 
-  it('sets the NaN flag on a NaN or Inf input, and not on finite inputs', async () => {
+  it.each([
+    ['scalar forward kernel (input 7)', 7],
+    ['vec4 forward kernel (input 8)', 8],
+  ])('sets the NaN flag on a NaN or Inf input, and not on finite inputs: %s', async (_, inputSize) => {
     const { device } = gpu();
-    const layout = mlpLayout(torso('relu'));
+    const layout = mlpLayout({ ...torso('relu'), inputSize });
     const rowsPerAgent = 123;
     const passes = await createMlpPasses(device, layout, { agents: 3, rowsPerAgent, nanFlagIndex: 2 });
     const caller = new BufferSet(device, 'test.mlp-nan', {
       params: { size: 3 * layout.parametersPerAgent * 4 },
-      inputs: { size: 3 * rowsPerAgent * 7 * 4 },
+      inputs: { size: 3 * rowsPerAgent * inputSize * 4 },
       flags: { size: 4 * 4 },
     });
     const { params, inputs, flags } = caller.buffers;
@@ -245,8 +248,8 @@ describe('MLP passes on the GPU vs the float64 reference', () => {
     try {
       const flagAfter = async (bad: number | null) =>
         gpuStep(gpu(), `nan flag (${bad})`, async () => {
-          const x = randomArray(3 * rowsPerAgent * 7, random);
-          if (bad !== null) x[(2 * rowsPerAgent + 57) * 7 + 6] = bad; // agent 2, row 57, last column
+          const x = randomArray(3 * rowsPerAgent * inputSize, random);
+          if (bad !== null) x[(2 * rowsPerAgent + 57) * inputSize + inputSize - 2] = bad; // agent 2, row 57
           device.queue.writeBuffer(params, 0, randomParams(layout, 3, random));
           device.queue.writeBuffer(inputs, 0, x);
           device.queue.writeBuffer(flags, 0, new Uint32Array(4));
@@ -260,6 +263,66 @@ describe('MLP passes on the GPU vs the float64 reference', () => {
       expect(await flagAfter(Number.POSITIVE_INFINITY)).toEqual([0, 0, 1, 0]);
       expect(await flagAfter(Number.NEGATIVE_INFINITY)).toEqual([0, 0, 1, 0]);
       expect(await flagAfter(3.0e38)).toEqual([0, 0, 0, 0]); // large but finite
+    } finally {
+      caller.destroy();
+      passes.destroy();
+    }
+  });
+
+  it('reads inputs and head gradients through buffer slices, and writes the input gradient into one', async () => {
+    // A rollout feeds step t's observations out of a [T][N][obs] buffer: a slice at offset 256.
+    const { device } = gpu();
+    const layout = mlpLayout({ ...torso('tanh'), inputSize: 8 });
+    const rows = 37;
+    const random = seededRandom(freshSeed());
+    const passes = await createMlpPasses(device, layout, { agents: 1, rowsPerAgent: rows });
+    const params = randomParams(layout, 1, random);
+    const x = randomArray(rows * 8, random);
+    const grads = { policy: randomArray(rows * 3, random), value: randomArray(rows * 5, random) };
+    // Slices start on multiples of 256 bytes (minStorageBufferOffsetAlignment) and do not overlap.
+    const STRIDE = 1280;
+    expect(rows * 8 * 4).toBeLessThanOrEqual(STRIDE);
+    const caller = new BufferSet(device, 'test.mlp-slices', {
+      params: { size: params.byteLength },
+      paramGrads: { size: params.byteLength },
+      shared: { size: 5 * STRIDE },
+    });
+    const b = caller.buffers;
+    const slice = (at: number, floats: number): GPUBufferBinding => ({ buffer: b.shared, offset: at * STRIDE, size: floats * 4 });
+    try {
+      const got = await gpuStep(gpu(), 'slices', async () => {
+        device.queue.writeBuffer(b.params, 0, params);
+        device.queue.writeBuffer(b.shared, 0, new Float32Array(b.shared.size / 4).fill(NAN));
+        device.queue.writeBuffer(b.shared, STRIDE, x);
+        device.queue.writeBuffer(b.shared, 2 * STRIDE, grads.policy);
+        device.queue.writeBuffer(b.shared, 3 * STRIDE, grads.value);
+        const encoder = device.createCommandEncoder();
+        const inputs = slice(1, rows * 8);
+        passes.encodeForward(encoder, { params: b.params, inputs });
+        passes.encodeBackward(encoder, {
+          params: b.params,
+          inputs,
+          headGrads: { policy: slice(2, rows * 3), value: slice(3, rows * 5) },
+          paramGrads: b.paramGrads,
+          inputGrad: slice(4, rows * 8),
+        });
+        device.queue.submit([encoder.finish()]);
+        return { value: await readF32(device, passes.outputs.value!), shared: await readF32(device, b.shared) };
+      });
+      const xRows = rowsOf(x, 8, 0, rows);
+      const forward = mlpForward(layout, params, xRows);
+      const backward = mlpBackward(layout, params, xRows, forward, {
+        policy: rowsOf(grads.policy, 3, 0, rows),
+        value: rowsOf(grads.value, 5, 0, rows),
+      });
+      expect(relativeError(got.value, forward.outputs.value!.flatMap((r) => [...r]))).toBeLessThan(TOLERANCE);
+      const at = (slot: number) => (slot * STRIDE) / 4;
+      const inputGrad = got.shared.subarray(at(4), at(4) + rows * 8);
+      expect(relativeError(inputGrad, backward.inputGrad.flatMap((r) => [...r]))).toBeLessThan(TOLERANCE);
+      // Nothing outside the input-gradient slice was written: the gap before it and slice 0 stay poisoned.
+      expect(got.shared.subarray(at(3) + rows * 5, at(4)).every(Number.isNaN)).toBe(true);
+      expect(got.shared.subarray(at(4) + rows * 8).every(Number.isNaN)).toBe(true);
+      expect(got.shared.subarray(0, at(1)).every(Number.isNaN)).toBe(true);
     } finally {
       caller.destroy();
       passes.destroy();

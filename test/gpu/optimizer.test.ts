@@ -9,8 +9,9 @@
  * total update, since θ is much larger than one update); this includes the rounding of θ to f32
  * at each step, so sizes are chosen with updates ≳ 1e-3·|θ|; moments max|m_gpu − m_ref| / max|m_ref|
  * (same for v); squared norms and clip scales |gpu − ref| / |ref|. Buffers the step overwrites
- * (coefficients, gradNormSquared) are poisoned with NaN first; a NaN in `active` reads as "on", so
- * a coefficient the prepare kernel failed to write would poison the parameters too.
+ * (coefficients, gradNormSquared, partialSums) are poisoned with NaN before each submit; NaN bits
+ * in a coefficient's `enabled` word read as "on", so a coefficient the prepare kernel failed to
+ * write would poison the parameters too.
  */
 import { describe, expect, it } from 'vitest';
 import { BufferSet, gpuCounters, readBufferOnce } from '../../src/gpu/index';
@@ -134,7 +135,10 @@ describe(`optimizer on the GPU (seed ${seed})`, () => {
         optimizer.setLearningRate(submit.learningRate);
         optimizer.setActive(submit.active);
         poisonF32(optimizer.buffers.coefficients, STEP_COEFFICIENTS_WORDS * G);
-        if (tracked) poisonF32(optimizer.buffers.gradNormSquared, G);
+        if (tracked) {
+          poisonF32(optimizer.buffers.gradNormSquared, G);
+          poisonF32(optimizer.buffers.partialSums, optimizer.buffers.partialSums.size / 4);
+        }
         if (submit.gpuLearningRate) device.queue.writeBuffer(buffers.lrSchedule!, 0, new Float32Array(submit.gpuLearningRate.values));
 
         const created = gpuCounters(device).buffersCreated;

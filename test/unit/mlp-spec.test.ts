@@ -40,6 +40,7 @@ describe('mlpLayout', () => {
     ['too wide', { ...actorSpec(4, 2), hiddenSizes: [5000] }, /mlp.hiddenSizes\[0\] must be at most 4096, the widest layer the kernels take \(got 5000\)/],
     ['bad activation', { ...actorSpec(4, 2), activation: 'gelu' as 'tanh' }, /mlp.activation\[0\] must be 'tanh' or 'relu' \(got gelu\)/],
     ['no heads', { ...actorSpec(4, 2), heads: [] }, /mlp.heads must name at least one output head/],
+    ['a head named like a hidden layer', { ...actorSpec(4, 2), heads: [{ name: 'hidden1', size: 2, gain: 1 }] }, /mlp.heads\[0\].name must be a unique identifier other than hidden0…hidden1 \(got 'hidden1'\)/],
   ])('rejects %s', (_, spec, message) => {
     expect(() => mlpLayout(spec)).toThrow(message);
   });
