@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { VERSION } from '../index';
+import { benchNnCommand } from './bench-nn';
 import { benchRuntimeCommand } from './bench-runtime';
 import { selfcheckCommand } from './selfcheck';
 
@@ -13,7 +14,7 @@ const program = new Command()
   .version(VERSION);
 
 program.addCommand(selfcheckCommand());
-program.addCommand(new Command('bench').description('benchmarks').addCommand(benchRuntimeCommand()));
+program.addCommand(new Command('bench').description('benchmarks').addCommand(benchRuntimeCommand()).addCommand(benchNnCommand()));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`webgpu-rl: ${error instanceof Error ? error.message : String(error)}`);

@@ -46,7 +46,7 @@ export function orthogonalMatrix(rows: number, cols: number, gain: number, gauss
 }
 
 /** Initial parameters of `agents` agents, [agents][parametersPerAgent], as f32. */
-export function initialParameters(layout: MlpLayout, seed: number, agents = 1): Float32Array {
+export function initialParameters(layout: MlpLayout, seed: number, agents = 1): Float32Array<ArrayBuffer> {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new RangeError(`seed must be an integer in [0, 4294967295] (got ${seed})`);
   }

@@ -1,0 +1,5 @@
+export * from './heads';
+export * from './init';
+export * from './mlp';
+export * from './mlp-spec';
+export * from './optimizer';

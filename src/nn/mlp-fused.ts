@@ -1,0 +1,253 @@
+/**
+ * The fused small-MLP forward (shaders/nn/mlp_fused_forward.wgsl): one dispatch runs the whole
+ * network for every batch row, one invocation per row, hidden activations in private memory; only
+ * the heads' outputs reach global memory. It is the rollout's per-step inference path (observation
+ * → logits / value, nothing saved for backward). Training, the tangent pass and anything wider
+ * than MAX_FUSED_WIDTH use the layer-wise passes (src/nn/mlp.ts), whose outputs this reproduces.
+ *
+ * Which one to use where is a measured choice: see the note at the end of this file.
+ */
+import { BufferSet, createBufferWithData, destroyBuffer } from '../gpu/buffers';
+import { createKernel, type Kernel, type KernelSpec } from '../gpu/kernel';
+import { checkLimit } from '../gpu/limits';
+import { shaderFile } from '../gpu/shaders';
+import type { BufferBinding, MlpForwardArgs } from './mlp';
+import { ACTIVATION_CODE } from './mlp-kernels';
+import type { DenseLayer, MlpLayout } from './mlp-spec';
+
+/**
+ * The widest input or hidden layer the fused kernel takes: its private activation arrays are
+ * sized by this WGSL const (WGSL sizes function-scope arrays with consts, never overrides). Must
+ * equal `MAX_FUSED_WIDTH` in shaders/nn/mlp_fused_forward.wgsl; createMlpFusedForward checks.
+ */
+export const MAX_FUSED_WIDTH = 64;
+
+const FLOAT = 4;
+/** u32 words per FusedLayer entry of the layer table (the WGSL struct, padded to 32 bytes). */
+const TABLE_WORDS = 8;
+
+/**
+ * One invocation per row: rows × every layer's outputs. Bindings: params [G][P], input
+ * [G·B][inputSize], layer_table (FusedLayer entries: hidden layers, then heads), outputs (each
+ * head's [G·B][size] block at its output_offset), flags (u32).
+ */
+export const MLP_FUSED_FORWARD: KernelSpec = {
+  label: 'nn.mlp_fused_forward',
+  parts: [shaderFile('common/dispatch.wgsl'), shaderFile('nn/activation.wgsl'), shaderFile('nn/mlp_fused_forward.wgsl')],
+  bindings: [
+    { name: 'params', access: 'read' },
+    { name: 'input', access: 'read' },
+    { name: 'layer_table', access: 'read' },
+    { name: 'outputs', access: 'read_write' },
+    { name: 'flags', access: 'read_write' },
+  ],
+  workgroupSize: 64,
+};
+
+/**
+ * Why `layout` cannot run fused (the first layer wider than MAX_FUSED_WIDTH), or null when it can.
+ * Only the input and hidden widths are bounded: heads are written straight to global memory.
+ */
+export function fusedForwardUnsupported(layout: MlpLayout): string | null {
+  const { inputSize, hiddenSizes } = layout.spec;
+  if (inputSize > MAX_FUSED_WIDTH) {
+    return `mlp.inputSize is ${inputSize}, beyond MAX_FUSED_WIDTH = ${MAX_FUSED_WIDTH} of the fused forward kernel; use the layer-wise passes (createMlpPasses)`;
+  }
+  const wide = hiddenSizes.findIndex((size) => size > MAX_FUSED_WIDTH);
+  if (wide >= 0) {
+    return `mlp.hiddenSizes[${wide}] is ${hiddenSizes[wide]}, beyond MAX_FUSED_WIDTH = ${MAX_FUSED_WIDTH} of the fused forward kernel; use the layer-wise passes (createMlpPasses)`;
+  }
+  return null;
+}
+
+export interface MlpFusedForwardOptions {
+  /** Independent parameter sets G; batch row r belongs to agent floor(r / rowsPerAgent). */
+  readonly agents: number;
+  /** Batch rows per agent B; the kernel always runs G·B rows. */
+  readonly rowsPerAgent: number;
+  /** Word of the flags buffer set to 1 on a NaN/Inf input (default 0). */
+  readonly nanFlagIndex?: number;
+  /** Label prefix of the owned buffers (default 'mlp-fused'). */
+  readonly label?: string;
+}
+
+export interface MlpFusedForward {
+  readonly layout: MlpLayout;
+  readonly agents: number;
+  readonly rowsPerAgent: number;
+  /** G·B. */
+  readonly rows: number;
+  /**
+   * Owned: each head's outputs after encodeForward, [G·B][head size], as a slice of one buffer
+   * (`outputBuffer`) starting on minStorageBufferOffsetAlignment, so it binds directly.
+   */
+  readonly outputs: Readonly<Record<string, GPUBufferBinding>>;
+  readonly outputBuffer: GPUBuffer;
+  /** Owned default NaN flag buffer (zero at creation; sticky: clear it to re-arm). */
+  readonly flags: GPUBuffer;
+  /** Bytes of the owned buffers. */
+  readonly bytes: number;
+  /** One compute pass with one dispatch: every head's outputs for every row. */
+  encodeForward(encoder: GPUCommandEncoder, args: MlpForwardArgs): void;
+  destroy(): void;
+}
+
+function positiveInteger(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new RangeError(`${field} must be a positive integer (got ${String(value)})`);
+  }
+  return value;
+}
+
+const bufferOf = (b: BufferBinding): GPUBuffer => ('buffer' in b ? b.buffer : b);
+const bindingBytes = (b: BufferBinding): number => ('buffer' in b ? (b.size ?? b.buffer.size - (b.offset ?? 0)) : b.size);
+
+function requireBytes(field: string, binding: BufferBinding | undefined, bytes: number, what: string): BufferBinding {
+  if (!binding) throw new TypeError(`${field} is required (${what}, ${bytes} bytes)`);
+  const have = bindingBytes(binding);
+  if (have < bytes) {
+    throw new RangeError(`${field} ('${bufferOf(binding).label}') has ${have} bytes; it must hold ${what} = ${bytes} bytes`);
+  }
+  return binding;
+}
+
+/** The layer table as the WGSL's array<FusedLayer>: hidden layers in order, then the heads. */
+function layerTable(layout: MlpLayout, headOffsets: ReadonlyMap<string, number>): Uint32Array<ArrayBuffer> {
+  const table = new Uint32Array(layout.layers.length * TABLE_WORDS);
+  layout.layers.forEach((layer: DenseLayer, l) => {
+    table.set(
+      [layer.inputSize, layer.outputSize, layer.weight.offset, layer.bias.offset, ACTIVATION_CODE[layer.activation], headOffsets.get(layer.name) ?? 0, 0, 0],
+      l * TABLE_WORDS,
+    );
+  });
+  return table;
+}
+
+/** The WGSL's MAX_FUSED_WIDTH, read from the file, so the TS bound cannot drift from it. */
+function wgslMaxWidth(): number {
+  const match = /const\s+MAX_FUSED_WIDTH\s*:\s*u32\s*=\s*(\d+)u\s*;/.exec(shaderFile('nn/mlp_fused_forward.wgsl').code);
+  return match ? Number(match[1]) : Number.NaN;
+}
+
+/** The fused kernel sized for a layout and batch shape (override constants). */
+export function mlpFusedForwardSpec(layout: MlpLayout, agents: number, rowsPerAgent: number, nanFlagIndex = 0): KernelSpec {
+  return {
+    ...MLP_FUSED_FORWARD,
+    constants: {
+      ROWS: agents * rowsPerAgent,
+      ROWS_PER_AGENT: rowsPerAgent,
+      PARAMS_PER_AGENT: layout.parametersPerAgent,
+      INPUT_SIZE: layout.spec.inputSize,
+      HIDDEN_LAYERS: layout.spec.hiddenSizes.length,
+      HEADS: layout.spec.heads.length,
+      CHECK_FINITE: 1,
+      NAN_FLAG_INDEX: nanFlagIndex,
+    },
+  };
+}
+
+/**
+ * Validates the layout (input and hidden widths ≤ MAX_FUSED_WIDTH, else a RangeError pointing to
+ * the layer-wise passes) and batch shape, allocates the outputs, layer table and flag word, and
+ * compiles the kernel. Throws GpuLimitError when parameters, inputs or outputs exceed
+ * maxStorageBufferBindingSize.
+ */
+export async function createMlpFusedForward(device: GPUDevice, layout: MlpLayout, options: MlpFusedForwardOptions): Promise<MlpFusedForward> {
+  const unsupported = fusedForwardUnsupported(layout);
+  if (unsupported) throw new RangeError(unsupported);
+  if (wgslMaxWidth() !== MAX_FUSED_WIDTH) {
+    throw new Error(`MAX_FUSED_WIDTH is ${MAX_FUSED_WIDTH} in src/nn/mlp-fused.ts but ${wgslMaxWidth()} in shaders/nn/mlp_fused_forward.wgsl`);
+  }
+  const agents = positiveInteger('mlp fused forward: agents', options.agents);
+  const rowsPerAgent = positiveInteger('mlp fused forward: rowsPerAgent', options.rowsPerAgent);
+  const nanFlagIndex = options.nanFlagIndex ?? 0;
+  if (!Number.isInteger(nanFlagIndex) || nanFlagIndex < 0) {
+    throw new RangeError(`mlp fused forward: nanFlagIndex must be a non-negative integer (got ${nanFlagIndex})`);
+  }
+  const prefix = options.label ?? 'mlp-fused';
+  const rows = agents * rowsPerAgent;
+  const P = layout.parametersPerAgent;
+  const limits = device.limits;
+  const bindingLimit = 'maxStorageBufferBindingSize';
+  checkLimit(limits, bindingLimit, agents * P * FLOAT, `mlp parameters (${agents} agents × ${P} floats × ${FLOAT} B)`);
+  checkLimit(limits, bindingLimit, rows * layout.spec.inputSize * FLOAT, `mlp inputs (${rows} rows × ${layout.spec.inputSize} floats × ${FLOAT} B)`);
+
+  // Each head's block starts on the binding-offset alignment, so a consumer can bind it alone.
+  const alignFloats = limits.minStorageBufferOffsetAlignment / FLOAT;
+  const headOffsets = new Map<string, number>();
+  let outputFloats = 0;
+  for (const head of layout.spec.heads) {
+    outputFloats = Math.ceil(outputFloats / alignFloats) * alignFloats;
+    headOffsets.set(head.name, outputFloats);
+    outputFloats += rows * head.size;
+  }
+  checkLimit(limits, bindingLimit, outputFloats * FLOAT, `mlp fused outputs (${rows} rows × ${layout.spec.heads.map((h) => h.size).join(' + ')} floats × ${FLOAT} B, head blocks aligned)`);
+
+  const set = new BufferSet(device, prefix, {
+    outputs: { size: outputFloats * FLOAT },
+    flags: { size: (nanFlagIndex + 1) * 4 },
+  });
+  let table: GPUBuffer | undefined;
+  let kernel: Kernel;
+  try {
+    table = createBufferWithData(device, `${prefix}.layer-table`, layerTable(layout, headOffsets));
+    kernel = await createKernel(device, mlpFusedForwardSpec(layout, agents, rowsPerAgent, nanFlagIndex));
+  } catch (error) {
+    set.destroy();
+    if (table) destroyBuffer(device, table);
+    throw error;
+  }
+  const layerTableBuffer = table;
+  const { outputs: outputBuffer, flags: ownedFlags } = set.buffers;
+  const outputs = Object.fromEntries(
+    layout.spec.heads.map((head) => [head.name, { buffer: outputBuffer, offset: headOffsets.get(head.name)! * FLOAT, size: rows * head.size * FLOAT }]),
+  );
+  const paramBytes = agents * P * FLOAT;
+  const inputWhat = `${rows} rows × ${layout.spec.inputSize} floats`;
+  // Bind groups over the caller's buffers, made on first use (a rollout alternates a few).
+  const groups = new Map<string, GPUBindGroup>();
+  const ids = new WeakMap<GPUBuffer, number>();
+  let nextId = 0;
+  const keyOf = (b: BufferBinding) => {
+    const buffer = bufferOf(b);
+    let id = ids.get(buffer);
+    if (id === undefined) ids.set(buffer, (id = nextId++));
+    return 'buffer' in b ? `${id}@${b.offset ?? 0}+${b.size ?? '*'}` : `${id}`;
+  };
+  let destroyed = false;
+
+  return {
+    layout,
+    agents,
+    rowsPerAgent,
+    rows,
+    outputs,
+    outputBuffer,
+    flags: ownedFlags,
+    bytes: set.bytes + layerTableBuffer.size,
+
+    encodeForward(encoder, args) {
+      if (destroyed) throw new Error(`mlp fused forward '${prefix}': encodeForward after destroy()`);
+      const params = requireBytes('params', args.params, paramBytes, `${agents} agents × ${P} floats`);
+      const inputs = requireBytes('inputs', args.inputs, rows * layout.spec.inputSize * FLOAT, inputWhat);
+      const flags = args.flags ? requireBytes('flags', args.flags, (nanFlagIndex + 1) * 4, `${nanFlagIndex + 1} u32 words`) : ownedFlags;
+      const key = [params, inputs, flags].map(keyOf).join(',');
+      let group = groups.get(key);
+      if (!group) {
+        if (groups.size >= 64) groups.clear();
+        group = kernel.bind({ params, input: inputs, layer_table: layerTableBuffer, outputs: outputBuffer, flags });
+        groups.set(key, group);
+      }
+      const pass = encoder.beginComputePass({ label: `${prefix}.forward` });
+      kernel.dispatch(pass, group, rows);
+      pass.end();
+    },
+
+    destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      set.destroy();
+      destroyBuffer(device, layerTableBuffer);
+    },
+  };
+}
