@@ -9,6 +9,7 @@ import { RNG_NORMAL, RNG_RANDOM_BITS, RNG_UNIFORM, categoricalSpec } from './rng
 import { denseKernelExamples } from './nn/mlp-kernels';
 import { headKernelExamples } from './nn/heads';
 import { optimizerKernelExamples } from './nn/optimizer-kernels';
+import { fusedKernelExamples } from './nn/mlp-fused';
 
 export const KERNEL_CATALOGUE: readonly KernelSpec[] = [
   { ...AXPY, constants: { N: 1000 } },
@@ -21,4 +22,5 @@ export const KERNEL_CATALOGUE: readonly KernelSpec[] = [
   ...denseKernelExamples(),
   ...headKernelExamples(),
   ...optimizerKernelExamples(),
+  ...fusedKernelExamples(),
 ];

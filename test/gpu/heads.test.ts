@@ -44,22 +44,12 @@ import {
 import { cdfBoundaryDistance, normalPair, rngBlock, uniformFromBits } from '../reference/philox';
 import { meanAndVariance } from '../support/statistics';
 import { gpuStep, useGpu } from '../support/gpu';
+import { seededRandom as generator } from '../support/random';
 
 const TOLERANCE = 1e-4;
 const POISON_U32 = 0xdeadbeef;
 
 const seed = crypto.getRandomValues(new Uint32Array(1))[0]!;
-/** mulberry32, seeded per run so a failure can be replayed. */
-function generator(s: number): () => number {
-  let state = s >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 const random = generator(seed);
 const uniform = (lo: number, hi: number) => lo + (hi - lo) * random();
 const randomU32 = () => Math.floor(random() * 2 ** 32) >>> 0;

@@ -2,8 +2,9 @@
  * The fused small-MLP forward (src/nn/mlp-fused.ts) on a real device against the float64 reference
  * (test/reference/mlp.ts mlpForward) and against the layer-wise forward (src/nn/mlp.ts), on fresh
  * random parameters (different per agent) and inputs at odd sizes: batch 123, input 7, hidden
- * [33, 64], heads of 3 and 5, G = 1 and G = 3, tanh and relu; and shapes the table must handle
- * (no hidden layer, four hidden layers, a head wider than MAX_FUSED_WIDTH).
+ * [33, 64], heads of 3 and 5, G = 1 and G = 3, tanh and relu; and shapes the layer table and the
+ * 4-row tiles must handle (no hidden layer, four hidden layers, a head wider than the workgroup,
+ * one row, agents of 2 rows: B % 4 ≠ 0 everywhere else too, so every agent ends in a short tile).
  *
  * Relative error of a tensor = max |gpu − ref| / max(1e-3, max |ref|), per agent and per head.
  * The outputs buffer is poisoned with NaN first: every head element must be written, and the
@@ -13,7 +14,7 @@
 import { describe, expect, it } from 'vitest';
 import { BufferSet, gpuCounters, readBufferOnce, shaderFile } from '../../src/gpu/index';
 import { createMlpPasses } from '../../src/nn/mlp';
-import { MAX_FUSED_WIDTH, createMlpFusedForward, fusedForwardUnsupported } from '../../src/nn/mlp-fused';
+import { FUSED_TILE_ROWS, MAX_FUSED_WIDTH, createMlpFusedForward, fusedForwardUnsupported } from '../../src/nn/mlp-fused';
 import { mlpLayout, type Activation, type MlpLayout, type MlpSpec } from '../../src/nn/mlp-spec';
 import { mlpForward } from '../reference/mlp';
 import { gpuStep, useGpu } from '../support/gpu';
@@ -149,6 +150,7 @@ describe('fused MLP forward on the GPU vs the float64 reference and the layer-wi
     ['no hidden layer, G = 3', net('tanh', []), 3, 123],
     ['four hidden layers [5, 64, 17, 9] relu/tanh, three heads incl. one of 70, G = 2', net(['relu', 'tanh', 'relu', 'tanh'], [5, 64, 17, 9], [70, 1, 6], 64), 2, 37],
     ["CleanRL's 64-64 tanh actor (input 4, 2 actions), one row", net('tanh', [64, 64], [2], 4), 1, 1],
+    ['hidden [33, 64] relu, G = 3 × 2 rows (tiles shorter than 4 rows)', net('relu'), 3, 2],
   ];
 
   it.each(CASES)('%s: outputs match the reference (< 1e-4) and the layer-wise forward', async (name, spec, agents, rowsPerAgent) => {
@@ -194,8 +196,9 @@ describe('fused MLP forward on the GPU vs the float64 reference and the layer-wi
 
   it('bounds widths by the WGSL constant and rejects wider specs and bad options clearly', async () => {
     const { device } = gpu();
-    const wgsl = shaderFile('nn/mlp_fused_forward.wgsl').code;
-    expect(wgsl).toMatch(new RegExp(`const MAX_FUSED_WIDTH: u32 = ${MAX_FUSED_WIDTH}u;`));
+    // The tile size is the vec4 of rows in the WGSL; its workgroup memory at the widest network fits.
+    expect(shaderFile('nn/mlp_fused_forward.wgsl').code).toMatch(new RegExp(`const TILE_ROWS: u32 = ${FUSED_TILE_ROWS}u;`));
+    expect(2 * MAX_FUSED_WIDTH * FUSED_TILE_ROWS * 4).toBeLessThanOrEqual(device.limits.maxComputeWorkgroupStorageSize);
     const created = gpuCounters(device).buffersCreated;
     const wideHidden = mlpLayout(net('tanh', [33, MAX_FUSED_WIDTH + 1]));
     expect(fusedForwardUnsupported(wideHidden)).toMatch(/hiddenSizes\[1\] is 65, beyond MAX_FUSED_WIDTH = 64.*use the layer-wise passes \(createMlpPasses\)/);

@@ -15,20 +15,10 @@ import { createMlpPasses, type MlpPasses } from '../../src/nn/mlp';
 import { mlpLayout, type Activation, type MlpLayout, type MlpSpec } from '../../src/nn/mlp-spec';
 import { mlpBackward, mlpForward, mlpTangent } from '../reference/mlp';
 import { gpuStep, useGpu } from '../support/gpu';
+import { seededRandom } from '../support/random';
 
 const TOLERANCE = 1e-4;
 
-function seededRandom(seed: number): () => number {
-  // mulberry32: reproducible from the printed seed.
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const freshSeed = () => crypto.getRandomValues(new Uint32Array(1))[0]!;
 

@@ -19,22 +19,12 @@ import { AGENT_STATE_WORDS, STEP_COEFFICIENTS_WORDS } from '../../src/nn/optimiz
 import { createOptimizer, resolveOptimizerConfig, type Optimizer, type OptimizerKind } from '../../src/nn/optimizer';
 import { ADAM_DEFAULTS, referenceOptimizer, referenceOptimizerStep } from '../reference/optimizer';
 import { gpuStep, useGpu } from '../support/gpu';
+import { seededRandom as makeRandom } from '../support/random';
 
 const TOLERANCE = 1e-4;
 const NORM_TOLERANCE = 1e-5;
 const NAN_BITS = new Uint32Array(new Float32Array([Number.NaN]).buffer)[0]!;
 
-function makeRandom(seed: number): () => number {
-  // mulberry32: reproducible, and the seed is printed with any failure.
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const seed = (Math.random() * 2 ** 32) >>> 0;
 const random = makeRandom(seed);

@@ -14,20 +14,11 @@ import { actorSpec, mlpLayout, type MlpLayout } from '../../src/nn/mlp-spec';
 import { categoricalEntropy, categoricalEntropyGrad, categoricalLogProb, categoricalLogProbGrad } from '../reference/heads';
 import { mlpBackward, mlpForward } from '../reference/mlp';
 import { gpuStep, useGpu } from '../support/gpu';
+import { seededRandom as generator } from '../support/random';
 
 const ENTROPY_COEF = 0.01;
 const seed = crypto.getRandomValues(new Uint32Array(1))[0]!;
 
-function generator(s: number): () => number {
-  let state = s >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 interface Batch {
   params: Float32Array<ArrayBuffer>;

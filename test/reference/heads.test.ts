@@ -25,19 +25,9 @@ import {
   gaussianLogProbGrad,
   gaussianSample,
 } from './heads';
+import { seededRandom as generator } from '../support/random';
 
 const seed = crypto.getRandomValues(new Uint32Array(1))[0]!;
-/** mulberry32: a small seeded generator so a failure can be replayed from its seed. */
-function generator(s: number): () => number {
-  let state = s >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 const random = generator(seed);
 const uniform = (lo: number, hi: number) => lo + (hi - lo) * random();
 const vector = (n: number, lo: number, hi: number) => Array.from({ length: n }, () => uniform(lo, hi));

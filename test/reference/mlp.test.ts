@@ -8,21 +8,11 @@
 import { describe, expect, it } from 'vitest';
 import { mlpLayout, type Activation, type MlpLayout, type MlpSpec } from '../../src/nn/mlp-spec';
 import { mlpBackward, mlpForward, mlpTangent, type Rows } from './mlp';
+import { seededRandom as makeRandom } from '../support/random';
 
 const STEP = 1e-5;
 const TOLERANCE = 1e-6;
 
-function makeRandom(seed: number): () => number {
-  // mulberry32: reproducible, and the seed is printed with any failure.
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Case {
   layout: MlpLayout;

@@ -15,18 +15,8 @@ import {
   referenceOptimizerStep,
   sgdStep,
 } from './optimizer';
+import { seededRandom as makeRandom } from '../support/random';
 
-function makeRandom(seed: number): () => number {
-  // mulberry32: reproducible, and the seed is printed with any failure.
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const seed = (Math.random() * 2 ** 32) >>> 0;
 const random = makeRandom(seed);
