@@ -5,7 +5,8 @@
  * through the 64×64 tiles and 16-deep K steps, on fresh random inputs in [-1, 1). The relative
  * error of C[i][j] is |gpu − reference| / Σ_k |A[i][k]|·|B[k][j]|: normalised by the scale of a
  * float32 dot product's rounding error (≤ K·2⁻²⁴ of it, 4.6e-6 at K = 77), not by |C[i][j]|, which
- * cancellation can make arbitrarily small. It must stay below 1e-5.
+ * cancellation can make arbitrarily small. It must stay below 1e-5. Inputs come from a fresh seed
+ * each run, printed with any failure (test/support/random.ts).
  *
  * Every output buffer is poisoned with NaN before the run and has a poisoned tail past the end that
  * must survive (bounds checks on the stores), and the inputs carry NaN tails, bound with them, that
@@ -24,15 +25,16 @@ import {
 } from '../../src/gpu/index';
 import { matmulErrorScale, matmulReference } from '../reference/matmul';
 import { gpuStep, useGpu } from '../support/gpu';
+import { freshSeed, seededRandom } from '../support/random';
 
 /** NaN elements after each buffer's live range. */
 const TAIL = 64;
 const TOLERANCE = 1e-5;
 
-/** Fresh float32 values, uniform in [-1, 1), followed by a tail of `tailValue`. */
-function randomWithTail(length: number, tailValue = Number.NaN): Float32Array<ArrayBuffer> {
+/** Float32 values uniform in [-1, 1) from `random`, followed by a tail of `tailValue`. */
+function randomWithTail(random: () => number, length: number, tailValue = Number.NaN): Float32Array<ArrayBuffer> {
   const values = new Float32Array(length + TAIL).fill(tailValue);
-  for (let i = 0; i < length; i += 1) values[i] = Math.random() * 2 - 1;
+  for (let i = 0; i < length; i += 1) values[i] = random() * 2 - 1;
   return values;
 }
 
@@ -116,8 +118,10 @@ describe('matmul kernel', () => {
     // Exactly one tile and one step: no bounds check trips.
     { m: 64, k: 16, n: 64 },
   ])('C = A·B at M=$m, K=$k, N=$n', async ({ grid, ...shape }) => {
-    const a = randomWithTail(shape.m * shape.k);
-    const b = randomWithTail(shape.k * shape.n);
+    const seed = freshSeed();
+    const random = seededRandom(seed);
+    const a = randomWithTail(random, shape.m * shape.k);
+    const b = randomWithTail(random, shape.k * shape.n);
     const c = await runMatmul(shape, a, b, grid);
 
     const liveA = a.subarray(0, shape.m * shape.k);
@@ -135,10 +139,10 @@ describe('matmul kernel', () => {
       const error = scale[i]! > 0 ? Math.abs(got - expected[i]!) / scale[i]! : got === 0 ? 0 : Infinity;
       if (error > worst.error) worst = { error, index: i };
     }
-    const where = `worst at row ${Math.floor(worst.index / shape.n)}, column ${worst.index % shape.n}`;
-    expect(unwritten, 'elements of C still NaN').toBe(0);
+    const where = `seed ${seed}: worst at row ${Math.floor(worst.index / shape.n)}, column ${worst.index % shape.n}`;
+    expect(unwritten, `seed ${seed}: elements of C still NaN`).toBe(0);
     expect(worst.error, where).toBeLessThan(TOLERANCE);
-    expect(Array.from(c.subarray(expected.length)).every(Number.isNaN), 'tail past C written').toBe(true);
+    expect(Array.from(c.subarray(expected.length)).every(Number.isNaN), `seed ${seed}: tail past C written`).toBe(true);
   });
 
   it('rejects shapes that are not positive integers, naming the dimension', () => {
@@ -164,7 +168,8 @@ describe('copy_vec4 kernel', () => {
     const kernel = await createKernel(device, { ...COPY_VEC4, workgroupSize, constants: { N: vec4s } });
     const floats = 4 * vec4s;
     // Not NaN: a copy of the source's tail must not look like the untouched poison.
-    const source = randomWithTail(floats, Number.POSITIVE_INFINITY);
+    const seed = freshSeed();
+    const source = randomWithTail(seededRandom(seed), floats, Number.POSITIVE_INFINITY);
     const buffers = new BufferSet(device, 'test.copy-vec4', {
       src: { size: source.byteLength },
       dst: { size: (floats + TAIL) * 4 },
@@ -184,7 +189,7 @@ describe('copy_vec4 kernel', () => {
       const poisonBits = new Uint32Array(new Float32Array([Number.NaN]).buffer)[0]!;
       let wrong = 0;
       for (let i = 0; i < floats; i += 1) if (copied[i] !== sourceBits[i]) wrong += 1;
-      expect(wrong, 'elements not copied bit for bit').toBe(0);
+      expect(wrong, `seed ${seed}: elements not copied bit for bit`).toBe(0);
       expect(Array.from(copied.subarray(floats)).every((bits) => bits === poisonBits), 'tail past dst written').toBe(true);
     } finally {
       buffers.destroy();

@@ -1,0 +1,53 @@
+// Include-only: what the generic env wrapper's kernels share (env_step_discrete.wgsl,
+// env_step_continuous.wgsl, env_autoreset.wgsl, env_reset.wgsl). Needs envs/env_rng.wgsl and an
+// env body (the env contract: src/envs/types.ts).
+//
+// Done convention (Gymnasium's): a step reports `terminated` when the env reached a terminal state
+// (no bootstrapping from it) and `truncated` when the episode reached MAX_EPISODE_STEPS steps (a
+// time-out: bootstrap from the final observation). Both can be 1 on the same step, as in
+// Gymnasium's TimeLimit, which sets truncated independently of terminated; a consumer then treats
+// the step as terminated, since the terminal state has no future to bootstrap. An episode ends when
+// either is set; the wrapper then keeps the final observation and resets the env.
+
+// Episodes are truncated after this many steps (Gymnasium's TimeLimit max_episode_steps).
+override MAX_EPISODE_STEPS: u32;
+// Env instances; every kernel bounds-checks its index against it.
+override NUM_ENVS: u32;
+
+// Most action dimensions of a continuous env (ACTION_SIZE ≤ 4·MAX_ACTION_VEC4).
+const MAX_ACTION_VEC4: u32 = 4u;
+
+// The wrapper's uniform block (src/envs/kernels.ts writes it). Byte layout: 0 seed | 4 stream |
+// 8, 12 padding | 16 action_low (16 floats) | 80 action_high (16 floats); 144 bytes.
+struct WrapperParams {
+  seed: u32,
+  stream: u32,
+  pad0: u32,
+  pad1: u32,
+  // Bounds of a continuous action, dimension i at [i / 4][i % 4]; unused by discrete envs.
+  action_low: array<vec4f, MAX_ACTION_VEC4>,
+  action_high: array<vec4f, MAX_ACTION_VEC4>,
+}
+
+// Per-env bookkeeping the wrapper keeps between steps (buffer `episodeProgress`, 16 bytes per env).
+struct EpisodeProgress {
+  // Steps taken in the current episode.
+  length: u32,
+  // Index of the current episode (keys its randomness: env_rng.wgsl). 0xFFFFFFFF before the first
+  // reset, so that the first reset starts episode 0.
+  episode: u32,
+  // Sum of the current episode's rewards so far.
+  episode_return: f32,
+  // 1 when the last step ended the episode (terminated or truncated): auto-reset pending.
+  ended: u32,
+}
+
+// The generator of env `env`'s draws while taking step `progress.length` of its episode.
+fn env_rng_for_step(params: WrapperParams, env: u32, progress: EpisodeProgress) -> EnvRng {
+  return env_rng_start(params.seed, params.stream, env, progress.length, progress.episode);
+}
+
+// The generator of the reset that starts episode `episode` of env `env`.
+fn env_rng_for_reset(params: WrapperParams, env: u32, episode: u32) -> EnvRng {
+  return env_rng_start(params.seed, params.stream, env, ENV_RESET_PHASE, episode);
+}

@@ -1,0 +1,91 @@
+/**
+ * What an environment is, as the engine sees it: a WGSL body (shaders/envs/<name>.wgsl, or a user's
+ * custom body) that follows the env contract, and the TypeScript description of its spaces, state,
+ * physics parameters and step limit. The generic wrapper (shaders/envs/env_*.wgsl, driven by
+ * src/envs/vector-env.ts) adds everything else: randomness, truncation, auto-reset, episode
+ * statistics.
+ *
+ * The WGSL contract (every body declares):
+ *   const OBS_SIZE: u32; const STATE_SIZE: u32; const ACTION_SIZE: u32;
+ *   struct EnvParams { ... }   only f32/u32 fields, in the order `params` lists them (a uniform)
+ *   struct State { ... }       only f32 fields, STATE_SIZE of them, in Gymnasium's order
+ *   alias EnvAction = u32;     (discrete) or array<f32, ACTION_SIZE> (box)
+ *   struct EnvStep { state: State, reward: f32, terminated: bool }
+ *   fn env_reset(rng: ptr<function, EnvRng>, params: EnvParams) -> State
+ *   fn env_step(state: State, action: EnvAction, rng: ptr<function, EnvRng>, params: EnvParams) -> EnvStep
+ *   fn env_obs(state: State, params: EnvParams) -> array<f32, OBS_SIZE>
+ * Randomness only through shaders/envs/env_rng.wgsl (env_uniform, env_uniform_range).
+ */
+import type { ShaderPart } from '../gpu/shaders';
+
+/** A box of `size` floats with per-dimension bounds (±Infinity allowed for observations). */
+export interface BoxSpace {
+  kind: 'box';
+  size: number;
+  low: readonly number[];
+  high: readonly number[];
+}
+
+/** Discrete actions 0 … n − 1 (one u32 per env), or a box of floats (ACTION_SIZE per env). */
+export type ActionSpace = { kind: 'discrete'; n: number } | BoxSpace;
+
+/** A built-in or custom environment: its WGSL body and everything the wrapper needs to know about it. */
+export interface EnvDescriptor {
+  /** Gymnasium's id, e.g. 'Pendulum-v1' (a custom env: the user's id, which also names its WGSL in errors). */
+  id: string;
+  /** Short lower-case names, e.g. ['pendulum']. */
+  aliases: readonly string[];
+  /** shaderFile('envs/pendulum.wgsl'), or a user's custom body. */
+  body: ShaderPart;
+  /** Bounds as Gymnasium states them (±Infinity allowed; uploaded as ±3.4e38 where a kernel needs them). */
+  observationSpace: BoxSpace;
+  actionSpace: ActionSpace;
+  /** STATE_SIZE names in Gymnasium order, e.g. ['theta', 'theta_dot']. */
+  stateNames: readonly string[];
+  /** EnvParams defaults, keys in the WGSL struct's field order. */
+  params: Readonly<Record<string, number>>;
+  /** Gymnasium's TimeLimit: an episode is truncated when it reaches this many steps. */
+  maxEpisodeSteps: number;
+  /** Return at which Gymnasium calls the env solved (reward_threshold), if it has one. */
+  rewardThreshold?: number;
+}
+
+/** Options of createVectorEnv. */
+export interface VectorEnvOptions {
+  /** Number of env instances stepped together (a positive integer). */
+  numEnvs: number;
+  /** Seed of every random draw the envs make (a u32): resets and stochastic steps. */
+  seed: number;
+  /** Overrides of EnvParams defaults for this run (domain randomisation); unknown names are an error. */
+  params?: Partial<Record<string, number>>;
+  /** Overrides the descriptor's maxEpisodeSteps (truncation limit) for this run. */
+  maxEpisodeSteps?: number;
+  /** Workgroup size of the wrapper kernels (default 64). */
+  workgroupSize?: number;
+}
+
+/** A host-side copy of every buffer a VectorEnv exposes (tests and tools; never inside a training loop). */
+export interface VectorEnvSnapshot {
+  /** [N][STATE_SIZE]: the current state (after any auto-reset). */
+  states: Float32Array;
+  /** [N][OBS_SIZE]: the current observation (after any auto-reset). */
+  observations: Float32Array;
+  /** [N]: reward of the last step. */
+  rewards: Float32Array;
+  /** [N]: 1 where the last step reached a terminal state. */
+  terminated: Uint32Array;
+  /** [N]: 1 where the last step reached the step limit (may be 1 together with terminated). */
+  truncated: Uint32Array;
+  /** [N][OBS_SIZE]: observation of the state after the last step, before any auto-reset. */
+  finalObservations: Float32Array;
+  /** [N][STATE_SIZE]: the state after the last step, before any auto-reset. */
+  nextStates: Float32Array;
+  /** [N]: return of the episode that ended at the last step (0 where none ended). */
+  episodeReturns: Float32Array;
+  /** [N]: length of the episode that ended at the last step (0 where none ended). */
+  episodeLengths: Uint32Array;
+  /** [N]: steps taken in the current episode (0 right after a reset). */
+  stepCounts: Uint32Array;
+  /** [N]: index of the current episode of each env (0 for the first; it keys the env's randomness). */
+  episodeIndices: Uint32Array;
+}
