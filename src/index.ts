@@ -1,5 +1,8 @@
 /** webgpu-rl: policy-gradient reinforcement learning on WebGPU compute shaders. */
+export * from './envs/index';
 export * from './gpu/index';
+export * from './losses/index';
 export * from './nn/index';
+export * from './returns/index';
 export * from './rng/index';
 export const VERSION = '0.1.0';

@@ -10,6 +10,12 @@ import { denseKernelExamples } from './nn/mlp-kernels';
 import { headKernelExamples } from './nn/heads';
 import { optimizerKernelExamples } from './nn/optimizer-kernels';
 import { fusedKernelExamples } from './nn/mlp-fused';
+import { envKernelExamples } from './envs/kernels';
+import { BUILTIN_ENVS } from './envs/registry';
+import { lossKernelExamples } from './losses/losses';
+import { statisticsKernelExamples } from './losses/statistics';
+import { reduceKernelExamples } from './gpu/reduce';
+import { returnsKernelExamples } from './returns/kernels';
 
 export const KERNEL_CATALOGUE: readonly KernelSpec[] = [
   { ...AXPY, constants: { N: 1000 } },
@@ -23,4 +29,9 @@ export const KERNEL_CATALOGUE: readonly KernelSpec[] = [
   ...headKernelExamples(),
   ...optimizerKernelExamples(),
   ...fusedKernelExamples(),
+  ...envKernelExamples(BUILTIN_ENVS),
+  ...lossKernelExamples(),
+  ...statisticsKernelExamples(),
+  ...reduceKernelExamples(),
+  ...returnsKernelExamples(),
 ];

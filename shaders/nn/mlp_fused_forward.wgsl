@@ -59,27 +59,33 @@ struct FusedLayer {
 
 var<workgroup> act: array<vec4f, 2u * ROW_GROUPS * MAX_WIDTH>;
 
-// Units o … o+3 of `layer` (columns; units past out_size repeat the last, clamped so the k loop
-// has no branch) for the 4 rows of row group q (vec4 lanes), from the activations at act[src …].
-fn dense_block(layer: FusedLayer, base: u32, src: u32, o: u32, q: u32) -> mat4x4f {
+// Units o … o+3 of `layer` (units past out_size repeat the last, clamped so the k loop has no
+// branch) for the 4 rows of row group q (vec4 lanes), from the activations at act[src …].
+struct UnitBlock {
+  u0: vec4f,
+  u1: vec4f,
+  u2: vec4f,
+  u3: vec4f,
+}
+
+fn dense_block(layer: FusedLayer, base: u32, src: u32, o: u32, q: u32) -> UnitBlock {
   let last = layer.out_size - 1u;
   let o_clamped = vec4u(o, min(o + 1u, last), min(o + 2u, last), min(o + 3u, last));
   let w = base + layer.w_offset + o_clamped * layer.in_size;
   let b = base + layer.b_offset + o_clamped;
-  var z = mat4x4f(vec4f(params[b.x]), vec4f(params[b.y]), vec4f(params[b.z]), vec4f(params[b.w]));
+  var z0 = vec4f(params[b.x]);
+  var z1 = vec4f(params[b.y]);
+  var z2 = vec4f(params[b.z]);
+  var z3 = vec4f(params[b.w]);
   for (var k = 0u; k < layer.in_size; k += 1u) {
     let x = act[src + k * ROW_GROUPS + q];
-    z[0] += params[w.x + k] * x;
-    z[1] += params[w.y + k] * x;
-    z[2] += params[w.z + k] * x;
-    z[3] += params[w.w + k] * x;
+    z0 += params[w.x + k] * x;
+    z1 += params[w.y + k] * x;
+    z2 += params[w.z + k] * x;
+    z3 += params[w.w + k] * x;
   }
-  return mat4x4f(
-    activate(layer.activation, z[0]),
-    activate(layer.activation, z[1]),
-    activate(layer.activation, z[2]),
-    activate(layer.activation, z[3]),
-  );
+  let f = layer.activation;
+  return UnitBlock(activate(f, z0), activate(f, z1), activate(f, z2), activate(f, z3));
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -125,9 +131,11 @@ fn main(
     let dst = ROW_GROUPS * MAX_WIDTH - src;
     for (var o = 4u * (lane / ROW_GROUPS); busy && o < layer.out_size; o += block_stride) {
       let a = dense_block(layer, base, src, o, q);
-      for (var j = 0u; j < 4u && o + j < layer.out_size; j += 1u) {
-        act[dst + (o + j) * ROW_GROUPS + q] = a[j];
-      }
+      let at = dst + o * ROW_GROUPS + q;
+      act[at] = a.u0;
+      if (o + 1u < layer.out_size) { act[at + ROW_GROUPS] = a.u1; }
+      if (o + 2u < layer.out_size) { act[at + 2u * ROW_GROUPS] = a.u2; }
+      if (o + 3u < layer.out_size) { act[at + 3u * ROW_GROUPS] = a.u3; }
     }
     src = dst;
   }
@@ -139,9 +147,10 @@ fn main(
       let a = dense_block(layer, base, src, o, q);
       for (var r = 0u; r < 4u && q * 4u + r < rows_here; r += 1u) {
         let out_row = layer.output_offset + (row0 + q * 4u + r) * layer.out_size;
-        for (var j = 0u; j < 4u && o + j < layer.out_size; j += 1u) {
-          outputs[out_row + o + j] = a[j][r];
-        }
+        outputs[out_row + o] = a.u0[r];
+        if (o + 1u < layer.out_size) { outputs[out_row + o + 1u] = a.u1[r]; }
+        if (o + 2u < layer.out_size) { outputs[out_row + o + 2u] = a.u2[r]; }
+        if (o + 3u < layer.out_size) { outputs[out_row + o + 3u] = a.u3[r]; }
       }
     }
   }

@@ -1,7 +1,8 @@
 /**
  * `webgpu-rl bench nn`: MLP forward and backward GFLOP/s at batch 256 / 4 096 / 65 536 with
  * hidden widths 64 and 256, beside the runtime's matmul ceiling (runtime.matmul on a dense-layer
- * shape) measured in the same run on the same adapter, and the fraction of it reached.
+ * shape) measured in the same run on the same adapter, and the fraction of it reached; then the
+ * rollout-inference choice: the fused small-MLP forward against the layer-wise passes.
  */
 import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -9,6 +10,7 @@ import { Command } from 'commander';
 import { checkGpuErrors } from '../gpu/error-scope';
 import { VERSION } from '../index';
 import { measureMatmul } from '../bench/matmul-throughput';
+import { defaultFusedVsLayerwiseCases, measureFusedVsLayerwise, type FusedVsLayerwiseRow } from '../bench/mlp-fused-vs-layerwise';
 import { measureMlpThroughput, type NnThroughputReport } from '../bench/nn-throughput';
 import type { MlpSpec } from '../nn/mlp-spec';
 import { acquireFromCli, addGpuOptions, type GpuCliOptions } from './gpu-options';
@@ -60,8 +62,28 @@ export function benchNnCommand(): Command {
             );
           }
         }
+        console.log('rollout inference: fused forward vs layer-wise passes, µs per forward (median)');
+        const cases = defaultFusedVsLayerwiseCases().filter((c) => !options.quick || c.agents * c.rowsPerAgent <= 256);
+        const fused: FusedVsLayerwiseRow[] = await checkGpuErrors(device, 'fused vs layer-wise', () =>
+          measureFusedVsLayerwise(gpu, { cases, ...(options.quick ? { repetition: { warmup: 1, repeats: 3 } } : {}) }),
+        );
+        for (const row of fused) {
+          console.log(
+            `  ${row.network.padEnd(24)} G×B ${`${row.agents}×${row.rowsPerAgent}`.padEnd(8)} layer-wise ` +
+              `${row.layerwiseMicroseconds.median.toFixed(0).padStart(7)}  fused ${row.fusedMicroseconds.median.toFixed(0).padStart(7)}  ` +
+              `fused speed-up ${row.fusedSpeedup.toFixed(2)}×`,
+          );
+        }
         if (options.json) {
-          const record = { benchmark: 'nn', version: VERSION, date: new Date().toISOString(), adapter: gpu.adapter, ceilingGflops: ceiling.gpuGflops, reports };
+          const record = {
+            benchmark: 'nn',
+            version: VERSION,
+            date: new Date().toISOString(),
+            adapter: gpu.adapter,
+            ceilingGflops: ceiling.gpuGflops,
+            reports,
+            fusedVsLayerwise: fused,
+          };
           await writeFile(options.json, `${JSON.stringify(record, null, 2)}\n`);
           console.log(`wrote ${options.json}`);
         }

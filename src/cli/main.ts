@@ -4,8 +4,10 @@
  */
 import { Command } from 'commander';
 import { VERSION } from '../index';
+import { benchEnvsCommand } from './bench-envs';
 import { benchNnCommand } from './bench-nn';
 import { benchRuntimeCommand } from './bench-runtime';
+import { rolloutCommand } from './rollout';
 import { selfcheckCommand } from './selfcheck';
 
 const program = new Command()
@@ -14,7 +16,8 @@ const program = new Command()
   .version(VERSION);
 
 program.addCommand(selfcheckCommand());
-program.addCommand(new Command('bench').description('benchmarks').addCommand(benchRuntimeCommand()).addCommand(benchNnCommand()));
+program.addCommand(rolloutCommand());
+program.addCommand(new Command('bench').description('benchmarks').addCommand(benchRuntimeCommand()).addCommand(benchNnCommand()).addCommand(benchEnvsCommand()));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`webgpu-rl: ${error instanceof Error ? error.message : String(error)}`);

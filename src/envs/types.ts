@@ -14,7 +14,11 @@
  *   fn env_reset(rng: ptr<function, EnvRng>, params: EnvParams) -> State
  *   fn env_step(state: State, action: EnvAction, rng: ptr<function, EnvRng>, params: EnvParams) -> EnvStep
  *   fn env_obs(state: State, params: EnvParams) -> array<f32, OBS_SIZE>
- * Randomness only through shaders/envs/env_rng.wgsl (env_uniform, env_uniform_range).
+ * Randomness only through shaders/envs/env_rng.wgsl (env_uniform, env_uniform_range). For sin and
+ * cos, env_sin / env_cos / env_sincos (shaders/envs/env_math.wgsl, ~1e-7 absolute): the built-ins
+ * may err by 2^-11 (SwiftShader's cos does, by ~2e-4), beyond the 1e-5 the env tests ask for.
+ * A body must not redeclare the wrapper's module-scope names (its bindings, main, NUM_ENVS,
+ * MAX_EPISODE_STEPS, ACTION_COUNT, WORKGROUP_SIZE, and names starting env_ / ENV_); locals may.
  */
 import type { ShaderPart } from '../gpu/shaders';
 

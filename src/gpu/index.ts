@@ -5,6 +5,7 @@ export * from './error-scope';
 export * from './kernel';
 export * from './limits';
 export * from './readback';
+export * from './reduce';
 export * from './runtime-kernels';
 export * from './selfcheck';
 export * from './shaders';

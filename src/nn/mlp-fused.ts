@@ -1,10 +1,10 @@
 /**
  * The fused small-MLP forward (shaders/nn/mlp_fused_forward.wgsl): one dispatch runs the whole
- * network for every batch row, one workgroup per tile of 4 rows (one invocation per output unit,
- * the 4 rows as vec4 lanes), hidden activations in workgroup memory; only the heads' outputs reach
- * global memory. It is the rollout's per-step inference path (observation
- * → logits / value, nothing saved for backward). Training, the tangent pass and anything wider
- * than MAX_FUSED_WIDTH use the layer-wise passes (src/nn/mlp.ts), whose outputs this reproduces.
+ * network for every batch row: one workgroup per tile of 16 rows of one agent, each invocation a
+ * 4-unit × 4-row register block, hidden activations in workgroup memory; only the heads' outputs
+ * reach global memory. It is meant for the rollout's per-step inference (observation → logits /
+ * value, nothing saved for backward). Training, the tangent pass and anything wider than
+ * MAX_FUSED_WIDTH use the layer-wise passes (src/nn/mlp.ts), whose outputs this reproduces.
  *
  * Which one to use where is a measured choice: see the note at the end of this file.
  */
@@ -17,9 +17,9 @@ import { ACTIVATION_CODE } from './mlp-kernels';
 import { mlpLayout, type DenseLayer, type MlpLayout } from './mlp-spec';
 
 /**
- * The widest input or hidden layer the fused kernel takes. Its workgroup memory is 2 × width ×
- * 4 rows × 4 B (2 KiB at 64, far below the 16 KiB limit); the bound is the measured choice (note
- * at the end of this file): wider networks are compute-bound, where the layer-wise kernels win.
+ * The widest input or hidden layer the fused kernel takes. Its workgroup memory is 2 (ping-pong)
+ * × width × 16 rows × 4 B = 8 KiB at 64, within the 16 KiB default limit. Past ~64 a forward is
+ * compute-bound even at small batches, where fusing saves nothing (note at the end of this file).
  */
 export const MAX_FUSED_WIDTH = 64;
 
@@ -31,13 +31,13 @@ const FLOAT = 4;
 const TABLE_WORDS = 8;
 
 /**
- * One workgroup per tile of 4 rows of one agent: dispatch G·⌈B/4⌉ workgroups (fusedInvocations).
- * Bindings: params [G][P], input [G·B][inputSize], layer_table (FusedLayer entries: hidden layers, then heads), outputs (each
- * head's [G·B][size] block at its output_offset), flags (u32).
+ * One workgroup per tile of 16 rows of one agent: G·⌈B/16⌉ workgroups (fusedInvocations).
+ * Bindings: params [G][P], input [G·B][inputSize], layer_table (FusedLayer entries: hidden layers,
+ * then heads), outputs (each head's [G·B][size] block at its output_offset), flags (u32).
  */
 export const MLP_FUSED_FORWARD: KernelSpec = {
   label: 'nn.mlp_fused_forward',
-  parts: [shaderFile('common/dispatch.wgsl'), shaderFile('nn/activation.wgsl'), shaderFile('nn/mlp_fused_forward.wgsl')],
+  parts: [shaderFile('nn/activation.wgsl'), shaderFile('nn/mlp_fused_forward.wgsl')],
   bindings: [
     { name: 'params', access: 'read' },
     { name: 'input', access: 'read' },
@@ -267,3 +267,65 @@ export function fusedKernelExamples(): KernelSpec[] {
   });
   return [mlpFusedForwardSpec(layout, 3, 123)];
 }
+
+/** Which forward the rollout should use for per-step inference (see the measured choice below). */
+export type RolloutForwardPath = 'fused' | 'layerwise';
+
+/**
+ * The measured choice below as a rule: the layer-wise forward on software adapters (SwiftShader,
+ * where it was measured fastest at every batch size) and for networks wider than
+ * MAX_FUSED_WIDTH; the fused forward on hardware adapters, where the rollout's forward is
+ * dispatch-bound. The hardware half is a prediction until `bench nn` confirms it on one.
+ */
+export function rolloutForwardPath(adapter: { readonly isSoftware: boolean }, layout: MlpLayout): RolloutForwardPath {
+  if (adapter.isSoftware || fusedForwardUnsupported(layout) !== null) return 'layerwise';
+  return 'fused';
+}
+
+/*
+ * Fused vs layer-wise forward for rollout inference: the measured choice.
+ *
+ * Measured with src/bench/mlp-fused-vs-layerwise.ts's method (forwards encoded before the clock,
+ * 4–64 per submit, submit → onSubmittedWorkDone, the paths alternated repeat by repeat, median
+ * of 11) on SwiftShader, 2 cores, while other test runs kept the load average at 5–6: treat
+ * differences under ~30 % as noise. µs per forward (min in brackets); "per-row" is a fused kernel
+ * with one invocation per row running the whole net from private arrays, tried and not shipped.
+ *
+ *   network, G × B       layer-wise (3 dispatches)  fused tile (shipped)  fused per-row (tried)
+ *   actor   1 × 1                 75 (66)               629 (388)              225 (93)
+ *   actor   1 × 64              1258 (1021)            1803 (1552)            1615 (1203)
+ *   actor   1 × 256             4988 (4077)           20861 (17865)          11337 (7104)
+ *   actor   1 × 4096          173571 (152259)        354628 (308937)        201560 (175743)
+ *   actor   8 × 256            82855 (74120)         164842 (157472)        104263 (87911)
+ *   critic  1 × 1                123 (67)              400 (396)               98 (93)
+ *   critic  1 × 64              1820 (1039)            2264 (1673)            1484 (1188)
+ *   critic  1 × 256             4943 (3990)           22902 (18381)          12627 (7388)
+ *   critic  1 × 4096          183259 (166930)        391583 (334122)        215362 (198966)
+ *   critic  8 × 256            81214 (66230)         179467 (165704)        102971 (93915)
+ * (actor 4→64→64→2, critic 4→64→64→1, tanh: CleanRL's CartPole networks, 18 kFLOP per row.)
+ * In an earlier, quieter run (load ≈ 3) the ordering was the same: at 1 × 256 layer-wise 4.0 ms,
+ * tile 6.9 ms, per-row 4.8 ms; at 1 × 4096 105 ms, 179 ms, 122 ms.
+ *
+ * On SwiftShader every size from B ≈ 64 up is compute-bound (0.2–0.6 GFLOP/s for all three) and
+ * the three dispatches of the layer-wise forward (~20 µs each) are noise beside the arithmetic;
+ * fusing buys nothing, and the layer-wise kernels (vec4 weight loads, 16 invocations per row per
+ * layer, no barriers) are the fastest. Only at B = 1, where the forward is pure overhead, did the
+ * per-row kernel tie or beat them. The tile kernel is ~2× slower. Not profiled; the likely reason
+ * is that SwiftShader emulates workgroup memory and barriers on the CPU (a workgroup's invocations
+ * run as coroutines on one thread), which costs more than the loads the register blocking saves;
+ * unrolling the register block by hand changed nothing. So on software adapters: layer-wise, at
+ * every size.
+ *
+ * On a hardware GPU (none in this workplace; not measured) the same forward is a few µs of
+ * arithmetic at CleanRL's sizes, so the layer-wise forward is dispatch-bound: 3–4 dependent
+ * dispatches with a barrier each, against one for the fused kernel, whose hidden activations also
+ * never leave the SM. The fused kernel is shaped for that: a row's units are spread over 16
+ * invocations (B = 1 is ~200 dependent loop steps, not the ~1 100 a per-row kernel runs serially,
+ * which is why the per-row kernel is not shipped although it did best at B = 1 here), each weight
+ * load feeds 4 rows and each activation load 4 units, and activations are broadcast from
+ * workgroup memory. Expected: fused ahead by roughly the saved dispatches (2–3× at B ≤ a few
+ * hundred), the two converging by B ≈ 4 096–65 536 where both are compute- or L2-bound (the fused
+ * kernel rereads an agent's ~18 KB of weights per 16-row tile, from L1/L2). rolloutForwardPath
+ * encodes this; run `webgpu-rl bench nn` on a hardware adapter before relying on its hardware half,
+ * and move the rule (or add a row threshold) if the numbers disagree.
+ */

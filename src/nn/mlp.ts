@@ -394,4 +394,11 @@ export async function createMlpPasses(device: GPUDevice, layout: MlpLayout, opti
  * (the same passes at B = 1). So on SwiftShader the layer-wise passes are compute-bound, not
  * dispatch-bound, at B = 123; on a hardware GPU, where that forward is microseconds of arithmetic,
  * they would be dispatch-bound, and that is where the fused kernel belongs.
+ *
+ * The measured choice: that fused forward exists (src/nn/mlp-fused.ts, 16-row tiles, 8 KiB of
+ * workgroup memory at width 64, forward only). On SwiftShader it was measured against these passes
+ * for CleanRL's actor and critic at B = 1 … 4 096 and G = 8 × 256: these passes were fastest at
+ * every size (the fused kernel ~2× slower from B = 256 up), so software adapters use them;
+ * hardware adapters use the fused kernel for rollout inference (rolloutForwardPath), a prediction
+ * until `bench nn` runs on one. The table and reasoning are at the end of mlp-fused.ts.
  */

@@ -3,8 +3,9 @@
  * (test/reference/mlp.ts mlpForward) and against the layer-wise forward (src/nn/mlp.ts), on fresh
  * random parameters (different per agent) and inputs at odd sizes: batch 123, input 7, hidden
  * [33, 64], heads of 3 and 5, G = 1 and G = 3, tanh and relu; and shapes the layer table and the
- * 4-row tiles must handle (no hidden layer, four hidden layers, a head wider than the workgroup,
- * one row, agents of 2 rows: B % 4 ≠ 0 everywhere else too, so every agent ends in a short tile).
+ * 16-row tiles must handle (no hidden layer, four hidden layers, a head of 70 units, one row,
+ * agents of 2 rows; B = 123 and 37 are not multiples of 16 or 4, so every agent ends in a short
+ * tile with a partial row group, and G > 1 checks that tiles never mix agents).
  *
  * Relative error of a tensor = max |gpu − ref| / max(1e-3, max |ref|), per agent and per head.
  * The outputs buffer is poisoned with NaN first: every head element must be written, and the
@@ -14,7 +15,7 @@
 import { describe, expect, it } from 'vitest';
 import { BufferSet, gpuCounters, readBufferOnce, shaderFile } from '../../src/gpu/index';
 import { createMlpPasses } from '../../src/nn/mlp';
-import { FUSED_TILE_ROWS, MAX_FUSED_WIDTH, createMlpFusedForward, fusedForwardUnsupported } from '../../src/nn/mlp-fused';
+import { FUSED_TILE_ROWS, MAX_FUSED_WIDTH, createMlpFusedForward, fusedForwardUnsupported, rolloutForwardPath } from '../../src/nn/mlp-fused';
 import { mlpLayout, type Activation, type MlpLayout, type MlpSpec } from '../../src/nn/mlp-spec';
 import { mlpForward } from '../reference/mlp';
 import { gpuStep, useGpu } from '../support/gpu';
@@ -150,7 +151,7 @@ describe('fused MLP forward on the GPU vs the float64 reference and the layer-wi
     ['no hidden layer, G = 3', net('tanh', []), 3, 123],
     ['four hidden layers [5, 64, 17, 9] relu/tanh, three heads incl. one of 70, G = 2', net(['relu', 'tanh', 'relu', 'tanh'], [5, 64, 17, 9], [70, 1, 6], 64), 2, 37],
     ["CleanRL's 64-64 tanh actor (input 4, 2 actions), one row", net('tanh', [64, 64], [2], 4), 1, 1],
-    ['hidden [33, 64] relu, G = 3 × 2 rows (tiles shorter than 4 rows)', net('relu'), 3, 2],
+    ['hidden [33, 64] relu, G = 3 × 2 rows (tiles shorter than a row group)', net('relu'), 3, 2],
   ];
 
   it.each(CASES)('%s: outputs match the reference (< 1e-4) and the layer-wise forward', async (name, spec, agents, rowsPerAgent) => {
@@ -208,6 +209,11 @@ describe('fused MLP forward on the GPU vs the float64 reference and the layer-wi
     const wideInput = mlpLayout(net('tanh', [8], [2], 100));
     await expect(createMlpFusedForward(device, wideInput, { agents: 1, rowsPerAgent: 4 })).rejects.toThrow(/mlp.inputSize is 100, beyond MAX_FUSED_WIDTH = 64/);
     expect(fusedForwardUnsupported(mlpLayout(net('tanh', [64, 64], [200], 64)))).toBeNull();
+    // The measured choice as a rule: layer-wise on software adapters and for wide nets.
+    const small = mlpLayout(net('tanh', [64, 64], [2], 4));
+    expect(rolloutForwardPath({ isSoftware: true }, small)).toBe('layerwise');
+    expect(rolloutForwardPath({ isSoftware: false }, small)).toBe('fused');
+    expect(rolloutForwardPath({ isSoftware: false }, wideHidden)).toBe('layerwise');
     const layout = mlpLayout(net('tanh'));
     await expect(createMlpFusedForward(device, layout, { agents: 0, rowsPerAgent: 4 })).rejects.toThrow(/agents must be a positive integer \(got 0\)/);
     await expect(createMlpFusedForward(device, layout, { agents: 1, rowsPerAgent: 1.5 })).rejects.toThrow(/rowsPerAgent must be a positive integer \(got 1.5\)/);

@@ -1,0 +1,188 @@
+/**
+ * Checks an env body against the env contract (src/envs/types.ts) before anything is compiled:
+ * the declarations it must have, the sizes it states, and agreement between its WGSL and its
+ * TypeScript descriptor. A missing function or struct is named here, in the env's own words, instead
+ * of surfacing as an "unresolved identifier" in the wrapper's WGSL.
+ */
+import type { EnvDescriptor } from './types';
+
+/** An env body or descriptor that breaks the env contract. */
+export class EnvContractError extends Error {
+  constructor(
+    readonly env: string,
+    problem: string,
+  ) {
+    super(`env '${env}': ${problem}`);
+    this.name = 'EnvContractError';
+  }
+}
+
+/** What the wrapper reads from an env body's WGSL. */
+export interface EnvBodyLayout {
+  obsSize: number;
+  stateSize: number;
+  actionSize: number;
+  /** Field names of `struct State`, in order. */
+  stateFields: readonly string[];
+  /** Fields of `struct EnvParams`, in order, with their scalar type. */
+  paramFields: readonly { name: string; type: 'f32' | 'u32' }[];
+  /** The type `EnvAction` aliases ('u32' for a discrete env). */
+  actionType: string;
+}
+
+/** The most action dimensions a continuous env may have (WrapperParams holds 4 vec4f of bounds). */
+export const MAX_ACTION_SIZE = 16;
+
+/** Every declaration an env body must make, as the error lists them. */
+export const REQUIRED_DECLARATIONS = [
+  'const OBS_SIZE',
+  'const STATE_SIZE',
+  'const ACTION_SIZE',
+  'struct EnvParams',
+  'struct State',
+  'alias EnvAction',
+  'struct EnvStep',
+  'fn env_reset',
+  'fn env_step',
+  'fn env_obs',
+] as const;
+
+/** The WGSL with comments blanked out (line breaks kept, so positions stay meaningful). */
+function stripComments(code: string): string {
+  return code
+    .replace(/\/\*[\s\S]*?\*\//g, (block) => block.replace(/[^\n]/g, ' '))
+    .replace(/\/\/[^\n]*/g, '');
+}
+
+function declarationPattern(declaration: string): RegExp {
+  const [keyword, name] = declaration.split(' ');
+  return new RegExp(`\\b${keyword}\\s+${name}\\b`);
+}
+
+function structFields(code: string, name: string): { name: string; type: string }[] {
+  const match = new RegExp(`\\bstruct\\s+${name}\\s*\\{([^}]*)\\}`).exec(code);
+  if (!match) return [];
+  return match[1]!
+    .split(',')
+    .map((field) => field.replace(/@\w+(\([^)]*\))?/g, '').trim())
+    .filter((field) => field.length > 0)
+    .map((field) => {
+      const [fieldName, type = ''] = field.split(':').map((s) => s.trim());
+      return { name: fieldName!, type };
+    });
+}
+
+function integerConst(code: string, name: string, env: string): number {
+  const match = new RegExp(`\\bconst\\s+${name}\\s*(?::\\s*u32\\s*)?=\\s*([^;]+);`).exec(code);
+  const literal = match ? /^(\d+)u?$/.exec(match[1]!.trim()) : null;
+  if (!literal) {
+    throw new EnvContractError(env, `${name} must be declared as an integer literal, e.g. 'const ${name}: u32 = 4u;' (got '${match?.[1]?.trim()}')`);
+  }
+  return Number(literal[1]);
+}
+
+/**
+ * Reads the sizes, State fields and EnvParams fields of an env body; throws EnvContractError naming
+ * every required declaration the body lacks, or a struct field of the wrong type.
+ */
+export function parseEnvBody(env: string, wgsl: string): EnvBodyLayout {
+  const code = stripComments(wgsl);
+  const missing = REQUIRED_DECLARATIONS.filter((declaration) => !declarationPattern(declaration).test(code));
+  if (missing.length > 0) {
+    throw new EnvContractError(
+      env,
+      `its WGSL lacks ${missing.join(', ')} (an env body declares all of: ${REQUIRED_DECLARATIONS.join(', ')}; see src/envs/types.ts)`,
+    );
+  }
+  const obsSize = integerConst(code, 'OBS_SIZE', env);
+  const stateSize = integerConst(code, 'STATE_SIZE', env);
+  const actionSize = integerConst(code, 'ACTION_SIZE', env);
+
+  const stateFields = structFields(code, 'State');
+  const notF32 = stateFields.filter((f) => f.type !== 'f32');
+  if (notF32.length > 0) {
+    throw new EnvContractError(env, `struct State may hold only f32 fields (got ${notF32.map((f) => `${f.name}: ${f.type}`).join(', ')})`);
+  }
+  if (stateFields.length !== stateSize) {
+    throw new EnvContractError(env, `struct State has ${stateFields.length} fields but STATE_SIZE = ${stateSize}`);
+  }
+  const params = structFields(code, 'EnvParams');
+  const badParams = params.filter((f) => f.type !== 'f32' && f.type !== 'u32');
+  if (badParams.length > 0) {
+    throw new EnvContractError(
+      env,
+      `struct EnvParams may hold only f32 or u32 fields (got ${badParams.map((f) => `${f.name}: ${f.type}`).join(', ')})`,
+    );
+  }
+  const alias = /\balias\s+EnvAction\s*=\s*([^;]+);/.exec(code)!;
+  return {
+    obsSize,
+    stateSize,
+    actionSize,
+    stateFields: stateFields.map((f) => f.name),
+    paramFields: params.map((f) => ({ name: f.name, type: f.type as 'f32' | 'u32' })),
+    actionType: alias[1]!.replace(/\s+/g, ''),
+  };
+}
+
+const isPositiveInteger = (value: number) => Number.isInteger(value) && value > 0;
+
+/**
+ * Checks a descriptor against itself and its body's WGSL (sizes, spaces, state names, parameter
+ * names in the struct's order, step limit); returns the body's layout.
+ */
+export function checkEnvDescriptor(descriptor: EnvDescriptor): EnvBodyLayout {
+  const env = descriptor.id;
+  const fail = (problem: string): never => {
+    throw new EnvContractError(env, problem);
+  };
+  if (typeof env !== 'string' || env.length === 0) throw new EnvContractError(String(env), 'id must be a non-empty string');
+  const layout = parseEnvBody(env, descriptor.body.code);
+
+  const obs = descriptor.observationSpace;
+  if (obs.size !== layout.obsSize) fail(`observationSpace.size is ${obs.size} but the WGSL says OBS_SIZE = ${layout.obsSize}`);
+  if (obs.low.length !== obs.size || obs.high.length !== obs.size) {
+    fail(`observationSpace.low and .high must have ${obs.size} entries (got ${obs.low.length} and ${obs.high.length})`);
+  }
+  const action = descriptor.actionSpace;
+  if (action.kind === 'discrete') {
+    if (!isPositiveInteger(action.n)) fail(`actionSpace.n must be a positive integer (got ${action.n})`);
+    if (layout.actionType !== 'u32') fail(`a discrete env declares 'alias EnvAction = u32;' (got '${layout.actionType}')`);
+    if (layout.actionSize !== 1) fail(`a discrete env declares ACTION_SIZE = 1 (got ${layout.actionSize})`);
+  } else {
+    if (!isPositiveInteger(action.size) || action.size > MAX_ACTION_SIZE) {
+      fail(`actionSpace.size must be an integer in [1, ${MAX_ACTION_SIZE}] (got ${action.size})`);
+    }
+    if (action.size !== layout.actionSize) fail(`actionSpace.size is ${action.size} but the WGSL says ACTION_SIZE = ${layout.actionSize}`);
+    if (layout.actionType !== 'array<f32,ACTION_SIZE>') {
+      fail(`a continuous env declares 'alias EnvAction = array<f32, ACTION_SIZE>;' (got '${layout.actionType}')`);
+    }
+    if (action.low.length !== action.size || action.high.length !== action.size) {
+      fail(`actionSpace.low and .high must have ${action.size} entries (got ${action.low.length} and ${action.high.length})`);
+    }
+    action.low.forEach((low, i) => {
+      const high = action.high[i]!;
+      if (!Number.isFinite(low) || !Number.isFinite(high) || low > high) {
+        fail(`actionSpace bounds of dimension ${i} must be finite with low ≤ high (got [${low}, ${high}])`);
+      }
+    });
+  }
+  if (descriptor.stateNames.length !== layout.stateSize) {
+    fail(`stateNames has ${descriptor.stateNames.length} names but the WGSL says STATE_SIZE = ${layout.stateSize}`);
+  }
+  const names = Object.keys(descriptor.params);
+  const fields = layout.paramFields.map((f) => f.name);
+  if (names.join(',') !== fields.join(',')) {
+    fail(`params must list struct EnvParams's fields in order: [${fields.join(', ')}] (got [${names.join(', ')}])`);
+  }
+  if (fields.length === 0) fail('struct EnvParams needs at least one field (WGSL has no empty structs)');
+  checkMaxEpisodeSteps(env, descriptor.maxEpisodeSteps, 'maxEpisodeSteps');
+  return layout;
+}
+
+/** Throws unless `value` is a valid step limit: an integer in [1, 2^32 − 2]. */
+export function checkMaxEpisodeSteps(env: string, value: number, field: string): void {
+  if (!Number.isInteger(value) || value < 1 || value > 0xfffffffe) {
+    throw new EnvContractError(env, `${field} must be an integer in [1, 4294967294] (got ${value})`);
+  }
+}

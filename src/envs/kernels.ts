@@ -1,0 +1,183 @@
+/**
+ * The generic env wrapper's kernels (shaders/envs/env_*.wgsl) around one env body, and the two
+ * uniform blocks they read: WrapperParams (seed, env stream, action bounds) and the env's EnvParams.
+ *
+ * A step is two dispatches in one pass: env_step_<kind> (action → next state, reward, flags,
+ * episode bookkeeping) and env_autoreset (final observation, episode statistics, reset of the envs
+ * that ended). Reset and observe are single dispatches.
+ */
+import type { KernelSpec } from '../gpu/kernel';
+import { shaderFile, type ShaderPart } from '../gpu/shaders';
+import { checkEnvDescriptor, EnvContractError, MAX_ACTION_SIZE, type EnvBodyLayout } from './contract';
+import type { ActionSpace, EnvDescriptor } from './types';
+
+/** The Philox stream (key word 1) of every env draw: resets and stochastic steps ('ENV'). */
+export const ENV_STREAM = 0x454e56;
+
+/** Counter word 2 of a reset's draws (shaders/envs/env_rng.wgsl ENV_RESET_PHASE). */
+export const ENV_RESET_PHASE = 0xffffffff;
+
+/** Bytes of the WrapperParams uniform (shaders/envs/env_wrapper.wgsl). */
+export const WRAPPER_PARAMS_BYTES = 144;
+
+/** Bytes per env of the EpisodeProgress bookkeeping (length, episode, return, ended). */
+export const EPISODE_PROGRESS_BYTES = 16;
+
+/** Bytes of the ActionErrors block (count, first env, largest action, padding). */
+export const ACTION_ERRORS_BYTES = 16;
+
+/** Default workgroup size of the wrapper kernels. */
+export const ENV_WORKGROUP_SIZE = 64;
+
+/** The largest finite f32, standing in for ±Infinity in bounds uploaded to the GPU. */
+export const F32_MAX = 3.4028234663852886e38;
+
+/** The WrapperParams block: seed, ENV_STREAM, and the action bounds of a continuous env. */
+export function encodeWrapperParams(seed: number, actionSpace: ActionSpace): ArrayBuffer {
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new RangeError(`seed must be an integer in [0, 4294967295] (got ${seed})`);
+  }
+  const bytes = new ArrayBuffer(WRAPPER_PARAMS_BYTES);
+  const words = new Uint32Array(bytes);
+  words[0] = seed;
+  words[1] = ENV_STREAM;
+  if (actionSpace.kind === 'box') {
+    const floats = new Float32Array(bytes);
+    const clampF32 = (v: number) => Math.max(-F32_MAX, Math.min(F32_MAX, v));
+    actionSpace.low.forEach((low, i) => (floats[4 + i] = clampF32(low)));
+    actionSpace.high.forEach((high, i) => (floats[4 + MAX_ACTION_SIZE + i] = clampF32(high)));
+  }
+  return bytes;
+}
+
+/**
+ * The EnvParams uniform: the descriptor's defaults with `overrides` applied, packed in the struct's
+ * field order (4 bytes each, f32 or u32 as the WGSL declares), padded to 16 bytes. Throws naming an
+ * unknown parameter (with the valid names) or a value the field cannot hold.
+ */
+export function encodeEnvParams(
+  descriptor: EnvDescriptor,
+  layout: EnvBodyLayout,
+  overrides: Partial<Record<string, number>> = {},
+): ArrayBuffer {
+  const names = layout.paramFields.map((f) => f.name);
+  for (const name of Object.keys(overrides)) {
+    if (!names.includes(name)) {
+      throw new EnvContractError(descriptor.id, `unknown param '${name}' (valid: ${names.join(', ')})`);
+    }
+  }
+  const bytes = new ArrayBuffer(Math.max(16, Math.ceil((4 * names.length) / 16) * 16));
+  const floats = new Float32Array(bytes);
+  const words = new Uint32Array(bytes);
+  layout.paramFields.forEach(({ name, type }, i) => {
+    const value = overrides[name] ?? descriptor.params[name]!;
+    if (type === 'u32') {
+      if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+        throw new EnvContractError(descriptor.id, `param '${name}' is a u32: it must be an integer in [0, 4294967295] (got ${value})`);
+      }
+      words[i] = value;
+    } else {
+      if (!Number.isFinite(value)) throw new EnvContractError(descriptor.id, `param '${name}' must be a finite number (got ${value})`);
+      floats[i] = value;
+    }
+  });
+  return bytes;
+}
+
+/** Sizes a set of wrapper kernels is compiled for. */
+export interface EnvKernelSizes {
+  numEnvs: number;
+  maxEpisodeSteps: number;
+  workgroupSize?: number;
+}
+
+/** The four kernels of one env body at one size. */
+export interface EnvKernelSpecs {
+  step: KernelSpec;
+  autoreset: KernelSpec;
+  reset: KernelSpec;
+  observe: KernelSpec;
+}
+
+const uniform = (name: string) => ({ name, access: 'uniform' as const });
+const read = (name: string) => ({ name, access: 'read' as const });
+const readWrite = (name: string) => ({ name, access: 'read_write' as const });
+
+/** The wrapper kernels around `descriptor`'s body (checked against the contract first). */
+export function envKernelSpecs(descriptor: EnvDescriptor, sizes: EnvKernelSizes): EnvKernelSpecs {
+  checkEnvDescriptor(descriptor);
+  const { numEnvs, maxEpisodeSteps, workgroupSize = ENV_WORKGROUP_SIZE } = sizes;
+  const base: ShaderPart[] = [
+    shaderFile('common/dispatch.wgsl'),
+    shaderFile('rng/philox.wgsl'),
+    shaderFile('envs/env_rng.wgsl'),
+    shaderFile('envs/env_math.wgsl'),
+    descriptor.body,
+  ];
+  const wrapper = [...base, shaderFile('envs/env_wrapper.wgsl')];
+  const sized = { NUM_ENVS: numEnvs, MAX_EPISODE_STEPS: maxEpisodeSteps };
+  const label = (kernel: string) => `env.${descriptor.id}.${kernel}`;
+  const discrete = descriptor.actionSpace.kind === 'discrete';
+  const step: KernelSpec = {
+    label: label('step'),
+    parts: [
+      ...wrapper,
+      shaderFile('envs/env_step_common.wgsl'),
+      shaderFile(discrete ? 'envs/env_step_discrete.wgsl' : 'envs/env_step_continuous.wgsl'),
+    ],
+    bindings: [
+      uniform('wrapper'),
+      uniform('env_params'),
+      read('states'),
+      readWrite('next_states'),
+      readWrite('rewards'),
+      readWrite('terminated'),
+      readWrite('truncated'),
+      readWrite('episode_progress'),
+      readWrite('action_errors'),
+      // Declared last, by the entry file: u32 for a discrete env, f32 × ACTION_SIZE for a box.
+      read('actions'),
+    ],
+    workgroupSize,
+    constants: discrete
+      ? { ...sized, ACTION_COUNT: (descriptor.actionSpace as { n: number }).n }
+      : sized,
+  };
+  const autoreset: KernelSpec = {
+    label: label('autoreset'),
+    parts: [...wrapper, shaderFile('envs/env_autoreset.wgsl')],
+    bindings: [
+      uniform('wrapper'),
+      uniform('env_params'),
+      read('next_states'),
+      readWrite('episode_progress'),
+      readWrite('states'),
+      readWrite('observations'),
+      readWrite('final_observations'),
+      readWrite('episode_returns'),
+      readWrite('episode_lengths'),
+    ],
+    workgroupSize,
+    constants: sized,
+  };
+  const reset: KernelSpec = {
+    label: label('reset'),
+    parts: [...wrapper, shaderFile('envs/env_reset.wgsl')],
+    bindings: [uniform('wrapper'), uniform('env_params'), readWrite('episode_progress'), readWrite('states'), readWrite('observations')],
+    workgroupSize,
+    constants: sized,
+  };
+  const observe: KernelSpec = {
+    label: label('observe'),
+    parts: [...base, shaderFile('envs/env_observe.wgsl')],
+    bindings: [uniform('env_params'), read('states'), readWrite('observations')],
+    workgroupSize,
+    constants: { NUM_ENVS: numEnvs },
+  };
+  return { step, autoreset, reset, observe };
+}
+
+/** Every wrapper kernel around each of `envs`, at a representative odd size (the kernel catalogue). */
+export function envKernelExamples(envs: readonly EnvDescriptor[]): KernelSpec[] {
+  return envs.flatMap((env) => Object.values(envKernelSpecs(env, { numEnvs: 123, maxEpisodeSteps: env.maxEpisodeSteps })));
+}

@@ -1,0 +1,79 @@
+/**
+ * The env registry: Gymnasium ids, short aliases, and the custom envs a user registered. Lookups
+ * accept an id exactly or an alias in any case; an unknown name is an error listing every valid one.
+ */
+import { acrobot } from './builtin/acrobot';
+import { cartPole } from './builtin/cartpole';
+import { catchEnv } from './builtin/catch';
+import { mountainCar } from './builtin/mountain-car';
+import { mountainCarContinuous } from './builtin/mountain-car-continuous';
+import { pendulum } from './builtin/pendulum';
+import type { EnvDescriptor } from './types';
+
+/** The built-in envs, in the order help texts list them. */
+export const BUILTIN_ENVS: readonly EnvDescriptor[] = [
+  cartPole,
+  acrobot,
+  mountainCar,
+  mountainCarContinuous,
+  pendulum,
+  catchEnv,
+];
+
+const customEnvs = new Map<string, EnvDescriptor>();
+
+/** An env name that is neither a registered id nor an alias. */
+export class UnknownEnvError extends Error {
+  constructor(
+    readonly requested: string,
+    readonly valid: readonly string[],
+  ) {
+    super(`unknown env '${requested}' (valid: ${valid.join(', ')})`);
+    this.name = 'UnknownEnvError';
+  }
+}
+
+/** Built-in envs first, then custom envs in registration order. */
+export function registeredEnvs(): EnvDescriptor[] {
+  return [...BUILTIN_ENVS, ...customEnvs.values()];
+}
+
+/** Every valid name, as `Id (alias, alias)`. */
+export function registeredEnvNames(): string[] {
+  return registeredEnvs().map((env) => (env.aliases.length > 0 ? `${env.id} (${env.aliases.join(', ')})` : env.id));
+}
+
+/** The env whose id is `name`, or whose id or an alias equals `name` ignoring case. */
+export function findEnv(name: string): EnvDescriptor | undefined {
+  const envs = registeredEnvs();
+  const exact = envs.find((env) => env.id === name);
+  if (exact) return exact;
+  const lower = name.toLowerCase();
+  return envs.find((env) => env.id.toLowerCase() === lower || env.aliases.some((alias) => alias.toLowerCase() === lower));
+}
+
+/** The env named `name` (id or alias); throws UnknownEnvError listing the valid names. */
+export function lookupEnv(name: string): EnvDescriptor {
+  if (typeof name !== 'string') throw new UnknownEnvError(String(name), registeredEnvNames());
+  const env = findEnv(name);
+  if (!env) throw new UnknownEnvError(name, registeredEnvNames());
+  return env;
+}
+
+/**
+ * Adds a custom env to the registry. Its id and aliases must not name an env already registered
+ * (built-in or custom); registering the same descriptor object again is a no-op.
+ */
+export function registerEnv(descriptor: EnvDescriptor): void {
+  for (const name of [descriptor.id, ...descriptor.aliases]) {
+    const taken = findEnv(name);
+    if (taken === descriptor) continue;
+    if (taken) throw new Error(`cannot register env '${descriptor.id}': the name '${name}' already names '${taken.id}'`);
+  }
+  customEnvs.set(descriptor.id, descriptor);
+}
+
+/** Removes a custom env (tests); built-in envs cannot be removed. Returns whether one was removed. */
+export function unregisterEnv(id: string): boolean {
+  return customEnvs.delete(id);
+}

@@ -1,0 +1,303 @@
+/**
+ * N instances of one env stepped together on the GPU, through the generic wrapper
+ * (src/envs/kernels.ts). Buffers, bind groups and pipelines are made once, in createVectorEnv;
+ * encodeStep and encodeReset only record dispatches, so a rollout encodes T steps with no host
+ * round trip. The read/write helpers are for tests and tools (the rollout tracer), not for a
+ * training loop.
+ */
+import { BufferSet } from '../gpu/buffers';
+import { createKernel, type Kernel } from '../gpu/kernel';
+import { readBufferOnce } from '../gpu/readback';
+import { checkEnvDescriptor, checkMaxEpisodeSteps } from './contract';
+import {
+  ACTION_ERRORS_BYTES,
+  encodeEnvParams,
+  encodeWrapperParams,
+  envKernelSpecs,
+  EPISODE_PROGRESS_BYTES,
+  WRAPPER_PARAMS_BYTES,
+} from './kernels';
+import { lookupEnv } from './registry';
+import type { EnvDescriptor, VectorEnvOptions, VectorEnvSnapshot } from './types';
+
+/** The buffers of a VectorEnv, by the names other kernels bind them under. */
+export type VectorEnvBufferName =
+  | 'states'
+  | 'observations'
+  | 'actions'
+  | 'rewards'
+  | 'terminated'
+  | 'truncated'
+  | 'finalObservations'
+  | 'nextStates'
+  | 'episodeReturns'
+  | 'episodeLengths'
+  | 'episodeProgress'
+  | 'actionErrors'
+  | 'wrapperParams'
+  | 'envParams';
+
+export interface VectorEnv {
+  readonly descriptor: EnvDescriptor;
+  readonly numEnvs: number;
+  /** The step limit in force (the descriptor's, or options.maxEpisodeSteps). */
+  readonly maxEpisodeSteps: number;
+  readonly stateSize: number;
+  readonly observationSize: number;
+  /** Floats per action (1 for a discrete env, whose actions are one u32 each). */
+  readonly actionSize: number;
+  /**
+   * Device buffers other kernels bind: states [N][STATE_SIZE] f32, observations [N][OBS] f32,
+   * actions (u32 [N] discrete / f32 [N][ACTION_SIZE] box), rewards [N] f32, terminated [N] u32,
+   * truncated [N] u32, finalObservations [N][OBS] (observation of the state each env reached this
+   * step, before any auto-reset: for every env, so a truncated one can bootstrap), nextStates
+   * [N][STATE_SIZE] (state after the step, before any auto-reset), episodeReturns f32 /
+   * episodeLengths u32 [N] (of the episode that ended this step; 0 where none did); bookkeeping:
+   * episodeProgress [N] × (length u32, episode u32, return f32, ended u32), actionErrors (count,
+   * first env, largest action, 0), and the uniforms wrapperParams and envParams.
+   */
+  readonly buffers: Readonly<Record<VectorEnvBufferName, GPUBuffer>>;
+  /** Records a reset of every env (a fresh episode with fresh randomness, step count 0). */
+  encodeReset(encoder: GPUCommandEncoder): void;
+  /** Records one step of every env from buffers.actions, with auto-reset, in its own compute pass. */
+  encodeStep(encoder: GPUCommandEncoder): void;
+  /** Records one step into an open compute pass (two dispatches), e.g. T steps in one pass. */
+  dispatchStep(pass: GPUComputePassEncoder): void;
+  /** Overwrites every state ([N][STATE_SIZE]) and recomputes the observations; step counts are kept. */
+  writeStates(states: Float32Array): void;
+  /**
+   * Overwrites every action: Uint32Array [N] for a discrete env (each < n, checked), Float32Array
+   * [N][ACTION_SIZE] for a box (finite, checked; clipped to the bounds on the GPU).
+   */
+  writeActions(actions: Uint32Array | Float32Array): void;
+  /** Overwrites the EnvParams uniform (defaults with `params` applied); takes effect at the next submit. */
+  setParams(params: Partial<Record<string, number>>): void;
+  /**
+   * Reads the GPU's refused-action record (actions written by a kernel, not checked on the host)
+   * and clears it; throws if any step was refused since the last check.
+   */
+  checkActions(): Promise<void>;
+  /** Copies every buffer to the host (readBufferOnce): tests and tools only. */
+  read(): Promise<VectorEnvSnapshot>;
+  destroy(): void;
+}
+
+/** An env count that is not a positive integer. */
+function checkNumEnvs(numEnvs: number): void {
+  if (!Number.isInteger(numEnvs) || numEnvs < 1) {
+    throw new RangeError(`numEnvs must be a positive integer (got ${numEnvs})`);
+  }
+}
+
+const NO_ACTION_ERRORS = Uint32Array.of(0, 0xffffffff, 0, 0);
+
+/**
+ * Creates N instances of `env` (a registered id or alias, or a descriptor such as customEnv's),
+ * compiles its wrapper kernels, and allocates its buffers. The envs are not reset yet: encode a
+ * reset (encodeReset) before the first step.
+ */
+export async function createVectorEnv(
+  device: GPUDevice,
+  env: string | EnvDescriptor,
+  options: VectorEnvOptions,
+): Promise<VectorEnv> {
+  const descriptor = typeof env === 'string' ? lookupEnv(env) : env;
+  const layout = checkEnvDescriptor(descriptor);
+  const { numEnvs, seed } = options;
+  checkNumEnvs(numEnvs);
+  const maxEpisodeSteps = options.maxEpisodeSteps ?? descriptor.maxEpisodeSteps;
+  checkMaxEpisodeSteps(descriptor.id, maxEpisodeSteps, 'options.maxEpisodeSteps');
+  const wrapperParams = encodeWrapperParams(seed, descriptor.actionSpace);
+  let envParams = encodeEnvParams(descriptor, layout, options.params);
+
+  const specs = envKernelSpecs(descriptor, { numEnvs, maxEpisodeSteps, workgroupSize: options.workgroupSize });
+  const [step, autoreset, reset, observe] = await Promise.all(
+    [specs.step, specs.autoreset, specs.reset, specs.observe].map((spec) => createKernel(device, spec)),
+  ) as [Kernel, Kernel, Kernel, Kernel];
+
+  const { stateSize, obsSize, actionSize } = layout;
+  const discrete = descriptor.actionSpace.kind === 'discrete';
+  const floats = (count: number) => ({ size: 4 * count });
+  const uniformUsage = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
+  const set = new BufferSet<VectorEnvBufferName>(device, `env.${descriptor.id}`, {
+    states: floats(numEnvs * stateSize),
+    observations: floats(numEnvs * obsSize),
+    actions: floats(numEnvs * actionSize),
+    rewards: floats(numEnvs),
+    terminated: floats(numEnvs),
+    truncated: floats(numEnvs),
+    finalObservations: floats(numEnvs * obsSize),
+    nextStates: floats(numEnvs * stateSize),
+    episodeReturns: floats(numEnvs),
+    episodeLengths: floats(numEnvs),
+    episodeProgress: { size: EPISODE_PROGRESS_BYTES * numEnvs },
+    actionErrors: { size: ACTION_ERRORS_BYTES },
+    wrapperParams: { size: WRAPPER_PARAMS_BYTES, usage: uniformUsage },
+    envParams: { size: envParams.byteLength, usage: uniformUsage },
+  });
+  const b = set.buffers;
+  const { queue } = device;
+  queue.writeBuffer(b.wrapperParams, 0, wrapperParams);
+  queue.writeBuffer(b.envParams, 0, envParams);
+  queue.writeBuffer(b.actionErrors, 0, NO_ACTION_ERRORS);
+  // Episode index 0xFFFFFFFF before the first reset, so that the first reset starts episode 0.
+  const progress = new Uint32Array(4 * numEnvs);
+  for (let n = 0; n < numEnvs; n += 1) progress[4 * n + 1] = 0xffffffff;
+  queue.writeBuffer(b.episodeProgress, 0, progress);
+
+  const label = `env.${descriptor.id}`;
+  const stepGroup = step.bind(
+    {
+      wrapper: b.wrapperParams,
+      env_params: b.envParams,
+      states: b.states,
+      actions: b.actions,
+      next_states: b.nextStates,
+      rewards: b.rewards,
+      terminated: b.terminated,
+      truncated: b.truncated,
+      episode_progress: b.episodeProgress,
+      action_errors: b.actionErrors,
+    },
+    `${label}.step.bind-group`,
+  );
+  const autoresetGroup = autoreset.bind(
+    {
+      wrapper: b.wrapperParams,
+      env_params: b.envParams,
+      next_states: b.nextStates,
+      episode_progress: b.episodeProgress,
+      states: b.states,
+      observations: b.observations,
+      final_observations: b.finalObservations,
+      episode_returns: b.episodeReturns,
+      episode_lengths: b.episodeLengths,
+    },
+    `${label}.autoreset.bind-group`,
+  );
+  const resetGroup = reset.bind(
+    { wrapper: b.wrapperParams, env_params: b.envParams, episode_progress: b.episodeProgress, states: b.states, observations: b.observations },
+    `${label}.reset.bind-group`,
+  );
+  const observeGroup = observe.bind({ env_params: b.envParams, states: b.states, observations: b.observations }, `${label}.observe.bind-group`);
+
+  const read = async <T extends Float32Array | Uint32Array>(buffer: GPUBuffer, make: (bytes: ArrayBuffer) => T): Promise<T> =>
+    make(await readBufferOnce(device, buffer));
+  const asF32 = (bytes: ArrayBuffer) => new Float32Array(bytes);
+  const asU32 = (bytes: ArrayBuffer) => new Uint32Array(bytes);
+
+  const vectorEnv: VectorEnv = {
+    descriptor,
+    numEnvs,
+    maxEpisodeSteps,
+    stateSize,
+    observationSize: obsSize,
+    actionSize,
+    buffers: b,
+    encodeReset(encoder) {
+      const pass = encoder.beginComputePass({ label: `${label}.reset` });
+      reset.dispatch(pass, resetGroup, numEnvs);
+      pass.end();
+    },
+    encodeStep(encoder) {
+      const pass = encoder.beginComputePass({ label: `${label}.step` });
+      vectorEnv.dispatchStep(pass);
+      pass.end();
+    },
+    dispatchStep(pass) {
+      // Dispatches in one pass are ordered, and each sees the storage writes of the one before.
+      step.dispatch(pass, stepGroup, numEnvs);
+      autoreset.dispatch(pass, autoresetGroup, numEnvs);
+    },
+    writeStates(states) {
+      if (!(states instanceof Float32Array) || states.length !== numEnvs * stateSize) {
+        throw new RangeError(
+          `writeStates: states must be a Float32Array of numEnvs × STATE_SIZE = ${numEnvs} × ${stateSize} = ${numEnvs * stateSize} ` +
+            `floats (got ${states?.constructor?.name} of length ${states?.length})`,
+        );
+      }
+      queue.writeBuffer(b.states, 0, states as Float32Array<ArrayBuffer>);
+      const encoder = device.createCommandEncoder({ label: `${label}.observe` });
+      const pass = encoder.beginComputePass({ label: `${label}.observe` });
+      observe.dispatch(pass, observeGroup, numEnvs);
+      pass.end();
+      queue.submit([encoder.finish()]);
+    },
+    writeActions(actions) {
+      checkActionsOnHost(descriptor, numEnvs, actionSize, actions);
+      queue.writeBuffer(b.actions, 0, actions as Uint32Array<ArrayBuffer> | Float32Array<ArrayBuffer>);
+    },
+    setParams(params) {
+      envParams = encodeEnvParams(descriptor, layout, params);
+      queue.writeBuffer(b.envParams, 0, envParams);
+    },
+    async checkActions() {
+      const [count, firstEnv, largest] = await read(b.actionErrors, asU32);
+      queue.writeBuffer(b.actionErrors, 0, NO_ACTION_ERRORS);
+      if (count === 0) return;
+      const space = descriptor.actionSpace;
+      throw new RangeError(
+        space.kind === 'discrete'
+          ? `action out of range for a discrete env of ${space.n} actions: ${count} env-steps got an action ≥ ${space.n} ` +
+              `(first env ${firstEnv}, largest action ${largest}); those envs were not stepped`
+          : `non-finite action for env '${descriptor.id}': ${count} env-steps got NaN or ±Infinity (first env ${firstEnv}); ` +
+              'those envs were not stepped',
+      );
+    },
+    async read() {
+      const progressWords = await read(b.episodeProgress, asU32);
+      return {
+        states: await read(b.states, asF32),
+        observations: await read(b.observations, asF32),
+        rewards: await read(b.rewards, asF32),
+        terminated: await read(b.terminated, asU32),
+        truncated: await read(b.truncated, asU32),
+        finalObservations: await read(b.finalObservations, asF32),
+        nextStates: await read(b.nextStates, asF32),
+        episodeReturns: await read(b.episodeReturns, asF32),
+        episodeLengths: await read(b.episodeLengths, asU32),
+        stepCounts: Uint32Array.from({ length: numEnvs }, (_, n) => progressWords[4 * n]!),
+        episodeIndices: Uint32Array.from({ length: numEnvs }, (_, n) => progressWords[4 * n + 1]!),
+      };
+    },
+    destroy() {
+      set.destroy();
+    },
+  };
+  return vectorEnv;
+}
+
+/** Host-side action checks: the array type and length, discrete actions < n, box actions finite. */
+function checkActionsOnHost(
+  descriptor: EnvDescriptor,
+  numEnvs: number,
+  actionSize: number,
+  actions: Uint32Array | Float32Array,
+): void {
+  const space = descriptor.actionSpace;
+  if (space.kind === 'discrete') {
+    if (!(actions instanceof Uint32Array) || actions.length !== numEnvs) {
+      throw new RangeError(
+        `writeActions: a discrete env takes a Uint32Array of numEnvs = ${numEnvs} actions ` +
+          `(got ${actions?.constructor?.name} of length ${actions?.length})`,
+      );
+    }
+    for (let n = 0; n < numEnvs; n += 1) {
+      if (actions[n]! >= space.n) {
+        throw new RangeError(`action out of range for a discrete env of ${space.n} actions: env ${n} has action ${actions[n]} (valid: 0 … ${space.n - 1})`);
+      }
+    }
+    return;
+  }
+  if (!(actions instanceof Float32Array) || actions.length !== numEnvs * actionSize) {
+    throw new RangeError(
+      `writeActions: a continuous env takes a Float32Array of numEnvs × ACTION_SIZE = ${numEnvs} × ${actionSize} floats ` +
+        `(got ${actions?.constructor?.name} of length ${actions?.length})`,
+    );
+  }
+  for (let i = 0; i < actions.length; i += 1) {
+    if (!Number.isFinite(actions[i]!)) {
+      throw new RangeError(`action of env ${Math.floor(i / actionSize)}, dimension ${i % actionSize}, must be finite (got ${actions[i]})`);
+    }
+  }
+}

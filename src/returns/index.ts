@@ -1,0 +1,4 @@
+export * from './baselines';
+export * from './kernels';
+export * from './normalise';
+export * from './returns';
