@@ -1,0 +1,3 @@
+export * from './kernels';
+export * from './rollout';
+export * from './transitions';
