@@ -16,6 +16,8 @@ import { lossKernelExamples } from './losses/losses';
 import { statisticsKernelExamples } from './losses/statistics';
 import { reduceKernelExamples } from './gpu/reduce';
 import { returnsKernelExamples } from './returns/kernels';
+import { rolloutKernelExamples } from './rollout/kernels';
+import { trainKernelExamples } from './train/report';
 
 export const KERNEL_CATALOGUE: readonly KernelSpec[] = [
   { ...AXPY, constants: { N: 1000 } },
@@ -34,4 +36,6 @@ export const KERNEL_CATALOGUE: readonly KernelSpec[] = [
   ...statisticsKernelExamples(),
   ...reduceKernelExamples(),
   ...returnsKernelExamples(),
+  ...rolloutKernelExamples(),
+  ...trainKernelExamples(),
 ];

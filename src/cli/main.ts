@@ -9,6 +9,7 @@ import { benchNnCommand } from './bench-nn';
 import { benchRuntimeCommand } from './bench-runtime';
 import { rolloutCommand } from './rollout';
 import { selfcheckCommand } from './selfcheck';
+import { trainCommand } from './train';
 
 const program = new Command()
   .name('webgpu-rl')
@@ -16,6 +17,7 @@ const program = new Command()
   .version(VERSION);
 
 program.addCommand(selfcheckCommand());
+program.addCommand(trainCommand());
 program.addCommand(rolloutCommand());
 program.addCommand(new Command('bench').description('benchmarks').addCommand(benchRuntimeCommand()).addCommand(benchNnCommand()).addCommand(benchEnvsCommand()));
 

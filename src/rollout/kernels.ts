@@ -38,7 +38,7 @@ export const GATHER_ROWS: KernelSpec = {
 };
 
 /** A rollout's batch shape: T steps × N envs, G agents owning N/G envs each. */
-export interface BatchShape {
+export interface RolloutBatch {
   readonly steps: number;
   readonly envs: number;
   readonly agents: number;
@@ -51,7 +51,7 @@ function positiveInteger(what: string, value: unknown): number {
   return value;
 }
 
-function checkShape(what: string, shape: BatchShape): number {
+function checkShape(what: string, shape: RolloutBatch): number {
   const steps = positiveInteger(`${what}.steps`, shape.steps);
   const envs = positiveInteger(`${what}.envs`, shape.envs);
   const agents = positiveInteger(`${what}.agents`, shape.agents);
@@ -68,7 +68,7 @@ export function feistelHalfBits(samplesPerAgent: number): number {
 }
 
 /** FEISTEL_PERMUTATION for a batch; one invocation per sample (G·T·N/G). */
-export function feistelPermutationKernel(shape: BatchShape): { spec: KernelSpec; invocations: number } {
+export function feistelPermutationKernel(shape: RolloutBatch): { spec: KernelSpec; invocations: number } {
   const samplesPerAgent = checkShape('feistelPermutation', shape);
   return {
     spec: {
@@ -80,7 +80,7 @@ export function feistelPermutationKernel(shape: BatchShape): { spec: KernelSpec;
 }
 
 /** GATHER_ROWS for minibatches of `rowsPerAgent` rows of `width` words; one invocation per destination word. */
-export function gatherRowsKernel(shape: BatchShape & { readonly rowsPerAgent: number; readonly width: number }): {
+export function gatherRowsKernel(shape: RolloutBatch & { readonly rowsPerAgent: number; readonly width: number }): {
   spec: KernelSpec;
   invocations: number;
 } {

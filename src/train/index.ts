@@ -1,0 +1,6 @@
+export * from './config';
+export * from './loop';
+export * from './report';
+export * from './checkpoint';
+export * from './curve-svg';
+export * from './trainer';

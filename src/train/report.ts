@@ -1,0 +1,78 @@
+/**
+ * The report block: the one thing a training iteration reads back. Per agent, REPORT_WORDS words:
+ * the statistics record (src/losses/statistics.ts, CleanRL's metric names) followed by a ring of
+ * the last EPISODE_RING_CAPACITY finished episodes' returns, which the GPU keeps across iterations
+ * (shaders/train/episode_ring.wgsl), so that "mean return of the last 100 episodes" costs no extra
+ * readback. Layout: see the WGSL header.
+ */
+import type { KernelSpec } from '../gpu/kernel';
+import { shaderFile } from '../gpu/shaders';
+import { decodeStatistics, STATISTICS_WORDS, type StatisticName } from '../losses/statistics';
+
+/** Finished episodes whose returns the ring keeps: Gymnasium's "solved" criterion averages 100. */
+export const EPISODE_RING_CAPACITY = 100;
+/** First word of the ring's header, after the statistics record. */
+export const RING_BASE = STATISTICS_WORDS;
+/** Words per agent: statistics, 4 header words (count, reserved), the ring. */
+export const REPORT_WORDS = RING_BASE + 4 + EPISODE_RING_CAPACITY;
+export const REPORT_BYTES = 4 * REPORT_WORDS;
+
+/** Appends each agent's finished episodes to its ring. Bindings: episode_returns, terminated, truncated, report. */
+export const EPISODE_RING: KernelSpec = {
+  label: 'train.episode_ring',
+  parts: [shaderFile('common/dispatch.wgsl'), shaderFile('train/episode_ring.wgsl')],
+  bindings: [
+    { name: 'episode_returns', access: 'read' },
+    { name: 'terminated', access: 'read' },
+    { name: 'truncated', access: 'read' },
+    { name: 'report', access: 'read_write' },
+  ],
+  workgroupSize: 1,
+};
+
+/** EPISODE_RING sized for a T × N rollout of G agents; dispatch G invocations. */
+export function episodeRingSpec(shape: { steps: number; envs: number; agents: number }): KernelSpec {
+  return {
+    ...EPISODE_RING,
+    constants: {
+      AGENTS: shape.agents,
+      STEPS: shape.steps,
+      ENVS: shape.envs,
+      CAPACITY: EPISODE_RING_CAPACITY,
+      RING_BASE,
+      REPORT_WORDS,
+    },
+  };
+}
+
+/** One agent's report, decoded. */
+export interface AgentReport {
+  /** The statistics record (NaN where a statistic does not apply). */
+  readonly statistics: Readonly<Record<StatisticName, number>>;
+  /** Episodes finished since training began. */
+  readonly episodesFinished: number;
+  /** Returns of the last min(episodesFinished, 100) finished episodes, oldest first. */
+  readonly recentReturns: readonly number[];
+  /** Their mean (NaN before the first episode ends). */
+  readonly returnMean100: number;
+}
+
+/** Decodes the report block of `agents` agents. */
+export function decodeReport(bytes: ArrayBuffer, agents: number): AgentReport[] {
+  const words = new Uint32Array(bytes);
+  const floats = new Float32Array(bytes);
+  return Array.from({ length: agents }, (_, g) => {
+    const base = g * REPORT_WORDS;
+    const statistics = decodeStatistics(bytes.slice(4 * base, 4 * (base + STATISTICS_WORDS)), 1)[0]!;
+    const count = words[base + RING_BASE]!;
+    const kept = Math.min(count, EPISODE_RING_CAPACITY);
+    const recentReturns = Array.from({ length: kept }, (_, k) => floats[base + RING_BASE + 4 + ((count - kept + k) % EPISODE_RING_CAPACITY)]!);
+    const returnMean100 = kept === 0 ? Number.NaN : recentReturns.reduce((s, r) => s + r, 0) / kept;
+    return { statistics, episodesFinished: count, recentReturns, returnMean100 };
+  });
+}
+
+/** Representative specs for the kernel catalogue. */
+export function trainKernelExamples(): KernelSpec[] {
+  return [episodeRingSpec({ steps: 123, envs: 7, agents: 1 })];
+}
