@@ -68,7 +68,7 @@ describe('train command', () => {
 
   it('rejects bad options before any GPU work', async () => {
     const base = { algo: 'ppo', out: 'unused' };
-    await expect(trainConfigFromOptions({ ...base, algo: 'sac' })).rejects.toThrow("unknown algorithm 'sac' (valid: ppo)");
+    await expect(trainConfigFromOptions({ ...base, algo: 'sac' })).rejects.toThrow("unknown algorithm 'sac' (valid: ppo, reinforce, a2c)");
     await expect(trainConfigFromOptions({ ...base, env: 'Pong-v5' })).rejects.toThrow(/unknown env 'Pong-v5'/);
     await expect(trainConfigFromOptions({ ...base, env: 'MountainCarContinuous-v0' })).rejects.toThrow(/needs a discrete env/);
     await expect(trainConfigFromOptions({ ...base, seed: -1 })).rejects.toThrow('ppo: seed must be an integer in [0, 4294967295] (got -1)');

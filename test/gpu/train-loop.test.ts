@@ -57,7 +57,7 @@ describe('training loop', () => {
 
   it('rejects bad input before any GPU work, naming the field, the value and what is valid', () => {
     expect(() => resolveTrainerConfig({ algo: 'dqn' as 'ppo' })).toThrow(UnknownAlgorithmError);
-    expect(() => resolveTrainerConfig({ algo: 'dqn' as 'ppo' })).toThrow("unknown algorithm 'dqn' (valid: ppo)");
+    expect(() => resolveTrainerConfig({ algo: 'dqn' as 'ppo' })).toThrow("unknown algorithm 'dqn' (valid: ppo, reinforce, a2c)");
     expect(() => resolveTrainerConfig({ env: 'Nope-v0' })).toThrow(/unknown env 'Nope-v0' \(valid: CartPole-v1/);
     expect(() => resolveTrainerConfig({ env: 'Pendulum-v1' })).toThrow(/continuous \(box\) action space.*needs a discrete env/);
     expect(() => resolveTrainerConfig({ numEnvs: 0 })).toThrow('ppo: numEnvs must be an integer in [1, 65536] (got 0)');

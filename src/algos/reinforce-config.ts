@@ -1,0 +1,155 @@
+/**
+ * The configs of the one-step policy-gradient trainers (`reinforce`, and `a2c` in ./a2c.ts),
+ * validated and frozen once before any GPU work, with the derived sizes. Both share the fields and
+ * checks below; each adds its own (REINFORCE: weights and baseline; A2C: GAE's λ).
+ */
+import { lookupEnv } from '../envs/registry';
+import type { EnvDescriptor } from '../envs/types';
+import type { BaselineKind } from '../returns/baselines';
+import { MAX_CATEGORIES } from '../rng/kernels';
+import { fieldChecks } from '../train/config';
+
+/** The fields every one-step policy-gradient trainer takes. */
+export interface PolicyGradientConfig {
+  /** Env id or alias. */
+  readonly env?: string;
+  /** u32 seed of initialisation, envs and sampling. */
+  readonly seed?: number;
+  /** Env steps to train for. */
+  readonly totalTimesteps?: number;
+  /** Adam learning rate. */
+  readonly learningRate?: number;
+  /** Anneal the learning rate linearly to 0 over the iterations. */
+  readonly annealLr?: boolean;
+  /** Parallel envs N. */
+  readonly numEnvs?: number;
+  /** Rollout steps T per env per iteration (one gradient step per T·N steps). */
+  readonly numSteps?: number;
+  /** Discount γ. */
+  readonly gamma?: number;
+  /** Normalise the advantages over the whole batch before the step. */
+  readonly normAdv?: boolean;
+  /** Entropy bonus coefficient. */
+  readonly entCoef?: number;
+  /** Value loss coefficient (when a critic is trained). */
+  readonly vfCoef?: number;
+  /** Global gradient-norm clip over actor and critic together; 0: none. */
+  readonly maxGradNorm?: number;
+  /** Adam ε. */
+  readonly adamEpsilon?: number;
+  /** Hidden layer widths of the actor and of the critic (tanh). */
+  readonly hiddenSizes?: readonly number[];
+  /** Truncation limit; default the env's. */
+  readonly maxEpisodeSteps?: number;
+}
+
+export type ReinforceWeights = 'total-return' | 'reward-to-go';
+
+export interface ReinforceConfig extends PolicyGradientConfig {
+  /** w in −w·log π: the whole trajectory's return, or the reward-to-go from the step (causality). */
+  readonly weights?: ReinforceWeights;
+  /** Subtracted from w: none, the batch mean, the per-timestep mean, or a learned critic V(s_t). */
+  readonly baseline?: BaselineKind;
+}
+
+/** A validated config with defaults filled in and the derived sizes. */
+export interface ResolvedPolicyGradientConfig extends Required<Omit<PolicyGradientConfig, 'maxEpisodeSteps'>> {
+  readonly maxEpisodeSteps: number;
+  readonly envDescriptor: EnvDescriptor;
+  /** numEnvs · numSteps. */
+  readonly batchSize: number;
+  /** ⌊totalTimesteps / batchSize⌋. */
+  readonly numIterations: number;
+}
+
+export interface ResolvedReinforceConfig extends ResolvedPolicyGradientConfig {
+  readonly weights: ReinforceWeights;
+  readonly baseline: BaselineKind;
+}
+
+/**
+ * REINFORCE's defaults (no CleanRL script exists; these follow its conventions): 8 envs × 64 steps
+ * = a batch of 512 steps per gradient step, Adam lr 1e-3 (ε 1e-5) kept constant, γ 0.99,
+ * reward-to-go weights with a learned value baseline (vf 0.5), advantages normalised over the batch,
+ * no entropy bonus, the joint gradient norm clipped to 0.5, 64×64 tanh networks.
+ * Measured on SwiftShader, seed 1: the mean return of the last 100 episodes crosses 475 at step
+ * 364 032 with 8 × 64, at 840 704 with 8 × 128 (both within the 1 000 000-step budget); with the
+ * constant rate it later falls back (≈ 150 at 865 000 steps with 8 × 64).
+ */
+export const REINFORCE_DEFAULTS = Object.freeze({
+  env: 'CartPole-v1',
+  seed: 1,
+  totalTimesteps: 1_000_000,
+  learningRate: 1e-3,
+  annealLr: false,
+  numEnvs: 8,
+  numSteps: 64,
+  gamma: 0.99,
+  weights: 'reward-to-go' as ReinforceWeights,
+  baseline: 'value' as BaselineKind,
+  normAdv: true,
+  entCoef: 0,
+  vfCoef: 0.5,
+  maxGradNorm: 0.5,
+  adamEpsilon: 1e-5,
+  hiddenSizes: Object.freeze([64, 64]) as readonly number[],
+});
+
+const WEIGHTS: readonly ReinforceWeights[] = ['total-return', 'reward-to-go'];
+const BASELINES: readonly BaselineKind[] = ['none', 'batch-mean', 'timestep-mean', 'value'];
+
+/**
+ * Validates the shared fields of `config` for the trainer `name` (unknown fields against
+ * `defaults`' keys plus `maxEpisodeSteps`); returns the resolved shared part and the checker.
+ */
+export function resolvePolicyGradientConfig<D extends object>(name: string, defaults: D, config: object) {
+  const check = fieldChecks(name);
+  if (typeof config !== 'object' || config === null) check.fail('config', config, 'an object');
+  check.knownFields(config, [...Object.keys(defaults), 'maxEpisodeSteps']);
+  const c = { ...defaults, ...config } as D & Required<PolicyGradientConfig>;
+  const envDescriptor = lookupEnv(c.env);
+  const space = envDescriptor.actionSpace;
+  if (space.kind !== 'discrete') {
+    throw new RangeError(`${name}: env '${envDescriptor.id}' has a continuous (box) action space; this trainer has a categorical policy and needs a discrete env`);
+  }
+  if (space.n > MAX_CATEGORIES) check.fail('env', c.env, `an env with at most ${MAX_CATEGORIES} actions`);
+  const seed = check.u32('seed', c.seed);
+  const numEnvs = check.positiveInteger('numEnvs', c.numEnvs, 65_536);
+  const numSteps = check.positiveInteger('numSteps', c.numSteps, 1 << 20);
+  const batchSize = numEnvs * numSteps;
+  if (batchSize > 1 << 24) check.fail('numEnvs × numSteps', batchSize, 'at most 2^24');
+  const totalTimesteps = check.positiveInteger('totalTimesteps', c.totalTimesteps);
+  if (totalTimesteps < batchSize) check.fail('totalTimesteps', totalTimesteps, `at least one batch, numEnvs × numSteps = ${batchSize}`);
+  if (!Array.isArray(c.hiddenSizes) || c.hiddenSizes.length === 0) check.fail('hiddenSizes', c.hiddenSizes, 'a non-empty array of layer widths');
+  c.hiddenSizes.forEach((width, i) => check.positiveInteger(`hiddenSizes[${i}]`, width, 4096));
+  const maxEpisodeSteps = check.positiveInteger('maxEpisodeSteps', (config as PolicyGradientConfig).maxEpisodeSteps ?? envDescriptor.maxEpisodeSteps);
+  const resolved: ResolvedPolicyGradientConfig = {
+    env: envDescriptor.id,
+    seed,
+    totalTimesteps,
+    learningRate: check.nonNegative('learningRate', c.learningRate),
+    annealLr: check.boolean('annealLr', c.annealLr),
+    numEnvs,
+    numSteps,
+    gamma: check.number('gamma', c.gamma, 0, 1, 'a number in [0, 1]'),
+    normAdv: check.boolean('normAdv', c.normAdv),
+    entCoef: check.nonNegative('entCoef', c.entCoef),
+    vfCoef: check.nonNegative('vfCoef', c.vfCoef),
+    maxGradNorm: check.nonNegative('maxGradNorm', c.maxGradNorm),
+    adamEpsilon: check.positive('adamEpsilon', c.adamEpsilon),
+    hiddenSizes: Object.freeze([...c.hiddenSizes]),
+    maxEpisodeSteps,
+    envDescriptor,
+    batchSize,
+    numIterations: Math.floor(totalTimesteps / batchSize),
+  };
+  return { check, merged: c, resolved };
+}
+
+/** Validates a REINFORCE config and freezes the result. Throws before any GPU work. */
+export function resolveReinforceConfig(config: ReinforceConfig = {}): ResolvedReinforceConfig {
+  const { check, merged, resolved } = resolvePolicyGradientConfig('reinforce', REINFORCE_DEFAULTS, config);
+  if (!WEIGHTS.includes(merged.weights)) check.fail('weights', merged.weights, `one of ${WEIGHTS.map((w) => `'${w}'`).join(', ')}`);
+  if (!BASELINES.includes(merged.baseline)) check.fail('baseline', merged.baseline, `one of ${BASELINES.map((w) => `'${w}'`).join(', ')}`);
+  return Object.freeze({ ...resolved, weights: merged.weights, baseline: merged.baseline });
+}
