@@ -33,9 +33,9 @@ import { encodeRngParams, RNG_PARAMS_BYTES } from '../rng/params';
 import { feistelPermutationKernel, GATHER_PARAMS_BYTES, gatherRowsKernel } from '../rollout/kernels';
 import { createRollout } from '../rollout/rollout';
 import type { Transitions } from '../rollout/transitions';
-import { createIterationLoop } from '../train/loop';
-import { decodeReport, episodeRingSpec, REPORT_BYTES } from '../train/report';
-import type { IterationStats, Trainer } from '../train/trainer';
+import { createIterationLoop, type LoopReport } from '../train/loop';
+import { episodeRingSpec, iterationStats, REPORT_BYTES } from '../train/report';
+import type { Trainer } from '../train/trainer';
 import { resolvePpoConfig, type PpoConfig, type ResolvedPpoConfig } from './ppo-config';
 
 export { PPO_DEFAULTS, resolvePpoConfig, type PpoConfig, type ResolvedPpoConfig } from './ppo-config';
@@ -335,20 +335,7 @@ export async function createPpoTrainer(device: GPUDevice, input: PpoConfig = {})
       ),
     );
 
-    const toStats = (report: Awaited<ReturnType<typeof loop.iterate>>): IterationStats | null => {
-      if (!report) return null;
-      const [agent] = decodeReport(report.bytes, 1);
-      return {
-        iteration: report.iteration,
-        globalStep: (report.iteration + 1) * config.batchSize,
-        learningRate: learningRates[report.iteration]!,
-        statistics: agent!.statistics,
-        episodesFinished: agent!.episodesFinished,
-        recentReturns: agent!.recentReturns,
-        returnMean100: agent!.returnMean100,
-        counters: report.counters,
-      };
-    };
+    const toStats = (report: LoopReport | null) => iterationStats(report, config.batchSize, learningRates);
 
     return {
       config,

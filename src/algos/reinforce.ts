@@ -32,9 +32,9 @@ import { createBaseline, type BaselineKind } from '../returns/baselines';
 import { createAdvantageNormaliser } from '../returns/normalise';
 import { createReturns, type ReturnEstimator } from '../returns/returns';
 import { createRollout } from '../rollout/rollout';
-import { createIterationLoop } from '../train/loop';
-import { decodeReport, episodeRingSpec, REPORT_BYTES } from '../train/report';
-import type { IterationStats, Trainer } from '../train/trainer';
+import { createIterationLoop, type LoopReport } from '../train/loop';
+import { episodeRingSpec, iterationStats, REPORT_BYTES } from '../train/report';
+import type { Trainer } from '../train/trainer';
 import { criticInitSeed } from './ppo';
 import { resolveReinforceConfig, type ReinforceConfig, type ResolvedPolicyGradientConfig, type ResolvedReinforceConfig } from './reinforce-config';
 
@@ -299,20 +299,7 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
       ),
     );
 
-    const toStats = (report: Awaited<ReturnType<typeof loop.iterate>>): IterationStats | null => {
-      if (!report) return null;
-      const [agent] = decodeReport(report.bytes, 1);
-      return {
-        iteration: report.iteration,
-        globalStep: (report.iteration + 1) * config.batchSize,
-        learningRate: learningRates[report.iteration]!,
-        statistics: agent!.statistics,
-        episodesFinished: agent!.episodesFinished,
-        recentReturns: agent!.recentReturns,
-        returnMean100: agent!.returnMean100,
-        counters: report.counters,
-      };
-    };
+    const toStats = (report: LoopReport | null) => iterationStats(report, config.batchSize, learningRates);
 
     return {
       config,

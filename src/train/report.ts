@@ -8,6 +8,8 @@
 import type { KernelSpec } from '../gpu/kernel';
 import { shaderFile } from '../gpu/shaders';
 import { decodeStatistics, STATISTICS_WORDS, type StatisticName } from '../losses/statistics';
+import type { LoopReport } from './loop';
+import type { IterationStats } from './trainer';
 
 /** Finished episodes whose returns the ring keeps: Gymnasium's "solved" criterion averages 100. */
 export const EPISODE_RING_CAPACITY = 100;
@@ -73,6 +75,29 @@ export function decodeReport(bytes: ArrayBuffer, agents: number): AgentReport[] 
 }
 
 /** Representative specs for the kernel catalogue. */
+/**
+ * A single-agent trainer's view of one loop report: the decoded block with the iteration's global
+ * step and learning rate (`learningRates[i]`, recorded when iteration i was prepared).
+ */
+export function iterationStats(
+  report: LoopReport | null,
+  stepsPerIteration: number,
+  learningRates: readonly number[],
+): IterationStats | null {
+  if (!report) return null;
+  const [agent] = decodeReport(report.bytes, 1);
+  return {
+    iteration: report.iteration,
+    globalStep: (report.iteration + 1) * stepsPerIteration,
+    learningRate: learningRates[report.iteration]!,
+    statistics: agent!.statistics,
+    episodesFinished: agent!.episodesFinished,
+    recentReturns: agent!.recentReturns,
+    returnMean100: agent!.returnMean100,
+    counters: report.counters,
+  };
+}
+
 export function trainKernelExamples(): KernelSpec[] {
   return [episodeRingSpec({ steps: 123, envs: 7, agents: 1 })];
 }
