@@ -11,30 +11,23 @@
  * One departure: a truncated episode (time limit) bootstraps from V(final observation), where
  * CleanRL treats it as terminal.
  *
- * Parameters live in one buffer [actor | critic] that the optimiser updates; after each update the
- * two halves are copied into the actor's and critic's own buffers, which the MLP passes read (they
- * bind a whole buffer from offset 0). Likewise each backward pass writes its own gradient buffer,
- * copied into the joint one before the step.
+ * The envs, rollout, joint [actor | critic] parameters, Adam and the report come from the scaffold
+ * (src/train/actor-critic.ts); this file holds the update.
  */
-import { createVectorEnv } from '../envs/vector-env';
-import { BufferSet, readBufferOnce } from '../gpu/index';
+import { BufferSet } from '../gpu/index';
 import { createKernel, type KernelSpec } from '../gpu/kernel';
 import { packLossCoefficients } from '../losses/layout';
 import { entropyBonusKernel, surrogateLossKernel, valueLossKernel } from '../losses/losses';
 import { createStatistics } from '../losses/statistics';
 import { categoricalBackwardKernel, categoricalEvaluateKernel } from '../nn/heads';
-import { initialParameters } from '../nn/init';
 import { createMlpPasses } from '../nn/mlp';
-import { actorSpec, criticSpec, mlpLayout, type MlpLayout } from '../nn/mlp-spec';
-import { createOptimizer } from '../nn/optimizer';
+import type { MlpLayout } from '../nn/mlp-spec';
 import { createAdvantageNormaliser } from '../returns/normalise';
 import { createReturns } from '../returns/returns';
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../rng/params';
 import { feistelPermutationKernel, GATHER_PARAMS_BYTES, gatherRowsKernel } from '../rollout/kernels';
-import { createRollout } from '../rollout/rollout';
 import type { Transitions } from '../rollout/transitions';
-import { createIterationLoop, type LoopReport } from '../train/loop';
-import { episodeRingSpec, iterationStats, REPORT_BYTES } from '../train/report';
+import { createActorCritic } from '../train/actor-critic';
 import type { Trainer } from '../train/trainer';
 import { resolvePpoConfig, type PpoConfig, type ResolvedPpoConfig } from './ppo-config';
 
@@ -43,8 +36,7 @@ export { PPO_DEFAULTS, resolvePpoConfig, type PpoConfig, type ResolvedPpoConfig 
 /** The Philox stream of the per-epoch permutations ('PRM'). */
 export const PERMUTATION_STREAM = 0x50524d;
 
-/** The critic's initialisation seed: a different draw from the actor's under the same run seed. */
-export const criticInitSeed = (seed: number): number => (seed + 0x9e3779b9) >>> 0;
+export { criticInitSeed } from '../train/actor-critic';
 
 /** The learning rate of iteration i (0-based): CleanRL's frac = 1 − i / numIterations. */
 export function ppoLearningRate(config: ResolvedPpoConfig, iteration: number): number {
@@ -68,37 +60,19 @@ export interface PpoTrainer extends Trainer<ResolvedPpoConfig> {
 export async function createPpoTrainer(device: GPUDevice, input: PpoConfig = {}): Promise<PpoTrainer> {
   const config = resolvePpoConfig(input);
   const { numEnvs: N, numSteps: T, updateEpochs: K, numMinibatches: M, minibatchSize: B, seed } = config;
-  const space = config.envDescriptor.actionSpace as { kind: 'discrete'; n: number };
-  const A = space.n;
-  const OBS = config.envDescriptor.observationSpace.size;
   const batch = { steps: T, envs: N, agents: 1 };
-  const cleanup: { destroy(): void }[] = [];
-  const own = <X extends { destroy(): void }>(x: X): X => (cleanup.push(x), x);
+  const ac = await createActorCritic(device, { ...config, name: 'ppo', trainCritic: true });
+  const { own, actor, critic, rollout } = ac;
+  const A = actor.layers[actor.headLayer.policy!]!.outputSize;
+  const OBS = actor.spec.inputSize;
+  const tr = ac.transitions;
+  const p = ac.buffers;
   try {
-    // ---- setup: networks, envs, rollout ----
-    const actor = mlpLayout(actorSpec(OBS, A, config.hiddenSizes));
-    const critic = mlpLayout(criticSpec(OBS, config.hiddenSizes));
-    const PA = actor.parametersPerAgent;
-    const PC = critic.parametersPerAgent;
-    const env = own(await createVectorEnv(device, config.env, { numEnvs: N, seed, maxEpisodeSteps: config.maxEpisodeSteps }));
-    const rollout = own(await createRollout(device, { env, steps: T, actor, critic, seed, label: 'ppo.rollout' }));
-    const tr = rollout.transitions.buffers;
+    // ---- setup: returns, minibatch passes, statistics ----
     const returns = own(await createReturns(device, { steps: T, envs: N, estimator: 'gae', gamma: config.gamma, lambda: config.gaeLambda, critic: true, label: 'ppo.gae' }));
     const normaliser = own(await createAdvantageNormaliser(device, { steps: T, envs: N, minibatches: M, label: 'ppo.normalise' }));
     const actorPasses = own(await createMlpPasses(device, actor, { agents: 1, rowsPerAgent: B, label: 'ppo.actor' }));
     const criticPasses = own(await createMlpPasses(device, critic, { agents: 1, rowsPerAgent: B, label: 'ppo.critic' }));
-    const optimizer = own(
-      await createOptimizer(device, {
-        kind: 'adam',
-        agents: 1,
-        parametersPerAgent: PA + PC,
-        learningRate: config.learningRate,
-        epsilon: config.adamEpsilon,
-        maxGradNorm: config.maxGradNorm,
-        trackGradNorm: true,
-        label: 'ppo.adam',
-      }),
-    );
     const statistics = own(await createStatistics(device, { agents: 1, steps: T, envs: N, minibatches: M, updates: K * M, label: 'ppo.statistics' }));
 
     // ---- setup: update kernels ----
@@ -122,7 +96,6 @@ export async function createPpoTrainer(device: GPUDevice, input: PpoConfig = {})
     const entropyBonus = await compile(sizes.entropyBonus);
     const policyBackward = await compile(sizes.policyBackward);
     const valueLoss = await compile(sizes.valueLoss);
-    const episodeRing = await createKernel(device, episodeRingSpec(batch));
 
     const align = device.limits.minUniformBufferOffsetAlignment;
     const slot = (bytes: number) => Math.ceil(bytes / align) * align;
@@ -130,12 +103,6 @@ export async function createPpoTrainer(device: GPUDevice, input: PpoConfig = {})
     const words = (count: number) => ({ size: 4 * count });
     const set = own(
       new BufferSet(device, 'ppo', {
-        parameters: words(PA + PC),
-        gradients: words(PA + PC),
-        actorParameters: words(PA),
-        criticParameters: words(PC),
-        actorGradients: words(PA),
-        criticGradients: words(PC),
         advantages: words(T * N),
         returns: words(T * N),
         normalisedAdvantages: words(T * N),
@@ -153,7 +120,6 @@ export async function createPpoTrainer(device: GPUDevice, input: PpoConfig = {})
         logitGrads: words(B * A),
         valueGrads: words(B),
         coefficients: words(8),
-        report: { size: REPORT_BYTES },
         unused: words(4),
         epochParams: { size: K * slot(RNG_PARAMS_BYTES), usage: uniform },
         minibatchParams: { size: M * slot(GATHER_PARAMS_BYTES), usage: uniform },
@@ -161,12 +127,6 @@ export async function createPpoTrainer(device: GPUDevice, input: PpoConfig = {})
     );
     const b = set.buffers;
     const { queue } = device;
-    const initial = new Float32Array(PA + PC);
-    initial.set(initialParameters(actor, seed), 0);
-    initial.set(initialParameters(critic, criticInitSeed(seed)), PA);
-    queue.writeBuffer(b.parameters, 0, initial);
-    queue.writeBuffer(b.actorParameters, 0, initial, 0, PA);
-    queue.writeBuffer(b.criticParameters, 0, initial, PA, PC);
     queue.writeBuffer(b.coefficients, 0, packLossCoefficients(1, { clipCoef: config.clipCoef, valueClipCoef: config.clipCoef, entCoef: config.entCoef, vfCoef: config.vfCoef }));
     const minibatchSlots = new Uint32Array((M * slot(GATHER_PARAMS_BYTES)) / 4);
     for (let m = 0; m < M; m += 1) minibatchSlots[(m * slot(GATHER_PARAMS_BYTES)) / 4] = m;
@@ -226,20 +186,9 @@ export async function createPpoTrainer(device: GPUDevice, input: PpoConfig = {})
       value_grads: b.valueGrads,
       terms,
     });
-    const ringGroup = episodeRing.bind({ episode_returns: tr.episodeReturns, terminated: tr.terminated, truncated: tr.truncated, report: b.report });
 
-    // The envs' first reset, before the first iteration.
-    {
-      const encoder = device.createCommandEncoder({ label: 'ppo.reset' });
-      rollout.encodeReset(encoder);
-      queue.submit([encoder.finish()]);
-    }
-
-    // ---- one iteration ----
-    const encodeIteration = (encoder: GPUCommandEncoder) => {
-      // Collect: T steps of N envs, then V(s_t), V(s_T) and V(final obs).
-      rollout.encode(encoder, { actor: b.actorParameters, critic: b.criticParameters });
-
+    // ---- one iteration, after the scaffold's rollout ----
+    const encodeUpdate = (encoder: GPUCommandEncoder) => {
       // Returns: GAE(λ) advantages and the critic's targets A + V.
       returns.encode(encoder, {
         rewards: tr.rewards,
@@ -261,22 +210,6 @@ export async function createPpoTrainer(device: GPUDevice, input: PpoConfig = {})
         pass.end();
         for (let m = 0; m < M; m += 1) encodeMinibatch(encoder, m);
       }
-
-      // Statistics, and the finished episodes' ring, into the report block.
-      statistics.encode(encoder, {
-        returns: b.returns,
-        values: tr.values,
-        terminated: tr.terminated,
-        truncated: tr.truncated,
-        episodeReturns: tr.episodeReturns,
-        episodeLengths: tr.episodeLengths,
-        gradNormSquared: optimizer.buffers.gradNormSquared,
-        coefficients: b.coefficients,
-      });
-      encoder.copyBufferToBuffer(statistics.buffers.statistics, 0, b.report, 0, statistics.buffers.statistics.size);
-      const pass = encoder.beginComputePass({ label: 'ppo.episode-ring' });
-      episodeRing.dispatch(pass, ringGroup, 1);
-      pass.end();
     };
 
     const encodeMinibatch = (encoder: GPUCommandEncoder, m: number) => {
@@ -285,82 +218,54 @@ export async function createPpoTrainer(device: GPUDevice, input: PpoConfig = {})
       gather.end();
 
       // Policy: L = −min(r·Â, clip(r)·Â) − c·H, back through the categorical head and the actor.
-      actorPasses.encodeForward(encoder, { params: b.actorParameters, inputs: b.mbObservations });
+      actorPasses.encodeForward(encoder, { params: p.actorParameters, inputs: b.mbObservations });
       const head = encoder.beginComputePass({ label: 'ppo.policy-loss' });
       evaluate.dispatch(head, evaluateGroup, sizes.evaluate.invocations);
       surrogate.dispatch(head, surrogateGroup, sizes.surrogate.invocations);
       entropyBonus.dispatch(head, entropyGroup, sizes.entropyBonus.invocations);
       policyBackward.dispatch(head, policyBackwardGroup, sizes.policyBackward.invocations);
       head.end();
-      actorPasses.encodeBackward(encoder, { params: b.actorParameters, inputs: b.mbObservations, headGrads: { policy: b.logitGrads }, paramGrads: b.actorGradients });
+      actorPasses.encodeBackward(encoder, { params: p.actorParameters, inputs: b.mbObservations, headGrads: { policy: b.logitGrads }, paramGrads: p.actorGradients });
 
       // Value: c_v · ½ max((V − R)², (V_clipped − R)²), back through the critic.
-      criticPasses.encodeForward(encoder, { params: b.criticParameters, inputs: b.mbObservations });
+      criticPasses.encodeForward(encoder, { params: p.criticParameters, inputs: b.mbObservations });
       const valuePass = encoder.beginComputePass({ label: 'ppo.value-loss' });
       valueLoss.dispatch(valuePass, valueLossGroup, sizes.valueLoss.invocations);
       valuePass.end();
-      criticPasses.encodeBackward(encoder, { params: b.criticParameters, inputs: b.mbObservations, headGrads: { value: b.valueGrads }, paramGrads: b.criticGradients });
+      criticPasses.encodeBackward(encoder, { params: p.criticParameters, inputs: b.mbObservations, headGrads: { value: b.valueGrads }, paramGrads: p.criticGradients });
 
       // One Adam step over [actor | critic], clipped by the joint gradient norm.
-      encoder.copyBufferToBuffer(b.actorGradients, 0, b.gradients, 0, 4 * PA);
-      encoder.copyBufferToBuffer(b.criticGradients, 0, b.gradients, 4 * PA, 4 * PC);
-      optimizer.encodeStep(encoder, { parameters: b.parameters, gradients: b.gradients });
-      encoder.copyBufferToBuffer(b.parameters, 0, b.actorParameters, 0, 4 * PA);
-      encoder.copyBufferToBuffer(b.parameters, 4 * PA, b.criticParameters, 0, 4 * PC);
+      ac.encodeStep(encoder);
     };
 
-    const learningRates: number[] = [];
-    const loop = own(
-      createIterationLoop(
-        device,
-        {
-          prepare(iteration) {
-            if (iteration >= config.numIterations) {
-              throw new RangeError(`ppo: all ${config.numIterations} iterations of totalTimesteps = ${config.totalTimesteps} are done`);
-            }
-            const lr = ppoLearningRate(config, iteration);
-            learningRates[iteration] = lr;
-            optimizer.setLearningRate(lr);
-            rollout.prepare(iteration);
-            for (let k = 0; k < K; k += 1) {
-              epochSlots.set(encodeRngParams({ seed, stream: PERMUTATION_STREAM, iteration, step: k, draw: 0 }), (k * slot(RNG_PARAMS_BYTES)) / 4);
-            }
-            queue.writeBuffer(b.epochParams, 0, epochSlots);
-          },
-          encode: encodeIteration,
-          report: b.report,
-          reportBytes: REPORT_BYTES,
-        },
-        'ppo',
-      ),
-    );
-
-    const toStats = (report: LoopReport | null) => iterationStats(report, config.batchSize, learningRates);
-
-    return {
+    const trainer = ac.finish(
       config,
-      numIterations: config.numIterations,
-      layouts: { actor, critic },
-      buffers: { parameters: b.parameters, indices: b.indices, transitions: tr },
-      stepsPerIteration: config.batchSize,
-      iterate: async () => toStats(await loop.iterate()),
-      drain: async () => toStats(await loop.drain()),
-      async readParameters() {
-        const all = new Float32Array(await readBufferOnce(device, b.parameters));
-        return {
-          networks: {
-            actor: { spec: actor.spec, parameters: all.slice(0, PA) },
-            critic: { spec: critic.spec, parameters: all.slice(PA, PA + PC) },
-          },
-        };
+      {
+        learningRates: (iteration) => [ppoLearningRate(config, iteration)],
+        prepare(iteration) {
+          for (let k = 0; k < K; k += 1) {
+            epochSlots.set(encodeRngParams({ seed, stream: PERMUTATION_STREAM, iteration, step: k, draw: 0 }), (k * slot(RNG_PARAMS_BYTES)) / 4);
+          }
+          queue.writeBuffer(b.epochParams, 0, epochSlots);
+        },
+        encode: encodeUpdate,
+        statistics,
+        statisticsInputs: {
+          returns: b.returns,
+          values: tr.values,
+          terminated: tr.terminated,
+          truncated: tr.truncated,
+          episodeReturns: tr.episodeReturns,
+          episodeLengths: tr.episodeLengths,
+          gradNormSquared: ac.optimizer.buffers.gradNormSquared,
+          coefficients: b.coefficients,
+        },
       },
-      destroy() {
-        for (const x of cleanup.reverse()) x.destroy();
-        cleanup.length = 0;
-      },
-    };
+      config.batchSize,
+    );
+    return { ...trainer, layouts: { actor, critic }, buffers: { parameters: p.parameters, indices: b.indices, transitions: tr } };
   } catch (error) {
-    for (const x of cleanup.reverse()) x.destroy();
+    ac.destroy();
     throw error;
   }
 }

@@ -6,6 +6,7 @@
 import type { StatisticName } from '../losses/statistics';
 import type { MlpSpec } from '../nn/mlp-spec';
 import type { IterationCounters } from './loop';
+import type { AgentReport } from './report';
 
 /** One iteration's statistics, as the CPU receives them one iteration late. */
 export interface IterationStats {
@@ -25,6 +26,8 @@ export interface IterationStats {
   readonly returnMean100: number;
   /** What the iteration asked of the GPU. */
   readonly counters: IterationCounters;
+  /** Every agent's report when a population (G > 1) trains; the fields above are agent 0's. */
+  readonly agents?: readonly AgentReport[];
 }
 
 /** Final parameters, copied to the CPU (outside the loop). */

@@ -1,0 +1,277 @@
+/**
+ * The scaffold every gradient trainer stands on, so that an algorithm's file holds only its update:
+ * the envs and the rollout, an actor and a critic MLP of G agents, ONE optimiser over the joint
+ * parameter vector [G][actor | critic] (so the clipped gradient norm is the joint norm, as
+ * CleanRL's clip_grad_norm_(agent.parameters())), the report block and the iteration loop.
+ *
+ * Why a joint vector and per-network copies: the MLP passes bind a whole buffer of [G][P_net]
+ * parameters from offset 0, while the optimiser must see each agent's actor and critic together.
+ * The networks therefore read their own buffers, refreshed from the joint one after each step, and
+ * write their own gradient buffers, copied into the joint one before it (2G copies each way; a copy
+ * is a command, not a dispatch).
+ *
+ * Agent g of a population is the run a G = 1 trainer makes with seed `seeds[g]`: its networks are
+ * initialised from that seed alone (actor: seed, critic: criticInitSeed(seed)).
+ */
+import { createVectorEnv, type VectorEnv } from '../envs/vector-env';
+import { BufferSet, readBufferOnce } from '../gpu/index';
+import { createKernel } from '../gpu/kernel';
+import { STATISTICS_WORDS } from '../losses/statistics';
+import type { Statistics, StatisticsInputs } from '../losses/statistics';
+import { initialParameters } from '../nn/init';
+import { actorSpec, criticSpec, mlpLayout, type MlpLayout } from '../nn/mlp-spec';
+import { createOptimizer, type Optimizer } from '../nn/optimizer';
+import { createRollout, type Rollout } from '../rollout/rollout';
+import type { Transitions } from '../rollout/transitions';
+import { createIterationLoop, type LoopReport } from './loop';
+import { decodeReport, episodeRingSpec, REPORT_BYTES, REPORT_WORDS } from './report';
+import type { IterationStats, Trainer, TrainedParameters } from './trainer';
+
+/** The critic's initialisation seed: a different draw from the actor's under the same run seed. */
+export const criticInitSeed = (seed: number): number => (seed + 0x9e3779b9) >>> 0;
+
+/** Agent g's seed in a population whose first agent has `seed`: consecutive seeds. */
+export const agentSeeds = (seed: number, agents: number): number[] => Array.from({ length: agents }, (_, g) => (seed + g) >>> 0);
+
+/** What the scaffold needs of a resolved config. */
+export interface ActorCriticConfig {
+  /** Prefix of labels and error messages: the algorithm's name. */
+  readonly name: string;
+  readonly env: string;
+  readonly seed: number;
+  /** N: envs of the whole population (N/G per agent). */
+  readonly numEnvs: number;
+  /** T. */
+  readonly numSteps: number;
+  readonly maxEpisodeSteps: number;
+  readonly hiddenSizes: readonly number[];
+  /** G (default 1). */
+  readonly agents?: number;
+  /** The critic is trained (its gradients join the optimiser's vector); otherwise it only feeds the rollout. */
+  readonly trainCritic: boolean;
+  readonly adamEpsilon: number;
+  /** 0: no clipping. */
+  readonly maxGradNorm: number;
+  /** Iterations the run asks for (prepare() refuses more). */
+  readonly numIterations: number;
+  readonly totalTimesteps: number;
+}
+
+/** What an algorithm adds to each iteration. */
+export interface ActorCriticIteration {
+  /** Per-agent learning rates of iteration i (recorded for the stats). */
+  learningRates(iteration: number): readonly number[];
+  /** Queue writes of the algorithm for iteration i (schedules, RNG counters). */
+  prepare?(iteration: number): void;
+  /** Records returns, update and statistics; the scaffold records the rollout before and the report after. */
+  encode(encoder: GPUCommandEncoder, iteration: number): void;
+  /** The statistics the report carries and the inputs they are computed from. */
+  readonly statistics: Statistics;
+  readonly statisticsInputs: StatisticsInputs;
+}
+
+export interface ActorCritic {
+  readonly name: string;
+  /** G, and the seed of each agent. */
+  readonly agents: number;
+  readonly seeds: readonly number[];
+  readonly actor: MlpLayout;
+  readonly critic: MlpLayout;
+  /** Parameters per agent of the actor, the critic and the joint vector. */
+  readonly sizes: { readonly actor: number; readonly critic: number; readonly joint: number };
+  readonly env: VectorEnv;
+  readonly rollout: Rollout;
+  readonly transitions: Transitions['buffers'];
+  readonly optimizer: Optimizer;
+  readonly buffers: {
+    /** f32 [G][joint]: what the optimiser updates. */
+    readonly parameters: GPUBuffer;
+    readonly gradients: GPUBuffer;
+    /** f32 [G][P_actor] and [G][P_critic]: what the MLP passes read. */
+    readonly actorParameters: GPUBuffer;
+    readonly criticParameters: GPUBuffer;
+    /** Where the backward passes write. */
+    readonly actorGradients: GPUBuffer;
+    readonly criticGradients: GPUBuffer;
+    /** [G][REPORT_WORDS]: the block read back each iteration. */
+    readonly report: GPUBuffer;
+  };
+  /** Registers a GPU object to destroy with the trainer. */
+  own<X extends { destroy(): void }>(x: X): X;
+  /** Records one optimiser step: gradients into the joint vector, the step, parameters back out. */
+  encodeStep(encoder: GPUCommandEncoder): void;
+  /** Builds the loop and returns the Trainer; call last. */
+  finish<C>(resolved: C, iteration: ActorCriticIteration, stepsPerIteration: number): Trainer<C>;
+  /** Frees everything built so far (for an algorithm's own setup failures). */
+  destroy(): void;
+}
+
+/** Builds the shared part of a trainer; on failure everything made so far is freed. */
+export async function createActorCritic(device: GPUDevice, config: ActorCriticConfig): Promise<ActorCritic> {
+  const { name, seed, numEnvs: N, numSteps: T } = config;
+  const G = config.agents ?? 1;
+  if (G !== 1) throw new RangeError(`${name}: agents must be 1 for now (got ${G}); populations are not wired into the rollout yet`);
+  const seeds = agentSeeds(seed, G);
+  const cleanup: { destroy(): void }[] = [];
+  const own = <X extends { destroy(): void }>(x: X): X => (cleanup.push(x), x);
+  const destroy = () => {
+    for (const x of cleanup.reverse()) x.destroy();
+    cleanup.length = 0;
+  };
+  try {
+    const env = own(await createVectorEnv(device, config.env, { numEnvs: N, seed, maxEpisodeSteps: config.maxEpisodeSteps }));
+    const { observationSpace, actionSpace } = env.descriptor;
+    if (actionSpace.kind !== 'discrete') throw new RangeError(`${name}: env '${env.descriptor.id}' has a continuous action space (discrete only for now)`);
+    const actor = mlpLayout(actorSpec(observationSpace.size, actionSpace.n, config.hiddenSizes));
+    const critic = mlpLayout(criticSpec(observationSpace.size, config.hiddenSizes));
+    const PA = actor.parametersPerAgent;
+    const PC = critic.parametersPerAgent;
+    const P = config.trainCritic ? PA + PC : PA;
+    const rollout = own(await createRollout(device, { env, steps: T, actor, critic, seed, label: `${name}.rollout` }));
+    const optimizer = own(
+      await createOptimizer(device, {
+        kind: 'adam',
+        agents: G,
+        parametersPerAgent: P,
+        epsilon: config.adamEpsilon,
+        maxGradNorm: config.maxGradNorm,
+        trackGradNorm: true,
+        label: `${name}.adam`,
+      }),
+    );
+    const words = (count: number) => ({ size: 4 * count });
+    const b = own(
+      new BufferSet(device, name, {
+        parameters: words(G * P),
+        gradients: words(G * P),
+        actorParameters: words(G * PA),
+        criticParameters: words(G * PC),
+        actorGradients: words(G * PA),
+        criticGradients: words(G * PC),
+        report: { size: G * REPORT_BYTES },
+      }),
+    ).buffers;
+    const { queue } = device;
+    seeds.forEach((agentSeed, g) => {
+      const actorInit = initialParameters(actor, agentSeed);
+      const criticInit = initialParameters(critic, criticInitSeed(agentSeed));
+      queue.writeBuffer(b.parameters, 4 * g * P, actorInit);
+      if (config.trainCritic) queue.writeBuffer(b.parameters, 4 * (g * P + PA), criticInit);
+      queue.writeBuffer(b.actorParameters, 4 * g * PA, actorInit);
+      queue.writeBuffer(b.criticParameters, 4 * g * PC, criticInit);
+    });
+    const episodeRing = await createKernel(device, episodeRingSpec({ steps: T, envs: N, agents: G }));
+    const tr = rollout.transitions.buffers;
+    const ringGroup = episodeRing.bind({ episode_returns: tr.episodeReturns, terminated: tr.terminated, truncated: tr.truncated, report: b.report });
+
+    // The envs' first reset, before the first iteration.
+    const encoder = device.createCommandEncoder({ label: `${name}.reset` });
+    rollout.encodeReset(encoder);
+    queue.submit([encoder.finish()]);
+
+    const encodeStep = (encoder: GPUCommandEncoder) => {
+      for (let g = 0; g < G; g += 1) {
+        encoder.copyBufferToBuffer(b.actorGradients, 4 * g * PA, b.gradients, 4 * g * P, 4 * PA);
+        if (config.trainCritic) encoder.copyBufferToBuffer(b.criticGradients, 4 * g * PC, b.gradients, 4 * (g * P + PA), 4 * PC);
+      }
+      optimizer.encodeStep(encoder, { parameters: b.parameters, gradients: b.gradients });
+      for (let g = 0; g < G; g += 1) {
+        encoder.copyBufferToBuffer(b.parameters, 4 * g * P, b.actorParameters, 4 * g * PA, 4 * PA);
+        if (config.trainCritic) encoder.copyBufferToBuffer(b.parameters, 4 * (g * P + PA), b.criticParameters, 4 * g * PC, 4 * PC);
+      }
+    };
+
+    const finish = <C>(resolved: C, iteration: ActorCriticIteration, stepsPerIteration: number): Trainer<C> => {
+      const learningRates: (readonly number[])[] = [];
+      const loop = own(
+        createIterationLoop(
+          device,
+          {
+            prepare(i) {
+              if (i >= config.numIterations) {
+                throw new RangeError(`${name}: all ${config.numIterations} iterations of totalTimesteps = ${config.totalTimesteps} are done`);
+              }
+              const rates = iteration.learningRates(i);
+              learningRates[i] = rates;
+              optimizer.setLearningRate(rates);
+              rollout.prepare(i);
+              iteration.prepare?.(i);
+            },
+            encode(encoder, i) {
+              // Collect: T steps of N envs, then V(s_t), V(s_T) and V(final obs).
+              rollout.encode(encoder, { actor: b.actorParameters, critic: b.criticParameters });
+              iteration.encode(encoder, i);
+              // Statistics, and the finished episodes' ring, into the report block.
+              iteration.statistics.encode(encoder, iteration.statisticsInputs);
+              const statisticsBuffer = iteration.statistics.buffers.statistics;
+              for (let g = 0; g < G; g += 1) {
+                encoder.copyBufferToBuffer(statisticsBuffer, 4 * g * STATISTICS_WORDS, b.report, 4 * g * REPORT_WORDS, 4 * STATISTICS_WORDS);
+              }
+              const pass = encoder.beginComputePass({ label: `${name}.episode-ring` });
+              episodeRing.dispatch(pass, ringGroup, G);
+              pass.end();
+            },
+            report: b.report,
+            reportBytes: G * REPORT_BYTES,
+          },
+          name,
+        ),
+      );
+      const toStats = (report: LoopReport | null): IterationStats | null => {
+        if (!report) return null;
+        const agents = decodeReport(report.bytes, G);
+        const first = agents[0]!;
+        return {
+          iteration: report.iteration,
+          globalStep: (report.iteration + 1) * stepsPerIteration,
+          learningRate: learningRates[report.iteration]![0]!,
+          statistics: first.statistics,
+          episodesFinished: first.episodesFinished,
+          recentReturns: first.recentReturns,
+          returnMean100: first.returnMean100,
+          counters: report.counters,
+          ...(G > 1 ? { agents } : {}),
+        };
+      };
+      return {
+        config: resolved,
+        numIterations: config.numIterations,
+        stepsPerIteration,
+        iterate: async () => toStats(await loop.iterate()),
+        drain: async () => toStats(await loop.drain()),
+        async readParameters(): Promise<TrainedParameters> {
+          const actorParameters = new Float32Array(await readBufferOnce(device, b.actorParameters));
+          const criticParameters = new Float32Array(await readBufferOnce(device, b.criticParameters));
+          return {
+            networks: {
+              actor: { spec: actor.spec, parameters: actorParameters },
+              critic: { spec: critic.spec, parameters: criticParameters },
+            },
+          };
+        },
+        destroy,
+      };
+    };
+
+    return {
+      name,
+      agents: G,
+      seeds,
+      actor,
+      critic,
+      sizes: { actor: PA, critic: PC, joint: P },
+      env,
+      rollout,
+      transitions: tr,
+      optimizer,
+      buffers: b,
+      own,
+      encodeStep,
+      finish,
+      destroy,
+    };
+  } catch (error) {
+    destroy();
+    throw error;
+  }
+}
