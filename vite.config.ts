@@ -16,7 +16,7 @@ export default defineConfig({
     },
     rollupOptions: {
       // Node-only and native dependencies stay imports: the library must not bundle Dawn.
-      external: [/^node:/, 'webgpu', 'commander'],
+      external: [/^node:/, 'webgpu', 'commander', 'cli-progress'],
     },
   },
   test: {

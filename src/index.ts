@@ -4,6 +4,7 @@ export * from './envs/index';
 export * from './gpu/index';
 export * from './losses/index';
 export * from './nn/index';
+export * from './normalise/index';
 export * from './returns/index';
 export * from './rng/index';
 export * from './rollout/index';

@@ -12,12 +12,18 @@ import { optimizerKernelExamples } from './nn/optimizer-kernels';
 import { fusedKernelExamples } from './nn/mlp-fused';
 import { envKernelExamples } from './envs/kernels';
 import { BUILTIN_ENVS } from './envs/registry';
+import { essKernelExamples } from './losses/ess';
+import { klControlKernelExamples } from './losses/kl-control';
 import { lossKernelExamples } from './losses/losses';
 import { statisticsKernelExamples } from './losses/statistics';
 import { reduceKernelExamples } from './gpu/reduce';
 import { returnsKernelExamples } from './returns/kernels';
 import { rolloutKernelExamples } from './rollout/kernels';
+import { normaliseKernelExamples } from './normalise/running-normalisers';
 import { trainKernelExamples } from './train/report';
+import { naturalGradientKernelExamples } from './natural-gradient/kernels';
+import { nanGuardKernelExamples } from './train/nan-guard';
+import { cemKernelExamples } from './cem/kernels';
 
 export const KERNEL_CATALOGUE: readonly KernelSpec[] = [
   { ...AXPY, constants: { N: 1000 } },
@@ -34,8 +40,14 @@ export const KERNEL_CATALOGUE: readonly KernelSpec[] = [
   ...envKernelExamples(BUILTIN_ENVS),
   ...lossKernelExamples(),
   ...statisticsKernelExamples(),
+  ...klControlKernelExamples(),
+  ...essKernelExamples(),
   ...reduceKernelExamples(),
   ...returnsKernelExamples(),
   ...rolloutKernelExamples(),
+  ...normaliseKernelExamples(),
   ...trainKernelExamples(),
+  ...naturalGradientKernelExamples(),
+  ...nanGuardKernelExamples(),
+  ...cemKernelExamples(),
 ];

@@ -42,7 +42,7 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
   episode_returns[env] = progress.episode_return;
   episode_lengths[env] = progress.length;
   let episode = progress.episode + 1u;
-  var rng = env_rng_for_reset(wrapper, env, episode);
+  var rng = env_rng_for_reset(wrapper, progress, episode);
   let fresh = env_reset(&rng, env_params);
   states[env] = fresh;
   let fresh_obs = env_obs(fresh, env_params);
@@ -50,5 +50,5 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
     observations[env * OBS_SIZE + i] = fresh_obs[i];
   }
   // `ended` stays 1 until the next step overwrites it: it says the last step ended an episode.
-  episode_progress[env] = EpisodeProgress(0u, episode, 0.0, 1u);
+  episode_progress[env] = env_progress_restart(progress, episode, 1u);
 }

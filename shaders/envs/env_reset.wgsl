@@ -16,13 +16,14 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
   if (env >= NUM_ENVS) {
     return;
   }
-  let episode = episode_progress[env].episode + 1u;
-  var rng = env_rng_for_reset(wrapper, env, episode);
+  let progress = episode_progress[env];
+  let episode = progress.episode + 1u;
+  var rng = env_rng_for_reset(wrapper, progress, episode);
   let fresh = env_reset(&rng, env_params);
   states[env] = fresh;
   let obs = env_obs(fresh, env_params);
   for (var i = 0u; i < OBS_SIZE; i += 1u) {
     observations[env * OBS_SIZE + i] = obs[i];
   }
-  episode_progress[env] = EpisodeProgress(0u, episode, 0.0, 0u);
+  episode_progress[env] = env_progress_restart(progress, episode, 0u);
 }

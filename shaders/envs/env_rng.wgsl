@@ -4,7 +4,8 @@
 // An env draws uniforms from Philox4x32-10 under
 //   key     = vec2u(seed, ENV stream)                       (the run's seed; src/envs/rng.ts ENV_STREAM)
 //   counter = vec4u(block, env, phase, episode)
-// where `env` is the env's index, `episode` the index of its current episode (0, 1, 2, ... per env,
+// where `env` is the env's index (with per-group seeds, VectorEnvOptions.seeds: the group's seed
+// and the index within the group; env_wrapper.wgsl EpisodeProgress.seed / rng_env), `episode` the index of its current episode (0, 1, 2, ... per env,
 // counting every reset, initial and automatic), and `phase` the step of the episode being taken
 // (0 for the first step) or ENV_RESET_PHASE for the draws of the reset that starts the episode.
 // `block` numbers the Philox blocks one call uses; each gives four uniforms. A draw is therefore a

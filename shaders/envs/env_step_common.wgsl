@@ -33,7 +33,7 @@ struct ActionErrors {
 
 fn env_take_step(env: u32, action: EnvAction) {
   var progress = episode_progress[env];
-  var rng = env_rng_for_step(wrapper, env, progress);
+  var rng = env_rng_for_step(wrapper, progress);
   let result = env_step(states[env], action, &rng, env_params);
   progress.length += 1u;
   progress.episode_return += result.reward;

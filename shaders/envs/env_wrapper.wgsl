@@ -40,14 +40,31 @@ struct EpisodeProgress {
   episode_return: f32,
   // 1 when the last step ended the episode (terminated or truncated): auto-reset pending.
   ended: u32,
+  // The env's randomness key word 0 and counter word 1 (env_rng.wgsl), written once by the host:
+  // (run seed, env index), or with per-group seeds (VectorEnvOptions.seeds) (seed of the env's
+  // group, index within the group), so a group replays a run of its own size under its seed.
+  seed: u32,
+  rng_env: u32,
+  pad0: u32,
+  pad1: u32,
 }
 
-// The generator of env `env`'s draws while taking step `progress.length` of its episode.
-fn env_rng_for_step(params: WrapperParams, env: u32, progress: EpisodeProgress) -> EnvRng {
-  return env_rng_start(params.seed, params.stream, env, progress.length, progress.episode);
+// The generator of an env's draws while taking step `progress.length` of its episode.
+fn env_rng_for_step(params: WrapperParams, progress: EpisodeProgress) -> EnvRng {
+  return env_rng_start(progress.seed, params.stream, progress.rng_env, progress.length, progress.episode);
 }
 
-// The generator of the reset that starts episode `episode` of env `env`.
-fn env_rng_for_reset(params: WrapperParams, env: u32, episode: u32) -> EnvRng {
-  return env_rng_start(params.seed, params.stream, env, ENV_RESET_PHASE, episode);
+// The generator of the reset that starts episode `episode` of an env.
+fn env_rng_for_reset(params: WrapperParams, progress: EpisodeProgress, episode: u32) -> EnvRng {
+  return env_rng_start(progress.seed, params.stream, progress.rng_env, ENV_RESET_PHASE, episode);
+}
+
+// `progress` at the start of episode `episode`: step count and return 0, its key words kept.
+fn env_progress_restart(progress: EpisodeProgress, episode: u32, ended: u32) -> EpisodeProgress {
+  var next = progress;
+  next.length = 0u;
+  next.episode = episode;
+  next.episode_return = 0.0;
+  next.ended = ended;
+  return next;
 }

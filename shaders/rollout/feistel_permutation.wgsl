@@ -4,9 +4,11 @@
 // to the subset is a bijection of the subset (Black & Rogaway 2002); 4^HALF_BITS < 4·SAMPLES, so a
 // walk takes fewer than 4 rounds on average.
 //
-// Round function: word x of the Philox block with key (seed, stream) and counter
-// (right half, agent·ROUNDS + round, epoch, iteration) (RngParams: step = epoch), masked to
-// HALF_BITS. The CPU reference (test/gpu/ppo-update.test.ts) replays it bit for bit.
+// Round function: word x of the Philox block with key (agent_seeds[agent], stream) and counter
+// (right half, round, epoch, iteration) (RngParams: step = epoch; params.seed is not read), masked
+// to HALF_BITS. Keying by the agent's own seed, with no agent index in the counter, makes agent g's
+// permutation the one a single-agent run seeded agent_seeds[g] draws: a population replays its
+// members' solo runs. The CPU reference (test/gpu/ppo-update.test.ts) replays it bit for bit.
 //
 // Output: list position p = agent·SAMPLES_PER_AGENT + i holds the sample index t·ENVS + n of the
 // agent's j-th sample, j = π(i): t = j / E, n = agent·E + j mod E with E = ENVS / AGENTS. Minibatch
@@ -24,14 +26,16 @@ const ROUNDS: u32 = 4u;
 
 @group(0) @binding(0) var<uniform> params: RngParams;
 @group(0) @binding(1) var<storage, read_write> indices: array<u32>;
+// u32 [AGENTS]: each agent's seed.
+@group(0) @binding(2) var<storage, read> agent_seeds: array<u32>;
 
 fn feistel(value: u32, agent: u32) -> u32 {
   let mask = (1u << HALF_BITS) - 1u;
   var left = value >> HALF_BITS;
   var right = value & mask;
   for (var round = 0u; round < ROUNDS; round += 1u) {
-    let counter = vec4u(right, agent * ROUNDS + round, params.step, params.iteration);
-    let f = philox4x32_10(counter, rng_key(params)).x & mask;
+    let counter = vec4u(right, round, params.step, params.iteration);
+    let f = philox4x32_10(counter, vec2u(agent_seeds[agent], params.stream)).x & mask;
     let next_right = left ^ f;
     left = right;
     right = next_right;

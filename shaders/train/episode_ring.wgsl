@@ -5,6 +5,7 @@
 //   RING_BASE + 0                episodes finished so far (u32, all iterations)
 //   RING_BASE + 1 …  + 3         reserved
 //   RING_BASE + 4 + k            return of episode number e where e mod CAPACITY = k (f32)
+//   RING_BASE + 4 + CAPACITY …   the algorithm's words (src/train/report.ts ALGORITHM_WORDS)
 // Episodes are appended in (t, n) order, t-major, over the agent's envs. One invocation per agent
 // loops over the rollout: T·N/G steps, cheap next to one minibatch update.
 // Done convention (returns/rollout.wgsl): the episode ended AT (t, n) when terminated or truncated;

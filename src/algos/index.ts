@@ -4,19 +4,42 @@
  */
 import type { Trainer } from '../train/trainer';
 import { createA2cTrainer, resolveA2cConfig, type A2cConfig } from './a2c';
+import { createCemTrainer, resolveCemConfig, type CemConfig } from './cem';
+import { createOffPolicyTrainer, resolveOffPolicyConfig, type OffPolicyConfig } from './offpolicy';
 import { createPpoTrainer, resolvePpoConfig, type PpoConfig } from './ppo';
+import { createPpoKlTrainer, resolvePpoKlConfig, type PpoKlConfig } from './ppo-kl';
 import { createReinforceTrainer, resolveReinforceConfig, type ReinforceConfig } from './reinforce';
 
 export * from './a2c';
+export * from './cem';
+export * from './offpolicy';
 export * from './ppo';
+export * from './ppo-kl';
 export * from './reinforce';
 
+/** Each algorithm's validator and factory; the first is the default. */
+const REGISTRY = {
+  ppo: { resolve: resolvePpoConfig, create: createPpoTrainer },
+  'ppo-kl': { resolve: resolvePpoKlConfig, create: createPpoKlTrainer },
+  reinforce: { resolve: resolveReinforceConfig, create: createReinforceTrainer },
+  a2c: { resolve: resolveA2cConfig, create: createA2cTrainer },
+  offpolicy: { resolve: resolveOffPolicyConfig, create: createOffPolicyTrainer },
+  cem: { resolve: resolveCemConfig, create: createCemTrainer },
+} as const;
+
 /** Algorithms with a trainer, in the order help texts list them. */
-export const ALGORITHMS = ['ppo', 'reinforce', 'a2c'] as const;
-export type AlgorithmName = (typeof ALGORITHMS)[number];
+export const ALGORITHMS = Object.keys(REGISTRY) as readonly (keyof typeof REGISTRY)[];
+export type AlgorithmName = keyof typeof REGISTRY;
 
 /** A config for any algorithm: `algo` plus that algorithm's fields (each resolver rejects the others'). */
-export type TrainerConfig = { readonly algo?: AlgorithmName } & PpoConfig & ReinforceConfig & A2cConfig;
+export type TrainerConfig =
+  | ({ readonly algo?: 'ppo' } & PpoConfig)
+  | ({ readonly algo: 'ppo-kl' } & PpoKlConfig)
+  | ({ readonly algo: 'reinforce' } & ReinforceConfig)
+  | ({ readonly algo: 'a2c' } & A2cConfig)
+  | ({ readonly algo: 'offpolicy' } & OffPolicyConfig)
+  | ({ readonly algo: 'cem' } & CemConfig);
+
 /** An algorithm name no trainer implements. */
 export class UnknownAlgorithmError extends RangeError {
   constructor(readonly requested: string) {
@@ -34,25 +57,11 @@ export function checkAlgorithm(name: unknown): AlgorithmName {
 /** Validates a trainer config without touching the GPU; returns the resolved config. */
 export function resolveTrainerConfig(config: TrainerConfig) {
   const { algo = 'ppo', ...rest } = config;
-  switch (checkAlgorithm(algo)) {
-    case 'ppo':
-      return resolvePpoConfig(rest);
-    case 'reinforce':
-      return resolveReinforceConfig(rest);
-    case 'a2c':
-      return resolveA2cConfig(rest);
-  }
+  return REGISTRY[checkAlgorithm(algo)].resolve(rest as never);
 }
 
 /** Builds the trainer of `config.algo` (default 'ppo'). */
 export async function createTrainer(device: GPUDevice, config: TrainerConfig = {}): Promise<Trainer> {
   const { algo = 'ppo', ...rest } = config;
-  switch (checkAlgorithm(algo)) {
-    case 'ppo':
-      return createPpoTrainer(device, rest);
-    case 'reinforce':
-      return createReinforceTrainer(device, rest);
-    case 'a2c':
-      return createA2cTrainer(device, rest);
-  }
+  return (await REGISTRY[checkAlgorithm(algo)].create(device, rest as never)) as Trainer;
 }

@@ -149,7 +149,13 @@ export function resolvePolicyGradientConfig<D extends object>(name: string, defa
 /** Validates a REINFORCE config and freezes the result. Throws before any GPU work. */
 export function resolveReinforceConfig(config: ReinforceConfig = {}): ResolvedReinforceConfig {
   const { check, merged, resolved } = resolvePolicyGradientConfig('reinforce', REINFORCE_DEFAULTS, config);
-  if (!WEIGHTS.includes(merged.weights)) check.fail('weights', merged.weights, `one of ${WEIGHTS.map((w) => `'${w}'`).join(', ')}`);
-  if (!BASELINES.includes(merged.baseline)) check.fail('baseline', merged.baseline, `one of ${BASELINES.map((w) => `'${w}'`).join(', ')}`);
-  return Object.freeze({ ...resolved, weights: merged.weights, baseline: merged.baseline });
+  return Object.freeze({ ...resolved, ...checkEstimator(check, merged) });
+}
+
+/** Checks REINFORCE's estimator fields (weights, baseline); shared with the off-policy trainer. */
+export function checkEstimator(check: ReturnType<typeof fieldChecks>, merged: { weights: unknown; baseline: unknown }) {
+  const list = (values: readonly string[]) => `one of ${values.map((v) => `'${v}'`).join(', ')}`;
+  if (!WEIGHTS.includes(merged.weights as ReinforceWeights)) check.fail('weights', merged.weights, list(WEIGHTS));
+  if (!BASELINES.includes(merged.baseline as BaselineKind)) check.fail('baseline', merged.baseline, list(BASELINES));
+  return { weights: merged.weights as ReinforceWeights, baseline: merged.baseline as BaselineKind };
 }

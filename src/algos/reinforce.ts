@@ -20,7 +20,8 @@
 import { BufferSet } from '../gpu/index';
 import { createKernel, type KernelSpec } from '../gpu/kernel';
 import { packLossCoefficients } from '../losses/layout';
-import { entropyBonusKernel, surrogateLossKernel, valueLossKernel } from '../losses/losses';
+import { essRecordKernel } from '../losses/ess';
+import { entropyBonusKernel, surrogateLossKernel, trajectoryWeightsKernel, valueLossKernel } from '../losses/losses';
 import { createStatistics } from '../losses/statistics';
 import { categoricalBackwardKernel, categoricalEvaluateKernel } from '../nn/heads';
 import { createMlpPasses } from '../nn/mlp';
@@ -28,6 +29,8 @@ import { createBaseline, type BaselineKind } from '../returns/baselines';
 import { createAdvantageNormaliser } from '../returns/normalise';
 import { createReturns, type ReturnEstimator } from '../returns/returns';
 import { createActorCritic } from '../train/actor-critic';
+import { requiredStatistics } from '../train/nan-guard';
+import { ALGORITHM_BASE, ALGORITHM_WORDS } from '../train/report';
 import type { Trainer } from '../train/trainer';
 import { resolveReinforceConfig, type ReinforceConfig, type ResolvedPolicyGradientConfig, type ResolvedReinforceConfig } from './reinforce-config';
 
@@ -41,7 +44,16 @@ export interface PolicyGradientPlan {
   readonly lambda?: number;
   /** Subtracted from the weights; 'gae' already yields advantages (the critic is the baseline). */
   readonly baseline: BaselineKind | 'gae';
+  /**
+   * Off-policy reuse: K full-batch gradient steps on each rollout, step k > 0 weighting each row by
+   * π_θ/π_behaviour per step ('importance') or by the product over its trajectory segment
+   * ('trajectory'); absent: one on-policy step of the 'weighted' surrogate.
+   */
+  readonly offPolicy?: { readonly updateSteps: number; readonly importance: 'importance' | 'trajectory'; readonly cap?: number };
 }
+
+/** Report words (algorithm area) of an off-policy update: [steps recorded, ESS/n of step 0, 1, …]. */
+export const ESS_HISTORY_WORDS = ALGORITHM_WORDS;
 
 /** The learning rate of iteration i (0-based), annealed linearly when asked. */
 export function policyGradientLearningRate(config: ResolvedPolicyGradientConfig, iteration: number): number {
@@ -64,6 +76,7 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
   const { name } = plan;
   const B = T * N;
   const trainCritic = plan.baseline === 'value' || plan.baseline === 'gae';
+  const K = plan.offPolicy?.updateSteps ?? 1;
   const ac = await createActorCritic(device, { ...config, name, trainCritic });
   const { own, actor, critic } = ac;
   const A = actor.layers[actor.headLayer.policy!]!.outputSize;
@@ -96,7 +109,9 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
     const loss = { agents: 1, batchPerAgent: B, minibatches: 1 };
     const sizes = {
       evaluate: categoricalEvaluateKernel({ rows: B, actions: A }),
-      surrogate: surrogateLossKernel({ ...loss, objective: 'weighted' }),
+      surrogate: surrogateLossKernel({ ...loss, objective: plan.offPolicy?.importance ?? 'weighted' }),
+      trajectoryWeights: trajectoryWeightsKernel({ steps: T, envs: N, ...(plan.offPolicy?.cap === undefined ? {} : { cap: plan.offPolicy.cap }) }),
+      essRecord: essRecordKernel({ agents: 1, rowsPerAgent: B, historyWords: ESS_HISTORY_WORDS }),
       entropyBonus: entropyBonusKernel(loss),
       policyBackward: categoricalBackwardKernel({ rows: B, actions: A }),
       valueLoss: valueLossKernel({ ...loss, clipped: false }),
@@ -107,6 +122,8 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
     const entropyBonus = await compile(sizes.entropyBonus);
     const policyBackward = await compile(sizes.policyBackward);
     const valueLoss = trainCritic ? await compile(sizes.valueLoss) : undefined;
+    const trajectoryWeights = plan.offPolicy?.importance === 'trajectory' ? await compile(sizes.trajectoryWeights) : undefined;
+    const essRecord = plan.offPolicy ? await compile(sizes.essRecord) : undefined;
 
     const words = (count: number) => ({ size: 4 * count });
     const set = own(
@@ -121,6 +138,8 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
         entropyGrads: words(B),
         logitGrads: words(B * A),
         valueGrads: words(B),
+        trajectoryWeights: words(trajectoryWeights ? B : 4),
+        essHistory: words(ESS_HISTORY_WORDS),
         coefficients: words(8),
         unused: words(4),
       }),
@@ -138,11 +157,19 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
       log_probs: b.logProbs,
       old_log_probs: tr.logProbs,
       advantages: advantageSource,
-      trajectory_weights: b.unused,
+      trajectory_weights: trajectoryWeights ? b.trajectoryWeights : b.unused,
       coefficients: b.coefficients,
       log_prob_grads: b.logProbGrads,
       terms,
     });
+    const trajectoryGroup = trajectoryWeights?.bind({
+      log_probs: b.logProbs,
+      old_log_probs: tr.logProbs,
+      terminated: tr.terminated,
+      truncated: tr.truncated,
+      weights: b.trajectoryWeights,
+    });
+    const essGroup = essRecord?.bind({ terms, history: b.essHistory });
     const entropyGroup = entropyBonus.bind({ entropies: b.entropies, coefficients: b.coefficients, entropy_grads: b.entropyGrads, terms });
     const policyBackwardGroup = policyBackward.bind({
       logits,
@@ -179,11 +206,19 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
       baseline?.encode(encoder, { weights: b.weights, values: tr.values, advantages: b.advantages });
       normaliser?.encode(encoder, { advantages: b.advantages, output: b.normalisedAdvantages });
 
-      // Policy: L = −Â·log π − c·H over the batch, back through the categorical head and the actor.
+      if (essRecord) encoder.clearBuffer(b.essHistory);
+      for (let k = 0; k < K; k += 1) encodeStep(encoder);
+    };
+
+    const encodeStep = (encoder: GPUCommandEncoder) => {
+      // Policy: L = −Â·log π − c·H over the batch (off-policy: −r·Â or −ρ̄·Â·log π), back through
+      // the categorical head and the actor.
       actorPasses.encodeForward(encoder, { params: p.actorParameters, inputs: tr.observations });
       const head = encoder.beginComputePass({ label: `${name}.policy-loss` });
       evaluate.dispatch(head, evaluateGroup, sizes.evaluate.invocations);
+      if (trajectoryWeights && trajectoryGroup) trajectoryWeights.dispatch(head, trajectoryGroup, sizes.trajectoryWeights.invocations);
       surrogate.dispatch(head, surrogateGroup, sizes.surrogate.invocations);
+      if (essRecord && essGroup) essRecord.dispatch(head, essGroup, sizes.essRecord.invocations);
       entropyBonus.dispatch(head, entropyGroup, sizes.entropyBonus.invocations);
       policyBackward.dispatch(head, policyBackwardGroup, sizes.policyBackward.invocations);
       head.end();
@@ -202,12 +237,16 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
       ac.encodeStep(encoder);
     };
 
-    return ac.finish(
+    return await ac.finish(
       config,
       {
         learningRates: (iteration) => [policyGradientLearningRate(config, iteration)],
         encode: encodeUpdate,
+        encodeReport(encoder, report) {
+          if (essRecord) encoder.copyBufferToBuffer(b.essHistory, 0, report, 4 * ALGORITHM_BASE, 4 * ESS_HISTORY_WORDS);
+        },
         statistics,
+        requiredStatistics: requiredStatistics({ valueLoss: trainCritic }),
         statisticsInputs: {
           returns: valueTargets,
           values: tr.values,

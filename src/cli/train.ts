@@ -4,29 +4,37 @@
  *                    the episodes finished in that iteration), episodic_length, return_mean_100,
  *                    episodes, and CleanRL's losses by their names (policy_loss, value_loss, entropy,
  *                    approx_kl, clipfrac, explained_variance) plus learning_rate and grad_norm;
- *   summary.json     env, algo, seed, steps, final_return_mean_100 (mean return of the last 100
- *                    finished episodes), wall_s, sps, adapter, and when the threshold was first met;
+ *                    with a population (--agents G > 1) each of these is the mean over the agents
+ *                    (of those where it applies) and `agents` lists every agent's own values;
+ *   summary.json     env, algo, seed, steps, agents, final_return_mean_100 (mean return of the last
+ *                    100 finished episodes; the population's mean of it), wall_s, sps, adapter, when
+ *                    the threshold was first met, and per agent (G > 1) its own final return;
  *   checkpoint.wgrl  the final parameters (format: src/train/checkpoint.ts);
  *   curve.svg        return_mean_100 against env steps.
- * Every option is checked before the GPU is touched. A progress line shows steps, SPS and the
- * latest mean return (no progress-bar dependency: one line, redrawn on a terminal).
+ * Every option is checked before the GPU is touched: a bad one ends the command with its message
+ * (main.ts prints it, no stack trace) and exit status 1. Progress (steps, SPS, latest mean return):
+ * a cli-progress bar on a terminal, plain periodic lines otherwise (src/cli/progress.ts).
  */
 import { mkdir, readFile, writeFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { ALGORITHMS, checkAlgorithm, createTrainer, resolveTrainerConfig, type TrainerConfig } from '../algos/index';
 import { formatAdapter } from '../gpu/device';
 import { registeredEnvNames } from '../envs/registry';
 import { encodeCheckpoint } from '../train/checkpoint';
 import { curveSvg, type CurvePoint } from '../train/curve-svg';
+import type { AgentReport } from '../train/report';
 import type { IterationStats } from '../train/trainer';
 import { acquireFromCli, addGpuOptions, type GpuCliOptions } from './gpu-options';
+import { createProgress, type ProgressUpdate } from './progress';
 
 export interface TrainOptions {
   env?: string;
   algo: string;
   seed?: number;
   steps?: number;
+  /** G: agents trained together (a population); passed to the trainer config as `agents`. */
+  agents?: number;
   config?: string;
   out: string;
   quiet?: boolean;
@@ -36,8 +44,11 @@ export interface TrainSummary {
   env: string;
   algo: string;
   seed: number;
-  /** Env steps trained (whole iterations: ⌊requested / batch⌋ · batch). */
+  /** Env steps trained (whole iterations: ⌊requested / batch⌋ · batch), all agents together. */
   steps: number;
+  /** G: agents trained together. */
+  agents: number;
+  /** Mean return of the last 100 finished episodes (with G > 1, the mean over agents of each one's). */
   final_return_mean_100: number;
   /** Episodes finished over the run. */
   episodes: number;
@@ -49,9 +60,18 @@ export interface TrainSummary {
   adapter: string;
   iterations: number;
   config: unknown;
+  /** With G > 1: each agent's own results. */
+  agent_results?: { agent: number; final_return_mean_100: number; episodes: number; threshold_reached_at_step: number | null }[];
 }
 
 const integer = (value: string) => (/^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN);
+
+/** Commander parser of --agents: a positive integer, or a usage error naming the value. */
+function agentsOption(value: string): number {
+  const g = integer(value);
+  if (!Number.isInteger(g) || g < 1) throw new InvalidArgumentError(`--agents must be a positive integer (got '${value}')`);
+  return g;
+}
 
 /** The trainer config from --config (JSON) with the command-line flags on top; validated, no GPU. */
 export async function trainConfigFromOptions(options: TrainOptions): Promise<TrainerConfig> {
@@ -72,39 +92,86 @@ export async function trainConfigFromOptions(options: TrainOptions): Promise<Tra
   if (options.env !== undefined) config.env = options.env;
   if (options.seed !== undefined) config.seed = options.seed;
   if (options.steps !== undefined) config.totalTimesteps = options.steps;
-  resolveTrainerConfig(config as TrainerConfig);
+  if (options.agents !== undefined) {
+    if (!Number.isInteger(options.agents) || options.agents < 1) throw new RangeError(`--agents must be a positive integer (got ${options.agents})`);
+    config.agents = options.agents;
+  }
+  try {
+    resolveTrainerConfig(config as TrainerConfig);
+  } catch (error) {
+    // A trainer without populations rejects `agents` as an unknown field: G = 1 is every trainer's
+    // ordinary case, so drop it; G > 1 is an error that says what is missing.
+    if (!(error instanceof Error) || !/unknown field 'agents'/.test(error.message) || config.agents === undefined) throw error;
+    if (config.agents !== 1) {
+      throw new RangeError(`agents = ${String(config.agents)}: the ${String(config.algo)} trainer does not train populations yet (use agents = 1, or leave it out)`);
+    }
+    delete config.agents;
+    resolveTrainerConfig(config as TrainerConfig);
+  }
   return config as TrainerConfig;
 }
 
-/** One metrics.jsonl record. */
-export function metricsRecord(stats: IterationStats, sps: number): Record<string, number | null> {
-  const s = stats.statistics;
-  const finite = (v: number) => (Number.isFinite(v) ? v : null);
+/** The statistics metrics.jsonl carries, by CleanRL's names. */
+const METRIC_STATISTICS = ['episodic_return', 'episodic_length', 'policy_loss', 'value_loss', 'entropy', 'approx_kl', 'clipfrac', 'explained_variance', 'grad_norm'] as const;
+
+const finite = (v: number) => (Number.isFinite(v) ? v : null);
+
+/** Mean of the finite values (null when none is: the metric applies to no agent this iteration). */
+function finiteMean(values: readonly number[]): number | null {
+  const kept = values.filter(Number.isFinite);
+  return kept.length === 0 ? null : kept.reduce((s, v) => s + v, 0) / kept.length;
+}
+
+/** One agent's metrics (statistics, return_mean_100, episodes), non-finite values as null. */
+function agentMetrics(agent: Pick<AgentReport, 'statistics' | 'returnMean100' | 'episodesFinished'>): Record<string, number | null> {
+  return {
+    ...Object.fromEntries(METRIC_STATISTICS.map((name) => [name, finite(agent.statistics[name])])),
+    return_mean_100: finite(agent.returnMean100),
+    episodes: agent.episodesFinished,
+  };
+}
+
+/** The population's mean return of the last 100 episodes, and its best agent's (agent 0's alone when G = 1). */
+export function populationReturn(stats: IterationStats): { mean: number; best: number; agents: number } {
+  const agents = stats.agents && stats.agents.length > 1 ? stats.agents : null;
+  if (!agents) return { mean: stats.returnMean100, best: stats.returnMean100, agents: 1 };
+  const values = agents.map((a) => a.returnMean100).filter(Number.isFinite);
+  return {
+    mean: values.length === 0 ? Number.NaN : values.reduce((s, v) => s + v, 0) / values.length,
+    best: values.length === 0 ? Number.NaN : Math.max(...values),
+    agents: agents.length,
+  };
+}
+
+/**
+ * One metrics.jsonl record. With a population (stats.agents, G > 1) each metric is the mean over
+ * the agents where it is finite, `episodes` the total, and `agents` every agent's own values.
+ */
+export function metricsRecord(stats: IterationStats, sps: number): Record<string, unknown> {
+  const population = stats.agents && stats.agents.length > 1 ? stats.agents : null;
+  const own = population ? population.map(agentMetrics) : null;
+  const metric = (name: string): number | null => {
+    if (!population) return name === 'return_mean_100' ? finite(stats.returnMean100) : finite(stats.statistics[name as (typeof METRIC_STATISTICS)[number]]);
+    return finiteMean(own!.map((a) => a[name] ?? Number.NaN));
+  };
   return {
     global_step: stats.globalStep,
     iteration: stats.iteration,
     SPS: Math.round(sps),
-    episodic_return: finite(s.episodic_return),
-    episodic_length: finite(s.episodic_length),
-    return_mean_100: finite(stats.returnMean100),
-    episodes: stats.episodesFinished,
+    episodic_return: metric('episodic_return'),
+    episodic_length: metric('episodic_length'),
+    return_mean_100: metric('return_mean_100'),
+    episodes: population ? population.reduce((s, a) => s + a.episodesFinished, 0) : stats.episodesFinished,
     learning_rate: stats.learningRate,
-    policy_loss: finite(s.policy_loss),
-    value_loss: finite(s.value_loss),
-    entropy: finite(s.entropy),
-    approx_kl: finite(s.approx_kl),
-    clipfrac: finite(s.clipfrac),
-    explained_variance: finite(s.explained_variance),
-    grad_norm: finite(s.grad_norm),
+    policy_loss: metric('policy_loss'),
+    value_loss: metric('value_loss'),
+    entropy: metric('entropy'),
+    approx_kl: metric('approx_kl'),
+    clipfrac: metric('clipfrac'),
+    explained_variance: metric('explained_variance'),
+    grad_norm: metric('grad_norm'),
+    ...(own ? { agents: own.map((a, agent) => ({ agent, ...a })) } : {}),
   };
-}
-
-function progressLine(step: number, total: number, sps: number, mean100: number, elapsed: number): string {
-  const width = 24;
-  const done = Math.round((width * step) / total);
-  const bar = `${'#'.repeat(done)}${'-'.repeat(width - done)}`;
-  const ret = Number.isFinite(mean100) ? mean100.toFixed(1) : '—';
-  return `[${bar}] ${step}/${total} steps  ${Math.round(sps)} SPS  return(100) ${ret}  ${elapsed.toFixed(0)} s`;
 }
 
 /** Trains on `device` with a validated config and writes the run's files under `out`. */
@@ -113,7 +180,7 @@ export async function runTraining(
   adapter: string,
   config: TrainerConfig,
   out: string,
-  log: { progress(line: string, final: boolean): void; /** Least time between progress lines; default 1000 ms. */ intervalMs?: number },
+  hooks: { /** Called after every iteration's report. */ progress?(update: ProgressUpdate): void } = {},
 ): Promise<TrainSummary> {
   await mkdir(out, { recursive: true });
   const trainer = await createTrainer(device, config);
@@ -123,9 +190,10 @@ export async function runTraining(
   const curve: CurvePoint[] = [];
   let last: IterationStats | null = null;
   let reachedAt: number | null = null;
+  // Per agent (G > 1): the first global_step at which its own return_mean_100 met the threshold.
+  const agentReachedAt: (number | null)[] = [];
   const total = trainer.numIterations * trainer.stepsPerIteration;
   const started = performance.now();
-  let lastPrint = 0;
   try {
     const record = async (stats: IterationStats | null) => {
       if (!stats) return;
@@ -133,26 +201,36 @@ export async function runTraining(
       const elapsed = (performance.now() - started) / 1000;
       const sps = stats.globalStep / elapsed;
       await metrics.write(`${JSON.stringify(metricsRecord(stats, sps))}\n`);
-      curve.push({ step: stats.globalStep, value: stats.returnMean100 });
-      if (reachedAt === null && threshold !== null && stats.returnMean100 >= threshold) reachedAt = stats.globalStep;
-      const final = stats.iteration === trainer.numIterations - 1;
-      if (final || performance.now() - lastPrint > (log.intervalMs ?? 1000)) {
-        lastPrint = performance.now();
-        log.progress(progressLine(stats.globalStep, total, sps, stats.returnMean100, elapsed), final);
-      }
+      const population = populationReturn(stats);
+      curve.push({ step: stats.globalStep, value: population.mean });
+      if (reachedAt === null && threshold !== null && population.mean >= threshold) reachedAt = stats.globalStep;
+      stats.agents?.forEach((agent, g) => {
+        if ((agentReachedAt[g] ?? null) === null) agentReachedAt[g] = threshold !== null && agent.returnMean100 >= threshold ? stats.globalStep : null;
+      });
+      hooks.progress?.({
+        step: stats.globalStep,
+        total,
+        sps,
+        returnMean100: population.mean,
+        ...(population.agents > 1 ? { bestReturnMean100: population.best, agents: population.agents } : {}),
+        elapsedSeconds: elapsed,
+        final: stats.iteration === trainer.numIterations - 1,
+      });
     };
     for (let i = 0; i < trainer.numIterations; i += 1) await record(await trainer.iterate());
     await record(await trainer.drain());
     const wall = (performance.now() - started) / 1000;
     const parameters = await trainer.readParameters();
     const final = last as IterationStats | null;
+    const population = final?.agents && final.agents.length > 1 ? final.agents : null;
     const summary: TrainSummary = {
       env: resolved.env,
       algo: checkAlgorithm(config.algo ?? 'ppo'),
       seed: resolved.seed,
       steps: total,
-      final_return_mean_100: final ? final.returnMean100 : Number.NaN,
-      episodes: final ? final.episodesFinished : 0,
+      agents: population ? population.length : 1,
+      final_return_mean_100: final ? populationReturn(final).mean : Number.NaN,
+      episodes: population ? population.reduce((s, a) => s + a.episodesFinished, 0) : final ? final.episodesFinished : 0,
       threshold,
       threshold_reached_at_step: reachedAt,
       wall_s: Math.round(wall * 100) / 100,
@@ -160,6 +238,16 @@ export async function runTraining(
       adapter,
       iterations: trainer.numIterations,
       config: Object.fromEntries(Object.entries(resolved).filter(([k]) => k !== 'envDescriptor')),
+      ...(population
+        ? {
+            agent_results: population.map((a, agent) => ({
+              agent,
+              final_return_mean_100: a.returnMean100,
+              episodes: a.episodesFinished,
+              threshold_reached_at_step: agentReachedAt[agent] ?? null,
+            })),
+          }
+        : {}),
     };
     await writeFile(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     await writeFile(
@@ -194,25 +282,20 @@ export function trainCommand(): Command {
     .option('--algo <name>', `algorithm: ${ALGORITHMS.join(', ')}`, 'ppo')
     .option('--seed <s>', 'u32 seed (default 1)', integer)
     .option('--steps <n>', 'env steps to train for (default 500000)', integer)
+    .option('--agents <G>', 'agents trained together in the same dispatches (a population, each with its own seed; default 1)', agentsOption)
     .option('--config <file>', 'JSON object of config fields (CleanRL names in camelCase, e.g. {"numEnvs": 8}); flags override it')
     .option('--out <dir>', 'output directory', 'runs/latest')
-    .option('--quiet', 'no progress line')
+    .option('--quiet', 'no progress display')
     .action(async (options: GpuCliOptions & TrainOptions) => {
       const config = await trainConfigFromOptions(options);
       const gpu = await acquireFromCli(options);
-      const tty = process.stdout.isTTY;
+      const progress = createProgress({ quiet: options.quiet ?? false });
       try {
-        const summary = await runTraining(gpu.device, formatAdapter(gpu.adapter), config, options.out, {
-          // Redrawn in place on a terminal; a log file gets a line every 10 s.
-          intervalMs: tty ? 500 : 10_000,
-          progress(line, final) {
-            if (options.quiet) return;
-            if (tty) process.stdout.write(`\r${line}${final ? '\n' : ''}`);
-            else console.log(line);
-          },
-        });
+        const summary = await runTraining(gpu.device, formatAdapter(gpu.adapter), config, options.out, { progress: (update) => progress.update(update) }).finally(() =>
+          progress.stop(),
+        );
         console.log(
-          `${summary.algo} on ${summary.env} (seed ${summary.seed}): final_return_mean_100 ${summary.final_return_mean_100.toFixed(1)} after ${summary.steps} steps, ` +
+          `${summary.algo} on ${summary.env} (seed ${summary.seed}${summary.agents > 1 ? `, ${summary.agents} agents` : ''}): final_return_mean_100 ${summary.final_return_mean_100.toFixed(1)} after ${summary.steps} steps, ` +
             `${summary.wall_s} s, ${summary.sps} SPS; wrote ${options.out}/{metrics.jsonl,summary.json,checkpoint.wgrl,curve.svg}`,
         );
       } finally {

@@ -20,8 +20,8 @@ export const ENV_RESET_PHASE = 0xffffffff;
 /** Bytes of the WrapperParams uniform (shaders/envs/env_wrapper.wgsl). */
 export const WRAPPER_PARAMS_BYTES = 144;
 
-/** Bytes per env of the EpisodeProgress bookkeeping (length, episode, return, ended). */
-export const EPISODE_PROGRESS_BYTES = 16;
+/** Bytes per env of the EpisodeProgress bookkeeping (length, episode, return, ended, seed, rng env, 2 × padding). */
+export const EPISODE_PROGRESS_BYTES = 32;
 
 /** Bytes of the ActionErrors block (count, first env, largest action, padding). */
 export const ACTION_ERRORS_BYTES = 16;

@@ -60,6 +60,12 @@ export interface VectorEnvOptions {
   numEnvs: number;
   /** Seed of every random draw the envs make (a u32): resets and stochastic steps. */
   seed: number;
+  /**
+   * Per-group seeds (a population's agents): the envs split into seeds.length equal groups, and
+   * env n draws as env n mod (N / S) of a run of N / S envs seeded seeds[⌊n / (N / S)⌋], so each
+   * group replays exactly a run of its own size under its own seed. Default: [seed] (one group).
+   */
+  seeds?: readonly number[];
   /** Overrides of EnvParams defaults for this run (domain randomisation); unknown names are an error. */
   params?: Partial<Record<string, number>>;
   /** Overrides the descriptor's maxEpisodeSteps (truncation limit) for this run. */

@@ -46,6 +46,8 @@ export interface VectorEnv {
   readonly observationSize: number;
   /** Floats per action (1 for a discrete env, whose actions are one u32 each). */
   readonly actionSize: number;
+  /** The seed of each group of envs (options.seeds, or [options.seed]); group size numEnvs / seeds.length. */
+  readonly seeds: readonly number[];
   /**
    * Device buffers other kernels bind: states [N][STATE_SIZE] f32, observations [N][OBS] f32,
    * actions (u32 [N] discrete / f32 [N][ACTION_SIZE] box), rewards [N] f32, terminated [N] u32,
@@ -53,8 +55,9 @@ export interface VectorEnv {
    * step, before any auto-reset: for every env, so a truncated one can bootstrap), nextStates
    * [N][STATE_SIZE] (state after the step, before any auto-reset), episodeReturns f32 /
    * episodeLengths u32 [N] (of the episode that ended this step; 0 where none did); bookkeeping:
-   * episodeProgress [N] × (length u32, episode u32, return f32, ended u32), actionErrors (count,
-   * first env, largest action, 0), and the uniforms wrapperParams and envParams.
+   * episodeProgress [N] × (length u32, episode u32, return f32, ended u32, seed u32, rng env u32,
+   * 2 × padding), actionErrors (count, first env, largest action, 0), and the uniforms
+   * wrapperParams and envParams.
    */
   readonly buffers: Readonly<Record<VectorEnvBufferName, GPUBuffer>>;
   /** Records a reset of every env (a fresh episode with fresh randomness, step count 0). */
@@ -89,6 +92,18 @@ function checkNumEnvs(numEnvs: number): void {
   }
 }
 
+/** The seed of each env group: `seeds` checked (u32s, their count dividing numEnvs), or [seed]. */
+function checkSeeds(numEnvs: number, seed: number, seeds: readonly number[] | undefined): readonly number[] {
+  if (seeds === undefined) return [seed];
+  if (!Array.isArray(seeds) || seeds.length < 1 || numEnvs % seeds.length !== 0) {
+    throw new RangeError(`options.seeds must be a non-empty array whose length divides numEnvs = ${numEnvs} (got length ${(seeds as unknown[] | undefined)?.length})`);
+  }
+  seeds.forEach((s, i) => {
+    if (!Number.isInteger(s) || s < 0 || s > 0xffffffff) throw new RangeError(`options.seeds[${i}] must be an integer in [0, 4294967295] (got ${s})`);
+  });
+  return Object.freeze([...seeds]);
+}
+
 const NO_ACTION_ERRORS = Uint32Array.of(0, 0xffffffff, 0, 0);
 
 /**
@@ -107,6 +122,7 @@ export async function createVectorEnv(
   checkNumEnvs(numEnvs);
   const maxEpisodeSteps = options.maxEpisodeSteps ?? descriptor.maxEpisodeSteps;
   checkMaxEpisodeSteps(descriptor.id, maxEpisodeSteps, 'options.maxEpisodeSteps');
+  const seeds = checkSeeds(numEnvs, seed, options.seeds);
   const wrapperParams = encodeWrapperParams(seed, descriptor.actionSpace);
   let envParams = encodeEnvParams(descriptor, layout, options.params);
 
@@ -140,9 +156,16 @@ export async function createVectorEnv(
   queue.writeBuffer(b.wrapperParams, 0, wrapperParams);
   queue.writeBuffer(b.envParams, 0, envParams);
   queue.writeBuffer(b.actionErrors, 0, NO_ACTION_ERRORS);
-  // Episode index 0xFFFFFFFF before the first reset, so that the first reset starts episode 0.
-  const progress = new Uint32Array(4 * numEnvs);
-  for (let n = 0; n < numEnvs; n += 1) progress[4 * n + 1] = 0xffffffff;
+  // Episode index 0xFFFFFFFF before the first reset, so that the first reset starts episode 0; the
+  // RNG key words (seed, env index within its seed group) stay as written here.
+  const progressWords = EPISODE_PROGRESS_BYTES / 4;
+  const groupSize = numEnvs / seeds.length;
+  const progress = new Uint32Array(progressWords * numEnvs);
+  for (let n = 0; n < numEnvs; n += 1) {
+    progress[progressWords * n + 1] = 0xffffffff;
+    progress[progressWords * n + 4] = seeds[Math.floor(n / groupSize)]!;
+    progress[progressWords * n + 5] = n % groupSize;
+  }
   queue.writeBuffer(b.episodeProgress, 0, progress);
 
   const label = `env.${descriptor.id}`;
@@ -193,6 +216,7 @@ export async function createVectorEnv(
     stateSize,
     observationSize: obsSize,
     actionSize,
+    seeds,
     buffers: b,
     encodeReset(encoder) {
       const pass = encoder.beginComputePass({ label: `${label}.reset` });
@@ -245,7 +269,8 @@ export async function createVectorEnv(
       );
     },
     async read() {
-      const progressWords = await read(b.episodeProgress, asU32);
+      const words = await read(b.episodeProgress, asU32);
+      const stride = EPISODE_PROGRESS_BYTES / 4;
       return {
         states: await read(b.states, asF32),
         observations: await read(b.observations, asF32),
@@ -256,8 +281,8 @@ export async function createVectorEnv(
         nextStates: await read(b.nextStates, asF32),
         episodeReturns: await read(b.episodeReturns, asF32),
         episodeLengths: await read(b.episodeLengths, asU32),
-        stepCounts: Uint32Array.from({ length: numEnvs }, (_, n) => progressWords[4 * n]!),
-        episodeIndices: Uint32Array.from({ length: numEnvs }, (_, n) => progressWords[4 * n + 1]!),
+        stepCounts: Uint32Array.from({ length: numEnvs }, (_, n) => words[stride * n]!),
+        episodeIndices: Uint32Array.from({ length: numEnvs }, (_, n) => words[stride * n + 1]!),
       };
     },
     destroy() {

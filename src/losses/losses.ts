@@ -27,6 +27,7 @@ const WORKGROUP = 64;
 const lossParts = (kernel: string) => [
   shaderFile('common/dispatch.wgsl'),
   shaderFile('losses/common.wgsl'),
+  shaderFile('losses/approx_kl.wgsl'),
   shaderFile(`losses/${kernel}.wgsl`),
 ];
 

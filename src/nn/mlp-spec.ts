@@ -165,3 +165,11 @@ export function actorSpec(inputSize: number, actionSize: number, hiddenSizes: re
 export function criticSpec(inputSize: number, hiddenSizes: readonly number[] = [64, 64]): MlpSpec {
   return { inputSize, hiddenSizes, activation: 'tanh', heads: [{ name: 'value', size: 1, gain: 1 }] };
 }
+
+/**
+ * CleanRL's continuous actor (ppo_continuous_action.py): 64-64 tanh, a 'policy' head of actionSize
+ * means (gain 0.01) and a state-independent learned log-std `extras.logStd` (initialised to 0).
+ */
+export function gaussianActorSpec(inputSize: number, actionSize: number, hiddenSizes: readonly number[] = [64, 64]): MlpSpec {
+  return { ...actorSpec(inputSize, actionSize, hiddenSizes), extras: { logStd: actionSize } };
+}

@@ -1,25 +1,32 @@
 /**
- * The kernels between a rollout and its minibatches: a fresh permutation of each agent's batch per
- * epoch (shaders/rollout/feistel_permutation.wgsl: a keyed Feistel bijection, cycle-walked, so no
- * sort) and a gather of one minibatch of one rollout column through it
- * (shaders/rollout/gather_rows.wgsl). Specs without sizes are exported for reading and the
- * catalogue; the factories check sizes and fill the override constants.
+ * The rollout's own kernels: the policy samplers with a Philox key per agent
+ * (shaders/rollout/policy_sample_{categorical,gaussian}.wgsl), the population critic's row gather
+ * and value scatter (critic_rows_gather.wgsl, critic_values_scatter.wgsl); and the kernels between
+ * a rollout and its minibatches: a fresh permutation of each agent's batch per epoch
+ * (feistel_permutation.wgsl: a keyed Feistel bijection, cycle-walked, so no sort) and a gather of
+ * one minibatch of one rollout column through it (gather_rows.wgsl). Specs without sizes are
+ * exported for reading and the catalogue; the factories check sizes and fill the override constants.
  */
 import type { KernelSpec } from '../gpu/kernel';
 import { shaderFile } from '../gpu/shaders';
+import { MAX_CATEGORIES } from '../rng/kernels';
 
 const WORKGROUP = 64;
 
 /** Bytes of one GatherParams uniform slot: 16 of data, padded to the uniform offset alignment. */
 export const GATHER_PARAMS_BYTES = 16;
 
-/** indices[p] = the sample index t·N + n of list position p. Bindings: params (RngParams, step = epoch), indices (u32). */
+/**
+ * indices[p] = the sample index t·N + n of list position p. Bindings: params (RngParams, step =
+ * epoch; its seed is not read), indices (u32), agent_seeds (u32 [G]: the key of each agent's rounds).
+ */
 export const FEISTEL_PERMUTATION: KernelSpec = {
   label: 'rollout.feistel_permutation',
   parts: [shaderFile('common/dispatch.wgsl'), shaderFile('rng/philox.wgsl'), shaderFile('rollout/feistel_permutation.wgsl')],
   bindings: [
     { name: 'params', access: 'uniform' },
     { name: 'indices', access: 'read_write' },
+    { name: 'agent_seeds', access: 'read' },
   ],
   workgroupSize: WORKGROUP,
 };
@@ -99,8 +106,163 @@ export function gatherRowsKernel(shape: RolloutBatch & { readonly rowsPerAgent: 
   };
 }
 
+/**
+ * actions[r] ~ softmax(logits[r]) and log_probs[r], Philox key (agent_seeds[g], stream) and local row
+ * r mod (rows per agent). Bindings: params (RngParams), agent_seeds, logits, mask, actions (u32), log_probs.
+ */
+export const POLICY_SAMPLE_CATEGORICAL: KernelSpec = {
+  label: 'rollout.policy_sample_categorical',
+  parts: [
+    shaderFile('common/dispatch.wgsl'),
+    shaderFile('rng/philox.wgsl'),
+    shaderFile('nn/categorical_common.wgsl'),
+    shaderFile('rollout/policy_sample_categorical.wgsl'),
+  ],
+  bindings: [
+    { name: 'params', access: 'uniform' },
+    { name: 'agent_seeds', access: 'read' },
+    { name: 'logits', access: 'read' },
+    { name: 'mask', access: 'read' },
+    { name: 'actions', access: 'read_write' },
+    { name: 'log_probs', access: 'read_write' },
+  ],
+  workgroupSize: WORKGROUP,
+};
+
+/**
+ * actions[r][d] = μ_rd + σ_gd·ε_rd (unclipped) and log_probs[r], keyed per agent as the categorical
+ * sampler. Bindings: params (RngParams), agent_seeds, mean, log_std (the actor's parameters), actions (f32), log_probs.
+ */
+export const POLICY_SAMPLE_GAUSSIAN: KernelSpec = {
+  label: 'rollout.policy_sample_gaussian',
+  parts: [
+    shaderFile('common/dispatch.wgsl'),
+    shaderFile('rng/philox.wgsl'),
+    shaderFile('nn/gaussian_common.wgsl'),
+    shaderFile('rollout/policy_sample_gaussian.wgsl'),
+  ],
+  bindings: [
+    { name: 'params', access: 'uniform' },
+    { name: 'agent_seeds', access: 'read' },
+    { name: 'mean', access: 'read' },
+    { name: 'log_std', access: 'read' },
+    { name: 'actions', access: 'read_write' },
+    { name: 'log_probs', access: 'read_write' },
+  ],
+  workgroupSize: WORKGROUP,
+};
+
+/** A population's critic input in agent-major order. Bindings: observations, final_observations, destination. */
+export const CRITIC_ROWS_GATHER: KernelSpec = {
+  label: 'rollout.critic_rows_gather',
+  parts: [shaderFile('common/dispatch.wgsl'), shaderFile('rollout/critic_rows_gather.wgsl')],
+  bindings: [
+    { name: 'observations', access: 'read' },
+    { name: 'final_observations', access: 'read' },
+    { name: 'destination', access: 'read_write' },
+  ],
+  workgroupSize: WORKGROUP,
+};
+
+/** A population's critic values back in [T][N] order. Bindings: critic_values, values, last_values, final_values. */
+export const CRITIC_VALUES_SCATTER: KernelSpec = {
+  label: 'rollout.critic_values_scatter',
+  parts: [shaderFile('common/dispatch.wgsl'), shaderFile('rollout/critic_values_scatter.wgsl')],
+  bindings: [
+    { name: 'critic_values', access: 'read' },
+    { name: 'values', access: 'read_write' },
+    { name: 'last_values', access: 'read_write' },
+    { name: 'final_values', access: 'read_write' },
+  ],
+  workgroupSize: WORKGROUP,
+};
+
+/** POLICY_SAMPLE_CATEGORICAL for G agents × B envs and A actions (unmasked); one invocation per row. */
+export function policySampleCategoricalKernel(shape: { agents: number; envsPerAgent: number; actions: number }): {
+  spec: KernelSpec;
+  invocations: number;
+} {
+  const agents = positiveInteger('policySampleCategorical.agents', shape.agents);
+  const rowsPerAgent = positiveInteger('policySampleCategorical.envsPerAgent', shape.envsPerAgent);
+  const actions = positiveInteger('policySampleCategorical.actions', shape.actions);
+  if (actions > MAX_CATEGORIES) throw new RangeError(`policySampleCategorical.actions must be at most ${MAX_CATEGORIES} (got ${actions})`);
+  const rows = agents * rowsPerAgent;
+  return {
+    spec: {
+      ...POLICY_SAMPLE_CATEGORICAL,
+      constants: { ROWS: rows, ROWS_PER_AGENT: rowsPerAgent, ACTIONS: actions, LOGITS_STRIDE: actions, LOGITS_OFFSET: 0, MASKED: 0 },
+    },
+    invocations: rows,
+  };
+}
+
+/**
+ * POLICY_SAMPLE_GAUSSIAN for G agents × B envs and D action dims, the mean dense [rows][D] and the
+ * log-std learned at `logStd` ({ agentStride: parametersPerAgent, offset }); one invocation per row.
+ */
+export function policySampleGaussianKernel(shape: {
+  agents: number;
+  envsPerAgent: number;
+  actionDims: number;
+  logStd: { agentStride: number; offset: number };
+}): { spec: KernelSpec; invocations: number } {
+  const agents = positiveInteger('policySampleGaussian.agents', shape.agents);
+  const rowsPerAgent = positiveInteger('policySampleGaussian.envsPerAgent', shape.envsPerAgent);
+  const dims = positiveInteger('policySampleGaussian.actionDims', shape.actionDims);
+  const stride = positiveInteger('policySampleGaussian.logStd.agentStride', shape.logStd.agentStride);
+  const offset = shape.logStd.offset;
+  if (!Number.isInteger(offset) || offset < 0 || offset + dims > stride) {
+    throw new RangeError(`policySampleGaussian.logStd.offset must be an integer in [0, ${stride - dims}] (got ${offset})`);
+  }
+  const rows = agents * rowsPerAgent;
+  return {
+    spec: {
+      ...POLICY_SAMPLE_GAUSSIAN,
+      constants: {
+        ROWS: rows,
+        ROWS_PER_AGENT: rowsPerAgent,
+        ACTION_DIMS: dims,
+        MEAN_STRIDE: dims,
+        MEAN_OFFSET: 0,
+        LOG_STD_AGENT_STRIDE: stride,
+        LOG_STD_OFFSET: offset,
+      },
+    },
+    invocations: rows,
+  };
+}
+
+/** CRITIC_ROWS_GATHER for a T-step rollout of N envs and G agents; one invocation per destination word. */
+export function criticRowsGatherKernel(shape: RolloutBatch & { readonly observationSize: number }): { spec: KernelSpec; invocations: number } {
+  checkShape('criticRowsGather', shape);
+  const obs = positiveInteger('criticRowsGather.observationSize', shape.observationSize);
+  const times = shape.steps + 1;
+  return {
+    spec: { ...CRITIC_ROWS_GATHER, constants: { AGENTS: shape.agents, ENVS: shape.envs, TIMES: times, OBS_SIZE: obs } },
+    invocations: 2 * times * shape.envs * obs,
+  };
+}
+
+/** CRITIC_VALUES_SCATTER for a T-step rollout of N envs and G agents; one invocation per (t ≤ T, n). */
+export function criticValuesScatterKernel(shape: RolloutBatch): { spec: KernelSpec; invocations: number } {
+  checkShape('criticValuesScatter', shape);
+  const times = shape.steps + 1;
+  return {
+    spec: { ...CRITIC_VALUES_SCATTER, constants: { AGENTS: shape.agents, ENVS: shape.envs, TIMES: times } },
+    invocations: times * shape.envs,
+  };
+}
+
 /** Representative specs for the kernel catalogue. */
 export function rolloutKernelExamples(): KernelSpec[] {
   const shape = { steps: 123, envs: 7, agents: 1 };
-  return [feistelPermutationKernel(shape).spec, gatherRowsKernel({ ...shape, rowsPerAgent: 41, width: 3 }).spec];
+  const population = { steps: 41, envs: 15, agents: 3 };
+  return [
+    feistelPermutationKernel(shape).spec,
+    gatherRowsKernel({ ...shape, rowsPerAgent: 41, width: 3 }).spec,
+    policySampleCategoricalKernel({ agents: 3, envsPerAgent: 5, actions: 3 }).spec,
+    policySampleGaussianKernel({ agents: 3, envsPerAgent: 5, actionDims: 5, logStd: { agentStride: 40, offset: 32 } }).spec,
+    criticRowsGatherKernel({ ...population, observationSize: 3 }).spec,
+    criticValuesScatterKernel(population).spec,
+  ];
 }

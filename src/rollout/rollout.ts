@@ -1,82 +1,170 @@
 /**
  * The rollout encoder: T steps of N envs under the current policy, recorded into the transition
  * buffers, with no host round trip. Per step t (all in the caller's command encoder):
- *   1. observations[t] ← the envs' current observations (a copy);
- *   2. the actor's forward pass on them (N rows);
- *   3. one compute pass: sample a ~ π(·|s) with log π(a|s) (categorical head), then the env step
- *      with auto-reset, which reads the sampled actions in place;
+ *   1. observations[t] ← the observations the policy acts on (a copy);
+ *   2. the actor's forward pass on them (N rows, agents G × N/G rows);
+ *   3. one compute pass: sample a ~ π(·|s) with log π(a|s) (categorical, or diagonal Gaussian for a
+ *      box action space), the env step with auto-reset, which reads the sampled actions in place
+ *      (a Gaussian sample is stored unclipped; the env clips it to its bounds, CleanRL's
+ *      ClipAction), then the running normalisers, if enabled (src/normalise);
  *   4. copies of the step's actions, log-probabilities, rewards, flags, final observations and
  *      finished-episode statistics into slot t.
  * Then observations[T] ← s_T, and the critic runs once over the whole rollout: its parameters do
- * not change during collection, so one batched pass of (T + 1)·N rows gives V(s_t) for every t and
- * V(s_T) (lastValues), and a second over the final observations gives the truncation bootstraps.
- * That is two critic passes per iteration instead of T, with the same values.
+ * not change during collection, so batched passes give V(s_t) for every t, V(s_T) (lastValues) and
+ * the truncation bootstraps V(final observation) with the same values as T per-step passes.
  *
- * Randomness: step t of iteration i samples with Philox key (seed, ACTION_STREAM), counter
- * (0, n, t, i). The counters live in a uniform buffer of T slots, one bind group per slot, written
- * by `prepare(iteration)` before the submit that carries the steps: queue writes do not
- * interleave with the commands of one submit, so each step needs its own slot.
+ * Populations (agents G > 1). Env n belongs to agent ⌊n / B⌋, B = N / G; the actor's per-step rows
+ * are the envs, already agent-major. The critic's rows are not: the record is time-major [T + 1][N],
+ * while the MLP passes give agent g the rows g·R … g·R + R − 1. One gather kernel
+ * (critic_rows_gather.wgsl) copies observations and final observations into agent-major order
+ * [G][2][T + 1][B], one critic pass of R = 2·(T + 1)·B rows per agent values both, and one scatter
+ * (critic_values_scatter.wgsl) writes values, lastValues and finalValues back in [T][N] order:
+ * 2 + L dispatches instead of G = 1's 2·L, for a copy of the observations (T + 1)·N·OBS words
+ * each way. Alternatives: a critic pass per step (T·L dispatches), or per agent (G passes, and a
+ * parameter slice per agent is not 256-byte aligned in general). G = 1 keeps the two direct passes.
+ *
+ * Randomness. Agent g's action draws use Philox key (seeds[g], ACTION_STREAM) and counter
+ * (draw, k, t, i) for its k-th env (k = n mod B) at step t of iteration i; with env seeds equal to
+ * the agent seeds (createVectorEnv options.seeds), agent g's envs and samples are exactly those of
+ * a G = 1 rollout of B envs seeded seeds[g]. The counters live in a uniform buffer of T slots, one
+ * bind group per slot, written by `prepare(iteration)` before the submit that carries the steps:
+ * queue writes do not interleave with the commands of one submit, so each step needs its own slot.
+ *
+ * Normalisers (CleanRL's continuous PPO): with `normalizeObservations` the networks see, and
+ * observations/finalObservations hold, the normalised observations; with `normalizeRewards`
+ * rewards hold the scaled rewards. episodeReturns stay raw (the env wrapper sums raw rewards).
  */
-import { createBuffer, destroyBuffer } from '../gpu/buffers';
-import { createKernel } from '../gpu/kernel';
+import { createBuffer, createBufferWithData, destroyBuffer } from '../gpu/buffers';
+import { createKernel, type Kernel } from '../gpu/kernel';
 import type { VectorEnv } from '../envs/vector-env';
-import { categoricalSampleKernel } from '../nn/heads';
 import { createMlpPasses, type MlpPasses } from '../nn/mlp';
 import type { MlpLayout } from '../nn/mlp-spec';
+import { createRunningNormalisers, type RunningNormalisers } from '../normalise/running-normalisers';
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../rng/params';
+import {
+  criticRowsGatherKernel,
+  criticValuesScatterKernel,
+  policySampleCategoricalKernel,
+  policySampleGaussianKernel,
+} from './kernels';
 import { createTransitions, type Transitions } from './transitions';
 
 /** The Philox stream of the policy's action sampling ('ACT'). */
 export const ACTION_STREAM = 0x414354;
 
 export interface RolloutConfig {
-  /** The envs (reset by `encodeReset` before the first rollout). */
+  /** The envs (reset by `encodeReset` before the first rollout); N = env.numEnvs. */
   readonly env: VectorEnv;
   /** T: steps per rollout. */
   readonly steps: number;
-  /** The actor's layout: a categorical policy head named 'policy' of n actions (discrete envs). */
+  /**
+   * The actor's layout: a 'policy' head of n logits (discrete env), or of actionDim means with a
+   * learned state-independent log-std `extras: { logStd: actionDim }` (box env; gaussianActorSpec).
+   */
   readonly actor: MlpLayout;
   /** The critic's layout (a head named 'value' of size 1). */
   readonly critic: MlpLayout;
-  /** u32 seed of the action sampling. */
+  /** u32 seed of the action sampling (of every agent, when `seeds` is not given: agent g uses seed + g). */
   readonly seed: number;
+  /** G: agents (parameter sets [G][P]); N must be a multiple. Default 1. */
+  readonly agents?: number;
+  /**
+   * Per-agent seeds of the action sampling (length G). Agent g then replays a G = 1 rollout seeded
+   * seeds[g] when the env was created with the same `seeds` (checked when G > 1).
+   */
+  readonly seeds?: readonly number[];
+  /** Normalise observations by running per-agent statistics (NormalizeObservation, clip ±10). Default false. */
+  readonly normalizeObservations?: boolean;
+  /** Scale rewards by the running std of the γ-discounted return (NormalizeReward, clip ±10). Default false. */
+  readonly normalizeRewards?: { readonly gamma: number } | false;
   readonly label?: string;
 }
 
 export interface RolloutParams {
-  /** f32 [P_actor]. */
+  /** f32 [G][P_actor]. */
   readonly actor: GPUBuffer;
-  /** f32 [P_critic]. */
+  /** f32 [G][P_critic]. */
   readonly critic: GPUBuffer;
 }
 
 export interface Rollout {
   readonly transitions: Transitions;
   readonly steps: number;
+  /** N (all agents). */
   readonly envs: number;
+  /** G. */
+  readonly agents: number;
+  /** The sampling head: 'categorical' (discrete env; actions u32 [T][N]) or 'gaussian' (box; actions f32 [T][N][A]). */
+  readonly policy: 'categorical' | 'gaussian';
+  /** Action dimensions A (1 for a discrete env). */
+  readonly actionSize: number;
   /** The actor passes over N rows (the per-step forward). */
   readonly actorPasses: MlpPasses;
+  /** The seed of each agent's action draws. */
+  readonly seeds: readonly number[];
+  /** The running normalisers, when either is enabled (their statistics buffers are checkpoint state). */
+  readonly normalisers?: RunningNormalisers;
   /** Writes the per-step RNG counters of `iteration`; call before the submit that carries its encode. */
   prepare(iteration: number): void;
-  /** Records a reset of every env (once, before the first rollout). */
+  /** Records a reset of every env (once, before the first rollout), and the normalisers' first batch. */
   encodeReset(encoder: GPUCommandEncoder): void;
   /** Records T steps, then the critic's values: fills every transition field. */
   encode(encoder: GPUCommandEncoder, params: RolloutParams): void;
   destroy(): void;
 }
 
+function checkU32(what: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    throw new RangeError(`${what} must be an integer in [0, 4294967295] (got ${String(value)})`);
+  }
+  return value;
+}
+
+/** The per-agent seeds: config.seeds checked, or seed + g (mod 2^32). */
+function agentSeeds(config: RolloutConfig, agents: number): readonly number[] {
+  checkU32('rollout: seed', config.seed);
+  if (config.seeds === undefined) return Array.from({ length: agents }, (_, g) => (config.seed + g) >>> 0);
+  if (!Array.isArray(config.seeds) || config.seeds.length !== agents) {
+    throw new RangeError(`rollout: seeds must hold one seed per agent, ${agents} (got ${(config.seeds as unknown[] | undefined)?.length})`);
+  }
+  config.seeds.forEach((s, g) => checkU32(`rollout: seeds[${g}]`, s));
+  return [...config.seeds];
+}
+
 /** Compiles the rollout's kernels and allocates its buffers (once). */
 export async function createRollout(device: GPUDevice, config: RolloutConfig): Promise<Rollout> {
-  const { env, steps, actor, critic, seed } = config;
+  const { env, steps, actor, critic } = config;
   const label = config.label ?? 'rollout';
   const space = env.descriptor.actionSpace;
-  if (space.kind !== 'discrete') {
-    throw new RangeError(`rollout: env '${env.descriptor.id}' has a continuous action space; this rollout samples a categorical policy (discrete envs only)`);
-  }
   if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`rollout: steps must be a positive integer (got ${steps})`);
+  const N = env.numEnvs;
+  const G = config.agents ?? 1;
+  if (!Number.isInteger(G) || G < 1 || N % G !== 0) {
+    throw new RangeError(`rollout: agents must be a positive integer dividing the env's numEnvs = ${N} (got ${G})`);
+  }
+  const B = N / G;
+  const seeds = agentSeeds(config, G);
+  if (config.seeds !== undefined && G > 1 && env.seeds.join(',') !== seeds.join(',')) {
+    throw new RangeError(
+      `rollout: seeds [${seeds.join(', ')}] must equal the env's seeds [${env.seeds.join(', ')}] ` +
+        '(createVectorEnv options.seeds), so that each agent replays a G = 1 rollout of its own seed',
+    );
+  }
+  const gaussian = space.kind === 'box';
+  const A = gaussian ? space.size : 1;
   const policyHead = actor.headLayer.policy;
-  if (policyHead === undefined || actor.layers[policyHead]!.outputSize !== space.n) {
-    throw new RangeError(`rollout: the actor needs a 'policy' head of ${space.n} logits for env '${env.descriptor.id}'`);
+  const policySize = gaussian ? A : space.n;
+  if (policyHead === undefined || actor.layers[policyHead]!.outputSize !== policySize) {
+    throw new RangeError(
+      `rollout: the actor needs a 'policy' head of ${policySize} ${gaussian ? 'action means' : 'logits'} for env '${env.descriptor.id}'`,
+    );
+  }
+  const logStdSlot = actor.extras.logStd;
+  if (gaussian && (logStdSlot === undefined || logStdSlot.length !== A)) {
+    throw new RangeError(
+      `rollout: env '${env.descriptor.id}' has a continuous action space of ${A} dims: the actor needs extras.logStd of length ${A} ` +
+        `(a learned state-independent log-std; gaussianActorSpec) (got ${logStdSlot ? `length ${logStdSlot.length}` : 'none'})`,
+    );
   }
   if (critic.headLayer.value === undefined || critic.layers[critic.headLayer.value]!.outputSize !== 1) {
     throw new RangeError("rollout: the critic needs a 'value' head of size 1");
@@ -84,9 +172,16 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
   if (actor.spec.inputSize !== env.observationSize || critic.spec.inputSize !== env.observationSize) {
     throw new RangeError(`rollout: actor and critic take ${env.observationSize} inputs (the env's observation size)`);
   }
-  const N = env.numEnvs;
+  const normalizeRewards = config.normalizeRewards ?? false;
+  if (normalizeRewards !== false && (typeof normalizeRewards !== 'object' || !(normalizeRewards.gamma >= 0 && normalizeRewards.gamma <= 1))) {
+    throw new RangeError(`rollout: normalizeRewards must be false or { gamma } with gamma in [0, 1] (got ${JSON.stringify(normalizeRewards)})`);
+  }
+  const normalizeObservations = config.normalizeObservations ?? false;
+  if (typeof normalizeObservations !== 'boolean') {
+    throw new RangeError(`rollout: normalizeObservations must be a boolean (got ${String(normalizeObservations)})`);
+  }
   const OBS = env.observationSize;
-  const transitions = createTransitions(device, { steps, envs: N, observationSize: OBS, actionSize: 1, label: `${label}.transitions` });
+  const transitions = createTransitions(device, { steps, envs: N, observationSize: OBS, actionSize: A, label: `${label}.transitions` });
   const t = transitions.buffers;
 
   const align = device.limits.minUniformBufferOffsetAlignment;
@@ -98,73 +193,167 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
   });
   const stepLogProbs = createBuffer(device, { label: `${label}.step-log-probs`, size: 4 * N, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
   const unusedMask = createBuffer(device, { label: `${label}.unused-mask`, size: 16, usage: GPUBufferUsage.STORAGE });
-  const owned = [stepParams, stepLogProbs, unusedMask];
+  const seedBuffer = createBufferWithData(device, `${label}.agent-seeds`, Uint32Array.from(seeds), GPUBufferUsage.STORAGE);
+  const population = G > 1;
+  // The agent-major critic input of a population: [G][2][T + 1][B][OBS].
+  const criticInput = population
+    ? createBuffer(device, { label: `${label}.critic-input`, size: 4 * 2 * (steps + 1) * N * OBS, usage: GPUBufferUsage.STORAGE })
+    : undefined;
+  const owned = [stepParams, stepLogProbs, unusedMask, seedBuffer, ...(criticInput ? [criticInput] : [])];
 
   let actorPasses: MlpPasses | undefined;
   let criticPasses: MlpPasses | undefined;
-  try {
-    actorPasses = await createMlpPasses(device, actor, { agents: 1, rowsPerAgent: N, label: `${label}.actor` });
-    criticPasses = await createMlpPasses(device, critic, { agents: 1, rowsPerAgent: (steps + 1) * N, label: `${label}.critic` });
-  } catch (error) {
+  let normalisers: RunningNormalisers | undefined;
+  const destroyAll = () => {
     actorPasses?.destroy();
+    criticPasses?.destroy();
+    normalisers?.destroy();
     transitions.destroy();
     for (const buffer of owned) destroyBuffer(device, buffer);
+  };
+  const e = env.buffers;
+  let sampleKernel: Kernel;
+  let gatherKernel: Kernel | undefined;
+  let scatterKernel: Kernel | undefined;
+  const sample = gaussian
+    ? policySampleGaussianKernel({ agents: G, envsPerAgent: B, actionDims: A, logStd: { agentStride: actor.parametersPerAgent, offset: logStdSlot!.offset } })
+    : policySampleCategoricalKernel({ agents: G, envsPerAgent: B, actions: policySize });
+  const gather = criticRowsGatherKernel({ steps, envs: N, agents: G, observationSize: OBS });
+  const scatter = criticValuesScatterKernel({ steps, envs: N, agents: G });
+  try {
+    actorPasses = await createMlpPasses(device, actor, { agents: G, rowsPerAgent: B, label: `${label}.actor` });
+    criticPasses = await createMlpPasses(device, critic, {
+      agents: G,
+      rowsPerAgent: population ? 2 * (steps + 1) * B : (steps + 1) * N,
+      label: `${label}.critic`,
+    });
+    if (normalizeObservations || normalizeRewards) {
+      normalisers = await createRunningNormalisers(device, {
+        agents: G,
+        envsPerAgent: B,
+        observationSize: OBS,
+        observations: normalizeObservations,
+        rewards: normalizeRewards,
+        sources: { observations: e.observations, finalObservations: e.finalObservations, rewards: e.rewards, terminated: e.terminated },
+        label: `${label}.normalisers`,
+      });
+    }
+    sampleKernel = await createKernel(device, { ...sample.spec, label: `${label}.sample` });
+    if (population) {
+      gatherKernel = await createKernel(device, { ...gather.spec, label: `${label}.critic-gather` });
+      scatterKernel = await createKernel(device, { ...scatter.spec, label: `${label}.critic-scatter` });
+    }
+  } catch (error) {
+    destroyAll();
     throw error;
   }
-  const sample = categoricalSampleKernel({ rows: N, actions: space.n });
-  const sampleKernel = await createKernel(device, { ...sample.spec, label: `${label}.sample` });
-  const logits = actorPasses.outputs.policy!;
-  const sampleGroups = Array.from({ length: steps }, (_, step) =>
-    sampleKernel.bind(
-      {
-        params: { buffer: stepParams, offset: step * slotBytes, size: RNG_PARAMS_BYTES },
-        logits,
-        mask: unusedMask,
-        actions: env.buffers.actions,
-        log_probs: stepLogProbs,
-      },
-      `${label}.sample[${step}]`,
-    ),
+  const policyOutput = actorPasses.outputs.policy!;
+  const stepParamsOf = (step: number) => ({ buffer: stepParams, offset: step * slotBytes, size: RNG_PARAMS_BYTES });
+  // Bind groups per step; the Gaussian sampler also reads the actor's parameters (the log-std), so
+  // its groups are made on the first encode with a given parameter buffer and kept.
+  const categoricalGroups = gaussian
+    ? []
+    : Array.from({ length: steps }, (_, step) =>
+        sampleKernel.bind(
+          { params: stepParamsOf(step), agent_seeds: seedBuffer, logits: policyOutput, mask: unusedMask, actions: e.actions, log_probs: stepLogProbs },
+          `${label}.sample[${step}]`,
+        ),
+      );
+  const gaussianGroups = new Map<GPUBuffer, GPUBindGroup[]>();
+  const sampleGroups = (actorParams: GPUBuffer): GPUBindGroup[] => {
+    if (!gaussian) return categoricalGroups;
+    let groups = gaussianGroups.get(actorParams);
+    if (!groups) {
+      if (gaussianGroups.size >= 8) gaussianGroups.clear();
+      groups = Array.from({ length: steps }, (_, step) =>
+        sampleKernel.bind(
+          { params: stepParamsOf(step), agent_seeds: seedBuffer, mean: policyOutput, log_std: actorParams, actions: e.actions, log_probs: stepLogProbs },
+          `${label}.sample[${step}]`,
+        ),
+      );
+      gaussianGroups.set(actorParams, groups);
+    }
+    return groups;
+  };
+  const values = criticPasses.outputs.value!;
+  const gatherGroup = gatherKernel?.bind({ observations: t.observations, final_observations: t.finalObservations, destination: criticInput! }, `${label}.critic-gather`);
+  const scatterGroup = scatterKernel?.bind(
+    { critic_values: values, values: t.values, last_values: t.lastValues, final_values: t.finalValues },
+    `${label}.critic-scatter`,
   );
   const slots = new Uint32Array((steps * slotBytes) / 4);
-  const values = criticPasses.outputs.value!;
-  const e = env.buffers;
+  const nb = normalisers?.buffers;
+  // What the networks see and the record keeps: normalised observations and scaled rewards when enabled.
+  const observationSource = nb?.normalisedObservations ?? e.observations;
+  const finalObservationSource = nb?.normalisedFinalObservations ?? e.finalObservations;
+  const rewardSource = nb?.scaledRewards ?? e.rewards;
   const obsBytes = 4 * N * OBS;
+  const actionBytes = 4 * N * A;
   const rowBytes = 4 * N;
 
   return {
     transitions,
     steps,
     envs: N,
+    agents: G,
+    policy: gaussian ? 'gaussian' : 'categorical',
+    actionSize: A,
     actorPasses,
+    seeds,
+    normalisers,
     prepare(iteration) {
       for (let step = 0; step < steps; step += 1) {
-        slots.set(encodeRngParams({ seed, stream: ACTION_STREAM, iteration, step, draw: 0 }), (step * slotBytes) / 4);
+        // seed is unused by the samplers (agent_seeds holds the keys); kept for readability of the slot.
+        slots.set(encodeRngParams({ seed: seeds[0]!, stream: ACTION_STREAM, iteration, step, draw: 0 }), (step * slotBytes) / 4);
       }
       device.queue.writeBuffer(stepParams, 0, slots);
     },
     encodeReset(encoder) {
       env.encodeReset(encoder);
+      if (normalisers) {
+        normalisers.encodeResetReturns(encoder);
+        if (normalisers.observations) {
+          const pass = encoder.beginComputePass({ label: `${label}.normalise-reset` });
+          normalisers.dispatchObservations(pass);
+          pass.end();
+        }
+      }
     },
     encode(encoder, params) {
+      const groups = sampleGroups(params.actor);
       for (let step = 0; step < steps; step += 1) {
-        encoder.copyBufferToBuffer(e.observations, 0, t.observations, step * obsBytes, obsBytes);
-        actorPasses!.encodeForward(encoder, { params: params.actor, inputs: e.observations });
+        encoder.copyBufferToBuffer(observationSource, 0, t.observations, step * obsBytes, obsBytes);
+        actorPasses!.encodeForward(encoder, { params: params.actor, inputs: observationSource });
         const pass = encoder.beginComputePass({ label: `${label}.step` });
-        sampleKernel.dispatch(pass, sampleGroups[step]!, sample.invocations);
+        sampleKernel.dispatch(pass, groups[step]!, sample.invocations);
         env.dispatchStep(pass);
+        if (normalisers) {
+          normalisers.dispatchRewards(pass);
+          normalisers.dispatchObservations(pass);
+        }
         pass.end();
         const at = step * rowBytes;
-        encoder.copyBufferToBuffer(e.actions, 0, t.actions, at, rowBytes);
+        encoder.copyBufferToBuffer(e.actions, 0, t.actions, step * actionBytes, actionBytes);
         encoder.copyBufferToBuffer(stepLogProbs, 0, t.logProbs, at, rowBytes);
-        encoder.copyBufferToBuffer(e.rewards, 0, t.rewards, at, rowBytes);
+        encoder.copyBufferToBuffer(rewardSource, 0, t.rewards, at, rowBytes);
         encoder.copyBufferToBuffer(e.terminated, 0, t.terminated, at, rowBytes);
         encoder.copyBufferToBuffer(e.truncated, 0, t.truncated, at, rowBytes);
         encoder.copyBufferToBuffer(e.episodeReturns, 0, t.episodeReturns, at, rowBytes);
         encoder.copyBufferToBuffer(e.episodeLengths, 0, t.episodeLengths, at, rowBytes);
-        encoder.copyBufferToBuffer(e.finalObservations, 0, t.finalObservations, step * obsBytes, obsBytes);
+        encoder.copyBufferToBuffer(finalObservationSource, 0, t.finalObservations, step * obsBytes, obsBytes);
       }
-      encoder.copyBufferToBuffer(e.observations, 0, t.observations, steps * obsBytes, obsBytes);
+      encoder.copyBufferToBuffer(observationSource, 0, t.observations, steps * obsBytes, obsBytes);
+      if (population) {
+        // Agent-major rows [G][2][T + 1][B]: one critic pass values observations and final observations.
+        const pass = encoder.beginComputePass({ label: `${label}.critic-gather` });
+        gatherKernel!.dispatch(pass, gatherGroup!, gather.invocations);
+        pass.end();
+        criticPasses!.encodeForward(encoder, { params: params.critic, inputs: criticInput! });
+        const back = encoder.beginComputePass({ label: `${label}.critic-scatter` });
+        scatterKernel!.dispatch(back, scatterGroup!, scatter.invocations);
+        back.end();
+        return;
+      }
       // V(s_t) for t ≤ T in one pass; then V(final obs) in a second (row T of it is unused).
       criticPasses!.encodeForward(encoder, { params: params.critic, inputs: t.observations });
       encoder.copyBufferToBuffer(values, 0, t.values, 0, steps * rowBytes);
@@ -173,10 +362,7 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
       encoder.copyBufferToBuffer(values, 0, t.finalValues, 0, steps * rowBytes);
     },
     destroy() {
-      actorPasses!.destroy();
-      criticPasses!.destroy();
-      transitions.destroy();
-      for (const buffer of owned) destroyBuffer(device, buffer);
+      destroyAll();
     },
   };
 }

@@ -11,19 +11,26 @@
  * is a command, not a dispatch).
  *
  * Agent g of a population is the run a G = 1 trainer makes with seed `seeds[g]`: its networks are
- * initialised from that seed alone (actor: seed, critic: criticInitSeed(seed)).
+ * initialised from that seed alone (actor: seed, critic: criticInitSeed(seed)), its envs and action
+ * draws are keyed by it (createVectorEnv / createRollout `seeds`), and so are its permutations.
+ *
+ * The NaN guard (./nan-guard.ts) checks every iteration on the GPU and snapshots the parameters and
+ * Adam's state while they are finite; a poisoned report restores the snapshot and throws a
+ * NonFiniteError naming the iteration and the statistic.
  */
 import { createVectorEnv, type VectorEnv } from '../envs/vector-env';
 import { BufferSet, readBufferOnce } from '../gpu/index';
 import { createKernel } from '../gpu/kernel';
-import { STATISTICS_WORDS } from '../losses/statistics';
-import type { Statistics, StatisticsInputs } from '../losses/statistics';
+import { STATISTICS_WORDS, type StatisticName, type Statistics, type StatisticsInputs } from '../losses/statistics';
 import { initialParameters } from '../nn/init';
-import { actorSpec, criticSpec, mlpLayout, type MlpLayout } from '../nn/mlp-spec';
+import { actorSpec, criticSpec, gaussianActorSpec, mlpLayout, type MlpLayout } from '../nn/mlp-spec';
 import { createOptimizer, type Optimizer } from '../nn/optimizer';
+import { AGENT_STATE_WORDS } from '../nn/optimizer-kernels';
 import { createRollout, type Rollout } from '../rollout/rollout';
 import type { Transitions } from '../rollout/transitions';
 import { createIterationLoop, type LoopReport } from './loop';
+import { createNanGuard } from './nan-guard';
+import type { PolicyKind } from './policy-head';
 import { decodeReport, episodeRingSpec, REPORT_BYTES, REPORT_WORDS } from './report';
 import type { IterationStats, Trainer, TrainedParameters } from './trainer';
 
@@ -45,8 +52,12 @@ export interface ActorCriticConfig {
   readonly numSteps: number;
   readonly maxEpisodeSteps: number;
   readonly hiddenSizes: readonly number[];
-  /** G (default 1). */
+  /** G (default 1); numEnvs is then the whole population's, N/G per agent. */
   readonly agents?: number;
+  /** Running observation normalisation on the GPU (CleanRL's continuous PPO). */
+  readonly normalizeObservations?: boolean;
+  /** Reward scaling by the running std of the γ-discounted return. */
+  readonly normalizeRewards?: { readonly gamma: number } | false;
   /** The critic is trained (its gradients join the optimiser's vector); otherwise it only feeds the rollout. */
   readonly trainCritic: boolean;
   readonly adamEpsilon: number;
@@ -65,8 +76,16 @@ export interface ActorCriticIteration {
   prepare?(iteration: number): void;
   /** Records returns, update and statistics; the scaffold records the rollout before and the report after. */
   encode(encoder: GPUCommandEncoder, iteration: number): void;
+  /**
+   * Records what follows the statistics: decisions made from them on the GPU (adaptive β) and
+   * copies of the algorithm's own values into the report's ALGORITHM_WORDS area (at word
+   * g·REPORT_WORDS + ALGORITHM_BASE of `report` for agent g).
+   */
+  encodeReport?(encoder: GPUCommandEncoder, report: GPUBuffer): void;
   /** The statistics the report carries and the inputs they are computed from. */
   readonly statistics: Statistics;
+  /** Statistics that must stay finite (the NaN guard's; see requiredStatistics in ./nan-guard.ts). */
+  readonly requiredStatistics: readonly StatisticName[];
   readonly statisticsInputs: StatisticsInputs;
 }
 
@@ -77,6 +96,8 @@ export interface ActorCritic {
   readonly seeds: readonly number[];
   readonly actor: MlpLayout;
   readonly critic: MlpLayout;
+  /** The actor's head: categorical (discrete env) or Gaussian with a learned log-std (box env). */
+  readonly policy: PolicyKind;
   /** Parameters per agent of the actor, the critic and the joint vector. */
   readonly sizes: { readonly actor: number; readonly critic: number; readonly joint: number };
   readonly env: VectorEnv;
@@ -100,8 +121,8 @@ export interface ActorCritic {
   own<X extends { destroy(): void }>(x: X): X;
   /** Records one optimiser step: gradients into the joint vector, the step, parameters back out. */
   encodeStep(encoder: GPUCommandEncoder): void;
-  /** Builds the loop and returns the Trainer; call last. */
-  finish<C>(resolved: C, iteration: ActorCriticIteration, stepsPerIteration: number): Trainer<C>;
+  /** Builds the NaN guard and the loop and returns the Trainer; call last. */
+  finish<C>(resolved: C, iteration: ActorCriticIteration, stepsPerIteration: number): Promise<Trainer<C>>;
   /** Frees everything built so far (for an algorithm's own setup failures). */
   destroy(): void;
 }
@@ -110,7 +131,6 @@ export interface ActorCritic {
 export async function createActorCritic(device: GPUDevice, config: ActorCriticConfig): Promise<ActorCritic> {
   const { name, seed, numEnvs: N, numSteps: T } = config;
   const G = config.agents ?? 1;
-  if (G !== 1) throw new RangeError(`${name}: agents must be 1 for now (got ${G}); populations are not wired into the rollout yet`);
   const seeds = agentSeeds(seed, G);
   const cleanup: { destroy(): void }[] = [];
   const own = <X extends { destroy(): void }>(x: X): X => (cleanup.push(x), x);
@@ -119,15 +139,32 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
     cleanup.length = 0;
   };
   try {
-    const env = own(await createVectorEnv(device, config.env, { numEnvs: N, seed, maxEpisodeSteps: config.maxEpisodeSteps }));
+    const env = own(await createVectorEnv(device, config.env, { numEnvs: N, seed, ...(G > 1 ? { seeds } : {}), maxEpisodeSteps: config.maxEpisodeSteps }));
     const { observationSpace, actionSpace } = env.descriptor;
-    if (actionSpace.kind !== 'discrete') throw new RangeError(`${name}: env '${env.descriptor.id}' has a continuous action space (discrete only for now)`);
-    const actor = mlpLayout(actorSpec(observationSpace.size, actionSpace.n, config.hiddenSizes));
+    const policy: PolicyKind = actionSpace.kind === 'discrete' ? 'categorical' : 'gaussian';
+    const actor = mlpLayout(
+      actionSpace.kind === 'discrete'
+        ? actorSpec(observationSpace.size, actionSpace.n, config.hiddenSizes)
+        : gaussianActorSpec(observationSpace.size, actionSpace.size, config.hiddenSizes),
+    );
     const critic = mlpLayout(criticSpec(observationSpace.size, config.hiddenSizes));
     const PA = actor.parametersPerAgent;
     const PC = critic.parametersPerAgent;
     const P = config.trainCritic ? PA + PC : PA;
-    const rollout = own(await createRollout(device, { env, steps: T, actor, critic, seed, label: `${name}.rollout` }));
+    const rollout = own(
+      await createRollout(device, {
+        env,
+        steps: T,
+        actor,
+        critic,
+        seed,
+        agents: G,
+        seeds,
+        normalizeObservations: config.normalizeObservations ?? false,
+        normalizeRewards: config.normalizeRewards ?? false,
+        label: `${name}.rollout`,
+      }),
+    );
     const optimizer = own(
       await createOptimizer(device, {
         kind: 'adam',
@@ -169,20 +206,39 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
     rollout.encodeReset(encoder);
     queue.submit([encoder.finish()]);
 
+    const copyParametersOut = (encoder: GPUCommandEncoder) => {
+      for (let g = 0; g < G; g += 1) {
+        encoder.copyBufferToBuffer(b.parameters, 4 * g * P, b.actorParameters, 4 * g * PA, 4 * PA);
+        if (config.trainCritic) encoder.copyBufferToBuffer(b.parameters, 4 * (g * P + PA), b.criticParameters, 4 * g * PC, 4 * PC);
+      }
+    };
     const encodeStep = (encoder: GPUCommandEncoder) => {
       for (let g = 0; g < G; g += 1) {
         encoder.copyBufferToBuffer(b.actorGradients, 4 * g * PA, b.gradients, 4 * g * P, 4 * PA);
         if (config.trainCritic) encoder.copyBufferToBuffer(b.criticGradients, 4 * g * PC, b.gradients, 4 * (g * P + PA), 4 * PC);
       }
       optimizer.encodeStep(encoder, { parameters: b.parameters, gradients: b.gradients });
-      for (let g = 0; g < G; g += 1) {
-        encoder.copyBufferToBuffer(b.parameters, 4 * g * P, b.actorParameters, 4 * g * PA, 4 * PA);
-        if (config.trainCritic) encoder.copyBufferToBuffer(b.parameters, 4 * (g * P + PA), b.criticParameters, 4 * g * PC, 4 * PC);
-      }
+      copyParametersOut(encoder);
     };
 
-    const finish = <C>(resolved: C, iteration: ActorCriticIteration, stepsPerIteration: number): Trainer<C> => {
+    const finish = async <C>(resolved: C, iteration: ActorCriticIteration, stepsPerIteration: number): Promise<Trainer<C>> => {
       const learningRates: (readonly number[])[] = [];
+      const { firstMoment, secondMoment, agentState } = optimizer.buffers;
+      const guardedState = { firstMoment: firstMoment!, secondMoment: secondMoment!, agentState };
+      const guard = own(
+        await createNanGuard(device, {
+          agents: G,
+          parametersPerAgent: P,
+          statistics: iteration.requiredStatistics,
+          state: { firstMoment: P, secondMoment: P, agentState: AGENT_STATE_WORDS },
+          label: `${name}.nan-guard`,
+        }),
+      );
+      {
+        const encoder = device.createCommandEncoder({ label: `${name}.nan-guard.initialise` });
+        guard.encodeInitialise(encoder, { parameters: b.parameters, state: guardedState });
+        queue.submit([encoder.finish()]);
+      }
       const loop = own(
         createIterationLoop(
           device,
@@ -204,9 +260,11 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
               // Statistics, and the finished episodes' ring, into the report block.
               iteration.statistics.encode(encoder, iteration.statisticsInputs);
               const statisticsBuffer = iteration.statistics.buffers.statistics;
+              guard.encodeCheck(encoder, { parameters: b.parameters, statistics: statisticsBuffer, report: b.report, state: guardedState });
               for (let g = 0; g < G; g += 1) {
                 encoder.copyBufferToBuffer(statisticsBuffer, 4 * g * STATISTICS_WORDS, b.report, 4 * g * REPORT_WORDS, 4 * STATISTICS_WORDS);
               }
+              iteration.encodeReport?.(encoder, b.report);
               const pass = encoder.beginComputePass({ label: `${name}.episode-ring` });
               episodeRing.dispatch(pass, ringGroup, G);
               pass.end();
@@ -217,8 +275,9 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
           name,
         ),
       );
-      const toStats = (report: LoopReport | null): IterationStats | null => {
+      const toStats = async (report: LoopReport | null): Promise<IterationStats | null> => {
         if (!report) return null;
+        await guard.throwIfPoisoned(report.bytes, { parameters: b.parameters, state: guardedState }, copyParametersOut);
         const agents = decodeReport(report.bytes, G);
         const first = agents[0]!;
         return {
@@ -259,6 +318,7 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
       seeds,
       actor,
       critic,
+      policy,
       sizes: { actor: PA, critic: PC, joint: P },
       env,
       rollout,

@@ -58,6 +58,17 @@ export function fieldChecks(config: string) {
       if (typeof value !== 'boolean') fail(field, value, 'true or false');
       return value as boolean;
     },
+    /**
+     * One value for every agent, or one per agent (a population sweep): each checked by `each`;
+     * returns G values.
+     */
+    perAgent(field: string, value: unknown, agents: number, each: (field: string, value: unknown) => number): number[] {
+      if (Array.isArray(value)) {
+        if (value.length !== agents) fail(field, value, `one number or ${agents} numbers (one per agent)`);
+        return value.map((v, g) => each(`${field}[${g}]`, v));
+      }
+      return Array<number>(agents).fill(each(field, value));
+    },
     /** Rejects fields the config does not know (a typo would otherwise be ignored silently). */
     knownFields(given: object, known: readonly string[]): void {
       for (const field of Object.keys(given)) {

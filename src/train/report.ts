@@ -15,8 +15,20 @@ import type { IterationStats } from './trainer';
 export const EPISODE_RING_CAPACITY = 100;
 /** First word of the ring's header, after the statistics record. */
 export const RING_BASE = STATISTICS_WORDS;
-/** Words per agent: statistics, 4 header words (count, reserved), the ring. */
-export const REPORT_WORDS = RING_BASE + 4 + EPISODE_RING_CAPACITY;
+/**
+ * First of the NaN guard's 3 words in the ring's header (RING_BASE + 1 … + 3: poison mask, its
+ * iteration, 1 + the snapshot's iteration; src/train/nan-guard.ts).
+ */
+export const GUARD_STATUS_WORD = RING_BASE + 1;
+/**
+ * Words an algorithm may fill with its own per-agent values (f32), after the ring: off-policy ESS of
+ * each gradient step, TRPO's accepted line-search step, CEM's fitness summary, PPO's epochs run.
+ */
+export const ALGORITHM_WORDS = 16;
+/** First word of the algorithm's area. */
+export const ALGORITHM_BASE = RING_BASE + 4 + EPISODE_RING_CAPACITY;
+/** Words per agent: statistics, 4 header words (count, the NaN guard's 3), the ring, the algorithm's words. */
+export const REPORT_WORDS = ALGORITHM_BASE + ALGORITHM_WORDS;
 export const REPORT_BYTES = 4 * REPORT_WORDS;
 
 /** Appends each agent's finished episodes to its ring. Bindings: episode_returns, terminated, truncated, report. */
@@ -57,6 +69,8 @@ export interface AgentReport {
   readonly recentReturns: readonly number[];
   /** Their mean (NaN before the first episode ends). */
   readonly returnMean100: number;
+  /** The algorithm's words (ALGORITHM_WORDS f32; what they mean is the algorithm's to say). */
+  readonly algorithm: Float32Array;
 }
 
 /** Decodes the report block of `agents` agents. */
@@ -70,7 +84,8 @@ export function decodeReport(bytes: ArrayBuffer, agents: number): AgentReport[] 
     const kept = Math.min(count, EPISODE_RING_CAPACITY);
     const recentReturns = Array.from({ length: kept }, (_, k) => floats[base + RING_BASE + 4 + ((count - kept + k) % EPISODE_RING_CAPACITY)]!);
     const returnMean100 = kept === 0 ? Number.NaN : recentReturns.reduce((s, r) => s + r, 0) / kept;
-    return { statistics, episodesFinished: count, recentReturns, returnMean100 };
+    const algorithm = floats.slice(base + ALGORITHM_BASE, base + ALGORITHM_BASE + ALGORITHM_WORDS);
+    return { statistics, episodesFinished: count, recentReturns, returnMean100, algorithm };
   });
 }
 

@@ -5,7 +5,7 @@
  * bad-input errors, thrown before any GPU work.
  */
 import { describe, expect, it } from 'vitest';
-import { createTrainer, resolveTrainerConfig, UnknownAlgorithmError } from '../../src/algos/index';
+import { ALGORITHMS, createTrainer, resolveTrainerConfig, UnknownAlgorithmError } from '../../src/algos/index';
 import { gpuCounters } from '../../src/gpu/index';
 import { REPORT_BYTES } from '../../src/train/report';
 import { gpuStep, useGpu } from '../support/gpu';
@@ -57,9 +57,11 @@ describe('training loop', () => {
 
   it('rejects bad input before any GPU work, naming the field, the value and what is valid', () => {
     expect(() => resolveTrainerConfig({ algo: 'dqn' as 'ppo' })).toThrow(UnknownAlgorithmError);
-    expect(() => resolveTrainerConfig({ algo: 'dqn' as 'ppo' })).toThrow("unknown algorithm 'dqn' (valid: ppo, reinforce, a2c)");
+    expect(() => resolveTrainerConfig({ algo: 'dqn' as 'ppo' })).toThrow(`unknown algorithm 'dqn' (valid: ${ALGORITHMS.join(', ')})`);
     expect(() => resolveTrainerConfig({ env: 'Nope-v0' })).toThrow(/unknown env 'Nope-v0' \(valid: CartPole-v1/);
-    expect(() => resolveTrainerConfig({ env: 'Pendulum-v1' })).toThrow(/continuous \(box\) action space.*needs a discrete env/);
+    expect(() => resolveTrainerConfig({ algo: 'reinforce', env: 'Pendulum-v1' })).toThrow(/continuous \(box\) action space.*needs a discrete env/);
+    expect(() => resolveTrainerConfig({ algo: 'ppo-kl', env: 'Pendulum-v1' })).toThrow(/continuous \(box\) action space.*needs a discrete env/);
+    expect(() => resolveTrainerConfig({ agents: 2, learningRate: [1e-3, 2e-3, 3e-3] })).toThrow('ppo: learningRate must be one number or 2 numbers (one per agent) (got [0.001, 0.002, 0.003])');
     expect(() => resolveTrainerConfig({ numEnvs: 0 })).toThrow('ppo: numEnvs must be an integer in [1, 65536] (got 0)');
     expect(() => resolveTrainerConfig({ numMinibatches: 3 })).toThrow('ppo: numMinibatches must be a divisor of the batch numEnvs × numSteps = 512 (got 3)');
     expect(() => resolveTrainerConfig({ gamma: 1.5 })).toThrow('ppo: gamma must be a number in [0, 1] (got 1.5)');
@@ -67,7 +69,7 @@ describe('training loop', () => {
     expect(() => resolveTrainerConfig({ totalTimesteps: 100 })).toThrow('ppo: totalTimesteps must be at least one batch, numEnvs × numSteps = 512 (got 100)');
     expect(() => resolveTrainerConfig({ learningRte: 1 } as never)).toThrow(/ppo: unknown field 'learningRte'/);
     const resolved = resolveTrainerConfig({});
-    expect(resolved).toMatchObject({ env: 'CartPole-v1', batchSize: 512, minibatchSize: 128, numIterations: 976, learningRate: 2.5e-4 });
+    expect(resolved).toMatchObject({ env: 'CartPole-v1', batchSize: 512, minibatchSize: 128, numIterations: 976, learningRate: [2.5e-4] });
     expect(Object.isFrozen(resolved)).toBe(true);
   });
 });

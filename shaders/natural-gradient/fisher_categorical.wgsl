@@ -1,0 +1,42 @@
+// Fisher-vector product, categorical head part: the logit-space Fisher matrix of row r applied to
+// the row's tangent t_r = J_r·v (from the MLP tangent pass), divided by the agent's row count B:
+//   fisher_grads[r] = (diag(p_r) − p_r p_rᵀ)·t_r / B = p_r ⊙ (t_r − ⟨p_r, t_r⟩) / B,
+// p_r = softmax(logits[r]) over the allowed actions. diag(p) − ppᵀ is the Hessian of
+// KL(π_old ‖ π) in the logits at π = π_old (and the Fisher information of the softmax), so the
+// actor's backward pass of these head gradients sums J_rᵀ·(…) over rows into
+//   F·v = (1/B) Σ_r J_rᵀ (diag(p_r) − p_r p_rᵀ) J_r v,
+// the Hessian of the mean KL at θ_old applied to v (Schulman et al. 2015, appendix C).
+// Masked actions have p = 0 and get exactly 0. Logits as in categorical_common.wgsl; tangents and
+// fisher_grads are dense [ROWS][ACTIONS]. One invocation per row.
+
+override WORKGROUP_SIZE: u32 = 64u;
+override ROWS_PER_AGENT: u32;
+
+@group(0) @binding(0) var<storage, read> logits: array<f32>;
+// [ROWS][ACTIONS], 1 = allowed; not read when MASKED = 0 (bind any buffer).
+@group(0) @binding(1) var<storage, read> mask: array<u32>;
+@group(0) @binding(2) var<storage, read> tangents: array<f32>;
+@group(0) @binding(3) var<storage, read_write> fisher_grads: array<f32>;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups) workgroups: vec3u) {
+  let r = flat_index(global_id, workgroups);
+  if (r >= ROWS) {
+    return;
+  }
+  var row = categorical_load_row(r);
+  let normaliser = categorical_log_normaliser(&row);
+  var p: CategoricalRow;
+  var mean_tangent = 0.0;
+  for (var a = 0u; a < ACTIONS; a += 1u) {
+    p[a] = 0.0;
+    if (!categorical_is_masked(row[a])) {
+      p[a] = exp(categorical_log_prob(&row, normaliser, a));
+      mean_tangent += p[a] * tangents[r * ACTIONS + a];
+    }
+  }
+  let scale = 1.0 / f32(ROWS_PER_AGENT);
+  for (var a = 0u; a < ACTIONS; a += 1u) {
+    fisher_grads[r * ACTIONS + a] = scale * p[a] * (tangents[r * ACTIONS + a] - mean_tangent);
+  }
+}

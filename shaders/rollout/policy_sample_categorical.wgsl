@@ -1,0 +1,34 @@
+// The rollout's categorical action sampling, with a Philox key per agent: row r (env n = r) of
+// agent g = r / ROWS_PER_AGENT samples with key (agent_seeds[g], params.stream) and counter
+// (params.draw, r mod ROWS_PER_AGENT, params.step, params.iteration). Agent g's envs thus draw
+// exactly what a single-agent rollout of ROWS_PER_AGENT envs seeded agent_seeds[g] draws; with one
+// agent this is nn/categorical_sample.wgsl's draw (key (seed, stream), row r). params.seed is unused.
+// Sampling and log-probability are nn/categorical_common.wgsl's, as in nn/categorical_sample.wgsl,
+// so the rollout's log p_old equals the update's first log p_new. One invocation per row.
+
+override WORKGROUP_SIZE: u32 = 64u;
+override ROWS_PER_AGENT: u32;
+
+@group(0) @binding(0) var<uniform> params: RngParams;
+// [ROWS / ROWS_PER_AGENT] u32 seeds.
+@group(0) @binding(1) var<storage, read> agent_seeds: array<u32>;
+@group(0) @binding(2) var<storage, read> logits: array<f32>;
+// [ROWS][ACTIONS], 1 = allowed; not read when MASKED = 0 (bind any buffer).
+@group(0) @binding(3) var<storage, read> mask: array<u32>;
+@group(0) @binding(4) var<storage, read_write> actions: array<u32>;
+@group(0) @binding(5) var<storage, read_write> log_probs: array<f32>;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups) workgroups: vec3u) {
+  let r = flat_index(global_id, workgroups);
+  if (r >= ROWS) {
+    return;
+  }
+  let key = vec2u(agent_seeds[r / ROWS_PER_AGENT], params.stream);
+  var row = categorical_load_row(r);
+  let u = uniform_from_bits(philox4x32_10(rng_counter(params, r % ROWS_PER_AGENT), key).x);
+  let action = sample_categorical(&row, ACTIONS, u);
+  let normaliser = categorical_log_normaliser(&row);
+  actions[r] = action;
+  log_probs[r] = categorical_log_prob(&row, normaliser, action);
+}

@@ -1,0 +1,130 @@
+/**
+ * The actor's head as the update sees it, categorical or Gaussian behind one interface: evaluate
+ * log π(a|s) and H per row from the network's outputs, then turn the loss kernels' per-row
+ * coefficients (∂L/∂log π, ∂L/∂H) into the gradient of the network's head output, plus, for the
+ * Gaussian's state-independent log-std, its gradient summed over each agent's rows into the actor
+ * gradient's `logStd` slot (encodeBackward of the MLP does not touch extras).
+ */
+import { createKernel, type Kernel } from '../gpu/kernel';
+import {
+  categoricalBackwardKernel,
+  categoricalEvaluateKernel,
+  gaussianBackwardKernel,
+  gaussianEvaluateKernel,
+  gaussianLogStdReduceKernel,
+  learnedLogStd,
+  type HeadKernel,
+} from '../nn/heads';
+import type { MlpLayout } from '../nn/mlp-spec';
+
+export type PolicyKind = 'categorical' | 'gaussian';
+
+export interface PolicyHeadConfig {
+  readonly kind: PolicyKind;
+  readonly actor: MlpLayout;
+  readonly agents: number;
+  readonly rowsPerAgent: number;
+  readonly label: string;
+}
+
+/** The buffers one head binds (rows agent-major, G·B). */
+export interface PolicyHeadBuffers {
+  /** The actor's 'policy' head output: logits [rows][A] or means [rows][D]. */
+  readonly outputs: GPUBuffer;
+  /** The actor's parameters [G][P] (the Gaussian reads its log-std there). */
+  readonly parameters: GPUBuffer;
+  /** u32 [rows] or f32 [rows][D]. */
+  readonly actions: GPUBuffer;
+  readonly logProbs: GPUBuffer;
+  readonly entropies: GPUBuffer;
+  readonly logProbGrads: GPUBuffer;
+  readonly entropyGrads: GPUBuffer;
+  /** ∂L/∂output [rows][A or D]. */
+  readonly outputGrads: GPUBuffer;
+  /** The actor's parameter gradients [G][P] (the Gaussian writes its log-std slot). */
+  readonly parameterGrads: GPUBuffer;
+  /** f32 [rows][D] scratch of the Gaussian; any buffer for a categorical head. */
+  readonly logStdTerms: GPUBuffer;
+  /** Any small buffer (the categorical head's absent mask). */
+  readonly unused: GPUBuffer;
+}
+
+export interface PolicyHead {
+  readonly kind: PolicyKind;
+  /** A (categorical actions) or D (Gaussian dims): the width of `outputs` and of ∂L/∂output. */
+  readonly width: number;
+  /** Words per row of the actions buffer: 1 or D. */
+  readonly actionWords: number;
+  /** Binds a set of buffers; returns the two recorders. */
+  bind(buffers: PolicyHeadBuffers): {
+    /** log π and H per row. */
+    evaluate(pass: GPUComputePassEncoder): void;
+    /** ∂L/∂output (and the log-std gradient), from the coefficients the loss kernels wrote. */
+    backward(pass: GPUComputePassEncoder): void;
+  };
+}
+
+/** Compiles the head's kernels for G agents of B rows each. */
+export async function createPolicyHead(device: GPUDevice, config: PolicyHeadConfig): Promise<PolicyHead> {
+  const { kind, actor, agents, rowsPerAgent, label } = config;
+  const width = actor.layers[actor.headLayer.policy!]!.outputSize;
+  const compile = async (sized: HeadKernel): Promise<[Kernel, number]> => [
+    await createKernel(device, { ...sized.spec, label: `${label}.${sized.spec.label}` }),
+    sized.invocations,
+  ];
+  if (kind === 'categorical') {
+    const head = { rows: agents * rowsPerAgent, actions: width };
+    const [evaluate, evaluateCount] = await compile(categoricalEvaluateKernel(head));
+    const [backward, backwardCount] = await compile(categoricalBackwardKernel(head));
+    return {
+      kind,
+      width,
+      actionWords: 1,
+      bind(b) {
+        const evaluateGroup = evaluate.bind({ logits: b.outputs, mask: b.unused, actions: b.actions, log_probs: b.logProbs, entropies: b.entropies });
+        const backwardGroup = backward.bind({
+          logits: b.outputs,
+          mask: b.unused,
+          actions: b.actions,
+          log_prob_grads: b.logProbGrads,
+          entropy_grads: b.entropyGrads,
+          logit_grads: b.outputGrads,
+        });
+        return {
+          evaluate: (pass) => evaluate.dispatch(pass, evaluateGroup, evaluateCount),
+          backward: (pass) => backward.dispatch(pass, backwardGroup, backwardCount),
+        };
+      },
+    };
+  }
+  const logStd = learnedLogStd(actor);
+  const head = { agents, rowsPerAgent, actionDims: width, logStd };
+  const [evaluate, evaluateCount] = await compile(gaussianEvaluateKernel(head));
+  const [backward, backwardCount] = await compile(gaussianBackwardKernel(head));
+  const [reduce, reduceCount] = await compile(gaussianLogStdReduceKernel({ agents, rowsPerAgent, actionDims: width, target: logStd }));
+  return {
+    kind,
+    width,
+    actionWords: width,
+    bind(b) {
+      const evaluateGroup = evaluate.bind({ mean: b.outputs, log_std: b.parameters, actions: b.actions, log_probs: b.logProbs, entropies: b.entropies });
+      const backwardGroup = backward.bind({
+        mean: b.outputs,
+        log_std: b.parameters,
+        actions: b.actions,
+        log_prob_grads: b.logProbGrads,
+        entropy_grads: b.entropyGrads,
+        mean_grads: b.outputGrads,
+        log_std_terms: b.logStdTerms,
+      });
+      const reduceGroup = reduce.bind({ log_std_terms: b.logStdTerms, grads: b.parameterGrads });
+      return {
+        evaluate: (pass) => evaluate.dispatch(pass, evaluateGroup, evaluateCount),
+        backward(pass) {
+          backward.dispatch(pass, backwardGroup, backwardCount);
+          reduce.dispatch(pass, reduceGroup, reduceCount);
+        },
+      };
+    },
+  };
+}
