@@ -9,6 +9,7 @@ import { createOffPolicyTrainer, resolveOffPolicyConfig, type OffPolicyConfig } 
 import { createPpoTrainer, resolvePpoConfig, type PpoConfig } from './ppo';
 import { createPpoKlTrainer, resolvePpoKlConfig, type PpoKlConfig } from './ppo-kl';
 import { createReinforceTrainer, resolveReinforceConfig, type ReinforceConfig } from './reinforce';
+import { createTrpoTrainer, resolveTrpoConfig, type TrpoConfig } from './trpo';
 
 export * from './a2c';
 export * from './cem';
@@ -16,6 +17,7 @@ export * from './offpolicy';
 export * from './ppo';
 export * from './ppo-kl';
 export * from './reinforce';
+export * from './trpo';
 
 /** Each algorithm's validator and factory; the first is the default. */
 const REGISTRY = {
@@ -24,6 +26,7 @@ const REGISTRY = {
   reinforce: { resolve: resolveReinforceConfig, create: createReinforceTrainer },
   a2c: { resolve: resolveA2cConfig, create: createA2cTrainer },
   offpolicy: { resolve: resolveOffPolicyConfig, create: createOffPolicyTrainer },
+  trpo: { resolve: resolveTrpoConfig, create: createTrpoTrainer },
   cem: { resolve: resolveCemConfig, create: createCemTrainer },
 } as const;
 
@@ -38,6 +41,7 @@ export type TrainerConfig =
   | ({ readonly algo: 'reinforce' } & ReinforceConfig)
   | ({ readonly algo: 'a2c' } & A2cConfig)
   | ({ readonly algo: 'offpolicy' } & OffPolicyConfig)
+  | ({ readonly algo: 'trpo' } & TrpoConfig)
   | ({ readonly algo: 'cem' } & CemConfig);
 
 /** An algorithm name no trainer implements. */

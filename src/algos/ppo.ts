@@ -366,16 +366,7 @@ export async function createPpoFamilyTrainer<C extends ResolvedPpoConfig>(device
         },
         statistics,
         requiredStatistics: requiredStatistics({ klPenalty: penalty !== undefined }),
-        statisticsInputs: {
-          returns: b.returns,
-          values: tr.values,
-          terminated: tr.terminated,
-          truncated: tr.truncated,
-          episodeReturns: tr.episodeReturns,
-          episodeLengths: tr.episodeLengths,
-          gradNormSquared: ac.optimizer.buffers.gradNormSquared,
-          coefficients: b.coefficients,
-        },
+        statisticsInputs: ac.statisticsInputs({ returns: b.returns, coefficients: b.coefficients }),
       },
       config.batchSize,
     );

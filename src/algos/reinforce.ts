@@ -247,16 +247,7 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
         },
         statistics,
         requiredStatistics: requiredStatistics({ valueLoss: trainCritic }),
-        statisticsInputs: {
-          returns: valueTargets,
-          values: tr.values,
-          terminated: tr.terminated,
-          truncated: tr.truncated,
-          episodeReturns: tr.episodeReturns,
-          episodeLengths: tr.episodeLengths,
-          gradNormSquared: ac.optimizer.buffers.gradNormSquared,
-          coefficients: b.coefficients,
-        },
+        statisticsInputs: ac.statisticsInputs({ returns: valueTargets, coefficients: b.coefficients }),
       },
       config.batchSize,
     );

@@ -281,7 +281,7 @@ export function trainCommand(): Command {
     .option('--env <id>', `env id or alias (default CartPole-v1): ${registeredEnvNames().join(', ')}`)
     .option('--algo <name>', `algorithm: ${ALGORITHMS.join(', ')}`, 'ppo')
     .option('--seed <s>', 'u32 seed (default 1)', integer)
-    .option('--steps <n>', 'env steps to train for (default 500000)', integer)
+    .option('--steps <n>', "env steps to train for (default: the algorithm's and env's, e.g. 500000 for ppo on CartPole-v1)", integer)
     .option('--agents <G>', 'agents trained together in the same dispatches (a population, each with its own seed; default 1)', agentsOption)
     .option('--config <file>', 'JSON object of config fields (CleanRL names in camelCase, e.g. {"numEnvs": 8}); flags override it')
     .option('--out <dir>', 'output directory', 'runs/latest')

@@ -119,6 +119,8 @@ export interface ActorCritic {
   };
   /** Registers a GPU object to destroy with the trainer. */
   own<X extends { destroy(): void }>(x: X): X;
+  /** The statistics' inputs from this rollout, with the algorithm's value targets and loss coefficients. */
+  statisticsInputs(targets: { readonly returns: GPUBuffer; readonly coefficients: GPUBuffer }): StatisticsInputs;
   /** Records one optimiser step: gradients into the joint vector, the step, parameters back out. */
   encodeStep(encoder: GPUCommandEncoder): void;
   /** Builds the NaN guard and the loop and returns the Trainer; call last. */
@@ -289,6 +291,7 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
           recentReturns: first.recentReturns,
           returnMean100: first.returnMean100,
           counters: report.counters,
+          algorithmWords: first.algorithm,
           ...(G > 1 ? { agents } : {}),
         };
       };
@@ -326,6 +329,16 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
       optimizer,
       buffers: b,
       own,
+      statisticsInputs: ({ returns, coefficients }) => ({
+        returns,
+        values: tr.values,
+        terminated: tr.terminated,
+        truncated: tr.truncated,
+        episodeReturns: tr.episodeReturns,
+        episodeLengths: tr.episodeLengths,
+        gradNormSquared: optimizer.buffers.gradNormSquared,
+        coefficients,
+      }),
       encodeStep,
       finish,
       destroy,

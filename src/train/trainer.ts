@@ -26,6 +26,8 @@ export interface IterationStats {
   readonly returnMean100: number;
   /** What the iteration asked of the GPU. */
   readonly counters: IterationCounters;
+  /** Agent 0's algorithm words (report.ts ALGORITHM_WORDS: off-policy ESS per step, PPO's epochs run, …). */
+  readonly algorithmWords?: Float32Array;
   /** Every agent's report when a population (G > 1) trains; the fields above are agent 0's. */
   readonly agents?: readonly AgentReport[];
 }

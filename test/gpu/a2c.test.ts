@@ -14,25 +14,12 @@ import { createTrainer, resolveTrainerConfig } from '../../src/algos/index';
 import { REPORT_BYTES } from '../../src/train/report';
 import type { IterationStats, Trainer } from '../../src/train/trainer';
 import { gpuStep, useGpu } from '../support/gpu';
+import { lastMean, runAll } from '../support/trainer';
 
 const RANDOM_POLICY_RETURN = 22;
 const THRESHOLD = 75;
 
-const lastMean = (stats: IterationStats, count: number) => {
-  const recent = stats.recentReturns.slice(-count);
-  return recent.reduce((a, b) => a + b, 0) / recent.length;
-};
 
-async function runAll(trainer: Trainer): Promise<IterationStats[]> {
-  const out: IterationStats[] = [];
-  for (let i = 0; i < trainer.numIterations; i += 1) {
-    const stats = await trainer.iterate();
-    if (stats) out.push(stats);
-  }
-  const last = await trainer.drain();
-  if (last) out.push(last);
-  return out;
-}
 
 describe('a2c', () => {
   const gpu = useGpu();

@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// The full learning matrix of issue 6, too long for CI: each run trains through the CLI
+// (dist/cli.js) into runs/matrix/<name>/ and is judged on its summary.json. Writes the table to
+// docs/LEARNING.md and exits non-zero when a run misses its target.
+//   node scripts/learning-matrix.mjs            every run, one after another
+//   node scripts/learning-matrix.mjs ppo-acrobot cem-cartpole   only these
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+
+// target: the mean return of the last 100 episodes that must be reached within `steps`.
+const RUNS = [
+  { name: 'ppo-cartpole-seed1', algo: 'ppo', env: 'CartPole-v1', seed: 1, steps: 500_000, target: 475 },
+  { name: 'ppo-cartpole-seed2', algo: 'ppo', env: 'CartPole-v1', seed: 2, steps: 500_000, target: 475 },
+  { name: 'ppo-cartpole-seed3', algo: 'ppo', env: 'CartPole-v1', seed: 3, steps: 500_000, target: 475 },
+  { name: 'ppo-acrobot', algo: 'ppo', env: 'Acrobot-v1', seed: 1, steps: 500_000, target: -100 },
+  { name: 'ppo-pendulum', algo: 'ppo', env: 'Pendulum-v1', seed: 1, steps: 1_000_000, target: -250 },
+  { name: 'ppo-kl-cartpole', algo: 'ppo-kl', env: 'CartPole-v1', seed: 1, steps: 500_000, target: 475 },
+  { name: 'trpo-cartpole', algo: 'trpo', env: 'CartPole-v1', seed: 1, steps: 500_000, target: 475 },
+  { name: 'a2c-cartpole', algo: 'a2c', env: 'CartPole-v1', seed: 1, steps: 1_000_000, target: 475 },
+  { name: 'cem-cartpole', algo: 'cem', env: 'CartPole-v1', seed: 1, steps: 500_000, target: 475 },
+  { name: 'reinforce-rtg-value', algo: 'reinforce', env: 'CartPole-v1', seed: 1, steps: 1_000_000, target: 475 },
+  // The same estimator without causality and baseline: no target, compared with the run above.
+  { name: 'reinforce-total-none', algo: 'reinforce', env: 'CartPole-v1', seed: 1, steps: 1_000_000, config: { weights: 'total-return', baseline: 'none' } },
+  { name: 'offpolicy-k4', algo: 'offpolicy', env: 'CartPole-v1', seed: 1, steps: 1_000_000, target: 475, config: { updateSteps: 4 } },
+];
+
+const only = process.argv.slice(2);
+const runs = only.length ? RUNS.filter((r) => only.includes(r.name)) : RUNS;
+if (only.length && runs.length !== only.length) throw new Error(`unknown run(s): ${only.filter((n) => !RUNS.some((r) => r.name === n)).join(', ')}`);
+
+mkdirSync('runs/matrix', { recursive: true });
+const rows = [];
+let failed = 0;
+for (const run of runs) {
+  const out = `runs/matrix/${run.name}`;
+  const args = ['dist/cli.js', 'train', '--env', run.env, '--algo', run.algo, '--seed', String(run.seed), '--steps', String(run.steps), '--out', out];
+  if (run.config) {
+    mkdirSync(out, { recursive: true });
+    writeFileSync(`${out}/config.json`, JSON.stringify(run.config));
+    args.push('--config', `${out}/config.json`);
+  }
+  console.log(`\n== ${run.name}: node ${args.join(' ')}`);
+  try {
+    execFileSync('node', args, { stdio: 'inherit' });
+  } catch {
+    console.error(`${run.name}: the CLI failed`);
+  }
+  const summary = existsSync(`${out}/summary.json`) ? JSON.parse(readFileSync(`${out}/summary.json`, 'utf8')) : null;
+  // When the target is an env's own threshold the CLI records the step; otherwise find it in the metrics.
+  let reached = null;
+  if (summary && run.target !== undefined) {
+    for (const line of readFileSync(`${out}/metrics.jsonl`, 'utf8').split('\n')) {
+      if (!line) continue;
+      const m = JSON.parse(line);
+      if (m.return_mean_100 >= run.target) {
+        reached = m.global_step;
+        break;
+      }
+    }
+  }
+  const pass = run.target === undefined ? null : summary !== null && reached !== null && summary.final_return_mean_100 >= run.target;
+  if (pass === false) failed += 1;
+  rows.push({ run, summary, reached, pass });
+}
+
+const fmt = (x, digits = 1) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : '–');
+const lines = [
+  '| run | algo | env | seed | steps | target | final_return_mean_100 | target first reached at step | wall (s) | SPS | pass |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
+  ...rows.map(({ run, summary, reached, pass }) =>
+    `| ${run.name} | ${run.algo} | ${run.env} | ${run.seed} | ${run.steps} | ${run.target ?? '–'} | ${fmt(summary?.final_return_mean_100)} | ${reached ?? '–'} | ${fmt(summary?.wall_s, 0)} | ${summary?.sps ?? '–'} | ${pass === null ? '–' : pass ? 'yes' : 'NO'} |`,
+  ),
+];
+const adapter = rows.find((r) => r.summary)?.summary.adapter ?? 'unknown';
+const table = lines.join('\n');
+console.log(`\n${table}\nadapter: ${adapter}`);
+writeFileSync(
+  'runs/matrix/LEARNING.partial.md',
+  `${table}\n\nadapter: ${adapter}\n`,
+);
+process.exitCode = failed ? 1 : 0;
