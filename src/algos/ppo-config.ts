@@ -40,6 +40,8 @@ export interface PpoConfig {
   readonly clipVloss?: boolean; // true
   /** Entropy bonus coefficient; one per agent in a population. */
   readonly entCoef?: number | readonly number[]; // 0.01
+  /** Decay the entropy coefficient linearly to 0 over the iterations, as annealLr does the rate. */
+  readonly annealEntCoef?: boolean; // false
   /** Value loss coefficient. */
   readonly vfCoef?: number; // 0.5
   /** Global gradient-norm clip over actor and critic together. */
@@ -78,6 +80,7 @@ export const PPO_DEFAULTS = Object.freeze({
   clipCoef: 0.2,
   clipVloss: true,
   entCoef: 0.01 as number | readonly number[],
+  annealEntCoef: false,
   vfCoef: 0.5,
   maxGradNorm: 0.5,
   adamEpsilon: 1e-5,
@@ -190,6 +193,7 @@ export function resolvePpoFamilyConfig<D extends typeof PPO_DEFAULTS>(name: stri
     clipCoef: check.positive('clipCoef', c.clipCoef),
     clipVloss: check.boolean('clipVloss', c.clipVloss),
     entCoef: Object.freeze(check.perAgent('entCoef', c.entCoef, agents, check.nonNegative)),
+    annealEntCoef: check.boolean('annealEntCoef', c.annealEntCoef),
     vfCoef: check.nonNegative('vfCoef', c.vfCoef),
     maxGradNorm: check.nonNegative('maxGradNorm', c.maxGradNorm),
     adamEpsilon: check.positive('adamEpsilon', c.adamEpsilon),

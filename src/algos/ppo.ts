@@ -23,7 +23,7 @@
 import { BufferSet } from '../gpu/index';
 import { createKernel, type KernelSpec } from '../gpu/kernel';
 import { klAdaptBetaKernel, klEarlyStopKernel } from '../losses/kl-control';
-import { packLossCoefficients } from '../losses/layout';
+import { LOSS_COEFFICIENT, LOSS_COEFFICIENT_WORDS, packLossCoefficients } from '../losses/layout';
 import { entropyBonusKernel, klPenaltyKernel, surrogateLossKernel, valueLossKernel } from '../losses/losses';
 import { createStatistics } from '../losses/statistics';
 import { klCategoricalBackwardKernel, klCategoricalKernel } from '../nn/heads';
@@ -48,10 +48,19 @@ export const PERMUTATION_STREAM = 0x50524d;
 
 export { criticInitSeed } from '../train/actor-critic';
 
-/** Each agent's learning rate at iteration i (0-based): CleanRL's frac = 1 − i / numIterations. */
+/** CleanRL's linear schedule: frac = 1 − i / numIterations at iteration i (0-based). */
+const annealed = (config: ResolvedPpoConfig, iteration: number) => 1 - iteration / config.numIterations;
+
+/** Each agent's learning rate at iteration i. */
 export function ppoLearningRates(config: ResolvedPpoConfig, iteration: number): number[] {
-  const frac = config.annealLr ? 1 - iteration / config.numIterations : 1;
+  const frac = config.annealLr ? annealed(config, iteration) : 1;
   return config.learningRate.map((lr) => frac * lr);
+}
+
+/** Each agent's entropy coefficient at iteration i. */
+export function ppoEntropyCoefficients(config: ResolvedPpoConfig, iteration: number): number[] {
+  const frac = config.annealEntCoef ? annealed(config, iteration) : 1;
+  return config.entCoef.map((c) => frac * c);
 }
 
 /** A PPO trainer, with the buffers and layouts that tests and tools read (never inside the loop). */
@@ -62,6 +71,8 @@ export interface PpoTrainer<C = ResolvedPpoConfig> extends Trainer<C> {
     readonly parameters: GPUBuffer;
     /** u32 [T·N]: the last epoch's permutation (sample indices t·N + n). */
     readonly indices: GPUBuffer;
+    /** f32 [G][8]: the loss coefficients (src/losses/layout.ts), as the last iteration used them. */
+    readonly coefficients: GPUBuffer;
     /** The rollout record of the last iteration. */
     readonly transitions: Transitions['buffers'];
   };
@@ -198,6 +209,8 @@ export async function createPpoFamilyTrainer<C extends ResolvedPpoConfig>(device
         config.entCoef.map((entCoef) => ({ clipCoef: config.clipCoef, valueClipCoef: config.clipCoef, entCoef, vfCoef: config.vfCoef, klBeta: penalty?.klBeta ?? 0 })),
       ),
     );
+    // The entropy coefficient's schedule rewrites its word only (β may be adapting on the GPU).
+    const entropyWord = new Float32Array(1);
     const minibatchSlots = new Uint32Array((M * slot(GATHER_PARAMS_BYTES)) / 4);
     for (let m = 0; m < M; m += 1) minibatchSlots[(m * slot(GATHER_PARAMS_BYTES)) / 4] = m;
     queue.writeBuffer(b.minibatchParams, 0, minibatchSlots);
@@ -349,6 +362,12 @@ export async function createPpoFamilyTrainer<C extends ResolvedPpoConfig>(device
             epochSlots.set(encodeRngParams({ seed, stream: PERMUTATION_STREAM, iteration, step: k, draw: 0 }), (k * slot(RNG_PARAMS_BYTES)) / 4);
           }
           queue.writeBuffer(b.epochParams, 0, epochSlots);
+          if (config.annealEntCoef) {
+            ppoEntropyCoefficients(config, iteration).forEach((c, g) => {
+              entropyWord[0] = c;
+              queue.writeBuffer(b.coefficients, 4 * (g * LOSS_COEFFICIENT_WORDS + LOSS_COEFFICIENT.entropy), entropyWord);
+            });
+          }
           // An early stop switched the optimiser off for the rest of the last iteration.
           if (earlyStop) ac.optimizer.setActive(true);
         },
@@ -370,7 +389,7 @@ export async function createPpoFamilyTrainer<C extends ResolvedPpoConfig>(device
       },
       config.batchSize,
     );
-    return { ...trainer, layouts: { actor, critic }, buffers: { parameters: p.parameters, indices: b.indices, transitions: tr } };
+    return { ...trainer, layouts: { actor, critic }, buffers: { parameters: p.parameters, indices: b.indices, coefficients: b.coefficients, transitions: tr } };
   } catch (error) {
     ac.destroy();
     throw error;

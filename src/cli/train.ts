@@ -192,14 +192,17 @@ export async function runTraining(
   let reachedAt: number | null = null;
   // Per agent (G > 1): the first global_step at which its own return_mean_100 met the threshold.
   const agentReachedAt: (number | null)[] = [];
-  const total = trainer.numIterations * trainer.stepsPerIteration;
+  // global_step counts each agent's own steps (every agent's x axis); SPS and `steps` count the
+  // env steps of the whole population.
+  const agentCount = (resolved as { agents?: number }).agents ?? 1;
+  const total = trainer.numIterations * trainer.stepsPerIteration * agentCount;
   const started = performance.now();
   try {
     const record = async (stats: IterationStats | null) => {
       if (!stats) return;
       last = stats;
       const elapsed = (performance.now() - started) / 1000;
-      const sps = stats.globalStep / elapsed;
+      const sps = (stats.globalStep * agentCount) / elapsed;
       await metrics.write(`${JSON.stringify(metricsRecord(stats, sps))}\n`);
       const population = populationReturn(stats);
       curve.push({ step: stats.globalStep, value: population.mean });
