@@ -12,7 +12,7 @@ import type { AgentReport } from './report';
 export interface IterationStats {
   /** Index of the iteration (0-based). */
   readonly iteration: number;
-  /** Env steps taken by the end of it (CleanRL's global_step). */
+  /** Env steps taken by the end of it (CleanRL's global_step), by each agent of a population. */
   readonly globalStep: number;
   /** The learning rate its updates used. */
   readonly learningRate: number;
@@ -43,7 +43,7 @@ export interface Trainer<Config = unknown> {
   readonly config: Config;
   /** Iterations the config asks for. */
   readonly numIterations: number;
-  /** Env steps per iteration. */
+  /** Env steps per iteration of each agent (a population takes G times as many in all). */
   readonly stepsPerIteration: number;
   /** Submits the next iteration; resolves with the previous one's statistics (null on the first). */
   iterate(): Promise<IterationStats | null>;

@@ -44,7 +44,7 @@ describe('a2c', () => {
     } finally {
       trainer.destroy();
     }
-  }, 120_000);
+  }, 600_000);
 
   it('after warm-up: zero buffers created, one submit and exactly one readback per iteration, stats one iteration late', async () => {
     const trainer = await createTrainer(gpu().device, { algo: 'a2c', seed: 5, numEnvs: 4, numSteps: 16, gaeLambda: 0.95, normAdv: true, entCoef: 0.01, totalTimesteps: 4 * 16 * 6 });

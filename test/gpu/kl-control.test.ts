@@ -94,6 +94,6 @@ describe('KL controls on the GPU', () => {
       } finally {
         trainer.destroy();
       }
-    });
+    }, 600_000);
   }
 });

@@ -43,7 +43,7 @@ describe('reinforce', () => {
     } finally {
       trainer.destroy();
     }
-  }, 120_000);
+  }, 600_000);
 
   it('after warm-up: zero buffers created, one submit and one readback per iteration; every weight and baseline runs', async () => {
     const { device } = gpu();

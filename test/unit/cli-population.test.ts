@@ -108,7 +108,8 @@ describe('runTraining with a population', () => {
       env: 'CartPole-v1',
       algo: 'ppo',
       seed: 7,
-      steps: 900,
+      // global_step counts each agent's own steps (900 each); `steps` the whole population's.
+      steps: 3 * 900,
       agents: 3,
       final_return_mean_100: 1190 / 3,
       episodes: 20 + 21 + 22,
