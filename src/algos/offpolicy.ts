@@ -41,8 +41,18 @@ export interface ResolvedOffPolicyConfig extends ResolvedReinforceConfig {
   readonly importanceCap: number | null;
 }
 
-/** REINFORCE's defaults (same estimator, batch and rate) with K = 4 per-step importance-weighted steps. */
-export const OFFPOLICY_DEFAULTS = Object.freeze({ ...REINFORCE_DEFAULTS, updateSteps: 4, importance: 'per-step' as ImportanceWeighting, importanceCap: null as number | null });
+/**
+ * REINFORCE's defaults (same estimator, batch and rate) with K = 4 per-step importance-weighted
+ * steps, and the joint gradient norm clipped to 0.5: four steps on one batch need the brake (the
+ * measurements in docs/LEARNING.md used it).
+ */
+export const OFFPOLICY_DEFAULTS = Object.freeze({
+  ...REINFORCE_DEFAULTS,
+  maxGradNorm: 0.5,
+  updateSteps: 4,
+  importance: 'per-step' as ImportanceWeighting,
+  importanceCap: null as number | null,
+});
 
 const IMPORTANCE: readonly ImportanceWeighting[] = ['per-step', 'trajectory'];
 
