@@ -11,7 +11,7 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     lib: {
-      entry: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
+      entry: { index: 'src/index.ts', node: 'src/node.ts', cli: 'src/cli/main.ts' },
       formats: ['es'],
     },
     rollupOptions: {

@@ -24,6 +24,7 @@ import { trainKernelExamples } from './train/report';
 import { naturalGradientKernelExamples } from './natural-gradient/kernels';
 import { nanGuardKernelExamples } from './train/nan-guard';
 import { cemKernelExamples } from './cem/kernels';
+import { policyInferenceKernelExamples } from './agent/policy-inference';
 
 export const KERNEL_CATALOGUE: readonly KernelSpec[] = [
   { ...AXPY, constants: { N: 1000 } },
@@ -50,4 +51,5 @@ export const KERNEL_CATALOGUE: readonly KernelSpec[] = [
   ...naturalGradientKernelExamples(),
   ...nanGuardKernelExamples(),
   ...cemKernelExamples(),
+  ...policyInferenceKernelExamples(),
 ];

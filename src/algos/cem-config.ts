@@ -22,7 +22,7 @@
  *   (their Tetris schedule was max(5 − i/10, 0)), scaled to this problem: it keeps σ from
  *   collapsing early, and is 0 by iteration 20, so the final population is the elites' own spread.
  */
-import { lookupEnv } from '../envs/registry';
+import { lookupEnv, type EnvSource } from '../envs/registry';
 import type { EnvDescriptor } from '../envs/types';
 import { MAX_CATEGORIES } from '../rng/kernels';
 import { MAX_CEM_AGENTS } from '../cem/kernels';
@@ -30,7 +30,8 @@ import { fieldChecks } from '../train/config';
 
 export interface CemConfig {
   /** Env id or alias (discrete action space). */
-  readonly env?: string; // 'CartPole-v1'
+  /** A registered env id or alias ('CartPole-v1'), a customEnv descriptor, or a game's HostEnv. */
+  readonly env?: EnvSource;
   /** u32 seed of μ₀, the population noise, the envs and the action sampling. */
   readonly seed?: number; // 1
   /** Env steps to run for (every step of every rollout counts). */
@@ -72,7 +73,9 @@ export const CEM_DEFAULTS = Object.freeze({
 });
 
 /** A validated config with defaults filled in and the derived sizes. */
-export interface ResolvedCemConfig extends Required<Omit<CemConfig, 'maxEpisodeSteps' | 'numSteps'>> {
+export interface ResolvedCemConfig extends Required<Omit<CemConfig, 'maxEpisodeSteps' | 'numSteps' | 'env'>> {
+  /** The env's id (`envDescriptor` is the env). */
+  readonly env: string;
   readonly numSteps: number;
   readonly maxEpisodeSteps: number;
   readonly envDescriptor: EnvDescriptor;

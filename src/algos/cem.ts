@@ -47,8 +47,9 @@ import { actorSpec, criticSpec, mlpLayout, type MlpLayout } from '../nn/mlp-spec
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../rng/params';
 import { createRollout } from '../rollout/rollout';
 import type { Transitions } from '../rollout/transitions';
-import { createIterationLoop, type LoopReport } from '../train/loop';
+import { createIterationLoop, type LoopReport, type Pacing } from '../train/loop';
 import { decodeReport } from '../train/report';
+import { captureBuffers, restoreBuffers } from '../train/trainer-state';
 import type { IterationStats, Trainer } from '../train/trainer';
 import { cemExtraVariance, resolveCemConfig, type CemConfig, type ResolvedCemConfig } from './cem-config';
 
@@ -74,7 +75,7 @@ export interface CemIterationStats extends IterationStats {
 
 /** A CEM trainer, with the buffers and layouts that tests and tools read (never inside the loop). */
 export interface CemTrainer extends Trainer<ResolvedCemConfig> {
-  iterate(): Promise<CemIterationStats | null>;
+  iterate(pacing?: Pacing): Promise<CemIterationStats | null>;
   drain(): Promise<CemIterationStats | null>;
   readonly layouts: { readonly actor: MlpLayout; readonly critic: MlpLayout };
   readonly buffers: {
@@ -239,6 +240,7 @@ export async function createCemTrainer(device: GPUDevice, input: CemConfig = {})
     );
     own(loop);
 
+    const persistent = { mean: b.mean, stddev: b.stddev, champion: b.champion, report: b.report };
     const destroy = () => {
       for (const x of cleanup.reverse()) x.destroy();
       cleanup.length = 0;
@@ -249,8 +251,23 @@ export async function createCemTrainer(device: GPUDevice, input: CemConfig = {})
       stepsPerIteration: config.batchSize,
       layouts: { actor, critic },
       buffers: { mean: b.mean, stddev: b.stddev, champion: b.champion, candidates: b.candidates, fitness: b.fitness, elites: b.elites, transitions: tr },
-      async iterate() {
-        return cemStats(await loop.iterate(), config.batchSize);
+      async iterate(pacing?: Pacing) {
+        return cemStats(await loop.iterate(pacing), config.batchSize);
+      },
+      policy: { kind: 'categorical', actor, critic, actorParameters: b.mean, criticParameters: b.criticParameters },
+      device,
+      nextIteration() {
+        return loop.submitted;
+      },
+      // The envs are reset at every iteration: μ, σ, the champion and the report's ring are all that carries.
+      async captureState() {
+        if (loop.pending) throw new Error("cem: captureState() while an iteration's report is pending (await drain() first)");
+        return captureBuffers(device, persistent, loop.submitted);
+      },
+      restoreState(state) {
+        if (loop.pending) throw new Error("cem: restoreState() while an iteration's report is pending (await drain() first)");
+        restoreBuffers(device, 'cem', persistent, state, config.numIterations);
+        loop.seek(state.iteration);
       },
       async drain() {
         return cemStats(await loop.drain(), config.batchSize);

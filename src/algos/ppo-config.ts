@@ -2,14 +2,15 @@
  * PPO's configuration: CleanRL's ppo.py arguments (discrete defaults), validated and frozen once,
  * with the derived sizes computed right after validation. Nothing mutates the caller's object.
  */
-import { lookupEnv } from '../envs/registry';
+import { lookupEnv, type EnvSource } from '../envs/registry';
 import type { EnvDescriptor } from '../envs/types';
 import { MAX_CATEGORIES } from '../rng/kernels';
 import { fieldChecks } from '../train/config';
 
 export interface PpoConfig {
   /** Env id or alias. */
-  readonly env?: string; // 'CartPole-v1'
+  /** A registered env id or alias ('CartPole-v1'), a customEnv descriptor, or a game's HostEnv. */
+  readonly env?: EnvSource;
   /** u32 seed of initialisation, envs, sampling and permutations. */
   readonly seed?: number; // 1
   /** Env steps to train for (CleanRL's total_timesteps). */
@@ -131,7 +132,9 @@ export const PPO_ENV_DEFAULTS: Readonly<Record<string, PpoConfig>> = Object.free
 });
 
 /** A validated config with defaults filled in and the derived sizes. */
-export interface ResolvedPpoConfig extends Required<Omit<PpoConfig, 'maxEpisodeSteps' | 'targetKl' | 'learningRate' | 'entCoef'>> {
+export interface ResolvedPpoConfig extends Required<Omit<PpoConfig, 'maxEpisodeSteps' | 'targetKl' | 'learningRate' | 'entCoef' | 'env'>> {
+  /** The env's id (`envDescriptor` is the env). */
+  readonly env: string;
   readonly targetKl: number | null;
   /** One per agent. */
   readonly learningRate: readonly number[];

@@ -35,6 +35,7 @@ import { encodeRngParams, RNG_PARAMS_BYTES } from '../rng/params';
 import { feistelPermutationKernel, GATHER_PARAMS_BYTES, gatherRowsKernel } from '../rollout/kernels';
 import type { Transitions } from '../rollout/transitions';
 import { createActorCritic } from '../train/actor-critic';
+import { splitPoint } from '../train/loop';
 import { requiredStatistics } from '../train/nan-guard';
 import { createPolicyHead } from '../train/policy-head';
 import { ALGORITHM_BASE, REPORT_WORDS } from '../train/report';
@@ -351,6 +352,8 @@ export async function createPpoFamilyTrainer<C extends ResolvedPpoConfig>(device
 
       // One Adam step over [actor | critic], clipped by the joint gradient norm.
       ac.encodeStep(encoder);
+      // Where a paced loop may let a frame go by.
+      splitPoint(encoder);
     };
 
     const trainer = await ac.finish(
@@ -384,6 +387,8 @@ export async function createPpoFamilyTrainer<C extends ResolvedPpoConfig>(device
           }
         },
         statistics,
+        // β adapts on the GPU (ppo-kl); the other words are rewritten from the config.
+        state: { coefficients: b.coefficients },
         requiredStatistics: requiredStatistics({ klPenalty: penalty !== undefined }),
         statisticsInputs: ac.statisticsInputs({ returns: b.returns, coefficients: b.coefficients }),
       },

@@ -3,7 +3,7 @@
  * validated and frozen once before any GPU work, with the derived sizes. Both share the fields and
  * checks below; each adds its own (REINFORCE: weights and baseline; A2C: GAE's λ).
  */
-import { lookupEnv } from '../envs/registry';
+import { lookupEnv, type EnvSource } from '../envs/registry';
 import type { EnvDescriptor } from '../envs/types';
 import type { BaselineKind } from '../returns/baselines';
 import { MAX_CATEGORIES } from '../rng/kernels';
@@ -12,7 +12,8 @@ import { fieldChecks } from '../train/config';
 /** The fields every one-step policy-gradient trainer takes. */
 export interface PolicyGradientConfig {
   /** Env id or alias. */
-  readonly env?: string;
+  /** A registered env id or alias ('CartPole-v1'), a customEnv descriptor, or a game's HostEnv. */
+  readonly env?: EnvSource;
   /** u32 seed of initialisation, envs and sampling. */
   readonly seed?: number;
   /** Env steps to train for. */
@@ -53,7 +54,9 @@ export interface ReinforceConfig extends PolicyGradientConfig {
 }
 
 /** A validated config with defaults filled in and the derived sizes. */
-export interface ResolvedPolicyGradientConfig extends Required<Omit<PolicyGradientConfig, 'maxEpisodeSteps'>> {
+export interface ResolvedPolicyGradientConfig extends Required<Omit<PolicyGradientConfig, 'maxEpisodeSteps' | 'env'>> {
+  /** The env's id (`envDescriptor` is the env). */
+  readonly env: string;
   readonly maxEpisodeSteps: number;
   readonly envDescriptor: EnvDescriptor;
   /** numEnvs · numSteps. */

@@ -8,14 +8,15 @@
  *         n_steps 512, gae_lambda 0.98, learning_rate 1e-3, n_critic_updates 20);
  *   SB3 = sb3-contrib TRPO defaults; PAPER = Schulman et al. 2015; ISSUE = issue 6.
  */
-import { lookupEnv } from '../envs/registry';
+import { lookupEnv, type EnvSource } from '../envs/registry';
 import type { EnvDescriptor } from '../envs/types';
 import { MAX_CATEGORIES } from '../rng/kernels';
 import { fieldChecks } from '../train/config';
 
 export interface TrpoConfig {
   /** Env id or alias (a discrete-action env: the policy is categorical). */
-  readonly env?: string; // 'CartPole-v1'
+  /** A registered env id or alias ('CartPole-v1'), a customEnv descriptor, or a game's HostEnv. */
+  readonly env?: EnvSource;
   /** u32 seed of initialisation, envs and sampling. */
   readonly seed?: number; // 1
   /** Env steps to train for. */
@@ -88,7 +89,9 @@ export const TRPO_DEFAULTS = Object.freeze({
 });
 
 /** A validated config with defaults filled in and the derived sizes. */
-export interface ResolvedTrpoConfig extends Required<Omit<TrpoConfig, 'maxEpisodeSteps'>> {
+export interface ResolvedTrpoConfig extends Required<Omit<TrpoConfig, 'maxEpisodeSteps' | 'env'>> {
+  /** The env's id (`envDescriptor` is the env). */
+  readonly env: string;
   readonly maxEpisodeSteps: number;
   readonly envDescriptor: EnvDescriptor;
   /** numEnvs · numSteps: the rows of every pass (policy gradient, Fisher products, value steps). */

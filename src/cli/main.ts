@@ -7,6 +7,8 @@ import { VERSION } from '../index';
 import { benchEnvsCommand } from './bench-envs';
 import { benchNnCommand } from './bench-nn';
 import { benchRuntimeCommand } from './bench-runtime';
+import { evalCommand } from './eval';
+import { exportCommand } from './export';
 import { rolloutCommand } from './rollout';
 import { selfcheckCommand } from './selfcheck';
 import { trainCommand } from './train';
@@ -19,6 +21,8 @@ const program = new Command()
 program.addCommand(selfcheckCommand());
 program.addCommand(trainCommand());
 program.addCommand(rolloutCommand());
+program.addCommand(evalCommand());
+program.addCommand(exportCommand());
 program.addCommand(new Command('bench').description('benchmarks').addCommand(benchRuntimeCommand()).addCommand(benchNnCommand()).addCommand(benchEnvsCommand()));
 
 program.parseAsync(process.argv).catch((error: unknown) => {

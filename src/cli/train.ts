@@ -9,7 +9,8 @@
  *   summary.json     env, algo, seed, steps, agents, final_return_mean_100 (mean return of the last
  *                    100 finished episodes; the population's mean of it), wall_s, sps, adapter, when
  *                    the threshold was first met, and per agent (G > 1) its own final return;
- *   checkpoint.wgrl  the final parameters (format: src/train/checkpoint.ts);
+ *   checkpoint.wgrl  the final state: networks, optimiser, envs, normalisers (format:
+ *                    src/train/checkpoint.ts), written atomically; `eval` and `export` read it;
  *   curve.svg        return_mean_100 against env steps.
  * Every option is checked before the GPU is touched: a bad one ends the command with its message
  * (main.ts prints it, no stack trace) and exit status 1. Progress (steps, SPS, latest mean return):
@@ -21,7 +22,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ALGORITHMS, checkAlgorithm, createTrainer, resolveTrainerConfig, type TrainerConfig } from '../algos/index';
 import { formatAdapter } from '../gpu/device';
 import { registeredEnvNames } from '../envs/registry';
+import { writeFileAtomic } from '../persistence/file-store';
 import { encodeCheckpoint } from '../train/checkpoint';
+import { captureCheckpoint, jsonConfig } from '../train/trainer-checkpoint';
 import { curveSvg, type CurvePoint } from '../train/curve-svg';
 import type { AgentReport } from '../train/report';
 import type { IterationStats } from '../train/trainer';
@@ -253,16 +256,16 @@ export async function runTraining(
         : {}),
     };
     await writeFile(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    await writeFile(
-      join(out, 'checkpoint.wgrl'),
-      encodeCheckpoint({
+    if (trainer.captureState) {
+      const checkpoint = await captureCheckpoint(trainer, {
         algo: summary.algo,
-        env: summary.env,
+        config: jsonConfig(config, resolved.env),
+        env: resolved.envDescriptor,
         seed: summary.seed,
-        globalStep: total,
-        networks: Object.entries(parameters.networks).map(([name, n]) => ({ name, spec: n.spec, parameters: n.parameters })),
-      }),
-    );
+        agents: summary.agents,
+      });
+      await writeFileAtomic(join(out, 'checkpoint.wgrl'), await encodeCheckpoint(checkpoint));
+    }
     await writeFile(
       join(out, 'curve.svg'),
       curveSvg(curve, {

@@ -150,7 +150,8 @@ class EnvRandomStream {
 
 const positiveInteger = (value: number) => Number.isInteger(value) && value > 0;
 
-function validateHostEnv(env: HostEnv, name: string): void {
+/** Throws naming the field unless `env` is a usable HostEnv (sizes, action space, functions). */
+export function validateHostEnv(env: HostEnv, name: string): void {
   if (!positiveInteger(env.observationSize)) {
     throw new RangeError(`${name}: observationSize must be a positive integer (got ${env.observationSize})`);
   }

@@ -7,6 +7,7 @@ export * from './builtin/pendulum';
 export * from './contract';
 export * from './custom';
 export * from './host-env';
+export * from './host-vector-env';
 export * from './kernels';
 export * from './registry';
 export * from './types';

@@ -8,6 +8,8 @@ import { catchEnv } from './builtin/catch';
 import { mountainCar } from './builtin/mountain-car';
 import { mountainCarContinuous } from './builtin/mountain-car-continuous';
 import { pendulum } from './builtin/pendulum';
+import type { HostEnv } from './host-env';
+import { hostEnvDescriptor, isHostEnv } from './host-vector-env';
 import type { EnvDescriptor } from './types';
 
 /** The built-in envs, in the order help texts list them. */
@@ -52,8 +54,18 @@ export function findEnv(name: string): EnvDescriptor | undefined {
   return envs.find((env) => env.id.toLowerCase() === lower || env.aliases.some((alias) => alias.toLowerCase() === lower));
 }
 
-/** The env named `name` (id or alias); throws UnknownEnvError listing the valid names. */
-export function lookupEnv(name: string): EnvDescriptor {
+/** Where a config may name its env: a registered id or alias, a descriptor (customEnv's), or a game's JavaScript env. */
+export type EnvSource = string | EnvDescriptor | HostEnv;
+
+/**
+ * The env named `name` (id or alias); throws UnknownEnvError listing the valid names. A descriptor
+ * is returned as it is, and a HostEnv as its descriptor (hostEnvDescriptor).
+ */
+export function lookupEnv(name: EnvSource): EnvDescriptor {
+  if (isHostEnv(name)) return hostEnvDescriptor(name);
+  if (typeof name === 'object' && name !== null && typeof (name as EnvDescriptor).id === 'string' && (name as EnvDescriptor).actionSpace !== undefined) {
+    return name as EnvDescriptor;
+  }
   if (typeof name !== 'string') throw new UnknownEnvError(String(name), registeredEnvNames());
   const env = findEnv(name);
   if (!env) throw new UnknownEnvError(name, registeredEnvNames());

@@ -57,6 +57,11 @@ export interface MlpForwardArgs {
   readonly inputs: BufferBinding;
   /** u32 words; flags[nanFlagIndex] is set to 1 on a NaN or ±Inf input. Default: `passes.flags`. */
   readonly flags?: BufferBinding;
+  /**
+   * Run only rows 0 … rows − 1 (default all G·B): fewer invocations, same pipelines. For inference
+   * on a batch smaller than the passes were sized for; later rows' activations keep older values.
+   */
+  readonly rows?: number;
 }
 
 export interface MlpBackwardArgs {
@@ -297,9 +302,16 @@ export async function createMlpPasses(device: GPUDevice, layout: MlpLayout, opti
       const params = requireBytes('params', args.params, paramBytes, `${agents} agents × ${P} floats`) as GPUBuffer;
       const inputs = requireBytes('inputs', args.inputs, rows * layout.spec.inputSize * FLOAT, inputWhat);
       const flags = args.flags ? requireBytes('flags', args.flags, (nanFlagIndex + 1) * 4, `${nanFlagIndex + 1} u32 words`) : buffer('flags');
+      const runRows = args.rows ?? rows;
+      if (!Number.isInteger(runRows) || runRows < 1 || runRows > rows) {
+        throw new RangeError(`mlp passes '${prefix}': rows must be an integer in [1, ${rows}] (got ${runRows})`);
+      }
       const pass = encoder.beginComputePass({ label: `${prefix}.forward` });
       layers.forEach((layer, l) => {
-        run(pass, steps[l]!.forward, { params, input: layerInput(layer, inputs), output: activations[l]!, flags });
+        const s = steps[l]!.forward;
+        // One invocation per (row, block of 4 outputs), row-major: a prefix of rows is a prefix of invocations.
+        const invocations = runRows === rows ? s.invocations : runRows * Math.ceil(layer.outputSize / 4);
+        s.kernel.dispatch(pass, s.bindings.get({ params, input: layerInput(layer, inputs), output: activations[l]!, flags }), invocations);
       });
       pass.end();
     },

@@ -30,13 +30,19 @@
  * bind group per slot, written by `prepare(iteration)` before the submit that carries the steps:
  * queue writes do not interleave with the commands of one submit, so each step needs its own slot.
  *
+ * A game's JavaScript env (src/envs/host-vector-env.ts) cannot step inside a command buffer: each
+ * step's recording is cut after the sampling (src/train/loop.ts splitPoint) and the env steps on
+ * the CPU between the two submits. Every step also marks a point where a paced loop may yield.
+ *
  * Normalisers (CleanRL's continuous PPO): with `normalizeObservations` the networks see, and
  * observations/finalObservations hold, the normalised observations; with `normalizeRewards`
  * rewards hold the scaled rewards. episodeReturns stay raw (the env wrapper sums raw rewards).
  */
 import { createBuffer, createBufferWithData, destroyBuffer } from '../gpu/buffers';
 import { createKernel, type Kernel } from '../gpu/kernel';
+import type { HostBackedVectorEnv } from '../envs/host-vector-env';
 import type { VectorEnv } from '../envs/vector-env';
+import { splitPoint } from '../train/loop';
 import { createMlpPasses, type MlpPasses } from '../nn/mlp';
 import type { MlpLayout } from '../nn/mlp-spec';
 import { createRunningNormalisers, type RunningNormalisers } from '../normalise/running-normalisers';
@@ -287,6 +293,7 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
   const observationSource = nb?.normalisedObservations ?? e.observations;
   const finalObservationSource = nb?.normalisedFinalObservations ?? e.finalObservations;
   const rewardSource = nb?.scaledRewards ?? e.rewards;
+  const hostStep = 'hostStep' in env ? (env as HostBackedVectorEnv).hostStep : undefined;
   const obsBytes = 4 * N * OBS;
   const actionBytes = 4 * N * A;
   const rowBytes = 4 * N;
@@ -324,9 +331,16 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
       for (let step = 0; step < steps; step += 1) {
         encoder.copyBufferToBuffer(observationSource, 0, t.observations, step * obsBytes, obsBytes);
         actorPasses!.encodeForward(encoder, { params: params.actor, inputs: observationSource });
-        const pass = encoder.beginComputePass({ label: `${label}.step` });
+        let pass = encoder.beginComputePass({ label: `${label}.step` });
         sampleKernel.dispatch(pass, groups[step]!, sample.invocations);
-        env.dispatchStep(pass);
+        if (hostStep) {
+          // A JavaScript env steps between two submits: the actions are written, then read back.
+          pass.end();
+          splitPoint(encoder, hostStep);
+          pass = encoder.beginComputePass({ label: `${label}.step-normalise` });
+        } else {
+          env.dispatchStep(pass);
+        }
         if (normalisers) {
           normalisers.dispatchRewards(pass);
           normalisers.dispatchObservations(pass);
@@ -341,6 +355,8 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
         encoder.copyBufferToBuffer(e.episodeReturns, 0, t.episodeReturns, at, rowBytes);
         encoder.copyBufferToBuffer(e.episodeLengths, 0, t.episodeLengths, at, rowBytes);
         encoder.copyBufferToBuffer(finalObservationSource, 0, t.finalObservations, step * obsBytes, obsBytes);
+        // Where a paced loop may let a frame go by.
+        splitPoint(encoder);
       }
       encoder.copyBufferToBuffer(observationSource, 0, t.observations, steps * obsBytes, obsBytes);
       if (population) {

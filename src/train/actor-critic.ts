@@ -18,6 +18,8 @@
  * Adam's state while they are finite; a poisoned report restores the snapshot and throws a
  * NonFiniteError naming the iteration and the statistic.
  */
+import { createHostBackedVectorEnv, isHostEnvDescriptor } from '../envs/host-vector-env';
+import type { EnvDescriptor } from '../envs/types';
 import { createVectorEnv, type VectorEnv } from '../envs/vector-env';
 import { BufferSet, readBufferOnce } from '../gpu/index';
 import { createKernel } from '../gpu/kernel';
@@ -32,7 +34,8 @@ import { createIterationLoop, type LoopReport } from './loop';
 import { createNanGuard } from './nan-guard';
 import type { PolicyKind } from './policy-head';
 import { decodeReport, episodeRingSpec, REPORT_BYTES, REPORT_WORDS } from './report';
-import type { IterationStats, Trainer, TrainedParameters } from './trainer';
+import type { IterationStats, Trainer, TrainedParameters, TrainerState } from './trainer';
+import { captureBuffers, restoreBuffers } from './trainer-state';
 
 /** The critic's initialisation seed: a different draw from the actor's under the same run seed. */
 export const criticInitSeed = (seed: number): number => (seed + 0x9e3779b9) >>> 0;
@@ -44,7 +47,9 @@ export const agentSeeds = (seed: number, agents: number): number[] => Array.from
 export interface ActorCriticConfig {
   /** Prefix of labels and error messages: the algorithm's name. */
   readonly name: string;
+  /** The env's id; `envDescriptor`, when given, is the env itself (a custom or a game's JavaScript env). */
   readonly env: string;
+  readonly envDescriptor?: EnvDescriptor;
   readonly seed: number;
   /** N: envs of the whole population (N/G per agent). */
   readonly numEnvs: number;
@@ -87,6 +92,8 @@ export interface ActorCriticIteration {
   /** Statistics that must stay finite (the NaN guard's; see requiredStatistics in ./nan-guard.ts). */
   readonly requiredStatistics: readonly StatisticName[];
   readonly statisticsInputs: StatisticsInputs;
+  /** The algorithm's own buffers that carry from one iteration to the next (e.g. ppo-kl's adaptive β), for checkpoints. */
+  readonly state?: Readonly<Record<string, GPUBuffer>>;
 }
 
 export interface ActorCritic {
@@ -141,7 +148,14 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
     cleanup.length = 0;
   };
   try {
-    const env = own(await createVectorEnv(device, config.env, { numEnvs: N, seed, ...(G > 1 ? { seeds } : {}), maxEpisodeSteps: config.maxEpisodeSteps }));
+    const descriptor = config.envDescriptor ?? config.env;
+    let env: VectorEnv;
+    if (typeof descriptor !== 'string' && isHostEnvDescriptor(descriptor)) {
+      if (G > 1) throw new RangeError(`${name}: agents must be 1 for a JavaScript env ('${descriptor.id}') (got ${G}): a population needs GPU envs`);
+      env = own(await createHostBackedVectorEnv(device, descriptor, { numEnvs: N, seed, maxEpisodeSteps: config.maxEpisodeSteps }));
+    } else {
+      env = own(await createVectorEnv(device, descriptor, { numEnvs: N, seed, ...(G > 1 ? { seeds } : {}), maxEpisodeSteps: config.maxEpisodeSteps }));
+    }
     const { observationSpace, actionSpace } = env.descriptor;
     const policy: PolicyKind = actionSpace.kind === 'discrete' ? 'categorical' : 'gaussian';
     const actor = mlpLayout(
@@ -295,12 +309,55 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
           ...(G > 1 ? { agents } : {}),
         };
       };
+      // The persistent state (TrainerState): what the next iteration reads of the previous ones.
+      const host = 'host' in env;
+      const persistent: Record<string, GPUBuffer> = {
+        parameters: b.parameters,
+        actorParameters: b.actorParameters,
+        criticParameters: b.criticParameters,
+        report: b.report,
+        'adam.firstMoment': firstMoment!,
+        'adam.secondMoment': secondMoment!,
+        'adam.agentState': agentState,
+        // A JavaScript env's state lives in the game: a restore starts fresh episodes instead.
+        ...(host ? {} : { 'env.states': env.buffers.states, 'env.observations': env.buffers.observations, 'env.episodeProgress': env.buffers.episodeProgress }),
+      };
+      for (const [key, buffer] of Object.entries(rollout.normalisers?.buffers ?? {})) persistent[`normalise.${key}`] = buffer;
+      for (const [key, buffer] of Object.entries(iteration.state ?? {})) persistent[`${name}.${key}`] = buffer;
+      const checkIdle = (what: string) => {
+        if (loop.pending) throw new Error(`${name}: ${what} while an iteration's report is pending (await drain() first)`);
+      };
       return {
         config: resolved,
         numIterations: config.numIterations,
         stepsPerIteration,
-        iterate: async () => toStats(await loop.iterate()),
+        iterate: async (pacing) => toStats(await loop.iterate(pacing)),
         drain: async () => toStats(await loop.drain()),
+        policy: {
+          kind: policy,
+          actor,
+          critic,
+          actorParameters: b.actorParameters,
+          criticParameters: b.criticParameters,
+          ...(rollout.normalisers?.buffers.observationStatistics ? { observationStatistics: rollout.normalisers.buffers.observationStatistics } : {}),
+        },
+        device,
+        nextIteration() {
+          return loop.submitted;
+        },
+        async captureState(): Promise<TrainerState> {
+          checkIdle('captureState()');
+          return captureBuffers(device, persistent, loop.submitted);
+        },
+        restoreState(state: TrainerState) {
+          checkIdle('restoreState()');
+          restoreBuffers(device, name, persistent, state, config.numIterations);
+          const encoder = device.createCommandEncoder({ label: `${name}.restore` });
+          if (host) rollout.encodeReset(encoder);
+          guard.encodeInitialise(encoder, { parameters: b.parameters, state: guardedState });
+          queue.submit([encoder.finish()]);
+          loop.seek(state.iteration);
+        },
         async readParameters(): Promise<TrainedParameters> {
           const actorParameters = new Float32Array(await readBufferOnce(device, b.actorParameters));
           const criticParameters = new Float32Array(await readBufferOnce(device, b.criticParameters));

@@ -1,81 +1,238 @@
 /**
- * checkpoint.wgrl, version 1: the trained parameters, until the agent API defines its format.
- * Little-endian:
- *   bytes 0–3   magic "WGRL"
- *   bytes 4–7   u32 format version (1)
- *   bytes 8–11  u32 H, the header's length in bytes
- *   H bytes     UTF-8 JSON header, padded with spaces to a multiple of 4:
- *               { format: 'wgrl-parameters', version: 1, algo, env, seed, globalStep,
- *                 networks: [{ name, spec (src/nn/mlp-spec.ts MlpSpec), offset, length }] }
- *   the data    f32 values; network k's parameters (its flat layout: mlpLayout(spec)) are floats
- *               [offset, offset + length) of this section
+ * checkpoint.wgrl, format version 2: everything a run needs to continue, and what a game needs to
+ * act and to export its policy. Little-endian:
+ *
+ *   bytes 0–3     magic "WGRL"
+ *   bytes 4–7     u32 format version (2)
+ *   bytes 8–11    u32 H, the header's length in bytes
+ *   H bytes       UTF-8 JSON header (CheckpointHeader), padded with spaces to a multiple of 4
+ *   the data      sections, each starting on a 4-byte boundary at `offset` bytes from the data's start:
+ *                 the networks' f32 parameters ([G][P] in their mlpLayout), then the trainer's state
+ *                 (its persistent GPU buffers, verbatim: Adam's moments and step counts, the envs'
+ *                 states and episode progress, the normalisers' running statistics, the report's
+ *                 episode ring)
+ *   last 32 bytes SHA-256 of every byte before them
+ *
+ * Why this shape: the header is small and readable (`head -c 4096` shows what a file is); the
+ * binary sections are the GPU buffers byte for byte, so a restored trainer continues bit for bit;
+ * the digest catches a truncated or altered file before anything is overwritten. RNG counters need
+ * no section: every random draw is keyed by (seed, iteration, step), so `iteration` restores them.
+ *
+ * A reader refuses a newer format version (it cannot know what a newer writer meant) and a file
+ * whose digest does not match; `checkCheckpointMatches` refuses one made for another network or env.
  */
+import type { ActionSpace, BoxSpace } from '../envs/types';
 import type { MlpSpec } from '../nn/mlp-spec';
+import { ENGINE_VERSION } from '../version';
 
 export const CHECKPOINT_MAGIC = 'WGRL';
-export const CHECKPOINT_VERSION = 1;
+/** The format this build writes and the newest it reads. */
+export const CHECKPOINT_FORMAT_VERSION = 2;
+const DIGEST_BYTES = 32;
+const PREAMBLE_BYTES = 12;
+
+/** A checkpoint that cannot be read or does not fit: names what is wrong; nothing was changed. */
+export class CheckpointError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CheckpointError';
+  }
+}
 
 export interface CheckpointNetwork {
+  /** 'actor' or 'critic'. */
   readonly name: string;
   readonly spec: MlpSpec;
+  /** f32 [G][parametersPerAgent] in mlpLayout(spec)'s order. */
   readonly parameters: Float32Array;
 }
 
-export interface Checkpoint {
-  readonly algo: string;
-  readonly env: string;
-  readonly seed: number;
-  readonly globalStep: number;
-  readonly networks: readonly CheckpointNetwork[];
+/** The env a checkpoint was trained on: its id and spaces (what a network's shapes depend on). */
+export interface CheckpointEnv {
+  readonly id: string;
+  readonly observationSpace: BoxSpace;
+  readonly actionSpace: ActionSpace;
+  /** A game's JavaScript env (its state lives in the game, not in the checkpoint). */
+  readonly host?: boolean;
 }
 
-/** The bytes of checkpoint.wgrl. */
-export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
-  let offset = 0;
-  const networks = checkpoint.networks.map((n) => {
-    const entry = { name: n.name, spec: n.spec, offset, length: n.parameters.length };
-    offset += n.parameters.length;
-    return entry;
-  });
-  const header = { format: 'wgrl-parameters', version: CHECKPOINT_VERSION, algo: checkpoint.algo, env: checkpoint.env, seed: checkpoint.seed, globalStep: checkpoint.globalStep, networks };
-  let json = JSON.stringify(header);
-  while (new TextEncoder().encode(json).length % 4 !== 0) json += ' ';
-  const headerBytes = new TextEncoder().encode(json);
-  const out = new Uint8Array(12 + headerBytes.length + 4 * offset);
-  out.set(new TextEncoder().encode(CHECKPOINT_MAGIC), 0);
-  const view = new DataView(out.buffer);
-  view.setUint32(4, CHECKPOINT_VERSION, true);
-  view.setUint32(8, headerBytes.length, true);
-  out.set(headerBytes, 12);
-  const data = 12 + headerBytes.length;
-  for (const [k, n] of checkpoint.networks.entries()) {
-    for (let i = 0; i < n.parameters.length; i += 1) view.setFloat32(data + 4 * (networks[k]!.offset + i), n.parameters[i]!, true);
+/** Agent 0's running observation statistics: inputs are (x − mean)/√(variance + epsilon), clipped to ±clip. */
+export interface CheckpointObservationNormaliser {
+  readonly mean: readonly number[];
+  readonly variance: readonly number[];
+  readonly count: number;
+  readonly epsilon: number;
+  readonly clip: number;
+}
+
+export interface Checkpoint {
+  /** The engine that wrote it (informational). */
+  readonly engineVersion: string;
+  /** ISO time of writing (informational). */
+  readonly createdAt: string;
+  readonly algo: string;
+  /** The trainer's resolved config, as JSON (enough to rebuild the same trainer). */
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly env: CheckpointEnv;
+  readonly policy: 'categorical' | 'gaussian';
+  readonly seed: number;
+  /** G. */
+  readonly agents: number;
+  /** Iterations completed; the next iteration to run (RNG counters are keyed by it). */
+  readonly iteration: number;
+  readonly globalStep: number;
+  readonly networks: readonly CheckpointNetwork[];
+  readonly observationNormaliser?: CheckpointObservationNormaliser;
+  /** Optimiser summary for readers (the moments themselves are in `state`). */
+  readonly optimizer?: { readonly kind: string; readonly steps: number };
+  /** The trainer's persistent GPU buffers by name, byte for byte (absent: parameters only, not resumable). */
+  readonly state?: Readonly<Record<string, Uint8Array>>;
+}
+
+interface Section {
+  readonly name: string;
+  readonly offset: number;
+  readonly byteLength: number;
+}
+
+/** The JSON header as stored. */
+interface CheckpointHeader extends Omit<Checkpoint, 'networks' | 'state'> {
+  readonly format: 'wgrl-checkpoint';
+  readonly formatVersion: number;
+  readonly networks: readonly { readonly name: string; readonly spec: MlpSpec; readonly section: string }[];
+  readonly stateSections: readonly string[];
+  readonly sections: readonly Section[];
+}
+
+const align4 = (n: number) => Math.ceil(n / 4) * 4;
+
+// JSON has no ±Infinity (an unbounded observation space has them): stored as the strings.
+const infinityAsText = (_key: string, value: unknown) => (value === Infinity ? 'Infinity' : value === -Infinity ? '-Infinity' : value);
+const infinityFromText = (_key: string, value: unknown) => (value === 'Infinity' ? Infinity : value === '-Infinity' ? -Infinity : value);
+
+async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+}
+
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** The bytes of checkpoint.wgrl (format version 2), digest included. */
+export async function encodeCheckpoint(checkpoint: Omit<Checkpoint, 'engineVersion' | 'createdAt'> & Partial<Pick<Checkpoint, 'engineVersion' | 'createdAt'>>): Promise<Uint8Array> {
+  const blobs: { name: string; bytes: Uint8Array }[] = [];
+  for (const n of checkpoint.networks) {
+    blobs.push({ name: `network.${n.name}`, bytes: new Uint8Array(n.parameters.buffer, n.parameters.byteOffset, n.parameters.byteLength) });
   }
+  const stateNames = Object.keys(checkpoint.state ?? {});
+  for (const name of stateNames) blobs.push({ name: `state.${name}`, bytes: checkpoint.state![name]! });
+  let offset = 0;
+  const sections = blobs.map(({ name, bytes }) => {
+    const section = { name, offset, byteLength: bytes.byteLength };
+    offset = align4(offset + bytes.byteLength);
+    return section;
+  });
+  const { networks, state: _state, ...rest } = checkpoint;
+  const header: CheckpointHeader = {
+    format: 'wgrl-checkpoint',
+    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    ...rest,
+    engineVersion: checkpoint.engineVersion ?? ENGINE_VERSION,
+    createdAt: checkpoint.createdAt ?? new Date().toISOString(),
+    networks: networks.map((n) => ({ name: n.name, spec: n.spec, section: `network.${n.name}` })),
+    stateSections: stateNames,
+    sections,
+  };
+  let json = JSON.stringify(header, infinityAsText);
+  const encoder = new TextEncoder();
+  while (encoder.encode(json).length % 4 !== 0) json += ' ';
+  const headerBytes = encoder.encode(json);
+  const dataStart = PREAMBLE_BYTES + headerBytes.length;
+  const out = new Uint8Array(dataStart + offset + DIGEST_BYTES);
+  out.set(encoder.encode(CHECKPOINT_MAGIC), 0);
+  const view = new DataView(out.buffer);
+  view.setUint32(4, CHECKPOINT_FORMAT_VERSION, true);
+  view.setUint32(8, headerBytes.length, true);
+  out.set(headerBytes, PREAMBLE_BYTES);
+  blobs.forEach(({ bytes }, i) => out.set(bytes, dataStart + sections[i]!.offset));
+  out.set(await sha256(out.subarray(0, out.length - DIGEST_BYTES)), out.length - DIGEST_BYTES);
   return out;
 }
 
-/** Reads checkpoint.wgrl bytes; throws on a wrong magic, version or size. */
-export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** Reads checkpoint.wgrl bytes; throws CheckpointError on a foreign, newer, truncated or altered file. */
+export async function decodeCheckpoint(bytes: Uint8Array): Promise<Checkpoint> {
+  if (bytes.byteLength < PREAMBLE_BYTES + DIGEST_BYTES) throw new CheckpointError(`not a .wgrl checkpoint (${bytes.byteLength} bytes is too short to be one)`);
   const magic = new TextDecoder().decode(bytes.subarray(0, 4));
-  if (magic !== CHECKPOINT_MAGIC) throw new Error(`not a .wgrl checkpoint (magic '${magic}', expected '${CHECKPOINT_MAGIC}')`);
+  if (magic !== CHECKPOINT_MAGIC) throw new CheckpointError(`not a .wgrl checkpoint (magic '${magic}', expected '${CHECKPOINT_MAGIC}')`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(4, true);
-  if (version !== CHECKPOINT_VERSION) throw new Error(`checkpoint version ${version} is not supported (this build reads ${CHECKPOINT_VERSION})`);
+  if (version > CHECKPOINT_FORMAT_VERSION) {
+    throw new CheckpointError(`checkpoint format version ${version} is newer than this engine (${ENGINE_VERSION}) reads (≤ ${CHECKPOINT_FORMAT_VERSION}); upgrade webgpu-rl to load it`);
+  }
+  if (version < CHECKPOINT_FORMAT_VERSION) {
+    throw new CheckpointError(`checkpoint format version ${version} (parameters only, written by webgpu-rl 0.1) is not supported: it lacks the state to resume from; retrain`);
+  }
+  const body = bytes.subarray(0, bytes.byteLength - DIGEST_BYTES);
+  const stored = bytes.subarray(bytes.byteLength - DIGEST_BYTES);
+  const computed = await sha256(body);
+  if (hex(stored) !== hex(computed)) {
+    throw new CheckpointError(`checkpoint checksum mismatch (stored SHA-256 ${hex(stored).slice(0, 16)}…, computed ${hex(computed).slice(0, 16)}…): the file is truncated or altered`);
+  }
   const headerLength = view.getUint32(8, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as {
-    algo: string;
-    env: string;
-    seed: number;
-    globalStep: number;
-    networks: { name: string; spec: MlpSpec; offset: number; length: number }[];
+  const dataStart = PREAMBLE_BYTES + headerLength;
+  if (dataStart > body.byteLength) throw new CheckpointError(`checkpoint header length ${headerLength} runs past the file's ${bytes.byteLength} bytes`);
+  let header: CheckpointHeader;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(PREAMBLE_BYTES, dataStart)), infinityFromText) as CheckpointHeader;
+  } catch (error) {
+    throw new CheckpointError(`checkpoint header is not valid JSON (${(error as Error).message})`);
+  }
+  if (header.format !== 'wgrl-checkpoint') throw new CheckpointError(`checkpoint header format '${String(header.format)}' is not 'wgrl-checkpoint'`);
+  const section = (name: string): Uint8Array => {
+    const s = header.sections.find((x) => x.name === name);
+    if (!s) throw new CheckpointError(`checkpoint has no section '${name}'`);
+    const start = dataStart + s.offset;
+    if (s.offset % 4 !== 0 || start + s.byteLength > body.byteLength) throw new CheckpointError(`checkpoint section '${name}' lies outside the data`);
+    return bytes.slice(start, start + s.byteLength);
   };
-  const data = 12 + headerLength;
   const networks = header.networks.map((n) => {
-    const end = data + 4 * (n.offset + n.length);
-    if (end > bytes.byteLength) throw new Error(`checkpoint truncated: network '${n.name}' ends at byte ${end} of ${bytes.byteLength}`);
-    const parameters = new Float32Array(n.length);
-    for (let i = 0; i < n.length; i += 1) parameters[i] = view.getFloat32(data + 4 * (n.offset + i), true);
-    return { name: n.name, spec: n.spec, parameters };
+    const data = section(n.section);
+    return { name: n.name, spec: n.spec, parameters: new Float32Array(data.buffer, data.byteOffset, data.byteLength / 4) };
   });
-  return { algo: header.algo, env: header.env, seed: header.seed, globalStep: header.globalStep, networks };
+  const state: Record<string, Uint8Array> = {};
+  for (const name of header.stateSections) state[name] = section(`state.${name}`);
+  const { format: _format, formatVersion: _version, networks: _networks, stateSections, sections: _sections, ...rest } = header;
+  return { ...rest, networks, ...(stateSections.length > 0 ? { state } : {}) };
+}
+
+/** What a checkpoint must match to be loaded into an agent. */
+export interface CheckpointExpectation {
+  readonly networks?: readonly { readonly name: string; readonly spec: MlpSpec }[];
+  readonly observationSize?: number;
+  readonly actionSpace?: ActionSpace;
+  readonly algo?: string;
+}
+
+const canonical = (x: unknown) => JSON.stringify(x, infinityAsText);
+
+/** Throws CheckpointError naming the first difference between a checkpoint and what it is loaded into. */
+export function checkCheckpointMatches(checkpoint: Checkpoint, expected: CheckpointExpectation): void {
+  if (expected.algo !== undefined && checkpoint.algo !== expected.algo) {
+    throw new CheckpointError(`checkpoint was trained by '${checkpoint.algo}', not '${expected.algo}'`);
+  }
+  if (expected.observationSize !== undefined && checkpoint.env.observationSpace.size !== expected.observationSize) {
+    throw new CheckpointError(
+      `checkpoint env '${checkpoint.env.id}' has observations of ${checkpoint.env.observationSpace.size} values; this env has ${expected.observationSize}`,
+    );
+  }
+  if (expected.actionSpace !== undefined && canonical(checkpoint.env.actionSpace) !== canonical(expected.actionSpace)) {
+    throw new CheckpointError(
+      `checkpoint env '${checkpoint.env.id}' has action space ${canonical(checkpoint.env.actionSpace)}; this env has ${canonical(expected.actionSpace)}`,
+    );
+  }
+  for (const network of expected.networks ?? []) {
+    const stored = checkpoint.networks.find((n) => n.name === network.name);
+    if (!stored) throw new CheckpointError(`checkpoint has no network '${network.name}' (it has ${checkpoint.networks.map((n) => n.name).join(', ')})`);
+    if (canonical(stored.spec) !== canonical(network.spec)) {
+      throw new CheckpointError(`checkpoint network '${network.name}' is ${canonical(stored.spec)}; expected ${canonical(network.spec)}`);
+    }
+  }
 }

@@ -44,11 +44,28 @@ export interface LoopReport {
   readonly counters: IterationCounters;
 }
 
+/**
+ * How an iteration's work is spread over frames (a game's render loop beside training): its
+ * segments (split at rollout steps and minibatches, see `splitPoint`) are submitted one at a time,
+ * each awaited, until this frame's share of GPU time is spent; then the loop waits for the next
+ * frame. Without pacing an iteration is one submit.
+ */
+export interface Pacing {
+  /** Milliseconds of training work per frame (wall time from submit to completion, summed). */
+  readonly frameBudgetMs: number;
+  /** Resolves at the next frame (default: requestAnimationFrame where it exists, else a 16 ms timer). */
+  readonly nextFrame?: () => Promise<void>;
+}
+
 export interface IterationLoop {
-  /** Iterations submitted so far. */
+  /** Iterations submitted so far (the index of the next one). */
   readonly submitted: number;
+  /** Whether an iteration's report has not been handed back yet (drain() collects it). */
+  readonly pending: boolean;
   /** Encodes and submits the next iteration; resolves with the previous one's report (null on the first). */
-  iterate(): Promise<LoopReport | null>;
+  iterate(pacing?: Pacing): Promise<LoopReport | null>;
+  /** Continues from iteration `next` (a restored checkpoint's): nothing may be pending. */
+  seek(next: number): void;
   /** Resolves with the last submitted iteration's report (null if none is pending). */
   drain(): Promise<LoopReport | null>;
   destroy(): void;
@@ -69,10 +86,30 @@ function countingPass(pass: GPUComputePassEncoder, counters: IterationCounters):
   });
 }
 
-/** The encoder, with its passes, dispatches and copies counted into `counters`. */
-export function countingEncoder(encoder: GPUCommandEncoder, counters: IterationCounters): GPUCommandEncoder {
-  return new Proxy(encoder, {
-    get(target, property) {
+/** Where `splitPoint` finds the segmenter of an iteration's encoder. */
+const segmenters = new WeakMap<GPUCommandEncoder, (after?: () => Promise<void>) => void>();
+
+/**
+ * Marks a point between commands where an iteration may be cut into separately submitted segments:
+ * with `after`, host work that must run between them (a JavaScript env's step: the segment before
+ * writes the actions it reads, the one after reads what it uploads); without, a place where a paced
+ * loop may let a frame go by. Outside a loop's encoder (tests recording directly), a point without
+ * `after` is nothing, and one with `after` is an error: that work needs the loop.
+ */
+export function splitPoint(encoder: GPUCommandEncoder, after?: () => Promise<void>): void {
+  const split = segmenters.get(encoder);
+  if (split) split(after);
+  else if (after) throw new Error('this encoder cannot be split for host work: record it through the iteration loop (createIterationLoop)');
+}
+
+/**
+ * An encoder that records into `current()` (which changes when the iteration is split), with its
+ * passes, dispatches and copies counted into `counters`.
+ */
+function countingEncoderOf(current: () => GPUCommandEncoder, counters: IterationCounters): GPUCommandEncoder {
+  return new Proxy(current(), {
+    get(_target, property) {
+      const target = current();
       if (property === 'beginComputePass') {
         return (descriptor?: GPUComputePassDescriptor) => {
           counters.computePasses += 1;
@@ -91,6 +128,18 @@ export function countingEncoder(encoder: GPUCommandEncoder, counters: IterationC
     },
   });
 }
+
+/** The encoder, with its passes, dispatches and copies counted into `counters`. */
+export function countingEncoder(encoder: GPUCommandEncoder, counters: IterationCounters): GPUCommandEncoder {
+  return countingEncoderOf(() => encoder, counters);
+}
+
+const defaultNextFrame = (): Promise<void> =>
+  new Promise((resolve) => {
+    const raf = (globalThis as { requestAnimationFrame?: (callback: () => void) => unknown }).requestAnimationFrame;
+    if (raf) raf(() => resolve());
+    else setTimeout(resolve, 16);
+  });
 
 const zeroCounters = (): IterationCounters => ({
   dispatches: 0,
@@ -118,29 +167,69 @@ export function createIterationLoop(device: GPUDevice, body: IterationBody, labe
     get submitted() {
       return submitted;
     },
-    async iterate() {
+    get pending() {
+      return pending !== null;
+    },
+    async iterate(pacing?: Pacing) {
       if (destroyed) throw new Error(`${label}: iterate() after destroy()`);
       const iteration = submitted;
       const device0 = { ...gpuCounters(device) };
       const counters = zeroCounters();
       body.prepare(iteration);
-      const raw = device.createCommandEncoder({ label: `${label}.iteration[${iteration}]` });
-      const encoder = countingEncoder(raw, counters);
+      // Segments: command buffers, each with the host work that must follow its submit.
+      const segments: { commands: GPUCommandBuffer; after?: () => Promise<void> }[] = [];
+      const open = () => device.createCommandEncoder({ label: `${label}.iteration[${iteration}].${segments.length}` });
+      let raw = open();
+      const encoder = countingEncoderOf(() => raw, counters);
+      segmenters.set(encoder, (after) => {
+        if (!after && !pacing) return;
+        segments.push({ commands: raw.finish(), ...(after ? { after } : {}) });
+        raw = open();
+      });
       body.encode(encoder, iteration);
       const ticket = ring.record(encoder, body.report);
       if (!ticket) throw new Error(`${label}: every readback slot is still in flight (this loop awaits each report, so this is a bug)`);
-      device.queue.submit([raw.finish()]);
-      counters.submits += 1;
+      segments.push({ commands: raw.finish() });
+      // A collect() of the report may only start once its copy is submitted: count its readback now.
+      let report: Promise<LoopReport> | undefined;
+      if (segments.length === 1 && !pacing) {
+        device.queue.submit([segments[0]!.commands]);
+        counters.submits += 1;
+        report = collect(ticket, iteration, counters);
+      } else {
+        let spent = 0;
+        for (const [k, segment] of segments.entries()) {
+          if (pacing && spent >= pacing.frameBudgetMs) {
+            await (pacing.nextFrame ?? defaultNextFrame)();
+            spent = 0;
+          }
+          const started = performance.now();
+          device.queue.submit([segment.commands]);
+          counters.submits += 1;
+          if (k === segments.length - 1) report = collect(ticket, iteration, counters);
+          if (segment.after) await segment.after();
+          if (pacing && k < segments.length - 1) {
+            await device.queue.onSubmittedWorkDone();
+            spent += performance.now() - started;
+          }
+        }
+      }
       submitted += 1;
-      const report = collect(ticket, iteration, counters);
       // collect() counts its readback synchronously, before its first await.
       const after = gpuCounters(device);
       counters.buffersCreated = after.buffersCreated - device0.buffersCreated;
       counters.readbacks = after.readbacks - device0.readbacks;
       counters.bytesReadBack = after.bytesReadBack - device0.bytesReadBack;
       const previous = pending;
-      pending = report;
+      pending = report!;
+      // If the device is lost, this map fails too, maybe before anyone awaits it: that is not an unhandled rejection.
+      pending.catch(() => undefined);
       return previous ? await previous : null;
+    },
+    seek(next: number) {
+      if (pending) throw new Error(`${label}: seek(${next}) while an iteration is pending (drain() first)`);
+      if (!Number.isInteger(next) || next < 0) throw new RangeError(`${label}: seek needs a non-negative integer iteration (got ${next})`);
+      submitted = next;
     },
     async drain() {
       const previous = pending;

@@ -55,6 +55,10 @@ vi.mock('../../src/algos/index', async (importOriginal) => ({
       config: { env: 'CartPole-v1', seed: 7, agents: 3, envDescriptor: { rewardThreshold: 475 } },
       numIterations: RETURNS.length,
       stepsPerIteration: STEPS_PER_ITERATION,
+      device: {} as GPUDevice,
+      nextIteration() {
+        return submitted;
+      },
       async iterate() {
         if (scripted.failAt !== null && submitted === scripted.failAt) {
           throw new NonFiniteError(submitted - 1, 'grad_norm', ['grad_norm', 'parameters'], 2, submitted - 2, true);

@@ -1,0 +1,467 @@
+/**
+ * The Agent: what a game touches. One object owns a trainer (any algorithm of src/algos) on one
+ * device, trains it as an async iterator of statistics, acts for the game loop on the GPU, saves
+ * and restores checkpoints, exports its policy to ONNX, clones demonstrations, and survives a lost
+ * device by resuming from its last checkpoint on a new one.
+ *
+ * ```ts
+ * const agent = await Agent.create({ env: myGame, algorithm: { algo: 'ppo', numEnvs: 8, totalTimesteps: 200_000 } });
+ * for await (const stats of agent.train({ signal, frameBudgetMs: 4 })) hud.show(stats.returnMean100);
+ * const { actions } = await agent.act(observations, { deterministic: true });
+ * await store.save('agent', await agent.save());
+ * agent.destroy();
+ * ```
+ *
+ * Training keeps the engine's invariant (one submit and one readback per iteration; a JavaScript
+ * env adds its per-step round trip); act() is one submit and one readback per call, beside it.
+ */
+import { createTrainer, resolveTrainerConfig, type TrainerConfig } from '../algos/index';
+import { createBehaviourCloning } from '../algos/behaviour-cloning';
+import { exportCheckpointOnnx } from '../export/from-checkpoint';
+import { lookupEnv, type EnvSource } from '../envs/registry';
+import type { EnvDescriptor } from '../envs/types';
+import { acquireGpu, type Gpu, type GpuLostReport } from '../gpu/device';
+import { CheckpointError, checkCheckpointMatches, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../train/checkpoint';
+import type { Pacing } from '../train/loop';
+import type { IterationStats, Trainer } from '../train/trainer';
+import { captureCheckpoint, OBSERVATION_NORMALISER, restoreCheckpoint } from '../train/trainer-checkpoint';
+import { Demonstrations } from './demonstrations';
+import { createPolicyInference, type ActOptions, type ActResult, type PolicyInference } from './policy-inference';
+
+/** A trainer config without its env (the agent's `env` names it). */
+export type AlgorithmConfig = TrainerConfig extends infer C ? (C extends unknown ? Omit<C, 'env'> : never) : never;
+
+/** Where autosaved checkpoints go: called with the bytes of each (a file, IndexedDB, a server…). */
+export type CheckpointSink = (bytes: Uint8Array, info: { readonly iteration: number; readonly globalStep: number }) => Promise<void>;
+
+export interface AgentOptions {
+  /** A built-in env id or alias ('CartPole-v1'), a customEnv descriptor, or the game's own HostEnv. */
+  readonly env: EnvSource;
+  /** The algorithm and its hyperparameters (default: PPO with the env's documented defaults). */
+  readonly algorithm?: AlgorithmConfig;
+  /** The game's device (its renderer's), shared and never destroyed by the agent; default: one the agent acquires. */
+  readonly device?: GPUDevice;
+  /** Save a checkpoint every `every` iterations (and when train() ends) to `sink`; the latest is also kept for resume(). */
+  readonly autosave?: { readonly every: number; readonly sink?: CheckpointSink };
+  /** The largest batch act() takes (default 1024). */
+  readonly maxActBatch?: number;
+}
+
+export interface TrainOptions {
+  /** Iterations to run in this call (default: all that remain of the config's totalTimesteps). */
+  readonly iterations?: number;
+  /** Stops after the iteration in flight; the iterator then ends normally. */
+  readonly signal?: AbortSignal;
+  /** Spread each iteration over frames with this much GPU time per frame (ms), so the game keeps its frame rate. */
+  readonly frameBudgetMs?: number;
+  /** Resolves at the next frame (default requestAnimationFrame, or a 16 ms timer in Node). */
+  readonly nextFrame?: () => Promise<void>;
+}
+
+export interface CloneOptions {
+  readonly epochs?: number;
+  readonly minibatchSize?: number;
+  readonly learningRate?: number;
+  /** Called after each epoch with its mean negative log-likelihood. */
+  readonly onEpoch?: (epoch: number, meanNll: number) => void;
+}
+
+/** The device was lost (GPU process restart, driver reset, device.destroy()); `resume()` continues. */
+export class DeviceLostError extends Error {
+  constructor(
+    readonly report: GpuLostReport,
+    readonly lastCheckpointIteration: number | null,
+  ) {
+    super(
+      `the GPU device was lost (${report.reason}: ${report.message || 'no message'}); ` +
+        (lastCheckpointIteration === null ? 'no checkpoint was saved yet: create the agent again' : `call resume() to continue from the checkpoint of iteration ${lastCheckpointIteration}`),
+    );
+    this.name = 'DeviceLostError';
+  }
+}
+
+/** Details of the agent's events: 'devicelost' (DeviceLostError), 'autosave' and 'resumed' ({ iteration, globalStep }). */
+export type AgentEventDetail = DeviceLostError | { readonly iteration: number; readonly globalStep: number };
+
+const DEFAULT_MAX_ACT_BATCH = 1024;
+
+function positiveInteger(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new RangeError(`agent: ${field} must be a positive integer (got ${String(value)})`);
+  return value;
+}
+
+/** What the agent rebuilds on a new device: everything but the GPU objects. */
+interface Recipe {
+  readonly env: EnvDescriptor;
+  readonly config: TrainerConfig;
+  readonly algo: string;
+  readonly maxActBatch: number;
+  readonly autosave?: AgentOptions['autosave'];
+}
+
+export class Agent extends EventTarget {
+  private gpu: Gpu;
+  private trainer: Trainer;
+  private inference: PolicyInference | null = null;
+  private lostError: DeviceLostError | null = null;
+  private destroyed = false;
+  private training = false;
+  /** An autosave inside train(), between iterations. */
+  private saving = false;
+  private lastCheckpoint: Uint8Array | null = null;
+  private lastCheckpointIteration: number | null = null;
+
+  private constructor(
+    private readonly recipe: Recipe,
+    gpu: Gpu,
+    trainer: Trainer,
+  ) {
+    super();
+    this.gpu = gpu;
+    this.trainer = trainer;
+  }
+
+  /** Builds an agent: validates everything (env, algorithm, options) before touching the GPU. */
+  static async create(options: AgentOptions): Promise<Agent> {
+    const recipe = Agent.recipe(options);
+    return Agent.build(recipe, options.device);
+  }
+
+  /**
+   * An agent that continues a checkpoint: its algorithm and config, and its state. A checkpoint
+   * of a JavaScript env (or a custom env not registered here) needs that env as `options.env`; an
+   * env with other spaces than the checkpoint's is refused.
+   */
+  static async load(source: Uint8Array | Checkpoint, options: Partial<Omit<AgentOptions, 'algorithm'>> = {}): Promise<Agent> {
+    const checkpoint = source instanceof Uint8Array ? await decodeCheckpoint(source) : source;
+    if (checkpoint.env.host && options.env === undefined) {
+      throw new CheckpointError(`checkpoint was trained on the JavaScript env '${checkpoint.env.id}': pass that env as options.env to load it`);
+    }
+    const env = lookupEnv(options.env ?? checkpoint.env.id);
+    checkCheckpointMatches(checkpoint, { observationSize: env.observationSpace.size, actionSpace: env.actionSpace });
+    const { env: _env, ...config } = checkpoint.config as Record<string, unknown>;
+    const recipe = Agent.recipe({ ...options, env: options.env ?? checkpoint.env.id, algorithm: { ...config, algo: checkpoint.algo } as AlgorithmConfig });
+    const agent = await Agent.build(recipe, options.device);
+    try {
+      restoreCheckpoint(agent.trainer, checkpoint, recipe.algo);
+    } catch (error) {
+      agent.destroy();
+      throw error;
+    }
+    return agent;
+  }
+
+  private static recipe(options: AgentOptions): Recipe {
+    if (typeof options !== 'object' || options === null) throw new TypeError('agent: options must be an object with at least { env }');
+    if (options.env === undefined) throw new RangeError('agent: options.env is required (an env id, a customEnv descriptor or a HostEnv)');
+    const env = lookupEnv(options.env);
+    const algorithm = (options.algorithm ?? {}) as Record<string, unknown>;
+    if ('env' in algorithm) throw new RangeError("agent: give the env as options.env, not algorithm.env");
+    const config = { ...algorithm, env: options.env } as TrainerConfig;
+    const resolved = resolveTrainerConfig(config) as { envDescriptor: EnvDescriptor };
+    const maxActBatch = positiveInteger('maxActBatch', options.maxActBatch ?? DEFAULT_MAX_ACT_BATCH);
+    if (options.autosave !== undefined) {
+      positiveInteger('autosave.every', options.autosave.every);
+      if (options.autosave.sink !== undefined && typeof options.autosave.sink !== 'function') {
+        throw new TypeError(`agent: autosave.sink must be a function (bytes, info) => Promise<void> (got ${typeof options.autosave.sink})`);
+      }
+    }
+    return {
+      env: resolved.envDescriptor ?? env,
+      config,
+      algo: (algorithm.algo as string | undefined) ?? 'ppo',
+      maxActBatch,
+      ...(options.autosave ? { autosave: options.autosave } : {}),
+    };
+  }
+
+  private static async build(recipe: Recipe, device?: GPUDevice): Promise<Agent> {
+    let onLost: (report: GpuLostReport) => void = () => undefined;
+    const gpu = await acquireGpu({ ...(device ? { device } : {}), onLost: (report) => onLost(report) });
+    let trainer: Trainer;
+    try {
+      trainer = await createTrainer(gpu.device, recipe.config);
+    } catch (error) {
+      gpu.release();
+      throw error;
+    }
+    const agent = new Agent(recipe, gpu, trainer);
+    onLost = (report) => agent.deviceLost(gpu, report);
+    return agent;
+  }
+
+  /** The env (its descriptor: id, spaces, step limit). */
+  get env(): EnvDescriptor {
+    return this.recipe.env;
+  }
+
+  /** The algorithm's name. */
+  get algo(): string {
+    return this.recipe.algo;
+  }
+
+  /** The device the agent runs on now (a new one after resume()). */
+  get device(): GPUDevice {
+    return this.gpu.device;
+  }
+
+  /** Iterations done, and the iterations the config asks for. */
+  get iteration(): number {
+    return this.trainer.nextIteration();
+  }
+
+  get numIterations(): number {
+    return this.trainer.numIterations;
+  }
+
+  /** Env steps taken per agent (CleanRL's global_step). */
+  get globalStep(): number {
+    return this.trainer.nextIteration() * this.trainer.stepsPerIteration;
+  }
+
+  /** Whether the device was lost (then only resume() and destroy() work). */
+  get lost(): boolean {
+    return this.lostError !== null;
+  }
+
+  private usable(what: string): void {
+    if (this.destroyed) throw new Error(`agent: ${what} after destroy()`);
+    if (this.lostError) throw this.lostError;
+  }
+
+  private deviceLost(gpu: Gpu, report: GpuLostReport): void {
+    if (gpu !== this.gpu || this.destroyed) return;
+    this.lostError = new DeviceLostError(report, this.lastCheckpointIteration);
+    this.dispatchEvent(new CustomEvent<AgentEventDetail>('devicelost', { detail: this.lostError }));
+  }
+
+  /**
+   * Trains, yielding each iteration's statistics (one iteration late: the GPU runs ahead). Ends
+   * when the requested iterations are done or `signal` aborts. A lost device ends it with a
+   * DeviceLostError (after the 'devicelost' event).
+   */
+  async *train(options: TrainOptions = {}): AsyncGenerator<IterationStats, void, undefined> {
+    this.usable('train()');
+    if (this.training) throw new Error('agent: train() is already running (one training loop per agent)');
+    const remaining = this.trainer.numIterations - this.trainer.nextIteration();
+    const count = options.iterations === undefined ? remaining : Math.min(positiveInteger('iterations', options.iterations), remaining);
+    if (options.frameBudgetMs !== undefined && !(options.frameBudgetMs > 0)) {
+      throw new RangeError(`agent: frameBudgetMs must be a positive number of milliseconds (got ${String(options.frameBudgetMs)})`);
+    }
+    const pacing: Pacing | undefined =
+      options.frameBudgetMs === undefined ? undefined : { frameBudgetMs: options.frameBudgetMs, ...(options.nextFrame ? { nextFrame: options.nextFrame } : {}) };
+    const every = this.recipe.autosave?.every;
+    const end = this.trainer.nextIteration() + count;
+    this.training = true;
+    try {
+      while (this.trainer.nextIteration() < end && !options.signal?.aborted) {
+        const stats = await this.guard(() => this.trainer.iterate(pacing));
+        if (stats) yield stats;
+        if (every !== undefined && this.trainer.nextIteration() % every === 0) {
+          // A checkpoint needs the iteration's report checked (the NaN guard) first.
+          const last = await this.guard(() => this.trainer.drain());
+          if (last) yield last;
+          await this.autosave();
+        }
+      }
+      const last = await this.guard(() => this.trainer.drain());
+      if (last) yield last;
+      if (every !== undefined && this.lastCheckpointIteration !== this.trainer.nextIteration()) await this.autosave();
+    } finally {
+      this.training = false;
+    }
+  }
+
+  /** Runs GPU work; a failure on a lost device becomes the DeviceLostError. */
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (!this.lostError) {
+        // The loss may be reported just after the failure it caused.
+        const lost = await Promise.race([this.gpu.lost.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 100))]);
+        if (lost && !this.lostError) this.deviceLost(this.gpu, await this.gpu.lost);
+      }
+      throw this.lostError ?? error;
+    }
+  }
+
+  private async autosave(): Promise<void> {
+    this.saving = true;
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.save();
+    } finally {
+      this.saving = false;
+    }
+    const info = { iteration: this.trainer.nextIteration(), globalStep: this.globalStep };
+    await this.recipe.autosave?.sink?.(bytes, info);
+    this.dispatchEvent(new CustomEvent<AgentEventDetail>('autosave', { detail: info }));
+  }
+
+  /**
+   * Actions for `observations` ([batch][OBS] row-major, batch ≤ maxActBatch) under the current
+   * policy, on the GPU: sampled, or greedy with `deterministic`; masked actions are never chosen.
+   */
+  async act(observations: ArrayLike<number>, options: ActOptions = {}): Promise<ActResult> {
+    this.usable('act()');
+    const policy = this.trainer.policy;
+    if (!policy) throw new Error(`agent: '${this.algo}' has no policy to act with`);
+    if (!this.inference) {
+      this.inference = await createPolicyInference(this.gpu.device, {
+        actor: policy.actor,
+        critic: policy.critic,
+        actionSpace: this.recipe.env.actionSpace,
+        maxBatch: this.recipe.maxActBatch,
+        ...(policy.observationStatistics ? { observationNormaliser: { moments: policy.observationStatistics, ...OBSERVATION_NORMALISER } } : {}),
+        seed: (this.trainer.config as { seed: number }).seed,
+        label: 'agent.act',
+      });
+    }
+    const input = observations instanceof Float32Array ? observations : Float32Array.from(observations);
+    return this.guard(() => this.inference!.act({ actor: policy.actorParameters, critic: policy.criticParameters }, input, options));
+  }
+
+  /** Waits for the iteration in flight, then captures everything needed to continue (see src/train/checkpoint.ts). */
+  async checkpoint(): Promise<Checkpoint> {
+    this.usable('checkpoint()');
+    if (this.training && !this.saving) throw new Error('agent: checkpoint() while train() has an iteration in flight: use autosave, or abort train() first');
+    return this.guard(() =>
+      captureCheckpoint(this.trainer, {
+        algo: this.recipe.algo,
+        config: { ...(this.recipe.config as Record<string, unknown>), env: this.recipe.env.id },
+        env: this.recipe.env,
+        seed: (this.trainer.config as { seed: number }).seed,
+        agents: (this.trainer.config as { agents?: number }).agents ?? 1,
+      }),
+    );
+  }
+
+  /** The checkpoint as bytes (format version 2, checksummed); kept as the one resume() falls back on. */
+  async save(): Promise<Uint8Array> {
+    const bytes = await encodeCheckpoint(await this.checkpoint());
+    this.lastCheckpoint = bytes;
+    this.lastCheckpointIteration = this.trainer.nextIteration();
+    return bytes;
+  }
+
+  /**
+   * Replaces this agent's state by a checkpoint's (same algorithm, networks and env spaces):
+   * everything is checked before anything is written, so a refused checkpoint changes nothing.
+   */
+  async restore(source: Uint8Array | Checkpoint): Promise<void> {
+    this.usable('restore()');
+    if (this.training) throw new Error('agent: restore() while train() runs');
+    const checkpoint = source instanceof Uint8Array ? await decodeCheckpoint(source) : source;
+    checkCheckpointMatches(checkpoint, { observationSize: this.recipe.env.observationSpace.size, actionSpace: this.recipe.env.actionSpace });
+    restoreCheckpoint(this.trainer, checkpoint, this.recipe.algo);
+  }
+
+  /**
+   * After a lost device: rebuilds the agent on `device` (default: a newly acquired one) from
+   * `checkpoint` (default: the last one saved or autosaved) and continues from it.
+   */
+  async resume(options: { readonly device?: GPUDevice; readonly checkpoint?: Uint8Array | Checkpoint } = {}): Promise<void> {
+    if (this.destroyed) throw new Error('agent: resume() after destroy()');
+    if (this.training) throw new Error('agent: resume() while train() runs (let it end with its DeviceLostError first)');
+    const source = options.checkpoint ?? this.lastCheckpoint;
+    if (!source) throw new Error('agent: resume() has no checkpoint: none was saved (enable autosave) and none was given');
+    const checkpoint = source instanceof Uint8Array ? await decodeCheckpoint(source) : source;
+    const next = await Agent.build(this.recipe, options.device);
+    try {
+      restoreCheckpoint(next.trainer, checkpoint, this.recipe.algo);
+    } catch (error) {
+      next.destroy();
+      throw error;
+    }
+    this.releaseGpuObjects();
+    this.gpu = next.gpu;
+    this.trainer = next.trainer;
+    this.inference = null;
+    this.lostError = null;
+    const gpu = next.gpu;
+    // The new device's loss is reported by this agent, not by the builder it came from.
+    gpu.lost.then((report) => this.deviceLost(gpu, report)).catch(() => undefined);
+    this.dispatchEvent(new CustomEvent<AgentEventDetail>('resumed', { detail: { iteration: this.trainer.nextIteration(), globalStep: this.globalStep } }));
+  }
+
+  /** A recorder of (observation, action) pairs for this env's spaces (a human's play, a scripted controller…). */
+  recordDemonstrations(): Demonstrations {
+    return new Demonstrations({ observationSize: this.recipe.env.observationSpace.size, actionSpace: this.recipe.env.actionSpace });
+  }
+
+  /**
+   * Behaviour cloning on the GPU: fits the actor to the demonstrations (−mean log π(a|s), the
+   * policy gradient with unit weights) and writes it into the agent's policy, so act() follows it
+   * and train() continues from it (a warm start: the critic and the optimiser are untouched).
+   * Resolves with each epoch's mean negative log-likelihood.
+   */
+  async cloneBehaviour(demonstrations: Demonstrations, options: CloneOptions = {}): Promise<readonly number[]> {
+    this.usable('cloneBehaviour()');
+    if (this.training) throw new Error('agent: cloneBehaviour() while train() runs');
+    const policy = this.trainer.policy;
+    if (!policy || !this.trainer.captureState || !this.trainer.restoreState) throw new Error(`agent: '${this.algo}' cannot be warm-started by behaviour cloning`);
+    if ((this.trainer.config as { agents?: number }).agents !== undefined && (this.trainer.config as { agents: number }).agents > 1) {
+      throw new RangeError('agent: behaviour cloning warm-starts one agent (agents = 1)');
+    }
+    if (policy.observationStatistics) {
+      throw new RangeError('agent: behaviour cloning needs raw observations: this config normalises them (normObs); turn it off to clone');
+    }
+    const dataset = demonstrations.toDataset();
+    const rows = dataset.actions.length / (this.recipe.env.actionSpace.kind === 'box' ? this.recipe.env.actionSpace.size : 1);
+    if (rows < 1) throw new RangeError('agent: cloneBehaviour() needs at least one recorded (observation, action) pair');
+    const state = await this.guard(() => this.trainer.captureState!());
+    const P = policy.actor.parametersPerAgent;
+    const initial = new Float32Array(state.buffers.actorParameters!.slice().buffer, 0, P);
+    const bc = await createBehaviourCloning(this.gpu.device, {
+      actor: policy.actor,
+      policy: policy.kind,
+      dataset,
+      epochs: positiveInteger('epochs', options.epochs ?? 50),
+      minibatchSize: Math.min(positiveInteger('minibatchSize', options.minibatchSize ?? 64), rows),
+      learningRate: options.learningRate ?? 1e-3,
+      seed: (this.trainer.config as { seed: number }).seed,
+      initialParameters: initial,
+      label: 'agent.bc',
+    });
+    try {
+      const losses = await this.guard(() => bc.train(options.onEpoch));
+      const actor = await bc.readParameters();
+      const bytes = new Uint8Array(actor.buffer, actor.byteOffset, actor.byteLength);
+      const buffers: Record<string, Uint8Array> = { ...state.buffers, actorParameters: bytes.slice() };
+      // The joint [actor | critic] vector the optimiser updates starts with the actor.
+      if (state.buffers.parameters) {
+        const joint = state.buffers.parameters.slice();
+        joint.set(bytes, 0);
+        buffers.parameters = joint;
+      }
+      this.trainer.restoreState({ iteration: state.iteration, buffers });
+      return losses;
+    } finally {
+      bc.destroy();
+    }
+  }
+
+  /** The policy as an ONNX model (observation normalisation folded in): runs wherever ONNX runs. */
+  async exportOnnx(): Promise<Uint8Array> {
+    return exportCheckpointOnnx(await this.checkpoint());
+  }
+
+  private releaseGpuObjects(): void {
+    this.inference?.destroy();
+    this.inference = null;
+    try {
+      this.trainer.destroy();
+    } catch {
+      // A lost device's objects may refuse to be destroyed twice; nothing is left to free.
+    }
+    this.gpu.release();
+  }
+
+  /** Frees every GPU object the agent made (and the device, if the agent acquired it). act() and train() then throw. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.releaseGpuObjects();
+  }
+}

@@ -1,0 +1,5 @@
+export * from './agent';
+export * from './demonstrations';
+export * from './policy-inference';
+export * from './evaluate';
+export * from './sinks';

@@ -1,0 +1,2 @@
+export * from './from-checkpoint';
+export * from './onnx';

@@ -1,0 +1,377 @@
+/**
+ * Behaviour cloning on the GPU (src/algos/behaviour-cloning.ts).
+ *
+ * 1. The float64 reference of L(θ) = −(1/B) Σ_r log π_θ(a_r|s_r) and its gradient, checked by
+ *    central finite differences (categorical and Gaussian, the log-std included).
+ * 2. Two epochs at odd sizes (123 pairs, minibatches of 40, so 3 dropped per epoch) on fresh random
+ *    data: the GPU's last-minibatch gradient, the parameters after every Adam step of the epoch and
+ *    each epoch's mean NLL against a float64 replay that follows the permutation the GPU drew.
+ * 3. Learning: 20 episodes of a scripted CartPole-v1 controller recorded through Demonstrations from
+ *    the GPU env, cloned into CleanRL's 64-64 actor, then run greedily on the GPU env: mean return ≥ 400.
+ */
+import { describe, expect, it } from 'vitest';
+import { Demonstrations } from '../../src/agent/demonstrations';
+import { createBehaviourCloning, resolveBehaviourCloningConfig, type BehaviourCloningConfig } from '../../src/algos/behaviour-cloning';
+import { createVectorEnv, type VectorEnv } from '../../src/envs/vector-env';
+import { readBufferOnce } from '../../src/gpu/index';
+import { actorSpec, gaussianActorSpec, mlpLayout, type MlpLayout } from '../../src/nn/mlp-spec';
+import { categoricalLogProb, categoricalLogProbGrad, gaussianLogProb, gaussianLogProbGrad } from '../reference/heads';
+import { mlpBackward, mlpForward } from '../reference/mlp';
+import { adamState, adamStep } from '../reference/optimizer';
+import { gpuStep, useGpu } from '../support/gpu';
+import { freshSeed, seededRandom } from '../support/random';
+
+type Policy = 'categorical' | 'gaussian';
+
+interface Pairs {
+  observations: Float32Array<ArrayBuffer>;
+  actions: Uint32Array<ArrayBuffer> | Float32Array<ArrayBuffer>;
+}
+
+/** The float64 NLL −(1/|rows|) Σ log π(a|s) over `rows` of the dataset, and ∂/∂θ in the layout (log-std included). */
+function referenceNll(layout: MlpLayout, policy: Policy, params: ArrayLike<number>, data: Pairs, rows: readonly number[]) {
+  const OBS = layout.spec.inputSize;
+  const D = layout.spec.heads[0]!.size;
+  const inputs = rows.map((i) => data.observations.subarray(i * OBS, (i + 1) * OBS));
+  const forward = mlpForward(layout, params, inputs);
+  const outputs = forward.outputs.policy!;
+  const B = rows.length;
+  const logStdSlot = layout.extras.logStd;
+  const logStd = logStdSlot ? Array.from({ length: D }, (_, d) => params[logStdSlot.offset + d]!) : [];
+  const logStdGrad = new Float64Array(D);
+  let loss = 0;
+  const headGrads = outputs.map((out, r) => {
+    const row = Array.from(out);
+    if (policy === 'categorical') {
+      const a = data.actions[rows[r]!]!;
+      loss -= categoricalLogProb(row, undefined, a) / B;
+      return categoricalLogProbGrad(row, undefined, a).map((g) => -g / B);
+    }
+    const action = Array.from(data.actions.subarray(rows[r]! * D, (rows[r]! + 1) * D));
+    loss -= gaussianLogProb(action, row, logStd) / B;
+    const g = gaussianLogProbGrad(action, row, logStd);
+    g.logStd.forEach((v, d) => (logStdGrad[d] = logStdGrad[d]! - v / B));
+    return g.mean.map((v) => -v / B);
+  });
+  const { paramGrad } = mlpBackward(layout, params, inputs, forward, { policy: headGrads });
+  if (logStdSlot) paramGrad.set(logStdGrad, logStdSlot.offset);
+  return { loss, gradient: paramGrad };
+}
+
+function randomParameters(layout: MlpLayout, random: () => number): Float32Array<ArrayBuffer> {
+  const params = new Float32Array(layout.parametersPerAgent);
+  for (const layer of layout.layers) {
+    const scale = 1.5 / Math.sqrt(layer.inputSize);
+    for (let i = 0; i < layer.weight.length; i += 1) params[layer.weight.offset + i] = (random() * 2 - 1) * scale;
+    for (let i = 0; i < layer.bias.length; i += 1) params[layer.bias.offset + i] = (random() * 2 - 1) * 0.3;
+  }
+  const logStd = layout.extras.logStd;
+  if (logStd) for (let d = 0; d < logStd.length; d += 1) params[logStd.offset + d] = random() - 0.5;
+  return params;
+}
+
+function randomPairs(layout: MlpLayout, policy: Policy, count: number, random: () => number): Pairs {
+  const OBS = layout.spec.inputSize;
+  const A = layout.spec.heads[0]!.size;
+  return {
+    observations: Float32Array.from({ length: count * OBS }, () => random() * 4 - 2),
+    actions:
+      policy === 'categorical'
+        ? Uint32Array.from({ length: count }, () => Math.floor(random() * A))
+        : Float32Array.from({ length: count * A }, () => random() * 3 - 1.5),
+  };
+}
+
+/** Every slot of the layout (weights, biases, extras): where the gradient must be written. */
+const slots = (layout: MlpLayout) => [...layout.layers.flatMap((l) => [l.weight, l.bias]), ...Object.values(layout.extras)];
+
+const layouts: Record<Policy, MlpLayout> = {
+  categorical: mlpLayout(actorSpec(5, 3, [13, 7])),
+  gaussian: mlpLayout(gaussianActorSpec(5, 2, [13, 7])),
+};
+
+describe('behaviour cloning: the float64 reference', () => {
+  for (const policy of ['categorical', 'gaussian'] as const) {
+    it(`${policy}: ∂L/∂θ matches central finite differences`, () => {
+      const seed = freshSeed();
+      const random = seededRandom(seed);
+      const layout = layouts[policy];
+      const data = randomPairs(layout, policy, 9, random);
+      const rows = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+      const params = Float64Array.from(randomParameters(layout, random));
+      const { gradient } = referenceNll(layout, policy, params, data, rows);
+      const h = 1e-6;
+      const checked = [...Array.from({ length: 30 }, () => Math.floor(random() * layout.parametersPerAgent))];
+      if (layout.extras.logStd) checked.push(layout.extras.logStd.offset, layout.extras.logStd.offset + 1);
+      for (const i of checked) {
+        const saved = params[i]!;
+        params[i] = saved + h;
+        const plus = referenceNll(layout, policy, params, data, rows).loss;
+        params[i] = saved - h;
+        const minus = referenceNll(layout, policy, params, data, rows).loss;
+        params[i] = saved;
+        const numeric = (plus - minus) / (2 * h);
+        expect(Math.abs(numeric - gradient[i]!), `seed ${seed}, parameter ${i}`).toBeLessThan(1e-6 * Math.max(1e-2, Math.abs(numeric)));
+      }
+    });
+  }
+});
+
+describe('behaviour cloning on the GPU', () => {
+  const gpu = useGpu();
+
+  for (const policy of ['categorical', 'gaussian'] as const) {
+    it(`${policy}: two epochs of 123 pairs in minibatches of 40 match a float64 replay`, async () => {
+      const { device } = gpu();
+      const seed = freshSeed();
+      const random = seededRandom(seed);
+      const layout = layouts[policy];
+      const M = 123;
+      const B = 40;
+      const learningRate = 3e-3;
+      const data = randomPairs(layout, policy, M, random);
+      const initial = randomParameters(layout, random);
+      const bc = await createBehaviourCloning(device, {
+        actor: layout,
+        policy,
+        dataset: data,
+        epochs: 1,
+        minibatchSize: B,
+        learningRate,
+        seed,
+        initialParameters: initial,
+        label: `bc-${policy}`,
+      });
+      try {
+        expect(bc.minibatchesPerEpoch).toBe(3);
+        expect(bc.droppedPerEpoch).toBe(3);
+        // Poison every slot of the gradient: the trainer must write all of them.
+        const poison = new Float32Array(layout.parametersPerAgent);
+        for (const slot of slots(layout)) poison.fill(Number.NaN, slot.offset, slot.offset + slot.length);
+        device.queue.writeBuffer(bc.buffers.gradients, 0, poison);
+
+        const reference = Float64Array.from(initial);
+        const adam = adamState(layout.parametersPerAgent);
+        const seen: number[][] = [];
+        for (let epoch = 0; epoch < 2; epoch += 1) {
+          const reported: [number, number][] = [];
+          const [meanNll = Number.NaN] = await gpuStep(gpu(), `bc epoch ${epoch}`, () => bc.train((e, nll) => reported.push([e, nll])));
+          expect(reported).toEqual([[epoch, meanNll]]);
+          const indices = Array.from(new Uint32Array(await readBufferOnce(device, bc.buffers.indices)));
+          expect([...indices].sort((a, b) => a - b), `seed ${seed}: the epoch's indices are a permutation of the pairs`).toEqual(
+            Array.from({ length: M }, (_, i) => i),
+          );
+          seen.push(indices);
+          // Replay: the first 3·40 positions in order, one Adam step per minibatch.
+          let nllSum = 0;
+          let lastGradient: Float64Array = new Float64Array(0);
+          for (let m = 0; m < 3; m += 1) {
+            const { loss, gradient } = referenceNll(layout, policy, reference, data, indices.slice(m * B, (m + 1) * B));
+            nllSum += loss;
+            lastGradient = gradient;
+            adamStep(reference, gradient, adam, learningRate);
+          }
+          const gradient = new Float32Array(await readBufferOnce(device, bc.buffers.gradients));
+          const parameters = await bc.readParameters();
+          let maxGradient = 0;
+          let gradientError = 0;
+          let parameterError = 0;
+          for (const slot of slots(layout)) {
+            for (let i = slot.offset; i < slot.offset + slot.length; i += 1) {
+              expect(Number.isFinite(gradient[i]!), `seed ${seed}: ${slot.name}[${i - slot.offset}] written`).toBe(true);
+              maxGradient = Math.max(maxGradient, Math.abs(lastGradient[i]!));
+              gradientError = Math.max(gradientError, Math.abs(gradient[i]! - lastGradient[i]!));
+              parameterError = Math.max(parameterError, Math.abs(parameters[i]! - reference[i]!));
+            }
+          }
+          const expectedNll = nllSum / 3;
+          console.log(
+            `[bc ${policy}] epoch ${epoch}: NLL ${meanNll.toFixed(5)} (ref ${expectedNll.toFixed(5)}), ` +
+              `max|Δ∇|/max|∇| ${(gradientError / maxGradient).toExponential(2)}, max|Δθ| ${parameterError.toExponential(2)} (seed ${seed})`,
+          );
+          expect(gradientError / maxGradient, `seed ${seed}: last minibatch's gradient`).toBeLessThan(1e-4);
+          expect(parameterError, `seed ${seed}: parameters after epoch ${epoch}`).toBeLessThan(2e-5);
+          expect(Math.abs(meanNll - expectedNll), `seed ${seed}: mean NLL`).toBeLessThan(1e-5 * Math.max(1, Math.abs(expectedNll)));
+        }
+        expect(seen[0], 'each epoch draws a fresh permutation').not.toEqual(seen[1]);
+      } finally {
+        bc.destroy();
+      }
+      await expect(bc.train()).rejects.toThrow(/after destroy/);
+    });
+  }
+
+  it('rejects a bad config before any GPU work, naming the field and what is valid', () => {
+    const actor = layouts.categorical;
+    const good: BehaviourCloningConfig = {
+      actor,
+      policy: 'categorical',
+      dataset: { observations: new Float32Array(5 * 10), actions: new Uint32Array(10) },
+      epochs: 1,
+      minibatchSize: 4,
+      learningRate: 1e-3,
+      seed: 1,
+    };
+    expect(() => resolveBehaviourCloningConfig(good)).not.toThrow();
+    const bad = (patch: Partial<BehaviourCloningConfig>) => () => resolveBehaviourCloningConfig({ ...good, ...patch });
+    expect(bad({ minibatchSize: 11 })).toThrow(/minibatchSize must be an integer in \[1, 10\].*got 11/);
+    expect(bad({ epochs: 0 })).toThrow(/epochs must be a positive integer \(got 0\)/);
+    expect(bad({ learningRate: Number.NaN })).toThrow(/learningRate must be a finite number > 0 \(got NaN\)/);
+    expect(bad({ seed: -1 })).toThrow(/seed must be an integer/);
+    expect(bad({ dataset: { observations: new Float32Array(49), actions: new Uint32Array(10) } })).toThrow(/observations.length must be a positive multiple of .* 5 \(got 49\)/);
+    expect(bad({ dataset: { observations: new Float32Array(50), actions: new Uint32Array(9) } })).toThrow(/actions.length must be 10/);
+    expect(bad({ dataset: { observations: new Float32Array(50), actions: Uint32Array.of(0, 1, 2, 3, 0, 0, 0, 0, 0, 0) } })).toThrow(
+      /dataset.actions\[3\] must be an action in \[0, 3\).*got 3/,
+    );
+    expect(bad({ dataset: { observations: new Float32Array(50).fill(Number.NaN), actions: new Uint32Array(10) } })).toThrow(/observations\[0\] must be finite/);
+    expect(bad({ dataset: { observations: new Float32Array(50), actions: new Float32Array(10) } })).toThrow(/dataset.actions must be a Uint32Array/);
+    expect(bad({ policy: 'gaussian' })).toThrow(/extras.logStd/);
+    expect(bad({ policy: 'beta' as never })).toThrow(/policy must be 'categorical' or 'gaussian'/);
+    expect(bad({ initialParameters: new Float32Array(3) })).toThrow(new RegExp(`initialParameters must be a Float32Array of ${actor.parametersPerAgent} floats`));
+    expect(bad({ adamEpsilon: 0 })).toThrow(/adamEpsilon must be a finite number > 0/);
+    expect(bad({ actor: mlpLayout({ inputSize: 5, hiddenSizes: [4], activation: 'tanh', heads: [{ name: 'value', size: 1, gain: 1 }] }) })).toThrow(
+      /a 'policy' head/,
+    );
+  });
+});
+
+// ---- learning: clone a scripted CartPole controller ----
+
+/** Pushes right iff 0.1x + 0.5ẋ + 10θ + 2θ̇ > 0: 500 on every CartPole-v1 episode, and robust to 10 % random actions (mean 498). */
+const expert = (s: ArrayLike<number>) => (0.1 * s[0]! + 0.5 * s[1]! + 10 * s[2]! + 2 * s[3]! > 0 ? 1 : 0);
+
+/** The observations and the end-of-step flags of every env, in one readback. */
+async function readStep(device: GPUDevice, env: VectorEnv) {
+  const N = env.numEnvs;
+  const OBS = env.observationSize;
+  const { observations, terminated, truncated, episodeReturns } = env.buffers;
+  const staging = device.createBuffer({ label: 'bc-test.step', size: 4 * N * (OBS + 3), usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+  const encoder = device.createCommandEncoder();
+  encoder.copyBufferToBuffer(observations, 0, staging, 0, 4 * N * OBS);
+  encoder.copyBufferToBuffer(terminated, 0, staging, 4 * N * OBS, 4 * N);
+  encoder.copyBufferToBuffer(truncated, 0, staging, 4 * N * (OBS + 1), 4 * N);
+  encoder.copyBufferToBuffer(episodeReturns, 0, staging, 4 * N * (OBS + 2), 4 * N);
+  device.queue.submit([encoder.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const bytes = staging.getMappedRange().slice(0);
+  staging.destroy();
+  return {
+    observations: new Float32Array(bytes, 0, N * OBS),
+    done: (n: number) => new Uint32Array(bytes, 4 * N * OBS, 2 * N).some((v, i) => i % N === n && v !== 0),
+    episodeReturn: (n: number) => new Float32Array(bytes, 4 * N * (OBS + 2), N)[n]!,
+  };
+}
+
+/**
+ * Runs the first episode of each of `numEnvs` CartPole envs with `act` choosing every action from
+ * the observation; calls `onStep(n, observation, action)` for each step of each env's first
+ * episode; returns each first episode's return.
+ */
+async function runEpisodes(
+  device: GPUDevice,
+  numEnvs: number,
+  seed: number,
+  act: (observations: Float32Array, numEnvs: number) => Uint32Array,
+  onStep?: (env: number, observation: Float32Array, action: number) => void,
+): Promise<number[]> {
+  const env = await createVectorEnv(device, 'CartPole-v1', { numEnvs, seed });
+  try {
+    const encoder = device.createCommandEncoder();
+    env.encodeReset(encoder);
+    device.queue.submit([encoder.finish()]);
+    const returns: (number | undefined)[] = new Array(numEnvs).fill(undefined);
+    let state = await readStep(device, env);
+    for (let t = 0; t < env.maxEpisodeSteps && returns.includes(undefined); t += 1) {
+      const actions = act(state.observations, numEnvs);
+      for (let n = 0; n < numEnvs; n += 1) {
+        if (returns[n] === undefined) onStep?.(n, state.observations.slice(n * 4, n * 4 + 4), actions[n]!);
+      }
+      env.writeActions(actions);
+      const step = device.createCommandEncoder();
+      env.encodeStep(step);
+      device.queue.submit([step.finish()]);
+      state = await readStep(device, env);
+      for (let n = 0; n < numEnvs; n += 1) if (returns[n] === undefined && state.done(n)) returns[n] = state.episodeReturn(n);
+    }
+    expect(returns.includes(undefined), 'every first episode ends within the step limit').toBe(false);
+    return returns as number[];
+  } finally {
+    env.destroy();
+  }
+}
+
+describe('behaviour cloning learns CartPole-v1 from demonstrations', () => {
+  const gpu = useGpu();
+
+  it('20 expert episodes → a cloned 64-64 actor that scores ≥ 400 greedily over 10 episodes', async () => {
+    const { device } = gpu();
+    const seed = freshSeed();
+    const started = performance.now();
+
+    // Record: 20 parallel first episodes of the expert, then one episode after another into the recorder.
+    const perEnv: { observations: Float32Array[]; actions: number[] }[] = Array.from({ length: 20 }, () => ({ observations: [], actions: [] }));
+    const expertReturns = await gpuStep(gpu(), 'record', () =>
+      runEpisodes(
+        device,
+        20,
+        seed,
+        (obs, n) => Uint32Array.from({ length: n }, (_, i) => expert(obs.subarray(i * 4, i * 4 + 4))),
+        (n, observation, action) => {
+          perEnv[n]!.observations.push(observation);
+          perEnv[n]!.actions.push(action);
+        },
+      ),
+    );
+    const demonstrations = new Demonstrations({ observationSize: 4, actionSpace: { kind: 'discrete', n: 2 } });
+    perEnv.forEach((episode, n) => {
+      episode.observations.forEach((o, t) => demonstrations.record(o, episode.actions[t]!));
+      demonstrations.endEpisode(expertReturns[n]);
+    });
+    const recorded = performance.now();
+    expect(demonstrations.episodes.length).toBe(20);
+    const expertMean = expertReturns.reduce((a, b) => a + b, 0) / 20;
+    expect(expertMean, 'the expert solves CartPole').toBeGreaterThanOrEqual(475);
+
+    // Clone into the actor PPO uses for CartPole (CleanRL's 64-64 tanh, orthogonal init).
+    const actor = mlpLayout(actorSpec(4, 2));
+    const epochs = 5;
+    const bc = await createBehaviourCloning(device, {
+      actor,
+      policy: 'categorical',
+      dataset: demonstrations.toDataset(),
+      epochs,
+      minibatchSize: 64,
+      learningRate: 3e-3,
+      seed,
+    });
+    let nll: readonly number[] = [];
+    let parameters: Float32Array;
+    try {
+      const reported: number[][] = [];
+      nll = await gpuStep(gpu(), 'clone', () => bc.train((epoch, value) => reported.push([epoch, value])));
+      expect(reported, 'onEpoch sees every epoch in order, with the values train() returns').toEqual(nll.map((value, epoch) => [epoch, value]));
+      parameters = await bc.readParameters();
+    } finally {
+      bc.destroy();
+    }
+    const cloned = performance.now();
+
+    // Evaluate greedily (argmax of the logits, float64 forward on the CPU) on fresh envs.
+    const returns = await gpuStep(gpu(), 'evaluate', () =>
+      runEpisodes(device, 10, (seed ^ 0x9e3779b9) >>> 0, (obs, n) => {
+        const rows = Array.from({ length: n }, (_, i) => obs.subarray(i * 4, i * 4 + 4));
+        const logits = mlpForward(actor, parameters, rows).outputs.policy!;
+        return Uint32Array.from(logits, (l) => (l[1]! > l[0]! ? 1 : 0));
+      }),
+    );
+    const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
+    const seconds = (to: number, from: number) => ((to - from) / 1000).toFixed(1);
+    console.log(
+      `[bc cartpole] ${demonstrations.size} pairs (expert mean ${expertMean}); ${epochs} epochs, NLL ${nll.map((v) => v.toFixed(4)).join(' → ')}; ` +
+        `greedy returns ${returns.join(' ')} (mean ${mean}); record ${seconds(recorded, started)} s, clone ${seconds(cloned, recorded)} s, ` +
+        `evaluate ${seconds(performance.now(), cloned)} s (seed ${seed})`,
+    );
+    expect(nll[nll.length - 1]!, `seed ${seed}: the NLL falls`).toBeLessThan(nll[0]!);
+    expect(mean, `seed ${seed}: greedy mean return of the cloned policy`).toBeGreaterThanOrEqual(400);
+  }, 120_000);
+});

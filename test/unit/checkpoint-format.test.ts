@@ -1,0 +1,94 @@
+/**
+ * checkpoint.wgrl format version 2 without a GPU: the byte layout by hand (magic, version, header
+ * length, 4-byte alignment, the SHA-256 of everything before it), exact round trips, and every
+ * refusal: foreign bytes, a newer or older format, a wrong digest (one flipped bit anywhere), a
+ * truncated file, sections outside the data, and checkCheckpointMatches naming what differs.
+ */
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { actorSpec, criticSpec, mlpLayout } from '../../src/nn/mlp-spec';
+import { CHECKPOINT_FORMAT_VERSION, checkCheckpointMatches, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../src/train/checkpoint';
+import { ENGINE_VERSION } from '../../src/version';
+
+const actor = actorSpec(4, 2, [5]);
+const critic = criticSpec(4, [5]);
+
+function sample(): Omit<Checkpoint, 'engineVersion' | 'createdAt'> {
+  const random = (n: number) => Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
+  return {
+    algo: 'ppo',
+    config: { numEnvs: 3, env: 'CartPole-v1' },
+    env: { id: 'CartPole-v1', observationSpace: { kind: 'box', size: 4, low: [-4.8, -Infinity, -0.42, -Infinity], high: [4.8, Infinity, 0.42, Infinity] }, actionSpace: { kind: 'discrete', n: 2 } },
+    policy: 'categorical',
+    seed: 7,
+    agents: 1,
+    iteration: 5,
+    globalStep: 640,
+    networks: [
+      { name: 'actor', spec: actor, parameters: random(mlpLayout(actor).parametersPerAgent) },
+      { name: 'critic', spec: critic, parameters: random(mlpLayout(critic).parametersPerAgent) },
+    ],
+    observationNormaliser: { mean: [0.1, 0.2, 0.3, 0.4], variance: [1, 2, 3, 4], count: 100.0001, epsilon: 1e-8, clip: 10 },
+    optimizer: { kind: 'adam', steps: 80 },
+    // Odd sizes: sections are padded to 4 bytes.
+    state: { odd: Uint8Array.of(1, 2, 3), empty: new Uint8Array(0), 'adam.firstMoment': new Uint8Array(random(9).buffer) },
+  };
+}
+
+describe('checkpoint format 2', () => {
+  it('lays out magic, version, header and digest as documented, and round-trips exactly', async () => {
+    const original = sample();
+    const bytes = await encodeCheckpoint(original);
+    const view = new DataView(bytes.buffer);
+    expect(new TextDecoder().decode(bytes.subarray(0, 4))).toBe('WGRL');
+    expect(view.getUint32(4, true)).toBe(CHECKPOINT_FORMAT_VERSION);
+    const headerLength = view.getUint32(8, true);
+    expect(headerLength % 4).toBe(0);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as Record<string, unknown>;
+    expect(header).toMatchObject({ format: 'wgrl-checkpoint', formatVersion: 2, engineVersion: ENGINE_VERSION, iteration: 5, algo: 'ppo' });
+    const digest = createHash('sha256').update(bytes.subarray(0, bytes.length - 32)).digest();
+    expect(Buffer.compare(digest, bytes.subarray(bytes.length - 32))).toBe(0);
+
+    const decoded = await decodeCheckpoint(bytes);
+    expect(decoded.engineVersion).toBe(ENGINE_VERSION);
+    const { engineVersion: _v, createdAt: _c, ...rest } = decoded;
+    // ±Infinity bounds survive (JSON writes them as null, so they are stored as strings).
+    expect(rest).toEqual(original);
+    expect([...decoded.state!.odd!]).toEqual([1, 2, 3]);
+  });
+
+  it('refuses foreign, newer, older, altered and truncated bytes', async () => {
+    const bytes = await encodeCheckpoint(sample());
+    await expect(decodeCheckpoint(new TextEncoder().encode('PK\u0003\u0004 this is a zip file, not a checkpoint at all'))).rejects.toThrow(
+      "not a .wgrl checkpoint (magic 'PK\u0003\u0004', expected 'WGRL')",
+    );
+    await expect(decodeCheckpoint(new Uint8Array(8))).rejects.toThrow('not a .wgrl checkpoint (8 bytes is too short to be one)');
+    for (const [version, message] of [
+      [3, `checkpoint format version 3 is newer than this engine (${ENGINE_VERSION}) reads (≤ 2); upgrade webgpu-rl to load it`],
+      [1, 'checkpoint format version 1 (parameters only, written by webgpu-rl 0.1) is not supported: it lacks the state to resume from; retrain'],
+    ] as const) {
+      const changed = bytes.slice();
+      new DataView(changed.buffer).setUint32(4, version, true);
+      await expect(decodeCheckpoint(changed)).rejects.toThrow(message);
+    }
+    // One flipped bit anywhere after the version word: header, data or digest.
+    for (const at of [12, 40, Math.floor(bytes.length / 2), bytes.length - 40, bytes.length - 1]) {
+      const altered = bytes.slice();
+      altered[at]! ^= 1;
+      await expect(decodeCheckpoint(altered), `bit flipped at byte ${at}`).rejects.toThrow(/checkpoint checksum mismatch \(stored SHA-256 [0-9a-f]{16}…, computed [0-9a-f]{16}…\): the file is truncated or altered/);
+    }
+    await expect(decodeCheckpoint(bytes.subarray(0, bytes.length - 1))).rejects.toThrow(/checksum mismatch/);
+  });
+
+  it('names the difference between a checkpoint and what it is loaded into', async () => {
+    const checkpoint = await decodeCheckpoint(await encodeCheckpoint(sample()));
+    expect(() => checkCheckpointMatches(checkpoint, { algo: 'ppo', observationSize: 4, actionSpace: { kind: 'discrete', n: 2 }, networks: [{ name: 'actor', spec: actor }] })).not.toThrow();
+    expect(() => checkCheckpointMatches(checkpoint, { algo: 'trpo' })).toThrow("checkpoint was trained by 'ppo', not 'trpo'");
+    expect(() => checkCheckpointMatches(checkpoint, { observationSize: 6 })).toThrow("checkpoint env 'CartPole-v1' has observations of 4 values; this env has 6");
+    expect(() => checkCheckpointMatches(checkpoint, { actionSpace: { kind: 'box', size: 1, low: [-2], high: [2] } })).toThrow(
+      `checkpoint env 'CartPole-v1' has action space {"kind":"discrete","n":2}; this env has {"kind":"box","size":1,"low":[-2],"high":[2]}`,
+    );
+    expect(() => checkCheckpointMatches(checkpoint, { networks: [{ name: 'actor', spec: actorSpec(4, 2, [6]) }] })).toThrow(/checkpoint network 'actor' is .*"hiddenSizes":\[5\].*; expected .*"hiddenSizes":\[6\]/);
+    expect(() => checkCheckpointMatches(checkpoint, { networks: [{ name: 'policy', spec: actor }] })).toThrow("checkpoint has no network 'policy' (it has actor, critic)");
+  });
+});

@@ -1,0 +1,132 @@
+/**
+ * The demonstrations recorder (src/agent/demonstrations.ts): what it stores, the dataset layout the
+ * cloning trainer uploads, the JSON round trip, and the errors for bad input.
+ */
+import { describe, expect, it } from 'vitest';
+import { Demonstrations, DEMONSTRATIONS_VERSION } from '../../src/agent/demonstrations';
+import { freshSeed, seededRandom } from '../support/random';
+
+describe('Demonstrations', () => {
+  it('records discrete pairs episode by episode into a row-major dataset (growing past its first capacity)', () => {
+    const seed = freshSeed();
+    const random = seededRandom(seed);
+    const demonstrations = new Demonstrations({ observationSize: 3, actionSpace: { kind: 'discrete', n: 5 } });
+    const observations: number[][] = [];
+    const actions: number[] = [];
+    const lengths = [1, 300, 7];
+    lengths.forEach((length, e) => {
+      for (let t = 0; t < length; t += 1) {
+        const o = [random() * 10 - 5, random(), -random()];
+        const a = Math.floor(random() * 5);
+        observations.push(o);
+        actions.push(a);
+        demonstrations.record(e === 1 ? Float64Array.from(o) : o, a);
+      }
+      demonstrations.endEpisode(e === 2 ? undefined : length * 2);
+    });
+    demonstrations.record([1, 2, 3], [4]); // an open episode: in the dataset, not in `episodes`
+    observations.push([1, 2, 3]);
+    actions.push(4);
+
+    expect(demonstrations.size).toBe(309);
+    expect(demonstrations.pendingSteps).toBe(1);
+    expect(demonstrations.episodes).toEqual([
+      { start: 0, length: 1, totalReturn: 2 },
+      { start: 1, length: 300, totalReturn: 600 },
+      { start: 301, length: 7 },
+    ]);
+    const dataset = demonstrations.toDataset();
+    expect(dataset.observations).toBeInstanceOf(Float32Array);
+    expect(dataset.actions).toBeInstanceOf(Uint32Array);
+    expect(Array.from(dataset.observations), `seed ${seed}`).toEqual(observations.flat().map(Math.fround));
+    expect(Array.from(dataset.actions)).toEqual(actions);
+    // A copy: recording more does not change a dataset already handed out.
+    demonstrations.record([0, 0, 0], 0);
+    expect(dataset.actions.length).toBe(309);
+  });
+
+  it('records box actions as f32 [M][A]', () => {
+    const demonstrations = new Demonstrations({ observationSize: 2, actionSpace: { kind: 'box', size: 2, low: [-1, -1], high: [1, 1] } });
+    demonstrations.record([0.5, -0.5], [0.25, -3]); // out of bounds is kept: the env clips
+    demonstrations.record([1, 2], Float32Array.of(1, 2));
+    demonstrations.endEpisode(-1.5);
+    const { observations, actions } = demonstrations.toDataset();
+    expect(actions).toBeInstanceOf(Float32Array);
+    expect(Array.from(actions)).toEqual([0.25, -3, 1, 2]);
+    expect(Array.from(observations)).toEqual([0.5, -0.5, 1, 2]);
+    const single = new Demonstrations({ observationSize: 1, actionSpace: { kind: 'box', size: 1 } });
+    single.record([0], 0.5);
+    expect(Array.from(single.toDataset().actions)).toEqual([0.5]);
+  });
+
+  it('survives JSON.stringify → fromJSON exactly (f32 values, episodes, the open episode)', () => {
+    const random = seededRandom(freshSeed());
+    for (const actionSpace of [{ kind: 'discrete', n: 3 } as const, { kind: 'box', size: 2 } as const]) {
+      const demonstrations = new Demonstrations({ observationSize: 4, actionSpace });
+      for (let i = 0; i < 50; i += 1) {
+        const o = Array.from({ length: 4 }, () => (random() - 0.5) * 1e3);
+        demonstrations.record(o, actionSpace.kind === 'discrete' ? i % 3 : [random(), -random()]);
+        if (i % 20 === 19) demonstrations.endEpisode(i);
+      }
+      const text = JSON.stringify(demonstrations);
+      const restored = Demonstrations.fromJSON(text);
+      expect(restored.size).toBe(50);
+      expect(restored.pendingSteps).toBe(10);
+      expect(restored.episodes).toEqual(demonstrations.episodes);
+      expect(restored.actionSpace).toEqual(actionSpace);
+      const [a, b] = [demonstrations.toDataset(), restored.toDataset()];
+      expect(b.observations).toEqual(a.observations);
+      expect(b.actions).toEqual(a.actions);
+      expect(JSON.stringify(restored)).toBe(text);
+      // fromJSON takes the object as well as the text.
+      expect(Demonstrations.fromJSON(demonstrations.toJSON()).size).toBe(50);
+    }
+  });
+
+  it('rejects bad pairs with the field, the value and what is valid, and keeps what it had', () => {
+    const d = new Demonstrations({ observationSize: 3, actionSpace: { kind: 'discrete', n: 2 } });
+    d.record([0, 0, 0], 1);
+    expect(() => d.record([0, 0], 0)).toThrow(/record: observation.length must be 3 \(the observation size\) \(got 2\)/);
+    expect(() => d.record([0, Number.NaN, 0], 0)).toThrow(/record: observation\[1\] must be a finite number \(got NaN\)/);
+    expect(() => d.record([0, 0, 0], 2)).toThrow(/record: action must be an integer in \[0, 2\) \(got 2\)/);
+    expect(() => d.record([0, 0, 0], 0.5)).toThrow(/record: action must be an integer in \[0, 2\) \(got 0.5\)/);
+    expect(() => d.record([0, 0, 0], -1)).toThrow(/got -1/);
+    expect(() => d.record([0, 0, 0], [0, 1])).toThrow(/record: action.length must be 1/);
+    expect(() => d.record(null as never, 0)).toThrow(/record: observation must be an array of 3 numbers/);
+    expect(() => d.endEpisode(Number.POSITIVE_INFINITY)).toThrow(/totalReturn must be a finite number or absent \(got Infinity\)/);
+    expect(d.size).toBe(1);
+    d.endEpisode();
+    expect(() => d.endEpisode()).toThrow(/endEpisode with no step recorded/);
+    const box = new Demonstrations({ observationSize: 1, actionSpace: { kind: 'box', size: 2 } });
+    expect(() => box.record([0], [0])).toThrow(/record: action.length must be 2/);
+    expect(() => box.record([0], [0, Number.NaN])).toThrow(/record: action\[1\] must be a finite number \(got NaN\)/);
+    expect(() => box.record([0], [0, 1e39])).toThrow(/record: action\[1\] must be representable as f32/);
+    expect(box.size).toBe(0);
+    d.clear();
+    expect([d.size, d.episodes.length, d.pendingSteps]).toEqual([0, 0, 0]);
+  });
+
+  it('rejects bad spaces and bad stored forms', () => {
+    expect(() => new Demonstrations({ observationSize: 0, actionSpace: { kind: 'discrete', n: 2 } })).toThrow(/observationSize must be a positive integer \(got 0\)/);
+    expect(() => new Demonstrations({ observationSize: 2, actionSpace: { kind: 'discrete', n: 0 } })).toThrow(/actionSpace.n must be a positive integer \(got 0\)/);
+    expect(() => new Demonstrations({ observationSize: 2, actionSpace: { kind: 'box', size: 1.5 } })).toThrow(/actionSpace.size must be a positive integer \(got 1.5\)/);
+    expect(() => new Demonstrations({ observationSize: 2, actionSpace: { kind: 'multi' } as never })).toThrow(/actionSpace.kind must be 'discrete' \(with n\) or 'box'/);
+
+    const d = new Demonstrations({ observationSize: 2, actionSpace: { kind: 'discrete', n: 3 } });
+    d.record([1, 2], 2);
+    d.record([3, 4], 0);
+    d.endEpisode(2);
+    const good = d.toJSON();
+    const bad = (patch: object) => () => Demonstrations.fromJSON({ ...good, ...patch } as never);
+    expect(bad({})).not.toThrow();
+    expect(bad({ format: 'other' })).toThrow(/json.format must be 'webgpu-rl.demonstrations' \(got 'other'\)/);
+    expect(bad({ version: DEMONSTRATIONS_VERSION + 1 })).toThrow(new RegExp(`json.version must be .* \\(got ${DEMONSTRATIONS_VERSION + 1}\\)`));
+    expect(bad({ observations: [1, 2, 3] })).toThrow(/json.observations must be an array whose length is a multiple of 2/);
+    expect(bad({ actions: [2] })).toThrow(/json.actions must be an array of 2 numbers/);
+    expect(bad({ actions: [2, 3] })).toThrow(/record: action must be an integer in \[0, 3\) \(got 3\)/);
+    expect(bad({ episodes: [{ start: 1, length: 1 }] })).toThrow(/json.episodes\[0\].start must be 0/);
+    expect(bad({ episodes: [{ start: 0, length: 3 }] })).toThrow(/json.episodes\[0\].length must be an integer in \[1, 2\] \(got 3\)/);
+    expect(bad({ episodes: [{ start: 0, length: 2, totalReturn: 'x' }] })).toThrow(/json.episodes\[0\].totalReturn must be a finite number or absent/);
+    expect(() => Demonstrations.fromJSON('null')).toThrow(/json must be an object/);
+  });
+});
