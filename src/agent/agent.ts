@@ -253,6 +253,7 @@ export class Agent extends EventTarget {
     const every = this.recipe.autosave?.every;
     const end = this.trainer.nextIteration() + count;
     this.training = true;
+    let drained = false;
     try {
       while (this.trainer.nextIteration() < end && !options.signal?.aborted) {
         const stats = await this.guard(() => this.trainer.iterate(pacing));
@@ -265,10 +266,17 @@ export class Agent extends EventTarget {
         }
       }
       const last = await this.guard(() => this.trainer.drain());
+      drained = true;
       if (last) yield last;
       if (every !== undefined && this.lastCheckpointIteration !== this.trainer.nextIteration()) await this.autosave();
     } finally {
-      this.training = false;
+      // A consumer that left the loop early (break, an exception) leaves an iteration in flight:
+      // collect it, so that its NaN check runs and save() works; a non-finite one throws here.
+      try {
+        if (!drained && !this.lostError && !this.destroyed) await this.guard(() => this.trainer.drain());
+      } finally {
+        this.training = false;
+      }
     }
   }
 

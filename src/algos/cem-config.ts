@@ -29,7 +29,6 @@ import { MAX_CEM_AGENTS } from '../cem/kernels';
 import { fieldChecks } from '../train/config';
 
 export interface CemConfig {
-  /** Env id or alias (discrete action space). */
   /** A registered env id or alias ('CartPole-v1'), a customEnv descriptor, or a game's HostEnv. */
   readonly env?: EnvSource;
   /** u32 seed of μ₀, the population noise, the envs and the action sampling. */

@@ -240,7 +240,16 @@ export async function createCemTrainer(device: GPUDevice, input: CemConfig = {})
     );
     own(loop);
 
-    const persistent = { mean: b.mean, stddev: b.stddev, champion: b.champion, report: b.report };
+    // The envs are reset at every iteration, but each reset is keyed by the env's episode count.
+    const persistent = {
+      mean: b.mean,
+      stddev: b.stddev,
+      champion: b.champion,
+      report: b.report,
+      'env.states': env.buffers.states,
+      'env.observations': env.buffers.observations,
+      'env.episodeProgress': env.buffers.episodeProgress,
+    };
     const destroy = () => {
       for (const x of cleanup.reverse()) x.destroy();
       cleanup.length = 0;
@@ -259,7 +268,6 @@ export async function createCemTrainer(device: GPUDevice, input: CemConfig = {})
       nextIteration() {
         return loop.submitted;
       },
-      // The envs are reset at every iteration: μ, σ, the champion and the report's ring are all that carries.
       async captureState() {
         if (loop.pending) throw new Error("cem: captureState() while an iteration's report is pending (await drain() first)");
         return captureBuffers(device, persistent, loop.submitted);

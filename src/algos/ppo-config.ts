@@ -8,7 +8,6 @@ import { MAX_CATEGORIES } from '../rng/kernels';
 import { fieldChecks } from '../train/config';
 
 export interface PpoConfig {
-  /** Env id or alias. */
   /** A registered env id or alias ('CartPole-v1'), a customEnv descriptor, or a game's HostEnv. */
   readonly env?: EnvSource;
   /** u32 seed of initialisation, envs, sampling and permutations. */

@@ -11,7 +11,6 @@ import { fieldChecks } from '../train/config';
 
 /** The fields every one-step policy-gradient trainer takes. */
 export interface PolicyGradientConfig {
-  /** Env id or alias. */
   /** A registered env id or alias ('CartPole-v1'), a customEnv descriptor, or a game's HostEnv. */
   readonly env?: EnvSource;
   /** u32 seed of initialisation, envs and sampling. */

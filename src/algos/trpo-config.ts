@@ -14,8 +14,7 @@ import { MAX_CATEGORIES } from '../rng/kernels';
 import { fieldChecks } from '../train/config';
 
 export interface TrpoConfig {
-  /** Env id or alias (a discrete-action env: the policy is categorical). */
-  /** A registered env id or alias ('CartPole-v1'), a customEnv descriptor, or a game's HostEnv. */
+  /** A registered env id or alias ('CartPole-v1'; a discrete-action env), a customEnv descriptor, or a game's HostEnv. */
   readonly env?: EnvSource;
   /** u32 seed of initialisation, envs and sampling. */
   readonly seed?: number; // 1

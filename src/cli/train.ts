@@ -22,7 +22,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ALGORITHMS, checkAlgorithm, createTrainer, resolveTrainerConfig, type TrainerConfig } from '../algos/index';
 import { formatAdapter } from '../gpu/device';
 import { registeredEnvNames } from '../envs/registry';
-import { writeFileAtomic } from '../persistence/file-store';
+import { cleanStaleTempFiles, writeFileAtomic } from '../persistence/file-store';
 import { encodeCheckpoint } from '../train/checkpoint';
 import { captureCheckpoint, jsonConfig } from '../train/trainer-checkpoint';
 import { curveSvg, type CurvePoint } from '../train/curve-svg';
@@ -186,6 +186,8 @@ export async function runTraining(
   hooks: { /** Called after every iteration's report. */ progress?(update: ProgressUpdate): void } = {},
 ): Promise<TrainSummary> {
   await mkdir(out, { recursive: true });
+  // A run killed while saving may have left its temporary file behind.
+  await cleanStaleTempFiles(out);
   const trainer = await createTrainer(device, config);
   const resolved = trainer.config as ReturnType<typeof resolveTrainerConfig>;
   const threshold = resolved.envDescriptor.rewardThreshold ?? null;
@@ -226,7 +228,6 @@ export async function runTraining(
     for (let i = 0; i < trainer.numIterations; i += 1) await record(await trainer.iterate());
     await record(await trainer.drain());
     const wall = (performance.now() - started) / 1000;
-    const parameters = await trainer.readParameters();
     const final = last as IterationStats | null;
     const population = final?.agents && final.agents.length > 1 ? final.agents : null;
     const summary: TrainSummary = {

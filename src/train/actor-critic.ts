@@ -319,6 +319,8 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
         'adam.firstMoment': firstMoment!,
         'adam.secondMoment': secondMoment!,
         'adam.agentState': agentState,
+        // The guard counts its checks (the iteration it judges).
+        'nanGuard.state': guard.buffers.guardState,
         // A JavaScript env's state lives in the game: a restore starts fresh episodes instead.
         ...(host ? {} : { 'env.states': env.buffers.states, 'env.observations': env.buffers.observations, 'env.episodeProgress': env.buffers.episodeProgress }),
       };
@@ -356,6 +358,9 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
           if (host) rollout.encodeReset(encoder);
           guard.encodeInitialise(encoder, { parameters: b.parameters, state: guardedState });
           queue.submit([encoder.finish()]);
+          // The snapshot is now the restored state; the guard's own counters are the saved ones (written after that submit's clear).
+          const guardState = state.buffers['nanGuard.state']!;
+          queue.writeBuffer(guard.buffers.guardState, 0, guardState.buffer, guardState.byteOffset, guardState.byteLength);
           loop.seek(state.iteration);
         },
         async readParameters(): Promise<TrainedParameters> {

@@ -3,23 +3,14 @@
  * requestAnimationFrame, autosaves into IndexedDB, loads the autosave back and acts the same,
  * exports ONNX; and no console errors.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireGpu } from '../../src/gpu/index';
-import { startBrowserSession, type BrowserSession } from '../support/browser';
+import { describe, expect, it } from 'vitest';
+import { useBrowserSession } from '../support/browser';
 
 describe('Agent in headless Chromium', () => {
-  let session: BrowserSession;
-
-  beforeAll(async () => {
-    const probe = await acquireGpu();
-    const software = probe.adapter.isSoftware;
-    probe.release();
-    session = await startBrowserSession({ software });
-  });
-  afterAll(async () => session?.close());
+  const browser = useBrowserSession();
 
   it('trains paced by frames, autosaves to IndexedDB, loads it back and acts the same', async () => {
-    const page = await session.openPage('/test/browser/agent.html');
+    const page = await browser().openPage('/test/browser/agent.html');
     await page.waitForFunction(() => window.__agent !== undefined, { timeout: 110_000 });
     const result = (await page.evaluate(() => window.__agent))!;
     expect(result.error).toBeUndefined();
@@ -31,7 +22,7 @@ describe('Agent in headless Chromium', () => {
     expect(result.resumedIteration).toBe(4);
     expect(result.sameActions).toBe(true);
     expect(result.onnxBytes).toBeGreaterThan(1000);
-    expect(session.errors).toEqual([]);
+    expect(browser().errors).toEqual([]);
     await page.close();
   });
 });

@@ -2,23 +2,15 @@
  * Browser tier: the engine's device acquisition and a real compute kernel in headless Chromium.
  * The adapter is the machine's GPU where Node's Dawn finds a hardware one, SwiftShader otherwise.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireGpu, type AdapterReport, type SelfCheckReport } from '../../src/gpu/index';
-import { startBrowserSession, type BrowserSession } from '../support/browser';
+import { describe, expect, it } from 'vitest';
+import type { AdapterReport, SelfCheckReport } from '../../src/gpu/index';
+import { useBrowserSession } from '../support/browser';
 
 describe('headless Chromium', () => {
-  let session: BrowserSession;
-
-  beforeAll(async () => {
-    const probe = await acquireGpu();
-    const software = probe.adapter.isSoftware;
-    probe.release();
-    session = await startBrowserSession({ software });
-  });
-  afterAll(async () => session?.close());
+  const browser = useBrowserSession();
 
   it('acquires a WebGPU adapter and runs the self-check kernel', async () => {
-    const page = await session.openPage('/test/browser/smoke.html');
+    const page = await browser().openPage('/test/browser/smoke.html');
     await page.waitForFunction(() => window.__smoke !== undefined, { timeout: 60_000 });
     const smoke = (await page.evaluate(() => window.__smoke)) as {
       adapter?: AdapterReport;
@@ -33,7 +25,7 @@ describe('headless Chromium', () => {
     expect(smoke.report?.unwritten).toBe(0);
     expect(smoke.report?.maxAbsError).toBeLessThanOrEqual(1e-5);
     expect(smoke.report?.ok).toBe(true);
-    expect(session.errors).toEqual([]);
+    expect(browser().errors).toEqual([]);
     await page.close();
   });
 });

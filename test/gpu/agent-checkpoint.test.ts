@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Agent, decodeCheckpoint, DeviceLostError, type AlgorithmConfig, type Checkpoint, type HostEnv, type IterationStats } from '../../src/index';
-import { readCheckpointFile, writeFileAtomic } from '../../src/node';
+import { fileSink, readCheckpointFile } from '../../src/node';
 import { useGpu } from '../support/gpu';
 
 const CARTPOLE: AlgorithmConfig = { algo: 'ppo', numEnvs: 4, numSteps: 32, hiddenSizes: [16], totalTimesteps: 8 * 128, seed: 11 };
@@ -58,10 +58,42 @@ describe('Agent checkpoints', () => {
         expect(error).toBeLessThan(1e-5);
       }
       if (env === 'Pendulum-v1') expect(actual.observationNormaliser!.mean).toEqual(expected.observationNormaliser!.mean);
+      expectSameState(actual, expected);
       // The statistics of the resumed iterations (episode ring included) are the uninterrupted run's.
       expect(resumedStats.map((s) => [s.iteration, s.returnMean100, s.episodesFinished])).toEqual(
         wholeStats.slice(3).map((s) => [s.iteration, s.returnMean100, s.episodesFinished]),
       );
+    });
+  }
+
+  // Every algorithm: 2 iterations, a checkpoint, then 2 more after a reload equal 2 more without one.
+  const SMALL = { numEnvs: 4, numSteps: 16, hiddenSizes: [8], seed: 5 };
+  for (const algorithm of [
+    { algo: 'ppo-kl', ...SMALL, totalTimesteps: 4 * 64 },
+    { algo: 'reinforce', ...SMALL, totalTimesteps: 4 * 64 },
+    { algo: 'a2c', ...SMALL, totalTimesteps: 4 * 64 },
+    { algo: 'offpolicy', ...SMALL, totalTimesteps: 4 * 64 },
+    { algo: 'trpo', ...SMALL, totalTimesteps: 4 * 64 },
+    { algo: 'cem', seed: 5, populationSize: 6, maxEpisodeSteps: 40, totalTimesteps: 4 * 240 },
+  ] as const) {
+    it(`${algorithm.algo}: a reloaded checkpoint continues bit for bit`, async () => {
+      const device = gpu().device;
+      const whole = await Agent.create({ env: 'CartPole-v1', algorithm, device });
+      await trainAll(whole);
+      const expected = await whole.checkpoint();
+      const first = await Agent.create({ env: 'CartPole-v1', algorithm, device });
+      await trainAll(first, 2);
+      const resumed = await Agent.load(await first.save(), { device });
+      first.destroy();
+      await trainAll(resumed);
+      const actual = await resumed.checkpoint();
+      const { actions } = await resumed.act([0.01, 0.02, -0.03, 0.04], { deterministic: true });
+      expect(actions.length).toBe(1);
+      whole.destroy();
+      resumed.destroy();
+      expect(actual.iteration).toBe(4);
+      expect(Object.keys(actual.state!)).toEqual(Object.keys(expected.state!));
+      expectSameState(actual, expected);
     });
   }
 
@@ -90,7 +122,8 @@ describe('Agent checkpoints', () => {
       const good = await agent.save();
       const before = await agent.checkpoint();
       const file = join(dir, 'agent.wgrl');
-      await writeFileAtomic(file, good);
+      // As an autosave to a file would write it (atomically, via writeFileAtomic).
+      await fileSink(file)(good, { iteration: 2, globalStep: 128 });
 
       const corrupt = good.slice();
       corrupt[Math.floor(corrupt.length / 2)]! ^= 0x40;
@@ -175,6 +208,12 @@ describe('Agent checkpoints', () => {
     expect(after.map((s) => s.iteration)).toEqual([4, 5, 6, 7, 8, 9, 10, 11]);
   });
 });
+
+/** Every persistent buffer byte for byte: Adam's moments, the envs, the normalisers, the report, the guard. */
+function expectSameState(actual: Checkpoint, expected: Checkpoint): void {
+  expect(Object.keys(actual.state!)).toEqual(Object.keys(expected.state!));
+  for (const [name, bytes] of Object.entries(expected.state!)) expect(Buffer.compare(actual.state![name]!, bytes), name).toBe(0);
+}
 
 function sameNetworks(a: Checkpoint, b: Checkpoint): boolean {
   return a.iteration === b.iteration && a.networks.every((n, i) => largestDifference(n.parameters, b.networks[i]!.parameters) === 0);

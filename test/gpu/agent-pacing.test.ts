@@ -44,7 +44,7 @@ describe('Agent.train pacing', () => {
     actual.networks.forEach((network, i) => expect([...network.parameters]).toEqual([...expected.networks[i]!.parameters]));
   });
 
-  it('stops after the iteration in flight when its signal aborts', async () => {
+  it('stops after the iteration in flight when its signal aborts, or when the consumer breaks', async () => {
     const agent = await Agent.create({ env: 'CartPole-v1', algorithm: { ...ALGORITHM, totalTimesteps: 10 * 64 }, device: gpu().device });
     const controller = new AbortController();
     const seen: number[] = [];
@@ -59,6 +59,13 @@ describe('Agent.train pacing', () => {
     const rest: number[] = [];
     for await (const stats of agent.train({ iterations: 2 })) rest.push(stats.iteration);
     expect(rest).toEqual([4, 5]);
+    // Leaving the loop early collects the iteration in flight, so the agent can be saved at once.
+    for await (const stats of agent.train()) {
+      expect(stats.iteration).toBe(6);
+      break;
+    }
+    expect(agent.iteration).toBe(8);
+    expect((await agent.checkpoint()).iteration).toBe(8);
     agent.destroy();
   });
 });

@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
 import { createServer, type ViteDevServer } from 'vite';
+import { afterAll, beforeAll } from 'vitest';
+import { acquireGpu } from '../../src/gpu/index';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -73,5 +75,24 @@ export async function startBrowserSession(options: { software: boolean; webgpu?:
       await browser.close();
       await server.close();
     },
+  };
+}
+
+/**
+ * Starts a session (before the file's tests) whose Chromium uses SwiftShader exactly where Node's
+ * Dawn found no hardware adapter, and closes it after; returns a getter.
+ */
+export function useBrowserSession(): () => BrowserSession {
+  let session: BrowserSession | undefined;
+  beforeAll(async () => {
+    const probe = await acquireGpu();
+    const software = probe.adapter.isSoftware;
+    probe.release();
+    session = await startBrowserSession({ software });
+  });
+  afterAll(async () => session?.close());
+  return () => {
+    if (!session) throw new Error('useBrowserSession(): the session starts in beforeAll; call the getter inside a test');
+    return session;
   };
 }
