@@ -23,7 +23,7 @@ import type { EnvDescriptor } from '../envs/types';
 import { acquireGpu, type Gpu, type GpuLostReport } from '../gpu/device';
 import { CheckpointError, checkCheckpointMatches, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../train/checkpoint';
 import type { Pacing } from '../train/loop';
-import type { IterationStats, Trainer } from '../train/trainer';
+import type { IterationStats, Trainer, TrainerEnvView } from '../train/trainer';
 import { captureCheckpoint, OBSERVATION_NORMALISER, restoreCheckpoint } from '../train/trainer-checkpoint';
 import { Demonstrations } from './demonstrations';
 import { createPolicyInference, type ActOptions, type ActResult, type PolicyInference } from './policy-inference';
@@ -217,6 +217,14 @@ export class Agent extends EventTarget {
   /** Env steps taken per agent (CleanRL's global_step). */
   get globalStep(): number {
     return this.trainer.nextIteration() * this.trainer.stepsPerIteration;
+  }
+
+  /**
+   * The training envs' state buffer on the agent's device (f32 [N][stateSize]), for a renderer
+   * that draws them without a readback; it changes after resume() (a new device).
+   */
+  get envView(): TrainerEnvView | undefined {
+    return this.trainer.envView;
   }
 
   /** Whether the device was lost (then only resume() and destroy() work). */

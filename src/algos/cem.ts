@@ -264,6 +264,7 @@ export async function createCemTrainer(device: GPUDevice, input: CemConfig = {})
         return cemStats(await loop.iterate(pacing), config.batchSize);
       },
       policy: { kind: 'categorical', actor, critic, actorParameters: b.mean, criticParameters: b.criticParameters },
+      envView: { descriptor: env.descriptor, states: env.buffers.states, stateSize: env.stateSize, numEnvs: env.numEnvs },
       device,
       nextIteration() {
         return loop.submitted;

@@ -343,6 +343,12 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
           criticParameters: b.criticParameters,
           ...(rollout.normalisers?.buffers.observationStatistics ? { observationStatistics: rollout.normalisers.buffers.observationStatistics } : {}),
         },
+        envView: {
+          descriptor: env.descriptor,
+          ...(host ? {} : { states: env.buffers.states }),
+          stateSize: env.stateSize,
+          numEnvs: env.numEnvs,
+        },
         device,
         nextIteration() {
           return loop.submitted;

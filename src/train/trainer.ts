@@ -5,6 +5,7 @@
  */
 import type { StatisticName } from '../losses/statistics';
 import type { MlpSpec } from '../nn/mlp-spec';
+import type { EnvDescriptor } from '../envs/types';
 import type { MlpLayout } from '../nn/mlp-spec';
 import type { IterationCounters, Pacing } from './loop';
 import type { PolicyKind } from './policy-head';
@@ -63,6 +64,16 @@ export interface TrainerPolicy {
   readonly observationStatistics?: GPUBuffer;
 }
 
+/** Where the envs' states live, for a renderer that draws them straight from the GPU (no readback). */
+export interface TrainerEnvView {
+  readonly descriptor: EnvDescriptor;
+  /** f32 [N][stateSize] (the wrapper's State structs, in the descriptor's stateNames order); absent for a JavaScript env. */
+  readonly states?: GPUBuffer;
+  readonly stateSize: number;
+  /** N: envs of the whole population, agent-major. */
+  readonly numEnvs: number;
+}
+
 export interface Trainer<Config = unknown> {
   /** The frozen, validated config with derived sizes. */
   readonly config: Config;
@@ -79,8 +90,10 @@ export interface Trainer<Config = unknown> {
   drain(): Promise<IterationStats | null>;
   /** Reads the parameters back (a one-off readback: call after drain(), not inside the loop). */
   readParameters(): Promise<TrainedParameters>;
-  /** The policy's layouts and buffers (absent for a trainer without an actor-critic, e.g. cem). */
+  /** The policy's layouts and buffers. */
   readonly policy?: TrainerPolicy;
+  /** The training envs' state buffer (for drawing them). */
+  readonly envView?: TrainerEnvView;
   /** Index of the next iteration (a method: trainers are spread into richer objects, which would freeze a getter). */
   nextIteration(): number;
   /** The device it trains on. */

@@ -25,7 +25,9 @@ export function chromiumArgs(software: boolean): string[] {
     '--disable-quic',
     '--no-first-run',
   ];
-  if (software) args.push('--enable-unsafe-swiftshader', '--use-webgpu-adapter=swiftshader');
+  // ANGLE on SwiftShader's Vulkan: without these two, presenting a WebGPU canvas loses the device
+  // ("A valid external Instance reference no longer exists"); compute alone works either way.
+  if (software) args.push('--enable-unsafe-swiftshader', '--use-webgpu-adapter=swiftshader', '--use-angle=vulkan', '--use-vulkan=swiftshader');
   return args;
 }
 
