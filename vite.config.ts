@@ -4,7 +4,16 @@ import { defineConfig } from 'vitest/config';
 // - `vite build`: the library (dist/index.js) and the Node CLI (dist/cli.js); WGSL is inlined as text.
 // - `vitest run`: kernel tests in Node on Dawn, and browser tests through Puppeteer.
 // - the demo page (demo/), served by the dev server.
-export default defineConfig({
+// `vite build --mode demo` (and `vite --mode demo`, the dev server): the demo page as a static site
+// in demo-dist/, with relative URLs so any static server (or a sub-path) serves it.
+const demo = {
+  root: 'demo',
+  base: './',
+  build: { target: 'es2022', outDir: '../demo-dist', emptyOutDir: true, sourcemap: true },
+  server: { fs: { allow: ['..'] } },
+};
+
+export default defineConfig(({ mode }) => (mode === 'demo' ? demo : {
   build: {
     target: 'es2022',
     outDir: 'dist',
@@ -27,4 +36,4 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },
-});
+}));

@@ -16,7 +16,9 @@
 import type { Trainer } from '../train/trainer';
 import {
   checkEstimator,
+  checkPopulation,
   createPolicyGradientTrainer,
+  POPULATION_FIELDS,
   ESS_HISTORY_WORDS,
   REINFORCE_DEFAULTS,
   resolvePolicyGradientConfig,
@@ -58,15 +60,21 @@ const IMPORTANCE: readonly ImportanceWeighting[] = ['per-step', 'trajectory'];
 
 /** Validates an off-policy config and freezes the result. Throws before any GPU work. */
 export function resolveOffPolicyConfig(config: OffPolicyConfig = {}): ResolvedOffPolicyConfig {
-  const { check, merged, resolved } = resolvePolicyGradientConfig('offpolicy', OFFPOLICY_DEFAULTS, config);
+  const { check, merged, resolved } = resolvePolicyGradientConfig('offpolicy', OFFPOLICY_DEFAULTS, config, POPULATION_FIELDS);
   const estimator = checkEstimator(check, merged);
+  const updateSteps = check.positiveInteger('updateSteps', merged.updateSteps, ESS_HISTORY_WORDS - 1);
+  const population = checkPopulation(check, config, { ...estimator, learningRate: resolved.learningRate, normAdv: resolved.normAdv, numEnvs: resolved.numEnvs, updateSteps }, { max: ESS_HISTORY_WORDS - 1 });
+  if (population.agents > 1 && merged.importance !== 'per-step') {
+    check.fail('importance', merged.importance, "'per-step' in a population (agents > 1): the trajectory products run on one agent's [T][N] rows");
+  }
   if (!IMPORTANCE.includes(merged.importance)) check.fail('importance', merged.importance, `one of ${IMPORTANCE.map((v) => `'${v}'`).join(', ')}`);
   const importanceCap = merged.importanceCap === null ? null : check.positive('importanceCap', merged.importanceCap);
   if (importanceCap !== null && merged.importance !== 'trajectory') check.fail('importanceCap', importanceCap, "null unless importance is 'trajectory'");
   return Object.freeze({
     ...resolved,
     ...estimator,
-    updateSteps: check.positiveInteger('updateSteps', merged.updateSteps, ESS_HISTORY_WORDS - 1),
+    ...population,
+    updateSteps,
     importance: merged.importance,
     importanceCap,
   });
@@ -79,6 +87,7 @@ export async function createOffPolicyTrainer(device: GPUDevice, input: OffPolicy
     name: 'offpolicy',
     estimator: config.weights,
     baseline: config.baseline,
+    variants: config.variants,
     offPolicy: {
       updateSteps: config.updateSteps,
       importance: config.importance === 'per-step' ? 'importance' : 'trajectory',

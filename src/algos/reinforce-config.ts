@@ -21,7 +21,7 @@ export interface PolicyGradientConfig {
   readonly learningRate?: number;
   /** Anneal the learning rate linearly to 0 over the iterations. */
   readonly annealLr?: boolean;
-  /** Parallel envs N. */
+  /** Parallel envs N (per agent, in a REINFORCE population). */
   readonly numEnvs?: number;
   /** Rollout steps T per env per iteration (one gradient step per T·N steps). */
   readonly numSteps?: number;
@@ -50,6 +50,46 @@ export interface ReinforceConfig extends PolicyGradientConfig {
   readonly weights?: ReinforceWeights;
   /** Subtracted from w: none, the batch mean, the per-timestep mean, or a learned critic V(s_t). */
   readonly baseline?: BaselineKind;
+  /**
+   * G: independent agents trained in the same dispatches, agent g seeded seed + g with numEnvs envs
+   * of its own (numEnvs is per agent, as PPO's). Default: variants' length, else 1.
+   */
+  readonly agents?: number;
+  /**
+   * One estimator per agent (a population of variants): each entry overrides the top-level
+   * weights, baseline, learningRate, normAdv, trajectories (and updateSteps for `offpolicy`) for its agent; a field left
+   * out takes the top-level value. Agent g then trains as the solo run with seed + g and its
+   * variant's fields. In a population (G > 1) baselines are 'none' or 'value'.
+   */
+  readonly variants?: readonly ReinforceVariant[];
+  /**
+   * Envs (of numEnvs, the first ones) whose rollouts the gradient uses; the others still run but
+   * weigh nothing: "N trajectories per update" with the same envs and seeds. Default numEnvs.
+   */
+  readonly trajectories?: number;
+}
+
+/** What one agent of a population may change about the estimator. */
+export interface ReinforceVariant {
+  readonly weights?: ReinforceWeights;
+  readonly baseline?: BaselineKind;
+  readonly learningRate?: number;
+  /** Normalise this agent's advantages over its batch. */
+  readonly normAdv?: boolean;
+  /** Trajectories per update: the gradient uses only the agent's first this-many envs (1 … numEnvs). */
+  readonly trajectories?: number;
+  /** Off-policy K (`offpolicy` only). */
+  readonly updateSteps?: number;
+}
+
+/** One agent's estimator, resolved. updateSteps is 1 for `reinforce`. */
+export interface ResolvedReinforceVariant {
+  readonly weights: ReinforceWeights;
+  readonly baseline: BaselineKind;
+  readonly learningRate: number;
+  readonly normAdv: boolean;
+  readonly trajectories: number;
+  readonly updateSteps: number;
 }
 
 /** A validated config with defaults filled in and the derived sizes. */
@@ -67,6 +107,10 @@ export interface ResolvedPolicyGradientConfig extends Required<Omit<PolicyGradie
 export interface ResolvedReinforceConfig extends ResolvedPolicyGradientConfig {
   readonly weights: ReinforceWeights;
   readonly baseline: BaselineKind;
+  /** G. */
+  readonly agents: number;
+  /** One per agent (G = 1: the top-level fields). */
+  readonly variants: readonly ResolvedReinforceVariant[];
 }
 
 /**
@@ -108,10 +152,10 @@ const BASELINES: readonly BaselineKind[] = ['none', 'batch-mean', 'timestep-mean
  * Validates the shared fields of `config` for the trainer `name` (unknown fields against
  * `defaults`' keys plus `maxEpisodeSteps`); returns the resolved shared part and the checker.
  */
-export function resolvePolicyGradientConfig<D extends object>(name: string, defaults: D, config: object) {
+export function resolvePolicyGradientConfig<D extends object>(name: string, defaults: D, config: object, extraFields: readonly string[] = []) {
   const check = fieldChecks(name);
   if (typeof config !== 'object' || config === null) check.fail('config', config, 'an object');
-  check.knownFields(config, [...Object.keys(defaults), 'maxEpisodeSteps']);
+  check.knownFields(config, [...Object.keys(defaults), 'maxEpisodeSteps', ...extraFields]);
   const c = { ...defaults, ...config } as D & Required<PolicyGradientConfig>;
   const envDescriptor = lookupEnv(c.env);
   const space = envDescriptor.actionSpace;
@@ -154,9 +198,66 @@ export function resolvePolicyGradientConfig<D extends object>(name: string, defa
 
 /** Validates a REINFORCE config and freezes the result. Throws before any GPU work. */
 export function resolveReinforceConfig(config: ReinforceConfig = {}): ResolvedReinforceConfig {
-  const { check, merged, resolved } = resolvePolicyGradientConfig('reinforce', REINFORCE_DEFAULTS, config);
-  return Object.freeze({ ...resolved, ...checkEstimator(check, merged) });
+  const { check, merged, resolved } = resolvePolicyGradientConfig('reinforce', REINFORCE_DEFAULTS, config, POPULATION_FIELDS);
+  const estimator = checkEstimator(check, merged);
+  return Object.freeze({ ...resolved, ...estimator, ...checkPopulation(check, config, { ...estimator, learningRate: resolved.learningRate, normAdv: resolved.normAdv, numEnvs: resolved.numEnvs }, null) });
 }
+
+/** The population fields reinforce and offpolicy take beyond their defaults' keys. */
+export const POPULATION_FIELDS: readonly string[] = ['agents', 'variants', 'trajectories'];
+
+/**
+ * Checks `agents` and `variants` against the top-level estimator `base`; `updateSteps` is the
+ * off-policy K bound (null: the trainer takes no updateSteps, K = 1).
+ */
+export function checkPopulation(
+  check: ReturnType<typeof fieldChecks>,
+  config: { readonly agents?: unknown; readonly variants?: unknown; readonly trajectories?: unknown },
+  base: {
+    readonly weights: ReinforceWeights;
+    readonly baseline: BaselineKind;
+    readonly learningRate: number;
+    readonly normAdv: boolean;
+    readonly numEnvs: number;
+    readonly updateSteps?: number;
+  },
+  updateSteps: { readonly max: number } | null,
+): { agents: number; variants: readonly ResolvedReinforceVariant[] } {
+  const given = config.variants;
+  if (given !== undefined && (!Array.isArray(given) || given.length === 0)) check.fail('variants', given, 'a non-empty array of { weights, baseline, learningRate, updateSteps } records');
+  const list = given as readonly ReinforceVariant[] | undefined;
+  const agents = check.positiveInteger('agents', config.agents ?? list?.length ?? 1, 1024);
+  if (list && list.length !== agents) check.fail('variants', `${list.length} entries`, `one entry per agent (agents = ${agents})`);
+  const trajectories = check.positiveInteger('trajectories', config.trajectories ?? base.numEnvs, base.numEnvs);
+  const known = ['weights', 'baseline', 'learningRate', 'normAdv', 'trajectories', ...(updateSteps ? ['updateSteps'] : [])];
+  const variants = Array.from({ length: agents }, (_, g): ResolvedReinforceVariant => {
+    const v = list?.[g] ?? {};
+    const at = `variants[${g}]`;
+    if (typeof v !== 'object' || v === null) check.fail(at, v, 'an object');
+    for (const field of Object.keys(v)) {
+      if (!known.includes(field)) check.fail(`${at}.${field}`, (v as Record<string, unknown>)[field], `absent: a variant sets ${known.join(', ')}`);
+    }
+    const merged = { trajectories, ...base, ...v };
+    // An error names the field where the bad value was written: the variant's, or the top-level one.
+    const name = (field: string) => (field in v ? `${at}.${field}` : field);
+    const list2 = (values: readonly string[]) => `one of ${values.map((x) => `'${x}'`).join(', ')}`;
+    if (!WEIGHTS.includes(merged.weights)) check.fail(name('weights'), merged.weights, list2(WEIGHTS));
+    // A population runs one baseline kernel over all agents: the learned critic, or nothing.
+    const allowed = agents > 1 ? POPULATION_BASELINES : BASELINES;
+    if (!allowed.includes(merged.baseline)) check.fail(name('baseline'), merged.baseline, `${list2(allowed)}${agents > 1 ? ' in a population (agents > 1)' : ''}`);
+    return Object.freeze({
+      weights: merged.weights,
+      baseline: merged.baseline,
+      learningRate: check.nonNegative(name('learningRate'), merged.learningRate),
+      normAdv: check.boolean(name('normAdv'), merged.normAdv),
+      trajectories: check.positiveInteger(name('trajectories'), merged.trajectories, base.numEnvs),
+      updateSteps: updateSteps ? check.positiveInteger(name('updateSteps'), merged.updateSteps ?? 1, updateSteps.max) : 1,
+    });
+  });
+  return { agents, variants: Object.freeze(variants) };
+}
+
+const POPULATION_BASELINES: readonly BaselineKind[] = ['none', 'value'];
 
 /** Checks REINFORCE's estimator fields (weights, baseline); shared with the off-policy trainer. */
 export function checkEstimator(check: ReturnType<typeof fieldChecks>, merged: { weights: unknown; baseline: unknown }) {

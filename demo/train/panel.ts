@@ -1,0 +1,333 @@
+/**
+ * Train and watch: pick an env and an algorithm, edit the main hyperparameters (the algorithm's
+ * documented defaults, sized down on a CPU adapter), start / pause / reset, and watch the CleanRL
+ * statistics on live charts and the training envs drawn straight from the GPU state buffer.
+ *
+ * Published selectors (the browser tests use them): `select[data-role="env"]`,
+ * `select[data-role="algo"]`, `input[data-field="<configField>"]`,
+ * `button[data-action="start"|"pause"|"reset"]`, `canvas[data-role="env-view"]`, `[data-role="charts"]`.
+ *
+ * Probe record, probe().train (TrainProbe): env and algo of the form (of the agent once built);
+ * running (a training loop is on); iterations (reported so far); points (points of the return
+ * chart); firstReturn / lastReturn (returnMean100 of the first / last point where it is finite,
+ * NaN until then); sps (env steps per second, last measured); envViewFrames (env view draw()
+ * calls); error (the message shown, when one is).
+ */
+import { ALGORITHMS, BUILTIN_ENVS, type AlgorithmName, type IterationStats, type TrainerConfig } from '../../src/index';
+import { probe, type DemoContext, type Panel } from '../context';
+import { createEnvView, type EnvView } from '../env-view/env-view';
+import { ALGORITHM_TEXT } from './algorithms';
+import { ChartGrid } from './charts';
+import { defaultsFor, readConfig, refusalsFor, renderFields } from './form';
+import { chartRows, RETURN_CHART, TRAIN_CHARTS } from './metrics';
+import { TrainingSession } from './session';
+
+export interface TrainProbe {
+  env: string;
+  algo: string;
+  running: boolean;
+  iterations: number;
+  points: number;
+  firstReturn: number;
+  lastReturn: number;
+  sps: number;
+  envViewFrames: number;
+  error?: string;
+}
+
+/** GPU time per frame given to training: a CPU adapter gets less, its segments are long already. */
+const FRAME_BUDGET_MS = { hardware: 6, software: 3 };
+/** Env instances the view draws at most. */
+const ENV_VIEW_INSTANCES = 64;
+
+type Phase = 'idle' | 'building' | 'running' | 'pausing' | 'paused' | 'finished';
+
+function element<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+class TrainPanel {
+  private readonly envSelect = element('select', { 'data-role': 'env' });
+  private readonly algoSelect = element('select', { 'data-role': 'algo' });
+  private readonly startButton = element('button', { 'data-action': 'start', type: 'button' }, 'Start');
+  private readonly pauseButton = element('button', { 'data-action': 'pause', type: 'button' }, 'Pause');
+  private readonly resetButton = element('button', { 'data-action': 'reset', type: 'button' }, 'Reset');
+  private readonly status = element('span', { class: 'train-status', 'aria-live': 'polite' });
+  private readonly idea = element('p', { class: 'explain' });
+  private readonly refusals = element('details', { class: 'explain train-refusals' });
+  private readonly fieldset = element('fieldset', { class: 'train-form' });
+  private readonly fields = element('div', { class: 'train-fields' });
+  private readonly error = element('p', { class: 'train-error', role: 'alert', 'data-role': 'error' });
+  private readonly canvas = element('canvas', { 'data-role': 'env-view', width: '480', height: '480' });
+  private readonly caption = element('figcaption', { class: 'explain' });
+  private readonly chartsRoot = element('div', { class: 'train-charts', 'data-role': 'charts' });
+  private readonly charts: ChartGrid;
+  private readonly record: TrainProbe;
+
+  private phase: Phase = 'idle';
+  private session: TrainingSession | null = null;
+  private envView: EnvView | null = null;
+  /** Bumped by Reset, so that an agent still being built when Reset came is thrown away. */
+  private generation = 0;
+  private frame = 0;
+
+  constructor(
+    root: HTMLElement,
+    private readonly context: DemoContext,
+  ) {
+    for (const env of BUILTIN_ENVS) this.envSelect.append(element('option', { value: env.id }, env.id));
+    for (const algo of ALGORITHMS) this.algoSelect.append(element('option', { value: algo }, `${ALGORITHM_TEXT[algo].name} (${algo})`));
+    this.error.hidden = true;
+    this.canvas.hidden = true;
+
+    const pickers = element('div', { class: 'train-controls' });
+    pickers.append(this.labelled('env', this.envSelect), this.labelled('algorithm', this.algoSelect), this.startButton, this.pauseButton, this.resetButton, this.status);
+    this.fieldset.append(element('legend', {}, 'hyperparameters'), this.fields);
+    const setup = element('div', { class: 'train-setup' });
+    setup.append(pickers, this.idea, this.refusals, this.fieldset, this.error);
+    const view = element('figure', { class: 'train-env-view' });
+    view.append(this.canvas, this.caption);
+    const top = element('div', { class: 'row' });
+    top.append(setup, view);
+    root.replaceChildren(top, this.chartsRoot);
+
+    this.charts = new ChartGrid(this.chartsRoot, TRAIN_CHARTS);
+    this.record = { env: '', algo: '', running: false, iterations: 0, points: 0, firstReturn: Number.NaN, lastReturn: Number.NaN, sps: Number.NaN, envViewFrames: 0 };
+    probe().train = this.record;
+
+    this.envSelect.addEventListener('change', () => this.choose());
+    this.algoSelect.addEventListener('change', () => this.choose());
+    this.startButton.addEventListener('click', () => void this.start());
+    this.pauseButton.addEventListener('click', () => void this.pause());
+    this.resetButton.addEventListener('click', () => void this.reset());
+    this.choose();
+  }
+
+  private labelled(text: string, control: HTMLElement): HTMLLabelElement {
+    const label = element('label', {}, `${text} `);
+    label.append(control);
+    return label;
+  }
+
+  private get env(): string {
+    return this.envSelect.value;
+  }
+
+  private get algo(): AlgorithmName {
+    return this.algoSelect.value as AlgorithmName;
+  }
+
+  /** The env or algorithm changed: mark the algorithms that refuse the env, show the chosen one's defaults. */
+  private choose(): void {
+    const refused = refusalsFor(this.env);
+    for (const option of this.algoSelect.options) {
+      const refusal = refused.find((r) => r.algo === option.value);
+      option.disabled = refusal !== undefined;
+      option.title = refusal?.reason ?? '';
+    }
+    if (refused.some((r) => r.algo === this.algo)) this.algoSelect.value = ALGORITHMS.find((a) => !refused.some((r) => r.algo === a)) ?? 'ppo';
+    this.refusals.replaceChildren();
+    this.refusals.hidden = refused.length === 0;
+    if (refused.length > 0) {
+      const list = element('ul');
+      for (const r of refused) list.append(element('li', {}, r.reason));
+      this.refusals.append(element('summary', {}, `${refused.length} of ${ALGORITHMS.length} algorithms refuse ${this.env}: why`), list);
+    }
+    this.idea.textContent = `${ALGORITHM_TEXT[this.algo].name}: ${ALGORITHM_TEXT[this.algo].idea}`;
+    renderFields(this.fields, defaultsFor(this.algo, this.env, this.context.isSoftware));
+    if (this.context.isSoftware) this.fieldset.title = 'sized down for a CPU adapter (SwiftShader): fewer envs and shorter rollouts than the documented defaults';
+    this.record.env = this.env;
+    this.record.algo = this.algo;
+    this.showError(null);
+    this.render();
+  }
+
+  private showError(text: string | null): void {
+    this.error.hidden = text === null;
+    this.error.textContent = text ?? '';
+    if (text === null) delete this.record.error;
+    else this.record.error = text;
+  }
+
+  /** Buttons, form and status for the phase. */
+  private render(): void {
+    const phase = this.phase;
+    this.startButton.disabled = !(phase === 'idle' || phase === 'paused');
+    this.pauseButton.disabled = phase !== 'running';
+    this.resetButton.disabled = phase === 'idle' && this.charts.length === 0;
+    // An agent's config is fixed once built: the settings open again after Reset.
+    this.fieldset.disabled = this.envSelect.disabled = this.algoSelect.disabled = phase !== 'idle';
+    const agent = this.session?.agent;
+    const progress = agent ? `iteration ${agent.iteration} of ${agent.numIterations}` : '';
+    this.status.textContent = {
+      idle: '',
+      building: 'building the agent (compiling shaders)…',
+      running: `training: ${progress}`,
+      pausing: 'pausing after the iteration in flight…',
+      paused: `paused at ${progress}; Reset to change the settings`,
+      finished: `finished: ${progress}`,
+    }[phase];
+    this.record.running = phase === 'running' || phase === 'pausing';
+  }
+
+  private async start(): Promise<void> {
+    if (this.phase !== 'idle' && this.phase !== 'paused') return;
+    this.showError(null);
+    if (!this.session) {
+      let config: TrainerConfig;
+      try {
+        config = readConfig(this.fields, this.algo, this.env);
+      } catch (error) {
+        this.showError(message(error));
+        return;
+      }
+      const generation = this.generation;
+      this.phase = 'building';
+      this.render();
+      let session: TrainingSession;
+      try {
+        const budget = this.context.isSoftware ? FRAME_BUDGET_MS.software : FRAME_BUDGET_MS.hardware;
+        // Statistics of a run that Reset ended (its last iteration lands after) are dropped.
+        const stats = (iteration: IterationStats, sps: number) => generation === this.generation && this.onStats(iteration, sps);
+        session = await TrainingSession.create(this.context.device, config, budget, { stats });
+      } catch (error) {
+        if (generation !== this.generation) return;
+        this.showError(message(error));
+        this.phase = 'idle';
+        this.render();
+        return;
+      }
+      if (generation !== this.generation) {
+        session.agent.destroy();
+        return;
+      }
+      this.session = session;
+      await this.attachEnvView(session, generation);
+      if (generation !== this.generation) return;
+    }
+    this.run(this.session!);
+  }
+
+  private run(session: TrainingSession): void {
+    this.phase = 'running';
+    this.render();
+    session.start().then(
+      () => {
+        if (this.session !== session) return;
+        this.phase = session.finished ? 'finished' : 'paused';
+        this.context.reportSps(Number.NaN);
+        this.render();
+      },
+      (error: unknown) => {
+        if (this.session !== session) return;
+        // A failure inside training (a lost device, a non-finite statistic) is a real one.
+        console.error(`webgpu-rl demo, train: ${message(error)}`);
+        this.showError(message(error));
+        this.phase = 'paused';
+        this.context.reportSps(Number.NaN);
+        this.render();
+      },
+    );
+  }
+
+  private async attachEnvView(session: TrainingSession, generation: number): Promise<void> {
+    const view = session.agent.envView;
+    if (!view) {
+      this.caption.textContent = 'env view: this env has no state to draw';
+      return;
+    }
+    try {
+      const envView = await createEnvView(this.context.device, this.canvas, view, { maxInstances: ENV_VIEW_INSTANCES });
+      // Reset came while it was being built: the agent (and its state buffer) is gone.
+      if (generation !== this.generation) {
+        envView.destroy();
+        return;
+      }
+      this.envView = envView;
+      this.canvas.hidden = false;
+      this.caption.textContent =
+        envView.instances > 0 ? `${envView.instances} of ${view.numEnvs} training envs, drawn from the GPU state buffer (no readback)` : `${view.descriptor.id} runs in JavaScript: no GPU state to draw`;
+    } catch (error) {
+      console.error(`webgpu-rl demo, env view: ${message(error)}`);
+      this.caption.textContent = `env view failed: ${message(error)}`;
+    }
+  }
+
+  private onStats(stats: IterationStats, stepsPerSecond: number): void {
+    this.charts.push(stats.globalStep, chartRows(stats, this.algo, stepsPerSecond));
+    const record = this.record;
+    record.iterations = stats.iteration + 1;
+    record.points = this.charts.length;
+    record.sps = stepsPerSecond;
+    if (Number.isFinite(stats.returnMean100)) {
+      if (!Number.isFinite(record.firstReturn)) record.firstReturn = stats.returnMean100;
+      record.lastReturn = stats.returnMean100;
+    }
+    if (Number.isFinite(stepsPerSecond)) this.context.reportSps(stepsPerSecond);
+    this.render();
+  }
+
+  private async pause(): Promise<void> {
+    if (this.phase !== 'running' || !this.session) return;
+    this.phase = 'pausing';
+    this.render();
+    await this.session.pause();
+  }
+
+  private async reset(): Promise<void> {
+    this.generation += 1;
+    const session = this.session;
+    this.session = null;
+    this.envView?.destroy();
+    this.envView = null;
+    this.canvas.hidden = true;
+    this.caption.textContent = '';
+    this.phase = 'idle';
+    this.charts.clear();
+    Object.assign(this.record, { running: false, iterations: 0, points: 0, firstReturn: Number.NaN, lastReturn: Number.NaN, sps: Number.NaN });
+    this.context.reportSps(Number.NaN);
+    this.showError(null);
+    this.render();
+    await session?.destroy();
+  }
+
+  /** Every frame while visible: the charts that gained points, and the env view. */
+  private readonly draw = (): void => {
+    this.frame = requestAnimationFrame(this.draw);
+    this.charts.flush();
+    if (this.envView) {
+      this.envView.draw();
+      this.record.envViewFrames += 1;
+    }
+  };
+
+  show(): void {
+    if (this.frame === 0) this.frame = requestAnimationFrame(this.draw);
+  }
+
+  hide(): void {
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+  }
+}
+
+let panel: TrainPanel | null = null;
+
+export const trainPanel: Panel = {
+  mount(root, context) {
+    panel = new TrainPanel(root, context);
+  },
+  show() {
+    panel?.show();
+  },
+  hide() {
+    panel?.hide();
+  },
+};

@@ -1,0 +1,206 @@
+/**
+ * The demo page in headless Chromium (SwiftShader where Node's Dawn finds no GPU): it loads without
+ * console errors and names its adapter; "Train and watch" trains CartPole with PPO, its return chart
+ * gains points and the return rises, the env view is drawn (its pixels are not all background);
+ * the page keeps animating while it trains (requestAnimationFrame intervals, p50/p95 reported); the
+ * Break-It Lab trains at least two variants at once; Play records a keyboard game; the built site works from a plain static
+ * server under a sub-path; and a browser without WebGPU gets the explanation instead of a blank page.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'puppeteer';
+import { build } from 'vite';
+import { describe, expect, it } from 'vitest';
+import { startBrowserSession, useBrowserSession } from '../support/browser';
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.map': 'application/json',
+  '.wasm': 'application/wasm',
+};
+
+interface TrainProbe {
+  running: boolean;
+  iterations: number;
+  points: number;
+  firstReturn: number | null;
+  lastReturn: number | null;
+  envViewFrames: number;
+  error?: string;
+}
+
+interface LabProbe {
+  running: boolean;
+  variants: string[];
+  points: number[];
+  lastReturns: number[];
+}
+
+const probeOf = <T>(page: Page, name: string) => page.evaluate((n) => (window.__demo as Record<string, unknown> | undefined)?.[n], name) as Promise<T | undefined>;
+
+/** Starts recording requestAnimationFrame timestamps in the page. */
+async function startFrameClock(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __frames: number[] };
+    w.__frames = [];
+    const tick = (t: number) => {
+      w.__frames.push(t);
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+}
+
+/** p50 and p95 of the recorded frame intervals (ms), and how many there were. */
+async function frameIntervals(page: Page): Promise<{ p50: number; p95: number; frames: number; longest: number }> {
+  const frames = await page.evaluate(() => (window as unknown as { __frames: number[] }).__frames);
+  const intervals = frames.slice(1).map((t, i) => t - frames[i]!).sort((a, b) => a - b);
+  const at = (q: number) => intervals[Math.min(intervals.length - 1, Math.floor(q * intervals.length))]!;
+  return { p50: at(0.5), p95: at(0.95), frames: intervals.length, longest: intervals.at(-1)! };
+}
+
+/** Pixels of an element's screenshot that differ from its most common colour. */
+async function drawnPixels(page: Page, selector: string): Promise<{ drawn: number; total: number }> {
+  const element = await page.$(selector);
+  const png = await element!.screenshot({ encoding: 'base64' });
+  return page.evaluate(async (data) => {
+    const image = new Image();
+    image.src = `data:image/png;base64,${data}`;
+    await image.decode();
+    const canvas = new OffscreenCanvas(image.width, image.height);
+    const context = canvas.getContext('2d')!;
+    context.drawImage(image, 0, 0);
+    const pixels = context.getImageData(0, 0, image.width, image.height).data;
+    const counts = new Map<number, number>();
+    for (let i = 0; i < pixels.length; i += 4) {
+      const key = (pixels[i]! << 16) | (pixels[i + 1]! << 8) | pixels[i + 2]!;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    const background = Math.max(...counts.values());
+    return { drawn: pixels.length / 4 - background, total: pixels.length / 4 };
+  }, png);
+}
+
+describe('demo page', () => {
+  const browser = useBrowserSession();
+
+  it('loads, names its adapter, trains CartPole with PPO while animating, draws the envs, runs the Break-It Lab, plays Catch', async () => {
+    const page = await browser().openPage('/demo/index.html');
+    await page.waitForFunction(() => window.__demo?.adapter !== undefined || window.__demo?.error !== undefined || window.__demo?.noWebGpu !== undefined, { timeout: 60_000 });
+    const adapter = (await page.evaluate(() => window.__demo?.adapter)) as { line: string } | undefined;
+    expect(adapter, JSON.stringify(await page.evaluate(() => window.__demo))).toBeDefined();
+    console.log(`[demo] adapter: ${adapter!.line}`);
+    expect(await page.$eval('[data-fact="adapter"]', (e) => e.textContent)).toBe(adapter!.line);
+
+    // Train and watch: CartPole-v1 with PPO (the page's defaults), measured while it trains.
+    await page.select('select[data-role="env"]', 'CartPole-v1');
+    await page.select('select[data-role="algo"]', 'ppo');
+    await startFrameClock(page);
+    await page.click('button[data-action="start"]');
+    await page.waitForFunction(
+      () => {
+        const train = window.__demo?.train as TrainProbe | undefined;
+        return (train?.points ?? 0) >= 8 && train!.firstReturn !== null && train!.lastReturn! >= train!.firstReturn! + 30;
+      },
+      { timeout: 240_000, polling: 1000 },
+    );
+    const frames = await frameIntervals(page);
+    const train = (await probeOf<TrainProbe>(page, 'train'))!;
+    console.log(
+      `[demo] PPO CartPole: ${train.points} points, return ${train.firstReturn!.toFixed(1)} → ${train.lastReturn!.toFixed(1)} after ${train.iterations} iterations; ` +
+        `requestAnimationFrame while training: p50 ${frames.p50.toFixed(1)} ms, p95 ${frames.p95.toFixed(1)} ms, longest ${frames.longest.toFixed(1)} ms over ${frames.frames} frames`,
+    );
+    expect(train.error).toBeUndefined();
+    expect(frames.frames).toBeGreaterThan(100);
+    expect(train.envViewFrames).toBeGreaterThan(10);
+    const view = await drawnPixels(page, 'canvas[data-role="env-view"]');
+    console.log(`[demo] env view: ${view.drawn} of ${view.total} pixels drawn`);
+    expect(view.drawn).toBeGreaterThan(view.total * 0.01);
+    await page.click('button[data-action="pause"]');
+    await page.waitForFunction(() => (window.__demo?.train as TrainProbe | undefined)?.running === false, { timeout: 60_000 });
+
+    // The Break-It Lab: one population of variants, at least two training at once.
+    await page.click('[data-tab="lab"]');
+    await page.click('button[data-action="lab-start"]');
+    await page.waitForFunction(
+      () => {
+        const lab = window.__demo?.lab as LabProbe | undefined;
+        return (lab?.points.filter((p) => p >= 3).length ?? 0) >= 2;
+      },
+      { timeout: 180_000, polling: 1000 },
+    );
+    const lab = (await probeOf<LabProbe>(page, 'lab'))!;
+    console.log(`[demo] lab: ${lab.variants.map((v, i) => `${v}: ${lab.points[i]} points, ${lab.lastReturns[i]?.toFixed(1)}`).join('; ')}`);
+    expect(lab.variants.length).toBeGreaterThanOrEqual(2);
+    await page.click('button[data-action="lab-stop"]');
+
+    // Play: a person's game of Catch from the keyboard, recorded as demonstrations.
+    await page.click('[data-tab="play"]');
+    await page.click('button[data-action="record"]');
+    await page.keyboard.down('ArrowRight');
+    await page.waitForFunction(() => ((window.__demo?.play as { humanSteps?: number } | undefined)?.humanSteps ?? 0) >= 10, { timeout: 60_000, polling: 200 });
+    await page.keyboard.up('ArrowRight');
+    const play = (await probeOf<{ humanSteps: number; recordedPairs: number; mode: string }>(page, 'play'))!;
+    console.log(`[demo] play: ${play.humanSteps} steps from the keyboard, ${play.recordedPairs} pairs recorded`);
+    expect(play.recordedPairs).toBeGreaterThanOrEqual(10);
+    expect(browser().errors).toEqual([]);
+    await page.close();
+  });
+
+  it('builds to a static site that works from a plain static server, under a sub-path', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'wgrl-demo-site-'));
+    const server = createServer(async (request, response) => {
+      // Everything under /some/sub/path/ is the built site; nothing else exists.
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      const prefix = '/some/sub/path/';
+      const file = url.pathname.startsWith(prefix) ? join(out, url.pathname.slice(prefix.length) || 'index.html') : '';
+      try {
+        const body = await readFile(file);
+        response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' });
+        response.end(body);
+      } catch {
+        response.writeHead(404).end();
+      }
+    });
+    try {
+      await build({ configFile: fileURLToPath(new URL('../../vite.config.ts', import.meta.url)), mode: 'demo', logLevel: 'error', build: { outDir: out, emptyOutDir: true } });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      const page = await browser().browser.newPage();
+      const errors: string[] = [];
+      page.on('console', (message) => void (message.type() === 'error' && errors.push(message.text())));
+      page.on('pageerror', (error) => void errors.push(String(error)));
+      await page.goto(`http://127.0.0.1:${port}/some/sub/path/index.html`, { waitUntil: 'load' });
+      await page.waitForFunction(() => window.__demo?.adapter !== undefined || window.__demo?.error !== undefined, { timeout: 60_000 });
+      expect(await page.evaluate(() => window.__demo?.error)).toBeUndefined();
+      expect(await page.$eval('#tabs', (e) => (e as HTMLElement).hidden)).toBe(false);
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      server.close();
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it('explains what to do where WebGPU is missing', async () => {
+    const session = await startBrowserSession({ software: true, webgpu: false });
+    try {
+      const page = await session.openPage('/demo/index.html');
+      await page.waitForFunction(() => window.__demo?.noWebGpu !== undefined, { timeout: 60_000 });
+      const text = await page.$eval('#no-webgpu', (e) => ((e as HTMLElement).hidden ? '' : e.textContent ?? ''));
+      console.log(`[demo] without WebGPU: ${await page.evaluate(() => window.__demo?.noWebGpu)}`);
+      expect(text).toContain('WebGPU is not available here');
+      expect(text).toMatch(/Chrome or Edge 113/);
+      expect(await page.$eval('#tabs', (e) => (e as HTMLElement).hidden)).toBe(true);
+      await page.close();
+    } finally {
+      await session.close();
+    }
+  });
+});
