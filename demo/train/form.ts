@@ -52,6 +52,14 @@ const ALGORITHM_FIELDS: Readonly<Record<AlgorithmName, readonly string[]>> = {
  */
 const SOFTWARE_CEILINGS: Readonly<Record<string, number>> = { numEnvs: 4, numSteps: 64, populationSize: 16 };
 
+/**
+ * Sizes for a hardware GPU: 64 envs fill the env grid. A wider batch costs a GPU almost nothing per
+ * iteration (the sequential steps are the same); it does change the learning curve against the
+ * documented default's steps, which the form shows and the user can set back. Applied only where
+ * they are larger than the documented default.
+ */
+const HARDWARE_FLOORS: Readonly<Record<string, number>> = { numEnvs: 64 };
+
 /** An algorithm that refuses an env, with the resolver's reason. */
 export interface Refusal {
   readonly algo: AlgorithmName;
@@ -77,7 +85,7 @@ function scalar(value: unknown): number | undefined {
   return typeof first === 'number' ? first : undefined;
 }
 
-/** The shown fields of `algo` on `env` with their defaults (sized down on a CPU adapter). */
+/** The shown fields of `algo` on `env` with their defaults (sized down on a CPU adapter, widened on a GPU). */
 export function defaultsFor(algo: AlgorithmName, env: string, isSoftware: boolean): Map<string, number> {
   const resolved = resolveTrainerConfig({ algo, env } as TrainerConfig) as unknown as Record<string, unknown>;
   const defaults = new Map<string, number>();
@@ -86,6 +94,8 @@ export function defaultsFor(algo: AlgorithmName, env: string, isSoftware: boolea
     if (value === undefined) continue;
     const ceiling = SOFTWARE_CEILINGS[field];
     if (isSoftware && ceiling !== undefined) value = Math.min(value, ceiling);
+    const floor = HARDWARE_FLOORS[field];
+    if (!isSoftware && floor !== undefined) value = Math.max(value, floor);
     defaults.set(field, value);
   }
   return defaults;
