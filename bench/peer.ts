@@ -1,0 +1,48 @@
+/**
+ * The hook the peers plug into (bench/peers/, bench/browser/): a peer is a runner that trains the
+ * same PPO configuration as webgpu-rl (CartPole-v1, 64-64 tanh actor and critic, 128 steps, 4 epochs,
+ * 4 minibatches, CleanRL's defaults otherwise) at N envs, as a user of that library would write it,
+ * and says whether it learned. The runner (bench/main.ts) calls every peer at N = 64 and N = 1 024
+ * in the same run and reports SPS and the ratio webgpu-rl / peer.
+ *
+ * bench/peers/index.ts, when it exists, exports `peers: PeerRunner[]` (found with import.meta.glob,
+ * so the suite builds and runs without it). PeerResult's required fields are the
+ * brief's { name, sps, learned, notes } and the N it ran at.
+ */
+
+/** What the runner asks of a peer. */
+export interface PeerRunOptions {
+  /** Always 'CartPole-v1' (the comparison's env). */
+  readonly env: 'CartPole-v1';
+  /** N: parallel envs. */
+  readonly numEnvs: number;
+  /** CI's quick mode: a few seconds, no thresholds. */
+  readonly quick: boolean;
+  /** Seconds the peer may spend on this case (a guide; it must still measure after its warm-up). */
+  readonly budgetSeconds: number;
+}
+
+/** What a peer measured. */
+export interface PeerResult {
+  /** E.g. 'TF.js CPU (Node)', 'TF.js WebGPU (Chromium)'. */
+  readonly name: string;
+  readonly numEnvs: number;
+  /** Full-training env steps per second after its warm-up (rollout + returns + update). */
+  readonly sps: number;
+  /** Whether its return rose during the run (checked by the peer in the same run). */
+  readonly learned: boolean;
+  /** Iterations timed, the returns that decided `learned`, the backend, what was shortened. */
+  readonly notes: string;
+  /** Iterations run, warm-up included (optional). */
+  readonly iterations?: number;
+  /** Mean return of the last ≤ 100 episodes after each iteration (optional; the evidence for `learned`). */
+  readonly returnsByIteration?: readonly number[];
+}
+
+export interface PeerRunner {
+  readonly name: string;
+  run(options: PeerRunOptions): Promise<PeerResult>;
+}
+
+/** The env counts of the peer comparison (the issue's). */
+export const PEER_ENV_COUNTS = [64, 1024] as const;

@@ -1,0 +1,24 @@
+import { defineConfig } from 'vite';
+
+// `npm run bench` builds bench/main.ts with Vite, then runs the bundle in Node. Vite, not a TypeScript
+// loader, because the engine's sources need it: the WGSL files reach the kernels through
+// `import.meta.glob(… '?raw')` (src/gpu/shaders.ts), which only Vite resolves. The bundle holds the
+// engine and the benchmarks; every package (Dawn, commander, TF.js for the peers) stays an import
+// that Node resolves from node_modules at run time.
+export default defineConfig({
+  root: new URL('..', import.meta.url).pathname,
+  logLevel: 'warn',
+  build: {
+    target: 'node20',
+    outDir: 'bench/.build',
+    emptyOutDir: true,
+    sourcemap: true,
+    minify: false,
+    ssr: 'bench/main.ts',
+    rollupOptions: {
+      // Bare specifiers (packages) and node: builtins stay imports; relative sources are bundled.
+      external: (id: string) => /^node:/.test(id) || !/^[./]/.test(id) && !/^[A-Za-z]:/.test(id) && !id.startsWith('\0'),
+      output: { format: 'es', entryFileNames: 'main.js' },
+    },
+  },
+});
