@@ -10,7 +10,7 @@
  */
 import type { TrainerEnvView } from '../../src/index';
 import gridWgsl from './grid.wgsl?raw';
-import { createPlaceholder } from './placeholder';
+import { createNoStateNotice } from './no-state-notice';
 import { sceneFor, shapeCount } from './scenes';
 
 export interface EnvView {
@@ -43,8 +43,8 @@ export async function createEnvView(
   if (!context) throw new Error('env view: the canvas gives no WebGPU context (does it already have a 2D one?)');
   const states = view.states;
   if (!states) {
-    const placeholder = createPlaceholder(device, canvas, context, `${view.descriptor.id} runs in JavaScript: no GPU state to draw`);
-    return { draw: placeholder.draw, instances: 0, destroy: placeholder.destroy };
+    const notice = createNoStateNotice(device, canvas, context, `${view.descriptor.id} runs in JavaScript: no GPU state to draw`);
+    return { draw: notice.draw, instances: 0, destroy: notice.destroy };
   }
 
   const instances = Math.min(view.numEnvs, maxInstances);

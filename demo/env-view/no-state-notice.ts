@@ -3,7 +3,7 @@
  * a line of text, drawn once on a 2D OffscreenCanvas and copied into the WebGPU canvas each frame.
  * The canvas keeps its WebGPU context, so a later view of a GPU env can reuse it.
  */
-export interface Placeholder {
+export interface NoStateNotice {
   draw(): void;
   destroy(): void;
 }
@@ -11,7 +11,7 @@ export interface Placeholder {
 const BACKGROUND = '#0d0f14';
 const TEXT = '#9aa3b5';
 
-export function createPlaceholder(device: GPUDevice, canvas: HTMLCanvasElement, context: GPUCanvasContext, message: string): Placeholder {
+export function createNoStateNotice(device: GPUDevice, canvas: HTMLCanvasElement, context: GPUCanvasContext, message: string): NoStateNotice {
   context.configure({
     device,
     format: navigator.gpu.getPreferredCanvasFormat(),
@@ -20,7 +20,7 @@ export function createPlaceholder(device: GPUDevice, canvas: HTMLCanvasElement, 
   });
   const text = new OffscreenCanvas(1, 1);
   const painter = text.getContext('2d');
-  if (!painter) throw new Error('env view: no 2D OffscreenCanvas context for the placeholder text');
+  if (!painter) throw new Error('env view: no 2D OffscreenCanvas context for the notice text');
   const size = { width: 0, height: 0 };
   let destroyed = false;
 
