@@ -6,9 +6,10 @@
  * peer (bench/peer.ts) at N = 64 and 1 024 with the ratio webgpu-rl / peer. Prints Markdown tables
  * and writes them, with a JSON record, to bench/results/latest.{md,json}.
  *
- *   npm run bench                   full: ≤ ~12 minutes on SwiftShader (2 cores)
+ *   npm run bench                   full: ≤ 20 minutes on SwiftShader (2 cores)
  *   npm run bench -- --quick        a few seconds per case, no thresholds (CI)
- *   npm run bench -- --json f --md g --only env,agents --envs 64,1024 --software --dawn enable-dawn-features=…
+ *   npm run bench -- --json f --md g --only env,agents --envs 64,1024 --peer-envs 1024 --exhaustive
+ *                       --software --dawn enable-dawn-features=…
  */
 import { cpus, loadavg } from 'node:os';
 import { Command } from 'commander';
@@ -18,7 +19,7 @@ import { checkGpuErrors } from '../src/gpu/error-scope';
 import { VERSION } from '../src/index';
 import { PEER_ENV_COUNTS, type PeerRunner } from './peer';
 import { measurePpo, submitRoundTrip, type PpoCase, type PpoThroughputReport } from './ppo-throughput';
-import { countersTable, peersTable, rolloutTable, throughputTable, writeReport, type PeerComparison, type SuiteReport } from './report';
+import { countersTable, peersTable, profileTable, rolloutTable, throughputTable, writeReport, type PeerComparison, type SuiteReport } from './report';
 import { agentScalingCases, envScalingCases, measureRollout, pendulumCases, rolloutCases, type Mode, type RolloutReport } from './scaling';
 
 /** The peers, when bench/peers/index.ts exists and exports `peers` (the suite runs without it). */
@@ -36,6 +37,8 @@ interface Options {
   md: string;
   only?: string;
   envs?: string;
+  peerEnvs?: string;
+  exhaustive?: boolean;
   software?: boolean;
   dawn?: string[];
 }
@@ -50,7 +53,7 @@ async function run(options: Options): Promise<void> {
   const gpu = await acquireGpu({ forceSoftware: options.software ?? false, dawnOptions: options.dawn ?? [] });
   try {
     const { device } = gpu;
-    console.log(`adapter: ${formatAdapter(gpu.adapter)}`);
+    console.log(`adapter: ${formatAdapter(gpu.adapter)}; Dawn event pacing ${gpu.adapter.eventPacing ? 'on' : 'off'}`);
     console.log(`mode: ${mode}; host 1-minute load average ${loadStart.toFixed(2)} on ${cpus().length} CPUs`);
 
     const ceilingShape = { m: 8192, k: 64, n: 64 };
@@ -84,7 +87,7 @@ async function run(options: Options): Promise<void> {
     const pendulum = only.has('pendulum') ? await runCases('pendulum', pendulumCases(mode)) : [];
     const agentScaling = only.has('agents') ? await runCases('agent scaling', agentScalingCases(mode)) : [];
     const all = [...envScaling, ...pendulum, ...agentScaling];
-    if (all.length > 0) console.log(`${countersTable(all)}\n`);
+    if (all.length > 0) console.log(`${countersTable(all)}\n\n${profileTable(all)}\n`);
 
     const rolloutOnly: RolloutReport[] = [];
     if (only.has('rollout')) {
@@ -98,17 +101,20 @@ async function run(options: Options): Promise<void> {
       console.log(`${rolloutTable(rolloutOnly)}\n`);
     }
 
-    // Peers: same configuration, same run; the ratio uses webgpu-rl's SPS at the same N.
+    // Peers: same configuration, same run; the ratio uses webgpu-rl's SPS at the same N (Node's
+    // env-scaling case, or the number the peer measured beside itself: the browser's same page).
     const peers: PeerComparison[] = [];
     const runners = only.has('peers') ? registeredPeers() : [];
     if (!only.has('peers')) notes.push(`peers not run (--only ${options.only})`);
     if (only.has('peers') && runners.length === 0) notes.push('no peers registered (bench/peers/index.ts absent or empty): no peer comparison in this run');
-    const counts = mode === 'quick' ? PEER_ENV_COUNTS.slice(0, 1) : PEER_ENV_COUNTS;
+    const peerCounts = options.peerEnvs?.split(',').map(Number);
+    const counts = (mode === 'quick' ? PEER_ENV_COUNTS.slice(0, 1) : PEER_ENV_COUNTS).filter((n) => !peerCounts || peerCounts.includes(n));
     for (const runner of runners) {
       for (const numEnvs of counts) {
         try {
-          const result = await runner.run({ env: 'CartPole-v1', numEnvs, quick: mode === 'quick', budgetSeconds: mode === 'quick' ? 10 : 60 });
-          const ours = envScaling.find((r) => r.numEnvs === numEnvs && r.agents === 1)?.sps ?? null;
+          const result = await runner.run({ env: 'CartPole-v1', numEnvs, quick: mode === 'quick', budgetSeconds: mode === 'quick' ? 10 : 60, exhaustive: options.exhaustive ?? false });
+          const inNode = envScaling.find((r) => r.numEnvs === numEnvs && r.agents === 1)?.sps ?? null;
+          const ours = result.webgpuRlBeside?.sps ?? inNode;
           peers.push({ ...result, webgpuRlSps: ours, ratio: ours === null || result.sps <= 0 ? null : ours / result.sps });
           if (!result.learned) {
             notes.push(
@@ -171,6 +177,8 @@ new Command()
   .option('--md <file>', 'Markdown report', 'bench/results/latest.md')
   .option('--only <groups>', `comma-separated subset of ${GROUPS.join(',')}`)
   .option('--envs <counts>', 'comma-separated subset of the env-scaling N (e.g. 64,1024)')
+  .option('--peer-envs <counts>', 'comma-separated subset of the peer comparison N (64,1024)')
+  .option('--exhaustive', 'also run what takes minutes per iteration on a software adapter (TF.js-WebGPU at N = 1 024)')
   .option('--software', 'use SwiftShader even where a GPU exists')
   .option('--dawn <option...>', "options for Dawn's create(), e.g. enable-dawn-features=disable_robustness")
   .action(run)

@@ -20,6 +20,8 @@ export interface PeerRunOptions {
   readonly quick: boolean;
   /** Seconds the peer may spend on this case (a guide; it must still measure after its warm-up). */
   readonly budgetSeconds: number;
+  /** Run cases a peer skips on a software adapter for their length (minutes per iteration). */
+  readonly exhaustive?: boolean;
 }
 
 /** What a peer measured. */
@@ -37,6 +39,11 @@ export interface PeerResult {
   readonly iterations?: number;
   /** Mean return of the last ≤ 100 episodes after each iteration (optional; the evidence for `learned`). */
   readonly returnsByIteration?: readonly number[];
+  /**
+   * webgpu-rl measured beside the peer where the suite's Node run is not its like (the browser
+   * peer: same page, same WebGPU implementation): the ratio is then taken against this number.
+   */
+  readonly webgpuRlBeside?: { readonly sps: number; readonly where: string };
 }
 
 export interface PeerRunner {

@@ -32,6 +32,7 @@ import type { MlpLayout } from '../src/nn/mlp-spec';
 import type { IterationCounters } from '../src/train/loop';
 import type { IterationStats } from '../src/train/trainer';
 import { sample, timeSubmitted, type Samples } from '../src/bench/timing';
+import { createPassProfiler, type PassProfile } from './pass-profile';
 
 /** One PPO configuration to measure. */
 export interface PpoCase {
@@ -52,6 +53,8 @@ export interface PpoCase {
   readonly budgetSeconds: number;
   /** Also time one iteration cut into segments (the phase split). */
   readonly phaseSplit: boolean;
+  /** Also profile one iteration pass by pass from GPU timestamps (bench/pass-profile.ts). */
+  readonly passProfile?: boolean;
   /** Why a case was shortened, for the report. */
   readonly note?: string;
 }
@@ -91,6 +94,8 @@ export interface PpoThroughputReport {
   readonly counters: IterationCounters;
   readonly maxBuffersCreated: number;
   readonly maxReadbacks: number;
+  /** One iteration's GPU time by pass label; null when not asked for or without timestamp queries. */
+  readonly passProfile: PassProfile | null;
   /** Analytic FLOPs of one iteration's update (see updateFlops). */
   readonly updateFlops: number;
   /** updateFlops / update phase time; null without the phase split. */
@@ -198,7 +203,8 @@ export async function measurePpo(device: GPUDevice, c: PpoCase, roundTripMs: num
   // Enough iterations for the run (the trainer refuses more than totalTimesteps allows).
   const { batchSize } = resolvePpoConfig(probe);
   const iterations = c.warmupIterations + c.maxIterations + 2;
-  const trainer = await createPpoTrainer(device, { ...probe, totalTimesteps: batchSize * iterations });
+  const profiler = c.passProfile ? createPassProfiler(device) : null;
+  const trainer = await createPpoTrainer(profiler?.device ?? device, { ...probe, totalTimesteps: batchSize * iterations });
   try {
     const config = trainer.config;
     const T = config.numSteps;
@@ -232,6 +238,14 @@ export async function measurePpo(device: GPUDevice, c: PpoCase, roundTripMs: num
       }
     }
 
+    let passProfile: PassProfile | null = null;
+    if (profiler) {
+      profiler.arm();
+      await trainer.iterate();
+      await trainer.drain();
+      passProfile = await profiler.collect();
+    }
+
     const flops = updateFlops(trainer.layouts.actor, trainer.layouts.critic, {
       epochs: K,
       minibatches: M,
@@ -253,6 +267,7 @@ export async function measurePpo(device: GPUDevice, c: PpoCase, roundTripMs: num
       iterationMs,
       sps: stepsPerIteration / (iterationMs / 1000),
       phases,
+      passProfile,
       counters: lastStats.counters,
       maxBuffersCreated: Math.max(...stats.map((s) => s.counters.buffersCreated)),
       maxReadbacks: Math.max(...stats.map((s) => s.counters.readbacks)),
@@ -264,5 +279,6 @@ export async function measurePpo(device: GPUDevice, c: PpoCase, roundTripMs: num
     };
   } finally {
     trainer.destroy();
+    profiler?.destroy();
   }
 }

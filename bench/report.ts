@@ -101,8 +101,36 @@ export function peersTable(peers: readonly PeerComparison[]): string {
   if (peers.length === 0) return '(no peer results in this run: see the notes)';
   return table(
     ['peer', 'N', 'peer SPS', 'learned', 'webgpu-rl SPS', 'webgpu-rl / peer', 'notes'],
-    peers.map((p) => [p.name, count(p.numEnvs), count(p.sps), p.learned ? 'yes' : 'NO', p.webgpuRlSps === null ? '—' : count(p.webgpuRlSps), p.ratio === null ? '—' : `${p.ratio.toFixed(2)}×`, p.notes]),
+    peers.map((p) => [
+      p.name,
+      count(p.numEnvs),
+      count(p.sps),
+      p.learned ? 'yes' : 'NO',
+      p.webgpuRlSps === null ? '—' : `${count(p.webgpuRlSps)}${p.webgpuRlBeside ? ` (${p.webgpuRlBeside.where})` : ' (Node)'}`,
+      p.ratio === null ? '—' : `${p.ratio.toFixed(2)}×`,
+      p.notes,
+    ]),
   );
+}
+
+/** The pass profiles of the cases that have one: the heaviest labels, the rest summed. */
+export function profileTable(reports: readonly PpoThroughputReport[], top = 12): string {
+  const profiled = reports.filter((r) => r.passProfile);
+  if (profiled.length === 0) return '(no pass profile in this run: not asked for, or the adapter has no timestamp-query)';
+  return profiled
+    .map((r) => {
+      const p = r.passProfile!;
+      const shown = p.rows.slice(0, top);
+      const rest = p.rows.slice(top);
+      const rows = shown.map((row) => [row.label, count(row.passes), fixed(row.ms, 1), `${(100 * row.share).toFixed(1)} %`]);
+      if (rest.length > 0) {
+        const ms = rest.reduce((a, x) => a + x.ms, 0);
+        rows.push([`${rest.length} other labels`, count(rest.reduce((a, x) => a + x.passes, 0)), fixed(ms, 1), `${((100 * ms) / p.spanMs).toFixed(1)} %`]);
+      }
+      const untimed = p.untimedPasses > 0 ? `; ${p.untimedPasses} passes beyond the query set, untimed` : '';
+      return `**${r.name}**: ${count(p.passes)} passes over ${fixed(p.spanMs, 1)} ms of GPU time (one iteration, timestamps)${untimed}\n\n${table(['pass label (digits as #)', 'passes', 'ms', 'share'], rows)}`;
+    })
+    .join('\n\n');
 }
 
 /** The whole report as Markdown. */
@@ -113,7 +141,7 @@ export function toMarkdown(r: SuiteReport): string {
     `# webgpu-rl benchmark suite (${r.mode})`,
     '',
     `- version ${r.version}, ${r.date}, ${r.seconds.toFixed(0)} s`,
-    `- adapter: ${adapter} [${r.adapter.isSoftware ? 'software' : 'hardware'}, ${r.adapter.runtime}]`,
+    `- adapter: ${adapter} [${r.adapter.isSoftware ? 'software' : 'hardware'}, ${r.adapter.runtime}]; Dawn event pacing ${r.adapter.eventPacing ? 'on' : 'off'} (src/gpu/dawn-event-pacing.ts)`,
     `- host load (1-min average, ${r.hostLoad.cpus} CPUs): ${r.hostLoad.start.toFixed(2)} at start, ${r.hostLoad.end.toFixed(2)} at end`,
     `- command: \`${r.command}\``,
     `- matmul ceiling (${r.ceiling.shape}): ${r.ceiling.gflops.toFixed(3)} GFLOP/s; submit round trip ${r.submitRoundTripMs.toFixed(3)} ms`,
@@ -129,6 +157,10 @@ export function toMarkdown(r: SuiteReport): string {
     '## PPO throughput: agent scaling (G agents of N envs, one trainer)',
     '',
     throughputTable(r.agentScaling, r.ceiling.gflops),
+    '',
+    '## Where one iteration\'s GPU time goes (timestamps around every compute pass)',
+    '',
+    profileTable(all),
     '',
     '## Per iteration, after warm-up (must be: 1 submit, 0 buffers created, 1 readback)',
     '',

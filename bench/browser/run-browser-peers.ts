@@ -17,6 +17,8 @@ export interface BrowserPeerOptions extends PeerRunOptions {
   readonly pageTimeoutMs?: number;
   /** Progress lines from the page. */
   readonly log?: (line: string) => void;
+  /** Run TF.js-WebGPU beyond N = 64 on a software adapter too (default: only on hardware). */
+  readonly tfjsAtLargeN?: boolean;
 }
 
 const NAMES: Record<BrowserPeerRun['peer'], string> = { ours: 'webgpu-rl (Chromium)', 'tfjs-webgpu': 'TF.js WebGPU (Chromium)' };
@@ -29,8 +31,8 @@ const NAMES: Record<BrowserPeerRun['peer'], string> = { ours: 'webgpu-rl (Chromi
  * about ten minutes; `software: false` runs it). The engine runs 12 iterations at N = 64 (its own
  * learning) and a warm-up plus one timed iteration beyond. Quick: 16 steps, one timed iteration.
  */
-export function browserPlan(numEnvs: number, quick: boolean, software: boolean) {
-  const tfjs = quick || numEnvs <= 64 || !software;
+export function browserPlan(numEnvs: number, quick: boolean, software: boolean, tfjsAtLargeN = !software) {
+  const tfjs = quick || numEnvs <= 64 || tfjsAtLargeN;
   return {
     numSteps: quick ? 16 : 128,
     oursIterations: quick ? 2 : peerIterations(numEnvs, false),
@@ -44,7 +46,7 @@ export async function runBrowserPeers(options: BrowserPeerOptions, memory: Learn
   const { numEnvs, quick, seed = 1 } = options;
   const software = options.software ?? true;
   const log = options.log ?? (() => {});
-  const plan = browserPlan(numEnvs, quick, software);
+  const plan = browserPlan(numEnvs, quick, software, options.tfjsAtLargeN ?? !software);
   const peers = plan.tfjsIterations > 0 ? 'ours,tfjs-webgpu' : 'ours';
   const session = await startBrowserSession({ software });
   try {
@@ -99,21 +101,21 @@ export async function runBrowserPeers(options: BrowserPeerOptions, memory: Learn
 
 /**
  * The suite's runner (bench/peer.ts): TF.js-WebGPU's row, with the engine's SPS from the same page
- * (same browser, adapter and load) and their ratio in the notes, since the suite's own webgpu-rl
- * number comes from Node's Dawn. Where TF.js-WebGPU is not run (see browserPlan) it throws with
+ * (same browser, adapter and load) as the number its ratio is taken against, since the suite's own
+ * webgpu-rl number comes from Node's Dawn. Where TF.js-WebGPU is not run (see browserPlan) it throws with
  * the reason and the engine's number, which the suite records as a note.
  */
 export const tfjsWebgpuPeer: PeerRunner = {
   name: 'TF.js WebGPU (Chromium)',
   async run(options) {
-    const rows = await runBrowserPeers({ ...options, log: (line) => console.log(line) });
+    const rows = await runBrowserPeers({ ...options, log: (line) => console.log(line), ...(options.exhaustive ? { tfjsAtLargeN: true } : {}) });
     const tfjs = rows.find((r) => r.name === NAMES['tfjs-webgpu']);
     const ours = rows.find((r) => r.name === NAMES.ours);
     if (!ours) throw new Error(`the bench page returned ${rows.map((r) => r.name).join(', ') || 'no runs'}`);
     const oursText = `webgpu-rl in the same page: ${Math.round(ours.sps).toLocaleString('en-US')} SPS (learned: ${ours.learned}; ${ours.notes})`;
     if (!tfjs) {
-      throw new Error(`not run at N = ${options.numEnvs} on a software adapter (one iteration would take about ten minutes); ${oursText}`);
+      throw new Error(`not run at N = ${options.numEnvs} on a software adapter (minutes per iteration; \`--exhaustive\` runs it); ${oursText}`);
     }
-    return { ...tfjs, notes: `${tfjs.notes}; ${oursText}, ratio in the browser ${(ours.sps / tfjs.sps).toFixed(1)}×` };
+    return { ...tfjs, notes: `${tfjs.notes}; ${oursText}`, webgpuRlBeside: { sps: ours.sps, where: 'same page' } };
   },
 };

@@ -4,10 +4,10 @@
 // g·PARAMS_PER_AGENT). The post-activation a is saved: backward and the tangent pass take f' from it.
 //
 // One invocation per (row, block of 4 outputs): each x[k] loaded is used for 4 multiply-adds
-// (register blocking over outputs). Scalar loads, so any IN works; dense_forward_vec4.wgsl is
-// the same kernel with vec4 loads for IN % 4 == 0. Rows are not blocked: with B not a multiple of 4 a row block
-// could straddle two agents, whose weights differ. Outputs past OUT in the last block read the last
-// valid weight row (clamped, so the k loop has no branch) and are not stored.
+// (register blocking over outputs). Scalar loads, so any IN works; for IN % 4 == 0,
+// dense_forward_tiled.wgsl blocks 4 rows of one agent as well and loads vec4s. Outputs past OUT in
+// the last block read the last valid weight row (clamped, so the k loop has no branch) and are not
+// stored.
 //
 // With CHECK_FINITE = 1 (the network's first layer) any NaN or ±Inf in the input sets
 // flags[NAN_FLAG_INDEX] = 1. Every writer stores the same value, so plain stores suffice; the flag

@@ -3,6 +3,7 @@
  * (Dawn), or wraps the device a host already has (a game's renderer, shared rather than duplicated).
  */
 import { checkMinimumLimits, requiredLimitsFor } from './limits';
+import { installDawnEventPacing, isDawnEventPacingInstalled } from './dawn-event-pacing';
 import { requestNodeAdapter } from './node-gpu';
 
 /** What ran the work: printed by tests, benchmarks and the demo so every number names its adapter. */
@@ -17,6 +18,8 @@ export interface AdapterReport {
   runtime: 'browser' | 'node-dawn' | 'host-device';
   /** Node only: the default driver search found nothing, so SwiftShader was loaded. */
   usedSwiftShaderFallback: boolean;
+  /** Node: whether waits on Dawn's promises are paced (src/gpu/dawn-event-pacing.ts). */
+  eventPacing?: boolean;
 }
 
 export interface GpuLostReport {
@@ -32,6 +35,12 @@ export interface AcquireGpuOptions {
   forceSoftware?: boolean;
   /** Node: options for Dawn's `create()`, e.g. `enable-dawn-features=disable_robustness`. */
   dawnOptions?: string[];
+  /**
+   * Node: pace Dawn's event pump so that waiting for the GPU sleeps instead of spinning a core
+   * (src/gpu/dawn-event-pacing.ts). 'software' (default): on software adapters, whose GPU is the
+   * CPU; 'always'; 'never'. Once installed, pacing stays for the process.
+   */
+  eventPacing?: 'software' | 'always' | 'never';
   /**
    * Called once if the device is lost for any reason other than our own `release()`. Without it,
    * the loss is written to console.error: a lost device is never silent.
@@ -157,13 +166,16 @@ export async function acquireGpu(options: AcquireGpuOptions = {}): Promise<Gpu> 
     );
   }
   // node-gpu.ts keeps the Dawn instance alive for the process (dawn.node crashes otherwise).
-  const { adapter, usedSwiftShaderFallback } = await requestNodeAdapter({
+  const { adapter, usedSwiftShaderFallback, dawnGlobals } = await requestNodeAdapter({
     dawnOptions: options.dawnOptions ?? [],
     powerPreference: options.powerPreference,
     forceSoftware: options.forceSoftware ?? false,
   });
   const device = await requestDevice(adapter);
   const report = describe(adapter.info, isFallback(adapter), 'node-dawn', usedSwiftShaderFallback);
+  const pacing = options.eventPacing ?? 'software';
+  if (pacing === 'always' || (pacing === 'software' && report.isSoftware)) installDawnEventPacing(dawnGlobals);
+  report.eventPacing = isDawnEventPacingInstalled(dawnGlobals);
   return wrap(device, report, options, true);
 }
 

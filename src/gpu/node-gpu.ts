@@ -26,6 +26,8 @@ export interface NodeAdapterResult {
   adapter: GPUAdapter;
   /** True when the default driver search found nothing and SwiftShader was loaded instead. */
   usedSwiftShaderFallback: boolean;
+  /** The `webgpu` package's classes (GPUBuffer, GPUQueue, ...), for src/gpu/dawn-event-pacing.ts. */
+  dawnGlobals: Record<string, unknown>;
 }
 
 interface WebGpuModule {
@@ -100,7 +102,7 @@ export async function requestNodeAdapter(options: {
   const icdChosenByUser = process.env.VK_ICD_FILENAMES !== undefined;
   if (!options.forceSoftware || icdChosenByUser) {
     const first = await ask();
-    if (first.adapter) return { gpu: first.gpu, adapter: first.adapter, usedSwiftShaderFallback: false };
+    if (first.adapter) return { gpu: first.gpu, adapter: first.adapter, usedSwiftShaderFallback: false, dawnGlobals: dawn.globals };
     if (icdChosenByUser) throw new Error(`${NODE_INSTALL_HINT} (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES} gave no adapter)`);
   }
   const icd = await findSwiftShaderIcd();
@@ -110,5 +112,5 @@ export async function requestNodeAdapter(options: {
   if (!second.adapter) {
     throw new Error(`${NODE_INSTALL_HINT} (SwiftShader at ${icd} gave no adapter; is libvulkan1 installed?)`);
   }
-  return { gpu: second.gpu, adapter: second.adapter, usedSwiftShaderFallback: true };
+  return { gpu: second.gpu, adapter: second.adapter, usedSwiftShaderFallback: true, dawnGlobals: dawn.globals };
 }

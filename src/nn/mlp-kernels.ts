@@ -42,22 +42,41 @@ export const DENSE_FORWARD: KernelSpec = {
 };
 
 /**
- * DENSE_FORWARD for IN % 4 == 0: input rows and weight rows read as vec4 (four dot products per
- * step). Same bindings, overrides and dispatch; params and input are bound as array<vec4f>.
+ * DENSE_FORWARD for IN % 4 == 0, 4 rows of one agent and 4 outputs per invocation (a 4×4 register
+ * block), input and weight rows read as vec4: the same sums in the same order, a quarter of the
+ * loads per multiply-add. Same bindings and overrides (params and input are bound as
+ * array<vec4f>); dispatch AGENTS·⌈ROWS_PER_AGENT/4⌉·⌈OUT/4⌉ (denseForwardInvocations).
  */
-export const DENSE_FORWARD_VEC4: KernelSpec = {
+export const DENSE_FORWARD_TILED: KernelSpec = {
   ...DENSE_FORWARD,
-  label: 'nn.dense_forward_vec4',
-  parts: denseParts('dense_forward_vec4'),
+  label: 'nn.dense_forward_tiled',
+  parts: denseParts('dense_forward_tiled'),
 };
 
-/** The forward kernel for a layer: vec4 loads where its input width allows them. */
-export const denseForwardSpec = (layer: DenseLayer): KernelSpec =>
-  layer.inputSize % 4 === 0 ? DENSE_FORWARD_VEC4 : DENSE_FORWARD;
+/** Rows per invocation of the row-tiled kernels (dense_forward_tiled, dense_input_grad). */
+export const ROW_TILE = 4;
+
+/** The forward kernel for a layer: row-tiled with vec4 loads where its input width allows them. */
+export const denseForwardSpec = (layer: DenseLayer): KernelSpec => (layer.inputSize % 4 === 0 ? DENSE_FORWARD_TILED : DENSE_FORWARD);
+
+/**
+ * Invocations of a layer's forward over the first `rows` rows of the batch (agent-major,
+ * `rowsPerAgent` each): a row per invocation per 4 outputs, or for the row-tiled kernel every tile
+ * that holds one of those rows (whole agents' tiles, then the partial agent's). Rows past them
+ * that share a tile or a workgroup are computed too (from whatever the input holds there).
+ */
+export function denseForwardInvocations(layer: DenseLayer, rowsPerAgent: number, rows: number): number {
+  const blocks = Math.ceil(layer.outputSize / 4);
+  if (denseForwardSpec(layer) !== DENSE_FORWARD_TILED) return rows * blocks;
+  const tilesPerAgent = Math.ceil(rowsPerAgent / ROW_TILE);
+  const wholeAgents = Math.floor(rows / rowsPerAgent);
+  return (wholeAgents * tilesPerAgent + Math.ceil((rows - wholeAgents * rowsPerAgent) / ROW_TILE)) * blocks;
+}
 
 /**
  * ∂L/∂z of the layer below (or ∂L/∂x of the network input) from this layer's δ = ∂L/∂z:
- * f'_below(a_below) ⊙ (δ·W_g), stored or (ACCUMULATE) added. Dispatch ROWS·⌈IN/4⌉.
+ * f'_below(a_below) ⊙ (δ·W_g), stored or (ACCUMULATE) added; 4 rows of one agent per invocation.
+ * Dispatch AGENTS·⌈ROWS_PER_AGENT/4⌉·⌈IN/4⌉.
  * Bindings: params, delta [ROWS][OUT], input_activation [ROWS][IN], input_delta [ROWS][IN].
  */
 export const DENSE_INPUT_GRAD: KernelSpec = {
@@ -188,7 +207,7 @@ export function denseKernelExamples(): KernelSpec[] {
   };
   return [
     constantsFor(DENSE_FORWARD, all, DENSE_OVERRIDES.forward),
-    constantsFor(DENSE_FORWARD_VEC4, { ...all, IN: 64, PARAMS_PER_AGENT: 64 * 33 + 36 }, DENSE_OVERRIDES.forward),
+    constantsFor(DENSE_FORWARD_TILED, { ...all, IN: 64, PARAMS_PER_AGENT: 64 * 33 + 36 }, DENSE_OVERRIDES.forward),
     constantsFor(DENSE_INPUT_GRAD, all, DENSE_OVERRIDES.inputGrad),
     constantsFor(DENSE_PARAM_GRAD_PARTIAL, all, DENSE_OVERRIDES.paramGradPartial),
     constantsFor(DENSE_PARAM_GRAD_REDUCE, all, DENSE_OVERRIDES.paramGradReduce),

@@ -30,7 +30,9 @@ import {
   PARAM_GRAD_CHUNK_ROWS,
   constantsFor,
   denseConstants,
+  denseForwardInvocations,
   denseForwardSpec,
+  ROW_TILE,
   paramGradChunks,
   type BatchShape,
 } from './mlp-kernels';
@@ -248,7 +250,7 @@ export async function createMlpPasses(device: GPUDevice, layout: MlpLayout, opti
         const belowActivation = ACTIVATION_CODE[below ? below.activation : 'identity'];
         const inputGradSpec = constantsFor(DENSE_INPUT_GRAD, { ...all, ACTIVATION: belowActivation }, DENSE_OVERRIDES.inputGrad);
         const [forward, tangent, paramGradPartial, paramGradReduce, inputGrad] = await Promise.all([
-          step(device, constantsFor(denseForwardSpec(layer), all, DENSE_OVERRIDES.forward), layer.name, rows * outBlocks),
+          step(device, constantsFor(denseForwardSpec(layer), all, DENSE_OVERRIDES.forward), layer.name, denseForwardInvocations(layer, rowsPerAgent, rows)),
           step(device, constantsFor(DENSE_TANGENT, all, DENSE_OVERRIDES.tangent), layer.name, rows * outBlocks),
           step(
             device,
@@ -262,7 +264,7 @@ export async function createMlpPasses(device: GPUDevice, layout: MlpLayout, opti
             layer.name,
             agents * layer.outputSize * (layer.inputSize + 1),
           ),
-          step(device, inputGradSpec, layer.name, rows * Math.ceil(layer.inputSize / 4)),
+          step(device, inputGradSpec, layer.name, agents * Math.ceil(rowsPerAgent / ROW_TILE) * Math.ceil(layer.inputSize / 4)),
         ]);
         return { forward, tangent, paramGradPartial, paramGradReduce, inputGrad };
       }),
@@ -309,8 +311,8 @@ export async function createMlpPasses(device: GPUDevice, layout: MlpLayout, opti
       const pass = encoder.beginComputePass({ label: `${prefix}.forward` });
       layers.forEach((layer, l) => {
         const s = steps[l]!.forward;
-        // One invocation per (row, block of 4 outputs), row-major: a prefix of rows is a prefix of invocations.
-        const invocations = runRows === rows ? s.invocations : runRows * Math.ceil(layer.outputSize / 4);
+        // Invocations are ordered by row (tile), then block of 4 outputs: a prefix of rows is a prefix of invocations.
+        const invocations = runRows === rows ? s.invocations : denseForwardInvocations(layer, rowsPerAgent, runRows);
         s.kernel.dispatch(pass, s.bindings.get({ params, input: layerInput(layer, inputs), output: activations[l]!, flags }), invocations);
       });
       pass.end();
@@ -387,9 +389,11 @@ export async function createMlpPasses(device: GPUDevice, layout: MlpLayout, opti
  * These passes issue one dispatch per layer for forward and tangent (4 for a 2-hidden-layer,
  * 2-head net) and two or three per layer for backward (11 for that net). Each layer's output goes
  * through global memory, which a real GPU's L2 absorbs at RL batch sizes (B·64 floats per layer).
- * Kernel shapes: one invocation per (row, 4 outputs) with the 4 outputs register-blocked, vec4
- * loads where the input width is a multiple of 4 (dense_forward_vec4); the parameter gradient is a
- * split-K δᵀ·x with 4×4 register blocks per chunk of 64 rows, then a deterministic fan-in-32 sum.
+ * Kernel shapes: the forward and the input gradient take 4 rows × 4 outputs (columns) of one agent
+ * per invocation, register-blocked, the forward with vec4 loads where the input width is a multiple
+ * of 4 (dense_forward_tiled; one row × 4 outputs otherwise); the parameter gradient is a split-K
+ * δᵀ·x with 4×4 register blocks per chunk of 64 rows, then a deterministic fan-in-32 sum (vec4
+ * loads there measured no faster on SwiftShader).
  * The next step on real GPUs is staging weight tiles through workgroup memory.
  *
  * A fused small-MLP kernel would run one workgroup per tile of rows (say 64) through every layer:

@@ -209,6 +209,18 @@ describe('MLP passes on the GPU vs the float64 reference', () => {
     console.log(`[mlp] ${name}: max relative errors ${JSON.stringify(errors, (_, v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(2)) : v))}`);
   });
 
+  // Widths that are multiples of 4 take the row-tiled vec4 forward (hidden and head layers alike
+  // here); 123 and 5 rows per agent leave partial row tiles in every agent, for it and for the
+  // row-tiled input gradient.
+  it.each([
+    [3, 123],
+    [2, 5],
+  ])('vec4 widths (input 8, hidden [64, 64], heads 4 + 8), G = %i × %i rows: forward, gradients, tangent', async (agents, rowsPerAgent) => {
+    const spec: MlpSpec = { inputSize: 8, hiddenSizes: [64, 64], activation: 'tanh', heads: [{ name: 'policy', size: 4, gain: 0.01 }, { name: 'value', size: 8, gain: 1 }] };
+    const errors = await runCase({ spec, agents, rowsPerAgent });
+    console.log(`[mlp] vec4 widths, G = ${agents} × ${rowsPerAgent}: max relative errors ${JSON.stringify(errors, (_, v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(2)) : v))}`);
+  });
+
   it('gradient of Σ c·y at B = 10 000 rows (G = 1) matches the reference (the batch reduction)', async () => {
     // c = 1 + U(−½, ½): same-signed weights make every gradient a coherent sum over 10 000 rows,
     // where a serial f32 sum would lose digits.
@@ -222,7 +234,7 @@ describe('MLP passes on the GPU vs the float64 reference', () => {
 
   it.each([
     ['scalar forward kernel (input 7)', 7],
-    ['vec4 forward kernel (input 8)', 8],
+    ['row-tiled vec4 forward kernel (input 8)', 8],
   ])('sets the NaN flag on a NaN or Inf input, and not on finite inputs: %s', async (_, inputSize) => {
     const { device } = gpu();
     const layout = mlpLayout({ ...torso('relu'), inputSize });
@@ -253,6 +265,45 @@ describe('MLP passes on the GPU vs the float64 reference', () => {
       expect(await flagAfter(Number.POSITIVE_INFINITY)).toEqual([0, 0, 1, 0]);
       expect(await flagAfter(Number.NEGATIVE_INFINITY)).toEqual([0, 0, 1, 0]);
       expect(await flagAfter(3.0e38)).toEqual([0, 0, 0, 0]); // large but finite
+    } finally {
+      caller.destroy();
+      passes.destroy();
+    }
+  });
+
+  it.each([
+    [1, 37, 9],
+    [3, 37, 45],
+  ])('a forward over the first rows only (G = %i × %i, rows 0 … %i − 1) covers them, exactly', async (agents, rowsPerAgent, runRows) => {
+    // act() runs a prefix of the batch: the dispatch covers whole row tiles (and whole workgroups),
+    // so rows past the prefix may be written; the rows asked for must all be there and exact. At
+    // G = 3 × 37 the prefix is 12 tiles × 16 output blocks = 3 whole workgroups, so a dispatch one
+    // tile short would leave poisoned rows.
+    const { device } = gpu();
+    const spec: MlpSpec = { inputSize: 8, hiddenSizes: [64, 64], activation: 'tanh', heads: [{ name: 'policy', size: 4, gain: 0.01 }] };
+    const layout = mlpLayout(spec);
+    const rows = agents * rowsPerAgent;
+    const random = seededRandom(freshSeed());
+    const params = randomParams(layout, agents, random);
+    const x = randomArray(rows * 8, random);
+    const passes = await createMlpPasses(device, layout, { agents, rowsPerAgent, label: 'test.mlp-prefix' });
+    const caller = new BufferSet(device, 'test.mlp-prefix', { params: { size: params.byteLength }, inputs: { size: x.byteLength } });
+    try {
+      const out = await gpuStep(gpu(), 'prefix forward', async () => {
+        device.queue.writeBuffer(caller.buffers.params!, 0, params);
+        device.queue.writeBuffer(caller.buffers.inputs!, 0, x);
+        poison(device, passes.outputs.policy!);
+        const encoder = device.createCommandEncoder();
+        passes.encodeForward(encoder, { params: caller.buffers.params!, inputs: caller.buffers.inputs!, rows: runRows });
+        device.queue.submit([encoder.finish()]);
+        return readF32(device, passes.outputs.policy!);
+      });
+      const agentOf = (r: number) => Math.floor(r / rowsPerAgent);
+      for (let r = 0; r < runRows; r += 1) {
+        const g = agentOf(r);
+        const expected = mlpForward(layout, params.subarray(g * layout.parametersPerAgent, (g + 1) * layout.parametersPerAgent), rowsOf(x, 8, r, 1)).outputs.policy![0]!;
+        expect(relativeError(out.subarray(r * 4, r * 4 + 4), expected), `row ${r}`).toBeLessThan(TOLERANCE);
+      }
     } finally {
       caller.destroy();
       passes.destroy();
