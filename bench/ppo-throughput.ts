@@ -200,8 +200,9 @@ export async function measurePpo(device: GPUDevice, c: PpoCase, roundTripMs: num
   const caseStarted = performance.now();
   const agents = c.agents ?? 1;
   const probe = { env: c.env, numEnvs: c.numEnvs, agents, ...c.overrides };
-  // Enough iterations for the run (the trainer refuses more than totalTimesteps allows).
-  const { batchSize } = resolvePpoConfig(probe);
+  // Enough iterations for the run (the trainer refuses more than totalTimesteps allows); the batch
+  // size is resolved with room for any batch (the default 500 000 steps is less than N = 4 096's).
+  const { batchSize } = resolvePpoConfig({ ...probe, totalTimesteps: Number.MAX_SAFE_INTEGER });
   const iterations = c.warmupIterations + c.maxIterations + 2;
   const profiler = c.passProfile ? createPassProfiler(device) : null;
   const trainer = await createPpoTrainer(profiler?.device ?? device, { ...probe, totalTimesteps: batchSize * iterations });

@@ -28,7 +28,8 @@ export interface SuiteReport {
   readonly hostLoad: { readonly start: number; readonly end: number; readonly cpus: number };
   readonly seconds: number;
   /** runtime.matmul on a dense-layer shape, measured in this run (src/bench/matmul-throughput.ts). */
-  readonly ceiling: { readonly shape: string; readonly gflops: number };
+  /** The faster of the runtime's matmul-shaped kernels at `shape` (each kernel's GFLOP/s in byKernel). */
+  readonly ceiling: { readonly shape: string; readonly gflops: number; readonly byKernel: Readonly<Record<string, number>> };
   /** An empty submit's round trip, subtracted from each segment of the phase split. */
   readonly submitRoundTripMs: number;
   readonly envScaling: readonly PpoThroughputReport[];
@@ -144,7 +145,7 @@ export function toMarkdown(r: SuiteReport): string {
     `- adapter: ${adapter} [${r.adapter.isSoftware ? 'software' : 'hardware'}, ${r.adapter.runtime}]; Dawn event pacing ${r.adapter.eventPacing ? 'on' : 'off'} (src/gpu/dawn-event-pacing.ts)`,
     `- host load (1-min average, ${r.hostLoad.cpus} CPUs): ${r.hostLoad.start.toFixed(2)} at start, ${r.hostLoad.end.toFixed(2)} at end`,
     `- command: \`${r.command}\``,
-    `- matmul ceiling (${r.ceiling.shape}): ${r.ceiling.gflops.toFixed(3)} GFLOP/s; submit round trip ${r.submitRoundTripMs.toFixed(3)} ms`,
+    `- matmul ceiling (${r.ceiling.shape}, the faster of ${Object.entries(r.ceiling.byKernel).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}): ${r.ceiling.gflops.toFixed(3)} GFLOP/s; submit round trip ${r.submitRoundTripMs.toFixed(3)} ms`,
     '',
     '## PPO throughput: env scaling (CartPole-v1, 64-64 tanh, T 128, 4 epochs × 4 minibatches)',
     '',
