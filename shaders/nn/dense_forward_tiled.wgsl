@@ -4,7 +4,8 @@
 // offsets and the per-agent block are multiples of 4 floats, MlpLayout). Per 4 columns it loads
 // four weight vec4s and four input vec4s for 64 multiply-adds, where a row per invocation needs 20
 // loads (vec4) for the same work: on SwiftShader that doubled the layer's throughput (64-64 at
-// 8 192 rows: 1.1 → 2.2 GFLOP/s), and it is the register blocking a hardware GPU wants too. src/nn/mlp.ts uses it for every layer whose input width is a multiple of 4.
+// 8 192 rows: 1.1 → 2.2 GFLOP/s), and it is the register blocking a hardware GPU wants too.
+// src/nn/mlp.ts uses it for every layer whose input width is a multiple of 4.
 //
 // Tiles never straddle agents: an agent's rows are ⌈ROWS_PER_AGENT/4⌉ tiles, the last one's rows
 // past the agent's end read the agent's last row (clamped) and are not stored. Tail outputs read

@@ -6,7 +6,7 @@
  * (AsyncRunner::ScheduleProcessEvents, crbug.com/dawn/1127): the main thread spins at 100 % while
  * the GPU works. On a software adapter the GPU *is* the CPU, and the spinning thread competes with
  * SwiftShader's workers — on this project's 2-core machines a PPO CartPole iteration (N = 64) took
- * 3.9 s awaited normally and 2.1 s with the main thread asleep (bench/README: "event pacing").
+ * 3.9 s awaited normally and 2.1 s with the main thread asleep (docs/BENCHMARKS.md).
  *
  * The pacer runs beside the pump while such a promise is pending: each turn of the event loop it
  * sleeps the thread (Atomics.wait) for a slice that grows with the wait so far — an eighth of it,
@@ -16,7 +16,7 @@
  *
  * Installed once per process by acquireGpu for software adapters (option `eventPacing`), by
  * wrapping the promise-returning methods of Dawn's classes, as the `webgpu` package itself wraps
- * GPUDevice.destroy. Browsers wait without spinning and never load this.
+ * GPUDevice.destroy. Browsers wait without spinning and never install it.
  */
 
 /** Longest sleep per turn: bounds the latency added to a wait that has just finished. */

@@ -43,8 +43,8 @@ export const DENSE_FORWARD: KernelSpec = {
 
 /**
  * DENSE_FORWARD for IN % 4 == 0, 4 rows of one agent and 4 outputs per invocation (a 4×4 register
- * block), input and weight rows read as vec4: the same sums in the same order, a quarter of the
- * loads per multiply-add. Same bindings and overrides (params and input are bound as
+ * block), input and weight rows read as vec4: the same sums in the same order, 2.5× fewer loads
+ * per multiply-add. Same bindings and overrides (params and input are bound as
  * array<vec4f>); dispatch AGENTS·⌈ROWS_PER_AGENT/4⌉·⌈OUT/4⌉ (denseForwardInvocations).
  */
 export const DENSE_FORWARD_TILED: KernelSpec = {
