@@ -25,7 +25,7 @@
  * the load changed between the timed iterations and the split one (then trust the SPS, not the split). Why not encode each phase from the trainer's internals: the PPO
  * trainer does not expose its update encoder, and rebuilding it here would time a copy, not it.
  */
-import { createReturns } from '../src/returns/returns';
+import { createReturns, returnsInputs } from '../src/returns/returns';
 import { createPpoTrainer, resolvePpoConfig, type PpoConfig, type PpoTrainer } from '../src/algos/ppo';
 import { BufferSet } from '../src/gpu/buffers';
 import type { MlpLayout } from '../src/nn/mlp-spec';
@@ -141,17 +141,7 @@ async function timeReturns(device: GPUDevice, trainer: PpoTrainer): Promise<numb
   const returns = await createReturns(device, { steps: T, envs: N, agents: G, estimator: 'gae', gamma: c.gamma, lambda: c.gaeLambda, critic: true, label: 'bench.gae' });
   const out = new BufferSet(device, 'bench.gae', { advantages: { size: 4 * T * N }, returns: { size: 4 * T * N } });
   try {
-    const tr = trainer.buffers.transitions;
-    const io = {
-      rewards: tr.rewards,
-      terminated: tr.terminated,
-      truncated: tr.truncated,
-      values: tr.values,
-      finalValues: tr.finalValues,
-      lastValues: tr.lastValues,
-      output: out.buffers.advantages,
-      returns: out.buffers.returns,
-    };
+    const io = { ...returnsInputs(trainer.buffers.transitions), output: out.buffers.advantages, returns: out.buffers.returns };
     const times = await sample({ warmup: 1, repeats: 3 }, () => {
       const encoder = device.createCommandEncoder({ label: 'bench.gae' });
       returns.encode(encoder, io);

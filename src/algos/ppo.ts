@@ -30,7 +30,7 @@ import { klCategoricalBackwardKernel, klCategoricalKernel } from '../nn/heads';
 import { createMlpPasses } from '../nn/mlp';
 import type { MlpLayout } from '../nn/mlp-spec';
 import { createAdvantageNormaliser } from '../returns/normalise';
-import { createReturns } from '../returns/returns';
+import { createReturns, returnsInputs } from '../returns/returns';
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../rng/params';
 import { feistelPermutationKernel, GATHER_PARAMS_BYTES, gatherRowsKernel } from '../rollout/kernels';
 import type { Transitions } from '../rollout/transitions';
@@ -115,6 +115,7 @@ export async function createPpoFamilyTrainer<C extends ResolvedPpoConfig>(device
   const { own, actor, critic } = ac;
   const OBS = actor.spec.inputSize;
   const tr = ac.transitions;
+  const rolloutInputs = returnsInputs(tr);
   const p = ac.buffers;
   try {
     // ---- setup: returns, minibatch passes (and θ_old's for the KL penalty), head, statistics ----
@@ -290,16 +291,7 @@ export async function createPpoFamilyTrainer<C extends ResolvedPpoConfig>(device
     // ---- one iteration, after the scaffold's rollout ----
     const encodeUpdate = (encoder: GPUCommandEncoder) => {
       // Returns: GAE(λ) advantages and the critic's targets A + V.
-      returns.encode(encoder, {
-        rewards: tr.rewards,
-        terminated: tr.terminated,
-        truncated: tr.truncated,
-        values: tr.values,
-        finalValues: tr.finalValues,
-        lastValues: tr.lastValues,
-        output: b.advantages,
-        returns: b.returns,
-      });
+      returns.encode(encoder, { ...rolloutInputs, output: b.advantages, returns: b.returns });
       // θ_old, for the per-row KL of the penalty.
       if (penalty) encoder.copyBufferToBuffer(p.actorParameters, 0, b.oldActorParameters, 0, p.actorParameters.size);
 

@@ -46,7 +46,7 @@ import { categoricalBackwardKernel, categoricalEvaluateKernel } from '../nn/head
 import { createMlpPasses } from '../nn/mlp';
 import { createBaseline, type BaselineKind } from '../returns/baselines';
 import { createAdvantageNormaliser } from '../returns/normalise';
-import { createReturns, type ReturnEstimator } from '../returns/returns';
+import { createReturns, returnsInputs, type ReturnEstimator } from '../returns/returns';
 import { createActorCritic } from '../train/actor-critic';
 import { splitPoint } from '../train/loop';
 import { requiredStatistics } from '../train/nan-guard';
@@ -132,6 +132,7 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
   const A = actor.layers[actor.headLayer.policy!]!.outputSize;
   const OBS = actor.spec.inputSize;
   const tr = ac.transitions;
+  const rolloutInputs = returnsInputs(tr);
   const p = ac.buffers;
   try {
     // ---- setup: weights, baseline, normaliser ----
@@ -331,20 +332,12 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
 
     // ---- one iteration, after the scaffold's rollout ----
     const encodeWeights = (encoder: GPUCommandEncoder) => {
-      const io = {
-        rewards: tr.rewards,
-        terminated: tr.terminated,
-        truncated: tr.truncated,
-        values: tr.values,
-        finalValues: tr.finalValues,
-        lastValues: tr.lastValues,
-      };
       if (!population) {
         // Weights: total return, reward-to-go, or GAE advantages (with the critic's targets A + V).
-        returns[0]!.encode(encoder, { ...io, output: plan.baseline === 'gae' ? b.advantages : b.weights, ...(plan.baseline === 'gae' ? { returns: b.valueTargets } : {}) });
+        returns[0]!.encode(encoder, { ...rolloutInputs, output: plan.baseline === 'gae' ? b.advantages : b.weights, ...(plan.baseline === 'gae' ? { returns: b.valueTargets } : {}) });
         return;
       }
-      returns.forEach((r, c) => r.encode(encoder, { ...io, output: comboBuffers[c]!.timeMajor }));
+      returns.forEach((r, c) => r.encode(encoder, { ...rolloutInputs, output: comboBuffers[c]!.timeMajor }));
     };
 
     const encodeUpdate = (encoder: GPUCommandEncoder) => {

@@ -38,7 +38,7 @@ import { categoricalBackwardKernel, categoricalEvaluateKernel } from '../nn/head
 import { createMlpPasses } from '../nn/mlp';
 import type { MlpLayout } from '../nn/mlp-spec';
 import { createAdvantageNormaliser } from '../returns/normalise';
-import { createReturns } from '../returns/returns';
+import { createReturns, returnsInputs } from '../returns/returns';
 import { GATHER_PARAMS_BYTES, gatherRowsKernel } from '../rollout/kernels';
 import type { Transitions } from '../rollout/transitions';
 import { createActorCritic } from '../train/actor-critic';
@@ -91,6 +91,7 @@ export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {
   const OBS = actor.spec.inputSize;
   const PA = ac.sizes.actor;
   const tr = ac.transitions;
+  const rolloutInputs = returnsInputs(tr);
   const p = ac.buffers;
   try {
     // ---- setup: returns, the batch passes, natural gradient, statistics ----
@@ -232,16 +233,7 @@ export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {
     // ---- one iteration, after the scaffold's rollout ----
     const encodeUpdate = (encoder: GPUCommandEncoder) => {
       // Returns: GAE(λ) advantages and the critic's targets R = Â + V.
-      returns.encode(encoder, {
-        rewards: tr.rewards,
-        terminated: tr.terminated,
-        truncated: tr.truncated,
-        values: tr.values,
-        finalValues: tr.finalValues,
-        lastValues: tr.lastValues,
-        output: b.advantages,
-        returns: b.returns,
-      });
+      returns.encode(encoder, { ...rolloutInputs, output: b.advantages, returns: b.returns });
       if (config.normAdv) normaliser.encode(encoder, { advantages: b.advantages, output: b.normalisedAdvantages });
 
       // Policy gradient at θ_old: g = ∇θ(−mean ρ·Â), through the categorical head and the actor.

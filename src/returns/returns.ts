@@ -88,6 +88,14 @@ export interface ReturnsIo {
   readonly returns?: GPUBuffer;
 }
 
+/** The rollout's side of ReturnsIo, picked from the transition buffers (src/rollout/transitions.ts). */
+export function returnsInputs(
+  transitions: Readonly<Record<'rewards' | 'terminated' | 'truncated' | 'values' | 'finalValues' | 'lastValues', GPUBuffer>>,
+): Omit<ReturnsIo, 'output' | 'returns'> {
+  const { rewards, terminated, truncated, values, finalValues, lastValues } = transitions;
+  return { rewards, terminated, truncated, values, finalValues, lastValues };
+}
+
 export interface Returns {
   readonly config: ResolvedReturnsConfig;
   /** Dispatches per encode. */
