@@ -1,19 +1,23 @@
 import { defineConfig } from 'vitest/config';
+import { wgslPlugin } from './scripts/vite-plugin-wgsl';
 
 // One config for the three things Vite does here:
-// - `vite build`: the library (dist/index.js) and the Node CLI (dist/cli.js); WGSL is inlined as text.
+// - `vite build`: the library (dist/index.js) and the Node CLI (dist/cli.js); each WGSL file is
+//   inlined, as a ShaderPart, into the module that imports it (scripts/vite-plugin-wgsl.ts).
 // - `vitest run`: kernel tests in Node on Dawn, and browser tests through Puppeteer.
 // - the demo page (demo/), served by the dev server.
 // `vite build --mode demo` (and `vite --mode demo`, the dev server): the demo page as a static site
 // in demo-dist/, with relative URLs so any static server (or a sub-path) serves it.
 const demo = {
   root: 'demo',
+  plugins: [wgslPlugin()],
   base: './',
   build: { target: 'es2022', outDir: '../demo-dist', emptyOutDir: true, sourcemap: true },
   server: { fs: { allow: ['..'] } },
 };
 
 export default defineConfig(({ mode }) => (mode === 'demo' ? demo : {
+  plugins: [wgslPlugin()],
   build: {
     target: 'es2022',
     outDir: 'dist',

@@ -1,13 +1,15 @@
 import { defineConfig } from 'vite';
+import { wgslPlugin } from '../scripts/vite-plugin-wgsl';
 
 // `npm run bench` builds bench/main.ts with Vite, then runs the bundle in Node. Vite, not a TypeScript
-// loader, because the engine's sources need it: the WGSL files reach the kernels through
-// `import.meta.glob(… '?raw')` (src/gpu/shaders.ts), which only Vite resolves. The bundle holds the
+// loader, because the engine's sources need it: the WGSL files reach the kernels as module imports
+// that scripts/vite-plugin-wgsl.ts resolves. The bundle holds the
 // engine and the benchmarks; every package (Dawn, commander, TF.js for the peers) stays an import
 // that Node resolves from node_modules at run time.
 export default defineConfig({
   root: new URL('..', import.meta.url).pathname,
   logLevel: 'warn',
+  plugins: [wgslPlugin()],
   build: {
     target: 'node20',
     outDir: 'bench/.build',

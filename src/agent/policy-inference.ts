@@ -37,7 +37,6 @@
  */
 import { BufferSet, createBuffer, destroyBuffer, gpuCounters } from '../gpu/buffers';
 import { createKernel, type Kernel, type KernelSpec } from '../gpu/kernel';
-import { shaderFile } from '../gpu/shaders';
 import type { ActionSpace } from '../envs/types';
 import { categoricalSampleKernel, gaussianEvaluateKernel, gaussianSampleKernel, learnedLogStd, type HeadKernel } from '../nn/heads';
 import { createMlpPasses, type MlpPasses } from '../nn/mlp';
@@ -45,6 +44,10 @@ import type { MlpLayout } from '../nn/mlp-spec';
 import { normaliseObservationsKernel, RUNNING_MOMENTS_BYTES } from '../normalise/running-normalisers';
 import { MAX_CATEGORIES } from '../rng/kernels';
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../rng/params';
+import categoricalArgmaxWgsl from '../../shaders/agent/categorical_argmax.wgsl';
+import categoricalCommonWgsl from '../../shaders/nn/categorical_common.wgsl';
+import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
+import philoxWgsl from '../../shaders/rng/philox.wgsl';
 
 /** The Philox stream of act()'s stochastic draws ('INF'). */
 export const INFERENCE_STREAM = 0x494e46;
@@ -113,16 +116,10 @@ export interface PolicyInference {
 export const CATEGORICAL_ARGMAX: KernelSpec = {
   label: 'agent.categorical_argmax',
   parts: [
-    shaderFile('common/dispatch.wgsl'),
-    shaderFile('rng/philox.wgsl'),
-    shaderFile('nn/categorical_common.wgsl'),
-    shaderFile('agent/categorical_argmax.wgsl'),
-  ],
-  bindings: [
-    { name: 'logits', access: 'read' },
-    { name: 'mask', access: 'read' },
-    { name: 'actions', access: 'read_write' },
-    { name: 'log_probs', access: 'read_write' },
+    dispatchWgsl,
+    philoxWgsl,
+    categoricalCommonWgsl,
+    categoricalArgmaxWgsl,
   ],
   workgroupSize: WORKGROUP,
 };

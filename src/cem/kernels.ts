@@ -7,8 +7,14 @@
  * catalogue; the factories check sizes (clear errors before any GPU work) and fill the constants.
  */
 import type { KernelSpec } from '../gpu/kernel';
-import { shaderFile } from '../gpu/shaders';
 import { ALGORITHM_BASE, ALGORITHM_WORDS, EPISODE_RING_CAPACITY, REPORT_WORDS, RING_BASE } from '../train/report';
+import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
+import eliteSelectWgsl from '../../shaders/cem/elite_select.wgsl';
+import firstEpisodeWgsl from '../../shaders/cem/first_episode.wgsl';
+import philoxWgsl from '../../shaders/rng/philox.wgsl';
+import reportWgsl from '../../shaders/cem/report.wgsl';
+import sampleWgsl from '../../shaders/cem/sample.wgsl';
+import updateWgsl from '../../shaders/cem/update.wgsl';
 
 /** The Philox stream of the population's noise ε ('CEM'). */
 export const CEM_STREAM = 0x43454d;
@@ -43,75 +49,40 @@ export const CEM_REPORT_BYTES = 4 * CEM_REPORT_WORDS;
 /** Bytes of the update's schedule uniform (Z_i and padding). */
 export const CEM_SCHEDULE_BYTES = 16;
 
-const dispatchPart = shaderFile('common/dispatch.wgsl');
+const dispatchPart = dispatchWgsl;
 
 /** candidates[g][j] = μ_j + σ_j·ε_{g,j} (champion when KEEP_BEST and g = 0). Bindings: params (RngParams), mean, stddev, champion, candidates. */
 export const CEM_SAMPLE: KernelSpec = {
   label: 'cem.sample',
-  parts: [dispatchPart, shaderFile('rng/philox.wgsl'), shaderFile('cem/sample.wgsl')],
-  bindings: [
-    { name: 'params', access: 'uniform' },
-    { name: 'mean', access: 'read' },
-    { name: 'stddev', access: 'read' },
-    { name: 'champion', access: 'read' },
-    { name: 'candidates', access: 'read_write' },
-  ],
+  parts: [dispatchPart, philoxWgsl, sampleWgsl],
   workgroupSize: WORKGROUP,
 };
 
 /** Each env's first-episode return and length. Bindings: rewards, terminated, truncated, first_returns, first_lengths. */
 export const CEM_FIRST_EPISODE: KernelSpec = {
   label: 'cem.first_episode',
-  parts: [dispatchPart, shaderFile('cem/first_episode.wgsl')],
-  bindings: [
-    { name: 'rewards', access: 'read' },
-    { name: 'terminated', access: 'read' },
-    { name: 'truncated', access: 'read' },
-    { name: 'first_returns', access: 'read_write' },
-    { name: 'first_lengths', access: 'read_write' },
-  ],
+  parts: [dispatchPart, firstEpisodeWgsl],
   workgroupSize: WORKGROUP,
 };
 
 /** Candidate fitness and the elite indices, best first (one workgroup). Bindings: first_returns, fitness, elites. */
 export const CEM_ELITE_SELECT: KernelSpec = {
   label: 'cem.elite_select',
-  parts: [shaderFile('cem/elite_select.wgsl')],
-  bindings: [
-    { name: 'first_returns', access: 'read' },
-    { name: 'fitness', access: 'read_write' },
-    { name: 'elites', access: 'read_write' },
-  ],
+  parts: [eliteSelectWgsl],
   workgroupSize: SINGLE_WORKGROUP,
 };
 
 /** μ, σ and the champion from the elites. Bindings: schedule (Z_i), candidates, elites, mean, stddev, champion. */
 export const CEM_UPDATE: KernelSpec = {
   label: 'cem.update',
-  parts: [dispatchPart, shaderFile('cem/update.wgsl')],
-  bindings: [
-    { name: 'schedule', access: 'uniform' },
-    { name: 'candidates', access: 'read' },
-    { name: 'elites', access: 'read' },
-    { name: 'mean', access: 'read_write' },
-    { name: 'stddev', access: 'read_write' },
-    { name: 'champion', access: 'read_write' },
-  ],
+  parts: [dispatchPart, updateWgsl],
   workgroupSize: WORKGROUP,
 };
 
 /** The report block (one workgroup). Bindings: first_returns, first_lengths, fitness, elites, stddev, report. */
 export const CEM_REPORT: KernelSpec = {
   label: 'cem.report',
-  parts: [shaderFile('cem/report.wgsl')],
-  bindings: [
-    { name: 'first_returns', access: 'read' },
-    { name: 'first_lengths', access: 'read' },
-    { name: 'fitness', access: 'read' },
-    { name: 'elites', access: 'read' },
-    { name: 'stddev', access: 'read' },
-    { name: 'report', access: 'read_write' },
-  ],
+  parts: [reportWgsl],
   workgroupSize: SINGLE_WORKGROUP,
 };
 

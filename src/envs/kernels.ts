@@ -7,9 +7,20 @@
  * that ended). Reset and observe are single dispatches.
  */
 import type { KernelSpec } from '../gpu/kernel';
-import { shaderFile, type ShaderPart } from '../gpu/shaders';
+import type { ShaderPart } from '../gpu/shaders';
 import { checkEnvDescriptor, EnvContractError, MAX_ACTION_SIZE, type EnvBodyLayout } from './contract';
 import type { ActionSpace, EnvDescriptor } from './types';
+import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
+import envAutoresetWgsl from '../../shaders/envs/env_autoreset.wgsl';
+import envMathWgsl from '../../shaders/envs/env_math.wgsl';
+import envObserveWgsl from '../../shaders/envs/env_observe.wgsl';
+import envResetWgsl from '../../shaders/envs/env_reset.wgsl';
+import envRngWgsl from '../../shaders/envs/env_rng.wgsl';
+import envStepCommonWgsl from '../../shaders/envs/env_step_common.wgsl';
+import envWrapperWgsl from '../../shaders/envs/env_wrapper.wgsl';
+import philoxWgsl from '../../shaders/rng/philox.wgsl';
+import envStepContinuousWgsl from '../../shaders/envs/env_step_continuous.wgsl';
+import envStepDiscreteWgsl from '../../shaders/envs/env_step_discrete.wgsl';
 
 /** The Philox stream (key word 1) of every env draw: resets and stochastic steps ('ENV'). */
 export const ENV_STREAM = 0x454e56;
@@ -99,22 +110,18 @@ export interface EnvKernelSpecs {
   observe: KernelSpec;
 }
 
-const uniform = (name: string) => ({ name, access: 'uniform' as const });
-const read = (name: string) => ({ name, access: 'read' as const });
-const readWrite = (name: string) => ({ name, access: 'read_write' as const });
-
 /** The wrapper kernels around `descriptor`'s body (checked against the contract first). */
 export function envKernelSpecs(descriptor: EnvDescriptor, sizes: EnvKernelSizes): EnvKernelSpecs {
   checkEnvDescriptor(descriptor);
   const { numEnvs, maxEpisodeSteps, workgroupSize = ENV_WORKGROUP_SIZE } = sizes;
   const base: ShaderPart[] = [
-    shaderFile('common/dispatch.wgsl'),
-    shaderFile('rng/philox.wgsl'),
-    shaderFile('envs/env_rng.wgsl'),
-    shaderFile('envs/env_math.wgsl'),
+    dispatchWgsl,
+    philoxWgsl,
+    envRngWgsl,
+    envMathWgsl,
     descriptor.body,
   ];
-  const wrapper = [...base, shaderFile('envs/env_wrapper.wgsl')];
+  const wrapper = [...base, envWrapperWgsl];
   const sized = { NUM_ENVS: numEnvs, MAX_EPISODE_STEPS: maxEpisodeSteps };
   const label = (kernel: string) => `env.${descriptor.id}.${kernel}`;
   const discrete = descriptor.actionSpace.kind === 'discrete';
@@ -122,21 +129,8 @@ export function envKernelSpecs(descriptor: EnvDescriptor, sizes: EnvKernelSizes)
     label: label('step'),
     parts: [
       ...wrapper,
-      shaderFile('envs/env_step_common.wgsl'),
-      shaderFile(discrete ? 'envs/env_step_discrete.wgsl' : 'envs/env_step_continuous.wgsl'),
-    ],
-    bindings: [
-      uniform('wrapper'),
-      uniform('env_params'),
-      read('states'),
-      readWrite('next_states'),
-      readWrite('rewards'),
-      readWrite('terminated'),
-      readWrite('truncated'),
-      readWrite('episode_progress'),
-      readWrite('action_errors'),
-      // Declared last, by the entry file: u32 for a discrete env, f32 × ACTION_SIZE for a box.
-      read('actions'),
+      envStepCommonWgsl,
+      discrete ? envStepDiscreteWgsl : envStepContinuousWgsl,
     ],
     workgroupSize,
     constants: discrete
@@ -145,32 +139,19 @@ export function envKernelSpecs(descriptor: EnvDescriptor, sizes: EnvKernelSizes)
   };
   const autoreset: KernelSpec = {
     label: label('autoreset'),
-    parts: [...wrapper, shaderFile('envs/env_autoreset.wgsl')],
-    bindings: [
-      uniform('wrapper'),
-      uniform('env_params'),
-      read('next_states'),
-      readWrite('episode_progress'),
-      readWrite('states'),
-      readWrite('observations'),
-      readWrite('final_observations'),
-      readWrite('episode_returns'),
-      readWrite('episode_lengths'),
-    ],
+    parts: [...wrapper, envAutoresetWgsl],
     workgroupSize,
     constants: sized,
   };
   const reset: KernelSpec = {
     label: label('reset'),
-    parts: [...wrapper, shaderFile('envs/env_reset.wgsl')],
-    bindings: [uniform('wrapper'), uniform('env_params'), readWrite('episode_progress'), readWrite('states'), readWrite('observations')],
+    parts: [...wrapper, envResetWgsl],
     workgroupSize,
     constants: sized,
   };
   const observe: KernelSpec = {
     label: label('observe'),
-    parts: [...base, shaderFile('envs/env_observe.wgsl')],
-    bindings: [uniform('env_params'), read('states'), readWrite('observations')],
+    parts: [...base, envObserveWgsl],
     workgroupSize,
     constants: { NUM_ENVS: numEnvs },
   };

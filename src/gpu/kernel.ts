@@ -1,30 +1,26 @@
 /**
- * Kernels: a typed spec (label, WGSL parts, named bindings, workgroup size, override constants)
- * becomes an explicit bind-group layout and a compute pipeline, cached per device. The cache key is
- * derived from everything that shapes the pipeline, never written by hand.
+ * Kernels: a typed spec (label, WGSL parts, workgroup size, override constants) becomes an explicit
+ * bind-group layout and a compute pipeline, cached per device. A kernel is declared once, in its
+ * WGSL: the bindings (group 0, binding index, buffer type and access) are read from the assembled
+ * source, and `bind()` names buffers by the WGSL's variable names. The cache key is derived from
+ * everything that shapes the pipeline, never written by hand.
  */
 import { dispatchGroups } from './dispatch';
 import { checkLimit } from './limits';
 import { assembleShader, locate, type AssembledShader, type ShaderPart } from './shaders';
-import { parseWgslBindings, type BindingAccess } from './wgsl-bindings';
+import { parseWgslBindings, type BindingAccess, type WgslBinding } from './wgsl-bindings';
 
-export type { BindingAccess } from './wgsl-bindings';
-
-export interface BindingSpec {
-  /** The WGSL variable's name; binding index = position in `bindings`, group 0. */
-  readonly name: string;
-  readonly access: BindingAccess;
-}
+export type { BindingAccess, WgslBinding } from './wgsl-bindings';
 
 /**
  * Everything that defines a kernel. Every kernel's WGSL declares `override WORKGROUP_SIZE: u32`
- * and uses it in `@workgroup_size`; `workgroupSize` sets it.
+ * and uses it in `@workgroup_size`; `workgroupSize` sets it. The bindings are the `@group(0)
+ * @binding(i) var<…>` declarations of the parts.
  */
 export interface KernelSpec {
   readonly label: string;
   /** Include-only modules first, the file with the entry point last. */
   readonly parts: readonly ShaderPart[];
-  readonly bindings: readonly BindingSpec[];
   readonly workgroupSize: number;
   /** WGSL `override` values other than WORKGROUP_SIZE (sizes, flags). */
   readonly constants?: Readonly<Record<string, number>>;
@@ -32,11 +28,22 @@ export interface KernelSpec {
   readonly entryPoint?: string;
 }
 
+/** A spec checked against its WGSL: the assembled source and the bindings it declares, by binding index. */
+export interface ValidatedKernel {
+  readonly shader: AssembledShader;
+  readonly bindings: readonly WgslBinding[];
+}
+
 export interface Kernel {
   readonly spec: KernelSpec;
+  /** The WGSL's bindings in binding order. */
+  readonly bindings: readonly WgslBinding[];
   readonly pipeline: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
-  /** A bind group over the named buffers; checked against the spec's names and binding-size limits. */
+  /**
+   * A bind group over buffers named as the WGSL names its bindings; every binding must be given,
+   * with a buffer whose usage fits (STORAGE or UNIFORM) and within the binding-size limits.
+   */
   bind(resources: Readonly<Record<string, GPUBuffer | GPUBufferBinding>>, label?: string): GPUBindGroup;
   /** Sets pipeline and bind group, and dispatches enough workgroups for `invocations` threads. */
   dispatch(pass: GPUComputePassEncoder, bindGroup: GPUBindGroup, invocations: number): void;
@@ -71,42 +78,29 @@ function declaredOverrides(code: string): Set<string> {
 }
 
 /**
- * Checks a spec against its assembled WGSL (bindings in order with matching names and access,
- * declared overrides) and, given device limits, against those. Throws KernelSpecError or
- * GpuLimitError; returns the assembled shader.
+ * Checks a spec against its assembled WGSL (bindings in group 0 with distinct indices, declared
+ * overrides) and, given device limits, against those. Throws KernelSpecError or GpuLimitError;
+ * returns the assembled shader and its bindings.
  */
-export function validateKernelSpec(spec: KernelSpec, limits?: GPUSupportedLimits): AssembledShader {
-  const shader = assembleShader(spec.parts);
+export function validateKernelSpec(spec: KernelSpec, limits?: GPUSupportedLimits): ValidatedKernel {
   const fail = (problem: string): never => {
     throw new KernelSpecError(spec.label, problem);
   };
   if (spec.parts.length === 0) fail('has no WGSL parts');
+  const shader = assembleShader(spec.parts);
 
-  const declared = parseWgslBindings(shader.code);
+  const bindings = parseWgslBindings(shader.code).sort((a, b) => a.binding - b.binding);
   const where = (line: number) => {
     const at = locate(shader, line);
     return `${at.part}:${at.line}`;
   };
-  for (const d of declared) {
+  bindings.forEach((d, i) => {
     if (d.group !== 0) fail(`${d.name} (${where(d.line)}) is in @group(${d.group}); kernels use group 0 only`);
-  }
-  const byIndex = new Map(declared.map((d) => [d.binding, d]));
-  if (byIndex.size !== declared.length) fail('declares two variables with the same @binding');
-  spec.bindings.forEach((expected, index) => {
-    const actual = byIndex.get(index);
-    if (!actual) fail(`binding ${index} '${expected.name}' is not declared in the WGSL`);
-    else if (actual.name !== expected.name || actual.access !== expected.access) {
-      fail(
-        `binding ${index} is '${expected.name}' (${expected.access}) in the spec but ` +
-          `'${actual.name}' (${actual.access}) at ${where(actual.line)}`,
-      );
+    const previous = bindings[i - 1];
+    if (previous && previous.binding === d.binding) {
+      fail(`'${previous.name}' (${where(previous.line)}) and '${d.name}' (${where(d.line)}) both use @binding(${d.binding})`);
     }
   });
-  for (const d of declared) {
-    if (d.binding >= spec.bindings.length) {
-      fail(`WGSL declares @binding(${d.binding}) '${d.name}' at ${where(d.line)}, missing from the spec`);
-    }
-  }
 
   const overrides = declaredOverrides(shader.code);
   if (!overrides.has(WORKGROUP_SIZE)) fail(`WGSL does not declare 'override ${WORKGROUP_SIZE}: u32'`);
@@ -122,12 +116,12 @@ export function validateKernelSpec(spec: KernelSpec, limits?: GPUSupportedLimits
     const what = `kernel '${spec.label}'`;
     checkLimit(limits, 'maxComputeInvocationsPerWorkgroup', spec.workgroupSize, `${what} workgroup size`);
     checkLimit(limits, 'maxComputeWorkgroupSizeX', spec.workgroupSize, `${what} workgroup size`);
-    const storage = spec.bindings.filter((b) => b.access !== 'uniform').length;
+    const storage = bindings.filter((b) => b.access !== 'uniform').length;
     checkLimit(limits, 'maxStorageBuffersPerShaderStage', storage, `${what} storage bindings`);
-    const uniforms = spec.bindings.length - storage;
+    const uniforms = bindings.length - storage;
     checkLimit(limits, 'maxUniformBuffersPerShaderStage', uniforms, `${what} uniform bindings`);
   }
-  return shader;
+  return { shader, bindings };
 }
 
 interface CompiledKernel {
@@ -139,7 +133,8 @@ const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<CompiledKernel>
 
 function cacheKey(spec: KernelSpec, code: string, constants: Record<string, number>): string {
   const sortedConstants = Object.keys(constants).sort().map((k) => [k, constants[k]]);
-  return JSON.stringify([code, spec.entryPoint ?? 'main', sortedConstants, spec.bindings]);
+  // The bindings are a function of the code, so the code keys them too.
+  return JSON.stringify([code, spec.entryPoint ?? 'main', sortedConstants]);
 }
 
 const BUFFER_TYPE: Record<BindingAccess, GPUBufferBindingType> = {
@@ -151,7 +146,7 @@ const BUFFER_TYPE: Record<BindingAccess, GPUBufferBindingType> = {
 async function compile(
   device: GPUDevice,
   spec: KernelSpec,
-  shader: AssembledShader,
+  { shader, bindings }: ValidatedKernel,
   constants: Record<string, number>,
 ): Promise<CompiledKernel> {
   // Push and pop with no await between them: error scopes are one stack per device, so a scope
@@ -175,8 +170,8 @@ async function compile(
 
   const layout = device.createBindGroupLayout({
     label: `${spec.label}.layout`,
-    entries: spec.bindings.map((b, binding) => ({
-      binding,
+    entries: bindings.map((b) => ({
+      binding: b.binding,
       visibility: GPUShaderStage.COMPUTE,
       buffer: { type: BUFFER_TYPE[b.access] },
     })),
@@ -198,48 +193,74 @@ async function compile(
  * (a WeakMap keyed by the device frees them with it).
  */
 export async function createKernel(device: GPUDevice, spec: KernelSpec): Promise<Kernel> {
-  const shader = validateKernelSpec(spec, device.limits);
+  const validated = validateKernelSpec(spec, device.limits);
   const constants = { ...spec.constants, [WORKGROUP_SIZE]: spec.workgroupSize };
   let cache = pipelineCache.get(device);
   if (!cache) pipelineCache.set(device, (cache = new Map()));
-  const key = cacheKey(spec, shader.code, constants);
+  const key = cacheKey(spec, validated.shader.code, constants);
   let compiled = cache.get(key);
   if (!compiled) {
-    compiled = compile(device, spec, shader, constants);
+    compiled = compile(device, spec, validated, constants);
     cache.set(key, compiled);
     compiled.catch(() => cache.delete(key));
   }
   const { pipeline, layout } = await compiled;
-  return makeKernel(device, spec, pipeline, layout);
+  return makeKernel(device, spec, validated.bindings, pipeline, layout);
+}
+
+const REQUIRED_USAGE: Record<BindingAccess, { flag: number; name: string }> = {
+  uniform: { flag: 0x0040, name: 'UNIFORM' }, // GPUBufferUsage.UNIFORM
+  read: { flag: 0x0080, name: 'STORAGE' }, // GPUBufferUsage.STORAGE
+  read_write: { flag: 0x0080, name: 'STORAGE' },
+};
+
+function describeResource(value: unknown): string {
+  if (value === null || typeof value !== 'object') return String(value);
+  const label = (value as { label?: string }).label;
+  return `${(value as object).constructor?.name ?? 'object'}${label ? ` '${label}'` : ''}`;
+}
+
+/** The buffer entry of `binding`, checked: a GPUBuffer (or binding of one) with the usage and size it needs. */
+function bindingEntry(device: GPUDevice, spec: KernelSpec, binding: WgslBinding, resource: unknown): GPUBindGroupEntry {
+  const fail = (problem: string): never => {
+    throw new KernelSpecError(spec.label, `binding '${binding.name}' (${binding.access}): ${problem}`);
+  };
+  if (resource === undefined) fail('no buffer was given');
+  const isBinding = typeof resource === 'object' && resource !== null && 'buffer' in resource;
+  const buffer = (isBinding ? (resource as GPUBufferBinding).buffer : resource) as GPUBuffer;
+  if (typeof buffer !== 'object' || buffer === null || typeof buffer.usage !== 'number' || typeof buffer.size !== 'number') {
+    fail(`got ${describeResource(resource)}, not a GPUBuffer or { buffer, offset?, size? }`);
+  }
+  const usage = REQUIRED_USAGE[binding.access];
+  if ((buffer.usage & usage.flag) === 0) fail(`buffer '${buffer.label}' lacks GPUBufferUsage.${usage.name}`);
+  const view = resource as GPUBufferBinding;
+  const size = isBinding ? (view.size ?? buffer.size - (view.offset ?? 0)) : buffer.size;
+  const limit = binding.access === 'uniform' ? 'maxUniformBufferBindingSize' : 'maxStorageBufferBindingSize';
+  checkLimit(device.limits, limit, size, `kernel '${spec.label}' binding '${binding.name}'`);
+  return { binding: binding.binding, resource: isBinding ? view : { buffer } };
 }
 
 function makeKernel(
   device: GPUDevice,
   spec: KernelSpec,
+  bindings: readonly WgslBinding[],
   pipeline: GPUComputePipeline,
   layout: GPUBindGroupLayout,
 ): Kernel {
   const maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
+  const names = new Set(bindings.map((b) => b.name));
   return {
     spec,
+    bindings,
     pipeline,
     layout,
     bind(resources, label) {
-      const names = new Set(spec.bindings.map((b) => b.name));
       for (const name of Object.keys(resources)) {
         if (!names.has(name)) {
-          throw new KernelSpecError(spec.label, `bind() got '${name}', which is not one of its bindings (${[...names].join(', ')})`);
+          throw new KernelSpecError(spec.label, `bind() got '${name}', which is not one of its WGSL bindings (${[...names].join(', ')})`);
         }
       }
-      const entries = spec.bindings.map((b, binding): GPUBindGroupEntry => {
-        const resource = resources[b.name];
-        if (!resource) throw new KernelSpecError(spec.label, `bind() is missing buffer '${b.name}'`);
-        const buffer = 'buffer' in resource ? resource.buffer : resource;
-        const size = 'buffer' in resource ? (resource.size ?? buffer.size - (resource.offset ?? 0)) : buffer.size;
-        const limit = b.access === 'uniform' ? 'maxUniformBufferBindingSize' : 'maxStorageBufferBindingSize';
-        checkLimit(device.limits, limit, size, `kernel '${spec.label}' binding '${b.name}'`);
-        return { binding, resource: 'buffer' in resource ? resource : { buffer } };
-      });
+      const entries = bindings.map((b) => bindingEntry(device, spec, b, resources[b.name]));
       return device.createBindGroup({ label: label ?? `${spec.label}.bind-group`, layout, entries });
     },
     dispatch(pass, bindGroup, invocations) {

@@ -26,7 +26,14 @@
  */
 import { BufferSet, STORAGE_USAGE } from './buffers';
 import { createKernel, type Kernel, type KernelSpec } from './kernel';
-import { shaderFile } from './shaders';
+import deviationsFinaliseWgsl from '../../shaders/reduce/deviations_finalise.wgsl';
+import momentsFinaliseWgsl from '../../shaders/reduce/moments_finalise.wgsl';
+import momentsLayoutWgsl from '../../shaders/reduce/moments_layout.wgsl';
+import momentsWgsl from '../../shaders/reduce/moments.wgsl';
+import deviationsPartialGatherWgsl from '../../shaders/reduce/deviations_partial_gather.wgsl';
+import deviationsPartialWgsl from '../../shaders/reduce/deviations_partial.wgsl';
+import momentsPartialGatherWgsl from '../../shaders/reduce/moments_partial_gather.wgsl';
+import momentsPartialWgsl from '../../shaders/reduce/moments_partial.wgsl';
 
 /** Words per segment in the output (the WGSL struct Moments). */
 export const SEGMENT_STATS_WORDS = 8;
@@ -189,15 +196,10 @@ export function resolveSegmentLayout(segments: number, layout: SegmentLayout, la
 
 /** Stage 1 spec (direct or through an index list) for a resolved layout. */
 export function momentsPartialSpec(layout: ResolvedSegmentLayout, sizing: MomentsSizing, itemsPerThread: number, gather: boolean): KernelSpec {
-  const module = gather ? 'moments_partial_gather' : 'moments_partial';
+  const entry = gather ? momentsPartialGatherWgsl : momentsPartialWgsl;
   return {
-    label: `reduce.${module}`,
-    parts: [shaderFile('reduce/moments.wgsl'), shaderFile('reduce/moments_layout.wgsl'), shaderFile(`reduce/${module}.wgsl`)],
-    bindings: [
-      { name: 'values', access: 'read' },
-      ...(gather ? [{ name: 'indices', access: 'read' } as const] : []),
-      { name: 'partials', access: 'read_write' },
-    ],
+    label: `reduce.${gather ? 'moments_partial_gather' : 'moments_partial'}`,
+    parts: [momentsWgsl, momentsLayoutWgsl, entry],
     workgroupSize: sizing.partialWorkgroup,
     constants: {
       SEGMENTS: layout.segments,
@@ -220,18 +222,11 @@ export function deviationsPartialSpec(
   gather: boolean,
   outputOffset = 0,
 ): KernelSpec {
-  const module = gather ? 'deviations_partial_gather' : 'deviations_partial';
   const partial = momentsPartialSpec(layout, sizing, itemsPerThread, gather);
   return {
     ...partial,
-    label: `reduce.${module}`,
-    parts: [...partial.parts.slice(0, -1), shaderFile(`reduce/${module}.wgsl`)],
-    bindings: [
-      { name: 'values', access: 'read' },
-      ...(gather ? [{ name: 'indices', access: 'read' } as const] : []),
-      { name: 'stats', access: 'read' },
-      { name: 'partials', access: 'read_write' },
-    ],
+    label: `reduce.${gather ? 'deviations_partial_gather' : 'deviations_partial'}`,
+    parts: [...partial.parts.slice(0, -1), gather ? deviationsPartialGatherWgsl : deviationsPartialWgsl],
     constants: { ...partial.constants, OUTPUT_OFFSET: outputOffset },
   };
 }
@@ -241,7 +236,7 @@ export function deviationsFinaliseSpec(segments: number, sizing: MomentsSizing, 
   return {
     ...momentsFinaliseSpec(segments, sizing, outputOffset),
     label: 'reduce.deviations_finalise',
-    parts: [shaderFile('reduce/moments.wgsl'), shaderFile('reduce/deviations_finalise.wgsl')],
+    parts: [momentsWgsl, deviationsFinaliseWgsl],
   };
 }
 
@@ -249,11 +244,7 @@ export function deviationsFinaliseSpec(segments: number, sizing: MomentsSizing, 
 export function momentsFinaliseSpec(segments: number, sizing: MomentsSizing, outputOffset = 0): KernelSpec {
   return {
     label: 'reduce.moments_finalise',
-    parts: [shaderFile('reduce/moments.wgsl'), shaderFile('reduce/moments_finalise.wgsl')],
-    bindings: [
-      { name: 'partials', access: 'read' },
-      { name: 'output', access: 'read_write' },
-    ],
+    parts: [momentsWgsl, momentsFinaliseWgsl],
     workgroupSize: sizing.finaliseWorkgroup,
     constants: { SEGMENTS: segments, CHUNKS: sizing.chunks, OUTPUT_OFFSET: outputOffset },
   };

@@ -1,17 +1,14 @@
 /** The runtime's own kernels: a round trip for self-checks and benchmarks. */
 import type { KernelSpec } from './kernel';
-import { shaderFile } from './shaders';
+import axpyWgsl from '../../shaders/runtime/axpy.wgsl';
+import copyVec4Wgsl from '../../shaders/runtime/copy_vec4.wgsl';
+import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
+import matmulWgsl from '../../shaders/runtime/matmul.wgsl';
 
 /** out = a·x + y over N elements (override N); bindings: params {a: f32}, x, y, out. */
 export const AXPY: KernelSpec = {
   label: 'runtime.axpy',
-  parts: [shaderFile('common/dispatch.wgsl'), shaderFile('runtime/axpy.wgsl')],
-  bindings: [
-    { name: 'params', access: 'uniform' },
-    { name: 'x', access: 'read' },
-    { name: 'y', access: 'read' },
-    { name: 'out', access: 'read_write' },
-  ],
+  parts: [dispatchWgsl, axpyWgsl],
   workgroupSize: 64,
 };
 
@@ -21,11 +18,7 @@ export const AXPY: KernelSpec = {
  */
 export const COPY_VEC4: KernelSpec = {
   label: 'runtime.copy-vec4',
-  parts: [shaderFile('common/dispatch.wgsl'), shaderFile('runtime/copy_vec4.wgsl')],
-  bindings: [
-    { name: 'src', access: 'read' },
-    { name: 'dst', access: 'read_write' },
-  ],
+  parts: [dispatchWgsl, copyVec4Wgsl],
   workgroupSize: 256,
 };
 
@@ -49,12 +42,7 @@ export const MATMUL_TILE = { rows: 64, cols: 64 } as const;
  */
 export const MATMUL: KernelSpec = {
   label: 'runtime.matmul',
-  parts: [shaderFile('runtime/matmul.wgsl')],
-  bindings: [
-    { name: 'a', access: 'read' },
-    { name: 'b', access: 'read' },
-    { name: 'c', access: 'read_write' },
-  ],
+  parts: [matmulWgsl],
   workgroupSize: 64,
 };
 

@@ -1,35 +1,17 @@
 /**
- * WGSL sources and the assembler that joins include-only modules (rng, indexing, env bodies) to a
- * kernel's file. The assembled text is what the pipeline cache keys on, and the line map turns a
+ * The assembler that joins include-only WGSL modules (rng, indexing, env bodies) to a kernel's
+ * file. The assembled text is what the pipeline cache keys on, and the line map turns a
  * compiler message on assembled line N back into the file and line a person wrote.
  */
 
-/** A named piece of WGSL: a file under shaders/, or a user's custom env body. */
+/**
+ * A named piece of WGSL: a file under shaders/ (imported as a module: `import philoxWgsl from
+ * '../../shaders/rng/philox.wgsl'`, see scripts/vite-plugin-wgsl.ts), or a user's custom env body.
+ */
 export interface ShaderPart {
   /** Shown in compile errors: `rng/philox.wgsl`, or the name a user gave a custom env. */
   readonly name: string;
   readonly code: string;
-}
-
-/** The WGSL files under shaders/, inlined as text at build time, keyed `rng/philox.wgsl`. */
-const SHADER_FILES: Readonly<Record<string, string>> = Object.fromEntries(
-  Object.entries(
-    import.meta.glob('../../shaders/**/*.wgsl', { query: '?raw', import: 'default', eager: true }),
-  ).map(([path, code]) => [path.replace(/^(\.\.\/)+shaders\//, ''), code as string]),
-);
-
-/** The names of every WGSL file the package ships. */
-export function shaderFileNames(): string[] {
-  return Object.keys(SHADER_FILES).sort();
-}
-
-/** A WGSL file under shaders/ by its path relative to that folder. */
-export function shaderFile(name: string): ShaderPart {
-  const code = SHADER_FILES[name];
-  if (code === undefined) {
-    throw new Error(`no WGSL file shaders/${name} (have: ${shaderFileNames().join(', ')})`);
-  }
-  return { name, code };
 }
 
 /** Where an assembled line came from. */

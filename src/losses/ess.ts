@@ -4,20 +4,16 @@
  * word 0 counts the steps, word 1 + k holds step k's (Σw)² / (n·Σw²).
  */
 import type { KernelSpec } from '../gpu/kernel';
-import { shaderFile } from '../gpu/shaders';
 import { checkPositiveInteger, sized, type HeadKernel } from '../nn/heads-common';
 import { LOSS_TERM } from './layout';
+import essRecordWgsl from '../../shaders/losses/ess_record.wgsl';
 
 const WORKGROUP = 64;
 
 /** Bindings: terms (the statistics' loss terms of one step), history (f32 [G][HISTORY_WORDS]). */
 export const ESS_RECORD: KernelSpec = {
   label: 'losses.ess_record',
-  parts: [shaderFile('losses/ess_record.wgsl')],
-  bindings: [
-    { name: 'terms', access: 'read' },
-    { name: 'history', access: 'read_write' },
-  ],
+  parts: [essRecordWgsl],
   workgroupSize: WORKGROUP,
 };
 

@@ -6,34 +6,27 @@
  * reading and the catalogue; the factories check sizes and fill the constants.
  */
 import type { KernelSpec } from '../gpu/kernel';
-import { shaderFile } from '../gpu/shaders';
 import { checkPositiveInteger, sized, type HeadKernel } from '../nn/heads-common';
 import { LOSS_COEFFICIENT, LOSS_COEFFICIENT_WORDS } from './layout';
 import { STATISTICS, STATISTICS_WORDS } from './statistics';
+import approxKlWgsl from '../../shaders/losses/approx_kl.wgsl';
+import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
+import klAdaptBetaWgsl from '../../shaders/losses/kl_adapt_beta.wgsl';
+import klEarlyStopWgsl from '../../shaders/losses/kl_early_stop.wgsl';
 
 const WORKGROUP = 64;
 
 /** Bindings: log_probs, old_log_probs (one minibatch, agent-major), active_flags (the optimiser's u32 [G]), epochs (f32 [G]). */
 export const KL_EARLY_STOP: KernelSpec = {
   label: 'losses.kl_early_stop',
-  parts: [shaderFile('losses/approx_kl.wgsl'), shaderFile('losses/kl_early_stop.wgsl')],
-  bindings: [
-    { name: 'log_probs', access: 'read' },
-    { name: 'old_log_probs', access: 'read' },
-    { name: 'active_flags', access: 'read_write' },
-    { name: 'epochs', access: 'read_write' },
-  ],
+  parts: [approxKlWgsl, klEarlyStopWgsl],
   workgroupSize: WORKGROUP,
 };
 
 /** Bindings: statistics (f32 [G][STATISTICS_WORDS]), coefficients (f32 [G][LOSS_COEFFICIENT_WORDS]). */
 export const KL_ADAPT_BETA: KernelSpec = {
   label: 'losses.kl_adapt_beta',
-  parts: [shaderFile('common/dispatch.wgsl'), shaderFile('losses/kl_adapt_beta.wgsl')],
-  bindings: [
-    { name: 'statistics', access: 'read' },
-    { name: 'coefficients', access: 'read_write' },
-  ],
+  parts: [dispatchWgsl, klAdaptBetaWgsl],
   workgroupSize: WORKGROUP,
 };
 

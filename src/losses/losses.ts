@@ -15,20 +15,28 @@
  * Kernel specs without sizes are exported for reading and the catalogue; factories validate sizes.
  */
 import type { KernelSpec } from '../gpu/kernel';
-import { shaderFile } from '../gpu/shaders';
+import type { ShaderPart } from '../gpu/shaders';
 import { checkPositiveInteger, checkWorkgroupSize, flag, type HeadKernel } from '../nn/heads-common';
 import { minibatchRowsPerAgent } from './layout';
+import approxKlWgsl from '../../shaders/losses/approx_kl.wgsl';
+import commonWgsl from '../../shaders/losses/common.wgsl';
+import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
+import trajectoryWeightsWgsl from '../../shaders/losses/trajectory_weights.wgsl';
+import surrogateWgsl from '../../shaders/losses/surrogate.wgsl';
+import entropyBonusWgsl from '../../shaders/losses/entropy_bonus.wgsl';
+import klPenaltyWgsl from '../../shaders/losses/kl_penalty.wgsl';
+import valueLossWgsl from '../../shaders/losses/value_loss.wgsl';
 
 /** A kernel sized for one batch: dispatch `invocations` threads. */
 export type SizedKernel = HeadKernel;
 
 const WORKGROUP = 64;
 
-const lossParts = (kernel: string) => [
-  shaderFile('common/dispatch.wgsl'),
-  shaderFile('losses/common.wgsl'),
-  shaderFile('losses/approx_kl.wgsl'),
-  shaderFile(`losses/${kernel}.wgsl`),
+const lossParts = (kernel: ShaderPart) => [
+  dispatchWgsl,
+  commonWgsl,
+  approxKlWgsl,
+  kernel,
 ];
 
 /**
@@ -38,42 +46,21 @@ const lossParts = (kernel: string) => [
  */
 export const SURROGATE_LOSS: KernelSpec = {
   label: 'losses.surrogate',
-  parts: lossParts('surrogate'),
-  bindings: [
-    { name: 'log_probs', access: 'read' },
-    { name: 'old_log_probs', access: 'read' },
-    { name: 'advantages', access: 'read' },
-    { name: 'trajectory_weights', access: 'read' },
-    { name: 'coefficients', access: 'read' },
-    { name: 'log_prob_grads', access: 'read_write' },
-    { name: 'terms', access: 'read_write' },
-  ],
+  parts: lossParts(surrogateWgsl),
   workgroupSize: WORKGROUP,
 };
 
 /** entropy_grads[r] = −c/M; term entropy = H[r]. Bindings: entropies, coefficients, entropy_grads, terms. */
 export const ENTROPY_BONUS: KernelSpec = {
   label: 'losses.entropy_bonus',
-  parts: lossParts('entropy_bonus'),
-  bindings: [
-    { name: 'entropies', access: 'read' },
-    { name: 'coefficients', access: 'read' },
-    { name: 'entropy_grads', access: 'read_write' },
-    { name: 'terms', access: 'read_write' },
-  ],
+  parts: lossParts(entropyBonusWgsl),
   workgroupSize: WORKGROUP,
 };
 
 /** kl_grads[r] = β/M; term kl_penalty = β·KL[r]. Bindings: kl, coefficients, kl_grads, terms. */
 export const KL_PENALTY: KernelSpec = {
   label: 'losses.kl_penalty',
-  parts: lossParts('kl_penalty'),
-  bindings: [
-    { name: 'kl', access: 'read' },
-    { name: 'coefficients', access: 'read' },
-    { name: 'kl_grads', access: 'read_write' },
-    { name: 'terms', access: 'read_write' },
-  ],
+  parts: lossParts(klPenaltyWgsl),
   workgroupSize: WORKGROUP,
 };
 
@@ -84,15 +71,7 @@ export const KL_PENALTY: KernelSpec = {
  */
 export const VALUE_LOSS: KernelSpec = {
   label: 'losses.value_loss',
-  parts: lossParts('value_loss'),
-  bindings: [
-    { name: 'values', access: 'read' },
-    { name: 'returns', access: 'read' },
-    { name: 'old_values', access: 'read' },
-    { name: 'coefficients', access: 'read' },
-    { name: 'value_grads', access: 'read_write' },
-    { name: 'terms', access: 'read_write' },
-  ],
+  parts: lossParts(valueLossWgsl),
   workgroupSize: WORKGROUP,
 };
 
@@ -102,14 +81,7 @@ export const VALUE_LOSS: KernelSpec = {
  */
 export const TRAJECTORY_WEIGHTS: KernelSpec = {
   label: 'losses.trajectory_weights',
-  parts: [shaderFile('common/dispatch.wgsl'), shaderFile('losses/trajectory_weights.wgsl')],
-  bindings: [
-    { name: 'log_probs', access: 'read' },
-    { name: 'old_log_probs', access: 'read' },
-    { name: 'terminated', access: 'read' },
-    { name: 'truncated', access: 'read' },
-    { name: 'weights', access: 'read_write' },
-  ],
+  parts: [dispatchWgsl, trajectoryWeightsWgsl],
   workgroupSize: WORKGROUP,
 };
 

@@ -20,9 +20,12 @@
 import { BufferSet, STORAGE_USAGE } from '../gpu/buffers';
 import { createKernel, type Kernel, type KernelSpec } from '../gpu/kernel';
 import { SEGMENT_STATS_BYTES, createSegmentedMoments, type SegmentedMoments } from '../gpu/reduce';
-import { shaderFile } from '../gpu/shaders';
 import { checkPositiveInteger, flag } from '../nn/heads-common';
 import { LOSS_TERM_COUNT, minibatchRowsPerAgent } from './layout';
+import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
+import momentsWgsl from '../../shaders/reduce/moments.wgsl';
+import rolloutTermsWgsl from '../../shaders/losses/rollout_terms.wgsl';
+import statisticsFinaliseWgsl from '../../shaders/losses/statistics_finalise.wgsl';
 
 /**
  * Word offsets of one agent's statistics record (f32). NaN means "does not apply" (no critic, no
@@ -75,29 +78,14 @@ const WORKGROUP = 64;
  */
 export const ROLLOUT_TERMS: KernelSpec = {
   label: 'losses.rollout_terms',
-  parts: [shaderFile('common/dispatch.wgsl'), shaderFile('losses/rollout_terms.wgsl')],
-  bindings: [
-    { name: 'returns', access: 'read' },
-    { name: 'values', access: 'read' },
-    { name: 'terminated', access: 'read' },
-    { name: 'truncated', access: 'read' },
-    { name: 'episode_returns', access: 'read' },
-    { name: 'episode_lengths', access: 'read' },
-    { name: 'rollout_terms', access: 'read_write' },
-  ],
+  parts: [dispatchWgsl, rolloutTermsWgsl],
   workgroupSize: WORKGROUP,
 };
 
 /** One record per agent. Bindings: moments (reduce output), grad_norm_squared, coefficients, statistics. */
 export const STATISTICS_FINALISE: KernelSpec = {
   label: 'losses.statistics_finalise',
-  parts: [shaderFile('common/dispatch.wgsl'), shaderFile('reduce/moments.wgsl'), shaderFile('losses/statistics_finalise.wgsl')],
-  bindings: [
-    { name: 'moments', access: 'read' },
-    { name: 'grad_norm_squared', access: 'read' },
-    { name: 'coefficients', access: 'read' },
-    { name: 'statistics', access: 'read_write' },
-  ],
+  parts: [dispatchWgsl, momentsWgsl, statisticsFinaliseWgsl],
   workgroupSize: WORKGROUP,
 };
 

@@ -9,9 +9,30 @@
  * agent in natural_gradient.cg_scalars; no atomics, so a run gives the same bits every time.
  */
 import type { KernelSpec } from '../gpu/kernel';
-import { shaderFile } from '../gpu/shaders';
+import type { ShaderPart } from '../gpu/shaders';
 import { checkPositiveInteger, checkRowSlice, flag, type HeadKernel, type RowSlice } from '../nn/heads-common';
 import { MAX_CATEGORIES } from '../rng/kernels';
+import categoricalCommonWgsl from '../../shaders/nn/categorical_common.wgsl';
+import cgCommonWgsl from '../../shaders/natural-gradient/cg_common.wgsl';
+import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
+import lineSearchCommonWgsl from '../../shaders/natural-gradient/line_search_common.wgsl';
+import momentsWgsl from '../../shaders/reduce/moments.wgsl';
+import philoxWgsl from '../../shaders/rng/philox.wgsl';
+import reduceWgsl from '../../shaders/optim/reduce.wgsl';
+import vectorChunksWgsl from '../../shaders/natural-gradient/vector_chunks.wgsl';
+import fisherCategoricalWgsl from '../../shaders/natural-gradient/fisher_categorical.wgsl';
+import fisherGaussianWgsl from '../../shaders/natural-gradient/fisher_gaussian.wgsl';
+import fisherGaussianLogStdWgsl from '../../shaders/natural-gradient/fisher_gaussian_log_std.wgsl';
+import dotPartialWgsl from '../../shaders/natural-gradient/dot_partial.wgsl';
+import cgInitWgsl from '../../shaders/natural-gradient/cg_init.wgsl';
+import cgUpdateWgsl from '../../shaders/natural-gradient/cg_update.wgsl';
+import cgDirectionWgsl from '../../shaders/natural-gradient/cg_direction.wgsl';
+import cgScalarsWgsl from '../../shaders/natural-gradient/cg_scalars.wgsl';
+import lineSearchCandidatesWgsl from '../../shaders/natural-gradient/line_search_candidates.wgsl';
+import lineSearchTermsWgsl from '../../shaders/natural-gradient/line_search_terms.wgsl';
+import lineSearchTermsGaussianWgsl from '../../shaders/natural-gradient/line_search_terms_gaussian.wgsl';
+import lineSearchSelectWgsl from '../../shaders/natural-gradient/line_search_select.wgsl';
+import lineSearchApplyWgsl from '../../shaders/natural-gradient/line_search_apply.wgsl';
 
 /** Words of one agent's CgScalars record (shaders/natural-gradient/cg_common.wgsl). */
 export const CG_SCALAR_WORDS = 8;
@@ -54,139 +75,81 @@ const MAX_SCALARS_WORKGROUP = 64;
 const ELEMENTWISE_WORKGROUP = 64;
 
 const nextPowerOfTwo = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
-const dispatch = shaderFile('common/dispatch.wgsl');
-const reduce = shaderFile('optim/reduce.wgsl');
-const chunks = shaderFile('natural-gradient/vector_chunks.wgsl');
-const cgCommon = shaderFile('natural-gradient/cg_common.wgsl');
-const lineSearchCommon = shaderFile('natural-gradient/line_search_common.wgsl');
-const ng = (name: string) => shaderFile(`natural-gradient/${name}.wgsl`);
-const categorical = [dispatch, shaderFile('rng/philox.wgsl'), shaderFile('nn/categorical_common.wgsl')];
+const dispatch = dispatchWgsl;
+const reduce = reduceWgsl;
+const chunks = vectorChunksWgsl;
+const cgCommon = cgCommonWgsl;
+const lineSearchCommon = lineSearchCommonWgsl;
+const ng = (name: ShaderPart) => name;
+const categorical = [dispatch, philoxWgsl, categoricalCommonWgsl];
 
 /** p ⊙ (t − ⟨p, t⟩)/B per row. Bindings: logits, mask (u32), tangents, fisher_grads. */
 export const FISHER_CATEGORICAL: KernelSpec = {
   label: 'natural_gradient.fisher_categorical',
-  parts: [...categorical, ng('fisher_categorical')],
-  bindings: [
-    { name: 'logits', access: 'read' },
-    { name: 'mask', access: 'read' },
-    { name: 'tangents', access: 'read' },
-    { name: 'fisher_grads', access: 'read_write' },
-  ],
+  parts: [...categorical, ng(fisherCategoricalWgsl)],
   workgroupSize: 64,
 };
 
 /** t·exp(−2s)/B per element (the Gaussian mean's Fisher). Bindings: params (for s), tangents, fisher_grads. */
 export const FISHER_GAUSSIAN: KernelSpec = {
   label: 'natural_gradient.fisher_gaussian',
-  parts: [dispatch, ng('fisher_gaussian')],
-  bindings: [
-    { name: 'params', access: 'read' },
-    { name: 'tangents', access: 'read' },
-    { name: 'fisher_grads', access: 'read_write' },
-  ],
+  parts: [dispatch, ng(fisherGaussianWgsl)],
   workgroupSize: ELEMENTWISE_WORKGROUP,
 };
 
 /** (F·v)_s = 2·v_s in the log-std slot. Bindings: vector, output. */
 export const FISHER_GAUSSIAN_LOG_STD: KernelSpec = {
   label: 'natural_gradient.fisher_gaussian_log_std',
-  parts: [dispatch, ng('fisher_gaussian_log_std')],
-  bindings: [
-    { name: 'vector', access: 'read' },
-    { name: 'output', access: 'read_write' },
-  ],
+  parts: [dispatch, ng(fisherGaussianLogStdWgsl)],
   workgroupSize: ELEMENTWISE_WORKGROUP,
 };
 
 /** Chunk partials of uᵀ(v + λu). Bindings: u, v, partials. */
 export const DOT_PARTIAL: KernelSpec = {
   label: 'natural_gradient.dot_partial',
-  parts: [reduce, chunks, ng('dot_partial')],
-  bindings: [
-    { name: 'u', access: 'read' },
-    { name: 'v', access: 'read' },
-    { name: 'partials', access: 'read_write' },
-  ],
+  parts: [reduce, chunks, ng(dotPartialWgsl)],
   workgroupSize: MAX_VECTOR_WORKGROUP,
 };
 
 /** x = 0, r = p = b, partials of bᵀb. Bindings: rhs, x, r, p, partials. */
 export const CG_INIT: KernelSpec = {
   label: 'natural_gradient.cg_init',
-  parts: [reduce, chunks, ng('cg_init')],
-  bindings: [
-    { name: 'rhs', access: 'read' },
-    { name: 'x', access: 'read_write' },
-    { name: 'r', access: 'read_write' },
-    { name: 'p', access: 'read_write' },
-    { name: 'partials', access: 'read_write' },
-  ],
+  parts: [reduce, chunks, ng(cgInitWgsl)],
   workgroupSize: MAX_VECTOR_WORKGROUP,
 };
 
 /** x += αp, r −= α(Fp + λp), partials of the new rᵀr. Bindings: scalars, p, fvp, x, r, partials. */
 export const CG_UPDATE: KernelSpec = {
   label: 'natural_gradient.cg_update',
-  parts: [reduce, chunks, cgCommon, ng('cg_update')],
-  bindings: [
-    { name: 'scalars', access: 'read' },
-    { name: 'p', access: 'read' },
-    { name: 'fvp', access: 'read' },
-    { name: 'x', access: 'read_write' },
-    { name: 'r', access: 'read_write' },
-    { name: 'partials', access: 'read_write' },
-  ],
+  parts: [reduce, chunks, cgCommon, ng(cgUpdateWgsl)],
   workgroupSize: MAX_VECTOR_WORKGROUP,
 };
 
 /** p = r + βp. Bindings: scalars, r, p. */
 export const CG_DIRECTION: KernelSpec = {
   label: 'natural_gradient.cg_direction',
-  parts: [dispatch, cgCommon, ng('cg_direction')],
-  bindings: [
-    { name: 'scalars', access: 'read' },
-    { name: 'r', access: 'read' },
-    { name: 'p', access: 'read_write' },
-  ],
+  parts: [dispatch, cgCommon, ng(cgDirectionWgsl)],
   workgroupSize: ELEMENTWISE_WORKGROUP,
 };
 
 /** Sums partials per agent and updates the CgScalars record (MODE). Bindings: partials, scalars. */
 export const CG_SCALARS: KernelSpec = {
   label: 'natural_gradient.cg_scalars',
-  parts: [reduce, cgCommon, ng('cg_scalars')],
-  bindings: [
-    { name: 'partials', access: 'read' },
-    { name: 'scalars', access: 'read_write' },
-  ],
+  parts: [reduce, cgCommon, ng(cgScalarsWgsl)],
   workgroupSize: MAX_SCALARS_WORKGROUP,
 };
 
 /** θ_k = θ − BACKTRACK^k·step_scale·x. Bindings: params, direction, scalars, candidates. */
 export const LINE_SEARCH_CANDIDATES: KernelSpec = {
   label: 'natural_gradient.line_search_candidates',
-  parts: [dispatch, cgCommon, ng('line_search_candidates')],
-  bindings: [
-    { name: 'params', access: 'read' },
-    { name: 'direction', access: 'read' },
-    { name: 'scalars', access: 'read' },
-    { name: 'candidates', access: 'read_write' },
-  ],
+  parts: [dispatch, cgCommon, ng(lineSearchCandidatesWgsl)],
   workgroupSize: ELEMENTWISE_WORKGROUP,
 };
 
 /** Per candidate row: (ρ − 1)·Â and KL(old ‖ θ_k). Bindings: logits, old_logits, mask, actions, advantages, terms. */
 export const LINE_SEARCH_TERMS: KernelSpec = {
   label: 'natural_gradient.line_search_terms',
-  parts: [...categorical, ng('line_search_terms')],
-  bindings: [
-    { name: 'logits', access: 'read' },
-    { name: 'old_logits', access: 'read' },
-    { name: 'mask', access: 'read' },
-    { name: 'actions', access: 'read' },
-    { name: 'advantages', access: 'read' },
-    { name: 'terms', access: 'read_write' },
-  ],
+  parts: [...categorical, ng(lineSearchTermsWgsl)],
   workgroupSize: ELEMENTWISE_WORKGROUP,
 };
 
@@ -196,40 +159,21 @@ export const LINE_SEARCH_TERMS: KernelSpec = {
  */
 export const LINE_SEARCH_TERMS_GAUSSIAN: KernelSpec = {
   label: 'natural_gradient.line_search_terms_gaussian',
-  parts: [dispatch, ng('line_search_terms_gaussian')],
-  bindings: [
-    { name: 'means', access: 'read' },
-    { name: 'candidates', access: 'read' },
-    { name: 'old_means', access: 'read' },
-    { name: 'params', access: 'read' },
-    { name: 'actions', access: 'read' },
-    { name: 'advantages', access: 'read' },
-    { name: 'terms', access: 'read_write' },
-  ],
+  parts: [dispatch, ng(lineSearchTermsGaussianWgsl)],
   workgroupSize: ELEMENTWISE_WORKGROUP,
 };
 
 /** The first acceptable candidate per agent. Bindings: moments, scalars, result. */
 export const LINE_SEARCH_SELECT: KernelSpec = {
   label: 'natural_gradient.line_search_select',
-  parts: [dispatch, shaderFile('reduce/moments.wgsl'), cgCommon, lineSearchCommon, ng('line_search_select')],
-  bindings: [
-    { name: 'moments', access: 'read' },
-    { name: 'scalars', access: 'read' },
-    { name: 'result', access: 'read_write' },
-  ],
+  parts: [dispatch, momentsWgsl, cgCommon, lineSearchCommon, ng(lineSearchSelectWgsl)],
   workgroupSize: 1,
 };
 
 /** θ ← θ_chosen, or θ kept. Bindings: result, candidates, params. */
 export const LINE_SEARCH_APPLY: KernelSpec = {
   label: 'natural_gradient.line_search_apply',
-  parts: [dispatch, lineSearchCommon, ng('line_search_apply')],
-  bindings: [
-    { name: 'result', access: 'read' },
-    { name: 'candidates', access: 'read' },
-    { name: 'params', access: 'read_write' },
-  ],
+  parts: [dispatch, lineSearchCommon, ng(lineSearchApplyWgsl)],
   workgroupSize: ELEMENTWISE_WORKGROUP,
 };
 

@@ -13,7 +13,7 @@
  * deterministic workgroup tree, no atomics). With a fixed σ, skip the reduction.
  */
 import type { KernelSpec } from '../gpu/kernel';
-import { shaderFile } from '../gpu/shaders';
+import type { ShaderPart } from '../gpu/shaders';
 import type { MlpLayout } from './mlp-spec';
 import {
   checkIndexRange,
@@ -28,28 +28,30 @@ import {
   type HeadKernel,
   type RowSlice,
 } from './heads-common';
+import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
+import gaussianCommonWgsl from '../../shaders/nn/gaussian_common.wgsl';
+import gaussianLogStdReduceWgsl from '../../shaders/nn/gaussian_log_std_reduce.wgsl';
+import gaussianSampleWgsl from '../../shaders/nn/gaussian_sample.wgsl';
+import philoxWgsl from '../../shaders/rng/philox.wgsl';
+import gaussianEvaluateWgsl from '../../shaders/nn/gaussian_evaluate.wgsl';
+import gaussianBackwardWgsl from '../../shaders/nn/gaussian_backward.wgsl';
+import klGaussianWgsl from '../../shaders/nn/kl_gaussian.wgsl';
+import klGaussianBackwardWgsl from '../../shaders/nn/kl_gaussian_backward.wgsl';
 
 const WORKGROUP = 64;
 /** The log-std reduction's workgroup: a power of two; 256 lanes keep ⌈B/256⌉ serial adds per lane. */
 const REDUCE_WORKGROUP = 256;
 
-const gaussianParts = (kernel: string) => [
-  shaderFile('common/dispatch.wgsl'),
-  shaderFile('nn/gaussian_common.wgsl'),
-  shaderFile(`nn/${kernel}.wgsl`),
+const gaussianParts = (kernel: ShaderPart) => [
+  dispatchWgsl,
+  gaussianCommonWgsl,
+  kernel,
 ];
 
 /** log_probs[r] = Σ_d log N(a_rd; μ_rd, σ_d²), entropies[r] = Σ_d (s_d + ½ log 2πe). Bindings: mean, log_std, actions, log_probs, entropies. */
 export const GAUSSIAN_EVALUATE: KernelSpec = {
   label: 'nn.gaussian_evaluate',
-  parts: gaussianParts('gaussian_evaluate'),
-  bindings: [
-    { name: 'mean', access: 'read' },
-    { name: 'log_std', access: 'read' },
-    { name: 'actions', access: 'read' },
-    { name: 'log_probs', access: 'read_write' },
-    { name: 'entropies', access: 'read_write' },
-  ],
+  parts: gaussianParts(gaussianEvaluateWgsl),
   workgroupSize: WORKGROUP,
 };
 
@@ -59,14 +61,7 @@ export const GAUSSIAN_EVALUATE: KernelSpec = {
  */
 export const GAUSSIAN_SAMPLE: KernelSpec = {
   label: 'nn.gaussian_sample',
-  parts: [shaderFile('common/dispatch.wgsl'), shaderFile('rng/philox.wgsl'), shaderFile('nn/gaussian_common.wgsl'), shaderFile('nn/gaussian_sample.wgsl')],
-  bindings: [
-    { name: 'params', access: 'uniform' },
-    { name: 'mean', access: 'read' },
-    { name: 'log_std', access: 'read' },
-    { name: 'actions', access: 'read_write' },
-    { name: 'log_probs', access: 'read_write' },
-  ],
+  parts: [dispatchWgsl, philoxWgsl, gaussianCommonWgsl, gaussianSampleWgsl],
   workgroupSize: WORKGROUP,
 };
 
@@ -77,41 +72,21 @@ export const GAUSSIAN_SAMPLE: KernelSpec = {
  */
 export const GAUSSIAN_BACKWARD: KernelSpec = {
   label: 'nn.gaussian_backward',
-  parts: gaussianParts('gaussian_backward'),
-  bindings: [
-    { name: 'mean', access: 'read' },
-    { name: 'log_std', access: 'read' },
-    { name: 'actions', access: 'read' },
-    { name: 'log_prob_grads', access: 'read' },
-    { name: 'entropy_grads', access: 'read' },
-    { name: 'mean_grads', access: 'read_write' },
-    { name: 'log_std_terms', access: 'read_write' },
-  ],
+  parts: gaussianParts(gaussianBackwardWgsl),
   workgroupSize: WORKGROUP,
 };
 
 /** grads[g·P + slot + d] (+)= Σ over agent g's rows of log_std_terms[r][d]. Bindings: log_std_terms, grads. One workgroup per (agent, dim). */
 export const GAUSSIAN_LOG_STD_REDUCE: KernelSpec = {
   label: 'nn.gaussian_log_std_reduce',
-  parts: [shaderFile('nn/gaussian_log_std_reduce.wgsl')],
-  bindings: [
-    { name: 'log_std_terms', access: 'read' },
-    { name: 'grads', access: 'read_write' },
-  ],
+  parts: [gaussianLogStdReduceWgsl],
   workgroupSize: REDUCE_WORKGROUP,
 };
 
 /** kl[r] = KL(N(μ_old, σ_old²) ‖ N(μ, σ²)) summed over dims. Bindings: old_mean, old_log_std, mean, log_std, kl. */
 export const KL_GAUSSIAN: KernelSpec = {
   label: 'nn.kl_gaussian',
-  parts: gaussianParts('kl_gaussian'),
-  bindings: [
-    { name: 'old_mean', access: 'read' },
-    { name: 'old_log_std', access: 'read' },
-    { name: 'mean', access: 'read' },
-    { name: 'log_std', access: 'read' },
-    { name: 'kl', access: 'read_write' },
-  ],
+  parts: gaussianParts(klGaussianWgsl),
   workgroupSize: WORKGROUP,
 };
 
@@ -121,16 +96,7 @@ export const KL_GAUSSIAN: KernelSpec = {
  */
 export const KL_GAUSSIAN_BACKWARD: KernelSpec = {
   label: 'nn.kl_gaussian_backward',
-  parts: gaussianParts('kl_gaussian_backward'),
-  bindings: [
-    { name: 'old_mean', access: 'read' },
-    { name: 'old_log_std', access: 'read' },
-    { name: 'mean', access: 'read' },
-    { name: 'log_std', access: 'read' },
-    { name: 'kl_grads', access: 'read' },
-    { name: 'mean_grads', access: 'read_write' },
-    { name: 'log_std_terms', access: 'read_write' },
-  ],
+  parts: gaussianParts(klGaussianBackwardWgsl),
   workgroupSize: WORKGROUP,
 };
 

@@ -16,7 +16,7 @@
  * Without a mask (`masked` false) the `mask` binding is never read: bind any buffer.
  */
 import type { KernelSpec } from '../gpu/kernel';
-import { shaderFile } from '../gpu/shaders';
+import type { ShaderPart } from '../gpu/shaders';
 import { MAX_CATEGORIES } from '../rng/kernels';
 import {
   checkPositiveInteger,
@@ -36,17 +36,25 @@ import {
   klGaussianBackwardKernel,
   klGaussianKernel,
 } from './heads-gaussian';
+import categoricalCommonWgsl from '../../shaders/nn/categorical_common.wgsl';
+import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
+import philoxWgsl from '../../shaders/rng/philox.wgsl';
+import categoricalEvaluateWgsl from '../../shaders/nn/categorical_evaluate.wgsl';
+import categoricalBackwardWgsl from '../../shaders/nn/categorical_backward.wgsl';
+import categoricalSampleWgsl from '../../shaders/nn/categorical_sample.wgsl';
+import klCategoricalWgsl from '../../shaders/nn/kl_categorical.wgsl';
+import klCategoricalBackwardWgsl from '../../shaders/nn/kl_categorical_backward.wgsl';
 
 export type { GradientTarget, HeadKernel, RowSlice } from './heads-common';
 export * from './heads-gaussian';
 
 const WORKGROUP = 64;
 
-const categoricalParts = (kernel: string) => [
-  shaderFile('common/dispatch.wgsl'),
-  shaderFile('rng/philox.wgsl'),
-  shaderFile('nn/categorical_common.wgsl'),
-  shaderFile(`nn/${kernel}.wgsl`),
+const categoricalParts = (kernel: ShaderPart) => [
+  dispatchWgsl,
+  philoxWgsl,
+  categoricalCommonWgsl,
+  kernel,
 ];
 
 /**
@@ -56,14 +64,7 @@ const categoricalParts = (kernel: string) => [
  */
 export const CATEGORICAL_EVALUATE: KernelSpec = {
   label: 'nn.categorical_evaluate',
-  parts: categoricalParts('categorical_evaluate'),
-  bindings: [
-    { name: 'logits', access: 'read' },
-    { name: 'mask', access: 'read' },
-    { name: 'actions', access: 'read' },
-    { name: 'log_probs', access: 'read_write' },
-    { name: 'entropies', access: 'read_write' },
-  ],
+  parts: categoricalParts(categoricalEvaluateWgsl),
   workgroupSize: WORKGROUP,
 };
 
@@ -73,15 +74,7 @@ export const CATEGORICAL_EVALUATE: KernelSpec = {
  */
 export const CATEGORICAL_BACKWARD: KernelSpec = {
   label: 'nn.categorical_backward',
-  parts: categoricalParts('categorical_backward'),
-  bindings: [
-    { name: 'logits', access: 'read' },
-    { name: 'mask', access: 'read' },
-    { name: 'actions', access: 'read' },
-    { name: 'log_prob_grads', access: 'read' },
-    { name: 'entropy_grads', access: 'read' },
-    { name: 'logit_grads', access: 'read_write' },
-  ],
+  parts: categoricalParts(categoricalBackwardWgsl),
   workgroupSize: WORKGROUP,
 };
 
@@ -91,41 +84,21 @@ export const CATEGORICAL_BACKWARD: KernelSpec = {
  */
 export const CATEGORICAL_SAMPLE: KernelSpec = {
   label: 'nn.categorical_sample',
-  parts: categoricalParts('categorical_sample'),
-  bindings: [
-    { name: 'params', access: 'uniform' },
-    { name: 'logits', access: 'read' },
-    { name: 'mask', access: 'read' },
-    { name: 'actions', access: 'read_write' },
-    { name: 'log_probs', access: 'read_write' },
-  ],
+  parts: categoricalParts(categoricalSampleWgsl),
   workgroupSize: WORKGROUP,
 };
 
 /** kl[r] = KL(softmax(old_logits[r]) ‖ softmax(logits[r])), one mask for both. Bindings: old_logits, logits, mask, kl. */
 export const KL_CATEGORICAL: KernelSpec = {
   label: 'nn.kl_categorical',
-  parts: categoricalParts('kl_categorical'),
-  bindings: [
-    { name: 'old_logits', access: 'read' },
-    { name: 'logits', access: 'read' },
-    { name: 'mask', access: 'read' },
-    { name: 'kl', access: 'read_write' },
-  ],
+  parts: categoricalParts(klCategoricalWgsl),
   workgroupSize: WORKGROUP,
 };
 
 /** logit_grads[r][j] (+)= kl_grads[r]·(p_j - q_j), 0 when masked. Bindings: old_logits, logits, mask, kl_grads, logit_grads. */
 export const KL_CATEGORICAL_BACKWARD: KernelSpec = {
   label: 'nn.kl_categorical_backward',
-  parts: categoricalParts('kl_categorical_backward'),
-  bindings: [
-    { name: 'old_logits', access: 'read' },
-    { name: 'logits', access: 'read' },
-    { name: 'mask', access: 'read' },
-    { name: 'kl_grads', access: 'read' },
-    { name: 'logit_grads', access: 'read_write' },
-  ],
+  parts: categoricalParts(klCategoricalBackwardWgsl),
   workgroupSize: WORKGROUP,
 };
 

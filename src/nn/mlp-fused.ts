@@ -11,10 +11,11 @@
 import { BufferSet, createBufferWithData, destroyBuffer } from '../gpu/buffers';
 import { createKernel, type Kernel, type KernelSpec } from '../gpu/kernel';
 import { checkLimit } from '../gpu/limits';
-import { shaderFile } from '../gpu/shaders';
 import type { BufferBinding, MlpForwardArgs } from './mlp';
 import { ACTIVATION_CODE } from './mlp-kernels';
 import { mlpLayout, type DenseLayer, type MlpLayout } from './mlp-spec';
+import activationWgsl from '../../shaders/nn/activation.wgsl';
+import mlpFusedForwardWgsl from '../../shaders/nn/mlp_fused_forward.wgsl';
 
 /**
  * The widest input or hidden layer the fused kernel takes. Its workgroup memory is 2 (ping-pong)
@@ -37,14 +38,7 @@ const TABLE_WORDS = 8;
  */
 export const MLP_FUSED_FORWARD: KernelSpec = {
   label: 'nn.mlp_fused_forward',
-  parts: [shaderFile('nn/activation.wgsl'), shaderFile('nn/mlp_fused_forward.wgsl')],
-  bindings: [
-    { name: 'params', access: 'read' },
-    { name: 'input', access: 'read' },
-    { name: 'layer_table', access: 'read' },
-    { name: 'outputs', access: 'read_write' },
-    { name: 'flags', access: 'read_write' },
-  ],
+  parts: [activationWgsl, mlpFusedForwardWgsl],
   workgroupSize: 64,
 };
 

@@ -8,8 +8,16 @@
  * the offsets of MlpLayout.
  */
 import type { KernelSpec } from '../gpu/kernel';
-import { shaderFile } from '../gpu/shaders';
+import type { ShaderPart } from '../gpu/shaders';
 import type { DenseLayer, LayerActivation, MlpLayout } from './mlp-spec';
+import activationWgsl from '../../shaders/nn/activation.wgsl';
+import denseParamGradPartialWgsl from '../../shaders/nn/dense_param_grad_partial.wgsl';
+import denseParamGradReduceWgsl from '../../shaders/nn/dense_param_grad_reduce.wgsl';
+import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
+import denseForwardWgsl from '../../shaders/nn/dense_forward.wgsl';
+import denseForwardTiledWgsl from '../../shaders/nn/dense_forward_tiled.wgsl';
+import denseInputGradWgsl from '../../shaders/nn/dense_input_grad.wgsl';
+import denseTangentWgsl from '../../shaders/nn/dense_tangent.wgsl';
 
 /** WGSL codes of the activations (ACT_* in shaders/nn/activation.wgsl). */
 export const ACTIVATION_CODE: Readonly<Record<LayerActivation, number>> = { identity: 0, tanh: 1, relu: 2 };
@@ -18,10 +26,10 @@ export const ACTIVATION_CODE: Readonly<Record<LayerActivation, number>> = { iden
 export const PARAM_GRAD_CHUNK_ROWS = 64;
 
 const WORKGROUP = 64;
-const denseParts = (kernel: string) => [
-  shaderFile('common/dispatch.wgsl'),
-  shaderFile('nn/activation.wgsl'),
-  shaderFile(`nn/${kernel}.wgsl`),
+const denseParts = (kernel: ShaderPart) => [
+  dispatchWgsl,
+  activationWgsl,
+  kernel,
 ];
 
 /**
@@ -31,13 +39,7 @@ const denseParts = (kernel: string) => [
  */
 export const DENSE_FORWARD: KernelSpec = {
   label: 'nn.dense_forward',
-  parts: denseParts('dense_forward'),
-  bindings: [
-    { name: 'params', access: 'read' },
-    { name: 'input', access: 'read' },
-    { name: 'output', access: 'read_write' },
-    { name: 'flags', access: 'read_write' },
-  ],
+  parts: denseParts(denseForwardWgsl),
   workgroupSize: WORKGROUP,
 };
 
@@ -50,7 +52,7 @@ export const DENSE_FORWARD: KernelSpec = {
 export const DENSE_FORWARD_TILED: KernelSpec = {
   ...DENSE_FORWARD,
   label: 'nn.dense_forward_tiled',
-  parts: denseParts('dense_forward_tiled'),
+  parts: denseParts(denseForwardTiledWgsl),
 };
 
 /** Rows per invocation of the row-tiled kernels (dense_forward_tiled, dense_input_grad). */
@@ -81,13 +83,7 @@ export function denseForwardInvocations(layer: DenseLayer, rowsPerAgent: number,
  */
 export const DENSE_INPUT_GRAD: KernelSpec = {
   label: 'nn.dense_input_grad',
-  parts: denseParts('dense_input_grad'),
-  bindings: [
-    { name: 'params', access: 'read' },
-    { name: 'delta', access: 'read' },
-    { name: 'input_activation', access: 'read' },
-    { name: 'input_delta', access: 'read_write' },
-  ],
+  parts: denseParts(denseInputGradWgsl),
   workgroupSize: WORKGROUP,
 };
 
@@ -97,12 +93,7 @@ export const DENSE_INPUT_GRAD: KernelSpec = {
  */
 export const DENSE_PARAM_GRAD_PARTIAL: KernelSpec = {
   label: 'nn.dense_param_grad_partial',
-  parts: [shaderFile('common/dispatch.wgsl'), shaderFile('nn/dense_param_grad_partial.wgsl')],
-  bindings: [
-    { name: 'delta', access: 'read' },
-    { name: 'input', access: 'read' },
-    { name: 'partials', access: 'read_write' },
-  ],
+  parts: [dispatchWgsl, denseParamGradPartialWgsl],
   workgroupSize: WORKGROUP,
 };
 
@@ -112,11 +103,7 @@ export const DENSE_PARAM_GRAD_PARTIAL: KernelSpec = {
  */
 export const DENSE_PARAM_GRAD_REDUCE: KernelSpec = {
   label: 'nn.dense_param_grad_reduce',
-  parts: [shaderFile('common/dispatch.wgsl'), shaderFile('nn/dense_param_grad_reduce.wgsl')],
-  bindings: [
-    { name: 'partials', access: 'read' },
-    { name: 'param_grads', access: 'read_write' },
-  ],
+  parts: [dispatchWgsl, denseParamGradReduceWgsl],
   workgroupSize: WORKGROUP,
 };
 
@@ -126,15 +113,7 @@ export const DENSE_PARAM_GRAD_REDUCE: KernelSpec = {
  */
 export const DENSE_TANGENT: KernelSpec = {
   label: 'nn.dense_tangent',
-  parts: denseParts('dense_tangent'),
-  bindings: [
-    { name: 'params', access: 'read' },
-    { name: 'direction', access: 'read' },
-    { name: 'input', access: 'read' },
-    { name: 'input_tangent', access: 'read' },
-    { name: 'activation', access: 'read' },
-    { name: 'tangent', access: 'read_write' },
-  ],
+  parts: denseParts(denseTangentWgsl),
   workgroupSize: WORKGROUP,
 };
 

@@ -144,7 +144,7 @@ class BindGroupCache {
   }
 
   get(resources: Readonly<Record<string, BufferBinding>>): GPUBindGroup {
-    const key = this.kernel.spec.bindings.map((b) => BindGroupCache.key(resources[b.name]!)).join(',');
+    const key = this.kernel.bindings.map((b) => BindGroupCache.key(resources[b.name]!)).join(',');
     let group = this.groups.get(key);
     if (!group) {
       // A caller cycling through many buffers would grow this without bound; keep it small.

@@ -8,7 +8,13 @@
  * src/kernel-catalogue.ts lists.
  */
 import type { KernelSpec } from '../gpu/kernel';
-import { shaderFile } from '../gpu/shaders';
+import adamUpdateWgsl from '../../shaders/optim/adam_update.wgsl';
+import commonWgsl from '../../shaders/optim/common.wgsl';
+import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
+import gradNormPartialWgsl from '../../shaders/optim/grad_norm_partial.wgsl';
+import prepareStepWgsl from '../../shaders/optim/prepare_step.wgsl';
+import reduceWgsl from '../../shaders/optim/reduce.wgsl';
+import sgdUpdateWgsl from '../../shaders/optim/sgd_update.wgsl';
 
 /** OptimParams (shaders/optim/common.wgsl): six f32, padded to 32 bytes. */
 export const OPTIM_PARAMS_BYTES = 32;
@@ -35,61 +41,35 @@ function checkWorkgroup(what: string, workgroupSize: number): void {
   }
 }
 
-const common = shaderFile('optim/common.wgsl');
-const reduce = shaderFile('optim/reduce.wgsl');
-const dispatch = shaderFile('common/dispatch.wgsl');
+const common = commonWgsl;
+const reduce = reduceWgsl;
+const dispatch = dispatchWgsl;
 
 /** Σ g² over chunks of each agent's gradients; bindings: gradients (read), partial_sums. */
 export const OPTIM_GRAD_NORM_PARTIAL: KernelSpec = {
   label: 'optim.grad_norm_partial',
-  parts: [reduce, shaderFile('optim/grad_norm_partial.wgsl')],
-  bindings: [
-    { name: 'gradients', access: 'read' },
-    { name: 'partial_sums', access: 'read_write' },
-  ],
+  parts: [reduce, gradNormPartialWgsl],
   workgroupSize: 256,
 };
 
 /** Per-agent norm, clip scale, step count and coefficients; one workgroup per agent. */
 export const OPTIM_PREPARE_STEP: KernelSpec = {
   label: 'optim.prepare_step',
-  parts: [common, reduce, shaderFile('optim/prepare_step.wgsl')],
-  bindings: [
-    { name: 'params', access: 'uniform' },
-    { name: 'partial_sums', access: 'read' },
-    { name: 'learning_rate', access: 'read' },
-    { name: 'active_flags', access: 'read' },
-    { name: 'agent_state', access: 'read_write' },
-    { name: 'grad_norm_squared', access: 'read_write' },
-    { name: 'coefficients', access: 'read_write' },
-  ],
+  parts: [common, reduce, prepareStepWgsl],
   workgroupSize: 64,
 };
 
 /** torch.optim.Adam's update of θ, m, v; one invocation per parameter. */
 export const OPTIM_ADAM_UPDATE: KernelSpec = {
   label: 'optim.adam_update',
-  parts: [dispatch, common, shaderFile('optim/adam_update.wgsl')],
-  bindings: [
-    { name: 'params', access: 'uniform' },
-    { name: 'coefficients', access: 'read' },
-    { name: 'gradients', access: 'read' },
-    { name: 'parameters', access: 'read_write' },
-    { name: 'first_moment', access: 'read_write' },
-    { name: 'second_moment', access: 'read_write' },
-  ],
+  parts: [dispatch, common, adamUpdateWgsl],
   workgroupSize: 64,
 };
 
 /** θ ← θ − lr·clip_scale·g; one invocation per parameter. */
 export const OPTIM_SGD_UPDATE: KernelSpec = {
   label: 'optim.sgd_update',
-  parts: [dispatch, common, shaderFile('optim/sgd_update.wgsl')],
-  bindings: [
-    { name: 'coefficients', access: 'read' },
-    { name: 'gradients', access: 'read' },
-    { name: 'parameters', access: 'read_write' },
-  ],
+  parts: [dispatch, common, sgdUpdateWgsl],
   workgroupSize: 64,
 };
 

@@ -20,7 +20,11 @@
 import { BufferSet } from '../gpu/buffers';
 import { createKernel, type KernelSpec } from '../gpu/kernel';
 import { readBufferOnce } from '../gpu/readback';
-import { shaderFile } from '../gpu/shaders';
+import type { ShaderPart } from '../gpu/shaders';
+import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
+import runningMomentsWgsl from '../../shaders/normalise/running_moments.wgsl';
+import normaliseObservationsWgsl from '../../shaders/normalise/normalise_observations.wgsl';
+import scaleRewardsWgsl from '../../shaders/normalise/scale_rewards.wgsl';
 
 const WORKGROUP = 64;
 
@@ -30,10 +34,10 @@ export const RUNNING_MOMENTS_BYTES = 16;
 /** gymnasium's RunningMeanStd prior count (its `epsilon`), added to the exact sample count. */
 export const RUNNING_MOMENTS_PRIOR_COUNT = 1e-4;
 
-const parts = (kernel: string) => [
-  shaderFile('common/dispatch.wgsl'),
-  shaderFile('normalise/running_moments.wgsl'),
-  shaderFile(`normalise/${kernel}.wgsl`),
+const parts = (kernel: ShaderPart) => [
+  dispatchWgsl,
+  runningMomentsWgsl,
+  kernel,
 ];
 
 /**
@@ -43,14 +47,7 @@ const parts = (kernel: string) => [
  */
 export const NORMALISE_OBSERVATIONS: KernelSpec = {
   label: 'normalise.observations',
-  parts: parts('normalise_observations'),
-  bindings: [
-    { name: 'observations', access: 'read' },
-    { name: 'final_observations', access: 'read' },
-    { name: 'statistics', access: 'read_write' },
-    { name: 'normalised_observations', access: 'read_write' },
-    { name: 'normalised_final_observations', access: 'read_write' },
-  ],
+  parts: parts(normaliseObservationsWgsl),
   workgroupSize: WORKGROUP,
 };
 
@@ -61,14 +58,7 @@ export const NORMALISE_OBSERVATIONS: KernelSpec = {
  */
 export const SCALE_REWARDS: KernelSpec = {
   label: 'normalise.scale_rewards',
-  parts: parts('scale_rewards'),
-  bindings: [
-    { name: 'rewards', access: 'read' },
-    { name: 'terminated', access: 'read' },
-    { name: 'discounted_returns', access: 'read_write' },
-    { name: 'statistics', access: 'read_write' },
-    { name: 'scaled_rewards', access: 'read_write' },
-  ],
+  parts: parts(scaleRewardsWgsl),
   workgroupSize: WORKGROUP,
 };
 

@@ -3,7 +3,21 @@
  * createReturns, createBaseline and createAdvantageNormaliser, and listed in the kernel catalogue.
  */
 import type { KernelSpec } from '../gpu/kernel';
-import { shaderFile } from '../gpu/shaders';
+import addValuesWgsl from '../../shaders/returns/add_values.wgsl';
+import affineScanWgsl from '../../shaders/returns/affine_scan.wgsl';
+import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
+import episodeStartCoefficientsWgsl from '../../shaders/returns/episode_start_coefficients.wgsl';
+import gaeCoefficientsWgsl from '../../shaders/returns/gae_coefficients.wgsl';
+import momentsWgsl from '../../shaders/reduce/moments.wgsl';
+import normaliseGatherWgsl from '../../shaders/returns/normalise_gather.wgsl';
+import normaliseWgsl from '../../shaders/returns/normalise.wgsl';
+import rewardToGoCoefficientsWgsl from '../../shaders/returns/reward_to_go_coefficients.wgsl';
+import rolloutWgsl from '../../shaders/returns/rollout.wgsl';
+import scanApplyWgsl from '../../shaders/returns/scan_apply.wgsl';
+import scanCarryWgsl from '../../shaders/returns/scan_carry.wgsl';
+import scanReduceWgsl from '../../shaders/returns/scan_reduce.wgsl';
+import scanSequentialWgsl from '../../shaders/returns/scan_sequential.wgsl';
+import subtractMeanWgsl from '../../shaders/returns/subtract_mean.wgsl';
 
 /** T steps × N envs of G agents. */
 export interface RolloutShape {
@@ -46,9 +60,9 @@ export function checkRolloutShape(shape: RolloutShape, what = 'returns'): void {
   }
 }
 
-const dispatch = shaderFile('common/dispatch.wgsl');
-const rollout = shaderFile('returns/rollout.wgsl');
-const moments = shaderFile('reduce/moments.wgsl');
+const dispatch = dispatchWgsl;
+const rollout = rolloutWgsl;
+const moments = momentsWgsl;
 
 function rolloutConstants(shape: RolloutShape): Record<string, number> {
   return { STEPS: shape.steps, ENVS: shape.envs, ENVS_PER_AGENT: shape.envs / shape.agents };
@@ -61,8 +75,7 @@ const write = (name: string) => ({ name, access: 'read_write' }) as const;
 export function rewardToGoCoefficientsSpec(shape: RolloutShape, critic: boolean): KernelSpec {
   return {
     label: 'returns.reward_to_go_coefficients',
-    parts: [dispatch, rollout, shaderFile('returns/reward_to_go_coefficients.wgsl')],
-    bindings: [read('discounts'), read('rewards'), read('terminated'), read('truncated'), read('final_values'), read('last_values'), write('coefficients')],
+    parts: [dispatch, rollout, rewardToGoCoefficientsWgsl],
     workgroupSize: RETURNS_WORKGROUP,
     constants: { ...rolloutConstants(shape), CRITIC: critic ? 1 : 0 },
   };
@@ -72,17 +85,7 @@ export function rewardToGoCoefficientsSpec(shape: RolloutShape, critic: boolean)
 export function gaeCoefficientsSpec(shape: RolloutShape): KernelSpec {
   return {
     label: 'returns.gae_coefficients',
-    parts: [dispatch, rollout, shaderFile('returns/gae_coefficients.wgsl')],
-    bindings: [
-      read('discounts'),
-      read('rewards'),
-      read('terminated'),
-      read('truncated'),
-      read('values'),
-      read('final_values'),
-      read('last_values'),
-      write('coefficients'),
-    ],
+    parts: [dispatch, rollout, gaeCoefficientsWgsl],
     workgroupSize: RETURNS_WORKGROUP,
     constants: rolloutConstants(shape),
   };
@@ -92,8 +95,7 @@ export function gaeCoefficientsSpec(shape: RolloutShape): KernelSpec {
 export function episodeStartCoefficientsSpec(shape: RolloutShape): KernelSpec {
   return {
     label: 'returns.episode_start_coefficients',
-    parts: [dispatch, rollout, shaderFile('returns/episode_start_coefficients.wgsl')],
-    bindings: [read('terminated'), read('truncated'), read('reward_to_go'), write('coefficients')],
+    parts: [dispatch, rollout, episodeStartCoefficientsWgsl],
     workgroupSize: RETURNS_WORKGROUP,
     constants: rolloutConstants(shape),
   };
@@ -103,8 +105,7 @@ export function episodeStartCoefficientsSpec(shape: RolloutShape): KernelSpec {
 export function scanSequentialSpec(shape: RolloutShape, reverse: boolean): KernelSpec {
   return {
     label: 'returns.scan_sequential',
-    parts: [dispatch, rollout, shaderFile('returns/scan_sequential.wgsl')],
-    bindings: [read('coefficients'), write('output')],
+    parts: [dispatch, rollout, scanSequentialWgsl],
     workgroupSize: RETURNS_WORKGROUP,
     constants: { ...rolloutConstants(shape), REVERSE: reverse ? 1 : 0 },
   };
@@ -121,28 +122,25 @@ function scanConstants(shape: RolloutShape, reverse: boolean): Record<string, nu
 
 /** The three kernels of the parallel scan over time: reduce, carry, apply. */
 export function scanParallelSpecs(shape: RolloutShape, reverse: boolean): { reduce: KernelSpec; carry: KernelSpec; apply: KernelSpec } {
-  const affine = shaderFile('returns/affine_scan.wgsl');
+  const affine = affineScanWgsl;
   const constants = scanConstants(shape, reverse);
   return {
     reduce: {
       label: 'returns.scan_reduce',
-      parts: [rollout, affine, shaderFile('returns/scan_reduce.wgsl')],
-      bindings: [read('coefficients'), write('aggregates')],
+      parts: [rollout, affine, scanReduceWgsl],
       workgroupSize: scanSizing(shape.steps).workgroup,
       constants,
     },
     carry: {
       label: 'returns.scan_carry',
-      parts: [dispatch, rollout, affine, shaderFile('returns/scan_carry.wgsl')],
-      bindings: [read('aggregates'), write('carries')],
+      parts: [dispatch, rollout, affine, scanCarryWgsl],
       workgroupSize: RETURNS_WORKGROUP,
       // The carry kernel reads only CHUNKS of affine_scan.wgsl's overrides.
       constants: { ...rolloutConstants(shape), CHUNKS: constants.CHUNKS! },
     },
     apply: {
       label: 'returns.scan_apply',
-      parts: [rollout, affine, shaderFile('returns/scan_apply.wgsl')],
-      bindings: [read('coefficients'), read('carries'), write('output')],
+      parts: [rollout, affine, scanApplyWgsl],
       workgroupSize: scanSizing(shape.steps).workgroup,
       constants,
     },
@@ -153,8 +151,7 @@ export function scanParallelSpecs(shape: RolloutShape, reverse: boolean): { redu
 export function addValuesSpec(shape: RolloutShape, scale: 1 | -1 | 0): KernelSpec {
   return {
     label: 'returns.add_values',
-    parts: [dispatch, rollout, shaderFile('returns/add_values.wgsl')],
-    bindings: [read('x'), read('values'), write('output')],
+    parts: [dispatch, rollout, addValuesWgsl],
     workgroupSize: RETURNS_WORKGROUP,
     constants: { ...rolloutConstants(shape), SCALE: scale },
   };
@@ -164,8 +161,7 @@ export function addValuesSpec(shape: RolloutShape, scale: 1 | -1 | 0): KernelSpe
 export function subtractMeanSpec(shape: RolloutShape, perTimestep: boolean): KernelSpec {
   return {
     label: 'returns.subtract_mean',
-    parts: [dispatch, moments, rollout, shaderFile('returns/subtract_mean.wgsl')],
-    bindings: [read('weights'), read('stats'), write('advantages')],
+    parts: [dispatch, moments, rollout, subtractMeanWgsl],
     workgroupSize: RETURNS_WORKGROUP,
     constants: { ...rolloutConstants(shape), PER_TIMESTEP: perTimestep ? 1 : 0 },
   };
@@ -175,8 +171,7 @@ export function subtractMeanSpec(shape: RolloutShape, perTimestep: boolean): Ker
 export function normaliseSpec(shape: RolloutShape, epsilon: number): KernelSpec {
   return {
     label: 'returns.normalise',
-    parts: [dispatch, moments, rollout, shaderFile('returns/normalise.wgsl')],
-    bindings: [read('x'), read('stats'), write('output')],
+    parts: [dispatch, moments, rollout, normaliseWgsl],
     workgroupSize: RETURNS_WORKGROUP,
     constants: { ...rolloutConstants(shape), EPSILON: epsilon },
   };
@@ -186,8 +181,7 @@ export function normaliseSpec(shape: RolloutShape, epsilon: number): KernelSpec 
 export function normaliseGatherSpec(segments: number, segmentLength: number, epsilon: number): KernelSpec {
   return {
     label: 'returns.normalise_gather',
-    parts: [dispatch, moments, shaderFile('returns/normalise_gather.wgsl')],
-    bindings: [read('x'), read('indices'), read('stats'), write('output')],
+    parts: [dispatch, moments, normaliseGatherWgsl],
     workgroupSize: RETURNS_WORKGROUP,
     constants: { SEGMENTS: segments, SEGMENT_LENGTH: segmentLength, EPSILON: epsilon },
   };

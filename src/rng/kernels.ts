@@ -5,47 +5,41 @@
  * shape. Dispatch COUNT invocations (ROWS for the categorical sampler).
  */
 import type { KernelSpec } from '../gpu/kernel';
-import { shaderFile } from '../gpu/shaders';
+import type { ShaderPart } from '../gpu/shaders';
+import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
+import philoxWgsl from '../../shaders/rng/philox.wgsl';
+import randomBitsWgsl from '../../shaders/rng/random_bits.wgsl';
+import uniformWgsl from '../../shaders/rng/uniform.wgsl';
+import normalWgsl from '../../shaders/rng/normal.wgsl';
+import categoricalWgsl from '../../shaders/rng/categorical.wgsl';
 
 /** Must match `MAX_CATEGORIES` in shaders/rng/philox.wgsl: logits are copied to function memory. */
 export const MAX_CATEGORIES = 64;
 
-const rngParts = (kernel: string) => [
-  shaderFile('common/dispatch.wgsl'),
-  shaderFile('rng/philox.wgsl'),
-  shaderFile(`rng/${kernel}.wgsl`),
+const rngParts = (kernel: ShaderPart) => [
+  dispatchWgsl,
+  philoxWgsl,
+  kernel,
 ];
 
 /** bits[4i..4i+3] = Philox block i, for i < COUNT (override); bindings: params, bits (u32). */
 export const RNG_RANDOM_BITS: KernelSpec = {
   label: 'rng.random_bits',
-  parts: rngParts('random_bits'),
-  bindings: [
-    { name: 'params', access: 'uniform' },
-    { name: 'bits', access: 'read_write' },
-  ],
+  parts: rngParts(randomBitsWgsl),
   workgroupSize: 64,
 };
 
 /** values[4i..4i+3] = uniforms in (0, 1) from Philox block i, for i < COUNT; bindings: params, values (f32). */
 export const RNG_UNIFORM: KernelSpec = {
   label: 'rng.uniform',
-  parts: rngParts('uniform'),
-  bindings: [
-    { name: 'params', access: 'uniform' },
-    { name: 'values', access: 'read_write' },
-  ],
+  parts: rngParts(uniformWgsl),
   workgroupSize: 64,
 };
 
 /** values[4i..4i+3] = standard normals (two Box–Muller pairs) from Philox block i, for i < COUNT. */
 export const RNG_NORMAL: KernelSpec = {
   label: 'rng.normal',
-  parts: rngParts('normal'),
-  bindings: [
-    { name: 'params', access: 'uniform' },
-    { name: 'values', access: 'read_write' },
-  ],
+  parts: rngParts(normalWgsl),
   workgroupSize: 64,
 };
 
@@ -56,12 +50,7 @@ export const RNG_NORMAL: KernelSpec = {
  */
 export const RNG_CATEGORICAL: KernelSpec = {
   label: 'rng.categorical',
-  parts: rngParts('categorical'),
-  bindings: [
-    { name: 'params', access: 'uniform' },
-    { name: 'logits', access: 'read' },
-    { name: 'actions', access: 'read_write' },
-  ],
+  parts: rngParts(categoricalWgsl),
   workgroupSize: 64,
 };
 

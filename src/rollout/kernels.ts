@@ -8,8 +8,17 @@
  * exported for reading and the catalogue; the factories check sizes and fill the override constants.
  */
 import type { KernelSpec } from '../gpu/kernel';
-import { shaderFile } from '../gpu/shaders';
 import { MAX_CATEGORIES } from '../rng/kernels';
+import categoricalCommonWgsl from '../../shaders/nn/categorical_common.wgsl';
+import criticRowsGatherWgsl from '../../shaders/rollout/critic_rows_gather.wgsl';
+import criticValuesScatterWgsl from '../../shaders/rollout/critic_values_scatter.wgsl';
+import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
+import feistelPermutationWgsl from '../../shaders/rollout/feistel_permutation.wgsl';
+import gatherRowsWgsl from '../../shaders/rollout/gather_rows.wgsl';
+import gaussianCommonWgsl from '../../shaders/nn/gaussian_common.wgsl';
+import philoxWgsl from '../../shaders/rng/philox.wgsl';
+import policySampleCategoricalWgsl from '../../shaders/rollout/policy_sample_categorical.wgsl';
+import policySampleGaussianWgsl from '../../shaders/rollout/policy_sample_gaussian.wgsl';
 
 const WORKGROUP = 64;
 
@@ -22,25 +31,14 @@ export const GATHER_PARAMS_BYTES = 16;
  */
 export const FEISTEL_PERMUTATION: KernelSpec = {
   label: 'rollout.feistel_permutation',
-  parts: [shaderFile('common/dispatch.wgsl'), shaderFile('rng/philox.wgsl'), shaderFile('rollout/feistel_permutation.wgsl')],
-  bindings: [
-    { name: 'params', access: 'uniform' },
-    { name: 'indices', access: 'read_write' },
-    { name: 'agent_seeds', access: 'read' },
-  ],
+  parts: [dispatchWgsl, philoxWgsl, feistelPermutationWgsl],
   workgroupSize: WORKGROUP,
 };
 
 /** destination[r][c] = source[indices[minibatch m, row r]][c]. Bindings: params (GatherParams), indices, source, destination. */
 export const GATHER_ROWS: KernelSpec = {
   label: 'rollout.gather_rows',
-  parts: [shaderFile('common/dispatch.wgsl'), shaderFile('rollout/gather_rows.wgsl')],
-  bindings: [
-    { name: 'params', access: 'uniform' },
-    { name: 'indices', access: 'read' },
-    { name: 'source', access: 'read' },
-    { name: 'destination', access: 'read_write' },
-  ],
+  parts: [dispatchWgsl, gatherRowsWgsl],
   workgroupSize: WORKGROUP,
 };
 
@@ -113,18 +111,10 @@ export function gatherRowsKernel(shape: RolloutBatch & { readonly rowsPerAgent: 
 export const POLICY_SAMPLE_CATEGORICAL: KernelSpec = {
   label: 'rollout.policy_sample_categorical',
   parts: [
-    shaderFile('common/dispatch.wgsl'),
-    shaderFile('rng/philox.wgsl'),
-    shaderFile('nn/categorical_common.wgsl'),
-    shaderFile('rollout/policy_sample_categorical.wgsl'),
-  ],
-  bindings: [
-    { name: 'params', access: 'uniform' },
-    { name: 'agent_seeds', access: 'read' },
-    { name: 'logits', access: 'read' },
-    { name: 'mask', access: 'read' },
-    { name: 'actions', access: 'read_write' },
-    { name: 'log_probs', access: 'read_write' },
+    dispatchWgsl,
+    philoxWgsl,
+    categoricalCommonWgsl,
+    policySampleCategoricalWgsl,
   ],
   workgroupSize: WORKGROUP,
 };
@@ -136,18 +126,10 @@ export const POLICY_SAMPLE_CATEGORICAL: KernelSpec = {
 export const POLICY_SAMPLE_GAUSSIAN: KernelSpec = {
   label: 'rollout.policy_sample_gaussian',
   parts: [
-    shaderFile('common/dispatch.wgsl'),
-    shaderFile('rng/philox.wgsl'),
-    shaderFile('nn/gaussian_common.wgsl'),
-    shaderFile('rollout/policy_sample_gaussian.wgsl'),
-  ],
-  bindings: [
-    { name: 'params', access: 'uniform' },
-    { name: 'agent_seeds', access: 'read' },
-    { name: 'mean', access: 'read' },
-    { name: 'log_std', access: 'read' },
-    { name: 'actions', access: 'read_write' },
-    { name: 'log_probs', access: 'read_write' },
+    dispatchWgsl,
+    philoxWgsl,
+    gaussianCommonWgsl,
+    policySampleGaussianWgsl,
   ],
   workgroupSize: WORKGROUP,
 };
@@ -155,25 +137,14 @@ export const POLICY_SAMPLE_GAUSSIAN: KernelSpec = {
 /** A population's critic input in agent-major order. Bindings: observations, final_observations, destination. */
 export const CRITIC_ROWS_GATHER: KernelSpec = {
   label: 'rollout.critic_rows_gather',
-  parts: [shaderFile('common/dispatch.wgsl'), shaderFile('rollout/critic_rows_gather.wgsl')],
-  bindings: [
-    { name: 'observations', access: 'read' },
-    { name: 'final_observations', access: 'read' },
-    { name: 'destination', access: 'read_write' },
-  ],
+  parts: [dispatchWgsl, criticRowsGatherWgsl],
   workgroupSize: WORKGROUP,
 };
 
 /** A population's critic values back in [T][N] order. Bindings: critic_values, values, last_values, final_values. */
 export const CRITIC_VALUES_SCATTER: KernelSpec = {
   label: 'rollout.critic_values_scatter',
-  parts: [shaderFile('common/dispatch.wgsl'), shaderFile('rollout/critic_values_scatter.wgsl')],
-  bindings: [
-    { name: 'critic_values', access: 'read' },
-    { name: 'values', access: 'read_write' },
-    { name: 'last_values', access: 'read_write' },
-    { name: 'final_values', access: 'read_write' },
-  ],
+  parts: [dispatchWgsl, criticValuesScatterWgsl],
   workgroupSize: WORKGROUP,
 };
 

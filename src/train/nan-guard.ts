@@ -19,10 +19,13 @@
  */
 import { BufferSet, STORAGE_USAGE } from '../gpu/buffers';
 import { createKernel, type Kernel, type KernelSpec } from '../gpu/kernel';
-import { shaderFile } from '../gpu/shaders';
 import { checkPositiveInteger } from '../nn/heads-common';
 import { STATISTICS, STATISTICS_WORDS, type StatisticName } from '../losses/statistics';
 import { GUARD_STATUS_WORD, REPORT_WORDS } from './report';
+import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
+import nanGuardPartialWgsl from '../../shaders/train/nan_guard_partial.wgsl';
+import nanGuardSnapshotWgsl from '../../shaders/train/nan_guard_snapshot.wgsl';
+import nanGuardVerdictWgsl from '../../shaders/train/nan_guard_verdict.wgsl';
 
 /** u32 words of guard state per agent (shaders/train/nan_guard_verdict.wgsl). */
 export const NAN_GUARD_STATE_WORDS = 4;
@@ -125,36 +128,21 @@ export interface NanGuard {
 /** Counts non-finite parameters per chunk. Bindings: parameters (u32 bits), partial_counts. */
 export const NAN_GUARD_PARTIAL: KernelSpec = {
   label: 'train.nan_guard_partial',
-  parts: [shaderFile('train/nan_guard_partial.wgsl')],
-  bindings: [
-    { name: 'parameters', access: 'read' },
-    { name: 'partial_counts', access: 'read_write' },
-  ],
+  parts: [nanGuardPartialWgsl],
   workgroupSize: PARTIAL_WORKGROUP,
 };
 
 /** Judges each agent and writes the report's guard words. Bindings: partial_counts, statistics, guard_state, report. */
 export const NAN_GUARD_VERDICT: KernelSpec = {
   label: 'train.nan_guard_verdict',
-  parts: [shaderFile('common/dispatch.wgsl'), shaderFile('train/nan_guard_verdict.wgsl')],
-  bindings: [
-    { name: 'partial_counts', access: 'read' },
-    { name: 'statistics', access: 'read' },
-    { name: 'guard_state', access: 'read_write' },
-    { name: 'report', access: 'read_write' },
-  ],
+  parts: [dispatchWgsl, nanGuardVerdictWgsl],
   workgroupSize: VERDICT_WORKGROUP,
 };
 
 /** Copies healthy agents' words into the snapshot. Bindings: guard_state, source, snapshot. */
 export const NAN_GUARD_SNAPSHOT: KernelSpec = {
   label: 'train.nan_guard_snapshot',
-  parts: [shaderFile('common/dispatch.wgsl'), shaderFile('train/nan_guard_snapshot.wgsl')],
-  bindings: [
-    { name: 'guard_state', access: 'read' },
-    { name: 'source', access: 'read' },
-    { name: 'snapshot', access: 'read_write' },
-  ],
+  parts: [dispatchWgsl, nanGuardSnapshotWgsl],
   workgroupSize: SNAPSHOT_WORKGROUP,
 };
 

@@ -6,10 +6,11 @@
  * readback. Layout: see the WGSL header.
  */
 import type { KernelSpec } from '../gpu/kernel';
-import { shaderFile } from '../gpu/shaders';
 import { decodeStatistics, STATISTICS_WORDS, type StatisticName } from '../losses/statistics';
 import type { LoopReport } from './loop';
 import type { IterationStats } from './trainer';
+import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
+import episodeRingWgsl from '../../shaders/train/episode_ring.wgsl';
 
 /** Finished episodes whose returns the ring keeps: Gymnasium's "solved" criterion averages 100. */
 export const EPISODE_RING_CAPACITY = 100;
@@ -34,13 +35,7 @@ export const REPORT_BYTES = 4 * REPORT_WORDS;
 /** Appends each agent's finished episodes to its ring. Bindings: episode_returns, terminated, truncated, report. */
 export const EPISODE_RING: KernelSpec = {
   label: 'train.episode_ring',
-  parts: [shaderFile('common/dispatch.wgsl'), shaderFile('train/episode_ring.wgsl')],
-  bindings: [
-    { name: 'episode_returns', access: 'read' },
-    { name: 'terminated', access: 'read' },
-    { name: 'truncated', access: 'read' },
-    { name: 'report', access: 'read_write' },
-  ],
+  parts: [dispatchWgsl, episodeRingWgsl],
   workgroupSize: 1,
 };
 

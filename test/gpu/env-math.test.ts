@@ -4,9 +4,11 @@
  * π/2 included) and over |x| ≤ 500 (argument reduction), where the built-ins may err by 2^-11.
  */
 import { describe, expect, it } from 'vitest';
-import { BufferSet, createKernel, readBufferOnce, shaderFile } from '../../src/gpu/index';
+import { BufferSet, createKernel, readBufferOnce } from '../../src/gpu/index';
 import { freshSeed, seededRandom } from '../support/random';
 import { gpuStep, useGpu } from '../support/gpu';
+import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
+import envMathWgsl from '../../shaders/envs/env_math.wgsl';
 
 const KERNEL = `override WORKGROUP_SIZE: u32 = 64u;
 override COUNT: u32;
@@ -37,8 +39,7 @@ describe('env_math sin and cos', () => {
     const { device } = gpu();
     const kernel = await createKernel(device, {
       label: 'test.env_math',
-      parts: [shaderFile('common/dispatch.wgsl'), shaderFile('envs/env_math.wgsl'), { name: 'test.env_math.wgsl', code: KERNEL }],
-      bindings: [{ name: 'values', access: 'read_write' }],
+      parts: [dispatchWgsl, envMathWgsl, { name: 'test.env_math.wgsl', code: KERNEL }],
       workgroupSize: 64,
       constants: { COUNT: count },
     });

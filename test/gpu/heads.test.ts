@@ -90,7 +90,7 @@ describe('policy heads on the GPU', () => {
     const { device } = gpu();
     const kernel = await createKernel(device, head.spec);
     const declarations: Record<string, { size: number; usage?: GPUBufferUsageFlags }> = {};
-    for (const binding of head.spec.bindings) {
+    for (const binding of kernel.bindings) {
       if (binding.access === 'uniform') {
         declarations[binding.name] = { size: RNG_PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST };
       } else {
@@ -102,7 +102,7 @@ describe('policy heads on the GPU', () => {
     const buffers = new BufferSet(device, `test.${head.spec.label}`, declarations);
     try {
       return await gpuStep(gpu(), head.spec.label, async () => {
-        for (const binding of head.spec.bindings) {
+        for (const binding of kernel.bindings) {
           const buffer = buffers.buffers[binding.name]!;
           if (binding.access === 'uniform') device.queue.writeBuffer(buffer, 0, encodeRngParams(params!));
           else device.queue.writeBuffer(buffer, 0, data[binding.name]!);
@@ -113,7 +113,7 @@ describe('policy heads on the GPU', () => {
         pass.end();
         device.queue.submit([encoder.finish()]);
         const out: Record<string, Float32Array<ArrayBuffer>> = {};
-        for (const binding of head.spec.bindings) {
+        for (const binding of kernel.bindings) {
           if (binding.access !== 'read_write') continue;
           out[binding.name] = new Float32Array(await readBufferOnce(device, buffers.buffers[binding.name]!, data[binding.name]!.byteLength));
         }

@@ -27,6 +27,7 @@ import {
 import { minibatchLosses, trajectoryWeights, type Coefficients, type RowTerms } from '../reference/losses';
 import { gpuStep, useGpu } from '../support/gpu';
 import { freshSeed, seededRandom } from '../support/random';
+import commonWgsl from '../../shaders/losses/common.wgsl';
 
 const seed = freshSeed();
 const random = seededRandom(seed);
@@ -290,8 +291,7 @@ describe('loss kernels: bad input', () => {
   });
 
   it('the WGSL term columns and coefficient offsets agree with the TS layout', async () => {
-    const { shaderFile } = await import('../../src/gpu/shaders');
-    const common = shaderFile('losses/common.wgsl').code;
+    const common = commonWgsl.code;
     for (const name of TERM_NAMES) {
       const wgslName = `TERM_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
       expect(common, wgslName).toMatch(new RegExp(`const ${wgslName}: u32 = ${LOSS_TERM[name]}u;`));

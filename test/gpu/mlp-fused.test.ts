@@ -13,12 +13,13 @@
  * The seed is printed with any failure.
  */
 import { describe, expect, it } from 'vitest';
-import { BufferSet, gpuCounters, readBufferOnce, shaderFile } from '../../src/gpu/index';
+import { BufferSet, gpuCounters, readBufferOnce } from '../../src/gpu/index';
 import { createMlpPasses } from '../../src/nn/mlp';
 import { FUSED_TILE_ROWS, MAX_FUSED_WIDTH, createMlpFusedForward, fusedForwardUnsupported, rolloutForwardPath } from '../../src/nn/mlp-fused';
 import { mlpLayout, type Activation, type MlpLayout, type MlpSpec } from '../../src/nn/mlp-spec';
 import { mlpForward } from '../reference/mlp';
 import { gpuStep, useGpu } from '../support/gpu';
+import mlpFusedForwardWgsl from '../../shaders/nn/mlp_fused_forward.wgsl';
 
 const TOLERANCE = 1e-4;
 /** Fused vs layer-wise: both f32, the same per-output sums up to the vec4 kernel's grouping. */
@@ -198,7 +199,7 @@ describe('fused MLP forward on the GPU vs the float64 reference and the layer-wi
   it('bounds widths by the WGSL constant and rejects wider specs and bad options clearly', async () => {
     const { device } = gpu();
     // The tile size is the vec4 of rows in the WGSL; its workgroup memory at the widest network fits.
-    expect(shaderFile('nn/mlp_fused_forward.wgsl').code).toMatch(new RegExp(`const TILE_ROWS: u32 = ${FUSED_TILE_ROWS}u;`));
+    expect(mlpFusedForwardWgsl.code).toMatch(new RegExp(`const TILE_ROWS: u32 = ${FUSED_TILE_ROWS}u;`));
     expect(2 * MAX_FUSED_WIDTH * FUSED_TILE_ROWS * 4).toBeLessThanOrEqual(device.limits.maxComputeWorkgroupStorageSize);
     const created = gpuCounters(device).buffersCreated;
     const wideHidden = mlpLayout(net('tanh', [33, MAX_FUSED_WIDTH + 1]));

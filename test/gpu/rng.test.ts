@@ -48,7 +48,7 @@ describe('Philox RNG kernels', () => {
   ): Promise<Uint32Array> {
     const { device } = gpu();
     const kernel = await createKernel(device, { ...spec, workgroupSize, constants: { COUNT: count } });
-    const outputName = spec.bindings[1]!.name;
+    const outputName = kernel.bindings[1]!.name;
     const poison = outputName === 'bits' ? POISON_U32 : POISON_F32_BITS;
     const length = 4 * count;
     const buffers = new BufferSet(device, `test.${spec.label}`, {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll } from 'vitest';
+import { wgslPlugin } from '../../scripts/vite-plugin-wgsl';
 import { acquireGpu } from '../../src/gpu/index';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -50,6 +51,7 @@ export async function startBrowserSession(options: { software: boolean; webgpu?:
     root: REPO_ROOT,
     configFile: false,
     logLevel: 'error',
+    plugins: [wgslPlugin()],
     server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
   });
   await server.listen();

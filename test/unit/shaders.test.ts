@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { assembleShader, locate, shaderFile, shaderFileNames } from '../../src/gpu/shaders';
+import { readFileSync } from 'node:fs';
+import { stripWgslComments } from '../../scripts/vite-plugin-wgsl';
+import { assembleShader, locate } from '../../src/gpu/shaders';
 import { parseWgslBindings } from '../../src/gpu/wgsl-bindings';
+import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
 
 describe('shader assembly', () => {
   it('concatenates parts in order, once each, and maps lines back to their part', () => {
@@ -14,10 +17,18 @@ describe('shader assembly', () => {
     expect(locate(shader, 9)).toEqual({ part: '<assembled>', line: 9 });
   });
 
-  it('finds the WGSL files under shaders/ by relative path', () => {
-    expect(shaderFileNames()).toContain('runtime/axpy.wgsl');
-    expect(shaderFile('common/dispatch.wgsl').code).toContain('fn flat_index');
-    expect(() => shaderFile('nope.wgsl')).toThrow(/no WGSL file shaders\/nope.wgsl \(have: .*runtime\/axpy.wgsl/);
+  it('imports a WGSL file as a part named by its path under shaders/, comments gone, lines kept', () => {
+    const source = readFileSync(new URL('../../shaders/common/dispatch.wgsl', import.meta.url), 'utf8');
+    expect(dispatchWgsl.name).toBe('common/dispatch.wgsl');
+    expect(dispatchWgsl.code).toContain('fn flat_index');
+    expect(source).toMatch(/\/\//);
+    expect(dispatchWgsl.code).not.toMatch(/\/\/|\/\*/);
+    expect(dispatchWgsl.code.split('\n').length).toBe(source.split('\n').length);
+  });
+
+  it('strips line and nested block comments, keeping every newline', () => {
+    const code = ['let a = 1; // one', '/* two', '   /* nested */ still', '*/ let b = 2;', '// @group(0) @binding(9) var<storage> c: f32;', 'let d = a/b; '].join('\n');
+    expect(stripWgslComments(code)).toBe(['let a = 1;', '', '', ' let b = 2;', '', 'let d = a/b;'].join('\n'));
   });
 });
 

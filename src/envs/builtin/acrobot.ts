@@ -3,8 +3,8 @@
  * the bar by torquing the middle joint. Book dynamics, one RK4 step of dt = 0.2 per env step.
  * WGSL body: shaders/envs/acrobot.wgsl.
  */
-import { shaderFile } from '../../gpu/shaders';
 import type { EnvDescriptor } from '../types';
+import acrobotWgsl from '../../../shaders/envs/acrobot.wgsl';
 
 /** Gymnasium's MAX_VEL_1 and MAX_VEL_2 (rad/s). */
 const MAX_VEL_1 = 4 * Math.PI;
@@ -14,7 +14,7 @@ const MAX_VEL_2 = 9 * Math.PI;
 export const acrobot: EnvDescriptor = {
   id: 'Acrobot-v1',
   aliases: ['acrobot'],
-  body: shaderFile('envs/acrobot.wgsl'),
+  body: acrobotWgsl,
   observationSpace: {
     kind: 'box',
     size: 6,

@@ -1,6 +1,6 @@
 /** CartPole-v1 (Gymnasium classic_control): the body is shaders/envs/cartpole.wgsl. */
-import { shaderFile } from '../../gpu/shaders';
 import type { EnvDescriptor } from '../types';
+import cartpoleWgsl from '../../../shaders/envs/cartpole.wgsl';
 
 const X_THRESHOLD = 2.4;
 const THETA_THRESHOLD_RADIANS = (12 * 2 * Math.PI) / 360;
@@ -9,7 +9,7 @@ const THETA_THRESHOLD_RADIANS = (12 * 2 * Math.PI) / 360;
 export const cartPole: EnvDescriptor = {
   id: 'CartPole-v1',
   aliases: ['cartpole'],
-  body: shaderFile('envs/cartpole.wgsl'),
+  body: cartpoleWgsl,
   // Gymnasium's bounds: twice the termination thresholds, so a failing observation is still in the box.
   observationSpace: {
     kind: 'box',

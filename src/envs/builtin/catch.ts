@@ -3,8 +3,8 @@
  * body is shaders/envs/catch.wgsl (rules in that file's header); this is its descriptor and a
  * renderer for a canvas.
  */
-import { shaderFile } from '../../gpu/shaders';
 import type { EnvDescriptor } from '../types';
+import catchWgsl from '../../../shaders/envs/catch.wgsl';
 
 /**
  * Catch-v0. A paddle at the bottom of a [−1, 1] × [0, 1] arena catches a falling fruit and dodges a
@@ -27,7 +27,7 @@ import type { EnvDescriptor } from '../types';
 export const catchEnv: EnvDescriptor = {
   id: 'Catch-v0',
   aliases: ['catch'],
-  body: shaderFile('envs/catch.wgsl'),
+  body: catchWgsl,
   observationSpace: { kind: 'box', size: 7, low: [-1, -1, -1, -1, -1, -1, -1], high: [1, 1, 1, 1, 1, 1, 1] },
   actionSpace: { kind: 'discrete', n: 3 },
   stateNames: ['paddle_x', 'fruit_x', 'fruit_y', 'fruit_vx', 'bomb_x', 'bomb_y', 'lives'],

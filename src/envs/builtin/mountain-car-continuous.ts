@@ -3,14 +3,14 @@
  * mountain car with a continuous throttle, a small cost per unit of effort and +100 at the goal.
  * WGSL body: shaders/envs/mountain_car_continuous.wgsl.
  */
-import { shaderFile } from '../../gpu/shaders';
 import type { EnvDescriptor } from '../types';
+import mountainCarContinuousWgsl from '../../../shaders/envs/mountain_car_continuous.wgsl';
 
 /** MountainCarContinuous-v0: throttle in [−1, 1]; obs [position, velocity]. */
 export const mountainCarContinuous: EnvDescriptor = {
   id: 'MountainCarContinuous-v0',
   aliases: ['mountaincar-continuous'],
-  body: shaderFile('envs/mountain_car_continuous.wgsl'),
+  body: mountainCarContinuousWgsl,
   // Gymnasium's docstring says ±Inf; its code (low_state, high_state) says these.
   observationSpace: { kind: 'box', size: 2, low: [-1.2, -0.07], high: [0.6, 0.07] },
   actionSpace: { kind: 'box', size: 1, low: [-1], high: [1] },

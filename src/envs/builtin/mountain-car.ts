@@ -2,14 +2,14 @@
  * MountainCar-v0 (gymnasium/envs/classic_control/mountain_car.py): drive an underpowered car out
  * of a valley by rocking it. WGSL body: shaders/envs/mountain_car.wgsl.
  */
-import { shaderFile } from '../../gpu/shaders';
 import type { EnvDescriptor } from '../types';
+import mountainCarWgsl from '../../../shaders/envs/mountain_car.wgsl';
 
 /** MountainCar-v0: 3 discrete actions (left, coast, right); obs [position, velocity]. */
 export const mountainCar: EnvDescriptor = {
   id: 'MountainCar-v0',
   aliases: ['mountaincar'],
-  body: shaderFile('envs/mountain_car.wgsl'),
+  body: mountainCarWgsl,
   observationSpace: { kind: 'box', size: 2, low: [-1.2, -0.07], high: [0.6, 0.07] },
   actionSpace: { kind: 'discrete', n: 3 },
   stateNames: ['position', 'velocity'],

@@ -2,14 +2,14 @@
  * Pendulum-v1 (gymnasium/envs/classic_control/pendulum.py): swing a pendulum up and hold it
  * upright with a limited torque. Never terminates. WGSL body: shaders/envs/pendulum.wgsl.
  */
-import { shaderFile } from '../../gpu/shaders';
 import type { EnvDescriptor } from '../types';
+import pendulumWgsl from '../../../shaders/envs/pendulum.wgsl';
 
 /** Pendulum-v1: torque in [−2, 2]; obs [cos θ, sin θ, θ̇]; no reward threshold in Gymnasium. */
 export const pendulum: EnvDescriptor = {
   id: 'Pendulum-v1',
   aliases: ['pendulum'],
-  body: shaderFile('envs/pendulum.wgsl'),
+  body: pendulumWgsl,
   observationSpace: { kind: 'box', size: 3, low: [-1, -1, -8], high: [1, 1, 8] },
   actionSpace: { kind: 'box', size: 1, low: [-2], high: [2] },
   stateNames: ['theta', 'theta_dot'],
