@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { wgslPlugin } from './scripts/vite-plugin-wgsl';
+import { wgslPlugin } from './scripts/vite-plugin-wgsl.ts';
 
 // One config for the three things Vite does here:
 // - `vite build`: the library (dist/index.js) and the Node CLI (dist/cli.js); each WGSL file is

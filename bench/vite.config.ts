@@ -1,5 +1,5 @@
 import { defineConfig } from 'vite';
-import { wgslPlugin } from '../scripts/vite-plugin-wgsl';
+import { wgslPlugin } from '../scripts/vite-plugin-wgsl.ts';
 
 // `npm run bench` builds bench/main.ts with Vite, then runs the bundle in Node. Vite, not a TypeScript
 // loader, because the engine's sources need it: the WGSL files reach the kernels as module imports

@@ -5,7 +5,7 @@
  * for every peer (bench/peers/learning.ts judgePeerRun).
  */
 import { startBrowserSession } from '../../test/support/browser';
-import type { PeerResult, PeerRunner, PeerRunOptions } from '../peer';
+import type { PeerResult, PeerRunner, PeerRunOptions } from '../ppo/peer';
 import { judgePeerRun, PEER_LEARNING, peerIterations, type LearningMemory } from '../peers/learning';
 import type { BrowserPeerRun } from './tfjs-webgpu';
 

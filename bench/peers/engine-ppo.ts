@@ -6,7 +6,7 @@
  * keeps the trainer's pipelining (iterate() submits iteration i and resolves with i − 1's report),
  * as a user's loop would.
  */
-import { createPpoTrainer } from '../../src/algos/ppo';
+import { createPpoTrainer } from '../../src/algos/ppo/ppo';
 
 export interface EnginePpoOptions {
   readonly numEnvs: number;

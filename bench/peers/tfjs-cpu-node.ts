@@ -6,7 +6,7 @@
  * runner; the notes say so and give the short run's own first and last returns).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { PeerResult, PeerRunner, PeerRunOptions } from '../peer';
+import type { PeerResult, PeerRunner, PeerRunOptions } from '../ppo/peer';
 import { judgePeerRun, PEER_LEARNING, peerIterations, type LearningMemory } from './learning';
 import { runTfjsPpo } from './tfjs-ppo';
 

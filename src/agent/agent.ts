@@ -16,23 +16,22 @@
  * env adds its per-step round trip); act() is one submit and one readback per call, beside it.
  */
 import { createTrainer, resolveTrainerConfig, type TrainerConfig } from '../algos/index';
-import { createBehaviourCloning } from '../algos/behaviour-cloning';
+import { createBehaviourCloning } from '../algos/behaviour-cloning/behaviour-cloning';
 import { exportCheckpointOnnx } from '../export/from-checkpoint';
 import { lookupEnv, type EnvSource } from '../envs/registry';
+import type { CheckpointSink } from '../persistence/store-sink';
 import type { EnvDescriptor } from '../envs/types';
 import { acquireGpu, type Gpu, type GpuLostReport } from '../gpu/device';
 import { CheckpointError, checkCheckpointMatches, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../train/checkpoint';
 import type { Pacing } from '../train/loop';
-import type { IterationStats, Trainer, TrainerEnvView } from '../train/trainer';
+import type { Trainer, TrainerEnvView } from '../train/trainer';
+import type { IterationStats } from '../train/report';
 import { captureCheckpoint, OBSERVATION_NORMALISER, restoreCheckpoint } from '../train/trainer-checkpoint';
 import { Demonstrations } from './demonstrations';
 import { createPolicyInference, type ActOptions, type ActResult, type PolicyInference } from './policy-inference';
 
 /** A trainer config without its env (the agent's `env` names it). */
 export type AlgorithmConfig = TrainerConfig extends infer C ? (C extends unknown ? Omit<C, 'env'> : never) : never;
-
-/** Where autosaved checkpoints go: called with the bytes of each (a file, IndexedDB, a server…). */
-export type CheckpointSink = (bytes: Uint8Array, info: { readonly iteration: number; readonly globalStep: number }) => Promise<void>;
 
 export interface AgentOptions {
   /** A built-in env id or alias ('CartPole-v1'), a customEnv descriptor, or the game's own HostEnv. */

@@ -4,7 +4,7 @@
  * training loop: every step reads the observations back and acts through act(), which is what a
  * game does with the agent, so it measures the policy the game would get.
  */
-import { isHostEnvDescriptor } from '../envs/host-vector-env';
+import { isHostEnvDescriptor } from '../envs/host-env';
 import { createVectorEnv } from '../envs/vector-env';
 import { readBufferOnce } from '../gpu/readback';
 import type { Agent } from './agent';

@@ -2,4 +2,3 @@ export * from './agent';
 export * from './demonstrations';
 export * from './policy-inference';
 export * from './evaluate';
-export * from './sinks';

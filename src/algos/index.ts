@@ -3,21 +3,21 @@
  * (algorithm, env, hyperparameters) before any GPU work, then builds the algorithm's trainer.
  */
 import type { Trainer } from '../train/trainer';
-import { createA2cTrainer, resolveA2cConfig, type A2cConfig } from './a2c';
-import { createCemTrainer, resolveCemConfig, type CemConfig } from './cem';
-import { createOffPolicyTrainer, resolveOffPolicyConfig, type OffPolicyConfig } from './offpolicy';
-import { createPpoTrainer, resolvePpoConfig, type PpoConfig } from './ppo';
-import { createPpoKlTrainer, resolvePpoKlConfig, type PpoKlConfig } from './ppo-kl';
-import { createReinforceTrainer, resolveReinforceConfig, type ReinforceConfig } from './reinforce';
-import { createTrpoTrainer, resolveTrpoConfig, type TrpoConfig } from './trpo';
+import { createA2cTrainer, resolveA2cConfig, type A2cConfig } from './a2c/a2c';
+import { createCemTrainer, resolveCemConfig, type CemConfig } from './cem/cem';
+import { createOffPolicyTrainer, resolveOffPolicyConfig, type OffPolicyConfig } from './offpolicy/offpolicy';
+import { createPpoTrainer, resolvePpoConfig, type PpoConfig } from './ppo/ppo';
+import { createPpoKlTrainer, resolvePpoKlConfig, type PpoKlConfig } from './ppo-kl/ppo-kl';
+import { createReinforceTrainer, resolveReinforceConfig, type ReinforceConfig } from './reinforce/reinforce';
+import { createTrpoTrainer, resolveTrpoConfig, type TrpoConfig } from './trpo/trpo';
 
-export * from './a2c';
-export * from './cem';
-export * from './offpolicy';
-export * from './ppo';
-export * from './ppo-kl';
-export * from './reinforce';
-export * from './trpo';
+export * from './a2c/a2c';
+export * from './cem/cem';
+export * from './offpolicy/offpolicy';
+export * from './ppo/ppo';
+export * from './ppo-kl/ppo-kl';
+export * from './reinforce/reinforce';
+export * from './trpo/trpo';
 
 /** Each algorithm's validator and factory; the first is the default. */
 const REGISTRY = {

@@ -3,10 +3,7 @@
  * The `webgpu-rl` command. Subcommands live in their own files; this one only wires them up.
  */
 import { Command } from 'commander';
-import { VERSION } from '../index';
-import { benchEnvsCommand } from './bench-envs';
-import { benchNnCommand } from './bench-nn';
-import { benchRuntimeCommand } from './bench-runtime';
+import { ENGINE_VERSION as VERSION } from '../version';
 import { evalCommand } from './eval';
 import { exportCommand } from './export';
 import { rolloutCommand } from './rollout';
@@ -23,7 +20,6 @@ program.addCommand(trainCommand());
 program.addCommand(rolloutCommand());
 program.addCommand(evalCommand());
 program.addCommand(exportCommand());
-program.addCommand(new Command('bench').description('benchmarks').addCommand(benchRuntimeCommand()).addCommand(benchNnCommand()).addCommand(benchEnvsCommand()));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`webgpu-rl: ${error instanceof Error ? error.message : String(error)}`);

@@ -26,8 +26,8 @@ import { cleanStaleTempFiles, writeFileAtomic } from '../persistence/file-store'
 import { encodeCheckpoint } from '../train/checkpoint';
 import { captureCheckpoint, jsonConfig } from '../train/trainer-checkpoint';
 import { curveSvg, type CurvePoint } from '../train/curve-svg';
-import type { AgentReport } from '../train/report';
-import type { IterationStats } from '../train/trainer';
+import type { AgentReport, IterationStats } from '../train/report';
+
 import { acquireFromCli, addGpuOptions, type GpuCliOptions } from './gpu-options';
 import { createProgress, type ProgressUpdate } from './progress';
 

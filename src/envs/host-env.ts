@@ -30,7 +30,8 @@ import { createBuffer, destroyBuffer, STORAGE_USAGE } from '../gpu/buffers';
 import { ReadbackRing, readBufferOnce, type ReadbackTicket } from '../gpu/readback';
 import { philox4x32, uniformFromBits } from '../rng/philox-cpu';
 import { ENV_RESET_PHASE, ENV_STREAM } from './kernels';
-import type { ActionSpace, VectorEnvSnapshot } from './types';
+import type { ShaderPart } from '../gpu/shaders';
+import type { ActionSpace, EnvDescriptor, VectorEnvSnapshot } from './types';
 
 /** The next uniform in (0, 1) of one env's stream (Philox; reproducible from the seed). */
 export type HostRandom = () => number;
@@ -423,4 +424,41 @@ class HostVectorEnvImpl implements HostVectorEnv {
   private assertAlive(): void {
     if (this.destroyed) throw new Error(`${this.name} was destroyed`);
   }
+}
+
+/** An EnvDescriptor whose env is a game's JavaScript, not WGSL. */
+export interface HostEnvDescriptor extends EnvDescriptor {
+  readonly host: HostEnv;
+}
+
+/** Whether `env` looks like a HostEnv (reset and step functions) rather than an id or a WGSL descriptor. */
+export function isHostEnv(env: unknown): env is HostEnv {
+  return typeof env === 'object' && env !== null && typeof (env as HostEnv).step === 'function' && typeof (env as HostEnv).reset === 'function';
+}
+
+export function isHostEnvDescriptor(descriptor: EnvDescriptor): descriptor is HostEnvDescriptor {
+  return (descriptor as Partial<HostEnvDescriptor>).host !== undefined;
+}
+
+const NO_BODY: ShaderPart = { name: 'host env', code: '' };
+
+/** The descriptor of a game's JavaScript env: its spaces and step limit; no WGSL, no state names. */
+export function hostEnvDescriptor(env: HostEnv): HostEnvDescriptor {
+  const id = env.name ?? 'host env';
+  validateHostEnv(env, `host env '${id}'`);
+  const size = env.observationSize;
+  if (!Number.isInteger(env.maxEpisodeSteps) || env.maxEpisodeSteps < 1) {
+    throw new RangeError(`host env '${id}': maxEpisodeSteps must be a positive integer (got ${env.maxEpisodeSteps})`);
+  }
+  return {
+    id,
+    aliases: [],
+    body: NO_BODY,
+    observationSpace: { kind: 'box', size, low: new Array<number>(size).fill(-Infinity), high: new Array<number>(size).fill(Infinity) },
+    actionSpace: env.actionSpace,
+    stateNames: [],
+    params: {},
+    maxEpisodeSteps: env.maxEpisodeSteps,
+    host: env,
+  };
 }

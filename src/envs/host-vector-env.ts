@@ -2,53 +2,15 @@
  * A game's JavaScript env (./host-env.ts) where the trainers expect a GPU VectorEnv: the same
  * buffer names, so the policy, rollout, normalisers and report kernels bind it unchanged. What
  * differs is the step: it cannot be a dispatch, so the rollout cuts its iteration at each step
- * (src/train/loop.ts splitPoint) and `hostStep()` runs between the two segments: read the sampled
+ * (splitPoint, src/gpu/split-point.ts) and `hostStep()` runs between the two segments: read the sampled
  * actions back, step every instance on the CPU, upload the results.
  *
  * The descriptor a config resolves (hostEnvDescriptor) carries the HostEnv itself, so a trainer
  * config can name a game's env where it names a built-in id.
  */
-import type { ShaderPart } from '../gpu/shaders';
-import { createHostVectorEnv, validateHostEnv, type HostEnv, type HostVectorEnv } from './host-env';
+import { createHostVectorEnv, type HostEnvDescriptor, type HostVectorEnv } from './host-env';
 import type { EnvDescriptor } from './types';
 import type { VectorEnv } from './vector-env';
-
-/** An EnvDescriptor whose env is a game's JavaScript, not WGSL. */
-export interface HostEnvDescriptor extends EnvDescriptor {
-  readonly host: HostEnv;
-}
-
-/** Whether `env` looks like a HostEnv (reset and step functions) rather than an id or a WGSL descriptor. */
-export function isHostEnv(env: unknown): env is HostEnv {
-  return typeof env === 'object' && env !== null && typeof (env as HostEnv).step === 'function' && typeof (env as HostEnv).reset === 'function';
-}
-
-export function isHostEnvDescriptor(descriptor: EnvDescriptor): descriptor is HostEnvDescriptor {
-  return (descriptor as Partial<HostEnvDescriptor>).host !== undefined;
-}
-
-const NO_BODY: ShaderPart = { name: 'host env', code: '' };
-
-/** The descriptor of a game's JavaScript env: its spaces and step limit; no WGSL, no state names. */
-export function hostEnvDescriptor(env: HostEnv): HostEnvDescriptor {
-  const id = env.name ?? 'host env';
-  validateHostEnv(env, `host env '${id}'`);
-  const size = env.observationSize;
-  if (!Number.isInteger(env.maxEpisodeSteps) || env.maxEpisodeSteps < 1) {
-    throw new RangeError(`host env '${id}': maxEpisodeSteps must be a positive integer (got ${env.maxEpisodeSteps})`);
-  }
-  return {
-    id,
-    aliases: [],
-    body: NO_BODY,
-    observationSpace: { kind: 'box', size, low: new Array<number>(size).fill(-Infinity), high: new Array<number>(size).fill(Infinity) },
-    actionSpace: env.actionSpace,
-    stateNames: [],
-    params: {},
-    maxEpisodeSteps: env.maxEpisodeSteps,
-    host: env,
-  };
-}
 
 /** A VectorEnv whose step is host work between submits. */
 export interface HostBackedVectorEnv extends VectorEnv {

@@ -8,8 +8,7 @@ import { catchEnv } from './builtin/catch';
 import { mountainCar } from './builtin/mountain-car';
 import { mountainCarContinuous } from './builtin/mountain-car-continuous';
 import { pendulum } from './builtin/pendulum';
-import type { HostEnv } from './host-env';
-import { hostEnvDescriptor, isHostEnv } from './host-vector-env';
+import { hostEnvDescriptor, isHostEnv, type HostEnv } from './host-env';
 import type { EnvDescriptor } from './types';
 
 /** The built-in envs, in the order help texts list them. */

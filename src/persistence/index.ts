@@ -4,3 +4,4 @@
  * exported from the Node entry, src/node.ts, never from here.
  */
 export * from './indexeddb-store';
+export * from './store-sink';

@@ -31,7 +31,7 @@
  * queue writes do not interleave with the commands of one submit, so each step needs its own slot.
  *
  * A game's JavaScript env (src/envs/host-vector-env.ts) cannot step inside a command buffer: each
- * step's recording is cut after the sampling (src/train/loop.ts splitPoint) and the env steps on
+ * step's recording is cut after the sampling (splitPoint, src/gpu/split-point.ts) and the env steps on
  * the CPU between the two submits. Every step also marks a point where a paced loop may yield.
  *
  * Normalisers (CleanRL's continuous PPO): with `normalizeObservations` the networks see, and
@@ -42,7 +42,7 @@ import { createBuffer, createBufferWithData, destroyBuffer } from '../gpu/buffer
 import { createKernel, type Kernel } from '../gpu/kernel';
 import type { HostBackedVectorEnv } from '../envs/host-vector-env';
 import type { VectorEnv } from '../envs/vector-env';
-import { splitPoint } from '../train/loop';
+import { splitPoint } from '../gpu/split-point';
 import { createMlpPasses, type MlpPasses } from '../nn/mlp';
 import type { MlpLayout } from '../nn/mlp-spec';
 import { createRunningNormalisers, type RunningNormalisers } from '../normalise/running-normalisers';

@@ -18,7 +18,8 @@
  * Adam's state while they are finite; a poisoned report restores the snapshot and throws a
  * NonFiniteError naming the iteration and the statistic.
  */
-import { createHostBackedVectorEnv, isHostEnvDescriptor } from '../envs/host-vector-env';
+import { createHostBackedVectorEnv } from '../envs/host-vector-env';
+import { isHostEnvDescriptor } from '../envs/host-env';
 import type { EnvDescriptor } from '../envs/types';
 import { createVectorEnv, type VectorEnv } from '../envs/vector-env';
 import { BufferSet, readBufferOnce } from '../gpu/index';
@@ -33,8 +34,8 @@ import type { Transitions } from '../rollout/transitions';
 import { createIterationLoop, type LoopReport } from './loop';
 import { createNanGuard } from './nan-guard';
 import type { PolicyKind } from './policy-head';
-import { decodeReport, episodeRingSpec, REPORT_BYTES, REPORT_WORDS } from './report';
-import type { IterationStats, Trainer, TrainedParameters, TrainerState } from './trainer';
+import { decodeReport, episodeRingSpec, REPORT_BYTES, REPORT_WORDS, type IterationStats } from './report';
+import type { Trainer, TrainedParameters, TrainerState } from './trainer';
 import { captureBuffers, restoreBuffers } from './trainer-state';
 
 /** The critic's initialisation seed: a different draw from the actor's under the same run seed. */

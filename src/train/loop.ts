@@ -9,6 +9,7 @@
  * algorithm records is counted, per iteration, beside the device's buffer and readback counters.
  */
 import { gpuCounters } from '../gpu/buffers';
+import { setSplitHandler } from '../gpu/split-point';
 import { ReadbackRing, type ReadbackTicket } from '../gpu/readback';
 
 /** What one iteration asked of the GPU. */
@@ -46,7 +47,7 @@ export interface LoopReport {
 
 /**
  * How an iteration's work is spread over frames (a game's render loop beside training): its
- * segments (split at rollout steps and minibatches, see `splitPoint`) are submitted one at a time,
+ * segments (split at rollout steps and minibatches, see `splitPoint` in src/gpu/split-point.ts) are submitted one at a time,
  * each awaited, until this frame's share of GPU time is spent; then the loop waits for the next
  * frame. Without pacing an iteration is one submit.
  */
@@ -84,22 +85,6 @@ function countingPass(pass: GPUComputePassEncoder, counters: IterationCounters):
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-}
-
-/** Where `splitPoint` finds the segmenter of an iteration's encoder. */
-const segmenters = new WeakMap<GPUCommandEncoder, (after?: () => Promise<void>) => void>();
-
-/**
- * Marks a point between commands where an iteration may be cut into separately submitted segments:
- * with `after`, host work that must run between them (a JavaScript env's step: the segment before
- * writes the actions it reads, the one after reads what it uploads); without, a place where a paced
- * loop may let a frame go by. Outside a loop's encoder (tests recording directly), a point without
- * `after` is nothing, and one with `after` is an error: that work needs the loop.
- */
-export function splitPoint(encoder: GPUCommandEncoder, after?: () => Promise<void>): void {
-  const split = segmenters.get(encoder);
-  if (split) split(after);
-  else if (after) throw new Error('this encoder cannot be split for host work: record it through the iteration loop (createIterationLoop)');
 }
 
 /**
@@ -181,7 +166,7 @@ export function createIterationLoop(device: GPUDevice, body: IterationBody, labe
       const open = () => device.createCommandEncoder({ label: `${label}.iteration[${iteration}].${segments.length}` });
       let raw = open();
       const encoder = countingEncoderOf(() => raw, counters);
-      segmenters.set(encoder, (after) => {
+      setSplitHandler(encoder, (after) => {
         if (!after && !pacing) return;
         segments.push({ commands: raw.finish(), ...(after ? { after } : {}) });
         raw = open();

@@ -8,9 +8,33 @@
 import type { KernelSpec } from '../gpu/kernel';
 import { decodeStatistics, STATISTICS_WORDS, type StatisticName } from '../losses/statistics';
 import type { LoopReport } from './loop';
-import type { IterationStats } from './trainer';
+import type { IterationCounters } from './loop';
 import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
 import episodeRingWgsl from '../../shaders/train/episode_ring.wgsl';
+
+/** One iteration's statistics, as the CPU receives them one iteration late. */
+export interface IterationStats {
+  /** Index of the iteration (0-based). */
+  readonly iteration: number;
+  /** Env steps taken by the end of it (CleanRL's global_step), by each agent of a population. */
+  readonly globalStep: number;
+  /** The learning rate its updates used. */
+  readonly learningRate: number;
+  /** CleanRL's metrics and ours (src/losses/statistics.ts STATISTICS); NaN where one does not apply. */
+  readonly statistics: Readonly<Record<StatisticName, number>>;
+  /** Episodes finished since training began. */
+  readonly episodesFinished: number;
+  /** Returns of the last ≤ 100 finished episodes, oldest first. */
+  readonly recentReturns: readonly number[];
+  /** Their mean (NaN before any episode finished). */
+  readonly returnMean100: number;
+  /** What the iteration asked of the GPU. */
+  readonly counters: IterationCounters;
+  /** Agent 0's algorithm words (report.ts ALGORITHM_WORDS: off-policy ESS per step, PPO's epochs run, …). */
+  readonly algorithmWords?: Float32Array;
+  /** Every agent's report when a population (G > 1) trains; the fields above are agent 0's. */
+  readonly agents?: readonly AgentReport[];
+}
 
 /** Finished episodes whose returns the ring keeps: Gymnasium's "solved" criterion averages 100. */
 export const EPISODE_RING_CAPACITY = 100;

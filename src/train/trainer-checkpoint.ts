@@ -3,7 +3,6 @@
  * and restore (every check first, then the writes), so that the Agent and the CLI save and resume
  * the same way.
  */
-import type { TrainerConfig } from '../algos/index';
 import type { EnvDescriptor } from '../envs/types';
 import { readBufferOnce } from '../gpu/readback';
 import { decodeRunningMoments, RUNNING_MOMENTS_PRIOR_COUNT } from '../normalise/running-normalisers';
@@ -95,6 +94,6 @@ export function restoreCheckpoint(trainer: Trainer, checkpoint: Checkpoint, algo
 }
 
 /** The JSON-able part of a trainer config (a HostEnv or descriptor is recorded by its id). */
-export function jsonConfig(config: TrainerConfig, envId: string): Record<string, unknown> {
-  return { ...(config as Record<string, unknown>), env: envId };
+export function jsonConfig(config: object, envId: string): Record<string, unknown> {
+  return { ...config, env: envId };
 }

@@ -9,31 +9,7 @@ import type { EnvDescriptor } from '../envs/types';
 import type { MlpLayout } from '../nn/mlp-spec';
 import type { IterationCounters, Pacing } from './loop';
 import type { PolicyKind } from './policy-head';
-import type { AgentReport } from './report';
-
-/** One iteration's statistics, as the CPU receives them one iteration late. */
-export interface IterationStats {
-  /** Index of the iteration (0-based). */
-  readonly iteration: number;
-  /** Env steps taken by the end of it (CleanRL's global_step), by each agent of a population. */
-  readonly globalStep: number;
-  /** The learning rate its updates used. */
-  readonly learningRate: number;
-  /** CleanRL's metrics and ours (src/losses/statistics.ts STATISTICS); NaN where one does not apply. */
-  readonly statistics: Readonly<Record<StatisticName, number>>;
-  /** Episodes finished since training began. */
-  readonly episodesFinished: number;
-  /** Returns of the last ≤ 100 finished episodes, oldest first. */
-  readonly recentReturns: readonly number[];
-  /** Their mean (NaN before any episode finished). */
-  readonly returnMean100: number;
-  /** What the iteration asked of the GPU. */
-  readonly counters: IterationCounters;
-  /** Agent 0's algorithm words (report.ts ALGORITHM_WORDS: off-policy ESS per step, PPO's epochs run, …). */
-  readonly algorithmWords?: Float32Array;
-  /** Every agent's report when a population (G > 1) trains; the fields above are agent 0's. */
-  readonly agents?: readonly AgentReport[];
-}
+import type { IterationStats } from './report';
 
 /** Final parameters, copied to the CPU (outside the loop). */
 export interface TrainedParameters {

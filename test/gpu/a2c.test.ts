@@ -9,17 +9,15 @@
  * leaves room for another adapter's rounding to take its own path.
  */
 import { describe, expect, it } from 'vitest';
-import { A2C_DEFAULTS } from '../../src/algos/a2c';
+import { A2C_DEFAULTS } from '../../src/algos/a2c/a2c';
 import { createTrainer, resolveTrainerConfig } from '../../src/algos/index';
-import { REPORT_BYTES } from '../../src/train/report';
-import type { IterationStats, Trainer } from '../../src/train/trainer';
+import { REPORT_BYTES, type IterationStats } from '../../src/train/report';
+import type { Trainer } from '../../src/train/trainer';
 import { gpuStep, useGpu } from '../support/gpu';
 import { lastMean, runAll } from '../support/trainer';
 
 const RANDOM_POLICY_RETURN = 22;
 const THRESHOLD = 75;
-
-
 
 describe('a2c', () => {
   const gpu = useGpu();

@@ -11,7 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Demonstrations } from '../../src/agent/demonstrations';
-import { createBehaviourCloning, resolveBehaviourCloningConfig, type BehaviourCloningConfig } from '../../src/algos/behaviour-cloning';
+import { createBehaviourCloning, resolveBehaviourCloningConfig, type BehaviourCloningConfig } from '../../src/algos/behaviour-cloning/behaviour-cloning';
 import { createVectorEnv, type VectorEnv } from '../../src/envs/vector-env';
 import { readBufferOnce } from '../../src/gpu/index';
 import { actorSpec, gaussianActorSpec, mlpLayout, type MlpLayout } from '../../src/nn/mlp-spec';

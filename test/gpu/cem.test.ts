@@ -17,8 +17,8 @@ import {
   cemUpdateKernel,
   encodeCemSchedule,
   type CemKernel,
-} from '../../src/cem/kernels';
-import { cemExtraVariance, createCemTrainer, resolveCemConfig, type CemConfig, type CemIterationStats, type CemTrainer } from '../../src/algos/cem';
+} from '../../src/algos/cem/kernels';
+import { cemExtraVariance, createCemTrainer, resolveCemConfig, type CemConfig, type CemIterationStats, type CemTrainer } from '../../src/algos/cem/cem';
 import { BufferSet, createKernel, readBufferOnce } from '../../src/gpu/index';
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../../src/rng/params';
 import { ALGORITHM_BASE, ALGORITHM_WORDS, EPISODE_RING_CAPACITY, RING_BASE } from '../../src/train/report';

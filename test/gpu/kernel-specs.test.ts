@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createKernel, validateKernelSpec } from '../../src/gpu/index';
-import { KERNEL_CATALOGUE } from '../../src/kernel-catalogue';
+import { KERNEL_CATALOGUE } from '../support/kernel-catalogue';
 import { gpuStep, useGpu } from '../support/gpu';
 
 describe('kernel catalogue', () => {

@@ -11,12 +11,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createTrainer } from '../../src/algos/index';
-import { createPpoTrainer, EPOCHS_RUN_WORD, type PpoConfig } from '../../src/algos/ppo';
-import { createPpoKlTrainer } from '../../src/algos/ppo-kl';
-import type { IterationStats, Trainer } from '../../src/train/trainer';
+import { createPpoTrainer, EPOCHS_RUN_WORD, type PpoConfig } from '../../src/algos/ppo/ppo';
+import { createPpoKlTrainer } from '../../src/algos/ppo-kl/ppo-kl';
+import type { Trainer } from '../../src/train/trainer';
+import type { IterationStats } from '../../src/train/report';
 import { gpuStep, useGpu } from '../support/gpu';
 import { runAll } from '../support/trainer';
-
 
 const epochsRun = (stats: IterationStats) => stats.algorithmWords?.[EPOCHS_RUN_WORD] ?? Number.NaN;
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

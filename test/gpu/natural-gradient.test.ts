@@ -12,17 +12,10 @@ import { describe, expect, it } from 'vitest';
 import { BufferSet, decodeMoments, readBufferOnce } from '../../src/gpu/index';
 import { createMlpPasses } from '../../src/nn/mlp';
 import { actorSpec, mlpLayout, type MlpLayout } from '../../src/nn/mlp-spec';
-import {
-  CG_SCALAR,
-  CG_SCALAR_WORDS,
-  LINE_SEARCH,
-  LINE_SEARCH_WORDS,
-  createConjugateGradient,
-  createFisherVectorProduct,
-  createLineSearch,
-  fisherCategoricalKernel,
-  lineSearchCandidatesKernel,
-} from '../../src/natural-gradient/index';
+import { createConjugateGradient } from '../../src/algos/trpo/conjugate-gradient';
+import { createFisherVectorProduct } from '../../src/algos/trpo/fisher';
+import { CG_SCALAR, CG_SCALAR_WORDS, LINE_SEARCH, LINE_SEARCH_WORDS, fisherCategoricalKernel, lineSearchCandidatesKernel } from '../../src/algos/trpo/kernels';
+import { createLineSearch } from '../../src/algos/trpo/line-search';
 import { mlpForward } from '../reference/mlp';
 import {
   conjugateGradient,

@@ -8,7 +8,7 @@
  * reward normalisers).
  */
 import { describe, expect, it } from 'vitest';
-import { createPpoTrainer, type PpoConfig } from '../../src/algos/ppo';
+import { createPpoTrainer, type PpoConfig } from '../../src/algos/ppo/ppo';
 import { gpuStep, useGpu } from '../support/gpu';
 import { freshSeed } from '../support/random';
 

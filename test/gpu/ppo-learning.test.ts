@@ -10,7 +10,7 @@
  * recorded in the issue note.
  */
 import { describe, expect, it } from 'vitest';
-import { createPpoTrainer } from '../../src/algos/ppo';
+import { createPpoTrainer } from '../../src/algos/ppo/ppo';
 import { gpuStep, useGpu } from '../support/gpu';
 
 const THRESHOLD = 475;

@@ -4,7 +4,7 @@
  * coefficients the GPU used), both frac = 1 − i / numIterations at iteration i.
  */
 import { describe, expect, it } from 'vitest';
-import { createPpoTrainer } from '../../src/algos/ppo';
+import { createPpoTrainer } from '../../src/algos/ppo/ppo';
 import { readBufferOnce } from '../../src/gpu/index';
 import { LOSS_COEFFICIENT, LOSS_COEFFICIENT_WORDS } from '../../src/losses/layout';
 import { gpuStep, useGpu } from '../support/gpu';

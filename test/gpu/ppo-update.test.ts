@@ -14,7 +14,7 @@
  * reported and replaced (about one fresh seed in forty lands there).
  */
 import { describe, expect, it } from 'vitest';
-import { createPpoTrainer, criticInitSeed, PERMUTATION_STREAM } from '../../src/algos/ppo';
+import { createPpoTrainer, criticInitSeed, PERMUTATION_STREAM } from '../../src/algos/ppo/ppo';
 import { readBufferOnce } from '../../src/gpu/index';
 import { initialParameters } from '../../src/nn/init';
 import type { MlpLayout } from '../../src/nn/mlp-spec';

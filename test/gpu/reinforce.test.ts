@@ -9,17 +9,15 @@
  * The threshold of 75 (3.4 × random) leaves room for another adapter's rounding to take its own path.
  */
 import { describe, expect, it } from 'vitest';
-import { createReinforceTrainer, REINFORCE_DEFAULTS } from '../../src/algos/reinforce';
+import { createReinforceTrainer, REINFORCE_DEFAULTS } from '../../src/algos/reinforce/reinforce';
 import { createTrainer, resolveTrainerConfig } from '../../src/algos/index';
-import { REPORT_BYTES } from '../../src/train/report';
-import type { IterationStats, Trainer } from '../../src/train/trainer';
+import { REPORT_BYTES, type IterationStats } from '../../src/train/report';
+import type { Trainer } from '../../src/train/trainer';
 import { gpuStep, useGpu } from '../support/gpu';
 import { lastMean, runAll } from '../support/trainer';
 
 const RANDOM_POLICY_RETURN = 22;
 const THRESHOLD = 75;
-
-
 
 describe('reinforce', () => {
   const gpu = useGpu();

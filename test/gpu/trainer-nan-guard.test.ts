@@ -4,7 +4,7 @@
  * the parameters are back to the last good snapshot (those after the previous iteration, exactly).
  */
 import { describe, expect, it } from 'vitest';
-import { createPpoTrainer } from '../../src/algos/ppo';
+import { createPpoTrainer } from '../../src/algos/ppo/ppo';
 import { NonFiniteError } from '../../src/train/nan-guard';
 import { gpuStep, useGpu } from '../support/gpu';
 

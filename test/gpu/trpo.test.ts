@@ -11,12 +11,12 @@
  * default is 8 × 128.
  */
 import { describe, expect, it } from 'vitest';
-import { createTrpoTrainer, resolveTrpoConfig, TRPO_DEFAULTS, TRPO_WORD } from '../../src/algos/trpo';
+import { createTrpoTrainer, resolveTrpoConfig, TRPO_DEFAULTS, TRPO_WORD } from '../../src/algos/trpo/trpo';
 import { readBufferOnce } from '../../src/gpu/index';
-import { CG_SCALAR } from '../../src/natural-gradient/kernels';
+import { CG_SCALAR } from '../../src/algos/trpo/kernels';
 import { initialParameters } from '../../src/nn/init';
-import { REPORT_BYTES } from '../../src/train/report';
-import type { IterationStats, Trainer } from '../../src/train/trainer';
+import { REPORT_BYTES, type IterationStats } from '../../src/train/report';
+import type { Trainer } from '../../src/train/trainer';
 import { conjugateGradient, fisherVectorProduct, lineSearchCandidates, lineSearchChoice, surrogateLossGradient } from '../reference/natural-gradient';
 import { gpuStep, useGpu } from '../support/gpu';
 

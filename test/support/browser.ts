@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll } from 'vitest';
-import { wgslPlugin } from '../../scripts/vite-plugin-wgsl';
+import { wgslPlugin } from '../../scripts/vite-plugin-wgsl.ts';
 import { acquireGpu } from '../../src/gpu/index';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

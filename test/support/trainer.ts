@@ -1,5 +1,6 @@
 /** Helpers for tests that drive a Trainer to the end. */
-import type { IterationStats, Trainer } from '../../src/train/trainer';
+import type { Trainer } from '../../src/train/trainer';
+import type { IterationStats } from '../../src/train/report';
 
 /** Runs every iteration of `trainer` and drains the last; returns the stats in iteration order. */
 export async function runAll(trainer: Trainer): Promise<IterationStats[]> {

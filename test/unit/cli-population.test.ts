@@ -11,8 +11,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runTraining } from '../../src/cli/train';
 import { STATISTICS, type StatisticName } from '../../src/losses/statistics';
 import { NonFiniteError } from '../../src/train/nan-guard';
-import type { AgentReport } from '../../src/train/report';
-import type { IterationStats, Trainer } from '../../src/train/trainer';
+import type { AgentReport, IterationStats } from '../../src/train/report';
+import type { Trainer } from '../../src/train/trainer';
 import type { ProgressUpdate } from '../../src/cli/progress';
 
 const STEPS_PER_ITERATION = 300;

@@ -11,8 +11,7 @@ import { ALGORITHMS } from '../../src/algos/index';
 import { createProgress, formatProgressLine, type ProgressUpdate } from '../../src/cli/progress';
 import { metricsRecord, populationReturn, trainCommand, trainConfigFromOptions } from '../../src/cli/train';
 import { STATISTICS, type StatisticName } from '../../src/losses/statistics';
-import type { AgentReport } from '../../src/train/report';
-import type { IterationStats } from '../../src/train/trainer';
+import type { AgentReport, IterationStats } from '../../src/train/report';
 
 vi.mock('../../src/cli/gpu-options', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../../src/cli/gpu-options')>()),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { stripWgslComments } from '../../scripts/vite-plugin-wgsl';
+import { stripWgslComments } from '../../scripts/vite-plugin-wgsl.ts';
 import { assembleShader, locate } from '../../src/gpu/shaders';
 import { parseWgslBindings } from '../../src/gpu/wgsl-bindings';
 import dispatchWgsl from '../../shaders/common/dispatch.wgsl';

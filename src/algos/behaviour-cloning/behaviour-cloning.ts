@@ -1,0 +1,374 @@
+/**
+ * Behaviour cloning on the GPU: fit an actor to demonstrations (src/agent/demonstrations.ts) by
+ * minimising the negative log-likelihood of the demonstrated actions,
+ *   L(θ) = −(1/B) Σ_r log π_θ(a_r | s_r)   over a minibatch of B pairs,
+ * which is the policy gradient with every weight equal to one: the surrogate objective 'clone'
+ * (shaders/losses/surrogate.wgsl, ∂L/∂log π = −1/B), then the same head backward, MLP backward and
+ * Adam as PPO's update. The trained parameters are in the actor's mlpLayout order, so an agent
+ * copies them into PPO's actor to warm-start it.
+ *
+ * Reads in phase order: validation, setup (dataset upload, passes, head, loss, Adam, permutation
+ * and gathers, the NLL reduction), then one epoch = a fresh Feistel permutation of the M pairs →
+ * ⌊M/B⌋ minibatches of gather → forward → log π → surrogate → head backward → MLP backward → Adam
+ * → the epoch's mean NLL reduced on the GPU, all in one submit. The mean NLL is read back through
+ * a ring and reported up to two epochs late; nothing waits between submits.
+ *
+ * Remainder: when B does not divide M, each epoch uses the first ⌊M/B⌋·B positions of its
+ * permutation and drops the other M mod B pairs, a different random set each epoch (as PyTorch's
+ * DataLoader with drop_last and shuffle), so every pair is used in expectation and every step
+ * averages over exactly B rows.
+ *
+ * No entropy bonus, no gradient clipping: the loss is the plain NLL. G = 1 (one actor).
+ */
+import { BufferSet } from '../../gpu/buffers';
+import { createKernel, type KernelSpec } from '../../gpu/kernel';
+import { readBufferOnce, ReadbackRing } from '../../gpu/readback';
+import { createSegmentedMoments, decodeMoments, SEGMENT_STATS_BYTES } from '../../gpu/reduce';
+import { LOSS_TERM, LOSS_TERM_COUNT, packLossCoefficients } from '../../losses/layout';
+import { surrogateLossKernel } from '../../losses/losses';
+import { initialParameters } from '../../nn/init';
+import { createMlpPasses } from '../../nn/mlp';
+import type { MlpLayout } from '../../nn/mlp-spec';
+import { createOptimizer } from '../../nn/optimizer';
+import { MAX_CATEGORIES } from '../../rng/kernels';
+import { encodeRngParams, RNG_PARAMS_BYTES } from '../../rng/params';
+import { feistelPermutationKernel, GATHER_PARAMS_BYTES, gatherRowsKernel } from '../../rollout/kernels';
+import { createPolicyHead, type PolicyKind } from '../../train/policy-head';
+
+/** The Philox stream of the per-epoch permutations of behaviour cloning ('BCP'). */
+export const BC_PERMUTATION_STREAM = 0x424350;
+
+export interface BehaviourCloningConfig {
+  /** The actor to train: the layout the agent's PPO uses (a 'policy' head; a Gaussian one with extras.logStd). */
+  readonly actor: MlpLayout;
+  /** Categorical logits over discrete actions, or a Gaussian mean with the layout's learned log-std. */
+  readonly policy: PolicyKind;
+  /** M pairs: observations f32 [M][inputSize]; actions u32 [M] (categorical) or f32 [M][D] (Gaussian). */
+  readonly dataset: { readonly observations: Float32Array; readonly actions: Uint32Array | Float32Array };
+  /** Passes over the dataset. */
+  readonly epochs: number;
+  /** B: pairs per Adam step, 1 ≤ B ≤ M; an epoch takes ⌊M/B⌋ steps. */
+  readonly minibatchSize: number;
+  /** Adam's learning rate (e.g. 1e-3). */
+  readonly learningRate: number;
+  /** Seeds the permutations, and the initial parameters when none are given. */
+  readonly seed: number;
+  /** Adam's ε; default 1e-5 (CleanRL's, as PPO). */
+  readonly adamEpsilon?: number;
+  /** f32 [P_actor]; default initialParameters(actor, seed) (CleanRL's orthogonal init). */
+  readonly initialParameters?: Float32Array;
+  /** Prefix of every GPU object's label; default 'bc'. */
+  readonly label?: string;
+}
+
+export interface BehaviourCloning {
+  /**
+   * Runs `epochs` more epochs (one submit each) and resolves with each epoch's mean NLL, −mean
+   * log π(a|s) over the pairs it used, each taken before that pair's step. `onEpoch` is called in
+   * epoch order as the values arrive (up to two epochs late). A second call continues the run.
+   */
+  train(onEpoch?: (epoch: number, meanNll: number) => void): Promise<readonly number[]>;
+  /** f32 [P_actor]: the trained actor in mlpLayout order (STORAGE | COPY_SRC | COPY_DST). */
+  readonly parameters: GPUBuffer;
+  /** ⌊M/B⌋: Adam steps per epoch. */
+  readonly minibatchesPerEpoch: number;
+  /** M mod B: pairs left out of each epoch (a fresh random set each time). */
+  readonly droppedPerEpoch: number;
+  /** For tests and tools, never read inside the loop. */
+  readonly buffers: {
+    /** f32 [P_actor]: ∂L/∂θ of the last minibatch. */
+    readonly gradients: GPUBuffer;
+    /** u32 [M]: the last epoch's permutation; minibatch m used positions [m·B, (m + 1)·B). */
+    readonly indices: GPUBuffer;
+  };
+  readParameters(): Promise<Float32Array>;
+  destroy(): void;
+}
+
+/** A config whose every field has been checked, with derived sizes. */
+interface Resolved {
+  readonly actor: MlpLayout;
+  readonly policy: PolicyKind;
+  readonly pairs: number;
+  readonly width: number;
+  readonly epochs: number;
+  readonly minibatchSize: number;
+  readonly learningRate: number;
+  readonly seed: number;
+  readonly adamEpsilon: number;
+  readonly initial: Float32Array<ArrayBuffer>;
+  readonly label: string;
+}
+
+function fail(field: string, value: unknown, valid: string): never {
+  throw new RangeError(`behaviourCloning.${field} must be ${valid} (got ${String(value)})`);
+}
+
+const isPositiveInteger = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1;
+
+function firstNonFinite(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i += 1) if (!Number.isFinite(values[i]!)) return i;
+  return -1;
+}
+
+/** Checks every field before any GPU work; throws RangeError naming the field, the value and what is valid. */
+export function resolveBehaviourCloningConfig(config: BehaviourCloningConfig): Resolved {
+  if (typeof config !== 'object' || config === null) fail('config', config, 'an object');
+  const { actor, policy, dataset } = config;
+  if (typeof actor !== 'object' || actor === null || !Array.isArray(actor.layers) || !actor.spec) fail('actor', actor, 'an MlpLayout (mlpLayout(spec))');
+  const headIndex = actor.headLayer.policy;
+  if (headIndex === undefined) fail('actor', `heads ${Object.keys(actor.headLayer).join(', ')}`, "a layout with a 'policy' head");
+  const width = actor.layers[headIndex]!.outputSize;
+  if (policy !== 'categorical' && policy !== 'gaussian') fail('policy', policy, "'categorical' or 'gaussian'");
+  if (policy === 'categorical' && width > MAX_CATEGORIES) fail('actor policy head size', width, `at most ${MAX_CATEGORIES} actions`);
+  if (policy === 'gaussian') {
+    const logStd = actor.extras.logStd;
+    if (!logStd || logStd.length !== width) {
+      fail('actor.extras.logStd', logStd?.length, `a slot of ${width} floats (one log σ per action dim; gaussianActorSpec makes it)`);
+    }
+  }
+  const OBS = actor.spec.inputSize;
+  if (typeof dataset !== 'object' || dataset === null) fail('dataset', dataset, 'an object { observations, actions }');
+  const { observations, actions } = dataset;
+  if (!(observations instanceof Float32Array)) fail('dataset.observations', observations, 'a Float32Array [M][inputSize]');
+  if (observations.length === 0 || observations.length % OBS !== 0) {
+    fail('dataset.observations.length', observations.length, `a positive multiple of the actor's inputSize ${OBS}`);
+  }
+  const pairs = observations.length / OBS;
+  const badObservation = firstNonFinite(observations);
+  if (badObservation >= 0) fail(`dataset.observations[${badObservation}]`, observations[badObservation], 'finite');
+  if (policy === 'categorical') {
+    if (!(actions instanceof Uint32Array)) fail('dataset.actions', actions?.constructor?.name ?? actions, 'a Uint32Array [M] for a categorical policy');
+    if (actions.length !== pairs) fail('dataset.actions.length', actions.length, `${pairs} (one action per observation)`);
+    const bad = actions.findIndex((a) => a >= width);
+    if (bad >= 0) fail(`dataset.actions[${bad}]`, actions[bad], `an action in [0, ${width}) (the policy head's size)`);
+  } else {
+    if (!(actions instanceof Float32Array)) fail('dataset.actions', actions?.constructor?.name ?? actions, 'a Float32Array [M][D] for a Gaussian policy');
+    if (actions.length !== pairs * width) fail('dataset.actions.length', actions.length, `${pairs * width} (${pairs} pairs × ${width} action dims)`);
+    const bad = firstNonFinite(actions);
+    if (bad >= 0) fail(`dataset.actions[${bad}]`, actions[bad], 'finite');
+  }
+  if (!isPositiveInteger(config.epochs)) fail('epochs', config.epochs, 'a positive integer');
+  if (!isPositiveInteger(config.minibatchSize) || config.minibatchSize > pairs) {
+    fail('minibatchSize', config.minibatchSize, `an integer in [1, ${pairs}] (the dataset has ${pairs} pairs)`);
+  }
+  const { learningRate } = config;
+  if (typeof learningRate !== 'number' || !Number.isFinite(learningRate) || learningRate <= 0) fail('learningRate', learningRate, 'a finite number > 0');
+  const { seed } = config;
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) fail('seed', seed, 'an integer in [0, 4294967295]');
+  const adamEpsilon = config.adamEpsilon ?? 1e-5;
+  if (typeof adamEpsilon !== 'number' || !Number.isFinite(adamEpsilon) || adamEpsilon <= 0) fail('adamEpsilon', adamEpsilon, 'a finite number > 0');
+  const P = actor.parametersPerAgent;
+  let initial: Float32Array<ArrayBuffer>;
+  if (config.initialParameters === undefined) {
+    initial = initialParameters(actor, seed);
+  } else {
+    const given = config.initialParameters;
+    if (!(given instanceof Float32Array) || given.length !== P) {
+      fail('initialParameters', given instanceof Float32Array ? `length ${given.length}` : given, `a Float32Array of ${P} floats (the actor's parametersPerAgent)`);
+    }
+    const bad = firstNonFinite(given);
+    if (bad >= 0) fail(`initialParameters[${bad}]`, given[bad], 'finite');
+    initial = Float32Array.from(given);
+  }
+  const label = config.label ?? 'bc';
+  if (typeof label !== 'string' || label.length === 0) fail('label', label, 'a non-empty string');
+  return { actor, policy, pairs, width, epochs: config.epochs, minibatchSize: config.minibatchSize, learningRate, seed, adamEpsilon, initial, label };
+}
+
+/** Uploads the dataset and builds every kernel, buffer and bind group once; `train()` only encodes and submits. */
+export async function createBehaviourCloning(device: GPUDevice, config: BehaviourCloningConfig): Promise<BehaviourCloning> {
+  const c = resolveBehaviourCloningConfig(config);
+  const { actor, pairs: M, minibatchSize: B, label: name } = c;
+  const K = Math.floor(M / B);
+  const OBS = actor.spec.inputSize;
+  const P = actor.parametersPerAgent;
+  const owned: { destroy(): void }[] = [];
+  const own = <T extends { destroy(): void }>(x: T): T => (owned.push(x), x);
+  const destroyAll = () => owned.splice(0).reverse().forEach((x) => x.destroy());
+  try {
+    // ---- setup: passes, head, loss, Adam, permutation, gathers, the NLL reduction ----
+    const passes = own(await createMlpPasses(device, actor, { agents: 1, rowsPerAgent: B, label: `${name}.actor` }));
+    const head = await createPolicyHead(device, { kind: c.policy, actor, agents: 1, rowsPerAgent: B, label: name });
+    const A = head.width;
+    const optimizer = own(
+      await createOptimizer(device, { kind: 'adam', agents: 1, parametersPerAgent: P, learningRate: c.learningRate, epsilon: c.adamEpsilon, label: `${name}.adam` }),
+    );
+    // The dataset as a rollout of M steps × 1 env: the permutation's indices are then pair indices.
+    // The gathers are sized for the ⌊M/B⌋·B positions an epoch uses (with G = 1 a gather reads
+    // position m·B + k, whatever the batch size it was built for).
+    const used = { steps: K * B, envs: 1, agents: 1, rowsPerAgent: B };
+    const sizes = {
+      permute: feistelPermutationKernel({ steps: M, envs: 1, agents: 1 }),
+      gatherObs: gatherRowsKernel({ ...used, width: OBS }),
+      gatherActions: gatherRowsKernel({ ...used, width: head.actionWords }),
+      // 'clone': ℓ = −log π, ∂L/∂log π = −1/B; terms accumulate over the epoch's minibatches.
+      surrogate: surrogateLossKernel({ agents: 1, batchPerAgent: B, minibatches: 1, accumulateTerms: true, objective: 'clone' }),
+    };
+    const compile = (s: { spec: KernelSpec }) => createKernel(device, { ...s.spec, label: `${name}.${s.spec.label}` });
+    const permute = await compile(sizes.permute);
+    const gatherObs = await compile(sizes.gatherObs);
+    const gatherActions = await compile(sizes.gatherActions);
+    const surrogate = await compile(sizes.surrogate);
+    const nll = own(await createSegmentedMoments(device, { segments: 1, layout: { kind: 'contiguous', length: B, offset: LOSS_TERM.surrogate * B }, label: `${name}.nll` }));
+    const ring = own(new ReadbackRing(device, { label: `${name}.nll`, byteLength: SEGMENT_STATS_BYTES, slots: 3 }));
+
+    const align = device.limits.minUniformBufferOffsetAlignment;
+    const slot = (bytes: number) => Math.ceil(bytes / align) * align;
+    const uniform = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
+    const words = (count: number) => ({ size: 4 * Math.max(4, count) });
+    const set = own(
+      new BufferSet(device, name, {
+        observations: words(M * OBS),
+        actions: words(M * head.actionWords),
+        parameters: words(P),
+        gradients: words(P),
+        indices: words(M),
+        agentSeeds: words(1),
+        mbObservations: words(B * OBS),
+        mbActions: words(B * head.actionWords),
+        logProbs: words(B),
+        entropies: words(B),
+        logProbGrads: words(B),
+        // Stays zero: behaviour cloning has no entropy term.
+        entropyGrads: words(B),
+        headGrads: words(B * A),
+        logStdTerms: words(head.kind === 'gaussian' ? B * A : 4),
+        coefficients: words(8),
+        terms: words(LOSS_TERM_COUNT * B),
+        nll: { size: SEGMENT_STATS_BYTES },
+        unused: words(4),
+        epochParams: { size: RNG_PARAMS_BYTES, usage: uniform },
+        minibatchParams: { size: K * slot(GATHER_PARAMS_BYTES), usage: uniform },
+      }),
+    );
+    const b = set.buffers;
+    const { queue } = device;
+    queue.writeBuffer(b.observations, 0, config.dataset.observations as Float32Array<ArrayBuffer>);
+    queue.writeBuffer(b.actions, 0, config.dataset.actions as Float32Array<ArrayBuffer>);
+    queue.writeBuffer(b.parameters, 0, c.initial);
+    queue.writeBuffer(b.agentSeeds, 0, Uint32Array.of(c.seed));
+    queue.writeBuffer(b.coefficients, 0, packLossCoefficients(1));
+    const minibatchSlots = new Uint32Array((K * slot(GATHER_PARAMS_BYTES)) / 4);
+    for (let m = 0; m < K; m += 1) minibatchSlots[(m * slot(GATHER_PARAMS_BYTES)) / 4] = m;
+    queue.writeBuffer(b.minibatchParams, 0, minibatchSlots);
+
+    // Bind groups, once.
+    const permuteGroup = permute.bind({ params: b.epochParams, indices: b.indices, agent_seeds: b.agentSeeds }, `${name}.permute`);
+    const gatherGroups = Array.from({ length: K }, (_, m) => {
+      const params = { buffer: b.minibatchParams, offset: m * slot(GATHER_PARAMS_BYTES), size: GATHER_PARAMS_BYTES };
+      return {
+        observations: gatherObs.bind({ params, indices: b.indices, source: b.observations, destination: b.mbObservations }, `${name}.gather[${m}].observations`),
+        actions: gatherActions.bind({ params, indices: b.indices, source: b.actions, destination: b.mbActions }, `${name}.gather[${m}].actions`),
+      };
+    });
+    const policyHead = head.bind({
+      outputs: passes.outputs.policy!,
+      parameters: b.parameters,
+      actions: b.mbActions,
+      logProbs: b.logProbs,
+      entropies: b.entropies,
+      logProbGrads: b.logProbGrads,
+      entropyGrads: b.entropyGrads,
+      outputGrads: b.headGrads,
+      parameterGrads: b.gradients,
+      logStdTerms: b.logStdTerms,
+      unused: b.unused,
+    });
+    // old_log_probs only feeds the approx_kl/clipfrac terms, which cloning ignores: bind log π itself.
+    const surrogateGroup = surrogate.bind({
+      log_probs: b.logProbs,
+      old_log_probs: b.logProbs,
+      advantages: b.unused,
+      trajectory_weights: b.unused,
+      coefficients: b.coefficients,
+      log_prob_grads: b.logProbGrads,
+      terms: b.terms,
+    });
+
+    // ---- one epoch ----
+    const encodeEpoch = (encoder: GPUCommandEncoder) => {
+      encoder.clearBuffer(b.terms);
+      const permutePass = encoder.beginComputePass({ label: `${name}.permute` });
+      permute.dispatch(permutePass, permuteGroup, sizes.permute.invocations);
+      permutePass.end();
+      for (let m = 0; m < K; m += 1) {
+        const gather = encoder.beginComputePass({ label: `${name}.gather` });
+        gatherObs.dispatch(gather, gatherGroups[m]!.observations, sizes.gatherObs.invocations);
+        gatherActions.dispatch(gather, gatherGroups[m]!.actions, sizes.gatherActions.invocations);
+        gather.end();
+        // L = −(1/B) Σ log π(a|s): forward, log π, ∂L/∂log π = −1/B, back through the head and the actor.
+        passes.encodeForward(encoder, { params: b.parameters, inputs: b.mbObservations });
+        const headPass = encoder.beginComputePass({ label: `${name}.nll` });
+        policyHead.evaluate(headPass);
+        surrogate.dispatch(headPass, surrogateGroup, sizes.surrogate.invocations);
+        policyHead.backward(headPass);
+        headPass.end();
+        passes.encodeBackward(encoder, { params: b.parameters, inputs: b.mbObservations, headGrads: { policy: b.headGrads }, paramGrads: b.gradients });
+        optimizer.encodeStep(encoder, { parameters: b.parameters, gradients: b.gradients });
+      }
+      // The epoch's Σ over minibatches of ℓ per row, reduced over the B rows: mean = K · mean NLL.
+      nll.encode(encoder, { values: b.terms, output: b.nll });
+    };
+
+    let epochsDone = 0;
+    let running = false;
+    let destroyed = false;
+    const alive = (what: string) => {
+      if (destroyed) throw new Error(`behaviour cloning '${name}': ${what} after destroy()`);
+    };
+
+    return {
+      parameters: b.parameters,
+      minibatchesPerEpoch: K,
+      droppedPerEpoch: M - K * B,
+      buffers: { gradients: b.gradients, indices: b.indices },
+      async train(onEpoch) {
+        alive('train()');
+        if (running) throw new Error(`behaviour cloning '${name}': train() is already running`);
+        running = true;
+        try {
+          const results: number[] = [];
+          const pending: { epoch: number; result: Promise<ArrayBuffer> }[] = [];
+          const settle = async () => {
+            const { epoch, result } = pending.shift()!;
+            const [moments] = decodeMoments(await result, 1);
+            // A non-finite row poisons the epoch's mean (the reduction skips and counts it).
+            const value = moments!.nonfinite > 0 ? Number.NaN : moments!.mean / K;
+            results.push(value);
+            onEpoch?.(epoch, value);
+          };
+          for (let e = 0; e < c.epochs; e += 1) {
+            const epoch = epochsDone + e;
+            // At most two epochs in flight, so the three-slot ring always has a free slot.
+            if (pending.length >= 2) await settle();
+            alive('train()');
+            queue.writeBuffer(b.epochParams, 0, encodeRngParams({ seed: c.seed, stream: BC_PERMUTATION_STREAM, iteration: 0, step: epoch, draw: 0 }));
+            const encoder = device.createCommandEncoder({ label: `${name}.epoch` });
+            encodeEpoch(encoder);
+            const ticket = ring.record(encoder, b.nll)!;
+            queue.submit([encoder.finish()]);
+            pending.push({ epoch, result: ring.collect(ticket) });
+          }
+          while (pending.length > 0) await settle();
+          epochsDone += c.epochs;
+          return results;
+        } finally {
+          running = false;
+        }
+      },
+      async readParameters() {
+        alive('readParameters()');
+        return new Float32Array(await readBufferOnce(device, b.parameters, 4 * P));
+      },
+      destroy() {
+        if (destroyed) return;
+        destroyed = true;
+        destroyAll();
+      },
+    };
+  } catch (error) {
+    destroyAll();
+    throw error;
+  }
+}

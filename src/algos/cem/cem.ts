@@ -1,0 +1,294 @@
+/**
+ * The cross-entropy method over policy parameters (Rubinstein 1999; de Boer et al. 2005), with
+ * Szita & Lőrincz's decreasing extra noise (2006), every phase on the GPU. The population is the
+ * agent dimension: G candidate parameter vectors θ_g = μ + σ ⊙ ε_g of one diagonal Gaussian are the
+ * G parameter sets [G][P] of one rollout. Reads in phase order; one iteration =
+ *   sample → reset the envs → collect T steps → score (first-episode return) → select elites →
+ *   refit μ, σ → report,
+ * encoded into one command buffer by the loop (src/train/loop.ts). Elite selection is a kernel
+ * (shaders/cem/elite_select.wgsl) that writes the elite indices into a buffer the update reads:
+ * the CPU learns of the ranking only through the report, one iteration late.
+ *
+ * Choices (why):
+ * - Fitness is the undiscounted return of each env's FIRST episode, the envs being reset at the
+ *   start of every iteration and T ≥ the step limit, so the episode always ends inside the rollout:
+ *   on CartPole every step pays 1, and only the episode's length tells policies apart. The rollout
+ *   runs all T steps regardless (auto-reset restarts the failed envs); those steps are counted in
+ *   the global step (they were simulated) but score nothing.
+ * - The report's episode ring receives one episode per candidate-evaluation (the first episodes,
+ *   shaders/cem/report.wgsl), so final_return_mean_100 is the mean return of the last 100
+ *   candidate policies actually run, exploration noise included: the analogue of PPO's training
+ *   episodes under its stochastic policy. It is not an evaluation of μ (which CEM never runs),
+ *   and it does not count the restarts after a failure, which would weigh a policy by how often it
+ *   falls.
+ * - The policy acts stochastically (the rollout samples the categorical head); CEM learns large
+ *   logits, so the search itself makes it near-deterministic.
+ * - The rollout needs a critic layout: a linear critic whose parameters stay zero; its values are
+ *   computed by the rollout and ignored (a few dispatches per iteration).
+ * - No optimiser, no gradient, no learning rate (IterationStats.learningRate is NaN).
+ */
+import { createVectorEnv } from '../../envs/vector-env';
+import { BufferSet, readBufferOnce } from '../../gpu/index';
+import { createKernel, type KernelSpec } from '../../gpu/kernel';
+import {
+  CEM_REPORT_BYTES,
+  CEM_SCHEDULE_BYTES,
+  CEM_STREAM,
+  CEM_WORDS,
+  cemEliteSelectKernel,
+  cemFirstEpisodeKernel,
+  cemReportKernel,
+  cemSampleKernel,
+  cemUpdateKernel,
+  encodeCemSchedule,
+} from './kernels';
+import { initialParameters } from '../../nn/init';
+import { actorSpec, criticSpec, mlpLayout, type MlpLayout } from '../../nn/mlp-spec';
+import { encodeRngParams, RNG_PARAMS_BYTES } from '../../rng/params';
+import { createRollout } from '../../rollout/rollout';
+import type { Transitions } from '../../rollout/transitions';
+import { createIterationLoop, type LoopReport, type Pacing } from '../../train/loop';
+import { decodeReport, type IterationStats } from '../../train/report';
+import { captureBuffers, restoreBuffers } from '../../train/trainer-state';
+import type { Trainer } from '../../train/trainer';
+import { cemExtraVariance, resolveCemConfig, type CemConfig, type ResolvedCemConfig } from './config';
+
+export { CEM_DEFAULTS, cemExtraVariance, resolveCemConfig, type CemConfig, type ResolvedCemConfig } from './config';
+
+/** CEM's summary of one iteration (the report's algorithm words, src/cem/kernels.ts CEM_WORDS). */
+export interface CemSummary {
+  /** Fitness (mean first-episode return) of the best candidate, of the population, of the elites. */
+  readonly fitnessBest: number;
+  readonly fitnessMean: number;
+  readonly fitnessElite: number;
+  /** Index of the best candidate. */
+  readonly bestIndex: number;
+  /** Mean and max of σ_j after the update (the next iteration's sampling spread). */
+  readonly stdMean: number;
+  readonly stdMax: number;
+}
+
+/** One CEM iteration's statistics: the common record plus CEM's summary. */
+export interface CemIterationStats extends IterationStats {
+  readonly cem: CemSummary;
+}
+
+/** A CEM trainer, with the buffers and layouts that tests and tools read (never inside the loop). */
+export interface CemTrainer extends Trainer<ResolvedCemConfig> {
+  iterate(pacing?: Pacing): Promise<CemIterationStats | null>;
+  drain(): Promise<CemIterationStats | null>;
+  readonly layouts: { readonly actor: MlpLayout; readonly critic: MlpLayout };
+  readonly buffers: {
+    /** f32 [P]: the sampling distribution's mean μ and standard deviations σ. */
+    readonly mean: GPUBuffer;
+    readonly stddev: GPUBuffer;
+    /** f32 [P]: the best candidate of the last iteration. */
+    readonly champion: GPUBuffer;
+    /** f32 [G][P]: the last iteration's population. */
+    readonly candidates: GPUBuffer;
+    /** f32 [G]: their fitness; u32 [K]: the elites, best first. */
+    readonly fitness: GPUBuffer;
+    readonly elites: GPUBuffer;
+    readonly transitions: Transitions['buffers'];
+  };
+}
+
+/** The decoded report of one loop report. */
+function cemStats(report: LoopReport | null, stepsPerIteration: number): CemIterationStats | null {
+  if (!report) return null;
+  const [agent] = decodeReport(report.bytes, 1);
+  const words = agent!.algorithm;
+  return {
+    iteration: report.iteration,
+    globalStep: (report.iteration + 1) * stepsPerIteration,
+    learningRate: Number.NaN,
+    statistics: agent!.statistics,
+    episodesFinished: agent!.episodesFinished,
+    recentReturns: agent!.recentReturns,
+    returnMean100: agent!.returnMean100,
+    counters: report.counters,
+    cem: {
+      fitnessBest: words[CEM_WORDS.fitness_best]!,
+      fitnessMean: words[CEM_WORDS.fitness_mean]!,
+      fitnessElite: words[CEM_WORDS.fitness_elite]!,
+      bestIndex: words[CEM_WORDS.best_index]!,
+      stdMean: words[CEM_WORDS.std_mean]!,
+      stdMax: words[CEM_WORDS.std_max]!,
+    },
+  };
+}
+
+/** Builds everything once (kernels, buffers, bind groups), then searches by `iterate()`. */
+export async function createCemTrainer(device: GPUDevice, input: CemConfig = {}): Promise<CemTrainer> {
+  const config = resolveCemConfig(input);
+  const { populationSize: G, numEnvs: N, numSteps: T, numElites: K, seed } = config;
+  const space = config.envDescriptor.actionSpace as { kind: 'discrete'; n: number };
+  const OBS = config.envDescriptor.observationSpace.size;
+  const cleanup: { destroy(): void }[] = [];
+  const own = <X extends { destroy(): void }>(x: X): X => (cleanup.push(x), x);
+  try {
+    // ---- setup: the policy, the envs, the rollout of G candidates ----
+    const actor = mlpLayout(actorSpec(OBS, space.n, config.hiddenSizes));
+    const critic = mlpLayout(criticSpec(OBS, []));
+    const P = actor.parametersPerAgent;
+    const env = own(await createVectorEnv(device, config.env, { numEnvs: N, seed, maxEpisodeSteps: config.maxEpisodeSteps }));
+    const rollout = own(await createRollout(device, { env, steps: T, actor, critic, seed, agents: G, label: 'cem.rollout' }));
+    const tr = rollout.transitions.buffers;
+
+    // ---- setup: CEM kernels ----
+    const shape = { agents: G, envs: N, elites: K, parameters: P };
+    const sizes = {
+      sample: cemSampleKernel({ ...shape, keepBest: config.keepBest }),
+      firstEpisode: cemFirstEpisodeKernel({ steps: T, envs: N }),
+      eliteSelect: cemEliteSelectKernel(shape),
+      update: cemUpdateKernel(shape),
+      report: cemReportKernel(shape),
+    };
+    const compile = (s: { spec: KernelSpec }) => createKernel(device, s.spec);
+    const sample = await compile(sizes.sample);
+    const firstEpisode = await compile(sizes.firstEpisode);
+    const eliteSelect = await compile(sizes.eliteSelect);
+    const update = await compile(sizes.update);
+    const report = await compile(sizes.report);
+
+    const uniform = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
+    const words = (count: number) => ({ size: 4 * count });
+    const set = own(
+      new BufferSet(device, 'cem', {
+        mean: words(P),
+        stddev: words(P),
+        champion: words(P),
+        candidates: words(G * P),
+        criticParameters: words(G * critic.parametersPerAgent),
+        firstReturns: words(N),
+        firstLengths: words(N),
+        fitness: words(G),
+        elites: words(K),
+        report: { size: CEM_REPORT_BYTES },
+        rngParams: { size: RNG_PARAMS_BYTES, usage: uniform },
+        schedule: { size: CEM_SCHEDULE_BYTES, usage: uniform },
+      }),
+    );
+    const b = set.buffers;
+    const { queue } = device;
+    // μ₀: the actor's initialisation under the run's seed (orthogonal, policy gain 0.01: near 0);
+    // σ₀ everywhere; the champion starts as μ₀. The critic's parameters stay 0 (never read for a decision).
+    const mean0 = initialParameters(actor, seed);
+    queue.writeBuffer(b.mean, 0, mean0);
+    queue.writeBuffer(b.champion, 0, mean0);
+    queue.writeBuffer(b.stddev, 0, new Float32Array(P).fill(config.initStd));
+
+    const sampleGroup = sample.bind({ params: b.rngParams, mean: b.mean, stddev: b.stddev, champion: b.champion, candidates: b.candidates });
+    const firstEpisodeGroup = firstEpisode.bind({
+      rewards: tr.rewards,
+      terminated: tr.terminated,
+      truncated: tr.truncated,
+      first_returns: b.firstReturns,
+      first_lengths: b.firstLengths,
+    });
+    const eliteSelectGroup = eliteSelect.bind({ first_returns: b.firstReturns, fitness: b.fitness, elites: b.elites });
+    const updateGroup = update.bind({
+      schedule: b.schedule,
+      candidates: b.candidates,
+      elites: b.elites,
+      mean: b.mean,
+      stddev: b.stddev,
+      champion: b.champion,
+    });
+    const reportGroup = report.bind({
+      first_returns: b.firstReturns,
+      first_lengths: b.firstLengths,
+      fitness: b.fitness,
+      elites: b.elites,
+      stddev: b.stddev,
+      report: b.report,
+    });
+
+    // ---- one iteration ----
+    const loop = createIterationLoop(
+      device,
+      {
+        prepare(iteration) {
+          if (iteration >= config.numIterations) throw new RangeError(`cem: iteration ${iteration} is past the ${config.numIterations} the config asks for`);
+          rollout.prepare(iteration);
+          queue.writeBuffer(b.rngParams, 0, encodeRngParams({ seed, stream: CEM_STREAM, iteration, step: 0, draw: 0 }));
+          queue.writeBuffer(b.schedule, 0, encodeCemSchedule(cemExtraVariance(config, iteration)));
+        },
+        encode(encoder) {
+          // Sample: θ_g = μ + σ ⊙ ε_g, ε from Philox (seed, CEM_STREAM, iteration).
+          let pass = encoder.beginComputePass({ label: 'cem.sample' });
+          sample.dispatch(pass, sampleGroup, sizes.sample.invocations);
+          pass.end();
+
+          // Collect: fresh episodes for every env, then T steps of the G candidates.
+          rollout.encodeReset(encoder);
+          rollout.encode(encoder, { actor: b.candidates, critic: b.criticParameters });
+
+          // Score, select, refit: f_g = first-episode return; the K best; μ, σ² ← elites (+ Z_i).
+          pass = encoder.beginComputePass({ label: 'cem.update' });
+          firstEpisode.dispatch(pass, firstEpisodeGroup, sizes.firstEpisode.invocations);
+          eliteSelect.dispatch(pass, eliteSelectGroup, sizes.eliteSelect.invocations);
+          update.dispatch(pass, updateGroup, sizes.update.invocations);
+          // Statistics, the first episodes' ring and CEM's words, into the report block.
+          report.dispatch(pass, reportGroup, sizes.report.invocations);
+          pass.end();
+        },
+        report: b.report,
+        reportBytes: CEM_REPORT_BYTES,
+      },
+      'cem',
+    );
+    own(loop);
+
+    // The envs are reset at every iteration, but each reset is keyed by the env's episode count.
+    const persistent = {
+      mean: b.mean,
+      stddev: b.stddev,
+      champion: b.champion,
+      report: b.report,
+      'env.states': env.buffers.states,
+      'env.observations': env.buffers.observations,
+      'env.episodeProgress': env.buffers.episodeProgress,
+    };
+    const destroy = () => {
+      for (const x of cleanup.reverse()) x.destroy();
+      cleanup.length = 0;
+    };
+    return {
+      config,
+      numIterations: config.numIterations,
+      stepsPerIteration: config.batchSize,
+      layouts: { actor, critic },
+      buffers: { mean: b.mean, stddev: b.stddev, champion: b.champion, candidates: b.candidates, fitness: b.fitness, elites: b.elites, transitions: tr },
+      async iterate(pacing?: Pacing) {
+        return cemStats(await loop.iterate(pacing), config.batchSize);
+      },
+      policy: { kind: 'categorical', actor, critic, actorParameters: b.mean, criticParameters: b.criticParameters },
+      envView: { descriptor: env.descriptor, states: env.buffers.states, stateSize: env.stateSize, numEnvs: env.numEnvs },
+      device,
+      nextIteration() {
+        return loop.submitted;
+      },
+      async captureState() {
+        if (loop.pending) throw new Error("cem: captureState() while an iteration's report is pending (await drain() first)");
+        return captureBuffers(device, persistent, loop.submitted);
+      },
+      restoreState(state) {
+        if (loop.pending) throw new Error("cem: restoreState() while an iteration's report is pending (await drain() first)");
+        restoreBuffers(device, 'cem', persistent, state, config.numIterations);
+        loop.seek(state.iteration);
+      },
+      async drain() {
+        return cemStats(await loop.drain(), config.batchSize);
+      },
+      async readParameters() {
+        const mean = new Float32Array(await readBufferOnce(device, b.mean));
+        return { networks: { actor: { spec: actor.spec, parameters: mean } } };
+      },
+      destroy,
+    };
+  } catch (error) {
+    for (const x of cleanup.reverse()) x.destroy();
+    throw error;
+  }
+}

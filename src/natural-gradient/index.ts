@@ -1,4 +1,0 @@
-export * from './conjugate-gradient';
-export * from './fisher';
-export * from './kernels';
-export * from './line-search';
