@@ -24,16 +24,24 @@ export default defineConfig(({ mode }) => (mode === 'demo' ? demo : {
     emptyOutDir: true,
     sourcemap: true,
     lib: {
-      entry: { index: 'src/index.ts', node: 'src/node.ts', cli: 'src/cli/main.ts' },
+      entry: {
+        index: 'src/index.ts',
+        node: 'src/node.ts',
+        'node-browser': 'src/node-browser.ts',
+        engine: 'src/engine.ts',
+        cli: 'src/cli/main.ts',
+      },
       formats: ['es'],
     },
     rollupOptions: {
-      // Node-only and native dependencies stay imports: the library must not bundle Dawn.
-      external: [/^node:/, 'webgpu', 'commander', 'cli-progress'],
+      // Every package stays an import (node: builtins, Dawn, valibot, …): the consumer's bundler or
+      // Node resolves them, once, from its own node_modules.
+      external: (id: string) => /^node:/.test(id) || /^[@a-z]/i.test(id),
     },
   },
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/support/setup.ts'],
     // Each test file gets its own process and its own Dawn instance; SwiftShader is slow, so
     // kernel tests get generous time (they are sized for it, not for a hardware GPU).
     pool: 'forks',

@@ -4,10 +4,14 @@
  * `bench:nn`, `bench:envs`). Every command prints the adapter it ran on.
  */
 import { Command } from 'commander';
+import { installAdapterSource } from '../src/gpu/device';
+import { dawnAdapterSource } from '../src/node/dawn';
 import { benchEnvsCommand } from './commands/envs';
 import { benchNnCommand } from './commands/nn';
 import { benchPpoCommand } from './commands/ppo';
 import { benchRuntimeCommand } from './commands/runtime';
+
+installAdapterSource(dawnAdapterSource);
 
 new Command()
   .name('bench')

@@ -1,15 +1,77 @@
-/** webgpu-rl: policy-gradient reinforcement learning on WebGPU compute shaders. */
-export * from './agent/index';
-export * from './algos/index';
-export * from './envs/index';
-export * from './export/index';
-export * from './gpu/index';
-export * from './losses/index';
-export * from './nn/index';
-export * from './normalise/index';
-export * from './persistence/index';
-export * from './returns/index';
-export * from './rng/index';
-export * from './rollout/index';
-export * from './train/index';
+/**
+ * webgpu-rl: policy-gradient reinforcement learning whose whole training loop runs as WebGPU compute
+ * shaders. This is the package root, what a game or a training script uses: the {@link Agent}, the
+ * env definitions, the algorithms' configs and defaults, checkpoint stores, statistics and errors.
+ * It runs in the browser; in Node import `webgpu-rl/node` (the same names, plus Dawn and files).
+ * The engine's building blocks (kernels, passes, buffers, trainers) are `webgpu-rl/engine`.
+ *
+ * @packageDocumentation
+ */
+
+// The agent: train, act, save, resume, clone demonstrations, export.
+export { Agent, DeviceLostError } from './agent/agent';
+export type { AgentEventDetail, AgentOptions, AlgorithmConfig, CloneOptions, TrainOptions } from './agent/agent';
+export type { ActOptions, ActResult } from './agent/policy-inference';
+export { Demonstrations, DEMONSTRATIONS_VERSION } from './agent/demonstrations';
+export type { DemonstrationDataset, DemonstrationEpisode, DemonstrationsConfig, DemonstrationsJson } from './agent/demonstrations';
+export { evaluateAgent } from './agent/evaluate';
+export type { Evaluation, EvaluationOptions } from './agent/evaluate';
+
+// Environments: the built-in ones, a game's JavaScript env, a custom WGSL env.
+export { acrobot } from './envs/builtin/acrobot';
+export { cartPole } from './envs/builtin/cartpole';
+export { catchEnv } from './envs/builtin/catch';
+export { mountainCar } from './envs/builtin/mountain-car';
+export { mountainCarContinuous } from './envs/builtin/mountain-car-continuous';
+export { pendulum } from './envs/builtin/pendulum';
+export { BUILTIN_ENVS, UnknownEnvError, lookupEnv, registerEnv, registeredEnvNames, registeredEnvs } from './envs/registry';
+export type { EnvSource } from './envs/registry';
+export type { HostEnv, HostEnvStepResult, HostRandom } from './envs/host-env';
+export { customEnv, registerCustomEnv } from './envs/custom';
+export type { CustomEnvOptions } from './envs/custom';
+export { EnvContractError } from './envs/contract';
+export type { ActionSpace, BoxSpace, EnvDescriptor } from './envs/types';
+
+// Algorithms: names, configs with their documented defaults, validation without a GPU.
+export { ALGORITHMS, UnknownAlgorithmError, resolveTrainerConfig } from './algos/index';
+export type { AlgorithmName, TrainerConfig } from './algos/index';
+export { PPO_DEFAULTS, PPO_ENV_DEFAULTS } from './algos/ppo/config';
+export type { PpoConfig } from './algos/ppo/config';
+export { PPO_KL_DEFAULTS } from './algos/ppo-kl/ppo-kl';
+export type { PpoKlConfig } from './algos/ppo-kl/ppo-kl';
+export { REINFORCE_DEFAULTS } from './algos/reinforce/config';
+export type { PolicyGradientConfig, ReinforceConfig, ReinforceVariant, ReinforceWeights } from './algos/reinforce/config';
+export type { BaselineKind } from './returns/baselines';
+export { A2C_DEFAULTS } from './algos/a2c/a2c';
+export type { A2cConfig } from './algos/a2c/a2c';
+export { OFFPOLICY_DEFAULTS } from './algos/offpolicy/offpolicy';
+export type { ImportanceWeighting, OffPolicyConfig } from './algos/offpolicy/offpolicy';
+export { TRPO_DEFAULTS } from './algos/trpo/config';
+export type { TrpoConfig } from './algos/trpo/config';
+export { CEM_DEFAULTS } from './algos/cem/config';
+export type { CemConfig } from './algos/cem/config';
+export { ConfigError } from './train/config';
+
+// What training reports.
+export type { AgentReport, IterationStats } from './train/report';
+export type { IterationCounters } from './train/loop';
+export { STATISTICS } from './losses/statistics';
+export type { StatisticName } from './losses/statistics';
+export type { TrainerEnvView } from './train/trainer';
+export { NonFiniteError } from './train/nan-guard';
+
+// Checkpoints: the file format and where to keep them.
+export { CHECKPOINT_FORMAT_VERSION, CheckpointError, decodeCheckpoint } from './train/checkpoint';
+export type { Checkpoint, CheckpointEnv, CheckpointNetwork, CheckpointObservationNormaliser } from './train/checkpoint';
+export { DEFAULT_CHECKPOINT_DATABASE, openIndexedDbStore } from './persistence/indexeddb-store';
+export type { CheckpointInfo, CheckpointStore, IndexedDbStoreOptions } from './persistence/indexeddb-store';
+export { storeSink } from './persistence/store-sink';
+export type { CheckpointSink } from './persistence/store-sink';
+
+// The GPU: one device shared with a game's renderer, or acquired here; what it is.
+export { acquireGpu, formatAdapter } from './gpu/device';
+export type { AcquireGpuOptions, AdapterReport, Gpu, GpuLostReport } from './gpu/device';
+export { GpuLimitError } from './gpu/limits';
+export { ShaderCompileError } from './gpu/kernel';
+
 export { ENGINE_VERSION as VERSION } from './version';

@@ -1,9 +1,18 @@
 /**
- * webgpu-rl for Node (`import … from 'webgpu-rl/node'`): everything the package root exports, plus
- * the parts that need Node's built-in modules and must stay out of the browser bundle (checkpoint
- * files written atomically, the autosave file sink). `src/index.ts` never imports these; a test
- * walks its imports to check.
+ * `webgpu-rl/node`: everything the package root exports, plus what needs Node: WebGPU through Dawn
+ * (the optional peer dependency `webgpu`; importing this entry makes `acquireGpu()` and
+ * `Agent.create()` find it), checkpoint files written atomically, the autosave file sink, and the
+ * flags and environment that give headless Chromium a WebGPU adapter for a game's own browser tests.
+ * The browser entry (`webgpu-rl`) never imports any of it.
+ *
+ * @packageDocumentation
  */
+import { installAdapterSource } from './gpu/device';
+import { dawnAdapterSource } from './node/dawn';
+
+installAdapterSource(dawnAdapterSource);
+
 export * from './index';
-export * from './persistence/file-sink';
-export * from './persistence/file-store';
+export { fileSink } from './node/file-sink';
+export { CheckpointFileError, cleanStaleTempFiles, readCheckpointFile, writeFileAtomic } from './node/file-store';
+export { DAWN_PACKAGE } from './node/dawn';

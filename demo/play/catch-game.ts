@@ -7,7 +7,7 @@
  * The state drawn after the last step of an episode is the env's nextStates (before its auto-reset),
  * so the final frame shows how the game ended, not the next episode's start.
  */
-import { createVectorEnv, type VectorEnv } from '../../src/index';
+import { createVectorEnv, type VectorEnv } from '../../src/engine';
 
 const FLOAT = 4;
 /** Catch-v0's state and observation sizes (shaders/envs/catch.wgsl: STATE_SIZE, OBS_SIZE). */

@@ -6,7 +6,7 @@
  * waiting for its GPU readback (or the agent's action) when the next is due just delays it, so a
  * slow adapter slows the game down instead of piling up steps.
  */
-import { drawCatch } from '../../src/index';
+import { drawCatch } from '../../src/engine';
 import type { CatchGame, CatchStep } from './catch-game';
 
 /** Steps per second: a game a person can play. */

@@ -13,7 +13,8 @@
  *     saved (bytes of the last save, or null), loadedIteration (of the last load, or null),
  *     exportedBytes (of the last ONNX export, or null), error? (the last failure's message) }
  */
-import { Agent, CATCH_PALETTE, catchEnv, Demonstrations, openIndexedDbStore, type CheckpointStore } from '../../src/index';
+import { Agent, catchEnv, Demonstrations, openIndexedDbStore, type CheckpointStore } from '../../src/index';
+import { CATCH_PALETTE } from '../../src/engine';
 import { probe, type DemoContext, type Panel } from '../context';
 import { CatchGame, type CatchStep } from './catch-game';
 import { createCatchAgent, greedyAction, SAVE_NAME, STEPS_TO_LEARN } from './catch-agent';

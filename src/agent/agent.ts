@@ -16,8 +16,6 @@
  * env adds its per-step round trip); act() is one submit and one readback per call, beside it.
  */
 import { createTrainer, resolveTrainerConfig, type TrainerConfig } from '../algos/index';
-import { createBehaviourCloning } from '../algos/behaviour-cloning/behaviour-cloning';
-import { exportCheckpointOnnx } from '../export/from-checkpoint';
 import { lookupEnv, type EnvSource } from '../envs/registry';
 import type { CheckpointSink } from '../persistence/store-sink';
 import type { EnvDescriptor } from '../envs/types';
@@ -428,6 +426,7 @@ export class Agent extends EventTarget {
     const state = await this.guard(() => this.trainer.captureState!());
     const P = policy.actor.parametersPerAgent;
     const initial = new Float32Array(state.buffers.actorParameters!.slice().buffer, 0, P);
+    const { createBehaviourCloning } = await import('../algos/behaviour-cloning/behaviour-cloning');
     const bc = await createBehaviourCloning(this.gpu.device, {
       actor: policy.actor,
       policy: policy.kind,
@@ -459,6 +458,9 @@ export class Agent extends EventTarget {
 
   /** The policy as an ONNX model (observation normalisation folded in): runs wherever ONNX runs. */
   async exportOnnx(): Promise<Uint8Array> {
+    // Loaded on first use: the ONNX writer and its protobuf runtime are most of a page's JavaScript
+    // that training never needs.
+    const { exportCheckpointOnnx } = await import('../export/from-checkpoint');
     return exportCheckpointOnnx(await this.checkpoint());
   }
 

@@ -36,9 +36,9 @@
  * agent 0's parameters are used (as are agent 0's normaliser records).
  */
 import { BufferSet, createBuffer, destroyBuffer, gpuCounters } from '../gpu/buffers';
-import { createKernel, type Kernel, type KernelSpec } from '../gpu/kernel';
+import { createKernel, type Kernel, type KernelSpec, type SizedKernel } from '../gpu/kernel';
 import type { ActionSpace } from '../envs/types';
-import { categoricalSampleKernel, gaussianEvaluateKernel, gaussianSampleKernel, learnedLogStd, type HeadKernel } from '../nn/heads';
+import { categoricalSampleKernel, gaussianEvaluateKernel, gaussianSampleKernel, learnedLogStd } from '../nn/heads';
 import { createMlpPasses, type MlpPasses } from '../nn/mlp';
 import type { MlpLayout } from '../nn/mlp-spec';
 import { normaliseObservationsKernel, RUNNING_MOMENTS_BYTES } from '../normalise/running-normalisers';
@@ -125,7 +125,7 @@ export const CATEGORICAL_ARGMAX: KernelSpec = {
 };
 
 /** CATEGORICAL_ARGMAX for `rows` rows of dense logits over `actions` actions. */
-export function categoricalArgmaxKernel(config: { rows: number; actions: number; masked?: boolean }): HeadKernel {
+export function categoricalArgmaxKernel(config: { rows: number; actions: number; masked?: boolean }): SizedKernel {
   const { rows, actions } = config;
   if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`categoricalArgmax.rows must be a positive integer (got ${rows})`);
   if (!Number.isInteger(actions) || actions < 1 || actions > MAX_CATEGORIES) {

@@ -11,13 +11,6 @@ import { createPpoKlTrainer, resolvePpoKlConfig, type PpoKlConfig } from './ppo-
 import { createReinforceTrainer, resolveReinforceConfig, type ReinforceConfig } from './reinforce/reinforce';
 import { createTrpoTrainer, resolveTrpoConfig, type TrpoConfig } from './trpo/trpo';
 
-export * from './a2c/a2c';
-export * from './cem/cem';
-export * from './offpolicy/offpolicy';
-export * from './ppo/ppo';
-export * from './ppo-kl/ppo-kl';
-export * from './reinforce/reinforce';
-export * from './trpo/trpo';
 
 /** Each algorithm's validator and factory; the first is the default. */
 const REGISTRY = {

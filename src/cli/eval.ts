@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { Agent } from '../agent/agent';
 import { evaluateAgent } from '../agent/evaluate';
 import { formatAdapter } from '../gpu/device';
-import { readCheckpointFile } from '../persistence/file-store';
+import { readCheckpointFile } from '../node/file-store';
 import { decodeCheckpoint } from '../train/checkpoint';
 import { acquireFromCli, addGpuOptions, type GpuCliOptions } from './gpu-options';
 

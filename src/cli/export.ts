@@ -9,7 +9,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { onnxPolicyFromCheckpoint } from '../export/from-checkpoint';
 import { exportPolicyOnnx } from '../export/onnx';
 import { mlpLayout } from '../nn/mlp-spec';
-import { writeFileAtomic } from '../persistence/file-store';
+import { writeFileAtomic } from '../node/file-store';
 import { decodeCheckpoint } from '../train/checkpoint';
 
 export interface ExportOptions {

@@ -3,12 +3,16 @@
  * The `webgpu-rl` command. Subcommands live in their own files; this one only wires them up.
  */
 import { Command } from 'commander';
+import { installAdapterSource } from '../gpu/device';
+import { dawnAdapterSource } from '../node/dawn';
 import { ENGINE_VERSION as VERSION } from '../version';
 import { evalCommand } from './eval';
 import { exportCommand } from './export';
 import { rolloutCommand } from './rollout';
 import { selfcheckCommand } from './selfcheck';
 import { trainCommand } from './train';
+
+installAdapterSource(dawnAdapterSource);
 
 const program = new Command()
   .name('webgpu-rl')

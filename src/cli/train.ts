@@ -22,7 +22,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ALGORITHMS, checkAlgorithm, createTrainer, resolveTrainerConfig, type TrainerConfig } from '../algos/index';
 import { formatAdapter } from '../gpu/device';
 import { registeredEnvNames } from '../envs/registry';
-import { cleanStaleTempFiles, writeFileAtomic } from '../persistence/file-store';
+import { cleanStaleTempFiles, writeFileAtomic } from '../node/file-store';
 import { encodeCheckpoint } from '../train/checkpoint';
 import { captureCheckpoint, jsonConfig } from '../train/trainer-checkpoint';
 import { curveSvg, type CurvePoint } from '../train/curve-svg';

@@ -39,7 +39,7 @@ export interface EnvDescriptor {
   id: string;
   /** Short lower-case names, e.g. ['pendulum']. */
   aliases: readonly string[];
-  /** shaderFile('envs/pendulum.wgsl'), or a user's custom body. */
+  /** The env's WGSL (shaders/envs/pendulum.wgsl, imported as a part), or a user's custom body. */
   body: ShaderPart;
   /** Bounds as Gymnasium states them (±Infinity allowed; uploaded as ±3.4e38 where a kernel needs them). */
   observationSpace: BoxSpace;

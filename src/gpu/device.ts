@@ -1,10 +1,10 @@
 /**
- * Device acquisition: one function that returns a GPUDevice in a browser (navigator.gpu) and in Node
- * (Dawn), or wraps the device a host already has (a game's renderer, shared rather than duplicated).
+ * Device acquisition: one function that returns a GPUDevice in a browser (navigator.gpu), in Node
+ * through an adapter source the Node entry installs (Dawn, src/node/dawn.ts), or wraps the device a
+ * host already has (a game's renderer, shared rather than duplicated). Nothing here imports Node's
+ * modules or Dawn, so the browser entry never reaches them.
  */
 import { checkMinimumLimits, requiredLimitsFor } from './limits';
-import { installDawnEventPacing, isDawnEventPacingInstalled } from './dawn-event-pacing';
-import { requestNodeAdapter } from './node-gpu';
 
 /** What ran the work: printed by tests, benchmarks and the demo so every number names its adapter. */
 export interface AdapterReport {
@@ -18,7 +18,7 @@ export interface AdapterReport {
   runtime: 'browser' | 'node-dawn' | 'host-device';
   /** Node only: the default driver search found nothing, so SwiftShader was loaded. */
   usedSwiftShaderFallback: boolean;
-  /** Node: whether waits on Dawn's promises are paced (src/gpu/dawn-event-pacing.ts). */
+  /** Node: whether waits on Dawn's promises are paced (src/node/dawn-event-pacing.ts). */
   eventPacing?: boolean;
 }
 
@@ -37,7 +37,7 @@ export interface AcquireGpuOptions {
   dawnOptions?: string[];
   /**
    * Node: pace Dawn's event pump so that waiting for the GPU sleeps instead of spinning a core
-   * (src/gpu/dawn-event-pacing.ts). 'software' (default): on software adapters, whose GPU is the
+   * (src/node/dawn-event-pacing.ts). 'software' (default): on software adapters, whose GPU is the
    * CPU; 'always'; 'never'. Once installed, pacing stays for the process.
    */
   eventPacing?: 'software' | 'always' | 'never';
@@ -132,9 +132,10 @@ function wrap(
  *
  * - With `options.device`: the host's device, checked against the engine's minimum limits.
  * - In a browser: `navigator.gpu`, with the adapter's best values for the limits the engine uses.
- * - In Node: Dawn, trying the machine's GPU first and SwiftShader second.
+ * - Elsewhere (Node): the adapter source installed by the Node entry (`webgpu-rl/node`: Dawn, the
+ *   machine's GPU first and SwiftShader second).
  *
- * Throws an error that says what to install when no adapter exists.
+ * Throws an error that says what to install or import when no adapter exists.
  */
 export async function acquireGpu(options: AcquireGpuOptions = {}): Promise<Gpu> {
   if (options.device) {
@@ -159,25 +160,37 @@ export async function acquireGpu(options: AcquireGpuOptions = {}): Promise<Gpu> 
     return wrap(device, describe(adapter.info, isFallback(adapter), 'browser', false), options, true);
   }
 
-  if (typeof process === 'undefined' || !process.versions?.node) {
-    throw new Error(
-      'WebGPU is not available in this browser: use Chrome or Edge 113+ (or Firefox/Safari with ' +
-        'WebGPU enabled) over https or localhost.',
-    );
-  }
-  // node-gpu.ts keeps the Dawn instance alive for the process (dawn.node crashes otherwise).
-  const { adapter, usedSwiftShaderFallback, dawnGlobals } = await requestNodeAdapter({
-    dawnOptions: options.dawnOptions ?? [],
-    powerPreference: options.powerPreference,
-    forceSoftware: options.forceSoftware ?? false,
-  });
+  if (!adapterSource) throw new Error(NO_WEBGPU_HERE());
+  const { adapter, usedSwiftShaderFallback } = await adapterSource.requestAdapter(options);
   const device = await requestDevice(adapter);
-  const report = describe(adapter.info, isFallback(adapter), 'node-dawn', usedSwiftShaderFallback);
-  const pacing = options.eventPacing ?? 'software';
-  if (pacing === 'always' || (pacing === 'software' && report.isSoftware)) installDawnEventPacing(dawnGlobals);
-  report.eventPacing = isDawnEventPacingInstalled(dawnGlobals);
+  const report = describe(adapter.info, isFallback(adapter), adapterSource.runtime, usedSwiftShaderFallback);
+  adapterSource.onDevice?.(report, options);
   return wrap(device, report, options, true);
 }
+
+/**
+ * Where acquireGpu finds an adapter when the JavaScript runtime has no `navigator.gpu`: the Node
+ * entry (`webgpu-rl/node`) installs Dawn's (src/node/dawn.ts).
+ */
+export interface AdapterSource {
+  readonly runtime: AdapterReport['runtime'];
+  requestAdapter(options: AcquireGpuOptions): Promise<{ adapter: GPUAdapter; usedSwiftShaderFallback: boolean }>;
+  /** Runs once the device exists (Dawn: event pacing on software adapters); may fill in the report. */
+  onDevice?(report: AdapterReport, options: AcquireGpuOptions): void;
+}
+
+let adapterSource: AdapterSource | undefined;
+
+/** Installs the adapter source acquireGpu uses where there is no `navigator.gpu` (one per process). */
+export function installAdapterSource(source: AdapterSource): void {
+  adapterSource = source;
+}
+
+const NO_WEBGPU_HERE = (): string =>
+  typeof process !== 'undefined' && process.versions?.node
+    ? "no WebGPU in Node: import webgpu-rl from 'webgpu-rl/node', which loads Dawn (npm install webgpu)"
+    : 'WebGPU is not available in this browser: use Chrome or Edge 113+ (or Firefox/Safari with ' +
+      'WebGPU enabled) over https or localhost.';
 
 function isFallback(adapter: GPUAdapter): boolean {
   const legacy = (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter;

@@ -10,3 +10,4 @@ export * from './runtime-kernels';
 export * from './selfcheck';
 export * from './shaders';
 export * from './wgsl-bindings';
+export * from './split-point';

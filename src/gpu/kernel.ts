@@ -28,6 +28,12 @@ export interface KernelSpec {
   readonly entryPoint?: string;
 }
 
+/** A spec with its sizes filled in (override constants), and the invocations one dispatch of it runs. */
+export interface SizedKernel {
+  readonly spec: KernelSpec;
+  readonly invocations: number;
+}
+
 /** A spec checked against its WGSL: the assembled source and the bindings it declares, by binding index. */
 export interface ValidatedKernel {
   readonly shader: AssembledShader;

@@ -3,8 +3,8 @@
  * (shaders/losses/ess_record.wgsl) into a per-agent history the trainer copies into its report:
  * word 0 counts the steps, word 1 + k holds step k's (Σw)² / (n·Σw²).
  */
-import type { KernelSpec } from '../gpu/kernel';
-import { checkPositiveInteger, sized, type HeadKernel } from '../nn/heads-common';
+import type { KernelSpec, SizedKernel } from '../gpu/kernel';
+import { checkPositiveInteger, sized } from '../nn/heads-common';
 import { LOSS_TERM } from './layout';
 import essRecordWgsl from '../../shaders/losses/ess_record.wgsl';
 
@@ -18,7 +18,7 @@ export const ESS_RECORD: KernelSpec = {
 };
 
 /** ESS_RECORD for G agents of M rows, keeping `historyWords − 1` steps each; one workgroup per agent. */
-export function essRecordKernel(config: { readonly agents: number; readonly rowsPerAgent: number; readonly historyWords: number }): HeadKernel {
+export function essRecordKernel(config: { readonly agents: number; readonly rowsPerAgent: number; readonly historyWords: number }): SizedKernel {
   const what = 'essRecord';
   const agents = checkPositiveInteger(`${what}.agents`, config.agents);
   const historyWords = checkPositiveInteger(`${what}.historyWords`, config.historyWords);

@@ -5,8 +5,8 @@
  * (β halved or doubled from the iteration's mean approx_kl). Specs without sizes are exported for
  * reading and the catalogue; the factories check sizes and fill the constants.
  */
-import type { KernelSpec } from '../gpu/kernel';
-import { checkPositiveInteger, sized, type HeadKernel } from '../nn/heads-common';
+import type { KernelSpec, SizedKernel } from '../gpu/kernel';
+import { checkPositiveInteger, sized } from '../nn/heads-common';
 import { LOSS_COEFFICIENT, LOSS_COEFFICIENT_WORDS } from './layout';
 import { STATISTICS, STATISTICS_WORDS } from './statistics';
 import approxKlWgsl from '../../shaders/losses/approx_kl.wgsl';
@@ -38,7 +38,7 @@ function checkTarget(what: string, targetKl: number): number {
 }
 
 /** KL_EARLY_STOP for G agents of M minibatch rows each; one workgroup per agent. */
-export function klEarlyStopKernel(config: { readonly agents: number; readonly rowsPerAgent: number; readonly targetKl: number }): HeadKernel {
+export function klEarlyStopKernel(config: { readonly agents: number; readonly rowsPerAgent: number; readonly targetKl: number }): SizedKernel {
   const what = 'klEarlyStop';
   const agents = checkPositiveInteger(`${what}.agents`, config.agents);
   const constants = { AGENTS: agents, ROWS_PER_AGENT: checkPositiveInteger(`${what}.rowsPerAgent`, config.rowsPerAgent), TARGET_KL: checkTarget(what, config.targetKl) };
@@ -46,7 +46,7 @@ export function klEarlyStopKernel(config: { readonly agents: number; readonly ro
 }
 
 /** KL_ADAPT_BETA for G agents; one invocation per agent. */
-export function klAdaptBetaKernel(config: { readonly agents: number; readonly targetKl: number }): HeadKernel {
+export function klAdaptBetaKernel(config: { readonly agents: number; readonly targetKl: number }): SizedKernel {
   const what = 'klAdaptBeta';
   const agents = checkPositiveInteger(`${what}.agents`, config.agents);
   const constants = {

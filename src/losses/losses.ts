@@ -14,9 +14,9 @@
  *   PPO-KL penalty           surrogate 'importance' + klPenalty + valueLoss + entropyBonus
  * Kernel specs without sizes are exported for reading and the catalogue; factories validate sizes.
  */
-import type { KernelSpec } from '../gpu/kernel';
+import type { KernelSpec, SizedKernel } from '../gpu/kernel';
 import type { ShaderPart } from '../gpu/shaders';
-import { checkPositiveInteger, checkWorkgroupSize, flag, type HeadKernel } from '../nn/heads-common';
+import { checkPositiveInteger, checkWorkgroupSize, flag } from '../nn/heads-common';
 import { minibatchRowsPerAgent } from './layout';
 import approxKlWgsl from '../../shaders/losses/approx_kl.wgsl';
 import commonWgsl from '../../shaders/losses/common.wgsl';
@@ -28,7 +28,6 @@ import klPenaltyWgsl from '../../shaders/losses/kl_penalty.wgsl';
 import valueLossWgsl from '../../shaders/losses/value_loss.wgsl';
 
 /** A kernel sized for one batch: dispatch `invocations` threads. */
-export type SizedKernel = HeadKernel;
 
 const WORKGROUP = 64;
 

@@ -2,13 +2,7 @@
  * What the head kernel factories (src/nn/heads.ts, src/nn/heads-gaussian.ts) share: the shape of a
  * sized kernel, slices of wider row-major buffers, and argument checks with clear errors.
  */
-import type { KernelSpec } from '../gpu/kernel';
-
-/** A head kernel sized for one batch: dispatch it with `kernel.dispatch(pass, bindGroup, invocations)`. */
-export interface HeadKernel {
-  readonly spec: KernelSpec;
-  readonly invocations: number;
-}
+import type { KernelSpec, SizedKernel } from '../gpu/kernel';
 
 /**
  * Where a head's per-row values sit in a wider row-major buffer: element (r, j) is at
@@ -79,7 +73,7 @@ export function gradientConstants(what: string, target: GradientTarget, width: n
 }
 
 /** `base` with its workgroup size checked and its constants set. */
-export function sized(base: KernelSpec, what: string, constants: Record<string, number>, invocations: number, workgroupSize?: number): HeadKernel {
+export function sized(base: KernelSpec, what: string, constants: Record<string, number>, invocations: number, workgroupSize?: number): SizedKernel {
   return {
     spec: { ...base, workgroupSize: checkWorkgroupSize(what, workgroupSize ?? base.workgroupSize), constants },
     invocations,

@@ -12,22 +12,10 @@
  * sums the terms over each agent's rows into the parameter-gradient buffer's logStd slot (a
  * deterministic workgroup tree, no atomics). With a fixed σ, skip the reduction.
  */
-import type { KernelSpec } from '../gpu/kernel';
+import type { KernelSpec, SizedKernel } from '../gpu/kernel';
 import type { ShaderPart } from '../gpu/shaders';
 import type { MlpLayout } from './mlp-spec';
-import {
-  checkIndexRange,
-  checkNonNegativeInteger,
-  checkPositiveInteger,
-  checkRowSlice,
-  checkWorkgroupSize,
-  flag,
-  gradientConstants,
-  sized,
-  type GradientTarget,
-  type HeadKernel,
-  type RowSlice,
-} from './heads-common';
+import { checkIndexRange, checkNonNegativeInteger, checkPositiveInteger, checkRowSlice, checkWorkgroupSize, flag, gradientConstants, sized, type GradientTarget, type RowSlice } from './heads-common';
 import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
 import gaussianCommonWgsl from '../../shaders/nn/gaussian_common.wgsl';
 import gaussianLogStdReduceWgsl from '../../shaders/nn/gaussian_log_std_reduce.wgsl';
@@ -183,33 +171,33 @@ function oldGaussianConstants(what: string, config: GaussianHeadConfig & OldGaus
 const rowsOf = (config: GaussianHeadConfig) => config.agents * config.rowsPerAgent;
 
 /** GAUSSIAN_EVALUATE sized for `config`; one invocation per row. */
-export function gaussianEvaluateKernel(config: GaussianHeadConfig): HeadKernel {
+export function gaussianEvaluateKernel(config: GaussianHeadConfig): SizedKernel {
   const what = 'gaussianEvaluate';
   return sized(GAUSSIAN_EVALUATE, what, gaussianConstants(what, config), rowsOf(config), config.workgroupSize);
 }
 
 /** GAUSSIAN_SAMPLE sized for `config`; one invocation per row. */
-export function gaussianSampleKernel(config: GaussianHeadConfig): HeadKernel {
+export function gaussianSampleKernel(config: GaussianHeadConfig): SizedKernel {
   const what = 'gaussianSample';
   return sized(GAUSSIAN_SAMPLE, what, gaussianConstants(what, config), rowsOf(config), config.workgroupSize);
 }
 
 /** GAUSSIAN_BACKWARD sized for `config`; one invocation per (row, dim); log_std_terms is dense [rows][actionDims]. */
-export function gaussianBackwardKernel(config: GaussianHeadConfig & GradientTarget): HeadKernel {
+export function gaussianBackwardKernel(config: GaussianHeadConfig & GradientTarget): SizedKernel {
   const what = 'gaussianBackward';
   const constants = { ...gaussianConstants(what, config), ...gradientConstants(what, config, config.actionDims, rowsOf(config)) };
   return sized(GAUSSIAN_BACKWARD, what, constants, rowsOf(config) * config.actionDims, config.workgroupSize);
 }
 
 /** KL_GAUSSIAN sized for `config`; one invocation per row. */
-export function klGaussianKernel(config: GaussianHeadConfig & OldGaussian): HeadKernel {
+export function klGaussianKernel(config: GaussianHeadConfig & OldGaussian): SizedKernel {
   const what = 'klGaussian';
   const constants = { ...gaussianConstants(what, config), ...oldGaussianConstants(what, config) };
   return sized(KL_GAUSSIAN, what, constants, rowsOf(config), config.workgroupSize);
 }
 
 /** KL_GAUSSIAN_BACKWARD sized for `config`; one invocation per (row, dim). */
-export function klGaussianBackwardKernel(config: GaussianHeadConfig & OldGaussian & GradientTarget): HeadKernel {
+export function klGaussianBackwardKernel(config: GaussianHeadConfig & OldGaussian & GradientTarget): SizedKernel {
   const what = 'klGaussianBackward';
   const constants = {
     ...gaussianConstants(what, config),
@@ -233,7 +221,7 @@ export interface LogStdReduceConfig {
 }
 
 /** GAUSSIAN_LOG_STD_REDUCE sized for `config`; dispatches one workgroup per (agent, dim). */
-export function gaussianLogStdReduceKernel(config: LogStdReduceConfig): HeadKernel {
+export function gaussianLogStdReduceKernel(config: LogStdReduceConfig): SizedKernel {
   const what = 'gaussianLogStdReduce';
   const agents = checkPositiveInteger(`${what}.agents`, config.agents);
   const rowsPerAgent = checkPositiveInteger(`${what}.rowsPerAgent`, config.rowsPerAgent);

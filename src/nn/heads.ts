@@ -15,19 +15,10 @@
  * allow at least one action. Masked actions are never sampled and get exactly zero gradient.
  * Without a mask (`masked` false) the `mask` binding is never read: bind any buffer.
  */
-import type { KernelSpec } from '../gpu/kernel';
+import type { KernelSpec, SizedKernel } from '../gpu/kernel';
 import type { ShaderPart } from '../gpu/shaders';
 import { MAX_CATEGORIES } from '../rng/kernels';
-import {
-  checkPositiveInteger,
-  checkRowSlice,
-  flag,
-  gradientConstants,
-  sized,
-  type GradientTarget,
-  type HeadKernel,
-  type RowSlice,
-} from './heads-common';
+import { checkPositiveInteger, checkRowSlice, flag, gradientConstants, sized, type GradientTarget, type RowSlice } from './heads-common';
 import {
   gaussianBackwardKernel,
   gaussianEvaluateKernel,
@@ -45,7 +36,7 @@ import categoricalSampleWgsl from '../../shaders/nn/categorical_sample.wgsl';
 import klCategoricalWgsl from '../../shaders/nn/kl_categorical.wgsl';
 import klCategoricalBackwardWgsl from '../../shaders/nn/kl_categorical_backward.wgsl';
 
-export type { GradientTarget, HeadKernel, RowSlice } from './heads-common';
+export type { GradientTarget, RowSlice } from './heads-common';
 export * from './heads-gaussian';
 
 const WORKGROUP = 64;
@@ -131,19 +122,19 @@ function categoricalConstants(what: string, config: CategoricalHeadConfig): Reco
 }
 
 /** CATEGORICAL_EVALUATE sized for `config`; one invocation per row. */
-export function categoricalEvaluateKernel(config: CategoricalHeadConfig): HeadKernel {
+export function categoricalEvaluateKernel(config: CategoricalHeadConfig): SizedKernel {
   const what = 'categoricalEvaluate';
   return sized(CATEGORICAL_EVALUATE, what, categoricalConstants(what, config), config.rows, config.workgroupSize);
 }
 
 /** CATEGORICAL_SAMPLE sized for `config`; one invocation per row (row r draws Philox block (draw, r, step, iteration)). */
-export function categoricalSampleKernel(config: CategoricalHeadConfig): HeadKernel {
+export function categoricalSampleKernel(config: CategoricalHeadConfig): SizedKernel {
   const what = 'categoricalSample';
   return sized(CATEGORICAL_SAMPLE, what, categoricalConstants(what, config), config.rows, config.workgroupSize);
 }
 
 /** CATEGORICAL_BACKWARD sized for `config`; the gradient slice defaults to dense [rows][actions]. */
-export function categoricalBackwardKernel(config: CategoricalHeadConfig & GradientTarget): HeadKernel {
+export function categoricalBackwardKernel(config: CategoricalHeadConfig & GradientTarget): SizedKernel {
   const what = 'categoricalBackward';
   const constants = { ...categoricalConstants(what, config), ...gradientConstants(what, config, config.actions, config.rows) };
   return sized(CATEGORICAL_BACKWARD, what, constants, config.rows, config.workgroupSize);
@@ -155,14 +146,14 @@ function oldLogitsConstants(what: string, config: CategoricalHeadConfig & OldLog
 }
 
 /** KL_CATEGORICAL sized for `config`; one invocation per row. */
-export function klCategoricalKernel(config: CategoricalHeadConfig & OldLogits): HeadKernel {
+export function klCategoricalKernel(config: CategoricalHeadConfig & OldLogits): SizedKernel {
   const what = 'klCategorical';
   const constants = { ...categoricalConstants(what, config), ...oldLogitsConstants(what, config) };
   return sized(KL_CATEGORICAL, what, constants, config.rows, config.workgroupSize);
 }
 
 /** KL_CATEGORICAL_BACKWARD sized for `config`; one invocation per row. */
-export function klCategoricalBackwardKernel(config: CategoricalHeadConfig & OldLogits & GradientTarget): HeadKernel {
+export function klCategoricalBackwardKernel(config: CategoricalHeadConfig & OldLogits & GradientTarget): SizedKernel {
   const what = 'klCategoricalBackward';
   const constants = {
     ...categoricalConstants(what, config),

@@ -1,7 +1,6 @@
 /**
- * Where checkpoints are kept, browser-safe part: IndexedDB. The Node file store
- * (./file-store: writeFileAtomic, readCheckpointFile, cleanStaleTempFiles) imports node:fs and is
- * exported from the Node entry, src/node.ts, never from here.
+ * Where checkpoints are kept, browser-safe part: IndexedDB and autosave sinks. Files (atomic writes,
+ * the file sink) need node:fs and live in src/node/, exported by the Node entry only.
  */
 export * from './indexeddb-store';
 export * from './store-sink';

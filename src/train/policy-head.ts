@@ -5,16 +5,8 @@
  * Gaussian's state-independent log-std, its gradient summed over each agent's rows into the actor
  * gradient's `logStd` slot (encodeBackward of the MLP does not touch extras).
  */
-import { createKernel, type Kernel } from '../gpu/kernel';
-import {
-  categoricalBackwardKernel,
-  categoricalEvaluateKernel,
-  gaussianBackwardKernel,
-  gaussianEvaluateKernel,
-  gaussianLogStdReduceKernel,
-  learnedLogStd,
-  type HeadKernel,
-} from '../nn/heads';
+import { createKernel, type Kernel, type SizedKernel } from '../gpu/kernel';
+import { categoricalBackwardKernel, categoricalEvaluateKernel, gaussianBackwardKernel, gaussianEvaluateKernel, gaussianLogStdReduceKernel, learnedLogStd } from '../nn/heads';
 import type { MlpLayout } from '../nn/mlp-spec';
 
 export type PolicyKind = 'categorical' | 'gaussian';
@@ -68,7 +60,7 @@ export interface PolicyHead {
 export async function createPolicyHead(device: GPUDevice, config: PolicyHeadConfig): Promise<PolicyHead> {
   const { kind, actor, agents, rowsPerAgent, label } = config;
   const width = actor.layers[actor.headLayer.policy!]!.outputSize;
-  const compile = async (sized: HeadKernel): Promise<[Kernel, number]> => [
+  const compile = async (sized: SizedKernel): Promise<[Kernel, number]> => [
     await createKernel(device, { ...sized.spec, label: `${label}.${sized.spec.label}` }),
     sized.invocations,
   ];

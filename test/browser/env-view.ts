@@ -1,7 +1,7 @@
 // Runs in Chromium: 64 CartPoles stepped a few times with random pushes, drawn by the demo's env
 // grid straight from their states buffer; the canvas is read back (toDataURL right after the draw,
 // before it is presented) and its pixels counted per cell, for the Puppeteer test in window.__envView.
-import { acquireGpu, createVectorEnv } from '../../src/index';
+import { acquireGpu, createVectorEnv } from '../../src/engine';
 import { createEnvView } from '../../demo/env-view/env-view';
 
 export interface EnvViewResult {

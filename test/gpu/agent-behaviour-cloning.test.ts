@@ -10,7 +10,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { Agent, createVectorEnv, evaluateAgent, readBufferOnce, type Demonstrations } from '../../src/index';
+import { Agent, evaluateAgent, type Demonstrations } from '../../src/index';
+import { createVectorEnv, readBufferOnce } from '../../src/engine';
 import { useGpu } from '../support/gpu';
 
 const TEACHER = new URL('../fixtures/cartpole-ppo-seed1.wgrl', import.meta.url);

@@ -5,19 +5,8 @@
  * short learning run of the CEM trainer on CartPole (src/algos/cem.ts).
  */
 import { describe, expect, it } from 'vitest';
-import {
-  CEM_REPORT_WORDS,
-  CEM_SCHEDULE_BYTES,
-  CEM_STREAM,
-  CEM_WORDS,
-  cemEliteSelectKernel,
-  cemFirstEpisodeKernel,
-  cemReportKernel,
-  cemSampleKernel,
-  cemUpdateKernel,
-  encodeCemSchedule,
-  type CemKernel,
-} from '../../src/algos/cem/kernels';
+import { CEM_REPORT_WORDS, CEM_SCHEDULE_BYTES, CEM_STREAM, CEM_WORDS, cemEliteSelectKernel, cemFirstEpisodeKernel, cemReportKernel, cemSampleKernel, cemUpdateKernel, encodeCemSchedule } from '../../src/algos/cem/kernels';
+import type { SizedKernel } from '../../src/gpu/kernel';
 import { cemExtraVariance, createCemTrainer, resolveCemConfig, type CemConfig, type CemIterationStats, type CemTrainer } from '../../src/algos/cem/cem';
 import { BufferSet, createKernel, readBufferOnce } from '../../src/gpu/index';
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../../src/rng/params';
@@ -44,7 +33,7 @@ describe('CEM kernels', () => {
   const gpu = useGpu();
 
   /** Runs `kernel` once; returns each output's words (its tail checked untouched). */
-  async function run(kernel: CemKernel, bindings: Record<string, Binding>): Promise<Record<string, ArrayBuffer>> {
+  async function run(kernel: SizedKernel, bindings: Record<string, Binding>): Promise<Record<string, ArrayBuffer>> {
     const { device } = gpu();
     const compiled = await createKernel(device, kernel.spec);
     const declarations: Record<string, { size: number; usage?: number }> = {};

@@ -9,23 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import { BufferSet, createKernel, readBufferOnce } from '../../src/gpu/index';
 import { mlpLayout } from '../../src/nn/mlp-spec';
-import {
-  FIXED_LOG_STD,
-  categoricalBackwardKernel,
-  categoricalEvaluateKernel,
-  categoricalSampleKernel,
-  gaussianBackwardKernel,
-  gaussianEvaluateKernel,
-  gaussianLogStdReduceKernel,
-  gaussianSampleKernel,
-  klCategoricalBackwardKernel,
-  klCategoricalKernel,
-  klGaussianBackwardKernel,
-  klGaussianKernel,
-  learnedLogStd,
-  type HeadKernel,
-  type LogStdSource,
-} from '../../src/nn/heads';
+import { FIXED_LOG_STD, categoricalBackwardKernel, categoricalEvaluateKernel, categoricalSampleKernel, gaussianBackwardKernel, gaussianEvaluateKernel, gaussianLogStdReduceKernel, gaussianSampleKernel, klCategoricalBackwardKernel, klCategoricalKernel, klGaussianBackwardKernel, klGaussianKernel, learnedLogStd, type LogStdSource } from '../../src/nn/heads';
+import type { SizedKernel } from '../../src/gpu/kernel';
 import { RNG_PARAMS_BYTES, encodeRngParams, type RngParams } from '../../src/rng/index';
 import {
   categoricalEntropy,
@@ -86,7 +71,7 @@ describe('policy heads on the GPU', () => {
    * with poison or prior contents), except `params`, a uniform RngParams. Returns every binding's
    * contents after the run, as f32 and u32 views.
    */
-  async function run(head: HeadKernel, data: Record<string, Data>, params?: RngParams): Promise<Record<string, Float32Array<ArrayBuffer>>> {
+  async function run(head: SizedKernel, data: Record<string, Data>, params?: RngParams): Promise<Record<string, Float32Array<ArrayBuffer>>> {
     const { device } = gpu();
     const kernel = await createKernel(device, head.spec);
     const declarations: Record<string, { size: number; usage?: GPUBufferUsageFlags }> = {};

@@ -8,22 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BufferSet, createKernel, readBufferOnce } from '../../src/gpu/index';
-import {
-  LOSS_COEFFICIENT,
-  LOSS_COEFFICIENT_WORDS,
-  LOSS_TERM,
-  LOSS_TERM_COUNT,
-  entropyBonusKernel,
-  klPenaltyKernel,
-  minibatchRowsPerAgent,
-  packLossCoefficients,
-  surrogateLossKernel,
-  trajectoryWeightsKernel,
-  valueLossKernel,
-  type LossCoefficients,
-  type SizedKernel,
-  type SurrogateObjective,
-} from '../../src/losses/index';
+import { LOSS_COEFFICIENT, LOSS_COEFFICIENT_WORDS, LOSS_TERM, LOSS_TERM_COUNT, entropyBonusKernel, klPenaltyKernel, minibatchRowsPerAgent, packLossCoefficients, surrogateLossKernel, trajectoryWeightsKernel, valueLossKernel, type LossCoefficients, type SurrogateObjective } from '../../src/losses/index';
+import type { SizedKernel } from '../../src/gpu/kernel';
 import { minibatchLosses, trajectoryWeights, type Coefficients, type RowTerms } from '../reference/losses';
 import { gpuStep, useGpu } from '../support/gpu';
 import { freshSeed, seededRandom } from '../support/random';

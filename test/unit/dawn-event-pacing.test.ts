@@ -5,7 +5,7 @@
  * often while the promise still settles on time, with its value or its rejection.
  */
 import { describe, expect, it } from 'vitest';
-import { installDawnEventPacing, isDawnEventPacingInstalled } from '../../src/gpu/dawn-event-pacing';
+import { installDawnEventPacing, isDawnEventPacingInstalled } from '../../src/node/dawn-event-pacing';
 
 /** A fresh GPUQueue/GPUBuffer stand-in per test: pacing wraps prototypes, once per class. */
 function fakeDawn() {

@@ -20,7 +20,7 @@ import {
   isTempFileName,
   readCheckpointFile,
   writeFileAtomic,
-} from '../../src/persistence/file-store';
+} from '../../src/node/file-store';
 
 // Failure injection for the steps a root user cannot make fail with permissions: armed per test,
 // passed through otherwise.

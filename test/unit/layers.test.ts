@@ -25,9 +25,11 @@ export const LAYERS = [
   'export', // ONNX export
   'persistence', // checkpoint stores and sinks
   'agent', // the game-facing Agent
+  'node', // Node-only: Dawn, checkpoint files, the headless-Chromium recipe
   'cli', // the webgpu-rl command
   'index.ts', // the package's entries
   'node.ts',
+  'node-browser.ts',
   'engine.ts',
 ] as const;
 

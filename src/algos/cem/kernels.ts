@@ -6,7 +6,7 @@
  * so elite selection never leaves the GPU. Specs without sizes are exported for reading and the
  * catalogue; the factories check sizes (clear errors before any GPU work) and fill the constants.
  */
-import type { KernelSpec } from '../../gpu/kernel';
+import type { KernelSpec, SizedKernel } from '../../gpu/kernel';
 import { ALGORITHM_BASE, ALGORITHM_WORDS, EPISODE_RING_CAPACITY, REPORT_WORDS, RING_BASE } from '../../train/report';
 import dispatchWgsl from '../../../shaders/common/dispatch.wgsl';
 import eliteSelectWgsl from '../../../shaders/cem/elite_select.wgsl';
@@ -86,12 +86,6 @@ export const CEM_REPORT: KernelSpec = {
   workgroupSize: SINGLE_WORKGROUP,
 };
 
-/** A kernel with its constants and the invocations to dispatch. */
-export interface CemKernel {
-  readonly spec: KernelSpec;
-  readonly invocations: number;
-}
-
 /** The population's shape. */
 export interface CemShape {
   /** G: candidates, ≤ MAX_CEM_AGENTS. */
@@ -123,7 +117,7 @@ function checkShape(what: string, shape: Partial<CemShape>, fields: readonly (ke
 }
 
 /** CEM_SAMPLE for G × P; one invocation per (candidate, block of four parameters). */
-export function cemSampleKernel(shape: { agents: number; parameters: number; keepBest?: boolean }): CemKernel {
+export function cemSampleKernel(shape: { agents: number; parameters: number; keepBest?: boolean }): SizedKernel {
   checkShape('cemSample', shape, ['agents', 'parameters']);
   const blocks = Math.ceil(shape.parameters / 4);
   return {
@@ -136,7 +130,7 @@ export function cemSampleKernel(shape: { agents: number; parameters: number; kee
 }
 
 /** CEM_FIRST_EPISODE for a T × N rollout; one invocation per env. */
-export function cemFirstEpisodeKernel(shape: { steps: number; envs: number }): CemKernel {
+export function cemFirstEpisodeKernel(shape: { steps: number; envs: number }): SizedKernel {
   positiveInteger('cemFirstEpisode.steps', shape.steps);
   positiveInteger('cemFirstEpisode.envs', shape.envs, 2 ** 24);
   if (shape.steps * shape.envs >= 2 ** 31) throw new RangeError(`cemFirstEpisode: steps × envs = ${shape.steps * shape.envs} must be below 2^31`);
@@ -144,7 +138,7 @@ export function cemFirstEpisodeKernel(shape: { steps: number; envs: number }): C
 }
 
 /** CEM_ELITE_SELECT for G candidates over N envs, K elites; one workgroup. */
-export function cemEliteSelectKernel(shape: { agents: number; envs: number; elites: number }): CemKernel {
+export function cemEliteSelectKernel(shape: { agents: number; envs: number; elites: number }): SizedKernel {
   checkShape('cemEliteSelect', shape, ['agents', 'envs', 'elites']);
   return {
     spec: { ...CEM_ELITE_SELECT, constants: { AGENTS: shape.agents, ENVS: shape.envs, ELITES: shape.elites } },
@@ -153,7 +147,7 @@ export function cemEliteSelectKernel(shape: { agents: number; envs: number; elit
 }
 
 /** CEM_UPDATE for G × P, K elites; one invocation per parameter. */
-export function cemUpdateKernel(shape: { agents: number; parameters: number; elites: number }): CemKernel {
+export function cemUpdateKernel(shape: { agents: number; parameters: number; elites: number }): SizedKernel {
   checkShape('cemUpdate', shape, ['agents', 'parameters', 'elites']);
   return {
     spec: { ...CEM_UPDATE, constants: { AGENTS: shape.agents, PARAMETERS: shape.parameters, ELITES: shape.elites } },
@@ -162,7 +156,7 @@ export function cemUpdateKernel(shape: { agents: number; parameters: number; eli
 }
 
 /** CEM_REPORT for the population; one workgroup. */
-export function cemReportKernel(shape: CemShape): CemKernel {
+export function cemReportKernel(shape: CemShape): SizedKernel {
   checkShape('cemReport', shape, ['agents', 'envs', 'elites', 'parameters']);
   return {
     spec: {

@@ -12,21 +12,9 @@
  * x stays put.
  */
 import { BufferSet } from '../../gpu/buffers';
-import { createKernel, type Kernel } from '../../gpu/kernel';
+import { createKernel, type Kernel, type SizedKernel } from '../../gpu/kernel';
 import { checkPositiveInteger } from '../../nn/heads-common';
-import {
-  CG_SCALAR_WORDS,
-  cgDirectionKernel,
-  cgInitKernel,
-  cgScalarsKernel,
-  cgUpdateKernel,
-  checkDamping,
-  checkMaxKl,
-  dotPartialKernel,
-  vectorSizing,
-  type CgScalarMode,
-  type SizedKernel,
-} from './kernels';
+import { CG_SCALAR_WORDS, cgDirectionKernel, cgInitKernel, cgScalarsKernel, cgUpdateKernel, checkDamping, checkMaxKl, dotPartialKernel, vectorSizing, type CgScalarMode } from './kernels';
 
 export interface ConjugateGradientConfig {
   /** G independent systems. */

@@ -8,9 +8,9 @@
  * (dot products) are two-stage trees: chunk partials in the vector kernels, then one workgroup per
  * agent in natural_gradient.cg_scalars; no atomics, so a run gives the same bits every time.
  */
-import type { KernelSpec } from '../../gpu/kernel';
+import type { KernelSpec, SizedKernel } from '../../gpu/kernel';
 import type { ShaderPart } from '../../gpu/shaders';
-import { checkPositiveInteger, checkRowSlice, flag, type HeadKernel, type RowSlice } from '../../nn/heads-common';
+import { checkPositiveInteger, checkRowSlice, flag, type RowSlice } from '../../nn/heads-common';
 import { MAX_CATEGORIES } from '../../rng/kernels';
 import categoricalCommonWgsl from '../../../shaders/nn/categorical_common.wgsl';
 import cgCommonWgsl from '../../../shaders/natural-gradient/cg_common.wgsl';
@@ -178,7 +178,6 @@ export const LINE_SEARCH_APPLY: KernelSpec = {
 };
 
 /** A kernel sized for its data: dispatch `invocations` threads. */
-export type SizedKernel = HeadKernel;
 
 function checkFinite(what: string, value: number, valid: string, ok: (v: number) => boolean): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) {

@@ -15,21 +15,12 @@
  * (copyBufferToBuffer, no dispatch) because the MLP passes read agent c's rows at c·B.
  */
 import { BufferSet } from '../../gpu/buffers';
-import { createKernel } from '../../gpu/kernel';
+import { createKernel, type SizedKernel } from '../../gpu/kernel';
 import { createSegmentedMoments, SEGMENT_STATS_BYTES } from '../../gpu/reduce';
 import { createMlpPasses, type MlpPasses } from '../../nn/mlp';
 import type { MlpLayout } from '../../nn/mlp-spec';
 import { checkPositiveInteger } from '../../nn/heads-common';
-import {
-  LINE_SEARCH_WORDS,
-  checkMaxKl,
-  lineSearchApplyKernel,
-  lineSearchCandidatesKernel,
-  lineSearchSelectKernel,
-  lineSearchTermsGaussianKernel,
-  lineSearchTermsKernel,
-  type SizedKernel,
-} from './kernels';
+import { LINE_SEARCH_WORDS, checkMaxKl, lineSearchApplyKernel, lineSearchCandidatesKernel, lineSearchSelectKernel, lineSearchTermsGaussianKernel, lineSearchTermsKernel } from './kernels';
 
 export interface LineSearchConfig {
   /** The policy network (one head, the categorical logits). */

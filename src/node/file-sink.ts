@@ -3,7 +3,7 @@
  * writeFileAtomic; the first also removes temporary files a killed writer left beside the target.
  */
 import { dirname } from 'node:path';
-import type { CheckpointSink } from './store-sink';
+import type { CheckpointSink } from '../persistence/store-sink';
 import { cleanStaleTempFiles, writeFileAtomic } from './file-store';
 
 /** The sink for AgentOptions.autosave that keeps the latest checkpoint at `path`. */

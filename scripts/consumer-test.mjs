@@ -1,0 +1,187 @@
+#!/usr/bin/env node
+/**
+ * The package as a game team meets it (`npm run test:consumer`, run by CI after `npm test`):
+ *
+ * 1. `npm pack` the built library; print the tarball's size and files.
+ * 2. Install it into a fresh project (test/consumer/) with Vite and TypeScript, from the tarball
+ *    and npm's cache (packages the repository's own install already fetched): Dawn's `webgpu` must
+ *    not come along.
+ * 3. Type-check the game against the package with `--strict`, under `moduleResolution: bundler`
+ *    and `nodenext`.
+ * 4. Build the page with Vite; print every chunk's size; run it in headless Chromium, where it
+ *    trains the game for two iterations, acts, autosaves to IndexedDB and loads back; the
+ *    JavaScript the page loaded must be at most BUDGET_GZIP bytes gzipped.
+ * 5. The Node entry: without `webgpu` it names the package to install; in a browser bundle
+ *    (`--conditions=browser`) it names the entry to use; with `webgpu` installed, a plain Node ESM
+ *    script trains one iteration.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import puppeteer from 'puppeteer';
+
+/** The most JavaScript (gzip -9) a page that trains PPO on a JavaScript env and acts may load. */
+const BUDGET_GZIP = 90 * 1024;
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const work = mkdtempSync(join(tmpdir(), 'webgpu-rl-consumer-'));
+const game = join(work, 'game');
+const kib = (bytes) => `${(bytes / 1024).toFixed(1)} kB`;
+
+function run(command, args, options = {}) {
+  return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
+}
+
+/** The version of a package the repository itself installed, so the consumer's install hits npm's cache. */
+function installedVersion(name) {
+  return JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
+}
+
+function step(title) {
+  console.log(`\n[consumer] ${title}`);
+}
+
+/** Runs `node -e code` in the game project; returns its combined output and exit status. */
+function nodeEval(code, extraArgs = []) {
+  try {
+    return { ok: true, output: run(process.execPath, [...extraArgs, '--input-type=module', '-e', code], { cwd: game }) };
+  } catch (error) {
+    return { ok: false, output: `${error.stdout ?? ''}${error.stderr ?? ''}` };
+  }
+}
+
+function expectFailure(what, result, pattern) {
+  if (result.ok || !pattern.test(result.output)) {
+    throw new Error(`${what}: expected a failure matching ${pattern}, got ${result.ok ? 'success' : 'another error'}:\n${result.output}`);
+  }
+  console.log(`${what}: ${result.output.match(pattern)[0]}`);
+}
+
+function pack() {
+  step('npm pack');
+  const [info] = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: root }));
+  console.log(`${info.filename}: ${kib(info.size)} packed, ${kib(info.unpackedSize)} unpacked, ${info.entryCount} files`);
+  for (const file of info.files) console.log(`  ${file.path} ${kib(file.size)}`);
+  return join(work, info.filename);
+}
+
+function installInto(tarball) {
+  step('install into a fresh project');
+  cpSync(join(root, 'test', 'consumer'), game, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(game, 'package.json'), 'utf8'));
+  manifest.dependencies = { 'webgpu-rl': `file:${tarball}` };
+  manifest.devDependencies = Object.fromEntries(['typescript', 'vite', '@types/node'].map((name) => [name, installedVersion(name)]));
+  writeFileSync(join(game, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: game });
+  let dawn = false;
+  try {
+    dawn = statSync(join(game, 'node_modules', 'webgpu')).isDirectory();
+  } catch {
+    dawn = false;
+  }
+  if (dawn) throw new Error("installing webgpu-rl installed Dawn's 'webgpu' package: it must stay an optional peer");
+  console.log("installed; Dawn's 'webgpu' package was not installed (optional peer)");
+}
+
+function typeCheck() {
+  for (const config of ['tsconfig.json', 'tsconfig.nodenext.json']) {
+    step(`tsc --strict -p ${config}`);
+    run(process.execPath, [join(game, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', config], { cwd: game });
+    console.log('no errors');
+  }
+}
+
+function buildPage() {
+  step('vite build');
+  run(process.execPath, [join(game, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: game });
+  const assets = join(game, 'dist', 'assets');
+  const chunks = readdirSync(assets).filter((name) => name.endsWith('.js'));
+  for (const name of chunks) {
+    const bytes = readFileSync(join(assets, name));
+    console.log(`  ${name}: ${kib(bytes.length)} minified, ${kib(gzipSync(bytes, { level: 9 }).length)} gzip`);
+  }
+  return join(game, 'dist');
+}
+
+const CONTENT_TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
+
+function serve(dir) {
+  const server = createServer((request, response) => {
+    const path = join(dir, decodeURIComponent(new URL(request.url, 'http://x').pathname));
+    try {
+      const file = statSync(path).isDirectory() ? join(path, 'index.html') : path;
+      response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' });
+      response.end(readFileSync(file));
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  return new Promise((ready) => server.listen(0, '127.0.0.1', () => ready(server)));
+}
+
+async function runPage(dist) {
+  step('run the page in headless Chromium');
+  const { headlessChromium } = await import(join(game, 'node_modules', 'webgpu-rl', 'dist', 'node.js'));
+  const server = await serve(dist);
+  const launch = headlessChromium();
+  const browser = await puppeteer.launch({ executablePath: launch.executablePath, headless: true, args: launch.args, env: { ...process.env, ...launch.env } });
+  const loaded = new Map();
+  try {
+    const page = await browser.newPage();
+    page.on('response', (response) => {
+      const url = new URL(response.url());
+      if (url.pathname.endsWith('.js')) loaded.set(url.pathname, readFileSync(join(dist, url.pathname)));
+    });
+    page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+    await page.goto(`http://127.0.0.1:${server.address().port}/`, { waitUntil: 'load' });
+    await page.waitForFunction(() => document.getElementById('result')?.textContent !== 'running', { timeout: 300_000 });
+    const text = await page.$eval('#result', (element) => element.textContent);
+    if (!text.startsWith('{')) throw new Error(`the page failed: ${text}`);
+    const report = JSON.parse(text);
+    console.log(`page: ${text}`);
+    if (report.iterations !== 2 || report.lastStep !== 256) throw new Error('the page did not train two iterations of 8 × 16 steps');
+    if (report.actions.length !== 3 || report.actions.some((a) => a !== 0 && a !== 1)) throw new Error('act() returned no valid actions');
+    if (report.loadedIteration !== 2) throw new Error(`the agent loaded from IndexedDB is at iteration ${report.loadedIteration}, not 2`);
+    if (JSON.stringify(report.reloadedActions) !== JSON.stringify(report.actions)) throw new Error('the loaded agent acts differently from the saved one');
+  } finally {
+    await browser.close();
+    server.close();
+  }
+  const gzip = [...loaded.values()].reduce((sum, bytes) => sum + gzipSync(bytes, { level: 9 }).length, 0);
+  console.log(`the page loaded ${loaded.size} JavaScript files: ${kib(gzip)} gzip (budget ${kib(BUDGET_GZIP)}): ${[...loaded.keys()].join(', ')}`);
+  if (gzip > BUDGET_GZIP) throw new Error(`the page's JavaScript is ${kib(gzip)} gzip, over the budget of ${kib(BUDGET_GZIP)}`);
+}
+
+function nodeEntry() {
+  step('the Node entry');
+  expectFailure(
+    "without 'webgpu'",
+    nodeEval("const { Agent } = await import('webgpu-rl/node'); await Agent.create({ env: 'CartPole-v1' });"),
+    /npm install webgpu@[\d.]+/,
+  );
+  expectFailure("in a browser bundle ('browser' condition)", nodeEval("await import('webgpu-rl/node');", ['--conditions=browser']), /in a browser import from 'webgpu-rl' instead/);
+  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', `webgpu@${installedVersion('webgpu')}`], { cwd: game });
+  const output = run(process.execPath, ['src/train-one.mjs'], { cwd: game });
+  const line = output.trim().split('\n').at(-1);
+  const stats = JSON.parse(line);
+  if (stats.globalStep !== 128 || !stats.valueLossFinite) throw new Error(`the Node consumer did not train one iteration: ${output}`);
+  console.log(`plain Node ESM trained one iteration: ${line}`);
+}
+
+try {
+  const tarball = pack();
+  installInto(tarball);
+  typeCheck();
+  await runPage(buildPage());
+  nodeEntry();
+  console.log('\n[consumer] ok');
+} catch (error) {
+  console.error(`\n[consumer] FAILED: ${error.stdout ?? ''}${error.stderr ?? ''}${error.message}`);
+  process.exitCode = 1;
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
