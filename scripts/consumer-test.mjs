@@ -125,12 +125,14 @@ function serve(dir) {
 
 async function runPage(dist) {
   step('run the page in headless Chromium');
+  // The package's own recipe for a WebGPU adapter in headless Chromium, as a game's tests would use it.
   const { headlessChromium } = await import(join(game, 'node_modules', 'webgpu-rl', 'dist', 'node.js'));
+  const launch = headlessChromium({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' });
   const server = await serve(dist);
-  const launch = headlessChromium();
-  const browser = await puppeteer.launch({ executablePath: launch.executablePath, headless: true, args: launch.args, env: { ...process.env, ...launch.env } });
   const loaded = new Map();
+  let browser;
   try {
+    browser = await puppeteer.launch({ executablePath: launch.executablePath, headless: true, args: launch.args, env: launch.env });
     const page = await browser.newPage();
     page.on('response', (response) => {
       const url = new URL(response.url());
@@ -148,7 +150,7 @@ async function runPage(dist) {
     if (report.loadedIteration !== 2) throw new Error(`the agent loaded from IndexedDB is at iteration ${report.loadedIteration}, not 2`);
     if (JSON.stringify(report.reloadedActions) !== JSON.stringify(report.actions)) throw new Error('the loaded agent acts differently from the saved one');
   } finally {
-    await browser.close();
+    await browser?.close();
     server.close();
   }
   const gzip = [...loaded.values()].reduce((sum, bytes) => sum + gzipSync(bytes, { level: 9 }).length, 0);
