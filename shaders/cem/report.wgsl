@@ -16,9 +16,10 @@
 //     2 fitness_elite: mean f over the K elites; 3 the best candidate's index; 4 mean σ_j and
 //     5 max σ_j after the update; 6 K; 7 … 15: 0.
 // The ring header's words RING_BASE + 1 … 3 belong to the NaN guard and are not touched.
-// Sums are workgroup trees over strided partials; the ring append is one invocation's loop over N
-// (appends are ordered, and N is the number of candidate-evaluations, not a batch of samples).
-// One workgroup, WORKGROUP_SIZE a power of two ≤ 256.
+// Sums are workgroup trees (common/reduce.wgsl) over strided partials, seven sums as the channels
+// of two vec4s (channel by channel the same additions as one tree each); the ring append is one
+// invocation's loop over N (appends are ordered, and N is the number of candidate-evaluations, not
+// a batch of samples). One workgroup.
 
 override WORKGROUP_SIZE: u32 = 256u;
 override AGENTS: u32;
@@ -39,39 +40,8 @@ const NAN_BITS: u32 = 0x7fc00000u;
 @group(0) @binding(4) var<storage, read> stddev: array<f32>;
 @group(0) @binding(5) var<storage, read_write> report: array<u32>;
 
-var<workgroup> scratch: array<f32, 256>;
-
 fn is_finite(x: f32) -> bool {
   return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
-}
-
-// Tree reductions over one value per invocation; called by every invocation (uniform flow).
-fn reduce_sum(lid: u32, value: f32) -> f32 {
-  scratch[lid] = value;
-  workgroupBarrier();
-  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) {
-      scratch[lid] += scratch[lid + stride];
-    }
-    workgroupBarrier();
-  }
-  let total = scratch[0];
-  workgroupBarrier();
-  return total;
-}
-
-fn reduce_max(lid: u32, value: f32) -> f32 {
-  scratch[lid] = value;
-  workgroupBarrier();
-  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) {
-      scratch[lid] = max(scratch[lid], scratch[lid + stride]);
-    }
-    workgroupBarrier();
-  }
-  let total = scratch[0];
-  workgroupBarrier();
-  return total;
 }
 
 fn mean_or_nan(sum: f32, count: f32) -> u32 {
@@ -83,46 +53,35 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) workgr
   if (workgroup.x != 0u || workgroup.y != 0u) {
     return;
   }
-  // First episodes: return and length sums over the finished ones, and their count.
-  var return_sum = 0.0;
-  var length_sum = 0.0;
-  var finished = 0.0;
+  // First episodes, over the finished ones: (Σ return, Σ length, how many, 0).
+  var episodes = vec4f(0.0);
   for (var n = lid; n < ENVS; n += WORKGROUP_SIZE) {
     let length = first_lengths[n];
     if (length != 0u) {
-      return_sum += first_returns[n];
-      length_sum += f32(length);
-      finished += 1.0;
+      episodes += vec4f(first_returns[n], f32(length), 1.0, 0.0);
     }
   }
-  // Fitness over the population (finite ones) and over the elites.
-  var fitness_sum = 0.0;
-  var finite = 0.0;
+  // The population: (Σ f over the finite ones, how many, Σ f over the elites, Σ σ_j).
+  var population = vec4f(0.0);
   for (var g = lid; g < AGENTS; g += WORKGROUP_SIZE) {
     let f = fitness[g];
     if (is_finite(f)) {
-      fitness_sum += f;
-      finite += 1.0;
+      population += vec4f(f, 1.0, 0.0, 0.0);
     }
   }
-  var elite_sum = 0.0;
   for (var k = lid; k < ELITES; k += WORKGROUP_SIZE) {
-    elite_sum += fitness[elites[k]];
+    population.z += fitness[elites[k]];
   }
-  var std_sum = 0.0;
   var std_max = 0.0;
   for (var j = lid; j < PARAMETERS; j += WORKGROUP_SIZE) {
-    std_sum += stddev[j];
+    population.w += stddev[j];
     std_max = max(std_max, stddev[j]);
   }
-  return_sum = reduce_sum(lid, return_sum);
-  length_sum = reduce_sum(lid, length_sum);
-  finished = reduce_sum(lid, finished);
-  fitness_sum = reduce_sum(lid, fitness_sum);
-  finite = reduce_sum(lid, finite);
-  elite_sum = reduce_sum(lid, elite_sum);
-  std_sum = reduce_sum(lid, std_sum);
-  std_max = reduce_max(lid, std_max);
+  episodes = workgroup_sum4(episodes, lid);
+  population = workgroup_sum4(population, lid);
+  std_max = workgroup_max(std_max, lid);
+  let finished = episodes.z;
+  let finite = population.y;
 
   if (lid != 0u) {
     return;
@@ -130,8 +89,8 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) workgr
   for (var w = 0u; w < 9u; w += 1u) {
     report[w] = NAN_BITS;
   }
-  report[9] = mean_or_nan(return_sum, finished);
-  report[10] = mean_or_nan(length_sum, finished);
+  report[9] = mean_or_nan(episodes.x, finished);
+  report[10] = mean_or_nan(episodes.y, finished);
   report[11] = bitcast<u32>(finished);
   report[12] = bitcast<u32>(f32(AGENTS) - finite);
   for (var w = 13u; w < 16u; w += 1u) {
@@ -149,10 +108,10 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) workgr
 
   let best = elites[0];
   report[ALGORITHM_BASE] = bitcast<u32>(fitness[best]);
-  report[ALGORITHM_BASE + 1u] = mean_or_nan(fitness_sum, finite);
-  report[ALGORITHM_BASE + 2u] = bitcast<u32>(elite_sum / f32(ELITES));
+  report[ALGORITHM_BASE + 1u] = mean_or_nan(population.x, finite);
+  report[ALGORITHM_BASE + 2u] = bitcast<u32>(population.z / f32(ELITES));
   report[ALGORITHM_BASE + 3u] = bitcast<u32>(f32(best));
-  report[ALGORITHM_BASE + 4u] = bitcast<u32>(std_sum / f32(PARAMETERS));
+  report[ALGORITHM_BASE + 4u] = bitcast<u32>(population.w / f32(PARAMETERS));
   report[ALGORITHM_BASE + 5u] = bitcast<u32>(std_max);
   report[ALGORITHM_BASE + 6u] = bitcast<u32>(f32(ELITES));
   for (var w = 7u; w < ALGORITHM_WORDS; w += 1u) {

@@ -4,7 +4,7 @@
 // its ROWS_PER_AGENT rows; above TARGET_KL, the agent's optimiser is switched off (active_flags = 0) for
 // the rest of the iteration, so later epochs leave its parameters untouched. The trainer sets
 // active = 1 again before each iteration. `epochs[agent]` counts the epochs whose updates ran.
-// One workgroup per agent; a tree reduction in workgroup memory.
+// One workgroup per agent, summing by common/reduce.wgsl.
 
 override WORKGROUP_SIZE: u32 = 64u;
 override AGENTS: u32;
@@ -17,30 +17,26 @@ override TARGET_KL: f32;
 // f32, so that it can be copied straight into the report's algorithm words.
 @group(0) @binding(3) var<storage, read_write> epochs: array<f32>;
 
-var<workgroup> partial: array<f32, WORKGROUP_SIZE>;
-
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn main(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_index) lane: u32) {
-  // One agent per workgroup along x; uniform per workgroup, so the barriers below are uniform.
-  let agent = group.x;
+fn main(
+  @builtin(workgroup_id) workgroup_id: vec3u,
+  @builtin(num_workgroups) workgroups: vec3u,
+  @builtin(local_invocation_index) lane: u32,
+) {
+  // Uniform per workgroup, so returning on it keeps the tree's barriers uniform.
+  let agent = workgroup_index(workgroup_id, workgroups);
+  if (agent >= AGENTS) {
+    return;
+  }
   var sum = 0.0;
-  if (agent < AGENTS) {
-    for (var r = lane; r < ROWS_PER_AGENT; r += WORKGROUP_SIZE) {
-      let row = agent * ROWS_PER_AGENT + r;
-      sum += approx_kl_k3(log_probs[row] - old_log_probs[row]);
-    }
+  for (var r = lane; r < ROWS_PER_AGENT; r += WORKGROUP_SIZE) {
+    let row = agent * ROWS_PER_AGENT + r;
+    sum += approx_kl_k3(log_probs[row] - old_log_probs[row]);
   }
-  partial[lane] = sum;
-  workgroupBarrier();
-  for (var width = WORKGROUP_SIZE / 2u; width > 0u; width /= 2u) {
-    if (lane < width) {
-      partial[lane] += partial[lane + width];
-    }
-    workgroupBarrier();
-  }
-  if (lane == 0u && agent < AGENTS && active_flags[agent] != 0u) {
+  let total = workgroup_sum(sum, lane);
+  if (lane == 0u && active_flags[agent] != 0u) {
     epochs[agent] += 1.0;
-    if (partial[0] / f32(ROWS_PER_AGENT) > TARGET_KL) {
+    if (total / f32(ROWS_PER_AGENT) > TARGET_KL) {
       active_flags[agent] = 0u;
     }
   }

@@ -16,7 +16,7 @@ fn main(
   @builtin(num_workgroups) workgroups: vec3u,
   @builtin(local_invocation_index) local_index: u32,
 ) {
-  let group = chunk_group(workgroup_id, workgroups);
+  let group = workgroup_index(workgroup_id, workgroups);
   if (group >= AGENTS * CHUNKS) {
     return;
   }

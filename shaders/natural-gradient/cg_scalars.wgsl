@@ -7,7 +7,7 @@
 //   MODE_STEP  s = xᵀAx:  x_ax = s, step_scale = √(2·MAX_KL / s) (0 when s ≤ 0 or not finite), so
 //                         that the quadratic model of the KL, ½·ΔθᵀAΔθ, equals MAX_KL at the full
 //                         step Δθ = −step_scale·x (Schulman et al. 2015, appendix C)
-// Dispatch AGENTS·WORKGROUP_SIZE invocations (WORKGROUP_SIZE a power of two).
+// Dispatch AGENTS·WORKGROUP_SIZE invocations.
 
 override WORKGROUP_SIZE: u32 = 64u;
 override AGENTS: u32;
@@ -29,7 +29,7 @@ fn main(
   @builtin(num_workgroups) workgroups: vec3u,
   @builtin(local_invocation_index) local_index: u32,
 ) {
-  let agent = workgroup_id.x + workgroup_id.y * workgroups.x;
+  let agent = workgroup_index(workgroup_id, workgroups);
   if (agent >= AGENTS) {
     return;
   }

@@ -1,5 +1,5 @@
-// Include-only: the chunking shared by the natural-gradient vector kernels (needs optim/reduce.wgsl
-// for workgroup_sum). Vectors are [AGENTS][PARAMETERS_PER_AGENT] f32 (an MLP's flat parameter
+// Include-only: the chunking shared by the natural-gradient vector kernels (they sum by
+// common/reduce.wgsl and index chunks by common/dispatch.wgsl's workgroup_index). Vectors are [AGENTS][PARAMETERS_PER_AGENT] f32 (an MLP's flat parameter
 // layout, padding included: the padding of every vector stays 0, since gradients and products
 // never write it). Each agent's vector is cut into CHUNKS chunks of WORKGROUP_SIZE·ITEMS_PER_THREAD
 // elements, one workgroup per chunk; element k of invocation j of a chunk is chunk_start +
@@ -12,12 +12,6 @@ override PARAMETERS_PER_AGENT: u32;
 // ceil(PARAMETERS_PER_AGENT / (WORKGROUP_SIZE · ITEMS_PER_THREAD)), computed in TypeScript.
 override CHUNKS: u32;
 override ITEMS_PER_THREAD: u32 = 8u;
-
-// The workgroup's flat index (dispatch split over x and y): uniform across the workgroup, so
-// returning on it keeps workgroup_sum's barriers in uniform control flow.
-fn chunk_group(workgroup_id: vec3u, workgroups: vec3u) -> u32 {
-  return workgroup_id.x + workgroup_id.y * workgroups.x;
-}
 
 // Flat index of item k of this invocation in chunk `group`, or a value ≥ AGENTS·PARAMETERS_PER_AGENT
 // past the agent's end (the caller skips it).

@@ -4,9 +4,9 @@
 // kl_gaussian_backward.wgsl, and grads is the agent-major parameter-gradient buffer.
 //
 // One workgroup per (g, d), deterministic and without atomics: lane k first sums rows k, k + W,
-// k + 2W, ... (⌈B/W⌉ terms, e.g. 40 at B = 10 000 and W = 256), then a tree halves the W partial
-// sums in workgroup memory (log2 W levels). The float32 error grows with ⌈B/W⌉ + log2 W, not B.
-// Dispatch AGENTS·ACTION_DIMS·WORKGROUP_SIZE invocations; WORKGROUP_SIZE must be a power of two.
+// k + 2W, ... (⌈B/W⌉ terms, e.g. 40 at B = 10 000 and W = 256), then common/reduce.wgsl's tree sums
+// the W partial sums (⌈log2 W⌉ levels). The float32 error grows with ⌈B/W⌉ + log2 W, not B.
+// Dispatch AGENTS·ACTION_DIMS·WORKGROUP_SIZE invocations.
 
 override WORKGROUP_SIZE: u32 = 256u;
 override AGENTS: u32;
@@ -19,8 +19,6 @@ override ACCUMULATE: u32 = 0u;
 @group(0) @binding(0) var<storage, read> log_std_terms: array<f32>;
 @group(0) @binding(1) var<storage, read_write> grads: array<f32>;
 
-var<workgroup> partial_sums: array<f32, WORKGROUP_SIZE>;
-
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(
   @builtin(workgroup_id) workgroup_id: vec3u,
@@ -29,7 +27,7 @@ fn main(
 ) {
   // The workgroup's (agent, dim) slot; workgroup_id is uniform, so this return keeps the barriers
   // below in uniform control flow. Slots past the end come from a dispatch split over x and y.
-  let slot = workgroup_id.x + workgroup_id.y * workgroups.x;
+  let slot = workgroup_index(workgroup_id, workgroups);
   if (slot >= AGENTS * ACTION_DIMS) {
     return;
   }
@@ -40,17 +38,10 @@ fn main(
   for (var b = lane; b < ROWS_PER_AGENT; b += WORKGROUP_SIZE) {
     sum += log_std_terms[(first_row + b) * ACTION_DIMS + d];
   }
-  partial_sums[lane] = sum;
-  workgroupBarrier();
-  for (var width = WORKGROUP_SIZE / 2u; width > 0u; width /= 2u) {
-    if (lane < width) {
-      partial_sums[lane] += partial_sums[lane + width];
-    }
-    workgroupBarrier();
-  }
+  let rows_sum = workgroup_sum(sum, lane);
   if (lane == 0u) {
     let index = agent * GRAD_AGENT_STRIDE + GRAD_LOG_STD_OFFSET + d;
-    var total = partial_sums[0];
+    var total = rows_sum;
     if (ACCUMULATE != 0u) {
       total += grads[index];
     }

@@ -12,7 +12,7 @@
 // One workgroup per (agent g, dim d): lane k reads rows k, k + W, ... of the agent's envs, the
 // batch mean and then the mean squared deviation (two passes: no cancellation) are workgroup
 // trees; every lane merges the same sums, so all hold the same statistics, and lane 0 stores them.
-// Dispatch AGENTS·OBS_SIZE·WORKGROUP_SIZE invocations; WORKGROUP_SIZE a power of two.
+// Dispatch AGENTS·OBS_SIZE·WORKGROUP_SIZE invocations.
 
 override WORKGROUP_SIZE: u32 = 64u;
 override AGENTS: u32;
@@ -37,7 +37,7 @@ fn main(
   @builtin(local_invocation_index) lane: u32,
 ) {
   // workgroup_id is uniform, so this return keeps the barriers below in uniform control flow.
-  let slot = workgroup_id.x + workgroup_id.y * workgroups.x;
+  let slot = workgroup_index(workgroup_id, workgroups);
   if (slot >= AGENTS * OBS_SIZE) {
     return;
   }
@@ -50,13 +50,13 @@ fn main(
     for (var k = lane; k < ENVS_PER_AGENT; k += WORKGROUP_SIZE) {
       sum += observations[(first + k) * OBS_SIZE + d];
     }
-    let batch_mean = running_moments_workgroup_sum(lane, sum) / f32(ENVS_PER_AGENT);
+    let batch_mean = workgroup_sum(sum, lane) / f32(ENVS_PER_AGENT);
     var squares = 0.0;
     for (var k = lane; k < ENVS_PER_AGENT; k += WORKGROUP_SIZE) {
       let deviation = observations[(first + k) * OBS_SIZE + d] - batch_mean;
       squares += deviation * deviation;
     }
-    let batch_variance = running_moments_workgroup_sum(lane, squares) / f32(ENVS_PER_AGENT);
+    let batch_variance = workgroup_sum(squares, lane) / f32(ENVS_PER_AGENT);
     moments = running_moments_merge(moments, batch_mean, batch_variance, ENVS_PER_AGENT);
     if (lane == 0u) {
       statistics[slot] = moments;

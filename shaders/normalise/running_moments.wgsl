@@ -1,6 +1,6 @@
 // Include-only: running mean and variance of a stream of batches (gymnasium's RunningMeanStd,
 // gymnasium/wrappers/utils.py), merged batch by batch with the parallel-variance formula of Chan,
-// Golub and LeVeque (1979). Needs the including kernel's `override WORKGROUP_SIZE` (a power of two).
+// Golub and LeVeque (1979).
 //
 // Count. gymnasium starts from count = 1e-4 (mean 0, var 1) and adds each batch's size in float64.
 // An f32 count would stop growing exactly past 2^24 ≈ 1.7e7 samples and round the merge weights
@@ -38,25 +38,6 @@ fn running_moments_merge(old: RunningMoments, batch_mean: f32, batch_variance: f
   // Saturating: stop at 2^32 − 1 rather than wrap to a small count.
   next.count = select(0xFFFFFFFFu, old.count + batch_count, old.count <= 0xFFFFFFFFu - batch_count);
   return next;
-}
-
-var<workgroup> running_moments_partials: array<f32, WORKGROUP_SIZE>;
-
-// Σ of `value` over the workgroup's lanes, by a tree in workgroup memory; every lane gets the sum.
-// Call from uniform control flow (it holds barriers).
-fn running_moments_workgroup_sum(lane: u32, value: f32) -> f32 {
-  running_moments_partials[lane] = value;
-  workgroupBarrier();
-  for (var width = WORKGROUP_SIZE / 2u; width > 0u; width /= 2u) {
-    if (lane < width) {
-      running_moments_partials[lane] += running_moments_partials[lane + width];
-    }
-    workgroupBarrier();
-  }
-  let total = running_moments_partials[0];
-  // Every lane has read the total before the array is reused.
-  workgroupBarrier();
-  return total;
 }
 
 // (x − mean) / √(var + ε), clipped to ±clip: NormalizeObservation followed by CleanRL's

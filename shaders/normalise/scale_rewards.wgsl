@@ -8,7 +8,7 @@
 //
 // One workgroup per agent: lane k owns envs k, k + W, ... of the agent (it updates their R), the
 // batch moments are two workgroup trees, every lane merges the same sums, lane 0 stores them.
-// Dispatch AGENTS·WORKGROUP_SIZE invocations; WORKGROUP_SIZE a power of two.
+// Dispatch AGENTS·WORKGROUP_SIZE invocations.
 
 override WORKGROUP_SIZE: u32 = 64u;
 override AGENTS: u32;
@@ -33,7 +33,7 @@ fn main(
   @builtin(num_workgroups) workgroups: vec3u,
   @builtin(local_invocation_index) lane: u32,
 ) {
-  let agent = workgroup_id.x + workgroup_id.y * workgroups.x;
+  let agent = workgroup_index(workgroup_id, workgroups);
   if (agent >= AGENTS) {
     return;
   }
@@ -48,14 +48,14 @@ fn main(
   }
   var moments = statistics[agent];
   if (UPDATE != 0u) {
-    let batch_mean = running_moments_workgroup_sum(lane, sum) / f32(ENVS_PER_AGENT);
+    let batch_mean = workgroup_sum(sum, lane) / f32(ENVS_PER_AGENT);
     var squares = 0.0;
     for (var k = lane; k < ENVS_PER_AGENT; k += WORKGROUP_SIZE) {
       // The lane's own writes above: program order makes them visible to it.
       let deviation = discounted_returns[first + k] - batch_mean;
       squares += deviation * deviation;
     }
-    let batch_variance = running_moments_workgroup_sum(lane, squares) / f32(ENVS_PER_AGENT);
+    let batch_variance = workgroup_sum(squares, lane) / f32(ENVS_PER_AGENT);
     moments = running_moments_merge(moments, batch_mean, batch_variance, ENVS_PER_AGENT);
     if (lane == 0u) {
       statistics[agent] = moments;

@@ -3,7 +3,7 @@
 // is cut into CHUNKS chunks of WORKGROUP_SIZE·ITEMS_PER_THREAD elements, one workgroup per chunk:
 // partial_sums[agent·CHUNKS + chunk] = Σ g² over the chunk. optim.prepare_step sums the partials.
 // Each invocation adds ITEMS_PER_THREAD squares serially (strided by WORKGROUP_SIZE so neighbouring
-// invocations read neighbouring words), then the workgroup reduces by a tree.
+// invocations read neighbouring words), then the workgroup sums them (common/reduce.wgsl).
 
 override WORKGROUP_SIZE: u32 = 256u;
 override AGENTS: u32;
@@ -21,9 +21,7 @@ fn main(
   @builtin(num_workgroups) workgroups: vec3u,
   @builtin(local_invocation_index) local_index: u32,
 ) {
-  // The workgroup's flat index (dispatch split over x and y): uniform across the workgroup, so
-  // returning on it keeps workgroup_sum's barriers in uniform control flow.
-  let group = workgroup_id.x + workgroup_id.y * workgroups.x;
+  let group = workgroup_index(workgroup_id, workgroups);
   if (group >= AGENTS * CHUNKS) {
     return;
   }

@@ -28,8 +28,7 @@ fn main(
   @builtin(num_workgroups) workgroups: vec3u,
   @builtin(local_invocation_index) local_index: u32,
 ) {
-  // Uniform across the workgroup: the early return keeps the barriers below in uniform control flow.
-  let agent = workgroup_id.x + workgroup_id.y * workgroups.x;
+  let agent = workgroup_index(workgroup_id, workgroups);
   if (agent >= AGENTS) {
     return;
   }

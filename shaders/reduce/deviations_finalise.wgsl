@@ -18,7 +18,7 @@ fn main(
   @builtin(num_workgroups) workgroups: vec3u,
   @builtin(local_invocation_index) local_index: u32,
 ) {
-  let segment = workgroup_id.x + workgroup_id.y * workgroups.x;
+  let segment = workgroup_index(workgroup_id, workgroups);
   if (segment >= SEGMENTS) {
     return;
   }
@@ -26,7 +26,7 @@ fn main(
   for (var c = local_index; c < CHUNKS; c += WORKGROUP_SIZE) {
     sums += partials[segment * CHUNKS + c];
   }
-  let total = workgroup_sum_pair(sums, local_index);
+  let total = workgroup_sum2(sums, local_index);
   if (local_index == 0u) {
     var record = output[OUTPUT_OFFSET + segment];
     if (record.count > 0u) {

@@ -6,9 +6,8 @@
 // which never forms Σx² − (Σx)²/n. Its M2 is still first-order sensitive to the rounding of the
 // sub-means (about 1e-4 relative at mean/std = 1e4), so the second pass (reduce.deviations_*)
 // recomputes mean and M2 from Σ(x − mean) and Σ(x − mean)² about this pass's mean. The same record
-// is the per-segment output (src/gpu/reduce.ts decodes it).
-// WORKGROUP_SIZE (declared by the including kernel) must be a power of two; call the tree from
-// uniform control flow (it holds barriers).
+// is the per-segment output (src/gpu/reduce.ts decodes it). reduce/moments_workgroup.wgsl combines
+// the records of a workgroup.
 
 struct Moments {
   count: u32,       // finite values
@@ -62,35 +61,4 @@ fn moments_combine(a: Moments, b: Moments) -> Moments {
     r.m2 = a.m2 + b.m2 + delta * delta * f32(a.count) * weight_b;
   }
   return r;
-}
-
-var<workgroup> moments_scratch: array<Moments, WORKGROUP_SIZE>;
-
-// The combination of every invocation's `value`, returned to every invocation. Pairs (i, i + stride)
-// with halving strides: fixed order, so the result is the same on every run.
-fn workgroup_moments(value: Moments, local_index: u32) -> Moments {
-  moments_scratch[local_index] = value;
-  workgroupBarrier();
-  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride = stride / 2u) {
-    if (local_index < stride) {
-      moments_scratch[local_index] = moments_combine(moments_scratch[local_index], moments_scratch[local_index + stride]);
-    }
-    workgroupBarrier();
-  }
-  return moments_scratch[0];
-}
-
-var<workgroup> pair_scratch: array<vec2f, WORKGROUP_SIZE>;
-
-// The elementwise sum of every invocation's `value` (same tree order as workgroup_moments).
-fn workgroup_sum_pair(value: vec2f, local_index: u32) -> vec2f {
-  pair_scratch[local_index] = value;
-  workgroupBarrier();
-  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride = stride / 2u) {
-    if (local_index < stride) {
-      pair_scratch[local_index] += pair_scratch[local_index + stride];
-    }
-    workgroupBarrier();
-  }
-  return pair_scratch[0];
 }

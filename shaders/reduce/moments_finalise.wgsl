@@ -18,7 +18,7 @@ fn main(
   @builtin(num_workgroups) workgroups: vec3u,
   @builtin(local_invocation_index) local_index: u32,
 ) {
-  let segment = workgroup_id.x + workgroup_id.y * workgroups.x;
+  let segment = workgroup_index(workgroup_id, workgroups);
   if (segment >= SEGMENTS) {
     return;
   }

@@ -53,5 +53,5 @@ fn chunk_deviations(group: u32, local_index: u32, mean: f32) -> vec2f {
       }
     }
   }
-  return workgroup_sum_pair(sums, local_index);
+  return workgroup_sum2(sums, local_index);
 }

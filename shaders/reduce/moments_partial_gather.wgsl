@@ -23,7 +23,7 @@ fn main(
   @builtin(num_workgroups) workgroups: vec3u,
   @builtin(local_invocation_index) local_index: u32,
 ) {
-  let group = workgroup_id.x + workgroup_id.y * workgroups.x;
+  let group = workgroup_index(workgroup_id, workgroups);
   if (group >= SEGMENTS * CHUNKS) {
     return;
   }

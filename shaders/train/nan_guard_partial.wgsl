@@ -4,7 +4,8 @@
 // Each agent is cut into CHUNKS chunks of WORKGROUP_SIZE·ITEMS_PER_THREAD words, one workgroup per
 // chunk: partial_counts[agent·CHUNKS + chunk] = non-finite words in the chunk. Each invocation counts
 // ITEMS_PER_THREAD words (strided by WORKGROUP_SIZE, so neighbours read neighbouring words), then
-// the workgroup sums by a tree; train.nan_guard_verdict adds the CHUNKS partials of each agent.
+// the workgroup sums them (common/reduce.wgsl); train.nan_guard_verdict adds the CHUNKS partials of
+// each agent.
 
 override WORKGROUP_SIZE: u32 = 256u;
 override AGENTS: u32;
@@ -18,18 +19,13 @@ override ITEMS_PER_THREAD: u32 = 8u;
 
 const EXPONENT_BITS: u32 = 0x7f800000u;
 
-// A power-of-two WORKGROUP_SIZE (checked in TypeScript): the tree halves it down to one.
-var<workgroup> counts: array<u32, WORKGROUP_SIZE>;
-
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(
   @builtin(workgroup_id) workgroup_id: vec3u,
   @builtin(num_workgroups) workgroups: vec3u,
   @builtin(local_invocation_index) local_index: u32,
 ) {
-  // The workgroup's flat index (dispatch split over x and y): uniform across the workgroup, so
-  // returning on it keeps the tree's barriers in uniform control flow.
-  let group = workgroup_id.x + workgroup_id.y * workgroups.x;
+  let group = workgroup_index(workgroup_id, workgroups);
   if (group >= AGENTS * CHUNKS) {
     return;
   }
@@ -43,15 +39,8 @@ fn main(
       count += 1u;
     }
   }
-  counts[local_index] = count;
-  workgroupBarrier();
-  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride = stride / 2u) {
-    if (local_index < stride) {
-      counts[local_index] += counts[local_index + stride];
-    }
-    workgroupBarrier();
-  }
+  let total = workgroup_sum_u32(count, local_index);
   if (local_index == 0u) {
-    partial_counts[group] = counts[0];
+    partial_counts[group] = total;
   }
 }

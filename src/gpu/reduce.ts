@@ -30,6 +30,9 @@ import deviationsFinaliseWgsl from '../../shaders/reduce/deviations_finalise.wgs
 import momentsFinaliseWgsl from '../../shaders/reduce/moments_finalise.wgsl';
 import momentsLayoutWgsl from '../../shaders/reduce/moments_layout.wgsl';
 import momentsWgsl from '../../shaders/reduce/moments.wgsl';
+import momentsWorkgroupWgsl from '../../shaders/reduce/moments_workgroup.wgsl';
+import reduceWgsl from '../../shaders/common/reduce.wgsl';
+import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
 import deviationsPartialGatherWgsl from '../../shaders/reduce/deviations_partial_gather.wgsl';
 import deviationsPartialWgsl from '../../shaders/reduce/deviations_partial.wgsl';
 import momentsPartialGatherWgsl from '../../shaders/reduce/moments_partial_gather.wgsl';
@@ -199,7 +202,7 @@ export function momentsPartialSpec(layout: ResolvedSegmentLayout, sizing: Moment
   const entry = gather ? momentsPartialGatherWgsl : momentsPartialWgsl;
   return {
     label: `reduce.${gather ? 'moments_partial_gather' : 'moments_partial'}`,
-    parts: [momentsWgsl, momentsLayoutWgsl, entry],
+    parts: [dispatchWgsl, reduceWgsl, momentsWgsl, momentsWorkgroupWgsl, momentsLayoutWgsl, entry],
     workgroupSize: sizing.partialWorkgroup,
     constants: {
       SEGMENTS: layout.segments,
@@ -236,7 +239,7 @@ export function deviationsFinaliseSpec(segments: number, sizing: MomentsSizing, 
   return {
     ...momentsFinaliseSpec(segments, sizing, outputOffset),
     label: 'reduce.deviations_finalise',
-    parts: [momentsWgsl, deviationsFinaliseWgsl],
+    parts: [dispatchWgsl, reduceWgsl, momentsWgsl, deviationsFinaliseWgsl],
   };
 }
 
@@ -244,7 +247,7 @@ export function deviationsFinaliseSpec(segments: number, sizing: MomentsSizing, 
 export function momentsFinaliseSpec(segments: number, sizing: MomentsSizing, outputOffset = 0): KernelSpec {
   return {
     label: 'reduce.moments_finalise',
-    parts: [momentsWgsl, momentsFinaliseWgsl],
+    parts: [dispatchWgsl, reduceWgsl, momentsWgsl, momentsWorkgroupWgsl, momentsFinaliseWgsl],
     workgroupSize: sizing.finaliseWorkgroup,
     constants: { SEGMENTS: segments, CHUNKS: sizing.chunks, OUTPUT_OFFSET: outputOffset },
   };

@@ -6,14 +6,16 @@
 import type { KernelSpec, SizedKernel } from '../gpu/kernel';
 import { checkPositiveInteger, sized } from '../nn/heads-common';
 import { LOSS_TERM } from './layout';
+import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
 import essRecordWgsl from '../../shaders/losses/ess_record.wgsl';
+import reduceWgsl from '../../shaders/common/reduce.wgsl';
 
 const WORKGROUP = 64;
 
 /** Bindings: terms (the statistics' loss terms of one step), history (f32 [G][HISTORY_WORDS]). */
 export const ESS_RECORD: KernelSpec = {
   label: 'losses.ess_record',
-  parts: [essRecordWgsl],
+  parts: [dispatchWgsl, reduceWgsl, essRecordWgsl],
   workgroupSize: WORKGROUP,
 };
 

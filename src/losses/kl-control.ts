@@ -13,13 +13,14 @@ import approxKlWgsl from '../../shaders/losses/approx_kl.wgsl';
 import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
 import klAdaptBetaWgsl from '../../shaders/losses/kl_adapt_beta.wgsl';
 import klEarlyStopWgsl from '../../shaders/losses/kl_early_stop.wgsl';
+import reduceWgsl from '../../shaders/common/reduce.wgsl';
 
 const WORKGROUP = 64;
 
 /** Bindings: log_probs, old_log_probs (one minibatch, agent-major), active_flags (the optimiser's u32 [G]), epochs (f32 [G]). */
 export const KL_EARLY_STOP: KernelSpec = {
   label: 'losses.kl_early_stop',
-  parts: [approxKlWgsl, klEarlyStopWgsl],
+  parts: [dispatchWgsl, reduceWgsl, approxKlWgsl, klEarlyStopWgsl],
   workgroupSize: WORKGROUP,
 };
 

@@ -48,12 +48,8 @@ export function checkIndexRange(what: string, lastIndex: number): void {
   }
 }
 
-export function checkWorkgroupSize(what: string, value: number, powerOfTwo = false): number {
-  checkPositiveInteger(`${what}.workgroupSize`, value);
-  if (powerOfTwo && (value & (value - 1)) !== 0) {
-    throw new RangeError(`${what}.workgroupSize must be a power of two for the tree reduction (got ${value})`);
-  }
-  return value;
+export function checkWorkgroupSize(what: string, value: number): number {
+  return checkPositiveInteger(`${what}.workgroupSize`, value);
 }
 
 export const flag = (value: boolean | undefined): number => (value ? 1 : 0);

@@ -19,6 +19,7 @@ import { checkIndexRange, checkNonNegativeInteger, checkPositiveInteger, checkRo
 import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
 import gaussianCommonWgsl from '../../shaders/nn/gaussian_common.wgsl';
 import gaussianLogStdReduceWgsl from '../../shaders/nn/gaussian_log_std_reduce.wgsl';
+import reduceWgsl from '../../shaders/common/reduce.wgsl';
 import gaussianSampleWgsl from '../../shaders/nn/gaussian_sample.wgsl';
 import philoxWgsl from '../../shaders/rng/philox.wgsl';
 import gaussianEvaluateWgsl from '../../shaders/nn/gaussian_evaluate.wgsl';
@@ -27,7 +28,7 @@ import klGaussianWgsl from '../../shaders/nn/kl_gaussian.wgsl';
 import klGaussianBackwardWgsl from '../../shaders/nn/kl_gaussian_backward.wgsl';
 
 const WORKGROUP = 64;
-/** The log-std reduction's workgroup: a power of two; 256 lanes keep ⌈B/256⌉ serial adds per lane. */
+/** The log-std reduction's workgroup: 256 lanes keep ⌈B/256⌉ serial adds per lane. */
 const REDUCE_WORKGROUP = 256;
 
 const gaussianParts = (kernel: ShaderPart) => [
@@ -67,7 +68,7 @@ export const GAUSSIAN_BACKWARD: KernelSpec = {
 /** grads[g·P + slot + d] (+)= Σ over agent g's rows of log_std_terms[r][d]. Bindings: log_std_terms, grads. One workgroup per (agent, dim). */
 export const GAUSSIAN_LOG_STD_REDUCE: KernelSpec = {
   label: 'nn.gaussian_log_std_reduce',
-  parts: [gaussianLogStdReduceWgsl],
+  parts: [dispatchWgsl, reduceWgsl, gaussianLogStdReduceWgsl],
   workgroupSize: REDUCE_WORKGROUP,
 };
 
@@ -216,7 +217,7 @@ export interface LogStdReduceConfig {
   readonly target: LogStdSource;
   /** Add to the gradient buffer instead of overwriting it; default false. */
   readonly accumulate?: boolean;
-  /** A power of two; default 256. */
+  /** Default 256. */
   readonly workgroupSize?: number;
 }
 
@@ -232,7 +233,7 @@ export function gaussianLogStdReduceKernel(config: LogStdReduceConfig): SizedKer
     throw new RangeError(`${what}.target.agentStride must be a positive integer: each agent has its own log-std gradient (got ${String(target?.agentStride)})`);
   }
   const [stride, offset] = checkLogStd(`${what}.target`, target, agents, dims);
-  const workgroupSize = checkWorkgroupSize(what, config.workgroupSize ?? REDUCE_WORKGROUP, true);
+  const workgroupSize = checkWorkgroupSize(what, config.workgroupSize ?? REDUCE_WORKGROUP);
   const constants = {
     AGENTS: agents,
     ROWS_PER_AGENT: rowsPerAgent,

@@ -13,7 +13,7 @@ import commonWgsl from '../../shaders/optim/common.wgsl';
 import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
 import gradNormPartialWgsl from '../../shaders/optim/grad_norm_partial.wgsl';
 import prepareStepWgsl from '../../shaders/optim/prepare_step.wgsl';
-import reduceWgsl from '../../shaders/optim/reduce.wgsl';
+import reduceWgsl from '../../shaders/common/reduce.wgsl';
 import sgdUpdateWgsl from '../../shaders/optim/sgd_update.wgsl';
 
 /** OptimParams (shaders/optim/common.wgsl): six f32, padded to 32 bytes. */
@@ -26,18 +26,9 @@ export const STEP_COEFFICIENTS_WORDS = 5;
 /** Squares each invocation adds serially before the workgroup tree in optim.grad_norm_partial. */
 export const GRAD_NORM_ITEMS_PER_THREAD = 8;
 
-const isPowerOfTwo = (n: number) => Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
-
 function checkCount(what: string, field: string, value: number): void {
   if (!Number.isInteger(value) || value < 1) {
     throw new RangeError(`${what}: ${field} must be a positive integer (got ${value})`);
-  }
-}
-
-function checkWorkgroup(what: string, workgroupSize: number): void {
-  // The workgroup tree (shaders/optim/reduce.wgsl) halves its stride down to 1.
-  if (!isPowerOfTwo(workgroupSize)) {
-    throw new RangeError(`${what}: workgroupSize must be a power of two (got ${workgroupSize})`);
   }
 }
 
@@ -48,14 +39,14 @@ const dispatch = dispatchWgsl;
 /** Σ g² over chunks of each agent's gradients; bindings: gradients (read), partial_sums. */
 export const OPTIM_GRAD_NORM_PARTIAL: KernelSpec = {
   label: 'optim.grad_norm_partial',
-  parts: [reduce, gradNormPartialWgsl],
+  parts: [dispatch, reduce, gradNormPartialWgsl],
   workgroupSize: 256,
 };
 
 /** Per-agent norm, clip scale, step count and coefficients; one workgroup per agent. */
 export const OPTIM_PREPARE_STEP: KernelSpec = {
   label: 'optim.prepare_step',
-  parts: [common, reduce, prepareStepWgsl],
+  parts: [dispatch, common, reduce, prepareStepWgsl],
   workgroupSize: 64,
 };
 
@@ -109,7 +100,7 @@ export function gradNormPartialSpec(
   checkCount(what, 'agents', agents);
   checkCount(what, 'parametersPerAgent', parametersPerAgent);
   checkCount(what, 'itemsPerThread', itemsPerThread);
-  checkWorkgroup(what, workgroupSize);
+  checkCount(what, 'workgroupSize', workgroupSize);
   return {
     ...OPTIM_GRAD_NORM_PARTIAL,
     workgroupSize,
@@ -129,7 +120,7 @@ export function prepareStepSpec(agents: number, chunks: number, workgroupSize = 
   if (!Number.isInteger(chunks) || chunks < 0) {
     throw new RangeError(`${what}: chunks must be a non-negative integer (got ${chunks})`);
   }
-  checkWorkgroup(what, workgroupSize);
+  checkCount(what, 'workgroupSize', workgroupSize);
   return { ...OPTIM_PREPARE_STEP, workgroupSize, constants: { AGENTS: agents, CHUNKS: chunks } };
 }
 

@@ -23,6 +23,7 @@ import { readBufferOnce } from '../gpu/readback';
 import type { ShaderPart } from '../gpu/shaders';
 import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
 import runningMomentsWgsl from '../../shaders/normalise/running_moments.wgsl';
+import reduceWgsl from '../../shaders/common/reduce.wgsl';
 import normaliseObservationsWgsl from '../../shaders/normalise/normalise_observations.wgsl';
 import scaleRewardsWgsl from '../../shaders/normalise/scale_rewards.wgsl';
 
@@ -36,6 +37,7 @@ export const RUNNING_MOMENTS_PRIOR_COUNT = 1e-4;
 
 const parts = (kernel: ShaderPart) => [
   dispatchWgsl,
+  reduceWgsl,
   runningMomentsWgsl,
   kernel,
 ];
@@ -74,7 +76,7 @@ export interface NormaliserShape {
   readonly epsilon?: number;
   /** Results are clipped to ±clip; CleanRL's 10. */
   readonly clip?: number;
-  /** A power of two; default 64 (createRunningNormalisers: the least power of two ≥ envsPerAgent, at most 64). */
+  /** Default 64 (createRunningNormalisers: the least power of two ≥ envsPerAgent, at most 64). */
   readonly workgroupSize?: number;
 }
 
@@ -94,9 +96,6 @@ function positiveNumber(what: string, value: unknown): number {
 
 function shapeConstants(what: string, shape: NormaliserShape): { constants: Record<string, number>; workgroupSize: number } {
   const workgroupSize = positiveInteger(`${what}.workgroupSize`, shape.workgroupSize ?? WORKGROUP);
-  if ((workgroupSize & (workgroupSize - 1)) !== 0) {
-    throw new RangeError(`${what}.workgroupSize must be a power of two for the tree reduction (got ${workgroupSize})`);
-  }
   return {
     workgroupSize,
     constants: {

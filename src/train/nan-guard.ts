@@ -26,6 +26,7 @@ import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
 import nanGuardPartialWgsl from '../../shaders/train/nan_guard_partial.wgsl';
 import nanGuardSnapshotWgsl from '../../shaders/train/nan_guard_snapshot.wgsl';
 import nanGuardVerdictWgsl from '../../shaders/train/nan_guard_verdict.wgsl';
+import reduceWgsl from '../../shaders/common/reduce.wgsl';
 
 /** u32 words of guard state per agent (shaders/train/nan_guard_verdict.wgsl). */
 export const NAN_GUARD_STATE_WORDS = 4;
@@ -128,7 +129,7 @@ export interface NanGuard {
 /** Counts non-finite parameters per chunk. Bindings: parameters (u32 bits), partial_counts. */
 export const NAN_GUARD_PARTIAL: KernelSpec = {
   label: 'train.nan_guard_partial',
-  parts: [nanGuardPartialWgsl],
+  parts: [dispatchWgsl, reduceWgsl, nanGuardPartialWgsl],
   workgroupSize: PARTIAL_WORKGROUP,
 };
 

@@ -12,6 +12,7 @@ import dispatchWgsl from '../../../shaders/common/dispatch.wgsl';
 import eliteSelectWgsl from '../../../shaders/cem/elite_select.wgsl';
 import firstEpisodeWgsl from '../../../shaders/cem/first_episode.wgsl';
 import philoxWgsl from '../../../shaders/rng/philox.wgsl';
+import reduceWgsl from '../../../shaders/common/reduce.wgsl';
 import reportWgsl from '../../../shaders/cem/report.wgsl';
 import sampleWgsl from '../../../shaders/cem/sample.wgsl';
 import updateWgsl from '../../../shaders/cem/update.wgsl';
@@ -20,7 +21,7 @@ import updateWgsl from '../../../shaders/cem/update.wgsl';
 export const CEM_STREAM = 0x43454d;
 /** The most candidates elite_select ranks in its one workgroup (its workgroup array). */
 export const MAX_CEM_AGENTS = 1024;
-/** Workgroup of the single-workgroup kernels (elite_select, report): a power of two ≤ 256. */
+/** Workgroup of the single-workgroup kernels (elite_select, report). */
 const SINGLE_WORKGROUP = 256;
 const WORKGROUP = 64;
 
@@ -82,7 +83,7 @@ export const CEM_UPDATE: KernelSpec = {
 /** The report block (one workgroup). Bindings: first_returns, first_lengths, fitness, elites, stddev, report. */
 export const CEM_REPORT: KernelSpec = {
   label: 'cem.report',
-  parts: [reportWgsl],
+  parts: [reduceWgsl, reportWgsl],
   workgroupSize: SINGLE_WORKGROUP,
 };
 

@@ -18,7 +18,7 @@ import dispatchWgsl from '../../../shaders/common/dispatch.wgsl';
 import lineSearchCommonWgsl from '../../../shaders/natural-gradient/line_search_common.wgsl';
 import momentsWgsl from '../../../shaders/reduce/moments.wgsl';
 import philoxWgsl from '../../../shaders/rng/philox.wgsl';
-import reduceWgsl from '../../../shaders/optim/reduce.wgsl';
+import reduceWgsl from '../../../shaders/common/reduce.wgsl';
 import vectorChunksWgsl from '../../../shaders/natural-gradient/vector_chunks.wgsl';
 import fisherCategoricalWgsl from '../../../shaders/natural-gradient/fisher_categorical.wgsl';
 import fisherGaussianWgsl from '../../../shaders/natural-gradient/fisher_gaussian.wgsl';
@@ -107,21 +107,21 @@ export const FISHER_GAUSSIAN_LOG_STD: KernelSpec = {
 /** Chunk partials of uᵀ(v + λu). Bindings: u, v, partials. */
 export const DOT_PARTIAL: KernelSpec = {
   label: 'natural_gradient.dot_partial',
-  parts: [reduce, chunks, ng(dotPartialWgsl)],
+  parts: [dispatch, reduce, chunks, ng(dotPartialWgsl)],
   workgroupSize: MAX_VECTOR_WORKGROUP,
 };
 
 /** x = 0, r = p = b, partials of bᵀb. Bindings: rhs, x, r, p, partials. */
 export const CG_INIT: KernelSpec = {
   label: 'natural_gradient.cg_init',
-  parts: [reduce, chunks, ng(cgInitWgsl)],
+  parts: [dispatch, reduce, chunks, ng(cgInitWgsl)],
   workgroupSize: MAX_VECTOR_WORKGROUP,
 };
 
 /** x += αp, r −= α(Fp + λp), partials of the new rᵀr. Bindings: scalars, p, fvp, x, r, partials. */
 export const CG_UPDATE: KernelSpec = {
   label: 'natural_gradient.cg_update',
-  parts: [reduce, chunks, cgCommon, ng(cgUpdateWgsl)],
+  parts: [dispatch, reduce, chunks, cgCommon, ng(cgUpdateWgsl)],
   workgroupSize: MAX_VECTOR_WORKGROUP,
 };
 
@@ -135,7 +135,7 @@ export const CG_DIRECTION: KernelSpec = {
 /** Sums partials per agent and updates the CgScalars record (MODE). Bindings: partials, scalars. */
 export const CG_SCALARS: KernelSpec = {
   label: 'natural_gradient.cg_scalars',
-  parts: [reduce, cgCommon, ng(cgScalarsWgsl)],
+  parts: [dispatch, reduce, cgCommon, ng(cgScalarsWgsl)],
   workgroupSize: MAX_SCALARS_WORKGROUP,
 };
 
