@@ -2,8 +2,9 @@
 // the lowest index among equal maxima (numpy's and torch's argmax), and log_probs[r] its
 // log-probability under the masked distribution, by categorical_common.wgsl's arithmetic as in
 // categorical_sample.wgsl, so a greedy action's log p equals what categorical_evaluate.wgsl gives it.
-// The host rejects a mask row that allows no action; should one reach the kernel, action 0 is
-// written rather than an index out of range. One invocation per row.
+// A row whose mask allows no action is recorded in mask_errors (categorical_common.wgsl), for the
+// host to reject the call, and gets action 0 with log p = CATEGORICAL_MASKED_LOGIT. One invocation
+// per row.
 
 override WORKGROUP_SIZE: u32 = 64u;
 
@@ -12,6 +13,8 @@ override WORKGROUP_SIZE: u32 = 64u;
 @group(0) @binding(1) var<storage, read> mask: array<u32>;
 @group(0) @binding(2) var<storage, read_write> actions: array<u32>;
 @group(0) @binding(3) var<storage, read_write> log_probs: array<f32>;
+// Rows whose mask allows no action; not written when MASKED = 0.
+@group(0) @binding(4) var<storage, read_write> mask_errors: MaskErrors;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups) workgroups: vec3u) {
@@ -20,6 +23,13 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
     return;
   }
   var row = categorical_load_row(r);
+  if (categorical_allows_none(&row)) {
+    atomicAdd(&mask_errors.count, 1u);
+    atomicMin(&mask_errors.first_row, r);
+    actions[r] = 0u;
+    log_probs[r] = CATEGORICAL_MASKED_LOGIT;
+    return;
+  }
   var best = ACTIONS;
   var best_logit = CATEGORICAL_MASKED_LOGIT;
   for (var a = 0u; a < ACTIONS; a += 1u) {
@@ -29,6 +39,7 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
       best_logit = row[a];
     }
   }
+  // Unmasked logits that all equal CATEGORICAL_MASKED_LOGIT leave no candidate: stay in range.
   best = select(best, 0u, best == ACTIONS);
   let normaliser = categorical_log_normaliser(&row);
   actions[r] = best;

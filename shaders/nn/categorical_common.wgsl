@@ -3,9 +3,11 @@
 //
 // Rows are agent-major (G agents × B rows). Logit (r, a) of the network output is
 // logits[r·LOGITS_STRIDE + LOGITS_OFFSET + a]: the logits may be a slice of a wider output. The
-// optional mask is a dense [ROWS][ACTIONS] array of u32, 1 = allowed, 0 = masked; each row must
-// allow at least one action (the caller's contract: the TypeScript reference checks it). A masked
-// action has probability exactly 0 and gets exactly zero gradient.
+// optional mask is a dense [ROWS][ACTIONS] array of u32, 1 = allowed, 0 = masked. A masked action
+// has probability exactly 0 and gets exactly zero gradient. A row that allows no action has no
+// distribution: the kernels that choose actions (categorical_sample.wgsl,
+// agent/categorical_argmax.wgsl) record it in a MaskErrors block (below) for the host to raise;
+// the others give it log p = CATEGORICAL_MASKED_LOGIT, entropy 0, KL 0 and zero gradient.
 //
 // A kernel copies its row into function memory with masked entries replaced by
 // CATEGORICAL_MASKED_LOGIT, the large finite negative logit that sample_categorical expects (WGSL
@@ -26,6 +28,34 @@ alias CategoricalRow = array<f32, MAX_CATEGORIES>;
 
 fn categorical_is_masked(logit: f32) -> bool {
   return logit == CATEGORICAL_MASKED_LOGIT;
+}
+
+// Rows whose mask allows no action, recorded by the kernels that choose actions (each binds one as
+// `mask_errors`); such a row gets action 0, an index every env accepts, and log p =
+// CATEGORICAL_MASKED_LOGIT ("log 0"). The host clears the block to (0, 0xFFFFFFFF, 0, 0) before
+// the dispatches it covers and raises when count ≠ 0 (src/nn/heads.ts, decodeMaskErrors): the
+// layout and protocol of env_step_common.wgsl's ActionErrors.
+struct MaskErrors {
+  // How many rows allowed no action since the block was last cleared.
+  count: atomic<u32>,
+  // The lowest such row (0xFFFFFFFF when none): atomicMin makes it independent of invocation order.
+  first_row: atomic<u32>,
+  pad0: u32,
+  pad1: u32,
+}
+
+// True when the mask is read (MASKED = 1) and allows none of the row's actions. Without a mask a
+// logit equal to CATEGORICAL_MASKED_LOGIT is only a very unlikely action, not an error.
+fn categorical_allows_none(row: ptr<function, CategoricalRow>) -> bool {
+  if (MASKED == 0u) {
+    return false;
+  }
+  for (var a = 0u; a < ACTIONS; a += 1u) {
+    if (!categorical_is_masked((*row)[a])) {
+      return false;
+    }
+  }
+  return true;
 }
 
 // log Σ_j exp(l_j) over the allowed actions, as max + log Σ exp(l_j - max). log p_a = l_a - m - s

@@ -30,15 +30,31 @@
  * (so the shared work buffers are written and read in queue order), and frees it after mapping.
  * A third concurrent call waits for a free slot, holding a private copy of its inputs meanwhile.
  *
+ * Masks. A row whose mask allows no action is found by the head kernel itself (the MaskErrors
+ * block of shaders/nn/categorical_common.wgsl, cleared before the head and copied into the same
+ * staging buffer), so the check adds no submit and no readback, and is the same one a trainer's
+ * rollout will make on masks its envs write; the call then rejects naming the lowest such row,
+ * after its GPU work, and the next call is unaffected (it draws with the next Philox iteration, as
+ * every call that reached the GPU does).
+ *
  * Parameters arrive per call (the trainer owns and updates them). Bind groups over them are made
  * the first time a buffer is seen and cached, so a trainer that keeps its parameter buffers (as
  * every trainer here does) makes no GPU object after the first call. A [G][P] buffer is accepted;
  * agent 0's parameters are used (as are agent 0's normaliser records).
  */
 import { BufferSet, createBuffer, destroyBuffer, gpuCounters } from '../gpu/buffers';
+import { dispatchGroups } from '../gpu/dispatch';
 import { createKernel, type Kernel, type KernelSpec, type SizedKernel } from '../gpu/kernel';
 import type { ActionSpace } from '../envs/types';
-import { categoricalSampleKernel, gaussianEvaluateKernel, gaussianSampleKernel, learnedLogStd } from '../nn/heads';
+import {
+  MASK_ERRORS_BYTES,
+  categoricalSampleKernel,
+  clearMaskErrors,
+  decodeMaskErrors,
+  gaussianEvaluateKernel,
+  gaussianSampleKernel,
+  learnedLogStd,
+} from '../nn/heads';
 import { createMlpPasses, type MlpPasses } from '../nn/mlp';
 import type { MlpLayout } from '../nn/mlp-spec';
 import { normaliseObservationsKernel, RUNNING_MOMENTS_BYTES } from '../normalise/running-normalisers';
@@ -76,7 +92,7 @@ export interface PolicyInferenceConfig {
 export interface ActOptions {
   /** Argmax (discrete) or the Gaussian mean (box) instead of a sample; default false. */
   readonly deterministic?: boolean;
-  /** [batch][n] row-major, 1 / true = allowed (discrete only); every row must allow an action. */
+  /** [batch][n] row-major, 1 / true = allowed (discrete only); a row that allows no action rejects the call, naming the row. */
   readonly actionMask?: Uint8Array | readonly boolean[];
   /** Also return log π(a|s) of the returned actions. */
   readonly logProbs?: boolean;
@@ -111,7 +127,7 @@ export interface PolicyInference {
 
 /**
  * Greedy categorical action and its log-probability. Bindings: logits, mask (u32, read when MASKED),
- * actions (u32), log_probs. One invocation per row.
+ * actions (u32), log_probs, mask_errors (MaskErrors, src/nn/heads.ts). One invocation per row.
  */
 export const CATEGORICAL_ARGMAX: KernelSpec = {
   label: 'agent.categorical_argmax',
@@ -322,8 +338,8 @@ function checkRequest(config: PolicyInferenceConfig, shape: Shape, parameters: P
       throw new RangeError(`act options.actionMask has ${given.length} entries; ${rows} rows × ${n} actions need ${rows * n}`);
     }
     mask = new Uint32Array(rows * n);
+    // A row that allows no action is found on the GPU (see the file comment).
     for (let r = 0; r < rows; r += 1) {
-      let allowed = 0;
       for (let a = 0; a < n; a += 1) {
         const i = r * n + a;
         const v = given[i];
@@ -331,9 +347,7 @@ function checkRequest(config: PolicyInferenceConfig, shape: Shape, parameters: P
           throw new RangeError(`act options.actionMask[${i}] (row ${r}, action ${a}) must be ${isBytes ? '0 or 1' : 'a boolean'} (got ${String(v)})`);
         }
         mask[i] = v ? 1 : 0;
-        allowed += mask[i]!;
       }
-      if (allowed === 0) throw new RangeError(`act options.actionMask row ${r} allows no action; at least one of its ${n} entries must be allowed`);
     }
   }
   return { rows, observations, mask, ...flags, actor, critic };
@@ -353,7 +367,7 @@ class PerBufferBindGroups {
 }
 
 interface Section {
-  readonly name: 'actions' | 'logProbs' | 'values' | 'policyOutputs';
+  readonly name: 'actions' | 'logProbs' | 'values' | 'policyOutputs' | 'maskErrors';
   readonly source: GPUBuffer;
   readonly bytes: number;
 }
@@ -382,12 +396,14 @@ export async function createPolicyInference(device: GPUDevice, config: PolicyInf
     // same raw observations, that copy is not needed, but a writable binding must not alias.
     declarations.normalisedUnused = { size: B * OBS * FLOAT };
   }
-  if (discrete) declarations.mask = { size: B * W * FLOAT };
-  else declarations.entropies = { size: B * FLOAT };
+  if (discrete) {
+    declarations.mask = { size: B * W * FLOAT };
+    declarations.maskErrors = { size: MASK_ERRORS_BYTES };
+  } else declarations.entropies = { size: B * FLOAT };
   const set = new BufferSet(device, label, declarations);
   const b = set.buffers;
 
-  const stagingBytes = B * (actionWidth + 2 + W) * FLOAT;
+  const stagingBytes = B * (actionWidth + 2 + W) * FLOAT + (discrete ? MASK_ERRORS_BYTES : 0);
   const staging: GPUBuffer[] = [];
   const owned: { destroy(): void }[] = [set];
   const release = () => {
@@ -400,6 +416,7 @@ export async function createPolicyInference(device: GPUDevice, config: PolicyInf
   let normalise: { kernel: Kernel; group: GPUBindGroup; invocations: number } | undefined;
   /** Records the head for one call; returns the buffer that then holds its actions. */
   let encodeHead: (pass: GPUComputePassEncoder, request: Request) => GPUBuffer;
+  let headWorkgroupSize = 1;
   try {
     for (let slot = 0; slot < STAGING_SLOTS; slot += 1) {
       staging.push(createBuffer(device, { label: `${label}.staging${slot}`, size: stagingBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }));
@@ -437,12 +454,13 @@ export async function createPolicyInference(device: GPUDevice, config: PolicyInf
     }
     const policy = actorPasses.outputs.policy!;
     if (discrete) {
-      const outputs = { logits: policy, mask: b.mask!, actions: b.actions!, log_probs: b.logProbs! };
+      const outputs = { logits: policy, mask: b.mask!, actions: b.actions!, log_probs: b.logProbs!, mask_errors: b.maskErrors! };
       // Four pipelines (sample / greedy × unmasked / masked), each bound once over owned buffers.
       const variant = async (kind: 'sample' | 'argmax', masked: boolean) => {
         const sized = kind === 'sample' ? categoricalSampleKernel({ rows: B, actions: W, masked }) : categoricalArgmaxKernel({ rows: B, actions: W, masked });
         const name = `${label}.${kind}${masked ? '-masked' : ''}`;
         const kernel = await createKernel(device, { ...sized.spec, label: name });
+        headWorkgroupSize = Math.max(headWorkgroupSize, sized.spec.workgroupSize);
         return { kernel, group: kernel.bind(kind === 'sample' ? { params: b.rngParams!, ...outputs } : outputs, name) };
       };
       const [sample, sampleMasked, argmax, argmaxMasked] = await Promise.all([
@@ -484,6 +502,8 @@ export async function createPolicyInference(device: GPUDevice, config: PolicyInf
     throw error;
   }
 
+  /** Mask rows that allow every action, written past the batch (see encode). */
+  const allAllowed = new Uint32Array(discrete ? B * W : 0).fill(1);
   const valuesBuffer = shape.valueSource === 'critic' ? criticPasses!.outputs.value! : shape.valueSource === 'actor' ? actorPasses.outputs.value! : undefined;
   const free: number[] = Array.from({ length: STAGING_SLOTS }, (_, i) => i);
   const waiting: ((slot: number) => void)[] = [];
@@ -503,7 +523,16 @@ export async function createPolicyInference(device: GPUDevice, config: PolicyInf
     const { rows } = request;
     const queue = device.queue;
     queue.writeBuffer(b.observations!, 0, request.observations.buffer, request.observations.byteOffset, rows * OBS * FLOAT);
-    if (request.mask) queue.writeBuffer(b.mask!, 0, request.mask);
+    if (request.mask) {
+      queue.writeBuffer(b.mask!, 0, request.mask);
+      // The head's workgroups also run rows past the batch (up to maxBatch): they must find an
+      // allowed action there, not an earlier call's mask or the buffer's zeros, or they would be
+      // counted as rows that allow nothing.
+      const [x, y] = dispatchGroups(rows, headWorkgroupSize, device.limits.maxComputeWorkgroupsPerDimension);
+      const covered = Math.min(B, x * y * headWorkgroupSize);
+      if (covered > rows) queue.writeBuffer(b.mask!, rows * W * FLOAT, allAllowed, 0, (covered - rows) * W);
+      clearMaskErrors(queue, b.maskErrors!);
+    }
     queue.writeBuffer(b.rngParams!, 0, encodeRngParams({ seed, stream: INFERENCE_STREAM, iteration: calls % 2 ** 32, step: 0, draw: 0 }));
     calls += 1;
 
@@ -527,6 +556,7 @@ export async function createPolicyInference(device: GPUDevice, config: PolicyInf
     if (request.logProbs) sections.push({ name: 'logProbs', source: b.logProbs!, bytes: rows * FLOAT });
     if (request.values) sections.push({ name: 'values', source: valuesBuffer!, bytes: rows * FLOAT });
     if (request.policyOutputs) sections.push({ name: 'policyOutputs', source: policy, bytes: rows * W * FLOAT });
+    if (request.mask) sections.push({ name: 'maskErrors', source: b.maskErrors!, bytes: MASK_ERRORS_BYTES });
     let offset = 0;
     for (const s of sections) {
       encoder.copyBufferToBuffer(s.source, 0, staging[slot]!, offset, s.bytes);
@@ -535,12 +565,24 @@ export async function createPolicyInference(device: GPUDevice, config: PolicyInf
     return { commands: encoder.finish(), sections };
   }
 
-  function decode(sections: Section[], bytes: ArrayBuffer): ActResult {
+  function decode(sections: Section[], bytes: ArrayBuffer, rows: number): ActResult {
     const result: { -readonly [K in keyof ActResult]: ActResult[K] } = { actions: new Uint32Array(0) };
     let offset = 0;
     for (const s of sections) {
-      const slice = bytes.slice(offset, offset + s.bytes);
+      const at = offset;
       offset += s.bytes;
+      if (s.name === 'maskErrors') {
+        const errors = decodeMaskErrors(new Uint32Array(bytes, at, MASK_ERRORS_BYTES / 4));
+        if (errors) {
+          const others = errors.count > 1 ? ` (and ${errors.count - 1} more of the ${rows} rows)` : '';
+          throw new RangeError(
+            `act options.actionMask row ${errors.firstRow} masks every action (all ${W} of its entries are 0)${others}; ` +
+              'each row must allow at least one action',
+          );
+        }
+        continue;
+      }
+      const slice = bytes.slice(at, offset);
       if (s.name === 'actions') result.actions = discrete ? new Uint32Array(slice) : clipToBounds(new Float32Array(slice));
       else result[s.name] = new Float32Array(slice);
     }
@@ -587,7 +629,7 @@ export async function createPolicyInference(device: GPUDevice, config: PolicyInf
         const buffer = staging[slot]!;
         await buffer.mapAsync(GPUMapMode.READ, 0, total);
         try {
-          return decode(sections, buffer.getMappedRange(0, total));
+          return decode(sections, buffer.getMappedRange(0, total), request.rows);
         } finally {
           buffer.unmap();
         }

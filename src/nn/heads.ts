@@ -11,9 +11,13 @@
  * those coefficients. Gradients go into a slice of the network's output gradient, overwritten or
  * (`accumulate`) added to, so two terms (e.g. surrogate and KL penalty) can share one buffer.
  *
- * Categorical masks are dense [rows][actions] u32 buffers, 1 = allowed, 0 = masked; every row must
- * allow at least one action. Masked actions are never sampled and get exactly zero gradient.
- * Without a mask (`masked` false) the `mask` binding is never read: bind any buffer.
+ * Categorical masks are dense [rows][actions] u32 buffers, 1 = allowed, 0 = masked. Masked actions
+ * are never sampled and get exactly zero gradient. Without a mask (`masked` false) the `mask`
+ * binding is never read: bind any buffer. A row that allows no action is an error the GPU records
+ * rather than a row to sample: the sampler (and the greedy kernel of src/agent/policy-inference.ts)
+ * writes action 0 with log p = -1e30 for it and counts it in a MaskErrors block (`mask_errors`,
+ * MASK_ERRORS_BYTES), which the caller clears (clearMaskErrors) before the dispatches it covers,
+ * reads back with its other results and turns into an error (decodeMaskErrors).
  */
 import type { KernelSpec, SizedKernel } from '../gpu/kernel';
 import type { ShaderPart } from '../gpu/shaders';
@@ -71,7 +75,8 @@ export const CATEGORICAL_BACKWARD: KernelSpec = {
 
 /**
  * actions[r] ~ p_r by inverse CDF with the Philox draw of row r (RngParams), and log_probs[r] its
- * log-probability. Bindings: params (uniform RngParams), logits, mask, actions (u32), log_probs.
+ * log-probability. Bindings: params (uniform RngParams), logits, mask, actions (u32), log_probs,
+ * mask_errors (MaskErrors: rows whose mask allows no action; written only when masked).
  */
 export const CATEGORICAL_SAMPLE: KernelSpec = {
   label: 'nn.categorical_sample',
@@ -92,6 +97,32 @@ export const KL_CATEGORICAL_BACKWARD: KernelSpec = {
   parts: categoricalParts(klCategoricalBackwardWgsl),
   workgroupSize: WORKGROUP,
 };
+
+/** Bytes of a MaskErrors block (shaders/nn/categorical_common.wgsl): count, first row, 2 × padding. */
+export const MASK_ERRORS_BYTES = 16;
+
+/** The cleared block: no row counted, first row 0xFFFFFFFF (the identity of atomicMin). */
+const NO_MASK_ERRORS: Uint32Array<ArrayBuffer> = Uint32Array.of(0, 0xffffffff, 0, 0);
+
+/** Queues the clearing of a MaskErrors block at `offset`; no allocation (the words are a constant). */
+export function clearMaskErrors(queue: GPUQueue, buffer: GPUBuffer, offset = 0): void {
+  queue.writeBuffer(buffer, offset, NO_MASK_ERRORS);
+}
+
+/** Rows whose mask allowed no action since the block was cleared: how many, and the lowest. */
+export interface MaskErrors {
+  readonly count: number;
+  readonly firstRow: number;
+}
+
+/**
+ * A MaskErrors block read back (its 4 u32 words from `offset`): null when every row allowed an
+ * action. The first row is a global (agent-major) row: agent ⌊r / B⌋, row r mod B of a [G][B] batch.
+ */
+export function decodeMaskErrors(words: Uint32Array, offset = 0): MaskErrors | null {
+  const count = words[offset]!;
+  return count === 0 ? null : { count, firstRow: words[offset + 1]! };
+}
 
 /** Sizes of a categorical head over one batch. */
 export interface CategoricalHeadConfig {

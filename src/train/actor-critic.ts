@@ -239,7 +239,10 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
     };
 
     const finish = async <C>(resolved: C, iteration: ActorCriticIteration, stepsPerIteration: number): Promise<Trainer<C>> => {
-      const learningRates: (readonly number[])[] = [];
+      // Iteration i's rates, from prepare(i) until its report is decoded (the loop keeps at most one
+      // report pending): entries are dropped once reported, so a long run holds one or two, not one
+      // per iteration (test/gpu/soak.test.ts measures the heap over 10 000 iterations).
+      const learningRates = new Map<number, readonly number[]>();
       const { firstMoment, secondMoment, agentState } = optimizer.buffers;
       const guardedState = { firstMoment: firstMoment!, secondMoment: secondMoment!, agentState };
       const guard = own(
@@ -265,7 +268,7 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
                 throw new RangeError(`${name}: all ${config.numIterations} iterations of totalTimesteps = ${config.totalTimesteps} are done`);
               }
               const rates = iteration.learningRates(i);
-              learningRates[i] = rates;
+              learningRates.set(i, rates);
               optimizer.setLearningRate(rates);
               rollout.prepare(i);
               iteration.prepare?.(i);
@@ -297,10 +300,13 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
         await guard.throwIfPoisoned(report.bytes, { parameters: b.parameters, state: guardedState }, copyParametersOut);
         const agents = decodeReport(report.bytes, G);
         const first = agents[0]!;
+        const rates = learningRates.get(report.iteration)!;
+        // Earlier keys too: a report skipped by restoreState() or a failed iteration is never decoded.
+        for (const k of learningRates.keys()) if (k <= report.iteration) learningRates.delete(k);
         return {
           iteration: report.iteration,
           globalStep: (report.iteration + 1) * stepsPerIteration,
-          learningRate: learningRates[report.iteration]![0]!,
+          learningRate: rates[0]!,
           statistics: first.statistics,
           episodesFinished: first.episodesFinished,
           recentReturns: first.recentReturns,

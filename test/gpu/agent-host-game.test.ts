@@ -86,6 +86,9 @@ describe('Agent on a JavaScript game', () => {
       // A mask that allows only "left" is obeyed even where the policy wants "right".
       const masked = await agent.act([0.5, 0.9], { actionMask: Uint8Array.of(1, 0, 1, 0) });
       expect([...masked.actions]).toEqual([0, 0]);
+      // A row that allows nothing rejects the call, naming the row; the agent acts on afterwards.
+      await expect(agent.act([0.5, 0.9, -0.3], { actionMask: Uint8Array.of(1, 0, 0, 0, 0, 1) })).rejects.toThrow(/actionMask row 1 masks every action/);
+      expect([...(await agent.act([0.5, -0.3], { actionMask: Uint8Array.of(1, 0, 0, 1) })).actions]).toEqual([0, 1]);
     } finally {
       agent.destroy();
     }

@@ -9,7 +9,23 @@
 import { describe, expect, it } from 'vitest';
 import { BufferSet, createKernel, readBufferOnce } from '../../src/gpu/index';
 import { mlpLayout } from '../../src/nn/mlp-spec';
-import { FIXED_LOG_STD, categoricalBackwardKernel, categoricalEvaluateKernel, categoricalSampleKernel, gaussianBackwardKernel, gaussianEvaluateKernel, gaussianLogStdReduceKernel, gaussianSampleKernel, klCategoricalBackwardKernel, klCategoricalKernel, klGaussianBackwardKernel, klGaussianKernel, learnedLogStd, type LogStdSource } from '../../src/nn/heads';
+import {
+  FIXED_LOG_STD,
+  categoricalBackwardKernel,
+  categoricalEvaluateKernel,
+  categoricalSampleKernel,
+  gaussianBackwardKernel,
+  gaussianEvaluateKernel,
+  gaussianLogStdReduceKernel,
+  gaussianSampleKernel,
+  klCategoricalBackwardKernel,
+  klCategoricalKernel,
+  klGaussianBackwardKernel,
+  klGaussianKernel,
+  decodeMaskErrors,
+  learnedLogStd,
+  type LogStdSource,
+} from '../../src/nn/heads';
 import type { SizedKernel } from '../../src/gpu/kernel';
 import { RNG_PARAMS_BYTES, encodeRngParams, type RngParams } from '../../src/rng/index';
 import {
@@ -20,6 +36,7 @@ import {
   categoricalLogProb,
   categoricalLogProbGrad,
   categoricalSample,
+  categoricalSampleBatch,
   gaussianEntropy,
   gaussianKl,
   gaussianKlGrad,
@@ -33,6 +50,8 @@ import { seededRandom as generator } from '../support/random';
 
 const TOLERANCE = 1e-4;
 const POISON_U32 = 0xdeadbeef;
+/** A cleared MaskErrors block: no row counted, first row 0xFFFFFFFF. */
+const NO_MASK_ERRORS = [0, 0xffffffff, 0, 0];
 
 const seed = crypto.getRandomValues(new Uint32Array(1))[0]!;
 const random = generator(seed);
@@ -206,7 +225,7 @@ const describeCase = (c: object) =>
       expectClose(`categorical backward ${describeCase(c)}`, gpuSlice, ref, describeCase(c));
     });
 
-    it('sample: the reference sampler draw for draw, never a masked action, log p = evaluate', async () => {
+    it('sample: the reference sampler draw for draw, never a masked action, log p = evaluate, no mask error', async () => {
       const input = categoricalInputs(c);
       const head = categoricalSampleKernel({ rows: input.rows, actions: c.actions, logits: c.logits, masked: c.masked });
       const evaluate = categoricalEvaluateKernel({ rows: input.rows, actions: c.actions, logits: c.logits, masked: c.masked });
@@ -217,7 +236,14 @@ const describeCase = (c: object) =>
       const STEPS = 4;
       for (let step = 0; step < STEPS; step += 1) {
         const params = freshParams();
-        const out = await run(head, { logits: input.wide, mask: input.maskWords, actions: new Uint32Array(input.rows).fill(POISON_U32), log_probs: nanArray(input.rows) }, params);
+        // Unmasked, the block is never written: poison must survive.
+        const errorsBefore = c.masked ? NO_MASK_ERRORS : [POISON_U32, 5, 6, 7];
+        const out = await run(
+          head,
+          { logits: input.wide, mask: input.maskWords, actions: new Uint32Array(input.rows).fill(POISON_U32), log_probs: nanArray(input.rows), mask_errors: Uint32Array.from(errorsBefore) },
+          params,
+        );
+        expect(Array.from(asU32(out.mask_errors!)), `seed ${seed}: mask errors of rows that each allow an action`).toEqual(errorsBefore);
         const actions = asU32(out.actions!);
         const gpuLogp: number[] = [];
         const refLogp: number[] = [];
@@ -278,6 +304,59 @@ const describeCase = (c: object) =>
       expect(maskedChanged, `seed ${seed}: masked gradients changed by the KL backward`).toBe(0);
       expectClose(`categorical KL backward (accumulate) ${describeCase(c)}`, gpuAll, refAll, describeCase(c));
     });
+  });
+
+  it('sample: a row that allows no action is counted (lowest row kept), gets action 0 and log 0; a row allowing one action always takes it', async () => {
+    // G = 3 agents of B = 123 rows, logits a slice of wider rows; 2–4 rows masked entirely at random
+    // odd positions past row 0, a quarter of the rows allowing exactly one action.
+    const actions = 5;
+    const slice = { stride: 7, offset: 1 };
+    const rows = 3 * B;
+    const wide = f32(rows * slice.stride, -3, 3);
+    const logits = Array.from({ length: rows }, (_, r) => Array.from(wide.subarray(r * slice.stride + slice.offset, r * slice.stride + slice.offset + actions)));
+    const blocked = new Set<number>();
+    const count = 2 + Math.floor(random() * 3);
+    while (blocked.size < count) blocked.add(1 + 2 * Math.floor(random() * ((rows - 1) / 2)));
+    const single = new Set<number>();
+    const masks = Array.from({ length: rows }, (_, r) => {
+      if (blocked.has(r)) return new Array<number>(actions).fill(0);
+      if (random() < 0.25) {
+        single.add(r);
+        const only = Math.floor(random() * actions);
+        return Array.from({ length: actions }, (_, a) => (a === only ? 1 : 0));
+      }
+      const m = Array.from({ length: actions }, () => (random() < 0.4 ? 0 : 1));
+      if (!m.includes(1)) m[Math.floor(random() * actions)] = 1;
+      return m;
+    });
+    const head = categoricalSampleKernel({ rows, actions, logits: slice, masked: true });
+    const context = `seed ${seed}, rows allowing nothing ${[...blocked].sort((x, y) => x - y)}`;
+    let mismatches = 0;
+    for (let step = 0; step < 3; step += 1) {
+      const params = freshParams();
+      const out = await run(
+        head,
+        { logits: wide, mask: Uint32Array.from(masks.flat()), actions: new Uint32Array(rows).fill(POISON_U32), log_probs: nanArray(rows), mask_errors: Uint32Array.from(NO_MASK_ERRORS) },
+        params,
+      );
+      const ref = categoricalSampleBatch(logits, masks, Array.from({ length: rows }, (_, r) => uniformFromBits(rngBlock(params, r)[0])));
+      expect(decodeMaskErrors(asU32(out.mask_errors!)), `${context}: mask errors`).toEqual(ref.maskErrors);
+      expect(ref.maskErrors!.firstRow, `${context}: test setup`).toBe(Math.min(...blocked));
+      const gpuActions = asU32(out.actions!);
+      for (let r = 0; r < rows; r += 1) {
+        if (blocked.has(r) || single.has(r)) {
+          // Exact: action 0 and the f32 "log 0"; or the only allowed action, log p = (l - l) - log 1 = 0.
+          expect([gpuActions[r], out.log_probs![r]], `${context}: row ${r} (mask ${masks[r]})`).toEqual([ref.actions[r], ref.logProbs[r]]);
+          if (single.has(r)) expect(masks[r]![gpuActions[r]!], `${context}: row ${r} took a masked action`).toBe(1);
+        } else if (gpuActions[r] !== ref.actions[r]) {
+          mismatches += 1;
+        }
+      }
+      const drawn = ref.logProbs.flatMap((lp, r) => (blocked.has(r) || gpuActions[r] !== ref.actions[r] ? [] : [r]));
+      expectClose('categorical sample log p beside rows that allow nothing', drawn.map((r) => out.log_probs![r]!), drawn.map((r) => ref.logProbs[r]!), context);
+    }
+    // Rows near a CDF boundary may round either way (as in the sample test above).
+    expect(mismatches, `${context}: samples unlike the reference`).toBeLessThanOrEqual(2);
   });
 
   it('categorical: KL = 0 at old = new, H = log A at uniform logits, log p = -1e30 for a masked taken action', async () => {

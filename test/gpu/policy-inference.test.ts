@@ -7,7 +7,8 @@
  * (away from CDF boundaries), their frequencies against the softmax (chi-square), Gaussian samples
  * against their analytic mean, variance and clipping probabilities; masked actions never chosen;
  * one submit and one readback per call, no buffers or bind groups after the first; concurrent
- * calls; bad input. The seed of the inputs is in every failure message.
+ * calls; a mask row that allows no action (found on the GPU) rejects the call naming the row, at
+ * batch 123; bad input. The seed of the inputs is in every failure message.
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createPolicyInference, INFERENCE_STREAM, type PolicyInference, type PolicyInferenceConfig } from '../../src/agent/policy-inference';
@@ -15,13 +16,14 @@ import { createBufferWithData, destroyBuffer, gpuCounters } from '../../src/gpu/
 import type { ActionSpace } from '../../src/envs/types';
 import { mlpLayout, type MlpLayout } from '../../src/nn/mlp-spec';
 import { RUNNING_MOMENTS_BYTES } from '../../src/normalise/running-normalisers';
-import { categoricalLogProb, categoricalProbabilities, categoricalSample, gaussianLogProb } from '../reference/heads';
+import { categoricalLogProb, categoricalProbabilities, categoricalSample, categoricalSampleBatch, gaussianLogProb } from '../reference/heads';
 import { normalPair, rngBlock, uniformFromBits, cdfBoundaryDistance } from '../reference/philox';
 import {
   argmaxMargin,
   clipToBox,
   gaussianModeLogProb,
   maskedArgmax,
+  maskedArgmaxBatch,
   normaliseReference,
   policyForwardReference,
   rowsOf,
@@ -436,6 +438,83 @@ describe('policy inference (act) on the GPU', () => {
     }
   });
 
+  // ---- masks that allow no action ---------------------------------------------------------------
+
+  it('a mask row that allows no action rejects the call naming the lowest such row (greedy and sampled, batch 123), then calls go on; a row allowing one action takes it', async () => {
+    const { device } = gpu();
+    const ROWS = 123;
+    const actor = actorLayout(ACTIONS, false);
+    const config: PolicyInferenceConfig = { actor, actionSpace: { kind: 'discrete', n: ACTIONS }, maxBatch: 125, seed: Math.floor(random() * 2 ** 32) >>> 0, label: 'test.all-masked' };
+    const inference = await createPolicyInference(device, config);
+    cleanup.push(() => inference.destroy());
+    const actorParams = randomParameters(actor);
+    const parameters = { actor: upload('test.actor-all-masked', actorParams) };
+    const observations = randomRows(ROWS, OBS, -3, 3);
+    const logits = policyForwardReference({ actor, actorParams }, rowsOf(observations, OBS)).policyOutputs;
+    // Two rows allow nothing: an odd row in [1, 99] and one after it; about a quarter allow one action.
+    const first = 1 + 2 * Math.floor(random() * 50);
+    const blocked = [first, first + 1 + Math.floor(random() * (ROWS - 1 - first))];
+    const mask = randomMask(ROWS);
+    const single = new Set<number>();
+    for (let r = 0; r < ROWS; r += 1) {
+      if (!blocked.includes(r) && random() >= 0.25) continue;
+      single.add(r);
+      const only = Math.floor(random() * ACTIONS);
+      for (let a = 0; a < ACTIONS; a += 1) mask[r * ACTIONS + a] = a === only ? 1 : 0;
+    }
+    const allowing = mask.slice();
+    for (const r of blocked) mask.fill(0, r * ACTIONS, (r + 1) * ACTIONS);
+    const context = `seed ${seed}, rows allowing nothing ${blocked}`;
+    const expected = maskedArgmaxBatch(logits, rowsOf(mask, ACTIONS)).maskErrors!;
+    expect(expected, `${context}: test setup`).toEqual({ count: 2, firstRow: first });
+
+    const submit = vi.spyOn(device.queue, 'submit');
+    const counters = gpuCounters(device);
+    try {
+      for (const deterministic of [true, false]) {
+        const readbacks = counters.readbacks;
+        const calls = submit.mock.calls.length;
+        await expect(inference.act(parameters, observations, { deterministic, actionMask: mask, logProbs: true }), `${context}, deterministic ${deterministic}`).rejects.toThrow(
+          new RegExp(`actionMask row ${expected.firstRow} masks every action \\(all ${ACTIONS} of its entries are 0\\) \\(and 1 more of the ${ROWS} rows\\); each row must allow at least one action`),
+        );
+        // Found by the head kernel: the one submit and one readback of any call.
+        expect(submit.mock.calls.length - calls, `${context}: submits of a rejected call`).toBe(1);
+        expect(counters.readbacks - readbacks, `${context}: readbacks of a rejected call`).toBe(1);
+      }
+    } finally {
+      submit.mockRestore();
+    }
+
+    // The same inference goes on: the rejected calls were Philox iterations 0 and 1.
+    const maskRows = rowsOf(allowing, ACTIONS);
+    const greedy = await inference.act(parameters, observations, { deterministic: true, actionMask: allowing, logProbs: true });
+    const sampled = await inference.act(parameters, observations, { actionMask: allowing, logProbs: true });
+    const greedyRef = maskedArgmaxBatch(logits, maskRows);
+    const draws = Array.from({ length: ROWS }, (_, r) => uniformFromBits(rngBlock({ seed: config.seed, stream: INFERENCE_STREAM, iteration: 3, step: 0, draw: 0 }, r)[0]));
+    const sampledRef = categoricalSampleBatch(logits, maskRows, draws);
+    expect(greedyRef.maskErrors).toBeNull();
+    let boundaryMisses = 0;
+    for (let r = 0; r < ROWS; r += 1) {
+      const m = maskRows[r]!;
+      if (single.has(r)) {
+        // One allowed action: chosen every time, log p = (l − l) − log 1 = 0 exactly.
+        const only = m.indexOf(1);
+        expect([greedy.actions[r], greedy.logProbs![r], sampled.actions[r], sampled.logProbs![r]], `${context}: row ${r} allows only action ${only}`).toEqual([only, 0, only, 0]);
+        continue;
+      }
+      if (argmaxMargin(logits[r]!, m) > 1e-5) expect(greedy.actions[r], `${context}: greedy row ${r}`).toBe(greedyRef.actions[r]);
+      expect(m[sampled.actions[r]!], `${context}: row ${r} sampled masked action ${sampled.actions[r]}`).toBe(1);
+      if (sampled.actions[r] !== sampledRef.actions[r]) {
+        const masked = logits[r]!.map((l, a) => (m[a] === 0 ? -Infinity : l));
+        expect(cdfBoundaryDistance(masked, draws[r]!), `${context}: row ${r} sampled ${sampled.actions[r]}, reference ${sampledRef.actions[r]} away from a CDF boundary`).toBeLessThan(1e-5);
+        boundaryMisses += 1;
+      }
+    }
+    expect(boundaryMisses, `${context}: samples unlike the reference`).toBeLessThanOrEqual(1);
+    expectClose('greedy log-probs after a rejected call', greedy.logProbs!, Array.from(greedy.actions, (a, r) => categoricalLogProb(logits[r]!, maskRows[r], a)));
+    expectClose('sampled log-probs after a rejected call', sampled.logProbs!, Array.from(sampled.actions, (a, r) => categoricalLogProb(logits[r]!, maskRows[r], a)));
+  });
+
   // ---- bad input -----------------------------------------------------------------------------
 
   it('rejects bad observations, masks, options and parameters with errors naming them, before any GPU work', async () => {
@@ -452,7 +531,6 @@ describe('policy inference (act) on the GPU', () => {
       ['NaN', inference.act(parameters, Float32Array.from([0, 1, 2, 3, 4, 5, 6, Number.NaN, 8, 9])), /observations\[7\] \(row 1, dim 2\) must be finite \(got NaN\)/],
       ['Inf', inference.act(parameters, Float32Array.from([0, 1, Infinity, 3, 4])), /observations\[2\] \(row 0, dim 2\) must be finite \(got Infinity\)/],
       ['mask length', inference.act(parameters, obs(2), { actionMask: new Uint8Array(5) }), /actionMask has 5 entries; 2 rows × 3 actions need 6/],
-      ['mask row', inference.act(parameters, obs(3), { actionMask: Uint8Array.from([1, 0, 0, 0, 1, 0, 0, 0, 0]) }), /actionMask row 2 allows no action/],
       ['mask value', inference.act(parameters, obs(1), { actionMask: Uint8Array.from([1, 2, 0]) }), /actionMask\[1\] \(row 0, action 1\) must be 0 or 1 \(got 2\)/],
       ['mask entry', inference.act(parameters, obs(1), { actionMask: [true, 1, false] as unknown as boolean[] }), /actionMask\[1\] \(row 0, action 1\) must be a boolean/],
       ['mask on box', boxInference.act({ actor: upload('test.box-bad', randomParameters(boxConfig.actor)) }, obs(1), { actionMask: [true, true] }), /actionMask applies to discrete actions only/],

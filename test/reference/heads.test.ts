@@ -24,6 +24,9 @@ import {
   gaussianLogProb,
   gaussianLogProbGrad,
   gaussianSample,
+  GPU_LOG_ZERO,
+  categoricalSampleBatch,
+  maskErrorsOf,
 } from './heads';
 import { seededRandom as generator } from '../support/random';
 
@@ -102,6 +105,15 @@ describe('categorical reference', () => {
       const action = categoricalSample(vector(5, -3, 3), m, random());
       expect(m[action], `${context}: sampled masked action ${action} under mask ${m}`).toBe(1);
     }
+  });
+
+  it('a batch sampler gives a row that allows no action action 0 and log 0, and counts it', () => {
+    // Rows: uniform over 2 (u = 0.7 lands in action 1), all masked, one allowed (p = 1), all masked.
+    const batch = categoricalSampleBatch([[0, 0], [1, 2], [5, 5], [3, 4]], [[1, 1], [0, 0], [0, 1], [0, 0]], [0.7, 0.5, 0.5, 0.1]);
+    expect(batch.actions).toEqual([1, 0, 1, 0]);
+    expect(batch.logProbs).toEqual([Math.log(0.5), GPU_LOG_ZERO, 0, GPU_LOG_ZERO]);
+    expect(batch.maskErrors).toEqual({ count: 2, firstRow: 1 });
+    expect(maskErrorsOf([undefined, [1, 0], [0, 1]])).toBeNull();
   });
 
   it('rejects bad masks and actions, naming the problem', () => {

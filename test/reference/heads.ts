@@ -3,8 +3,11 @@
  * shaders/nn/gaussian_*.wgsl, shaders/nn/kl_*.wgsl): one row at a time, no batching, no strides.
  *
  * Categorical over A actions with an optional mask (mask[a] ∈ {0, 1}; 1 = allowed). Masked actions
- * have probability exactly 0, log-probability -Infinity and gradient exactly 0; every row must allow
- * at least one action. With p = softmax over the allowed actions:
+ * have probability exactly 0, log-probability -Infinity and gradient exactly 0. A row that allows no
+ * action has no distribution: the per-row functions throw for it, and the batch samplers
+ * (categoricalSampleBatch here, maskedArgmaxBatch in policy-inference.ts) give it what the kernels
+ * write, action 0 with log p = GPU_LOG_ZERO, and count it in the batch's MaskErrors (maskErrorsOf).
+ * With p = softmax over the allowed actions:
  *   log p_a = l_a - log Σ_{allowed} exp(l_j)
  *   H = -Σ_{allowed} p_a log p_a
  *   ∂ log p_k / ∂ l_a = [a = k] - p_a                 (allowed a; 0 for masked a)
@@ -42,6 +45,44 @@ function checkCategorical(logits: Vector, mask: Mask, where: string): void {
     if (m !== 0 && m !== 1) throw new RangeError(`${where}: mask[${a}] must be 0 or 1 (got ${m})`);
   });
   if (!mask.includes(1)) throw new RangeError(`${where}: mask allows no action; at least one must be 1`);
+}
+
+/** The f32 "log 0" the kernels write (CATEGORICAL_MASKED_LOGIT, shaders/nn/categorical_common.wgsl). */
+export const GPU_LOG_ZERO = Math.fround(-1e30);
+
+/** True when the row has a mask and it allows no action. */
+export function allowsNoAction(mask: Mask): boolean {
+  return mask !== undefined && !mask.includes(1);
+}
+
+/** The MaskErrors block a batch leaves (count, lowest row), or null when every row allows an action. */
+export function maskErrorsOf(masks: readonly Mask[]): { count: number; firstRow: number } | null {
+  const rows = masks.flatMap((m, r) => (allowsNoAction(m) ? [r] : []));
+  return rows.length === 0 ? null : { count: rows.length, firstRow: rows[0]! };
+}
+
+/**
+ * The sampler over a batch: row r draws with u[r] (categoricalSample) and gets its log p, except a
+ * row that allows no action, which gets action 0 and log p = GPU_LOG_ZERO and counts in maskErrors.
+ */
+export function categoricalSampleBatch(
+  logits: readonly Vector[],
+  masks: readonly Mask[],
+  u: readonly number[],
+): { actions: number[]; logProbs: number[]; maskErrors: { count: number; firstRow: number } | null } {
+  const actions: number[] = [];
+  const logProbs: number[] = [];
+  logits.forEach((l, r) => {
+    if (allowsNoAction(masks[r])) {
+      actions.push(0);
+      logProbs.push(GPU_LOG_ZERO);
+      return;
+    }
+    const action = categoricalSample(l, masks[r], u[r]!);
+    actions.push(action);
+    logProbs.push(categoricalLogProb(l, masks[r], action));
+  });
+  return { actions, logProbs, maskErrors: maskErrorsOf(masks) };
 }
 
 function checkAction(logits: Vector, mask: Mask, action: number, where: string): void {

@@ -5,7 +5,7 @@
  * Gaussian log-density (heads.ts), and the engine's Philox draws (philox.ts). Plain loops, one agent.
  */
 import type { MlpLayout } from '../../src/nn/mlp-spec';
-import { HALF_LOG_TWO_PI } from './heads';
+import { GPU_LOG_ZERO, HALF_LOG_TWO_PI, allowsNoAction, categoricalLogProb, maskErrorsOf } from './heads';
 import { mlpForward } from './mlp';
 
 /** Per-dim statistics of a frozen observation normaliser. */
@@ -48,6 +48,20 @@ export function maskedArgmax(logits: readonly number[], mask?: readonly number[]
   });
   if (best < 0) throw new RangeError('maskedArgmax: the mask allows no action');
   return best;
+}
+
+/**
+ * The greedy head over a batch (shaders/agent/categorical_argmax.wgsl): maskedArgmax and its log p
+ * per row, except a row that allows no action, which gets action 0 and log p = GPU_LOG_ZERO and
+ * counts in maskErrors; act() rejects a call whose maskErrors is not null, naming firstRow.
+ */
+export function maskedArgmaxBatch(
+  logits: readonly (readonly number[])[],
+  masks: readonly (readonly number[] | undefined)[],
+): { actions: number[]; logProbs: number[]; maskErrors: { count: number; firstRow: number } | null } {
+  const actions = logits.map((l, r) => (allowsNoAction(masks[r]) ? 0 : maskedArgmax(l, masks[r])));
+  const logProbs = actions.map((a, r) => (allowsNoAction(masks[r]) ? GPU_LOG_ZERO : categoricalLogProb(logits[r]!, masks[r], a)));
+  return { actions, logProbs, maskErrors: maskErrorsOf(masks) };
 }
 
 /** Gap between the largest and second-largest allowed logit (Infinity with one allowed action). */
