@@ -26,6 +26,7 @@ export const LAYERS = [
   'persistence', // checkpoint stores and sinks
   'agent', // the game-facing Agent
   'cli', // the webgpu-rl command
+  'node', // Node-only code: Dawn, files, headless Chromium
   'index.ts', // the package's entries
   'node.ts',
   'engine.ts',
