@@ -1,10 +1,12 @@
 /**
  * Node side of the browser peers: starts the Vite dev server and headless Chromium
- * (test/support/browser.ts), opens bench/browser/tfjs-webgpu.html at one N, and returns the
- * engine's and TF.js-WebGPU's numbers from the same page, adapter and load. Learning is judged as
- * for every peer (bench/peers/learning.ts judgePeerRun).
+ * (test/support/browser.ts; flags and environment from src/node/headless-chromium.ts), opens
+ * bench/browser/tfjs-webgpu.html at one N, and returns the engine's and TF.js-WebGPU's numbers
+ * from the same page, adapter and load. Learning is judged as for every peer
+ * (bench/peers/learning.ts judgePeerRun).
  */
-import { startBrowserSession } from '../../test/support/browser';
+import { headlessChromium } from '../../src/node/headless-chromium';
+import { CHROMIUM, startBrowserSession } from '../../test/support/browser';
 import type { PeerResult, PeerRunner, PeerRunOptions } from '../ppo/peer';
 import { judgePeerRun, PEER_LEARNING, peerIterations, type LearningMemory } from '../peers/learning';
 import type { BrowserPeerRun } from './tfjs-webgpu';
@@ -48,7 +50,7 @@ export async function runBrowserPeers(options: BrowserPeerOptions, memory: Learn
   const log = options.log ?? (() => {});
   const plan = browserPlan(numEnvs, quick, software, options.tfjsAtLargeN ?? !software);
   const peers = plan.tfjsIterations > 0 ? 'ours,tfjs-webgpu' : 'ours';
-  const session = await startBrowserSession({ software });
+  const session = await startBrowserSession(headlessChromium({ adapter: software ? 'software' : 'hardware', executablePath: CHROMIUM }));
   try {
     const page = await session.openPage(
       `/bench/browser/tfjs-webgpu.html?numEnvs=${numEnvs}&numSteps=${plan.numSteps}&oursIterations=${plan.oursIterations}` +

@@ -1,20 +1,27 @@
 /**
  * `webgpu-rl eval --checkpoint <file> --episodes <n>`: plays a checkpoint's policy greedily on fresh
  * envs of its env (src/agent/evaluate.ts) and prints the returns; the last line is
- * `mean ± std return over n episodes`, for scripts to read.
+ * `mean ± std return over n episodes`, for scripts to read. The checkpoint is read and checked
+ * before the GPU is acquired, so a bad file ends the command with its name and no adapter line.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { Agent } from '../agent/agent';
 import { evaluateAgent } from '../agent/evaluate';
-import { formatAdapter } from '../gpu/device';
-import { readCheckpointFile } from '../node/file-store';
-import { decodeCheckpoint } from '../train/checkpoint';
+import { resolveTrainerConfig, type TrainerConfig } from '../algos/index';
+import { lookupEnv } from '../envs/registry';
+import { CheckpointFileError, readCheckpointFile } from '../node/file-store';
+import { CheckpointError, checkCheckpointMatches, decodeCheckpoint, type Checkpoint } from '../train/checkpoint';
 import { acquireFromCli, addGpuOptions, type GpuCliOptions } from './gpu-options';
 
+/** The options of `webgpu-rl eval`. */
 export interface EvalOptions {
+  /** checkpoint.wgrl to play. */
   readonly checkpoint: string;
+  /** Episodes to play, one per env, all at once. */
   readonly episodes: number;
+  /** Seed of the evaluation envs (evaluateAgent's default when left out). */
   readonly seed?: number;
+  /** Sample actions instead of taking the greedy ones. */
   readonly stochastic?: boolean;
 }
 
@@ -26,11 +33,32 @@ function positiveInteger(flag: string) {
   };
 }
 
-/** Loads, plays and returns the lines the command prints (the last: mean ± std). */
-export async function evaluateCheckpointFile(device: GPUDevice, options: EvalOptions): Promise<string[]> {
-  const checkpoint = await decodeCheckpoint(await readCheckpointFile(options.checkpoint)).catch((error: unknown) => {
-    throw new Error(`--checkpoint ${options.checkpoint}: ${(error as Error).message}`);
-  });
+/**
+ * Reads and checks a checkpoint for `eval` without touching the GPU: the file, its format and
+ * digest, an env this build knows whose spaces match the checkpoint's, and a config its trainer
+ * accepts (what Agent.load checks before it builds). Every error starts `--checkpoint <file>:`.
+ */
+export async function loadEvalCheckpoint(path: string): Promise<Checkpoint> {
+  try {
+    const checkpoint = await decodeCheckpoint(await readCheckpointFile(path));
+    if (checkpoint.env.host) {
+      throw new CheckpointError(
+        `trained on the JavaScript env '${checkpoint.env.id}', which only the game that defines it can step: evaluate it with Agent.load(bytes, { env }) and evaluateAgent`,
+      );
+    }
+    const env = lookupEnv(checkpoint.env.id);
+    checkCheckpointMatches(checkpoint, { observationSize: env.observationSpace.size, actionSpace: env.actionSpace });
+    const { env: _env, ...config } = checkpoint.config as Record<string, unknown>;
+    resolveTrainerConfig({ ...config, algo: checkpoint.algo, env: checkpoint.env.id } as TrainerConfig);
+    return checkpoint;
+  } catch (error) {
+    const reason = error instanceof CheckpointFileError ? `cannot read it (${error.code ?? error.message})` : (error as Error).message;
+    throw new Error(`--checkpoint ${path}: ${reason}`, { cause: error });
+  }
+}
+
+/** Plays a checked checkpoint (loadEvalCheckpoint) on `device`; returns the lines the command prints (the last: mean ± std). */
+export async function evaluateCheckpoint(device: GPUDevice, checkpoint: Checkpoint, options: Omit<EvalOptions, 'checkpoint'>): Promise<string[]> {
   const agent = await Agent.load(checkpoint, { device, maxActBatch: Math.max(options.episodes, 1) });
   try {
     const result = await evaluateAgent(agent, {
@@ -48,6 +76,12 @@ export async function evaluateCheckpointFile(device: GPUDevice, options: EvalOpt
   }
 }
 
+/** Loads, checks and plays `options.checkpoint` on `device`; returns the lines the command prints. */
+export async function evaluateCheckpointFile(device: GPUDevice, options: EvalOptions): Promise<string[]> {
+  return evaluateCheckpoint(device, await loadEvalCheckpoint(options.checkpoint), options);
+}
+
+/** The `eval` subcommand: checks the checkpoint, then acquires the GPU and plays it. */
 export function evalCommand(): Command {
   return addGpuOptions(new Command('eval'))
     .description("play a checkpoint's policy greedily; the last line is mean ± std return")
@@ -56,10 +90,11 @@ export function evalCommand(): Command {
     .option('--seed <s>', 'seed of the evaluation envs (default 2147483649)', positiveInteger('--seed'))
     .option('--stochastic', 'sample actions instead of the greedy ones')
     .action(async (options: GpuCliOptions & EvalOptions) => {
+      const checkpoint = await loadEvalCheckpoint(options.checkpoint);
+      // acquireFromCli prints the adapter line.
       const gpu = await acquireFromCli(options);
       try {
-        console.log(`adapter: ${formatAdapter(gpu.adapter)}`);
-        for (const line of await evaluateCheckpointFile(gpu.device, options)) console.log(line);
+        for (const line of await evaluateCheckpoint(gpu.device, checkpoint, options)) console.log(line);
       } finally {
         gpu.release();
       }

@@ -14,7 +14,8 @@
  * from their own stream (ENV_STREAM) under the same seed, so a trace is reproducible from
  * (env, envs, seed) alone.
  */
-import { open } from 'node:fs/promises';
+import { access, constants, open, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { checkGpuErrors } from '../gpu/error-scope';
 import { createVectorEnv } from '../envs/vector-env';
@@ -137,6 +138,25 @@ export async function traceRollout(
 
 const integer = (value: string) => (/^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN);
 
+/**
+ * Checks, before any GPU work, that `--out` can be written: its folder exists and is writable, and
+ * the path is not a folder. The file itself is opened only once the GPU is up, so a run that fails
+ * to start leaves an earlier trace there as it was.
+ */
+export async function checkOutFile(path: string): Promise<void> {
+  const refuse = (reason: string): never => {
+    throw new Error(`--out ${path}: cannot write it (${reason})`);
+  };
+  const existing = await stat(path).catch(() => null);
+  if (existing?.isDirectory()) refuse('EISDIR: it is a folder');
+  try {
+    await access(existing ? path : dirname(path), constants.W_OK);
+  } catch (error) {
+    refuse((error as NodeJS.ErrnoException).code ?? (error as Error).message);
+  }
+}
+
+/** The `rollout` subcommand: checks its options and --out, then acquires the GPU and writes the trace. */
 export function rolloutCommand(): Command {
   return addGpuOptions(new Command('rollout'))
     .description('trace env transitions under a random policy as JSON lines (one per step and env)')
@@ -148,15 +168,19 @@ export function rolloutCommand(): Command {
     .requiredOption('--out <file>', 'output file (JSON lines)')
     .action(async (options: GpuCliOptions & RolloutOptions & { out: string }) => {
       checkRolloutOptions(options);
+      await checkOutFile(options.out);
       const gpu = await acquireFromCli(options);
-      const file = await open(options.out, 'w');
       try {
-        await traceRollout(gpu.device, options, async (lines) => {
-          await file.write(lines);
-        });
+        const file = await open(options.out, 'w');
+        try {
+          await traceRollout(gpu.device, options, async (lines) => {
+            await file.write(lines);
+          });
+        } finally {
+          await file.close();
+        }
         console.log(`wrote ${options.envs * options.steps} transitions of ${lookupEnv(options.env).id} to ${options.out}`);
       } finally {
-        await file.close();
         gpu.release();
       }
     });

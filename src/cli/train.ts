@@ -81,7 +81,12 @@ export async function trainConfigFromOptions(options: TrainOptions): Promise<Tra
   checkAlgorithm(options.algo);
   let fromFile: Record<string, unknown> = {};
   if (options.config) {
-    const text = await readFile(options.config, 'utf8');
+    let text: string;
+    try {
+      text = await readFile(options.config, 'utf8');
+    } catch (error) {
+      throw new Error(`--config ${options.config}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
     try {
       fromFile = JSON.parse(text) as Record<string, unknown>;
     } catch (error) {
@@ -282,6 +287,7 @@ export async function runTraining(
   }
 }
 
+/** The `train` subcommand: checks the config and --out, then acquires the GPU and trains. */
 export function trainCommand(): Command {
   return addGpuOptions(new Command('train'))
     .description('train an agent on the GPU; writes metrics.jsonl, summary.json, checkpoint.wgrl and curve.svg under --out')
@@ -295,6 +301,10 @@ export function trainCommand(): Command {
     .option('--quiet', 'no progress display')
     .action(async (options: GpuCliOptions & TrainOptions) => {
       const config = await trainConfigFromOptions(options);
+      // --out before the GPU too: a path that cannot be a folder ends the command here.
+      await mkdir(options.out, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+        throw new Error(`--out ${options.out}: cannot create the folder (${error.code ?? error.message})`);
+      });
       const gpu = await acquireFromCli(options);
       const progress = createProgress({ quiet: options.quiet ?? false });
       try {

@@ -3,19 +3,20 @@
  * console errors and names its adapter; "Train and watch" trains CartPole with PPO, its return chart
  * gains points and the return rises, the env view is drawn (its pixels are not all background);
  * the page keeps animating while it trains (requestAnimationFrame intervals, p50/p95 reported); the
- * Break-It Lab trains at least two variants at once; Play records a keyboard game; the built site works from a plain static
- * server under a sub-path; and a browser without WebGPU gets the explanation instead of a blank page.
+ * Break-It Lab trains at least two variants at once; Play records a keyboard game; the built site,
+ * served by a plain static file server under a sub-path, trains with its numbers updating; and a
+ * browser without WebGPU gets the explanation instead of a blank page.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'puppeteer';
 import { build } from 'vite';
 import { describe, expect, it } from 'vitest';
-import { startBrowserSession, useBrowserSession } from '../support/browser';
+import { chromiumLaunch, startBrowserSession, useBrowserSession } from '../support/browser';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html',
@@ -23,6 +24,9 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.css': 'text/css',
   '.map': 'application/json',
   '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
 };
 
 interface TrainProbe {
@@ -153,33 +157,72 @@ describe('demo page', () => {
     await page.close();
   });
 
-  it('builds to a static site that works from a plain static server, under a sub-path', async () => {
+  it('built as a static site and served from a plain file server under /games/rl/, trains with its numbers updating', async () => {
+    // The test builds the demo itself (vite build --mode demo into a temporary folder, about 10 s
+    // here) instead of reading demo-dist/: `npm test` does not build, so demo-dist/ may be missing
+    // or older than the source under test, and the check would pass or fail for the wrong build.
     const out = await mkdtemp(join(tmpdir(), 'wgrl-demo-site-'));
+    const prefix = '/games/rl/';
+    const requests: string[] = [];
+    const missing: string[] = [];
+    // A plain static file server (no Vite): everything under the prefix is the built site.
     const server = createServer(async (request, response) => {
-      // Everything under /some/sub/path/ is the built site; nothing else exists.
-      const url = new URL(request.url ?? '/', 'http://localhost');
-      const prefix = '/some/sub/path/';
-      const file = url.pathname.startsWith(prefix) ? join(out, url.pathname.slice(prefix.length) || 'index.html') : '';
+      const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+      requests.push(path);
+      const relativePath = path.startsWith(prefix) ? normalize(path.slice(prefix.length) || 'index.html') : '';
+      const file = relativePath && !relativePath.startsWith('..') ? join(out, relativePath) : '';
       try {
         const body = await readFile(file);
         response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' });
         response.end(body);
       } catch {
+        missing.push(path);
         response.writeHead(404).end();
       }
     });
     try {
+      const started = performance.now();
       await build({ configFile: fileURLToPath(new URL('../../vite.config.ts', import.meta.url)), mode: 'demo', logLevel: 'error', build: { outDir: out, emptyOutDir: true } });
+      console.log(`[demo] static build: ${((performance.now() - started) / 1000).toFixed(1)} s`);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const { port } = server.address() as AddressInfo;
       const page = await browser().browser.newPage();
       const errors: string[] = [];
       page.on('console', (message) => void (message.type() === 'error' && errors.push(message.text())));
       page.on('pageerror', (error) => void errors.push(String(error)));
-      await page.goto(`http://127.0.0.1:${port}/some/sub/path/index.html`, { waitUntil: 'load' });
+      await page.goto(`http://127.0.0.1:${port}${prefix}`, { waitUntil: 'load' });
       await page.waitForFunction(() => window.__demo?.adapter !== undefined || window.__demo?.error !== undefined, { timeout: 60_000 });
       expect(await page.evaluate(() => window.__demo?.error)).toBeUndefined();
       expect(await page.$eval('#tabs', (e) => (e as HTMLElement).hidden)).toBe(false);
+
+      // Train (the page's defaults: PPO on CartPole-v1) and read the numbers the page shows.
+      const shown = () =>
+        page.evaluate(() => ({
+          status: document.querySelector('.train-status')?.textContent ?? '',
+          sps: document.querySelector('[data-fact="sps"]')?.textContent ?? '',
+        }));
+      const iterationOf = (status: string) => Number(/iteration (\d+) of \d+/.exec(status)?.[1] ?? Number.NaN);
+      await page.click('button[data-action="start"]');
+      await page.waitForFunction(() => /iteration [1-9]\d* of/.test(document.querySelector('.train-status')?.textContent ?? ''), { timeout: 120_000, polling: 250 });
+      const first = await shown();
+      await page.waitForFunction(
+        (before) => Number(/iteration (\d+) of/.exec(document.querySelector('.train-status')?.textContent ?? '')?.[1] ?? 0) >= before + 2,
+        { timeout: 120_000, polling: 250 },
+        iterationOf(first.status),
+      );
+      const later = await shown();
+      const train = (await probeOf<TrainProbe>(page, 'train'))!;
+      console.log(`[demo] static site under ${prefix}: "${first.status}", ${first.sps} SPS → "${later.status}", ${later.sps} SPS; ${train.points} chart points; ${requests.length} requests`);
+      expect(iterationOf(later.status)).toBeGreaterThanOrEqual(iterationOf(first.status) + 2);
+      expect(later.sps).toMatch(/^\d[\d,]*$/);
+      expect(train.points).toBeGreaterThanOrEqual(2);
+      expect(train.error).toBeUndefined();
+      await page.click('button[data-action="pause"]');
+      await page.waitForFunction(() => (window.__demo?.train as TrainProbe | undefined)?.running === false, { timeout: 60_000 });
+
+      // Relative URLs: every request stayed under the sub-path, and every file was there.
+      expect(requests.filter((path) => !path.startsWith(prefix))).toEqual([]);
+      expect(missing).toEqual([]);
       expect(errors).toEqual([]);
       await page.close();
     } finally {
@@ -189,7 +232,7 @@ describe('demo page', () => {
   });
 
   it('explains what to do where WebGPU is missing', async () => {
-    const session = await startBrowserSession({ software: true, webgpu: false });
+    const session = await startBrowserSession(chromiumLaunch('none'));
     try {
       const page = await session.openPage('/demo/index.html');
       await page.waitForFunction(() => window.__demo?.noWebGpu !== undefined, { timeout: 60_000 });

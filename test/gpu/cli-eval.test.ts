@@ -2,15 +2,30 @@
  * `webgpu-rl eval`: a checkpoint written by `train --out` is played greedily; the last line is
  * `mean ± std return over n episodes`, and its numbers are the evaluation's (checked against
  * evaluateAgent on the same checkpoint and seed). A missing or corrupt file is an error naming it.
+ * The whole command, run in process, prints the adapter line once, after the checkpoint was
+ * checked: a bad checkpoint ends it with no adapter line at all (nothing touched the GPU).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { evaluateCheckpointFile } from '../../src/cli/eval';
+import { describe, expect, it, vi } from 'vitest';
+import { evalCommand, evaluateCheckpointFile } from '../../src/cli/eval';
 import { runTraining } from '../../src/cli/train';
 import { Agent, evaluateAgent, formatAdapter } from '../../src/index';
 import { useGpu } from '../support/gpu';
+
+/** Runs `eval <args>` in process; resolves with what it printed and the error it ended with. */
+async function runEval(args: string[]): Promise<{ printed: string[]; error: Error | null }> {
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  try {
+    await evalCommand().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} }).parseAsync(args, { from: 'user' });
+    return { printed: log.mock.calls.map((c) => c.join(' ')), error: null };
+  } catch (error) {
+    return { printed: log.mock.calls.map((c) => c.join(' ')), error: error as Error };
+  } finally {
+    log.mockRestore();
+  }
+}
 
 describe('eval command', () => {
   const gpu = useGpu();
@@ -35,6 +50,18 @@ describe('eval command', () => {
       await expect(evaluateCheckpointFile(device, { checkpoint: join(out, 'missing.wgrl'), episodes: 2 })).rejects.toThrow(/missing\.wgrl/);
       await writeFile(join(out, 'bad.wgrl'), new Uint8Array(64));
       await expect(evaluateCheckpointFile(device, { checkpoint: join(out, 'bad.wgrl'), episodes: 2 })).rejects.toThrow(/--checkpoint .*bad\.wgrl: not a \.wgrl checkpoint/);
+
+      // The command itself: one adapter line, first; the same last line as the function's.
+      const command = await runEval(['--checkpoint', file, '--episodes', '5', '--seed', '99']);
+      console.log(command.printed.join('\n'));
+      expect(command.error).toBeNull();
+      expect(command.printed.filter((line) => line.startsWith('adapter:'))).toHaveLength(1);
+      expect(command.printed[0]).toBe(`adapter: ${formatAdapter(gpu().adapter)}`);
+      expect(command.printed.at(-1)).toBe(lines.at(-1));
+      // A bad checkpoint: the error names it, and no adapter line came before it.
+      const bad = await runEval(['--checkpoint', join(out, 'bad.wgrl')]);
+      expect(bad.error?.message).toMatch(/^--checkpoint .*bad\.wgrl: not a \.wgrl checkpoint/);
+      expect(bad.printed).toEqual([]);
     } finally {
       await rm(out, { recursive: true, force: true });
     }

@@ -1,7 +1,8 @@
 /**
  * The browser tier: a Vite dev server over the repository and Debian's headless Chromium driven by
  * Puppeteer, with a real WebGPU adapter: the machine's GPU where Node's Dawn finds one, SwiftShader
- * where it does not (FACTS.md lists the flags that make headless Chromium expose it).
+ * where it does not. The flags and the environment (SwiftShader's VK_ICD_FILENAMES above all) are
+ * the package's own recipe, src/node/headless-chromium.ts, passed to Puppeteer explicitly.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,26 +11,17 @@ import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll } from 'vitest';
 import { wgslPlugin } from '../../scripts/vite-plugin-wgsl.ts';
 import { acquireGpu } from '../../src/gpu/index';
+import { headlessChromium, type HeadlessChromiumAdapter, type HeadlessChromiumLaunch } from '../../src/node/headless-chromium';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Chromium flags: WebGPU on, no network chatter (this machine has no network), optional SwiftShader. */
-export function chromiumArgs(software: boolean): string[] {
-  const args = [
-    '--no-sandbox',
-    '--enable-unsafe-webgpu',
-    '--enable-features=Vulkan',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--disable-quic',
-    '--no-first-run',
-  ];
-  // ANGLE on SwiftShader's Vulkan: without these two, presenting a WebGPU canvas loses the device
-  // ("A valid external Instance reference no longer exists"); compute alone works either way.
-  if (software) args.push('--enable-unsafe-swiftshader', '--use-webgpu-adapter=swiftshader', '--use-angle=vulkan', '--use-vulkan=swiftshader');
-  return args;
+/** The recipe for this machine's Chromium (CHROMIUM) with the given adapter. */
+export function chromiumLaunch(adapter: HeadlessChromiumAdapter): HeadlessChromiumLaunch {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no Chromium at ${CHROMIUM}: run \`npm run setup\` (installs Debian's chromium) or set CHROMIUM_PATH`);
+  }
+  return headlessChromium({ adapter, executablePath: CHROMIUM });
 }
 
 export interface BrowserSession {
@@ -42,11 +34,8 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-/** Starts the dev server on a free loopback port and launches Chromium. */
-export async function startBrowserSession(options: { software: boolean; webgpu?: boolean }): Promise<BrowserSession> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`no Chromium at ${CHROMIUM}: run \`npm run setup\` (installs Debian's chromium) or set CHROMIUM_PATH`);
-  }
+/** Starts the dev server on a free loopback port and launches Chromium with `launch`'s flags and environment. */
+export async function startBrowserSession(launch: HeadlessChromiumLaunch): Promise<BrowserSession> {
   const server = await createServer({
     root: REPO_ROOT,
     configFile: false,
@@ -58,8 +47,7 @@ export async function startBrowserSession(options: { software: boolean; webgpu?:
   const address = server.httpServer?.address();
   if (!address || typeof address === 'string') throw new Error('vite dev server has no TCP address');
   const baseUrl = `http://127.0.0.1:${address.port}`;
-  const args = options.webgpu === false ? ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] : chromiumArgs(options.software);
-  const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args });
+  const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: launch.args, env: launch.env });
   const errors: string[] = [];
   return {
     server,
@@ -92,7 +80,7 @@ export function useBrowserSession(): () => BrowserSession {
     const probe = await acquireGpu();
     const software = probe.adapter.isSoftware;
     probe.release();
-    session = await startBrowserSession({ software });
+    session = await startBrowserSession(chromiumLaunch(software ? 'software' : 'hardware'));
   });
   afterAll(async () => session?.close());
   return () => {

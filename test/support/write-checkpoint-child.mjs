@@ -1,7 +1,7 @@
 /**
  * The writer the kill test (test/unit/file-store.test.ts) SIGKILLs at random moments. Plain
  * JavaScript so that `node` runs it with no loader: it imports writeFileAtomic from the module path
- * it is given, which the test compiles from src/persistence/file-store.ts, so nothing is
+ * it is given, which the test compiles from src/node/file-store.ts, so nothing is
  * re-implemented here.
  *
  * Usage: node write-checkpoint-child.mjs <file-store.mjs> <target> <payloadBytes> <atomic|direct>

@@ -1,6 +1,6 @@
 /**
- * `webgpu-rl train` without a GPU: option and --config errors end the command with their message
- * before the GPU is acquired (acquireFromCli is replaced by one that fails the test), the
+ * `webgpu-rl train` without a GPU: option, --config and --out errors end the command with their
+ * message before the GPU is acquired (acquireFromCli is replaced by one that fails the test), the
  * population's metrics.jsonl record, and the progress display on a terminal and in a log.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -59,7 +59,7 @@ describe('train command options', () => {
     expect((await trainError(['--config', notJson])).message).toMatch(new RegExp(`^--config ${notJson}: not valid JSON \\(`));
     const array = await configFile('array.json', '[1, 2]');
     expect((await trainError(['--config', array])).message).toBe(`--config ${array}: must hold a JSON object of config fields`);
-    expect((await trainError(['--config', join(dir, 'missing.json')])).message).toMatch(/ENOENT/);
+    expect((await trainError(['--config', join(dir, 'missing.json')])).message).toBe(`--config ${join(dir, 'missing.json')}: cannot read it (ENOENT)`);
   });
 
   it('checks --algo, --env, --seed, --steps and --agents before any GPU work', async () => {
@@ -70,6 +70,9 @@ describe('train command options', () => {
     for (const bad of ['0', '-2', '1.5', 'many']) {
       expect((await trainError(['--agents', bad])).message).toContain(`--agents must be a positive integer (got '${bad}')`);
     }
+    // An --out that cannot be a folder (a file is there) ends the command before the GPU too.
+    const file = await configFile('not-a-folder', '');
+    expect((await trainError(['--steps', '1024', '--out', join(file, 'run')])).message).toBe(`--out ${join(file, 'run')}: cannot create the folder (ENOTDIR)`);
     // A valid command gets as far as the GPU (here: the stand-in that fails).
     expect((await trainError(['--steps', '1024', '--out', dir])).message).toMatch(/the GPU was acquired/);
   });

@@ -1,5 +1,5 @@
 /**
- * Checkpoint files in Node (src/persistence/file-store.ts): round trips, atomic replacement, failed
+ * Checkpoint files in Node (src/node/file-store.ts): round trips, atomic replacement, failed
  * writes that leave the previous file and no temporary file, errors that name the path, and the
  * kill test: a child process saving multi-megabyte self-checking files is SIGKILLed at random
  * moments, and the target is always absent (before the first rename) or a complete, valid version.
@@ -313,7 +313,7 @@ describe('a writer killed while it saves', () => {
   beforeAll(async () => {
     // The child is plain Node: it imports file-store.ts compiled on its own (it imports only
     // node: modules, checked here), so the code under test is exactly the source.
-    const sourcePath = join(REPO_ROOT, 'src/persistence/file-store.ts');
+    const sourcePath = join(REPO_ROOT, 'src/node/file-store.ts');
     const output = ts.transpileModule(await readFile(sourcePath, 'utf8'), {
       fileName: sourcePath,
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
