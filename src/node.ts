@@ -16,3 +16,5 @@ export * from './index';
 export { fileSink } from './node/file-sink';
 export { CheckpointFileError, cleanStaleTempFiles, readCheckpointFile, writeFileAtomic } from './node/file-store';
 export { DAWN_PACKAGE } from './node/dawn';
+export { HEADLESS_CHROMIUM_ADAPTERS, headlessChromium } from './node/headless-chromium';
+export type { HeadlessChromiumAdapter, HeadlessChromiumLaunch, HeadlessChromiumOptions } from './node/headless-chromium';
