@@ -34,6 +34,8 @@ export default defineConfig(({ mode }) => (mode === 'demo' ? demo : {
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // fake-indexeddb's IDB* classes as globals (not its factory): what the IndexedDB store's idb needs.
+    setupFiles: ['test/support/indexeddb-classes.ts'],
     // Each test file gets its own process and its own Dawn instance; SwiftShader is slow, so
     // kernel tests get generous time (they are sized for it, not for a hardware GPU).
     pool: 'forks',
