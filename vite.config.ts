@@ -41,7 +41,9 @@ export default defineConfig(({ mode }) => (mode === 'demo' ? demo : {
   },
   test: {
     include: ['test/**/*.test.ts'],
-    setupFiles: ['test/support/setup.ts'],
+    // Dawn as acquireGpu's adapter source; fake-indexeddb's IDB* classes as globals (not its factory),
+    // which the IndexedDB store's idb needs in Node.
+    setupFiles: ['test/support/setup.ts', 'test/support/indexeddb-classes.ts'],
     // Each test file gets its own process and its own Dawn instance; SwiftShader is slow, so
     // kernel tests get generous time (they are sized for it, not for a hardware GPU).
     pool: 'forks',

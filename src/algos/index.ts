@@ -2,30 +2,41 @@
  * The algorithms, by name. `createTrainer(device, { algo, ...config })` validates the whole config
  * (algorithm, env, hyperparameters) before any GPU work, then builds the algorithm's trainer.
  */
+import type { ConfigSchema } from '../train/config';
 import type { Trainer } from '../train/trainer';
-import { createA2cTrainer, resolveA2cConfig, type A2cConfig } from './a2c/a2c';
-import { createCemTrainer, resolveCemConfig, type CemConfig } from './cem/cem';
-import { createOffPolicyTrainer, resolveOffPolicyConfig, type OffPolicyConfig } from './offpolicy/offpolicy';
-import { createPpoTrainer, resolvePpoConfig, type PpoConfig } from './ppo/ppo';
-import { createPpoKlTrainer, resolvePpoKlConfig, type PpoKlConfig } from './ppo-kl/ppo-kl';
-import { createReinforceTrainer, resolveReinforceConfig, type ReinforceConfig } from './reinforce/reinforce';
-import { createTrpoTrainer, resolveTrpoConfig, type TrpoConfig } from './trpo/trpo';
+import { A2C_DEFAULTS, A2C_SCHEMA, createA2cTrainer, resolveA2cConfig, type A2cConfig } from './a2c/a2c';
+import { CEM_DEFAULTS, CEM_SCHEMA, createCemTrainer, resolveCemConfig, type CemConfig } from './cem/cem';
+import { createOffPolicyTrainer, OFFPOLICY_DEFAULTS, OFFPOLICY_SCHEMA, resolveOffPolicyConfig, type OffPolicyConfig } from './offpolicy/offpolicy';
+import { createPpoTrainer, PPO_DEFAULTS, PPO_SCHEMA, resolvePpoConfig, type PpoConfig } from './ppo/ppo';
+import { createPpoKlTrainer, PPO_KL_DEFAULTS, PPO_KL_SCHEMA, resolvePpoKlConfig, type PpoKlConfig } from './ppo-kl/ppo-kl';
+import { createReinforceTrainer, REINFORCE_DEFAULTS, REINFORCE_SCHEMA, resolveReinforceConfig, type ReinforceConfig } from './reinforce/reinforce';
+import { createTrpoTrainer, resolveTrpoConfig, TRPO_DEFAULTS, TRPO_SCHEMA, type TrpoConfig } from './trpo/trpo';
 
 
-/** Each algorithm's validator and factory; the first is the default. */
+/** Each algorithm's config schema, defaults, validator and factory; the first is the default. */
 const REGISTRY = {
-  ppo: { resolve: resolvePpoConfig, create: createPpoTrainer },
-  'ppo-kl': { resolve: resolvePpoKlConfig, create: createPpoKlTrainer },
-  reinforce: { resolve: resolveReinforceConfig, create: createReinforceTrainer },
-  a2c: { resolve: resolveA2cConfig, create: createA2cTrainer },
-  offpolicy: { resolve: resolveOffPolicyConfig, create: createOffPolicyTrainer },
-  trpo: { resolve: resolveTrpoConfig, create: createTrpoTrainer },
-  cem: { resolve: resolveCemConfig, create: createCemTrainer },
+  ppo: { schema: PPO_SCHEMA, defaults: PPO_DEFAULTS, resolve: resolvePpoConfig, create: createPpoTrainer },
+  'ppo-kl': { schema: PPO_KL_SCHEMA, defaults: PPO_KL_DEFAULTS, resolve: resolvePpoKlConfig, create: createPpoKlTrainer },
+  reinforce: { schema: REINFORCE_SCHEMA, defaults: REINFORCE_DEFAULTS, resolve: resolveReinforceConfig, create: createReinforceTrainer },
+  a2c: { schema: A2C_SCHEMA, defaults: A2C_DEFAULTS, resolve: resolveA2cConfig, create: createA2cTrainer },
+  offpolicy: { schema: OFFPOLICY_SCHEMA, defaults: OFFPOLICY_DEFAULTS, resolve: resolveOffPolicyConfig, create: createOffPolicyTrainer },
+  trpo: { schema: TRPO_SCHEMA, defaults: TRPO_DEFAULTS, resolve: resolveTrpoConfig, create: createTrpoTrainer },
+  cem: { schema: CEM_SCHEMA, defaults: CEM_DEFAULTS, resolve: resolveCemConfig, create: createCemTrainer },
 } as const;
 
 /** Algorithms with a trainer, in the order help texts list them. */
 export const ALGORITHMS = Object.keys(REGISTRY) as readonly (keyof typeof REGISTRY)[];
 export type AlgorithmName = keyof typeof REGISTRY;
+
+/**
+ * An algorithm's config schema (valibot; `algo` is not among its fields) and its defaults (PPO's
+ * env-specific ones aside: PPO_ENV_DEFAULTS). scripts/config-schema.ts makes the JSON Schema of
+ * `--config` files from these.
+ */
+export function algorithmConfigSchema(algo: AlgorithmName): { readonly schema: ConfigSchema; readonly defaults: Readonly<Record<string, unknown>> } {
+  const { schema, defaults } = REGISTRY[algo];
+  return { schema, defaults };
+}
 
 /** A config for any algorithm: `algo` plus that algorithm's fields (each resolver rejects the others'). */
 export type TrainerConfig =

@@ -8,11 +8,13 @@
  * transaction entirely or not at all, so a failed save (quota exceeded, tab closed mid-save, a
  * failing request) leaves the previous checkpoint and its metadata as they were.
  *
- * Written against the raw IndexedDB API rather than the `idb` wrapper: `idb` recognises requests and
- * transactions with `instanceof` against the global IDB* classes, which breaks with a factory passed
- * in from elsewhere (fake-indexeddb in Node, another realm), and the promise plumbing needed here is
- * two small functions.
+ * Requests and transactions are awaited through the `idb` package (its promise wrappers), which
+ * recognises them by `instanceof` against this realm's global IDB* classes: a factory passed in
+ * must belong to this realm (a page's own `indexedDB`; in Node, fake-indexeddb installed with
+ * `import 'fake-indexeddb/auto'`, or at least its classes set on globalThis). Another realm's
+ * factory (an iframe's) is refused with that explanation.
  */
+import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
 
 /** One saved checkpoint, as `list()` reports it. */
 export interface CheckpointInfo {
@@ -41,7 +43,10 @@ export interface CheckpointStore {
 export interface IndexedDbStoreOptions {
   /** The IndexedDB database to use (default `'webgpu-rl-checkpoints'`). */
   databaseName?: string;
-  /** The IndexedDB factory (default `globalThis.indexedDB`); in Node, e.g. fake-indexeddb's. */
+  /**
+   * The IndexedDB factory (default `globalThis.indexedDB`). Its IDB* classes must be this realm's
+   * globals (see above): in Node, fake-indexeddb's after `import 'fake-indexeddb/auto'`.
+   */
   indexedDB?: IDBFactory;
 }
 
@@ -52,21 +57,12 @@ const SCHEMA_VERSION = 1;
 const BYTES_STORE = 'checkpoints';
 const METADATA_STORE = 'metadata';
 
-function requestResult<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
-  });
+interface CheckpointDatabase extends DBSchema {
+  [BYTES_STORE]: { key: string; value: ArrayBuffer };
+  [METADATA_STORE]: { key: string; value: CheckpointInfo };
 }
 
-/** Settles when the transaction commits (resolves) or aborts (rejects with the reason). */
-function transactionDone(transaction: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    transaction.oncomplete = () => resolve();
-    transaction.onabort = () =>
-      reject(transaction.error ?? new DOMException('The transaction was aborted', 'AbortError'));
-  });
-}
+type Stores = (typeof BYTES_STORE | typeof METADATA_STORE)[];
 
 function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
@@ -81,7 +77,8 @@ function checkName(name: unknown): asserts name is string {
 
 /**
  * Opens (creating on first use) the checkpoint database and returns a {@link CheckpointStore} over
- * it. Throws when no IndexedDB is available, or when the database was made by a newer schema.
+ * it. Throws when no IndexedDB is available, when the factory is not this realm's (see above), or
+ * when the database was made by a newer schema.
  */
 export async function openIndexedDbStore(options: IndexedDbStoreOptions = {}): Promise<CheckpointStore> {
   const databaseName = options.databaseName ?? DEFAULT_CHECKPOINT_DATABASE;
@@ -92,21 +89,29 @@ export async function openIndexedDbStore(options: IndexedDbStoreOptions = {}): P
   if (factory === undefined) {
     throw new Error(
       'IndexedDB is not available here: checkpoints in IndexedDB need a browser, or pass ' +
-        "options.indexedDB (in Node, e.g. `import { indexedDB } from 'fake-indexeddb'`); " +
+        "options.indexedDB (in Node, e.g. fake-indexeddb's, with `import 'fake-indexeddb/auto'`); " +
         'in Node, save checkpoint files with writeFileAtomic from webgpu-rl/node instead',
     );
   }
+  const foreign =
+    'the checkpoint store awaits IndexedDB through idb, which needs the factory\'s IDBRequest, IDBDatabase, … classes to be ' +
+    "this realm's globals (in Node: `import 'fake-indexeddb/auto'`)";
+  if (typeof IDBRequest === 'undefined') throw new Error(`IndexedDB classes are not available here: ${foreign}`);
 
   const where = `IndexedDB database '${databaseName}'`;
-  const openRequest = factory.open(databaseName, SCHEMA_VERSION);
-  openRequest.onupgradeneeded = () => {
-    const db = openRequest.result;
+  const request = factory.open(databaseName, SCHEMA_VERSION);
+  if (!((request as unknown) instanceof IDBRequest)) {
+    request.onsuccess = () => request.result.close();
+    throw new Error(`Cannot use the IndexedDB factory passed in for ${where}: it belongs to another realm, and ${foreign}`);
+  }
+  request.onupgradeneeded = () => {
+    const db = request.result;
     if (!db.objectStoreNames.contains(BYTES_STORE)) db.createObjectStore(BYTES_STORE);
     if (!db.objectStoreNames.contains(METADATA_STORE)) db.createObjectStore(METADATA_STORE);
   };
-  let db: IDBDatabase;
+  let db: IDBPDatabase<CheckpointDatabase>;
   try {
-    db = await requestResult(openRequest);
+    db = (await wrap(request)) as unknown as IDBPDatabase<CheckpointDatabase>;
   } catch (error) {
     const newer = error instanceof DOMException && error.name === 'VersionError';
     throw new Error(
@@ -119,42 +124,39 @@ export async function openIndexedDbStore(options: IndexedDbStoreOptions = {}): P
 
   let closedBecause: string | undefined;
   // Another tab upgrading the database waits until every connection closes: give way to it.
-  db.onversionchange = () => {
+  db.addEventListener('versionchange', () => {
     db.close();
     closedBecause = `${where} was closed because another page upgraded it`;
-  };
+  });
   // The browser can close it under us (storage cleared, disk error).
-  db.onclose = () => {
+  db.addEventListener('close', () => {
     closedBecause ??= `${where} was closed by the browser`;
-  };
+  });
 
-  function transaction(mode: IDBTransactionMode): IDBTransaction {
+  function transaction<Mode extends IDBTransactionMode>(mode: Mode): IDBPTransaction<CheckpointDatabase, Stores, Mode> {
     if (closedBecause !== undefined) throw new Error(`Checkpoint store is closed: ${closedBecause}`);
     return db.transaction([BYTES_STORE, METADATA_STORE], mode);
   }
 
   /**
-   * Runs `write` in one readwrite transaction and waits for the commit. A request that throws
-   * synchronously must abort the transaction explicitly: otherwise the requests already queued
-   * would still commit, half a save.
+   * Makes the `requests` in one readwrite transaction and waits for the commit; a request's own
+   * error (the first to reject) is the one reported. A request that throws synchronously must
+   * abort the transaction explicitly: otherwise the requests already made would still commit,
+   * half a save.
    */
-  async function writeTransaction(action: string, write: (t: IDBTransaction) => void): Promise<void> {
+  async function writeTransaction(action: string, requests: (t: IDBPTransaction<CheckpointDatabase, Stores, 'readwrite'>) => (() => Promise<unknown>)[]): Promise<void> {
     const t = transaction('readwrite');
-    const done = transactionDone(t);
+    const pending: Promise<unknown>[] = [];
     try {
-      write(t);
+      for (const request of requests(t)) pending.push(request());
+      await Promise.all([...pending, t.done]);
     } catch (error) {
       try {
         t.abort();
       } catch {
-        // Already finished or aborting: nothing was committed by this call either way.
+        // Already aborting (a request failed): nothing was committed by this call either way.
       }
-      await done.catch(() => undefined);
-      throw new Error(`Could not ${action} in ${where} (${describeError(error)}); nothing was changed`, { cause: error });
-    }
-    try {
-      await done;
-    } catch (error) {
+      await Promise.allSettled([...pending, t.done]);
       throw new Error(`Could not ${action} in ${where} (${describeError(error)}); nothing was changed`, { cause: error });
     }
   }
@@ -169,17 +171,17 @@ export async function openIndexedDbStore(options: IndexedDbStoreOptions = {}): P
       // caller changing them before the transaction clones the value.
       const data = bytes.slice().buffer;
       const info: CheckpointInfo = { name, bytes: bytes.byteLength, savedAt: new Date().toISOString() };
-      await writeTransaction(`save checkpoint '${name}'`, (t) => {
-        t.objectStore(BYTES_STORE).put(data, name);
-        t.objectStore(METADATA_STORE).put(info, name);
-      });
+      await writeTransaction(`save checkpoint '${name}'`, (t) => [
+        () => t.objectStore(BYTES_STORE).put(data, name),
+        () => t.objectStore(METADATA_STORE).put(info, name),
+      ]);
     },
 
     async load(name) {
       checkName(name);
-      const value: unknown = await requestResult(transaction('readonly').objectStore(BYTES_STORE).get(name));
+      const value: unknown = await transaction('readonly').objectStore(BYTES_STORE).get(name);
       if (value === undefined) return undefined;
-      // Not instanceof: a factory from another realm returns that realm's ArrayBuffer.
+      // Not instanceof: structured cloning may hand back another realm's ArrayBuffer.
       if (Object.prototype.toString.call(value) !== '[object ArrayBuffer]') {
         throw new Error(`Checkpoint '${name}' in ${where} is not binary data (got ${typeof value}); was it written by webgpu-rl?`);
       }
@@ -187,16 +189,13 @@ export async function openIndexedDbStore(options: IndexedDbStoreOptions = {}): P
     },
 
     async list() {
-      const infos = await requestResult(transaction('readonly').objectStore(METADATA_STORE).getAll());
-      return (infos as CheckpointInfo[]).map(({ name, bytes, savedAt }) => ({ name, bytes, savedAt }));
+      const infos = await transaction('readonly').objectStore(METADATA_STORE).getAll();
+      return infos.map(({ name, bytes, savedAt }) => ({ name, bytes, savedAt }));
     },
 
     async delete(name) {
       checkName(name);
-      await writeTransaction(`delete checkpoint '${name}'`, (t) => {
-        t.objectStore(BYTES_STORE).delete(name);
-        t.objectStore(METADATA_STORE).delete(name);
-      });
+      await writeTransaction(`delete checkpoint '${name}'`, (t) => [() => t.objectStore(BYTES_STORE).delete(name), () => t.objectStore(METADATA_STORE).delete(name)]);
     },
 
     close() {

@@ -293,7 +293,7 @@ describe('CEM config', () => {
   it('bad input: clear errors before any GPU work', () => {
     expect(() => resolveCemConfig({ numSteps: 100 })).toThrow(/cem: numSteps must be at least maxEpisodeSteps = 500, so that every candidate's first episode ends within the rollout \(got 100\)/);
     expect(() => resolveCemConfig({ populationSize: 1 })).toThrow(/cem: populationSize must be an integer in \[2, 1024\]/);
-    expect(() => resolveCemConfig({ populationSize: 2000 })).toThrow(/cem: populationSize must be an integer in \[1, 1024\] \(got 2000\)/);
+    expect(() => resolveCemConfig({ populationSize: 2000 })).toThrow(/cem: populationSize must be an integer in \[2, 1024\] \(CEM ranks a population\) \(got 2000\)/);
     expect(() => resolveCemConfig({ eliteFraction: 0 })).toThrow(/cem: eliteFraction must be a number in \(0, 1\] \(got 0\)/);
     expect(() => resolveCemConfig({ env: 'Pendulum-v1' })).toThrow(/continuous \(box\) action space/);
     expect(() => resolveCemConfig({ totalTimesteps: 1000 })).toThrow(/totalTimesteps must be at least one iteration, numSteps × numEnvs = 20000 \(got 1000\)/);

@@ -121,7 +121,7 @@ describe('reinforce populations of variants', () => {
   it('bad population configs fail before any GPU work, naming the field', () => {
     expect(() => resolveReinforceConfig({ agents: 3, variants: [{}, {}] })).toThrow(/variants must be one entry per agent \(agents = 3\).*2 entries/);
     expect(() => resolveReinforceConfig({ variants: [{}, { baseline: 'batch-mean' }] })).toThrow(/variants\[1\]\.baseline.*'none', 'value' in a population/);
-    expect(() => resolveReinforceConfig({ variants: [{ updateSteps: 2 }] })).toThrow(/variants\[0\]\.updateSteps/);
+    expect(() => resolveReinforceConfig({ variants: [{ updateSteps: 2 } as never] })).toThrow(/variants\[0\]\.updateSteps/);
     expect(() => resolveReinforceConfig({ variants: [{ weights: 'all' as never }] })).toThrow(/variants\[0\]\.weights.*'total-return'/);
     expect(() => resolveReinforceConfig({ variants: [{ learningRate: -1 }] })).toThrow(/variants\[0\]\.learningRate/);
     expect(() => resolveReinforceConfig({ variants: [] })).toThrow(/variants/);

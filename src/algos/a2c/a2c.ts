@@ -10,13 +10,21 @@
  * normalised. One departure: Adam (ε 1e-5) instead of SB3's RMSprop, the only optimisers here being
  * Adam and SGD.
  */
+import { optional, strictObject } from 'valibot';
+import { unitInterval, type ConfigInput } from '../../train/config';
 import type { Trainer } from '../../train/trainer';
-import { createPolicyGradientTrainer, resolvePolicyGradientConfig, type PolicyGradientConfig, type ResolvedPolicyGradientConfig } from '../reinforce/reinforce';
+import { createPolicyGradientTrainer, POLICY_GRADIENT_FIELDS, resolvePolicyGradientConfig, type ResolvedPolicyGradientConfig } from '../reinforce/reinforce';
 
-export interface A2cConfig extends PolicyGradientConfig {
-  /** GAE's λ in [0, 1] (1: Monte-Carlo returns bootstrapped at the rollout's end). */
-  readonly gaeLambda?: number;
-}
+export const A2C_SCHEMA = strictObject(
+  {
+    ...POLICY_GRADIENT_FIELDS,
+    /** GAE's λ in [0, 1] (1: Monte-Carlo returns bootstrapped at the rollout's end). */
+    gaeLambda: optional(unitInterval()),
+  },
+  'an object',
+);
+
+export interface A2cConfig extends ConfigInput<typeof A2C_SCHEMA> {}
 
 export interface ResolvedA2cConfig extends ResolvedPolicyGradientConfig {
   readonly gaeLambda: number;
@@ -42,8 +50,8 @@ export const A2C_DEFAULTS = Object.freeze({
 
 /** Validates an A2C config and freezes the result. Throws before any GPU work. */
 export function resolveA2cConfig(config: A2cConfig = {}): ResolvedA2cConfig {
-  const { check, merged, resolved } = resolvePolicyGradientConfig('a2c', A2C_DEFAULTS, config);
-  return Object.freeze({ ...resolved, gaeLambda: check.number('gaeLambda', merged.gaeLambda, 0, 1, 'a number in [0, 1]') });
+  const { merged, resolved } = resolvePolicyGradientConfig('a2c', A2C_SCHEMA, A2C_DEFAULTS, config);
+  return Object.freeze({ ...resolved, gaeLambda: merged.gaeLambda });
 }
 
 /** Builds an A2C trainer; the config is validated before any GPU work. */

@@ -22,40 +22,60 @@
  *   (their Tetris schedule was max(5 − i/10, 0)), scaled to this problem: it keeps σ from
  *   collapsing early, and is 0 by iteration 20, so the final population is the elites' own spread.
  */
-import { lookupEnv, type EnvSource } from '../../envs/registry';
+import { optional, strictObject } from 'valibot';
+import { lookupEnv } from '../../envs/registry';
 import type { EnvDescriptor } from '../../envs/types';
 import { MAX_CATEGORIES } from '../../rng/kernels';
 import { MAX_CEM_AGENTS } from './kernels';
-import { fieldChecks } from '../../train/config';
+import {
+  checkField,
+  envSource,
+  failConfig,
+  flag,
+  integerIn,
+  layerWidths,
+  nonNegative,
+  openUnitInterval,
+  parseConfig,
+  positive,
+  positiveInteger,
+  u32,
+  type ConfigInput,
+} from '../../train/config';
 
-export interface CemConfig {
-  /** A registered env id or alias ('CartPole-v1'), a customEnv descriptor, or a game's HostEnv. */
-  readonly env?: EnvSource;
-  /** u32 seed of μ₀, the population noise, the envs and the action sampling. */
-  readonly seed?: number; // 1
-  /** Env steps to run for (every step of every rollout counts). */
-  readonly totalTimesteps?: number; // 500_000
-  /** G: candidates per iteration (the agent dimension), at most 1024. */
-  readonly populationSize?: number; // 40
-  /** Envs (episodes) per candidate; its fitness is the mean of their first-episode returns. */
-  readonly envsPerCandidate?: number; // 1
-  /** T: rollout steps per iteration, at least maxEpisodeSteps. Default: maxEpisodeSteps. */
-  readonly numSteps?: number;
-  /** ρ: the elites are the best K = max(1, round(ρ·G)) candidates. */
-  readonly eliteFraction?: number; // 0.2
-  /** σ₀: the initial standard deviation of every parameter. */
-  readonly initStd?: number; // 30
-  /** Z₀: the extra variance added to σ² at iteration 0 (Szita & Lőrincz 2006). */
-  readonly extraNoise?: number; // 1
-  /** How much Z decreases per iteration: Z_i = max(Z₀ − i·decay, 0). */
-  readonly extraNoiseDecay?: number; // 0.05
-  /** Elitism: candidate 0 of each iteration is the previous iteration's best, re-evaluated. */
-  readonly keepBest?: boolean; // false
-  /** Hidden layer widths of the policy (tanh); [] is a linear policy. */
-  readonly hiddenSizes?: readonly number[]; // []
-  /** Truncation limit; default the env's (500 for CartPole-v1). */
-  readonly maxEpisodeSteps?: number;
-}
+export const CEM_SCHEMA = strictObject(
+  {
+    /** A registered env id or alias ('CartPole-v1'), a customEnv descriptor, or a game's HostEnv. */
+    env: optional(envSource()),
+    /** u32 seed of μ₀, the population noise, the envs and the action sampling. */
+    seed: optional(u32()), // 1
+    /** Env steps to run for (every step of every rollout counts). */
+    totalTimesteps: optional(positiveInteger()), // 500_000
+    /** G: candidates per iteration (the agent dimension), at most 1024. */
+    populationSize: optional(integerIn(2, MAX_CEM_AGENTS, `an integer in [2, ${MAX_CEM_AGENTS}] (CEM ranks a population)`)), // 40
+    /** Envs (episodes) per candidate; its fitness is the mean of their first-episode returns. */
+    envsPerCandidate: optional(positiveInteger(65_536)), // 1
+    /** T: rollout steps per iteration, at least maxEpisodeSteps. Default: maxEpisodeSteps. */
+    numSteps: optional(positiveInteger(1 << 20)),
+    /** ρ: the elites are the best K = max(1, round(ρ·G)) candidates. */
+    eliteFraction: optional(openUnitInterval(true)), // 0.2
+    /** σ₀: the initial standard deviation of every parameter. */
+    initStd: optional(positive()), // 30
+    /** Z₀: the extra variance added to σ² at iteration 0 (Szita & Lőrincz 2006). */
+    extraNoise: optional(nonNegative()), // 1
+    /** How much Z decreases per iteration: Z_i = max(Z₀ − i·decay, 0). */
+    extraNoiseDecay: optional(nonNegative()), // 0.05
+    /** Elitism: candidate 0 of each iteration is the previous iteration's best, re-evaluated. */
+    keepBest: optional(flag()), // false
+    /** Hidden layer widths of the policy (tanh); [] is a linear policy. */
+    hiddenSizes: optional(layerWidths(true)), // []
+    /** Truncation limit; default the env's (500 for CartPole-v1). */
+    maxEpisodeSteps: optional(positiveInteger()),
+  },
+  'an object',
+);
+
+export interface CemConfig extends ConfigInput<typeof CEM_SCHEMA> {}
 
 export const CEM_DEFAULTS = Object.freeze({
   env: 'CartPole-v1',
@@ -88,8 +108,6 @@ export interface ResolvedCemConfig extends Required<Omit<CemConfig, 'maxEpisodeS
   readonly numIterations: number;
 }
 
-const FIELDS = [...Object.keys(CEM_DEFAULTS), 'numSteps', 'maxEpisodeSteps'];
-
 /** Z_i = max(Z₀ − i·decay, 0): the extra variance of iteration i's update. */
 export function cemExtraVariance(config: Pick<ResolvedCemConfig, 'extraNoise' | 'extraNoiseDecay'>, iteration: number): number {
   return Math.max(config.extraNoise - iteration * config.extraNoiseDecay, 0);
@@ -97,53 +115,35 @@ export function cemExtraVariance(config: Pick<ResolvedCemConfig, 'extraNoise' | 
 
 /** Validates `config` (unknown fields, types, ranges) and freezes the result. Throws before any GPU work. */
 export function resolveCemConfig(config: CemConfig = {}): ResolvedCemConfig {
-  const check = fieldChecks('cem');
-  if (typeof config !== 'object' || config === null) check.fail('config', config, 'an object');
-  check.knownFields(config, FIELDS);
-  const c = { ...CEM_DEFAULTS, ...config };
+  const given = parseConfig('cem', CEM_SCHEMA, config);
+  const c = { ...CEM_DEFAULTS, ...given };
+  const fail = (field: string, value: unknown, valid: string) => failConfig('cem', field, value, valid);
   const envDescriptor = lookupEnv(c.env);
   const space = envDescriptor.actionSpace;
   if (space.kind !== 'discrete') {
     throw new RangeError(`cem: env '${envDescriptor.id}' has a continuous (box) action space; this CEM trainer searches a categorical policy and needs a discrete env`);
   }
-  if (space.n > MAX_CATEGORIES) check.fail('env', c.env, `an env with at most ${MAX_CATEGORIES} actions`);
-  const seed = check.u32('seed', c.seed);
-  const populationSize = check.positiveInteger('populationSize', c.populationSize, MAX_CEM_AGENTS);
-  if (populationSize < 2) check.fail('populationSize', populationSize, `an integer in [2, ${MAX_CEM_AGENTS}] (CEM ranks a population)`);
-  const envsPerCandidate = check.positiveInteger('envsPerCandidate', c.envsPerCandidate, 65_536);
-  const numEnvs = populationSize * envsPerCandidate;
-  if (numEnvs > 65_536) check.fail('populationSize × envsPerCandidate', numEnvs, 'at most 65536');
-  const maxEpisodeSteps = check.positiveInteger('maxEpisodeSteps', config.maxEpisodeSteps ?? envDescriptor.maxEpisodeSteps);
-  const numSteps = check.positiveInteger('numSteps', config.numSteps ?? maxEpisodeSteps, 1 << 20);
+  if (space.n > MAX_CATEGORIES) fail('env', c.env, `an env with at most ${MAX_CATEGORIES} actions`);
+  const numEnvs = c.populationSize * c.envsPerCandidate;
+  if (numEnvs > 65_536) fail('populationSize × envsPerCandidate', numEnvs, 'at most 65536');
+  const maxEpisodeSteps = given.maxEpisodeSteps ?? checkField('cem', 'maxEpisodeSteps', positiveInteger(), envDescriptor.maxEpisodeSteps);
+  const numSteps = given.numSteps ?? checkField('cem', 'numSteps', positiveInteger(1 << 20), maxEpisodeSteps);
   if (numSteps < maxEpisodeSteps) {
-    check.fail('numSteps', numSteps, `at least maxEpisodeSteps = ${maxEpisodeSteps}, so that every candidate's first episode ends within the rollout`);
+    fail('numSteps', numSteps, `at least maxEpisodeSteps = ${maxEpisodeSteps}, so that every candidate's first episode ends within the rollout`);
   }
   const batchSize = numSteps * numEnvs;
-  if (batchSize >= 2 ** 31) check.fail('numSteps × numEnvs', batchSize, 'below 2^31');
-  const eliteFraction = check.number('eliteFraction', c.eliteFraction, Number.MIN_VALUE, 1, 'a number in (0, 1]');
-  const numElites = Math.max(1, Math.round(eliteFraction * populationSize));
-  const totalTimesteps = check.positiveInteger('totalTimesteps', c.totalTimesteps);
-  if (totalTimesteps < batchSize) check.fail('totalTimesteps', totalTimesteps, `at least one iteration, numSteps × numEnvs = ${batchSize}`);
-  if (!Array.isArray(c.hiddenSizes)) check.fail('hiddenSizes', c.hiddenSizes, 'an array of layer widths ([] for a linear policy)');
-  c.hiddenSizes.forEach((width, i) => check.positiveInteger(`hiddenSizes[${i}]`, width, 4096));
+  if (batchSize >= 2 ** 31) fail('numSteps × numEnvs', batchSize, 'below 2^31');
+  if (c.totalTimesteps < batchSize) fail('totalTimesteps', c.totalTimesteps, `at least one iteration, numSteps × numEnvs = ${batchSize}`);
   return Object.freeze({
+    ...c,
     env: envDescriptor.id,
-    seed,
-    totalTimesteps,
-    populationSize,
-    envsPerCandidate,
     numSteps,
-    eliteFraction,
-    initStd: check.positive('initStd', c.initStd),
-    extraNoise: check.nonNegative('extraNoise', c.extraNoise),
-    extraNoiseDecay: check.nonNegative('extraNoiseDecay', c.extraNoiseDecay),
-    keepBest: check.boolean('keepBest', c.keepBest),
     hiddenSizes: Object.freeze([...c.hiddenSizes]),
     maxEpisodeSteps,
     envDescriptor,
     numEnvs,
-    numElites,
+    numElites: Math.max(1, Math.round(c.eliteFraction * c.populationSize)),
     batchSize,
-    numIterations: Math.floor(totalTimesteps / batchSize),
+    numIterations: Math.floor(c.totalTimesteps / batchSize),
   });
 }

@@ -13,29 +13,35 @@
  * of each batch is on-policy (r = 1), so K = 1 is REINFORCE with the same estimator; the claim to
  * test is that K > 1 reaches the same return in fewer env steps.
  */
+import { nullable, optional, strictObject } from 'valibot';
+import { failConfig, oneOf, positive, positiveInteger, type ConfigInput } from '../../train/config';
 import type { Trainer } from '../../train/trainer';
 import {
-  checkEstimator,
-  checkPopulation,
   createPolicyGradientTrainer,
-  POPULATION_FIELDS,
-  ESS_HISTORY_WORDS,
+  MAX_UPDATE_STEPS,
+  OFFPOLICY_REINFORCE_FIELDS,
   REINFORCE_DEFAULTS,
   resolvePolicyGradientConfig,
-  type ReinforceConfig,
+  resolvePopulation,
   type ResolvedReinforceConfig,
 } from '../reinforce/reinforce';
 
 export type ImportanceWeighting = 'per-step' | 'trajectory';
 
-export interface OffPolicyConfig extends ReinforceConfig {
-  /** K: gradient steps on each batch, 1 … 15 (so every step's ESS fits the report). */
-  readonly updateSteps?: number; // 4
-  /** Per-timestep ratios, or the product over each trajectory segment. */
-  readonly importance?: ImportanceWeighting; // 'per-step'
-  /** Truncate the trajectory product at this value (trajectory weighting only); null: no cap. */
-  readonly importanceCap?: number | null; // null
-}
+export const OFFPOLICY_SCHEMA = strictObject(
+  {
+    ...OFFPOLICY_REINFORCE_FIELDS,
+    /** K: gradient steps on each batch, 1 … 15 (so every step's ESS fits the report). */
+    updateSteps: optional(positiveInteger(MAX_UPDATE_STEPS)), // 4
+    /** Per-timestep ratios, or the product over each trajectory segment. */
+    importance: optional(oneOf(['per-step', 'trajectory'] as const satisfies readonly ImportanceWeighting[])), // 'per-step'
+    /** Truncate the trajectory product at this value (trajectory weighting only); null: no cap. */
+    importanceCap: optional(nullable(positive())), // null
+  },
+  'an object',
+);
+
+export interface OffPolicyConfig extends ConfigInput<typeof OFFPOLICY_SCHEMA> {}
 
 export interface ResolvedOffPolicyConfig extends ResolvedReinforceConfig {
   readonly updateSteps: number;
@@ -56,28 +62,16 @@ export const OFFPOLICY_DEFAULTS = Object.freeze({
   importanceCap: null as number | null,
 });
 
-const IMPORTANCE: readonly ImportanceWeighting[] = ['per-step', 'trajectory'];
-
 /** Validates an off-policy config and freezes the result. Throws before any GPU work. */
 export function resolveOffPolicyConfig(config: OffPolicyConfig = {}): ResolvedOffPolicyConfig {
-  const { check, merged, resolved } = resolvePolicyGradientConfig('offpolicy', OFFPOLICY_DEFAULTS, config, POPULATION_FIELDS);
-  const estimator = checkEstimator(check, merged);
-  const updateSteps = check.positiveInteger('updateSteps', merged.updateSteps, ESS_HISTORY_WORDS - 1);
-  const population = checkPopulation(check, config, { ...estimator, learningRate: resolved.learningRate, normAdv: resolved.normAdv, numEnvs: resolved.numEnvs, updateSteps }, { max: ESS_HISTORY_WORDS - 1 });
-  if (population.agents > 1 && merged.importance !== 'per-step') {
-    check.fail('importance', merged.importance, "'per-step' in a population (agents > 1): the trajectory products run on one agent's [T][N] rows");
+  const { merged, resolved } = resolvePolicyGradientConfig('offpolicy', OFFPOLICY_SCHEMA, OFFPOLICY_DEFAULTS, config);
+  const population = resolvePopulation('offpolicy', merged, resolved.numEnvs);
+  const { importance, importanceCap } = merged;
+  if (population.agents > 1 && importance !== 'per-step') {
+    failConfig('offpolicy', 'importance', importance, "'per-step' in a population (agents > 1): the trajectory products run on one agent's [T][N] rows");
   }
-  if (!IMPORTANCE.includes(merged.importance)) check.fail('importance', merged.importance, `one of ${IMPORTANCE.map((v) => `'${v}'`).join(', ')}`);
-  const importanceCap = merged.importanceCap === null ? null : check.positive('importanceCap', merged.importanceCap);
-  if (importanceCap !== null && merged.importance !== 'trajectory') check.fail('importanceCap', importanceCap, "null unless importance is 'trajectory'");
-  return Object.freeze({
-    ...resolved,
-    ...estimator,
-    ...population,
-    updateSteps,
-    importance: merged.importance,
-    importanceCap,
-  });
+  if (importanceCap !== null && importance !== 'trajectory') failConfig('offpolicy', 'importanceCap', importanceCap, "null unless importance is 'trajectory'");
+  return Object.freeze({ ...resolved, weights: merged.weights, baseline: merged.baseline, ...population, updateSteps: merged.updateSteps, importance, importanceCap });
 }
 
 /** Builds an off-policy trainer; the config is validated before any GPU work. */

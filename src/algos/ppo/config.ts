@@ -2,66 +2,87 @@
  * PPO's configuration: CleanRL's ppo.py arguments (discrete defaults), validated and frozen once,
  * with the derived sizes computed right after validation. Nothing mutates the caller's object.
  */
-import { lookupEnv, type EnvSource } from '../../envs/registry';
+import { nullable, optional, strictObject } from 'valibot';
+import { lookupEnv } from '../../envs/registry';
 import type { EnvDescriptor } from '../../envs/types';
 import { MAX_CATEGORIES } from '../../rng/kernels';
-import { fieldChecks } from '../../train/config';
+import {
+  checkField,
+  envSource,
+  failConfig,
+  flag,
+  layerWidths,
+  nonNegative,
+  parseConfig,
+  perAgentNonNegative,
+  positive,
+  positiveInteger,
+  u32,
+  unitInterval,
+  type ConfigInput,
+  type ConfigSchema,
+} from '../../train/config';
 
-export interface PpoConfig {
+/** PPO's fields, each with its schema (PPO-KL adds two). */
+export const PPO_FIELDS = {
   /** A registered env id or alias ('CartPole-v1'), a customEnv descriptor, or a game's HostEnv. */
-  readonly env?: EnvSource;
+  env: optional(envSource()),
   /** u32 seed of initialisation, envs, sampling and permutations. */
-  readonly seed?: number; // 1
+  seed: optional(u32()), // 1
   /** Env steps to train for (CleanRL's total_timesteps). */
-  readonly totalTimesteps?: number; // 500_000
+  totalTimesteps: optional(positiveInteger()), // 500_000
   /** Adam learning rate (annealed linearly to 0 when annealLr); one per agent in a population. */
-  readonly learningRate?: number | readonly number[]; // 2.5e-4
+  learningRate: optional(perAgentNonNegative()), // 2.5e-4
   /** Parallel envs N (per agent). */
-  readonly numEnvs?: number; // 4
+  numEnvs: optional(positiveInteger(65_536)), // 4
   /** G: independent agents trained in the same dispatches, agent g with seed + g. */
-  readonly agents?: number; // 1
+  agents: optional(positiveInteger(1024)), // 1
   /** Rollout steps T per env per iteration. */
-  readonly numSteps?: number; // 128
+  numSteps: optional(positiveInteger(1 << 20)), // 128
   /** Anneal the learning rate linearly over the iterations. */
-  readonly annealLr?: boolean; // true
+  annealLr: optional(flag()), // true
   /** Discount γ. */
-  readonly gamma?: number; // 0.99
+  gamma: optional(unitInterval()), // 0.99
   /** GAE λ. */
-  readonly gaeLambda?: number; // 0.95
+  gaeLambda: optional(unitInterval()), // 0.95
   /** Minibatches per epoch. */
-  readonly numMinibatches?: number; // 4
+  numMinibatches: optional(positiveInteger()), // 4
   /** Epochs K over each batch. */
-  readonly updateEpochs?: number; // 4
+  updateEpochs: optional(positiveInteger(1024)), // 4
   /** Normalise advantages per minibatch. */
-  readonly normAdv?: boolean; // true
+  normAdv: optional(flag()), // true
   /** Surrogate clipping coefficient ε (also the value clip). */
-  readonly clipCoef?: number; // 0.2
+  clipCoef: optional(positive()), // 0.2
   /** Clip the value loss around the rollout's values. */
-  readonly clipVloss?: boolean; // true
+  clipVloss: optional(flag()), // true
   /** Entropy bonus coefficient; one per agent in a population. */
-  readonly entCoef?: number | readonly number[]; // 0.01
+  entCoef: optional(perAgentNonNegative()), // 0.01
   /** Decay the entropy coefficient linearly to 0 over the iterations, as annealLr does the rate. */
-  readonly annealEntCoef?: boolean; // false
+  annealEntCoef: optional(flag()), // false
   /** Value loss coefficient. */
-  readonly vfCoef?: number; // 0.5
+  vfCoef: optional(nonNegative()), // 0.5
   /** Global gradient-norm clip over actor and critic together. */
-  readonly maxGradNorm?: number; // 0.5
+  maxGradNorm: optional(nonNegative()), // 0.5
   /** Adam ε. */
-  readonly adamEpsilon?: number; // 1e-5
+  adamEpsilon: optional(positive()), // 1e-5
   /** Hidden layer widths of the actor and of the critic (tanh). */
-  readonly hiddenSizes?: readonly number[]; // [64, 64]
+  hiddenSizes: optional(layerWidths()), // [64, 64]
   /** Normalise observations by running statistics on the GPU (gymnasium's NormalizeObservation, clip ±10). */
-  readonly normObs?: boolean; // false
+  normObs: optional(flag()), // false
   /** Scale rewards by the running std of the γ-discounted return (NormalizeReward, clip ±10). */
-  readonly normReward?: boolean; // false
+  normReward: optional(flag()), // false
   /**
    * CleanRL's target_kl: stop the epoch loop once an epoch's last minibatch has approx_kl above it
    * (decided on the GPU); null: never.
    */
-  readonly targetKl?: number | null; // null
+  targetKl: optional(nullable(positive())), // null
   /** Truncation limit; default the env's (500 for CartPole-v1). */
-  readonly maxEpisodeSteps?: number;
-}
+  maxEpisodeSteps: optional(positiveInteger()),
+};
+
+export const PPO_SCHEMA = strictObject(PPO_FIELDS, 'an object');
+
+export interface PpoConfig extends ConfigInput<typeof PPO_SCHEMA> {}
 
 export const PPO_DEFAULTS = Object.freeze({
   env: 'CartPole-v1',
@@ -150,68 +171,42 @@ export interface ResolvedPpoConfig extends Required<Omit<PpoConfig, 'maxEpisodeS
 
 /** Validates `config` (unknown fields, types, ranges, divisibility) and freezes the result. Throws before any GPU work. */
 export function resolvePpoConfig(config: PpoConfig = {}): ResolvedPpoConfig {
-  return Object.freeze(resolvePpoFamilyConfig('ppo', PPO_DEFAULTS, config).resolved);
+  return Object.freeze(resolvePpoFamilyConfig('ppo', PPO_SCHEMA, PPO_DEFAULTS, config).resolved);
 }
 
 /**
- * Validates the PPO fields of `config` for the trainer `name` (unknown fields against `defaults`'
- * keys plus `maxEpisodeSteps`); returns the resolved PPO part, the merged input and the checker,
- * for a variant (ppo-kl) to validate its own fields.
+ * Validates `config` against `schema` (PPO's fields, or a variant's superset) for the trainer
+ * `name`, then checks what spans fields; returns the resolved PPO part and the merged input
+ * (`defaults`, the env's defaults, the fields given), for a variant (ppo-kl) to take its own fields.
  */
-export function resolvePpoFamilyConfig<D extends typeof PPO_DEFAULTS>(name: string, defaults: D, config: object) {
-  const check = fieldChecks(name);
-  if (typeof config !== 'object' || config === null) check.fail('config', config, 'an object');
-  check.knownFields(config, [...Object.keys(defaults), 'maxEpisodeSteps']);
-  const envDescriptor = lookupEnv((config as PpoConfig).env ?? defaults.env);
-  const c = { ...defaults, ...PPO_ENV_DEFAULTS[envDescriptor.id], ...config } as D & PpoConfig;
+export function resolvePpoFamilyConfig<D extends typeof PPO_DEFAULTS>(name: string, schema: ConfigSchema, defaults: D, config: unknown) {
+  const given = parseConfig(name, schema, config) as PpoConfig;
+  const envDescriptor = lookupEnv(given.env ?? defaults.env);
+  const c = { ...defaults, ...PPO_ENV_DEFAULTS[envDescriptor.id], ...given } as D;
+  const fail = (field: string, value: unknown, valid: string) => failConfig(name, field, value, valid);
   const space = envDescriptor.actionSpace;
-  if (space.kind === 'discrete' && space.n > MAX_CATEGORIES) check.fail('env', c.env, `an env with at most ${MAX_CATEGORIES} actions`);
-  const seed = check.u32('seed', c.seed);
-  const agents = check.positiveInteger('agents', c.agents, 1024);
-  const numEnvs = check.positiveInteger('numEnvs', c.numEnvs, 65_536);
-  const numSteps = check.positiveInteger('numSteps', c.numSteps, 1 << 20);
-  const batchSize = numEnvs * numSteps;
-  if (batchSize > 1 << 24) check.fail('numEnvs × numSteps', batchSize, 'at most 2^24');
-  const numMinibatches = check.positiveInteger('numMinibatches', c.numMinibatches);
-  if (batchSize % numMinibatches !== 0) {
-    check.fail('numMinibatches', numMinibatches, `a divisor of the batch numEnvs × numSteps = ${batchSize}`);
-  }
-  const totalTimesteps = check.positiveInteger('totalTimesteps', c.totalTimesteps);
-  if (totalTimesteps < batchSize) check.fail('totalTimesteps', totalTimesteps, `at least one batch, numEnvs × numSteps = ${batchSize}`);
-  if (!Array.isArray(c.hiddenSizes) || c.hiddenSizes.length === 0) check.fail('hiddenSizes', c.hiddenSizes, 'a non-empty array of layer widths');
-  c.hiddenSizes.forEach((width, i) => check.positiveInteger(`hiddenSizes[${i}]`, width, 4096));
-  const maxEpisodeSteps = check.positiveInteger('maxEpisodeSteps', (config as PpoConfig).maxEpisodeSteps ?? envDescriptor.maxEpisodeSteps);
-  const targetKl = c.targetKl === null ? null : check.positive('targetKl', c.targetKl);
+  if (space.kind === 'discrete' && space.n > MAX_CATEGORIES) fail('env', c.env, `an env with at most ${MAX_CATEGORIES} actions`);
+  const batchSize = c.numEnvs * c.numSteps;
+  if (batchSize > 1 << 24) fail('numEnvs × numSteps', batchSize, 'at most 2^24');
+  if (batchSize % c.numMinibatches !== 0) fail('numMinibatches', c.numMinibatches, `a divisor of the batch numEnvs × numSteps = ${batchSize}`);
+  if (c.totalTimesteps < batchSize) fail('totalTimesteps', c.totalTimesteps, `at least one batch, numEnvs × numSteps = ${batchSize}`);
+  const perAgent = (field: 'learningRate' | 'entCoef'): readonly number[] => {
+    const value = c[field];
+    if (!Array.isArray(value)) return Object.freeze(Array<number>(c.agents).fill(value as number));
+    if (value.length !== c.agents) fail(field, value, `one number or ${c.agents} numbers (one per agent)`);
+    return Object.freeze([...value]);
+  };
   const resolved: ResolvedPpoConfig = {
+    ...c,
     env: envDescriptor.id,
-    seed,
-    totalTimesteps,
-    learningRate: Object.freeze(check.perAgent('learningRate', c.learningRate, agents, check.nonNegative)),
-    agents,
-    numEnvs,
-    numSteps,
-    annealLr: check.boolean('annealLr', c.annealLr),
-    gamma: check.number('gamma', c.gamma, 0, 1, 'a number in [0, 1]'),
-    gaeLambda: check.number('gaeLambda', c.gaeLambda, 0, 1, 'a number in [0, 1]'),
-    numMinibatches,
-    updateEpochs: check.positiveInteger('updateEpochs', c.updateEpochs, 1024),
-    normAdv: check.boolean('normAdv', c.normAdv),
-    clipCoef: check.positive('clipCoef', c.clipCoef),
-    clipVloss: check.boolean('clipVloss', c.clipVloss),
-    entCoef: Object.freeze(check.perAgent('entCoef', c.entCoef, agents, check.nonNegative)),
-    annealEntCoef: check.boolean('annealEntCoef', c.annealEntCoef),
-    vfCoef: check.nonNegative('vfCoef', c.vfCoef),
-    maxGradNorm: check.nonNegative('maxGradNorm', c.maxGradNorm),
-    adamEpsilon: check.positive('adamEpsilon', c.adamEpsilon),
+    learningRate: perAgent('learningRate'),
+    entCoef: perAgent('entCoef'),
     hiddenSizes: Object.freeze([...c.hiddenSizes]),
-    maxEpisodeSteps,
+    maxEpisodeSteps: given.maxEpisodeSteps ?? checkField(name, 'maxEpisodeSteps', positiveInteger(), envDescriptor.maxEpisodeSteps),
     envDescriptor,
     batchSize,
-    minibatchSize: batchSize / numMinibatches,
-    numIterations: Math.floor(totalTimesteps / batchSize),
-    targetKl,
-    normObs: check.boolean('normObs', c.normObs),
-    normReward: check.boolean('normReward', c.normReward),
+    minibatchSize: batchSize / c.numMinibatches,
+    numIterations: Math.floor(c.totalTimesteps / batchSize),
   };
-  return { check, merged: c, resolved };
+  return { merged: c, resolved };
 }

@@ -3,84 +3,140 @@
  * validated and frozen once before any GPU work, with the derived sizes. Both share the fields and
  * checks below; each adds its own (REINFORCE: weights and baseline; A2C: GAE's λ).
  */
-import { lookupEnv, type EnvSource } from '../../envs/registry';
+import { array, nonEmpty, optional, pipe, strictObject, type ObjectEntries, type StrictObjectSchema } from 'valibot';
+import { lookupEnv } from '../../envs/registry';
 import type { EnvDescriptor } from '../../envs/types';
 import type { BaselineKind } from '../../returns/baselines';
 import { MAX_CATEGORIES } from '../../rng/kernels';
-import { fieldChecks } from '../../train/config';
+import { ALGORITHM_WORDS } from '../../train/report';
+import {
+  checkField,
+  definedFields,
+  envSource,
+  failConfig,
+  flag,
+  integerIn,
+  layerWidths,
+  nonNegative,
+  oneOf,
+  parseConfig,
+  positive,
+  positiveInteger,
+  u32,
+  unitInterval,
+  type ConfigInput,
+  type ConfigSchema,
+} from '../../train/config';
 
-/** The fields every one-step policy-gradient trainer takes. */
-export interface PolicyGradientConfig {
+/** The fields every one-step policy-gradient trainer takes, each with its schema. */
+export const POLICY_GRADIENT_FIELDS = {
   /** A registered env id or alias ('CartPole-v1'), a customEnv descriptor, or a game's HostEnv. */
-  readonly env?: EnvSource;
+  env: optional(envSource()),
   /** u32 seed of initialisation, envs and sampling. */
-  readonly seed?: number;
+  seed: optional(u32()),
   /** Env steps to train for. */
-  readonly totalTimesteps?: number;
+  totalTimesteps: optional(positiveInteger()),
   /** Adam learning rate. */
-  readonly learningRate?: number;
+  learningRate: optional(nonNegative()),
   /** Anneal the learning rate linearly to 0 over the iterations. */
-  readonly annealLr?: boolean;
+  annealLr: optional(flag()),
   /** Parallel envs N (per agent, in a REINFORCE population). */
-  readonly numEnvs?: number;
+  numEnvs: optional(positiveInteger(65_536)),
   /** Rollout steps T per env per iteration (one gradient step per T·N steps). */
-  readonly numSteps?: number;
+  numSteps: optional(positiveInteger(1 << 20)),
   /** Discount γ. */
-  readonly gamma?: number;
+  gamma: optional(unitInterval()),
   /** Normalise the advantages over the whole batch before the step. */
-  readonly normAdv?: boolean;
+  normAdv: optional(flag()),
   /** Entropy bonus coefficient. */
-  readonly entCoef?: number;
+  entCoef: optional(nonNegative()),
   /** Value loss coefficient (when a critic is trained). */
-  readonly vfCoef?: number;
+  vfCoef: optional(nonNegative()),
   /** Global gradient-norm clip over actor and critic together; 0: none. */
-  readonly maxGradNorm?: number;
+  maxGradNorm: optional(nonNegative()),
   /** Adam ε. */
-  readonly adamEpsilon?: number;
+  adamEpsilon: optional(positive()),
   /** Hidden layer widths of the actor and of the critic (tanh). */
-  readonly hiddenSizes?: readonly number[];
+  hiddenSizes: optional(layerWidths()),
   /** Truncation limit; default the env's. */
-  readonly maxEpisodeSteps?: number;
-}
+  maxEpisodeSteps: optional(positiveInteger()),
+};
+
+export interface PolicyGradientConfig extends ConfigInput<StrictObjectSchema<typeof POLICY_GRADIENT_FIELDS, undefined>> {}
 
 export type ReinforceWeights = 'total-return' | 'reward-to-go';
 
-export interface ReinforceConfig extends PolicyGradientConfig {
-  /** w in −w·log π: the whole trajectory's return, or the reward-to-go from the step (causality). */
-  readonly weights?: ReinforceWeights;
-  /** Subtracted from w: none, the batch mean, the per-timestep mean, or a learned critic V(s_t). */
-  readonly baseline?: BaselineKind;
-  /**
-   * G: independent agents trained in the same dispatches, agent g seeded seed + g with numEnvs envs
-   * of its own (numEnvs is per agent, as PPO's). Default: variants' length, else 1.
-   */
-  readonly agents?: number;
-  /**
-   * One estimator per agent (a population of variants): each entry overrides the top-level
-   * weights, baseline, learningRate, normAdv, trajectories (and updateSteps for `offpolicy`) for its agent; a field left
-   * out takes the top-level value. Agent g then trains as the solo run with seed + g and its
-   * variant's fields. In a population (G > 1) baselines are 'none' or 'value'.
-   */
-  readonly variants?: readonly ReinforceVariant[];
-  /**
-   * Envs (of numEnvs, the first ones) whose rollouts the gradient uses; the others still run but
-   * weigh nothing: "N trajectories per update" with the same envs and seeds. Default numEnvs.
-   */
-  readonly trajectories?: number;
-}
+const WEIGHTS = ['total-return', 'reward-to-go'] as const satisfies readonly ReinforceWeights[];
+const BASELINES = ['none', 'batch-mean', 'timestep-mean', 'value'] as const satisfies readonly BaselineKind[];
+/** A population runs one baseline kernel over all agents: the learned critic, or nothing. */
+const POPULATION_BASELINES: readonly BaselineKind[] = ['none', 'value'];
+
+/** Off-policy K's bound: every step's ESS fits the report's algorithm words (reinforce.ts's ESS_HISTORY_WORDS − 1). */
+export const MAX_UPDATE_STEPS = ALGORITHM_WORDS - 1;
+
+/** Trajectories per update: at most numEnvs, which the check after the schema knows (the schema bounds it by numEnvs' own bound). */
+const trajectoriesField = () => integerIn(1, 65_536, 'an integer in [1, numEnvs]');
+
+/** What one agent of a population may change about the estimator (`offpolicy` adds updateSteps). */
+const VARIANT_FIELDS = {
+  weights: optional(oneOf(WEIGHTS)),
+  baseline: optional(oneOf(BASELINES)),
+  learningRate: optional(nonNegative()),
+  /** Normalise this agent's advantages over its batch. */
+  normAdv: optional(flag()),
+  /** Trajectories per update: the gradient uses only the agent's first this-many envs (1 … numEnvs). */
+  trajectories: optional(trajectoriesField()),
+};
+
+const OFFPOLICY_VARIANT_FIELDS = {
+  ...VARIANT_FIELDS,
+  /** Off-policy K (`offpolicy` only). */
+  updateSteps: optional(positiveInteger(MAX_UPDATE_STEPS)),
+};
+
+/** A variant's schema: a record of `fields`; a field it does not take names the ones it does. */
+const variantSchema = <E extends ObjectEntries>(fields: E) =>
+  strictObject(fields, (issue) => (issue.expected === 'never' ? `absent: a variant sets ${Object.keys(fields).join(', ')}` : 'an object'));
+
+/** The population fields of reinforce and offpolicy, over a variant schema. */
+const populationFields = <V extends ReturnType<typeof variantSchema>>(variant: V) => {
+  const valid = 'a non-empty array of { weights, baseline, learningRate, updateSteps } records';
+  return {
+    /** w in −w·log π: the whole trajectory's return, or the reward-to-go from the step (causality). */
+    weights: optional(oneOf(WEIGHTS)),
+    /** Subtracted from w: none, the batch mean, the per-timestep mean, or a learned critic V(s_t). */
+    baseline: optional(oneOf(BASELINES)),
+    /**
+     * G: independent agents trained in the same dispatches, agent g seeded seed + g with numEnvs envs
+     * of its own (numEnvs is per agent, as PPO's). Default: variants' length, else 1.
+     */
+    agents: optional(positiveInteger(1024)),
+    /**
+     * One estimator per agent (a population of variants): each entry overrides the top-level
+     * weights, baseline, learningRate, normAdv, trajectories (and updateSteps for `offpolicy`) for its agent; a field left
+     * out takes the top-level value. Agent g then trains as the solo run with seed + g and its
+     * variant's fields. In a population (G > 1) baselines are 'none' or 'value'.
+     */
+    variants: optional(pipe(array(variant, valid), nonEmpty(valid))),
+    /**
+     * Envs (of numEnvs, the first ones) whose rollouts the gradient uses; the others still run but
+     * weigh nothing: "N trajectories per update" with the same envs and seeds. Default numEnvs.
+     */
+    trajectories: optional(trajectoriesField()),
+  };
+};
+
+/** REINFORCE's fields: the shared ones, the estimator and the population. */
+export const REINFORCE_FIELDS = { ...POLICY_GRADIENT_FIELDS, ...populationFields(variantSchema(VARIANT_FIELDS)) };
+/** The off-policy trainer's REINFORCE fields, whose variants may also set updateSteps (offpolicy.ts adds its own). */
+export const OFFPOLICY_REINFORCE_FIELDS = { ...POLICY_GRADIENT_FIELDS, ...populationFields(variantSchema(OFFPOLICY_VARIANT_FIELDS)) };
+
+export const REINFORCE_SCHEMA = strictObject(REINFORCE_FIELDS, 'an object');
+
+export interface ReinforceConfig extends ConfigInput<typeof REINFORCE_SCHEMA> {}
 
 /** What one agent of a population may change about the estimator. */
-export interface ReinforceVariant {
-  readonly weights?: ReinforceWeights;
-  readonly baseline?: BaselineKind;
-  readonly learningRate?: number;
-  /** Normalise this agent's advantages over its batch. */
-  readonly normAdv?: boolean;
-  /** Trajectories per update: the gradient uses only the agent's first this-many envs (1 … numEnvs). */
-  readonly trajectories?: number;
-  /** Off-policy K (`offpolicy` only). */
-  readonly updateSteps?: number;
-}
+export interface ReinforceVariant extends ConfigInput<ReturnType<typeof variantSchema<typeof OFFPOLICY_VARIANT_FIELDS>>> {}
 
 /** One agent's estimator, resolved. updateSteps is 1 for `reinforce`. */
 export interface ResolvedReinforceVariant {
@@ -145,124 +201,83 @@ export const REINFORCE_DEFAULTS = Object.freeze({
   hiddenSizes: Object.freeze([64, 64]) as readonly number[],
 });
 
-const WEIGHTS: readonly ReinforceWeights[] = ['total-return', 'reward-to-go'];
-const BASELINES: readonly BaselineKind[] = ['none', 'batch-mean', 'timestep-mean', 'value'];
-
 /**
- * Validates the shared fields of `config` for the trainer `name` (unknown fields against
- * `defaults`' keys plus `maxEpisodeSteps`); returns the resolved shared part and the checker.
+ * Validates `config` against `schema` (the shared fields plus the trainer's own) for the trainer
+ * `name`, then checks what spans fields; returns the resolved shared part and the merged input
+ * (`defaults` under the fields given).
  */
-export function resolvePolicyGradientConfig<D extends object>(name: string, defaults: D, config: object, extraFields: readonly string[] = []) {
-  const check = fieldChecks(name);
-  if (typeof config !== 'object' || config === null) check.fail('config', config, 'an object');
-  check.knownFields(config, [...Object.keys(defaults), 'maxEpisodeSteps', ...extraFields]);
-  const c = { ...defaults, ...config } as D & Required<PolicyGradientConfig>;
+export function resolvePolicyGradientConfig<D extends object>(name: string, schema: ConfigSchema, defaults: D, config: unknown) {
+  const given = parseConfig(name, schema, config) as PolicyGradientConfig;
+  const c = { ...defaults, ...given } as D & Required<Omit<PolicyGradientConfig, 'maxEpisodeSteps'>>;
+  const fail = (field: string, value: unknown, valid: string) => failConfig(name, field, value, valid);
   const envDescriptor = lookupEnv(c.env);
   const space = envDescriptor.actionSpace;
   if (space.kind !== 'discrete') {
     throw new RangeError(`${name}: env '${envDescriptor.id}' has a continuous (box) action space; this trainer has a categorical policy and needs a discrete env`);
   }
-  if (space.n > MAX_CATEGORIES) check.fail('env', c.env, `an env with at most ${MAX_CATEGORIES} actions`);
-  const seed = check.u32('seed', c.seed);
-  const numEnvs = check.positiveInteger('numEnvs', c.numEnvs, 65_536);
-  const numSteps = check.positiveInteger('numSteps', c.numSteps, 1 << 20);
-  const batchSize = numEnvs * numSteps;
-  if (batchSize > 1 << 24) check.fail('numEnvs × numSteps', batchSize, 'at most 2^24');
-  const totalTimesteps = check.positiveInteger('totalTimesteps', c.totalTimesteps);
-  if (totalTimesteps < batchSize) check.fail('totalTimesteps', totalTimesteps, `at least one batch, numEnvs × numSteps = ${batchSize}`);
-  if (!Array.isArray(c.hiddenSizes) || c.hiddenSizes.length === 0) check.fail('hiddenSizes', c.hiddenSizes, 'a non-empty array of layer widths');
-  c.hiddenSizes.forEach((width, i) => check.positiveInteger(`hiddenSizes[${i}]`, width, 4096));
-  const maxEpisodeSteps = check.positiveInteger('maxEpisodeSteps', (config as PolicyGradientConfig).maxEpisodeSteps ?? envDescriptor.maxEpisodeSteps);
+  if (space.n > MAX_CATEGORIES) fail('env', c.env, `an env with at most ${MAX_CATEGORIES} actions`);
+  const batchSize = c.numEnvs * c.numSteps;
+  if (batchSize > 1 << 24) fail('numEnvs × numSteps', batchSize, 'at most 2^24');
+  if (c.totalTimesteps < batchSize) fail('totalTimesteps', c.totalTimesteps, `at least one batch, numEnvs × numSteps = ${batchSize}`);
   const resolved: ResolvedPolicyGradientConfig = {
     env: envDescriptor.id,
-    seed,
-    totalTimesteps,
-    learningRate: check.nonNegative('learningRate', c.learningRate),
-    annealLr: check.boolean('annealLr', c.annealLr),
-    numEnvs,
-    numSteps,
-    gamma: check.number('gamma', c.gamma, 0, 1, 'a number in [0, 1]'),
-    normAdv: check.boolean('normAdv', c.normAdv),
-    entCoef: check.nonNegative('entCoef', c.entCoef),
-    vfCoef: check.nonNegative('vfCoef', c.vfCoef),
-    maxGradNorm: check.nonNegative('maxGradNorm', c.maxGradNorm),
-    adamEpsilon: check.positive('adamEpsilon', c.adamEpsilon),
+    seed: c.seed,
+    totalTimesteps: c.totalTimesteps,
+    learningRate: c.learningRate,
+    annealLr: c.annealLr,
+    numEnvs: c.numEnvs,
+    numSteps: c.numSteps,
+    gamma: c.gamma,
+    normAdv: c.normAdv,
+    entCoef: c.entCoef,
+    vfCoef: c.vfCoef,
+    maxGradNorm: c.maxGradNorm,
+    adamEpsilon: c.adamEpsilon,
     hiddenSizes: Object.freeze([...c.hiddenSizes]),
-    maxEpisodeSteps,
+    maxEpisodeSteps: given.maxEpisodeSteps ?? checkField(name, 'maxEpisodeSteps', positiveInteger(), envDescriptor.maxEpisodeSteps),
     envDescriptor,
     batchSize,
-    numIterations: Math.floor(totalTimesteps / batchSize),
+    numIterations: Math.floor(c.totalTimesteps / batchSize),
   };
-  return { check, merged: c, resolved };
+  return { merged: c, resolved };
 }
 
 /** Validates a REINFORCE config and freezes the result. Throws before any GPU work. */
 export function resolveReinforceConfig(config: ReinforceConfig = {}): ResolvedReinforceConfig {
-  const { check, merged, resolved } = resolvePolicyGradientConfig('reinforce', REINFORCE_DEFAULTS, config, POPULATION_FIELDS);
-  const estimator = checkEstimator(check, merged);
-  return Object.freeze({ ...resolved, ...estimator, ...checkPopulation(check, config, { ...estimator, learningRate: resolved.learningRate, normAdv: resolved.normAdv, numEnvs: resolved.numEnvs }, null) });
+  const { merged, resolved } = resolvePolicyGradientConfig('reinforce', REINFORCE_SCHEMA, REINFORCE_DEFAULTS, config);
+  return Object.freeze({ ...resolved, weights: merged.weights, baseline: merged.baseline, ...resolvePopulation('reinforce', { ...merged, updateSteps: 1 }, resolved.numEnvs) });
 }
-
-/** The population fields reinforce and offpolicy take beyond their defaults' keys. */
-export const POPULATION_FIELDS: readonly string[] = ['agents', 'variants', 'trajectories'];
 
 /**
- * Checks `agents` and `variants` against the top-level estimator `base`; `updateSteps` is the
- * off-policy K bound (null: the trainer takes no updateSteps, K = 1).
+ * The population of `merged` (agents, variants, trajectories, over the top-level estimator):
+ * each agent's estimator, with the checks that depend on numEnvs and on G.
  */
-export function checkPopulation(
-  check: ReturnType<typeof fieldChecks>,
-  config: { readonly agents?: unknown; readonly variants?: unknown; readonly trajectories?: unknown },
-  base: {
-    readonly weights: ReinforceWeights;
-    readonly baseline: BaselineKind;
-    readonly learningRate: number;
-    readonly normAdv: boolean;
-    readonly numEnvs: number;
-    readonly updateSteps?: number;
-  },
-  updateSteps: { readonly max: number } | null,
+export function resolvePopulation(
+  name: string,
+  merged: ReinforceConfig & Pick<ResolvedReinforceVariant, 'weights' | 'baseline' | 'learningRate' | 'normAdv' | 'updateSteps'>,
+  numEnvs: number,
 ): { agents: number; variants: readonly ResolvedReinforceVariant[] } {
-  const given = config.variants;
-  if (given !== undefined && (!Array.isArray(given) || given.length === 0)) check.fail('variants', given, 'a non-empty array of { weights, baseline, learningRate, updateSteps } records');
-  const list = given as readonly ReinforceVariant[] | undefined;
-  const agents = check.positiveInteger('agents', config.agents ?? list?.length ?? 1, 1024);
-  if (list && list.length !== agents) check.fail('variants', `${list.length} entries`, `one entry per agent (agents = ${agents})`);
-  const trajectories = check.positiveInteger('trajectories', config.trajectories ?? base.numEnvs, base.numEnvs);
-  const known = ['weights', 'baseline', 'learningRate', 'normAdv', 'trajectories', ...(updateSteps ? ['updateSteps'] : [])];
+  const list = merged.variants;
+  const agents = checkField(name, 'agents', positiveInteger(1024), merged.agents ?? list?.length ?? 1);
+  if (list && list.length !== agents) failConfig(name, 'variants', `${list.length} entries`, `one entry per agent (agents = ${agents})`);
+  const top: ResolvedReinforceVariant = {
+    weights: merged.weights,
+    baseline: merged.baseline,
+    learningRate: merged.learningRate,
+    normAdv: merged.normAdv,
+    trajectories: checkField(name, 'trajectories', positiveInteger(numEnvs), merged.trajectories ?? numEnvs),
+    updateSteps: merged.updateSteps,
+  };
   const variants = Array.from({ length: agents }, (_, g): ResolvedReinforceVariant => {
-    const v = list?.[g] ?? {};
-    const at = `variants[${g}]`;
-    if (typeof v !== 'object' || v === null) check.fail(at, v, 'an object');
-    for (const field of Object.keys(v)) {
-      if (!known.includes(field)) check.fail(`${at}.${field}`, (v as Record<string, unknown>)[field], `absent: a variant sets ${known.join(', ')}`);
-    }
-    const merged = { trajectories, ...base, ...v };
+    const own: ReinforceVariant = definedFields(list?.[g] ?? {});
     // An error names the field where the bad value was written: the variant's, or the top-level one.
-    const name = (field: string) => (field in v ? `${at}.${field}` : field);
-    const list2 = (values: readonly string[]) => `one of ${values.map((x) => `'${x}'`).join(', ')}`;
-    if (!WEIGHTS.includes(merged.weights)) check.fail(name('weights'), merged.weights, list2(WEIGHTS));
-    // A population runs one baseline kernel over all agents: the learned critic, or nothing.
-    const allowed = agents > 1 ? POPULATION_BASELINES : BASELINES;
-    if (!allowed.includes(merged.baseline)) check.fail(name('baseline'), merged.baseline, `${list2(allowed)}${agents > 1 ? ' in a population (agents > 1)' : ''}`);
-    return Object.freeze({
-      weights: merged.weights,
-      baseline: merged.baseline,
-      learningRate: check.nonNegative(name('learningRate'), merged.learningRate),
-      normAdv: check.boolean(name('normAdv'), merged.normAdv),
-      trajectories: check.positiveInteger(name('trajectories'), merged.trajectories, base.numEnvs),
-      updateSteps: updateSteps ? check.positiveInteger(name('updateSteps'), merged.updateSteps ?? 1, updateSteps.max) : 1,
-    });
+    const at = (field: keyof ReinforceVariant) => (field in own ? `variants[${g}].${field}` : field);
+    const v = { ...top, ...own };
+    checkField(name, at('trajectories'), positiveInteger(numEnvs), v.trajectories);
+    if (agents > 1 && !POPULATION_BASELINES.includes(v.baseline)) {
+      failConfig(name, at('baseline'), v.baseline, `one of ${POPULATION_BASELINES.map((b) => `'${b}'`).join(', ')} in a population (agents > 1)`);
+    }
+    return Object.freeze(v);
   });
   return { agents, variants: Object.freeze(variants) };
-}
-
-const POPULATION_BASELINES: readonly BaselineKind[] = ['none', 'value'];
-
-/** Checks REINFORCE's estimator fields (weights, baseline); shared with the off-policy trainer. */
-export function checkEstimator(check: ReturnType<typeof fieldChecks>, merged: { weights: unknown; baseline: unknown }) {
-  const list = (values: readonly string[]) => `one of ${values.map((v) => `'${v}'`).join(', ')}`;
-  if (!WEIGHTS.includes(merged.weights as ReinforceWeights)) check.fail('weights', merged.weights, list(WEIGHTS));
-  if (!BASELINES.includes(merged.baseline as BaselineKind)) check.fail('baseline', merged.baseline, list(BASELINES));
-  return { weights: merged.weights as ReinforceWeights, baseline: merged.baseline as BaselineKind };
 }
