@@ -26,7 +26,8 @@
  * trainer does not expose its update encoder, and rebuilding it here would time a copy, not it.
  */
 import { createReturns, returnsInputs } from '../../src/returns/returns';
-import { createPpoTrainer, resolvePpoConfig, type PpoConfig, type PpoTrainer } from '../../src/algos/ppo/ppo';
+import { createPpoTrainer, type PpoTrainer } from '../../src/algos/ppo/ppo';
+import { resolvePpoConfig, type PpoConfig } from '../../src/algos/ppo/config';
 import { BufferSet } from '../../src/gpu/buffers';
 import type { MlpLayout } from '../../src/nn/mlp-spec';
 import type { IterationCounters } from '../../src/train/loop';

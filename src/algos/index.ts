@@ -4,24 +4,28 @@
  */
 import type { ConfigSchema } from '../train/config';
 import type { Trainer } from '../train/trainer';
-import { A2C_DEFAULTS, A2C_SCHEMA, createA2cTrainer, resolveA2cConfig, type A2cConfig } from './a2c/a2c';
-import { CEM_DEFAULTS, CEM_SCHEMA, createCemTrainer, resolveCemConfig, type CemConfig } from './cem/cem';
-import { createOffPolicyTrainer, OFFPOLICY_DEFAULTS, OFFPOLICY_SCHEMA, resolveOffPolicyConfig, type OffPolicyConfig } from './offpolicy/offpolicy';
-import { createPpoTrainer, PPO_DEFAULTS, PPO_SCHEMA, resolvePpoConfig, type PpoConfig } from './ppo/ppo';
-import { createPpoKlTrainer, PPO_KL_DEFAULTS, PPO_KL_SCHEMA, resolvePpoKlConfig, type PpoKlConfig } from './ppo-kl/ppo-kl';
-import { createReinforceTrainer, REINFORCE_DEFAULTS, REINFORCE_SCHEMA, resolveReinforceConfig, type ReinforceConfig } from './reinforce/reinforce';
-import { createTrpoTrainer, resolveTrpoConfig, TRPO_DEFAULTS, TRPO_SCHEMA, type TrpoConfig } from './trpo/trpo';
+import { A2C_DEFAULTS, A2C_SCHEMA, resolveA2cConfig, type A2cConfig } from './a2c/config';
+import { CEM_DEFAULTS, CEM_SCHEMA, resolveCemConfig, type CemConfig } from './cem/config';
+import { OFFPOLICY_DEFAULTS, OFFPOLICY_SCHEMA, resolveOffPolicyConfig, type OffPolicyConfig } from './offpolicy/config';
+import { PPO_DEFAULTS, PPO_SCHEMA, resolvePpoConfig, type PpoConfig } from './ppo/config';
+import { PPO_KL_DEFAULTS, PPO_KL_SCHEMA, resolvePpoKlConfig, type PpoKlConfig } from './ppo-kl/config';
+import { REINFORCE_DEFAULTS, REINFORCE_SCHEMA, resolveReinforceConfig, type ReinforceConfig } from './reinforce/config';
+import { resolveTrpoConfig, TRPO_DEFAULTS, TRPO_SCHEMA, type TrpoConfig } from './trpo/config';
 
-
-/** Each algorithm's config schema, defaults, validator and factory; the first is the default. */
+/**
+ * Each algorithm's config schema, defaults, validator and trainer factory; the first is the
+ * default. Configs are validated from these static imports; a trainer's own module (its kernels,
+ * their WGSL) is imported when the first trainer of that algorithm is built, so a page that trains
+ * PPO carries no TRPO or CEM code.
+ */
 const REGISTRY = {
-  ppo: { schema: PPO_SCHEMA, defaults: PPO_DEFAULTS, resolve: resolvePpoConfig, create: createPpoTrainer },
-  'ppo-kl': { schema: PPO_KL_SCHEMA, defaults: PPO_KL_DEFAULTS, resolve: resolvePpoKlConfig, create: createPpoKlTrainer },
-  reinforce: { schema: REINFORCE_SCHEMA, defaults: REINFORCE_DEFAULTS, resolve: resolveReinforceConfig, create: createReinforceTrainer },
-  a2c: { schema: A2C_SCHEMA, defaults: A2C_DEFAULTS, resolve: resolveA2cConfig, create: createA2cTrainer },
-  offpolicy: { schema: OFFPOLICY_SCHEMA, defaults: OFFPOLICY_DEFAULTS, resolve: resolveOffPolicyConfig, create: createOffPolicyTrainer },
-  trpo: { schema: TRPO_SCHEMA, defaults: TRPO_DEFAULTS, resolve: resolveTrpoConfig, create: createTrpoTrainer },
-  cem: { schema: CEM_SCHEMA, defaults: CEM_DEFAULTS, resolve: resolveCemConfig, create: createCemTrainer },
+  ppo: { schema: PPO_SCHEMA, defaults: PPO_DEFAULTS, resolve: resolvePpoConfig, load: async () => (await import('./ppo/ppo')).createPpoTrainer },
+  'ppo-kl': { schema: PPO_KL_SCHEMA, defaults: PPO_KL_DEFAULTS, resolve: resolvePpoKlConfig, load: async () => (await import('./ppo-kl/ppo-kl')).createPpoKlTrainer },
+  reinforce: { schema: REINFORCE_SCHEMA, defaults: REINFORCE_DEFAULTS, resolve: resolveReinforceConfig, load: async () => (await import('./reinforce/reinforce')).createReinforceTrainer },
+  a2c: { schema: A2C_SCHEMA, defaults: A2C_DEFAULTS, resolve: resolveA2cConfig, load: async () => (await import('./a2c/a2c')).createA2cTrainer },
+  offpolicy: { schema: OFFPOLICY_SCHEMA, defaults: OFFPOLICY_DEFAULTS, resolve: resolveOffPolicyConfig, load: async () => (await import('./offpolicy/offpolicy')).createOffPolicyTrainer },
+  trpo: { schema: TRPO_SCHEMA, defaults: TRPO_DEFAULTS, resolve: resolveTrpoConfig, load: async () => (await import('./trpo/trpo')).createTrpoTrainer },
+  cem: { schema: CEM_SCHEMA, defaults: CEM_DEFAULTS, resolve: resolveCemConfig, load: async () => (await import('./cem/cem')).createCemTrainer },
 } as const;
 
 /** Algorithms with a trainer, in the order help texts list them. */
@@ -68,8 +72,11 @@ export function resolveTrainerConfig(config: TrainerConfig) {
   return REGISTRY[checkAlgorithm(algo)].resolve(rest as never);
 }
 
-/** Builds the trainer of `config.algo` (default 'ppo'). */
+/** Builds the trainer of `config.algo` (default 'ppo'); the config is validated before anything loads. */
 export async function createTrainer(device: GPUDevice, config: TrainerConfig = {}): Promise<Trainer> {
   const { algo = 'ppo', ...rest } = config;
-  return (await REGISTRY[checkAlgorithm(algo)].create(device, rest as never)) as Trainer;
+  const entry = REGISTRY[checkAlgorithm(algo)];
+  entry.resolve(rest as never);
+  const create = await entry.load();
+  return (await create(device, rest as never)) as Trainer;
 }

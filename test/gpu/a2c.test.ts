@@ -9,7 +9,7 @@
  * leaves room for another adapter's rounding to take its own path.
  */
 import { describe, expect, it } from 'vitest';
-import { A2C_DEFAULTS } from '../../src/algos/a2c/a2c';
+import { A2C_DEFAULTS } from '../../src/algos/a2c/config';
 import { createTrainer, resolveTrainerConfig } from '../../src/algos/index';
 import { REPORT_BYTES, type IterationStats } from '../../src/train/report';
 import type { Trainer } from '../../src/train/trainer';

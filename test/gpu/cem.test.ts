@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { CEM_REPORT_WORDS, CEM_SCHEDULE_BYTES, CEM_STREAM, CEM_WORDS, cemEliteSelectKernel, cemFirstEpisodeKernel, cemReportKernel, cemSampleKernel, cemUpdateKernel, encodeCemSchedule } from '../../src/algos/cem/kernels';
 import type { SizedKernel } from '../../src/gpu/kernel';
-import { cemExtraVariance, createCemTrainer, resolveCemConfig, type CemConfig, type CemIterationStats, type CemTrainer } from '../../src/algos/cem/cem';
+import { createCemTrainer, type CemIterationStats, type CemTrainer } from '../../src/algos/cem/cem';
+import { cemExtraVariance, resolveCemConfig, type CemConfig } from '../../src/algos/cem/config';
 import { BufferSet, createKernel, readBufferOnce } from '../../src/gpu/index';
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../../src/rng/params';
 import { ALGORITHM_BASE, ALGORITHM_WORDS, EPISODE_RING_CAPACITY, RING_BASE } from '../../src/train/report';

@@ -11,7 +11,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createTrainer } from '../../src/algos/index';
-import { createPpoTrainer, EPOCHS_RUN_WORD, type PpoConfig } from '../../src/algos/ppo/ppo';
+import { createPpoTrainer, EPOCHS_RUN_WORD } from '../../src/algos/ppo/ppo';
+import type { PpoConfig } from '../../src/algos/ppo/config';
 import { createPpoKlTrainer } from '../../src/algos/ppo-kl/ppo-kl';
 import type { Trainer } from '../../src/train/trainer';
 import type { IterationStats } from '../../src/train/report';

@@ -8,7 +8,8 @@
  * reward normalisers).
  */
 import { describe, expect, it } from 'vitest';
-import { createPpoTrainer, type PpoConfig } from '../../src/algos/ppo/ppo';
+import { createPpoTrainer } from '../../src/algos/ppo/ppo';
+import type { PpoConfig } from '../../src/algos/ppo/config';
 import { gpuStep, useGpu } from '../support/gpu';
 import { freshSeed } from '../support/random';
 

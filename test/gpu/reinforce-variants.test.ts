@@ -10,8 +10,10 @@
  * population configs fail before any GPU work, naming the field.
  */
 import { describe, expect, it } from 'vitest';
-import { createOffPolicyTrainer, resolveOffPolicyConfig, type OffPolicyConfig } from '../../src/algos/offpolicy/offpolicy';
-import { createReinforceTrainer, resolveReinforceConfig, type ReinforceConfig, type ReinforceVariant } from '../../src/algos/reinforce/reinforce';
+import { createOffPolicyTrainer } from '../../src/algos/offpolicy/offpolicy';
+import { resolveOffPolicyConfig, type OffPolicyConfig } from '../../src/algos/offpolicy/config';
+import { createReinforceTrainer } from '../../src/algos/reinforce/reinforce';
+import { resolveReinforceConfig, type ReinforceConfig, type ReinforceVariant } from '../../src/algos/reinforce/config';
 import type { Trainer } from '../../src/train/trainer';
 import type { IterationStats } from '../../src/train/report';
 import { gpuStep, useGpu } from '../support/gpu';

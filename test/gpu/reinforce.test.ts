@@ -9,7 +9,8 @@
  * The threshold of 75 (3.4 × random) leaves room for another adapter's rounding to take its own path.
  */
 import { describe, expect, it } from 'vitest';
-import { createReinforceTrainer, REINFORCE_DEFAULTS } from '../../src/algos/reinforce/reinforce';
+import { createReinforceTrainer } from '../../src/algos/reinforce/reinforce';
+import { REINFORCE_DEFAULTS } from '../../src/algos/reinforce/config';
 import { createTrainer, resolveTrainerConfig } from '../../src/algos/index';
 import { REPORT_BYTES, type IterationStats } from '../../src/train/report';
 import type { Trainer } from '../../src/train/trainer';

@@ -11,7 +11,8 @@
  * default is 8 × 128.
  */
 import { describe, expect, it } from 'vitest';
-import { createTrpoTrainer, resolveTrpoConfig, TRPO_DEFAULTS, TRPO_WORD } from '../../src/algos/trpo/trpo';
+import { createTrpoTrainer, TRPO_WORD } from '../../src/algos/trpo/trpo';
+import { resolveTrpoConfig, TRPO_DEFAULTS } from '../../src/algos/trpo/config';
 import { readBufferOnce } from '../../src/gpu/index';
 import { CG_SCALAR } from '../../src/algos/trpo/kernels';
 import { initialParameters } from '../../src/nn/init';

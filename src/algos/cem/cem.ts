@@ -53,7 +53,6 @@ import { captureBuffers, restoreBuffers } from '../../train/trainer-state';
 import type { Trainer } from '../../train/trainer';
 import { cemExtraVariance, resolveCemConfig, type CemConfig, type ResolvedCemConfig } from './config';
 
-export { CEM_DEFAULTS, CEM_SCHEMA, cemExtraVariance, resolveCemConfig, type CemConfig, type ResolvedCemConfig } from './config';
 
 /** CEM's summary of one iteration (the report's algorithm words, src/cem/kernels.ts CEM_WORDS). */
 export interface CemSummary {

@@ -42,7 +42,6 @@ import { ALGORITHM_BASE, REPORT_WORDS } from '../../train/report';
 import type { Trainer } from '../../train/trainer';
 import { resolvePpoConfig, type PpoConfig, type ResolvedPpoConfig } from './config';
 
-export { PPO_DEFAULTS, PPO_ENV_DEFAULTS, PPO_SCHEMA, resolvePpoConfig, type PpoConfig, type ResolvedPpoConfig } from './config';
 
 /** The Philox stream of the per-epoch permutations ('PRM'). */
 export const PERMUTATION_STREAM = 0x50524d;

@@ -62,7 +62,6 @@ import {
   type ReinforceWeights,
 } from './config';
 
-export * from './config';
 
 /** What the one-step trainer estimates: the weights and what is subtracted from them. */
 export interface PolicyGradientPlan {

@@ -47,7 +47,6 @@ import { ALGORITHM_BASE } from '../../train/report';
 import type { Trainer } from '../../train/trainer';
 import { resolveTrpoConfig, type ResolvedTrpoConfig, type TrpoConfig } from './config';
 
-export { TRPO_DEFAULTS, TRPO_SCHEMA, resolveTrpoConfig, type ResolvedTrpoConfig, type TrpoConfig } from './config';
 
 /** TRPO's words in the report's algorithm area: the LineSearchResult record, word for word. */
 export const TRPO_WORD = LINE_SEARCH;
