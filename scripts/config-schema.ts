@@ -37,6 +37,8 @@ export function configJsonSchema({ descriptions = true } = {}): JsonSchema {
       overrideSchema: ({ valibotSchema }) => (valibotSchema.type === 'custom' ? ENV_JSON_SCHEMA : undefined),
     });
     const properties: Record<string, JsonSchema> = {
+      // The file may name this schema, for editors; the CLI ignores the field.
+      $schema: { type: 'string', description: 'The JSON Schema of this file (for editors; ignored by webgpu-rl).' },
       algo: algo === ALGORITHMS[0] ? { const: algo, description: `The algorithm (default '${algo}').` } : { const: algo, description: 'The algorithm.' },
     };
     for (const [field, property] of Object.entries(converted.properties ?? {}) as [string, JsonSchema][]) {

@@ -127,12 +127,13 @@ async function runPage(dist) {
   step('run the page in headless Chromium');
   // The package's own recipe for a WebGPU adapter in headless Chromium, as a game's tests would use it.
   const { headlessChromium } = await import(join(game, 'node_modules', 'webgpu-rl', 'dist', 'node.js'));
-  const launch = headlessChromium({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' });
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  const launch = headlessChromium({ executablePath });
   const server = await serve(dist);
   const loaded = new Map();
   let browser;
   try {
-    browser = await puppeteer.launch({ executablePath: launch.executablePath, headless: true, args: launch.args, env: launch.env });
+    browser = await puppeteer.launch({ executablePath, headless: true, args: launch.args, env: launch.env });
     const page = await browser.newPage();
     page.on('response', (response) => {
       const url = new URL(response.url());

@@ -58,7 +58,7 @@ import {
 import { createMlpPasses, type MlpPasses } from '../nn/mlp';
 import type { MlpLayout } from '../nn/mlp-spec';
 import { normaliseObservationsKernel, RUNNING_MOMENTS_BYTES } from '../normalise/running-normalisers';
-import { MAX_CATEGORIES } from '../rng/kernels';
+import { MAX_CATEGORIES } from '../rng/categories';
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../rng/params';
 import categoricalArgmaxWgsl from '../../shaders/agent/categorical_argmax.wgsl';
 import categoricalCommonWgsl from '../../shaders/nn/categorical_common.wgsl';

@@ -33,7 +33,8 @@ import { createProgress, type ProgressUpdate } from './progress';
 
 export interface TrainOptions {
   env?: string;
-  algo: string;
+  /** Default: the config file's `algo`, else 'ppo'. */
+  algo?: string;
   seed?: number;
   steps?: number;
   /** G: agents trained together (a population); passed to the trainer config as `agents`. */
@@ -78,7 +79,7 @@ function agentsOption(value: string): number {
 
 /** The trainer config from --config (JSON) with the command-line flags on top; validated, no GPU. */
 export async function trainConfigFromOptions(options: TrainOptions): Promise<TrainerConfig> {
-  checkAlgorithm(options.algo);
+  if (options.algo !== undefined) checkAlgorithm(options.algo);
   let fromFile: Record<string, unknown> = {};
   if (options.config) {
     let text: string;
@@ -96,7 +97,9 @@ export async function trainConfigFromOptions(options: TrainOptions): Promise<Tra
       throw new Error(`--config ${options.config}: must hold a JSON object of config fields`);
     }
   }
-  const config: Record<string, unknown> = { ...fromFile, algo: options.algo };
+  // `$schema` names the file's JSON Schema for editors (dist/config.schema.json); the flag wins over the file's algo.
+  const { $schema: _schema, ...fields } = fromFile;
+  const config: Record<string, unknown> = { ...fields, algo: options.algo ?? fields.algo ?? 'ppo' };
   if (options.env !== undefined) config.env = options.env;
   if (options.seed !== undefined) config.seed = options.seed;
   if (options.steps !== undefined) config.totalTimesteps = options.steps;
@@ -292,7 +295,7 @@ export function trainCommand(): Command {
   return addGpuOptions(new Command('train'))
     .description('train an agent on the GPU; writes metrics.jsonl, summary.json, checkpoint.wgrl and curve.svg under --out')
     .option('--env <id>', `env id or alias (default CartPole-v1): ${registeredEnvNames().join(', ')}`)
-    .option('--algo <name>', `algorithm: ${ALGORITHMS.join(', ')}`, 'ppo')
+    .option('--algo <name>', `algorithm: ${ALGORITHMS.join(', ')} (default: the --config file's algo, else ppo)`)
     .option('--seed <s>', 'u32 seed (default 1)', integer)
     .option('--steps <n>', "env steps to train for (default: the algorithm's and env's, e.g. 500000 for ppo on CartPole-v1)", integer)
     .option('--agents <G>', 'agents trained together in the same dispatches (a population, each with its own seed; default 1)', agentsOption)

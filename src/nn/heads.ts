@@ -21,7 +21,7 @@
  */
 import type { KernelSpec, SizedKernel } from '../gpu/kernel';
 import type { ShaderPart } from '../gpu/shaders';
-import { MAX_CATEGORIES } from '../rng/kernels';
+import { MAX_CATEGORIES } from '../rng/categories';
 import { checkPositiveInteger, checkRowSlice, flag, gradientConstants, sized, type GradientTarget, type RowSlice } from './heads-common';
 import {
   gaussianBackwardKernel,

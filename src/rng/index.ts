@@ -1,2 +1,3 @@
 export * from './kernels';
 export * from './params';
+export * from './categories';

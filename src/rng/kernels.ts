@@ -12,9 +12,8 @@ import randomBitsWgsl from '../../shaders/rng/random_bits.wgsl';
 import uniformWgsl from '../../shaders/rng/uniform.wgsl';
 import normalWgsl from '../../shaders/rng/normal.wgsl';
 import categoricalWgsl from '../../shaders/rng/categorical.wgsl';
+import { MAX_CATEGORIES } from './categories';
 
-/** Must match `MAX_CATEGORIES` in shaders/rng/philox.wgsl: logits are copied to function memory. */
-export const MAX_CATEGORIES = 64;
 
 const rngParts = (kernel: ShaderPart) => [
   dispatchWgsl,

@@ -8,7 +8,7 @@
  * exported for reading and the catalogue; the factories check sizes and fill the override constants.
  */
 import type { KernelSpec } from '../gpu/kernel';
-import { MAX_CATEGORIES } from '../rng/kernels';
+import { MAX_CATEGORIES } from '../rng/categories';
 import categoricalCommonWgsl from '../../shaders/nn/categorical_common.wgsl';
 import criticRowsGatherWgsl from '../../shaders/rollout/critic_rows_gather.wgsl';
 import criticValuesScatterWgsl from '../../shaders/rollout/critic_values_scatter.wgsl';

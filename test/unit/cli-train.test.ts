@@ -77,6 +77,18 @@ describe('train command options', () => {
     expect((await trainError(['--steps', '1024', '--out', dir])).message).toMatch(/the GPU was acquired/);
   });
 
+  it("takes the --config file's algo unless --algo is given, and ignores its $schema", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'webgpu-rl-config-'));
+    const file = join(dir, 'trpo.json');
+    await writeFile(file, JSON.stringify({ $schema: './node_modules/webgpu-rl/dist/config.schema.json', algo: 'trpo', numEnvs: 8 }));
+    const fromFile = await trainConfigFromOptions({ config: file, out: dir });
+    expect(fromFile).toMatchObject({ algo: 'trpo', numEnvs: 8 });
+    expect(fromFile).not.toHaveProperty('$schema');
+    expect(await trainConfigFromOptions({ config: file, algo: 'ppo', out: dir })).toMatchObject({ algo: 'ppo', numEnvs: 8 });
+    expect(await trainConfigFromOptions({ out: dir })).toMatchObject({ algo: 'ppo' });
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('lists every algorithm in --help', () => {
     const help = trainCommand().helpInformation();
     for (const name of ALGORITHMS) expect(help).toContain(name);

@@ -30,7 +30,7 @@ import { initialParameters } from '../../nn/init';
 import { createMlpPasses } from '../../nn/mlp';
 import type { MlpLayout } from '../../nn/mlp-spec';
 import { createOptimizer } from '../../nn/optimizer';
-import { MAX_CATEGORIES } from '../../rng/kernels';
+import { MAX_CATEGORIES } from '../../rng/categories';
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../../rng/params';
 import { feistelPermutationKernel, GATHER_PARAMS_BYTES, gatherRowsKernel } from '../../rollout/kernels';
 import { createPolicyHead, type PolicyKind } from '../../train/policy-head';

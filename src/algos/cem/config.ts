@@ -25,8 +25,7 @@
 import { optional, strictObject } from 'valibot';
 import { lookupEnv } from '../../envs/registry';
 import type { EnvDescriptor } from '../../envs/types';
-import { MAX_CATEGORIES } from '../../rng/kernels';
-import { MAX_CEM_AGENTS } from './kernels';
+import { MAX_CATEGORIES } from '../../rng/categories';
 import {
   checkField,
   envSource,
@@ -42,6 +41,9 @@ import {
   u32,
   type ConfigInput,
 } from '../../train/config';
+
+/** The most candidates elite_select ranks in its one workgroup (shaders/cem/elite_select.wgsl's workgroup array). */
+export const MAX_CEM_AGENTS = 1024;
 
 export const CEM_SCHEMA = strictObject(
   {

@@ -16,11 +16,10 @@ import reduceWgsl from '../../../shaders/common/reduce.wgsl';
 import reportWgsl from '../../../shaders/cem/report.wgsl';
 import sampleWgsl from '../../../shaders/cem/sample.wgsl';
 import updateWgsl from '../../../shaders/cem/update.wgsl';
+import { MAX_CEM_AGENTS } from './config';
 
 /** The Philox stream of the population's noise ε ('CEM'). */
 export const CEM_STREAM = 0x43454d;
-/** The most candidates elite_select ranks in its one workgroup (its workgroup array). */
-export const MAX_CEM_AGENTS = 1024;
 /** Workgroup of the single-workgroup kernels (elite_select, report). */
 const SINGLE_WORKGROUP = 256;
 const WORKGROUP = 64;

@@ -5,7 +5,7 @@
 import { nullable, optional, strictObject } from 'valibot';
 import { lookupEnv } from '../../envs/registry';
 import type { EnvDescriptor } from '../../envs/types';
-import { MAX_CATEGORIES } from '../../rng/kernels';
+import { MAX_CATEGORIES } from '../../rng/categories';
 import {
   checkField,
   envSource,

@@ -7,7 +7,7 @@ import { array, nonEmpty, optional, pipe, strictObject, type ObjectEntries, type
 import { lookupEnv } from '../../envs/registry';
 import type { EnvDescriptor } from '../../envs/types';
 import type { BaselineKind } from '../../returns/baselines';
-import { MAX_CATEGORIES } from '../../rng/kernels';
+import { MAX_CATEGORIES } from '../../rng/categories';
 import { ALGORITHM_WORDS } from '../../train/report';
 import {
   checkField,

@@ -11,7 +11,7 @@
 import { optional, strictObject } from 'valibot';
 import { lookupEnv } from '../../envs/registry';
 import type { EnvDescriptor } from '../../envs/types';
-import { MAX_CATEGORIES } from '../../rng/kernels';
+import { MAX_CATEGORIES } from '../../rng/categories';
 import {
   checkField,
   envSource,

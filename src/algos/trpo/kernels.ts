@@ -11,7 +11,7 @@
 import type { KernelSpec, SizedKernel } from '../../gpu/kernel';
 import type { ShaderPart } from '../../gpu/shaders';
 import { checkPositiveInteger, checkRowSlice, flag, type RowSlice } from '../../nn/heads-common';
-import { MAX_CATEGORIES } from '../../rng/kernels';
+import { MAX_CATEGORIES } from '../../rng/categories';
 import categoricalCommonWgsl from '../../../shaders/nn/categorical_common.wgsl';
 import cgCommonWgsl from '../../../shaders/natural-gradient/cg_common.wgsl';
 import dispatchWgsl from '../../../shaders/common/dispatch.wgsl';
