@@ -12,7 +12,7 @@ import { measureEnvThroughput, type EnvThroughputReport } from '../measure/env-t
 import { BUILTIN_ENVS } from '../../src/envs/registry';
 import { acquireFromCli, addGpuOptions, type GpuCliOptions } from '../../src/cli/gpu-options';
 
-/** gymnax README: CartPole random-policy stepping, 2 000 envs on an A100, 0.05 s per 1 M steps (FACTS.md). */
+/** gymnax README: CartPole random-policy stepping, 2 000 envs on an A100, 0.05 s per 1 M steps. */
 export const GYMNAX_CARTPOLE_A100_STEPS_PER_SECOND = 1e6 / 0.05;
 
 export function benchEnvsCommand(): Command {

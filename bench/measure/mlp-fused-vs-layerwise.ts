@@ -55,7 +55,7 @@ export interface FusedVsLayerwiseRow {
   readonly maxRelativeDifference: number;
 }
 
-/** The cases of issue 3's measured choice: CleanRL's CartPole networks (input 4, 2 actions). */
+/** The cases behind the measured choice of the fused forward: CleanRL's CartPole networks (input 4, 2 actions). */
 export function defaultFusedVsLayerwiseCases(): FusedVsLayerwiseCase[] {
   const networks: [string, MlpSpec][] = [
     ['actor 4→64→64→2 tanh', actorSpec(4, 2)],
@@ -164,7 +164,7 @@ async function measureCase(gpu: Gpu, c: FusedVsLayerwiseCase, options: FusedVsLa
 }
 
 /**
- * Times the fused and the layer-wise forward on `gpu` for each case (default: issue 3's set) and
+ * Times the fused and the layer-wise forward on `gpu` for each case (default: the cases above) and
  * returns one row per case. Throws if a case's two outputs disagree beyond 1e-5 (relative).
  */
 export async function measureFusedVsLayerwise(gpu: Gpu, options: FusedVsLayerwiseOptions = {}): Promise<FusedVsLayerwiseRow[]> {

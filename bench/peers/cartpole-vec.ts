@@ -1,6 +1,6 @@
 /**
  * CartPole-v1 vectorised in plain JavaScript, as a TF.js user would write the env next to the
- * model: Gymnasium's equations (FACTS.md; the same as test/reference/envs/cartpole.ts) over N envs
+ * model: Gymnasium's cartpole.py equations (the same as test/reference/envs/cartpole.ts) over N envs
  * in typed arrays, with a seeded PRNG for the resets, auto-reset in the same step (gymnasium 0.29's
  * vector env, which CleanRL uses) and the 500-step time limit.
  */

@@ -21,7 +21,7 @@ import { RecentReturns } from './learning';
 
 export type Tfjs = typeof TF;
 
-/** CleanRL's discrete PPO defaults (FACTS.md), as the engine's PPO_DEFAULTS. */
+/** CleanRL's discrete PPO defaults (cleanrl/ppo.py), as the engine's PPO_DEFAULTS. */
 export const TFJS_PPO_HYPERPARAMETERS = Object.freeze({
   numSteps: 128, // rollout steps T per env per iteration
   gamma: 0.99, // discount

@@ -51,5 +51,5 @@ export interface PeerRunner {
   run(options: PeerRunOptions): Promise<PeerResult>;
 }
 
-/** The env counts of the peer comparison (the issue's). */
+/** The env counts of the peer comparison (the suite's). */
 export const PEER_ENV_COUNTS = [64, 1024] as const;

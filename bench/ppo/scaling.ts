@@ -18,7 +18,7 @@ export type Mode = 'full' | 'quick';
 const CARTPOLE_PPO = { numSteps: 128, updateEpochs: 4, numMinibatches: 4 } as const;
 
 /**
- * The env-dimension cases: CartPole PPO (the issue's configuration) at N = 1, 16, 64, 256, 1 024,
+ * The env-dimension cases: CartPole PPO (CleanRL's configuration) at N = 1, 16, 64, 256, 1 024,
  * 4 096 (64 and 1 024 are the peer comparison's). Iterations are sized for a software adapter (2
  * cores, SwiftShader): an iteration's cost grows with its batch T·N (about 1.7 s at N = 64, 2
  * minutes at N = 4 096), so large N get one timed iteration. The rollout-only table goes on to

@@ -3,7 +3,7 @@
 // where x ≈ A⁻¹g solves the damped Fisher system for the loss gradient g (conjugate gradient) and
 // step_scale = √(2δ / xᵀAx) (cg_scalars.wgsl), so k = 0 is the full step to the KL radius δ.
 // Candidate (g, k) is agent g·K + k of the candidate buffer [AGENTS·CANDIDATES][P], so one MLP
-// forward with AGENTS·CANDIDATES agents evaluates all of them (DESIGN.md: the agent dimension).
+// forward with AGENTS·CANDIDATES agents evaluates all of them (the agent dimension: docs/ARCHITECTURE.md).
 // One invocation per candidate element.
 
 override WORKGROUP_SIZE: u32 = 64u;

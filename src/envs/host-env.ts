@@ -3,7 +3,7 @@
  * same buffers a GPU VectorEnv exposes, so the policy, rollout and training kernels cannot tell the
  * difference.
  *
- * This is the one documented exception to "nothing leaves the GPU" (DESIGN.md): each step reads
+ * This is the one documented exception to "nothing leaves the GPU" (docs/ARCHITECTURE.md): each step reads
  * the actions back (one batched copy of all N) and uploads the results (one writeBuffer per buffer,
  * all N at once). Semantics are the GPU wrapper's (shaders/envs/env_wrapper.wgsl): terminated and
  * truncated kept apart (both may be 1, as in Gymnasium's TimeLimit), truncation when an episode

@@ -1,7 +1,7 @@
 /**
  * Error scopes as a function: run GPU work and throw if it produced any validation, out-of-memory
  * or internal error. WebGPU otherwise reports these asynchronously, off to the side, and the work
- * "succeeds" with wrong values (FACTS: TF.js trained on after exactly such an error).
+ * "succeeds" with wrong values (TF.js 4.22's WebGPU backend, for one, trained on after exactly such an error).
  */
 
 export class GpuValidationError extends Error {

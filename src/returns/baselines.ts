@@ -6,7 +6,7 @@
  *                    per agent this is the weight itself, and every advantage is 0);
  *   'value'          V(s_t), the critic's value of the step's state.
  * Means come from a segmented reduction (src/gpu/reduce.ts) into a small stats buffer; nothing is
- * read back. The mean baselines include the step's own weight, as the issue states them (a
+ * read back. The mean baselines include the step's own weight, as the definitions state them (a
  * leave-one-out mean would keep the estimator exactly unbiased; the bias is O(1/count)).
  */
 import { BufferSet } from '../gpu/buffers';

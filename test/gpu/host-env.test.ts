@@ -13,7 +13,7 @@ import { philox4x32, uniformFromBits } from '../reference/philox';
 import { freshSeed, seededRandom } from '../support/random';
 import { gpuStep, useGpu } from '../support/gpu';
 
-// ---- a CartPole-like toy (FACTS.md equations), one state per instance ---------------------------
+// ---- a CartPole-like toy (Gymnasium's cartpole.py equations), one state per instance ---------------------------
 
 const TAU = 0.02;
 const THETA_LIMIT = (12 * 2 * Math.PI) / 360;

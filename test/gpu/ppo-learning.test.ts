@@ -7,7 +7,7 @@
  * On SwiftShader the run is bit-for-bit reproducible (deterministic reductions, counter-based RNG):
  * seed 1 crosses 475 at global step 250 368 (iteration 489), about 3 minutes on 2 cores. Another
  * adapter rounds differently and takes its own path; the full-length runs of seeds 1–3 are
- * recorded in the issue note.
+ * recorded in docs/LEARNING.md.
  */
 import { describe, expect, it } from 'vitest';
 import { createPpoTrainer } from '../../src/algos/ppo/ppo';

@@ -1,7 +1,7 @@
 /**
  * Returns, baselines and advantage normalisation (src/returns/) against the float64 references
  * (test/reference/returns.ts) on fresh random rollouts with terminations AND truncations, at the
- * issue's odd shapes (T = 123, N = 7; T = 1 000, N = 1; T = 5, N = 4 099) plus G = 3 agents with a
+ * odd shapes (T = 123, N = 7; T = 1 000, N = 1; T = 5, N = 4 099) plus G = 3 agents with a
  * γ and λ per agent, by both recurrence paths (sequential and parallel scan), which must also agree
  * with each other.
  *

@@ -205,7 +205,7 @@ describe('Philox RNG kernels', () => {
     // Masked actions get a large negative finite logit (WGSL does not promise -inf arithmetic).
     const MASKED = -1e30;
     const ROW_LOGITS: readonly (readonly number[])[] = [
-      [0, 0, 0, 0, 0], // row 0 first: TF.js's sampler was biased for batch row 0 (FACTS.md)
+      [0, 0, 0, 0, 0], // row 0 first: TF.js's sampler was biased for batch row 0 (seen in TF.js 4.22's WebGPU backend)
       [1, 2, 3, 4, 5],
       [MASKED, 0.5, -0.5, 1.5, 0],
       [2, -1, 0, -3e38, 1], // masked near f32's lowest value

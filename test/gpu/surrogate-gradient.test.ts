@@ -107,7 +107,7 @@ describe('surrogate gradient through the network', () => {
     const b = buffers.buffers;
     const flatInputs = new Float32Array(rows * 7);
     batch.inputs.forEach((row, r) => flatInputs.set(row, r * 7));
-    // The loss kernel's per-row coefficients (issue 5 computes these on the GPU).
+    // The loss kernel's per-row coefficients (src/losses/losses.ts computes these on the GPU).
     const logProbGrads = Float32Array.from(batch.advantages, (advantage) => -advantage / rows);
     const entropyGrads = new Float32Array(rows).fill(-ENTROPY_COEF / rows);
 

@@ -6,7 +6,7 @@
  *   SU  = SpinningUp spinup/algos/pytorch/trpo/trpo.py arguments;
  *   ZOO = RL Baselines3 Zoo's tuned TRPO for CartPole-v1 (sb3/trpo-CartPole-v1: n_envs 2,
  *         n_steps 512, gae_lambda 0.98, learning_rate 1e-3, n_critic_updates 20);
- *   SB3 = sb3-contrib TRPO defaults; PAPER = Schulman et al. 2015; ISSUE = issue 6.
+ *   SB3 = sb3-contrib TRPO defaults; PAPER = Schulman et al. 2015.
  */
 import { optional, strictObject } from 'valibot';
 import { lookupEnv } from '../../envs/registry';
@@ -47,7 +47,7 @@ export const TRPO_SCHEMA = strictObject(
     gaeLambda: optional(unitInterval()), // 0.98
     /** KL radius δ of the trust region (SU delta, SB3 target_kl, PAPER). */
     maxKl: optional(positive()), // 0.01
-    /** Conjugate-gradient iterations (SU cg_iters, PAPER, ISSUE). */
+    /** Conjugate-gradient iterations (SU cg_iters, PAPER). */
     cgIterations: optional(positiveInteger(1024)), // 10
     /**
      * Fisher-vector products use every k-th sample of the batch (OpenAI Baselines' trpo_mpi takes
@@ -59,7 +59,7 @@ export const TRPO_SCHEMA = strictObject(
     damping: optional(nonNegative()), // 0.1
     /** Line-search candidates θ − backtrackCoef^k·Δθ, k < backtrackIterations (SU backtrack_iters, SB3). */
     backtrackIterations: optional(positiveInteger(64)), // 10
-    /** Step shrink factor per candidate (ISSUE and PAPER's halving; SU and SB3 use 0.8). */
+    /** Step shrink factor per candidate (PAPER's halving; SU and SB3 use 0.8). */
     backtrackCoef: optional(openUnitInterval()), // 0.5
     /** Normalise the advantages over the batch (SU, SB3 normalize_advantage). */
     normAdv: optional(flag()), // true

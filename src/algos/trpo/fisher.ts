@@ -1,5 +1,5 @@
 /**
- * The Fisher-vector product of a categorical policy on the GPU (DESIGN.md: Jᵀ M J v):
+ * The Fisher-vector product of a categorical policy on the GPU (Jᵀ M J v: a tangent pass through the MLP, the head's Fisher matrix, the backward pass):
  *   F·v = (1/B) Σ_r J_rᵀ (diag(p_r) − p_r p_rᵀ) J_r v,
  * J_r = ∂logits_r/∂θ. Three steps over MLP passes the caller owns: the tangent (forward-mode) pass
  * gives J_r v for every row, natural_gradient.fisher_categorical multiplies by the logit-space

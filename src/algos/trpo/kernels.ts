@@ -351,7 +351,7 @@ export interface LineSearchShape {
   readonly parametersPerAgent: number;
   /** K candidate step sizes (θ − BACKTRACK^k·Δ, k < K); SpinningUp's backtrack_iters = 10. */
   readonly candidates: number;
-  /** Step shrink factor in (0, 1); SpinningUp's backtrack_coeff = 0.8, the TRPO paper and issue use 0.5. */
+  /** Step shrink factor in (0, 1); SpinningUp's backtrack_coeff = 0.8, the TRPO paper's default here is 0.5. */
   readonly backtrack: number;
 }
 

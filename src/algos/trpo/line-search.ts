@@ -1,5 +1,5 @@
 /**
- * TRPO's backtracking line search with every candidate evaluated at once (DESIGN.md: "the agent
+ * TRPO's backtracking line search with every candidate evaluated at once ("the agent
  * dimension … is what makes the TRPO line search cheap on a GPU"). For each agent g and
  * k = 0 … K − 1 the candidate θ_k = θ − backtrack^k·step_scale·x becomes agent g·K + k of one MLP
  * forward over K copies of the agent's batch rows; a row kernel (categorical, or diagonal Gaussian
@@ -35,7 +35,7 @@ export interface LineSearchConfig {
   readonly rowsPerAgent: number;
   /** K candidates; SpinningUp's backtrack_iters = 10. */
   readonly candidates: number;
-  /** Shrink factor per candidate; the issue's 0.5 (SpinningUp: 0.8). */
+  /** Shrink factor per candidate; the TRPO paper's 0.5 (SpinningUp: 0.8). */
   readonly backtrack: number;
   /** KL radius δ; SpinningUp's delta = 0.01. */
   readonly maxKl: number;

@@ -1,7 +1,7 @@
 /**
  * Float64 reference of Acrobot-v1, transcribed from gymnasium/envs/classic_control/acrobot.py
- * (AcrobotEnv.step, _dsdt with book_or_nips = "book", rk4, wrap, bound, _terminal, _get_ob) and
- * FACTS.md. Written independently of shaders/envs/acrobot.wgsl: Gymnasium's literal forms are kept
+ * (AcrobotEnv.step, _dsdt with book_or_nips = "book", rk4, wrap, bound, _terminal, _get_ob).
+ * Written independently of shaders/envs/acrobot.wgsl: Gymnasium's literal forms are kept
  * (cos(θ − π/2), while-loop wrap), and the arithmetic is float64 throughout.
  */
 

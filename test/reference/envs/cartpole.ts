@@ -1,6 +1,6 @@
 /**
  * Float64 reference of CartPole-v1, transcribed from gymnasium/envs/classic_control/cartpole.py
- * (CartPoleEnv.step with kinematics_integrator "euler", reset) and FACTS.md, independently of
+ * (CartPoleEnv.step with kinematics_integrator "euler", reset), independently of
  * shaders/envs/cartpole.wgsl.
  */
 

@@ -1,6 +1,6 @@
 /**
  * Float64 reference of MountainCarContinuous-v0, transcribed from gymnasium/envs/classic_control/
- * continuous_mountain_car.py (Continuous_MountainCarEnv.step, reset) and FACTS.md, independently of
+ * continuous_mountain_car.py (Continuous_MountainCarEnv.step, reset), independently of
  * shaders/envs/mountain_car_continuous.wgsl.
  */
 import { mountainCarFinish } from './mountain-car';

@@ -1,6 +1,6 @@
 /**
  * Float64 reference of MountainCar-v0, transcribed from gymnasium/envs/classic_control/
- * mountain_car.py (MountainCarEnv.step, reset) and FACTS.md, independently of
+ * mountain_car.py (MountainCarEnv.step, reset), independently of
  * shaders/envs/mountain_car.wgsl.
  */
 

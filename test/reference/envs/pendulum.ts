@@ -1,6 +1,6 @@
 /**
  * Float64 reference of Pendulum-v1, transcribed from gymnasium/envs/classic_control/pendulum.py
- * (PendulumEnv.step, reset, _get_obs, angle_normalize) and FACTS.md, independently of
+ * (PendulumEnv.step, reset, _get_obs, angle_normalize), independently of
  * shaders/envs/pendulum.wgsl (which reduces the angle before sin and cos; this takes sin θ of the
  * raw angle, as Gymnasium does).
  */
