@@ -43,8 +43,8 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Relative specifiers a file imports, statically or by import(), resolved to files of src/. */
-function importsOf(file: string): string[] {
+/** Every specifier a file imports, statically or by import() with a literal. */
+function specifiersOf(file: string): string[] {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   const specifiers: string[] = [];
   const visit = (node: ts.Node): void => {
@@ -56,7 +56,12 @@ function importsOf(file: string): string[] {
     ts.forEachChild(node, visit);
   };
   visit(source);
-  return specifiers
+  return specifiers;
+}
+
+/** Relative specifiers a file imports, resolved to files of src/. */
+function importsOf(file: string): string[] {
+  return specifiersOf(file)
     .filter((s) => s.startsWith('.') && !s.endsWith('.wgsl') && !s.includes('?'))
     .map((s) => {
       const base = resolve(dirname(file), s);
@@ -136,5 +141,22 @@ describe('layers of src/', () => {
     };
     for (const v of graph.keys()) if (!indices.has(v)) connect(v);
     expect(cycles).toEqual([]);
+  });
+
+  it("reaches no Node module and no Dawn from the browser entry (src/index.ts), dynamic imports included", () => {
+    const seen = new Set<string>();
+    const pending = [join(SRC, 'index.ts')];
+    const offenders: string[] = [];
+    while (pending.length > 0) {
+      const file = pending.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      for (const specifier of specifiersOf(file)) {
+        if (/^node:/.test(specifier) || specifier === 'webgpu') offenders.push(`${relative(SRC, file)} imports '${specifier}'`);
+      }
+      pending.push(...graph.get(file)!);
+    }
+    expect(offenders).toEqual([]);
+    expect(seen.size).toBeGreaterThan(50);
   });
 });
