@@ -13,7 +13,7 @@
  *    JavaScript the page loaded must be at most BUDGET_GZIP bytes gzipped.
  * 5. The Node entry: without `webgpu` it names the package to install; in a browser bundle
  *    (`--conditions=browser`) it names the entry to use; with `webgpu` installed, a plain Node ESM
- *    script trains one iteration.
+ *    script trains one iteration, and the installed `webgpu-rl` command runs.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -173,6 +173,9 @@ function nodeEntry() {
   const stats = JSON.parse(line);
   if (stats.globalStep !== 128 || !stats.valueLossFinite) throw new Error(`the Node consumer did not train one iteration: ${output}`);
   console.log(`plain Node ESM trained one iteration: ${line}`);
+  const version = run(join(game, 'node_modules', '.bin', 'webgpu-rl'), ['--version'], { cwd: game }).trim();
+  if (version !== stats.version) throw new Error(`the installed CLI says ${version}, the package ${stats.version}`);
+  console.log(`the installed CLI runs: webgpu-rl --version → ${version}`);
 }
 
 try {
