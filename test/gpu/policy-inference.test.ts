@@ -294,6 +294,17 @@ describe('policy inference (act) on the GPU', () => {
       const shift = centre[d]! - unbiased.reduce((sum, mu) => sum + mu[d]! - actorParams[policy.bias.offset + d]!, 0) / BATCH;
       actorParams[policy.bias.offset + d] = shift;
     }
+    // The sampled call's noise is known in advance (Philox, INFERENCE_STREAM, its call index): move
+    // dimension 0's bias up just enough that at least one sample lands beyond the upper bound, so
+    // every seed exercises the clipping (a draw with no clipped row happened at seed 986712010).
+    const sampledCall = boxCalls + 1;
+    const noiseOf = (r: number) => {
+      const block = rngBlock({ seed: config.seed, stream: INFERENCE_STREAM, iteration: sampledCall, step: 0, draw: 0 }, r);
+      return { u1: uniformFromBits(block[0]), noise: normalPair(uniformFromBits(block[0]), uniformFromBits(block[1])) };
+    };
+    const beforeNudge = policyForwardReference({ ...config, actorParams, criticParams }, rowsOf(observations, OBS)).policyOutputs;
+    const highest = Math.max(...beforeNudge.map((mu, r) => mu[0]! + Math.exp(logStd[0]!) * noiseOf(r).noise[0]!));
+    if (highest < HIGH[0]! + 0.05) actorParams[policy.bias.offset] = actorParams[policy.bias.offset]! + (HIGH[0]! + 0.05 - highest);
     const parameters = { actor: upload('test.box-actor', actorParams), critic: upload('test.box-critic', criticParams) };
     const ref = policyForwardReference({ ...config, actorParams, criticParams }, rowsOf(observations, OBS));
 
@@ -306,12 +317,10 @@ describe('policy inference (act) on the GPU', () => {
     expectClose('greedy log-probs', greedy.logProbs!, new Array<number>(BATCH).fill(gaussianModeLogProb(logStd)));
 
     const sampled = await gpuStep(gpu(), 'act sample', () => inference.act(parameters, observations, { logProbs: true }));
-    const iteration = boxCalls++;
+    expect(boxCalls++).toBe(sampledCall);
     let inside = 0;
     for (let r = 0; r < BATCH; r += 1) {
-      const block = rngBlock({ seed: config.seed, stream: INFERENCE_STREAM, iteration, step: 0, draw: 0 }, r);
-      const u1 = uniformFromBits(block[0]);
-      const noise = normalPair(u1, uniformFromBits(block[1]));
+      const { u1, noise } = noiseOf(r);
       const unclipped = ref.policyOutputs[r]!.map((mu, d) => mu + Math.exp(logStd[d]!) * noise[d]!);
       const action = Array.from(sampled.actions.subarray(r * BOX, (r + 1) * BOX));
       for (let d = 0; d < BOX; d += 1) {

@@ -64,13 +64,14 @@ describe('the JSON Schema of --config files', () => {
   const branches = schema.anyOf as JsonSchema[];
   const branch = (algo: string) => branches.find((b) => (b.properties?.algo as JsonSchema).const === algo)!;
 
-  it('has one branch per algorithm: a closed object whose fields are the schema’s, with algo required but for the default', () => {
+  it('has one branch per algorithm: a closed object whose fields are the schema’s (and $schema, for editors), with algo required but for the default', () => {
     expect(branches.map((b) => b.title)).toEqual([...ALGORITHMS]);
     for (const algo of ALGORITHMS) {
       const b = branch(algo);
       expect(b.type).toBe('object');
       expect(b.additionalProperties).toBe(false);
-      expect(Object.keys(b.properties!).sort()).toEqual(['algo', ...Object.keys(algorithmConfigSchema(algo).schema.entries)].sort());
+      expect(Object.keys(b.properties!).sort()).toEqual(['$schema', 'algo', ...Object.keys(algorithmConfigSchema(algo).schema.entries)].sort());
+      expect(b.properties!.$schema).toMatchObject({ type: 'string' });
       expect(b.required).toEqual(algo === ALGORITHMS[0] ? [] : ['algo']);
     }
     expect(branch('ppo').properties!.numEnvs).toMatchObject({ type: 'integer', minimum: 1, maximum: 65_536, default: 4, description: 'Parallel envs N (per agent).' });
