@@ -31,25 +31,34 @@ export { customEnv, registerCustomEnv } from './envs/custom';
 export type { CustomEnvOptions } from './envs/custom';
 export { EnvContractError } from './envs/contract';
 export type { ActionSpace, BoxSpace, EnvDescriptor } from './envs/types';
+export type { ShaderPart } from './gpu/shaders';
 
 // Algorithms: names, configs with their documented defaults, validation without a GPU.
 export { ALGORITHMS, UnknownAlgorithmError, resolveTrainerConfig } from './algos/index';
 export type { AlgorithmName, TrainerConfig } from './algos/index';
 export { PPO_DEFAULTS, PPO_ENV_DEFAULTS } from './algos/ppo/config';
-export type { PpoConfig } from './algos/ppo/config';
+export type { PpoConfig, ResolvedPpoConfig } from './algos/ppo/config';
 export { PPO_KL_DEFAULTS } from './algos/ppo-kl/config';
-export type { PpoKlConfig } from './algos/ppo-kl/config';
+export type { PpoKlConfig, ResolvedPpoKlConfig } from './algos/ppo-kl/config';
 export { REINFORCE_DEFAULTS } from './algos/reinforce/config';
-export type { PolicyGradientConfig, ReinforceConfig, ReinforceVariant, ReinforceWeights } from './algos/reinforce/config';
+export type {
+  PolicyGradientConfig,
+  ReinforceConfig,
+  ReinforceVariant,
+  ReinforceWeights,
+  ResolvedPolicyGradientConfig,
+  ResolvedReinforceConfig,
+  ResolvedReinforceVariant,
+} from './algos/reinforce/config';
 export type { BaselineKind } from './returns/baselines';
 export { A2C_DEFAULTS } from './algos/a2c/config';
-export type { A2cConfig } from './algos/a2c/config';
+export type { A2cConfig, ResolvedA2cConfig } from './algos/a2c/config';
 export { OFFPOLICY_DEFAULTS } from './algos/offpolicy/config';
-export type { ImportanceWeighting, OffPolicyConfig } from './algos/offpolicy/config';
+export type { ImportanceWeighting, OffPolicyConfig, ResolvedOffPolicyConfig } from './algos/offpolicy/config';
 export { TRPO_DEFAULTS } from './algos/trpo/config';
-export type { TrpoConfig } from './algos/trpo/config';
+export type { ResolvedTrpoConfig, TrpoConfig } from './algos/trpo/config';
 export { CEM_DEFAULTS } from './algos/cem/config';
-export type { CemConfig } from './algos/cem/config';
+export type { CemConfig, ResolvedCemConfig } from './algos/cem/config';
 export { ConfigError } from './train/config';
 
 // What training reports.
@@ -63,6 +72,7 @@ export { NonFiniteError } from './train/nan-guard';
 // Checkpoints: the file format and where to keep them.
 export { CHECKPOINT_FORMAT_VERSION, CheckpointError, decodeCheckpoint } from './train/checkpoint';
 export type { Checkpoint, CheckpointEnv, CheckpointNetwork, CheckpointObservationNormaliser } from './train/checkpoint';
+export type { Activation, HeadSpec, MlpSpec } from './nn/mlp-spec';
 export { DEFAULT_CHECKPOINT_DATABASE, openIndexedDbStore } from './persistence/indexeddb-store';
 export type { CheckpointInfo, CheckpointStore, IndexedDbStoreOptions } from './persistence/indexeddb-store';
 export { storeSink } from './persistence/store-sink';

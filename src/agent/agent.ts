@@ -31,6 +31,7 @@ import { createPolicyInference, type ActOptions, type ActResult, type PolicyInfe
 /** A trainer config without its env (the agent's `env` names it). */
 export type AlgorithmConfig = TrainerConfig extends infer C ? (C extends unknown ? Omit<C, 'env'> : never) : never;
 
+/** Options of {@link Agent.create}: the env, the algorithm, the device, autosaving. */
 export interface AgentOptions {
   /** A built-in env id or alias ('CartPole-v1'), a customEnv descriptor, or the game's own HostEnv. */
   readonly env: EnvSource;
@@ -39,11 +40,17 @@ export interface AgentOptions {
   /** The game's device (its renderer's), shared and never destroyed by the agent; default: one the agent acquires. */
   readonly device?: GPUDevice;
   /** Save a checkpoint every `every` iterations (and when train() ends) to `sink`; the latest is also kept for resume(). */
-  readonly autosave?: { readonly every: number; readonly sink?: CheckpointSink };
+  readonly autosave?: {
+    /** Iterations between checkpoints (a positive integer). */
+    readonly every: number;
+    /** Where each checkpoint goes (storeSink, fileSink); without one the latest is only kept in memory for resume(). */
+    readonly sink?: CheckpointSink;
+  };
   /** The largest batch act() takes (default 1024). */
   readonly maxActBatch?: number;
 }
 
+/** Options of {@link Agent.train}: how long, when to stop, how to share frames with the game. */
 export interface TrainOptions {
   /** Iterations to run in this call (default: all that remain of the config's totalTimesteps). */
   readonly iterations?: number;
@@ -55,9 +62,13 @@ export interface TrainOptions {
   readonly nextFrame?: () => Promise<void>;
 }
 
+/** Options of {@link Agent.cloneBehaviour}. */
 export interface CloneOptions {
+  /** Passes over the demonstrations (default 50). */
   readonly epochs?: number;
+  /** (observation, action) pairs per Adam step (default 64, at most the dataset's pairs). */
   readonly minibatchSize?: number;
+  /** Adam's learning rate (default 1e-3). */
   readonly learningRate?: number;
   /** Called after each epoch with its mean negative log-likelihood. */
   readonly onEpoch?: (epoch: number, meanNll: number) => void;
@@ -66,7 +77,9 @@ export interface CloneOptions {
 /** The device was lost (GPU process restart, driver reset, device.destroy()); `resume()` continues. */
 export class DeviceLostError extends Error {
   constructor(
+    /** Why the device was lost. */
     readonly report: GpuLostReport,
+    /** The iteration of the last checkpoint, which resume() continues from; null: none was saved. */
     readonly lastCheckpointIteration: number | null,
   ) {
     super(
@@ -78,7 +91,14 @@ export class DeviceLostError extends Error {
 }
 
 /** Details of the agent's events: 'devicelost' (DeviceLostError), 'autosave' and 'resumed' ({ iteration, globalStep }). */
-export type AgentEventDetail = DeviceLostError | { readonly iteration: number; readonly globalStep: number };
+export type AgentEventDetail =
+  | DeviceLostError
+  | {
+      /** Iterations done when the checkpoint was saved or resumed. */
+      readonly iteration: number;
+      /** Env steps taken per agent at that point (CleanRL's global_step). */
+      readonly globalStep: number;
+    };
 
 const DEFAULT_MAX_ACT_BATCH = 1024;
 
@@ -96,6 +116,14 @@ interface Recipe {
   readonly autosave?: AgentOptions['autosave'];
 }
 
+/**
+ * What a game touches: one trainer (any algorithm) on one device. `Agent.create()` or
+ * `Agent.load()` builds it; `train()` is an async iterator of each iteration's statistics,
+ * `act()` picks actions for the game loop on the GPU, `save()` returns a checkpoint, and after a
+ * lost device (a 'devicelost' event, DeviceLostError) `resume()` continues from the last checkpoint
+ * on a new device. Events: 'devicelost', 'autosave', 'resumed' (details: {@link AgentEventDetail}).
+ * `destroy()` frees its GPU objects (and its device, unless the game's).
+ */
 export class Agent extends EventTarget {
   private gpu: Gpu;
   private trainer: Trainer;
@@ -202,11 +230,12 @@ export class Agent extends EventTarget {
     return this.gpu.device;
   }
 
-  /** Iterations done, and the iterations the config asks for. */
+  /** Iterations done. */
   get iteration(): number {
     return this.trainer.nextIteration();
   }
 
+  /** The iterations the config asks for (its totalTimesteps over the batch size, rounded down). */
   get numIterations(): number {
     return this.trainer.numIterations;
   }

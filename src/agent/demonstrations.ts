@@ -15,12 +15,21 @@ export interface DemonstrationsConfig {
   /** Floats per observation (the env's observationSpace.size). */
   readonly observationSize: number;
   /** `{ kind: 'discrete', n }` or a box (only its `size` is used: the env clips to its bounds). */
-  readonly actionSpace: ActionSpace | { readonly kind: 'box'; readonly size: number };
+  readonly actionSpace:
+    | ActionSpace
+    | {
+        /** A box of floats. */
+        readonly kind: 'box';
+        /** Floats per action. */
+        readonly size: number;
+      };
 }
 
 /** One finished episode: its pairs are `[start, start + length)` of the recording. */
 export interface DemonstrationEpisode {
+  /** Index of its first pair in the recording. */
   readonly start: number;
+  /** Its pairs (steps), at least 1. */
   readonly length: number;
   /** The return the game reported at endEpisode, if it did. */
   readonly totalReturn?: number;
@@ -36,10 +45,27 @@ export interface DemonstrationDataset {
 
 /** The stored form (JSON.stringify of toJSON()). */
 export interface DemonstrationsJson {
+  /** Always 'webgpu-rl.demonstrations'. */
   readonly format: typeof FORMAT;
+  /** The stored form's version ({@link DEMONSTRATIONS_VERSION} when written by this engine). */
   readonly version: number;
+  /** Floats per observation. */
   readonly observationSize: number;
-  readonly actionSpace: { readonly kind: 'discrete'; readonly n: number } | { readonly kind: 'box'; readonly size: number };
+  /** The action space: discrete with n actions, or a box of `size` floats. */
+  readonly actionSpace:
+    | {
+        /** Discrete actions 0 … n − 1. */
+        readonly kind: 'discrete';
+        /** The number of actions. */
+        readonly n: number;
+      }
+    | {
+        /** A box of floats. */
+        readonly kind: 'box';
+        /** Floats per action. */
+        readonly size: number;
+      };
+  /** The finished episodes, in order (pairs after the last one are an unfinished episode). */
   readonly episodes: readonly DemonstrationEpisode[];
   /** M·observationSize numbers (f32 values, exact). */
   readonly observations: readonly number[];
@@ -60,7 +86,9 @@ function fail(field: string, value: unknown, valid: string): never {
 
 /** A recorder of demonstrations for one env's spaces. */
 export class Demonstrations {
+  /** Floats per observation. */
   readonly observationSize: number;
+  /** The action space: discrete with n actions, or a box of `size` floats (its bounds are not kept). */
   readonly actionSpace: DemonstrationsJson['actionSpace'];
   /** Words per recorded action: 1 (discrete) or the box size. */
   readonly actionSize: number;

@@ -9,6 +9,7 @@ import { createVectorEnv } from '../envs/vector-env';
 import { readBufferOnce } from '../gpu/readback';
 import type { Agent } from './agent';
 
+/** Options of {@link evaluateAgent}. */
 export interface EvaluationOptions {
   /** Episodes to play, one per env, all at once (≤ the agent's maxActBatch). */
   readonly episodes: number;
@@ -18,12 +19,15 @@ export interface EvaluationOptions {
   readonly deterministic?: boolean;
 }
 
+/** The result of {@link evaluateAgent}: each episode's return and length, and the returns' mean and spread. */
 export interface Evaluation {
   /** Each env's first-episode return, in env order. */
   readonly returns: readonly number[];
+  /** Mean of `returns`. */
   readonly mean: number;
   /** Population standard deviation (0 for one episode). */
   readonly std: number;
+  /** Each episode's length in steps, in env order. */
   readonly lengths: readonly number[];
 }
 

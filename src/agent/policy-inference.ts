@@ -89,6 +89,7 @@ export interface PolicyInferenceConfig {
   readonly label?: string;
 }
 
+/** Options of Agent.act(): greedy or sampled actions, a mask, and what else to return. */
 export interface ActOptions {
   /** Argmax (discrete) or the Gaussian mean (box) instead of a sample; default false. */
   readonly deterministic?: boolean;
@@ -102,6 +103,7 @@ export interface ActOptions {
   readonly policyOutputs?: boolean;
 }
 
+/** What Agent.act() returns: one action per observation row, and what the options asked for. */
 export interface ActResult {
   /** [batch] discrete, [batch][A] box (clipped to bounds). */
   readonly actions: Uint32Array | Float32Array;

@@ -26,11 +26,16 @@ const REGISTRY = {
   offpolicy: { schema: OFFPOLICY_SCHEMA, defaults: OFFPOLICY_DEFAULTS, resolve: resolveOffPolicyConfig, load: async () => (await import('./offpolicy/offpolicy')).createOffPolicyTrainer },
   trpo: { schema: TRPO_SCHEMA, defaults: TRPO_DEFAULTS, resolve: resolveTrpoConfig, load: async () => (await import('./trpo/trpo')).createTrpoTrainer },
   cem: { schema: CEM_SCHEMA, defaults: CEM_DEFAULTS, resolve: resolveCemConfig, load: async () => (await import('./cem/cem')).createCemTrainer },
-} as const;
+} as const satisfies Record<AlgorithmName, unknown>;
 
 /** Algorithms with a trainer, in the order help texts list them. */
-export const ALGORITHMS = Object.keys(REGISTRY) as readonly (keyof typeof REGISTRY)[];
-export type AlgorithmName = keyof typeof REGISTRY;
+export const ALGORITHMS = Object.keys(REGISTRY) as readonly AlgorithmName[];
+
+/**
+ * An algorithm's name, the `algo` of a config: 'ppo' (the default), 'ppo-kl', 'reinforce', 'a2c',
+ * 'offpolicy', 'trpo' or 'cem'.
+ */
+export type AlgorithmName = 'ppo' | 'ppo-kl' | 'reinforce' | 'a2c' | 'offpolicy' | 'trpo' | 'cem';
 
 /**
  * An algorithm's config schema (valibot; `algo` is not among its fields) and its defaults (PPO's
@@ -44,17 +49,41 @@ export function algorithmConfigSchema(algo: AlgorithmName): { readonly schema: C
 
 /** A config for any algorithm: `algo` plus that algorithm's fields (each resolver rejects the others'). */
 export type TrainerConfig =
-  | ({ readonly algo?: 'ppo' } & PpoConfig)
-  | ({ readonly algo: 'ppo-kl' } & PpoKlConfig)
-  | ({ readonly algo: 'reinforce' } & ReinforceConfig)
-  | ({ readonly algo: 'a2c' } & A2cConfig)
-  | ({ readonly algo: 'offpolicy' } & OffPolicyConfig)
-  | ({ readonly algo: 'trpo' } & TrpoConfig)
-  | ({ readonly algo: 'cem' } & CemConfig);
+  | ({
+      /** The algorithm, 'ppo' when left out. */
+      readonly algo?: 'ppo';
+    } & PpoConfig)
+  | ({
+      /** The algorithm. */
+      readonly algo: 'ppo-kl';
+    } & PpoKlConfig)
+  | ({
+      /** The algorithm. */
+      readonly algo: 'reinforce';
+    } & ReinforceConfig)
+  | ({
+      /** The algorithm. */
+      readonly algo: 'a2c';
+    } & A2cConfig)
+  | ({
+      /** The algorithm. */
+      readonly algo: 'offpolicy';
+    } & OffPolicyConfig)
+  | ({
+      /** The algorithm. */
+      readonly algo: 'trpo';
+    } & TrpoConfig)
+  | ({
+      /** The algorithm. */
+      readonly algo: 'cem';
+    } & CemConfig);
 
 /** An algorithm name no trainer implements. */
 export class UnknownAlgorithmError extends RangeError {
-  constructor(readonly requested: string) {
+  constructor(
+    /** The name asked for, as given. */
+    readonly requested: string,
+  ) {
     super(`unknown algorithm '${requested}' (valid: ${ALGORITHMS.join(', ')})`);
     this.name = 'UnknownAlgorithmError';
   }

@@ -9,6 +9,7 @@ import type { EnvDescriptor } from './types';
 /** An env body or descriptor that breaks the env contract. */
 export class EnvContractError extends Error {
   constructor(
+    /** The env's id. */
     readonly env: string,
     problem: string,
   ) {

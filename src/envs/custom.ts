@@ -20,6 +20,7 @@ export interface CustomEnvOptions {
   observationSize: number;
   /** Observation bounds, when known (default ±Infinity). */
   observationSpace?: BoxSpace;
+  /** Discrete actions 0 … n − 1 (`alias EnvAction = u32`), or a box of ACTION_SIZE floats, clipped to its bounds before env_step. */
   actionSpace: ActionSpace;
   /** STATE_SIZE names, in the order of struct State's fields. */
   stateNames: readonly string[];
@@ -29,6 +30,7 @@ export interface CustomEnvOptions {
   maxEpisodeSteps: number;
   /** Short names that also find it in the registry. */
   aliases?: readonly string[];
+  /** Return at which the env counts as solved, if it has one (as Gymnasium's reward_threshold). */
   rewardThreshold?: number;
 }
 

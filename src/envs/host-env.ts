@@ -40,6 +40,7 @@ export type HostRandom = () => number;
 export interface HostEnvStepResult {
   /** observationSize finite numbers (stored as f32: values beyond f32's range are rejected too). */
   observation: ArrayLike<number>;
+  /** The step's reward: a finite number (stored as f32). */
   reward: number;
   /** The instance reached a terminal state (no bootstrapping from it). */
   terminated: boolean;

@@ -26,7 +26,9 @@ const customEnvs = new Map<string, EnvDescriptor>();
 /** An env name that is neither a registered id nor an alias. */
 export class UnknownEnvError extends Error {
   constructor(
+    /** The id or alias asked for, as given. */
     readonly requested: string,
+    /** The registered ids and aliases. */
     readonly valid: readonly string[],
   ) {
     super(`unknown env '${requested}' (valid: ${valid.join(', ')})`);

@@ -24,14 +24,25 @@ import type { ShaderPart } from '../gpu/shaders';
 
 /** A box of `size` floats with per-dimension bounds (±Infinity allowed for observations). */
 export interface BoxSpace {
+  /** Always 'box'. */
   kind: 'box';
+  /** Floats per observation or action. */
   size: number;
+  /** Lower bound of each of the `size` dimensions. */
   low: readonly number[];
+  /** Upper bound of each of the `size` dimensions. */
   high: readonly number[];
 }
 
 /** Discrete actions 0 … n − 1 (one u32 per env), or a box of floats (ACTION_SIZE per env). */
-export type ActionSpace = { kind: 'discrete'; n: number } | BoxSpace;
+export type ActionSpace =
+  | {
+      /** Discrete actions. */
+      kind: 'discrete';
+      /** The number of actions: each is an integer in [0, n). */
+      n: number;
+    }
+  | BoxSpace;
 
 /** A built-in or custom environment: its WGSL body and everything the wrapper needs to know about it. */
 export interface EnvDescriptor {
@@ -43,6 +54,7 @@ export interface EnvDescriptor {
   body: ShaderPart;
   /** Bounds as Gymnasium states them (±Infinity allowed; uploaded as ±3.4e38 where a kernel needs them). */
   observationSpace: BoxSpace;
+  /** Discrete actions 0 … n − 1, or a box of floats that the env clips to its bounds. */
   actionSpace: ActionSpace;
   /** STATE_SIZE names in Gymnasium order, e.g. ['theta', 'theta_dot']. */
   stateNames: readonly string[];

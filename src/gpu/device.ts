@@ -8,9 +8,13 @@ import { checkMinimumLimits, requiredLimitsFor } from './limits';
 
 /** What ran the work: printed by tests, benchmarks and the demo so every number names its adapter. */
 export interface AdapterReport {
+  /** GPUAdapterInfo.vendor, e.g. 'nvidia' or 'google' ('' when the browser withholds it). */
   vendor: string;
+  /** GPUAdapterInfo.architecture, e.g. 'ampere' or 'swiftshader' (may be ''). */
   architecture: string;
+  /** GPUAdapterInfo.device: a vendor-specific device id (may be ''). */
   device: string;
+  /** GPUAdapterInfo.description: the driver's description of the adapter (may be ''). */
   description: string;
   /** A CPU implementation (SwiftShader, lavapipe, WARP) rather than a hardware GPU. */
   isSoftware: boolean;
@@ -22,14 +26,19 @@ export interface AdapterReport {
   eventPacing?: boolean;
 }
 
+/** Why a device was lost: the GPUDeviceLostInfo that `device.lost` resolved with. */
 export interface GpuLostReport {
+  /** 'destroyed' after release() or destroy(), else 'unknown' (a driver reset, a crash, a removed GPU). */
   reason: GPUDeviceLostReason;
+  /** The implementation's message. */
   message: string;
 }
 
+/** Options of {@link acquireGpu}. */
 export interface AcquireGpuOptions {
   /** A device the host already has: used as is (its limits are checked), never destroyed by us. */
   device?: GPUDevice;
+  /** The adapter to ask for ('high-performance' or 'low-power'); default: the implementation's choice. */
   powerPreference?: GPUPowerPreference;
   /** Node: skip the hardware search and use SwiftShader (reproducible numbers on any machine). */
   forceSoftware?: boolean;
@@ -52,11 +61,15 @@ export interface AcquireGpuOptions {
 
 /** A device with its provenance. `release()` destroys it unless the host owns it. */
 export interface Gpu {
+  /** The device the engine runs on. */
   readonly device: GPUDevice;
+  /** What the device runs on. */
   readonly adapter: AdapterReport;
   /** Resolves when the device is lost (including after `release()`). */
   readonly lost: Promise<GpuLostReport>;
+  /** Whether the device has been lost (true once `lost` has resolved). */
   readonly isLost: boolean;
+  /** Destroys the device if it was acquired here (not a host's); later calls do nothing. */
   release(): void;
 }
 

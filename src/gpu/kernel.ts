@@ -58,8 +58,19 @@ export interface Kernel {
 /** A WGSL compile error, each message located in the file (or custom env) a person wrote. */
 export class ShaderCompileError extends Error {
   constructor(
+    /** The kernel's label, e.g. 'reduce.moments_finalise'. */
     readonly kernel: string,
-    readonly diagnostics: readonly { part: string; line: number; column: number; message: string }[],
+    /** The compiler's errors, each located in the part (file or custom env) that holds its line. */
+    readonly diagnostics: readonly {
+      /** The part's name: a file under shaders/, a custom env's id, or '<module>' for an error with no location. */
+      part: string;
+      /** 1-based line in that part (0 for '<module>'). */
+      line: number;
+      /** 1-based column. */
+      column: number;
+      /** The compiler's message. */
+      message: string;
+    }[],
   ) {
     super(
       `WGSL compile error in kernel '${kernel}':\n` +

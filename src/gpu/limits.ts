@@ -34,8 +34,11 @@ export const MINIMUM_LIMITS: Readonly<Record<RequestedLimit, number>> = {
 /** Thrown when a request exceeds a device limit; `limit` is the WebGPU limit's name. */
 export class GpuLimitError extends RangeError {
   constructor(
+    /** The WebGPU limit's name, e.g. 'maxStorageBufferBindingSize'. */
     readonly limit: string,
+    /** The value the request needs. */
     readonly requested: number,
+    /** The device's value of the limit. */
     readonly allowed: number,
     what: string,
     message = `${what} needs ${requested}, beyond the device limit ${limit} = ${allowed}`,

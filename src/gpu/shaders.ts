@@ -11,6 +11,7 @@
 export interface ShaderPart {
   /** Shown in compile errors: `rng/philox.wgsl`, or the name a user gave a custom env. */
   readonly name: string;
+  /** The WGSL source. */
   readonly code: string;
 }
 

@@ -60,6 +60,7 @@ export const STATISTICS = {
   nonfinite_terms: 12,
 } as const;
 
+/** A statistic's name: a key of {@link STATISTICS}, e.g. 'policy_loss' or 'episodic_return'. */
 export type StatisticName = keyof typeof STATISTICS;
 
 /** Words per agent record: the named words, then reserved zeros up to 16. */

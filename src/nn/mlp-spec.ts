@@ -12,6 +12,7 @@
  * specs with one head each; a shared torso is one spec with heads [policy, value].
  */
 
+/** A hidden layer's activation. */
 export type Activation = 'tanh' | 'relu';
 export type LayerActivation = Activation | 'identity';
 
@@ -21,19 +22,25 @@ export type LayerActivation = Activation | 'identity';
  */
 export const MAX_LAYER_WIDTH = 4096;
 
+/** One output layer of a network. */
 export interface HeadSpec {
   /** e.g. 'policy' or 'value'. */
   readonly name: string;
+  /** Its outputs: the number of actions (categorical logits), the action size (Gaussian mean), or 1 (value). */
   readonly size: number;
   /** Orthogonal-init gain: CleanRL uses 0.01 for the policy head and 1.0 for the value head. */
   readonly gain: number;
 }
 
+/** A multilayer perceptron: its input size, hidden layers and output heads (the parameter layout follows from it). */
 export interface MlpSpec {
+  /** Floats per input (the observation size). */
   readonly inputSize: number;
+  /** Widths of the hidden layers, input side first ([] for a linear network). */
   readonly hiddenSizes: readonly number[];
   /** One for all hidden layers, or one per hidden layer. */
   readonly activation: Activation | readonly Activation[];
+  /** The output layers, each fed by the last hidden layer. */
   readonly heads: readonly HeadSpec[];
   /** Gain of the hidden layers' orthogonal init; CleanRL's √2 by default. */
   readonly hiddenGain?: number;

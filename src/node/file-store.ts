@@ -21,10 +21,13 @@ import { basename, dirname, join } from 'node:path';
  * system error code (`ENOENT`, `EACCES`, `ENOSPC`, …) when the cause was one.
  */
 export class CheckpointFileError extends Error {
+  /** Always 'CheckpointFileError'. */
   override readonly name = 'CheckpointFileError';
   constructor(
     message: string,
+    /** The file the caller named. */
     readonly path: string,
+    /** The system error code (`ENOENT`, `EACCES`, `ENOSPC`, …) when the cause was one, else undefined. */
     readonly code: string | undefined,
     options?: { cause?: unknown },
   ) {

@@ -40,6 +40,7 @@ export interface CheckpointStore {
   close(): void;
 }
 
+/** Options of {@link openIndexedDbStore}. */
 export interface IndexedDbStoreOptions {
   /** The IndexedDB database to use (default `'webgpu-rl-checkpoints'`). */
   databaseName?: string;

@@ -14,6 +14,10 @@ import { createKernel } from '../gpu/kernel';
 import { createSegmentedMoments, SEGMENT_STATS_BYTES, type SegmentedMoments } from '../gpu/reduce';
 import { addValuesSpec, checkRolloutShape, subtractMeanSpec, type RolloutShape } from './kernels';
 
+/**
+ * What REINFORCE subtracts from each step's weight: 'none'; 'batch-mean', the mean over the agent's
+ * batch; 'timestep-mean', the mean over the agent's envs at that step; 'value', a learned critic V(s_t).
+ */
 export type BaselineKind = 'none' | 'batch-mean' | 'timestep-mean' | 'value';
 
 export interface BaselineConfig {

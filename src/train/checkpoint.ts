@@ -39,9 +39,11 @@ export class CheckpointError extends Error {
   }
 }
 
+/** One network of a checkpoint: its layout and every agent's parameters. */
 export interface CheckpointNetwork {
   /** 'actor' or 'critic'. */
   readonly name: string;
+  /** Its shape: input size, hidden widths, activation, heads. */
   readonly spec: MlpSpec;
   /** f32 [G][parametersPerAgent] in mlpLayout(spec)'s order. */
   readonly parameters: Float32Array;
@@ -49,8 +51,11 @@ export interface CheckpointNetwork {
 
 /** The env a checkpoint was trained on: its id and spaces (what a network's shapes depend on). */
 export interface CheckpointEnv {
+  /** The env's id, e.g. 'CartPole-v1'. */
   readonly id: string;
+  /** The observation box (its `size` is the actor's input size). */
   readonly observationSpace: BoxSpace;
+  /** The action space (its size or number of actions is the policy head's). */
   readonly actionSpace: ActionSpace;
   /** A game's JavaScript env (its state lives in the game, not in the checkpoint). */
   readonly host?: boolean;
@@ -58,33 +63,55 @@ export interface CheckpointEnv {
 
 /** Agent 0's running observation statistics: inputs are (x − mean)/√(variance + epsilon), clipped to ±clip. */
 export interface CheckpointObservationNormaliser {
+  /** Running mean of each observation dimension. */
   readonly mean: readonly number[];
+  /** Running variance of each observation dimension. */
   readonly variance: readonly number[];
+  /** Observations seen (plus the statistics' prior count, 1e-4). */
   readonly count: number;
+  /** Added to the variance under the square root (1e-8). */
   readonly epsilon: number;
+  /** Normalised inputs are clipped to ±clip (10). */
   readonly clip: number;
 }
 
+/**
+ * A checkpoint, decoded: what the run was (algorithm, config, env, seed), where it is (iteration,
+ * step), its networks, and the trainer's GPU state to continue it. Agent.checkpoint() returns one;
+ * {@link decodeCheckpoint} reads one from the bytes of Agent.save().
+ */
 export interface Checkpoint {
   /** The engine that wrote it (informational). */
   readonly engineVersion: string;
   /** ISO time of writing (informational). */
   readonly createdAt: string;
+  /** The algorithm's name ({@link AlgorithmName}). */
   readonly algo: string;
   /** The trainer's resolved config, as JSON (enough to rebuild the same trainer). */
   readonly config: Readonly<Record<string, unknown>>;
+  /** The env it was trained on. */
   readonly env: CheckpointEnv;
+  /** The policy head: categorical over discrete actions, or a Gaussian over a box. */
   readonly policy: 'categorical' | 'gaussian';
+  /** The config's seed (agent g used seed + g). */
   readonly seed: number;
   /** G. */
   readonly agents: number;
   /** Iterations completed; the next iteration to run (RNG counters are keyed by it). */
   readonly iteration: number;
+  /** Env steps taken per agent (CleanRL's global_step). */
   readonly globalStep: number;
+  /** The actor, and the critic where the algorithm has one. */
   readonly networks: readonly CheckpointNetwork[];
+  /** Agent 0's observation statistics, when the config normalises observations (normObs). */
   readonly observationNormaliser?: CheckpointObservationNormaliser;
   /** Optimiser summary for readers (the moments themselves are in `state`). */
-  readonly optimizer?: { readonly kind: string; readonly steps: number };
+  readonly optimizer?: {
+    /** The optimiser: 'adam'. */
+    readonly kind: string;
+    /** Adam steps taken. */
+    readonly steps: number;
+  };
   /** The trainer's persistent GPU buffers by name, byte for byte (absent: parameters only, not resumable). */
   readonly state?: Readonly<Record<string, Uint8Array>>;
 }

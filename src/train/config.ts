@@ -34,9 +34,13 @@ import type { EnvSource } from '../envs/registry';
 /** A config field that is not valid. */
 export class ConfigError extends RangeError {
   constructor(
+    /** The algorithm whose config it is, e.g. 'ppo'. */
     readonly config: string,
+    /** The field, with its path inside the config (`hiddenSizes[1]`, `variants[0].baseline`). */
     readonly field: string,
+    /** The value given. */
     readonly value: unknown,
+    /** What would be valid, e.g. 'a positive integer'. */
     readonly valid: string,
   ) {
     super(`${config}: ${field} must be ${valid} (got ${show(value)})`);
@@ -58,10 +62,40 @@ export function failConfig(config: string, field: string, value: unknown, valid:
 /** A trainer config's schema: a strict object (unknown fields are refused). */
 export type ConfigSchema = StrictObjectSchema<ObjectEntries, string>;
 
+/** An object schema's entries (never for any other schema). */
+type Entries<S> = S extends { readonly entries: infer E extends ObjectEntries } ? E : never;
+
+/** The object schema of the records an entry holds (`variants: optional(pipe(array(object)))`), else never. */
+type RecordSchema<F> = F extends { readonly entries: ObjectEntries }
+  ? F
+  : F extends { readonly wrapped: infer W }
+    ? RecordSchema<W>
+    : F extends { readonly pipe: readonly [infer First, ...unknown[]] }
+      ? RecordSchema<First>
+      : F extends { readonly item: infer I }
+        ? RecordSchema<I>
+        : never;
+
 type ReadonlyField<T> = T extends readonly (infer E)[] ? readonly (E extends object ? Readonly<E> : E)[] : T;
 
-/** The type a config schema accepts, with readonly fields and arrays (the TSDoc of each entry carries over). */
-export type ConfigInput<S extends GenericSchema> = { readonly [K in keyof InferInput<S>]: ReadonlyField<InferInput<S>[K]> };
+/** One entry's input: readonly, and an array of records typed as their own ConfigInput (flattened, so that a record's type reads as its fields). */
+type FieldInput<F extends GenericSchema> = [RecordSchema<F>] extends [never]
+  ? ReadonlyField<InferInput<F>>
+  : Exclude<InferInput<F>, readonly unknown[]> | readonly { [K in keyof ConfigInput<RecordSchema<F>>]: ConfigInput<RecordSchema<F>>[K] }[];
+
+/** The keys that `T` marks optional. */
+type OptionalKeys<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? K : never }[keyof T];
+
+/**
+ * The type a config schema accepts, with readonly fields and arrays. Its keys are mapped from the
+ * schema's entries (not from valibot's InferInput, whose optional keys each have two declarations),
+ * so that each field carries the TSDoc of its entry, once.
+ */
+export type ConfigInput<S extends GenericSchema> = {
+  readonly [K in keyof Entries<S> as K extends OptionalKeys<InferInput<S>> ? K : never]?: FieldInput<Entries<S>[K]>;
+} & {
+  readonly [K in keyof Entries<S> as K extends OptionalKeys<InferInput<S>> ? never : K]: FieldInput<Entries<S>[K]>;
+};
 
 // The field schemas. Each message is what would be valid, in the words ConfigError prints.
 

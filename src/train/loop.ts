@@ -18,12 +18,15 @@ export interface IterationCounters {
   dispatches: number;
   /** Buffer-to-buffer copies and clears recorded (the readback copy included). */
   copies: number;
+  /** Compute passes recorded. */
   computePasses: number;
+  /** Queue submits: 1 (the invariant), or one per segment when the iteration is split over frames or around a JavaScript env's steps. */
   submits: number;
   /** Buffers created while encoding and submitting (0 after warm-up: the invariant). */
   buffersCreated: number;
   /** Readbacks started and bytes they bring back (1 and the report size: the invariant). */
   readbacks: number;
+  /** Bytes those readbacks bring back. */
   bytesReadBack: number;
 }
 

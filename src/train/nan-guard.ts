@@ -371,6 +371,7 @@ export class NonFiniteError extends Error {
     readonly statistic: StatisticName | 'parameters',
     /** Everything non-finite at that check. */
     readonly nonFinite: readonly (StatisticName | 'parameters')[],
+    /** The agent (0 … G − 1) whose values were non-finite. */
     readonly agent: number,
     /** The iteration whose state the snapshot holds (−1: initialisation). */
     readonly snapshotIteration: number,

@@ -42,9 +42,11 @@ export interface TrainerPolicy {
 
 /** Where the envs' states live, for a renderer that draws them straight from the GPU (no readback). */
 export interface TrainerEnvView {
+  /** The env. */
   readonly descriptor: EnvDescriptor;
   /** f32 [N][stateSize] (the wrapper's State structs, in the descriptor's stateNames order); absent for a JavaScript env. */
   readonly states?: GPUBuffer;
+  /** Floats per env state (STATE_SIZE: the descriptor's stateNames.length). */
   readonly stateSize: number;
   /** N: envs of the whole population, agent-major. */
   readonly numEnvs: number;

@@ -45,6 +45,7 @@ import {
 /** The most candidates elite_select ranks in its one workgroup (shaders/cem/elite_select.wgsl's workgroup array). */
 export const MAX_CEM_AGENTS = 1024;
 
+/** CEM's config schema (valibot). */
 export const CEM_SCHEMA = strictObject(
   {
     /** A registered env id or alias ('CartPole-v1'), a customEnv descriptor, or a game's HostEnv. */
@@ -77,28 +78,51 @@ export const CEM_SCHEMA = strictObject(
   'an object',
 );
 
+/**
+ * The cross-entropy method's hyperparameters (`algorithm: { algo: 'cem', ... }`; discrete-action
+ * envs): a Gaussian over the policy's parameters, refitted each iteration to its elite candidates.
+ * Every field is optional: {@link CEM_DEFAULTS} fills the ones left out.
+ */
 export interface CemConfig extends ConfigInput<typeof CEM_SCHEMA> {}
 
+/**
+ * CEM's defaults, chosen and measured on CartPole-v1 over 500 000 steps (the reasons are at the top
+ * of src/algos/cem/config.ts). numSteps defaults to maxEpisodeSteps, the env's step limit.
+ */
 export const CEM_DEFAULTS = Object.freeze({
+  /** The env's id. */
   env: 'CartPole-v1',
+  /** Seed of μ₀, the population noise, the envs and the action sampling. */
   seed: 1,
+  /** Env steps to run for. */
   totalTimesteps: 500_000,
+  /** G: candidates per iteration. */
   populationSize: 40,
+  /** Envs (episodes) per candidate. */
   envsPerCandidate: 1,
+  /** ρ: the elites are the best max(1, round(ρ·G)) candidates. */
   eliteFraction: 0.2,
+  /** σ₀: the initial standard deviation of every parameter. */
   initStd: 30,
+  /** Z₀: the extra variance added to σ² at iteration 0. */
   extraNoise: 1,
+  /** How much Z decreases per iteration. */
   extraNoiseDecay: 0.05,
+  /** Elitism: re-evaluate the previous iteration's best as candidate 0. */
   keepBest: false,
+  /** Hidden layer widths of the policy: [], a linear policy. */
   hiddenSizes: Object.freeze([]) as readonly number[],
 });
 
-/** A validated config with defaults filled in and the derived sizes. */
+/** A validated CEM config with defaults filled in and the derived sizes (what resolveTrainerConfig returns for CEM). */
 export interface ResolvedCemConfig extends Required<Omit<CemConfig, 'maxEpisodeSteps' | 'numSteps' | 'env'>> {
   /** The env's id (`envDescriptor` is the env). */
   readonly env: string;
+  /** T: rollout steps per iteration. */
   readonly numSteps: number;
+  /** Truncation limit in steps: the config's, else the env's. */
   readonly maxEpisodeSteps: number;
+  /** The env trained on. */
   readonly envDescriptor: EnvDescriptor;
   /** N = G · envsPerCandidate. */
   readonly numEnvs: number;

@@ -10,8 +10,13 @@ import {
   type ResolvedReinforceConfig,
 } from '../reinforce/config';
 
+/**
+ * How the off-policy trainer reweighs steps 2 … K on a batch sampled by an older policy: 'per-step',
+ * each step's ratio π/π_old; 'trajectory', the product of the ratios over the trajectory segment.
+ */
 export type ImportanceWeighting = 'per-step' | 'trajectory';
 
+/** The off-policy trainer's config schema (valibot). */
 export const OFFPOLICY_SCHEMA = strictObject(
   {
     ...OFFPOLICY_REINFORCE_FIELDS,
@@ -25,11 +30,20 @@ export const OFFPOLICY_SCHEMA = strictObject(
   'an object',
 );
 
+/**
+ * The off-policy trainer's hyperparameters (`algorithm: { algo: 'offpolicy', ... }`): REINFORCE's,
+ * plus K importance-weighted gradient steps per batch. Every field is optional:
+ * {@link OFFPOLICY_DEFAULTS} fills the ones left out.
+ */
 export interface OffPolicyConfig extends ConfigInput<typeof OFFPOLICY_SCHEMA> {}
 
+/** A validated off-policy config (what resolveTrainerConfig returns for `offpolicy`). */
 export interface ResolvedOffPolicyConfig extends ResolvedReinforceConfig {
+  /** K: gradient steps on each batch. */
   readonly updateSteps: number;
+  /** Per-step ratios, or their product over each trajectory segment. */
   readonly importance: ImportanceWeighting;
+  /** Cap of the trajectory product; null: none. */
   readonly importanceCap: number | null;
 }
 
@@ -40,9 +54,13 @@ export interface ResolvedOffPolicyConfig extends ResolvedReinforceConfig {
  */
 export const OFFPOLICY_DEFAULTS = Object.freeze({
   ...REINFORCE_DEFAULTS,
+  /** Global gradient-norm clip over actor and critic together. */
   maxGradNorm: 0.5,
+  /** K: gradient steps on each batch. */
   updateSteps: 4,
+  /** Importance weighting: 'per-step' ratios. */
   importance: 'per-step' as ImportanceWeighting,
+  /** Cap of the trajectory product: null, none. */
   importanceCap: null as number | null,
 });
 

@@ -80,34 +80,69 @@ export const PPO_FIELDS = {
   maxEpisodeSteps: optional(positiveInteger()),
 };
 
+/** PPO's config schema (valibot), which resolvePpoConfig validates against. */
 export const PPO_SCHEMA = strictObject(PPO_FIELDS, 'an object');
 
+/**
+ * PPO's hyperparameters (`algorithm: { algo: 'ppo', ... }`), CleanRL's ppo.py arguments in
+ * camelCase. Every field is optional: {@link PPO_DEFAULTS} fills the ones left out, over the env's
+ * own defaults in {@link PPO_ENV_DEFAULTS}.
+ */
 export interface PpoConfig extends ConfigInput<typeof PPO_SCHEMA> {}
 
+/**
+ * PPO's defaults: CleanRL's ppo.py discrete-action arguments (a batch of 4 envs × 128 steps in 4
+ * minibatches of 128, 4 epochs, 500 000 steps on CartPole-v1); {@link PPO_ENV_DEFAULTS} overrides
+ * some for the box envs. A field's type shows its value where it is a literal.
+ */
 export const PPO_DEFAULTS = Object.freeze({
+  /** The env's id. */
   env: 'CartPole-v1',
+  /** Seed of initialisation, envs, sampling and permutations. */
   seed: 1,
+  /** Env steps to train for. */
   totalTimesteps: 500_000,
+  /** Adam learning rate: 2.5e-4 for every agent. */
   learningRate: 2.5e-4 as number | readonly number[],
+  /** Parallel envs per agent. */
   numEnvs: 4,
+  /** Independent agents G trained in the same dispatches. */
   agents: 1,
+  /** Rollout steps per env per iteration. */
   numSteps: 128,
+  /** Anneal the learning rate linearly to 0 over the iterations. */
   annealLr: true,
+  /** Discount γ. */
   gamma: 0.99,
+  /** GAE λ. */
   gaeLambda: 0.95,
+  /** Minibatches per epoch. */
   numMinibatches: 4,
+  /** Epochs over each batch. */
   updateEpochs: 4,
+  /** Normalise advantages per minibatch. */
   normAdv: true,
+  /** Surrogate clipping coefficient ε. */
   clipCoef: 0.2,
+  /** Clip the value loss around the rollout's values. */
   clipVloss: true,
+  /** Entropy bonus coefficient: 0.01 for every agent. */
   entCoef: 0.01 as number | readonly number[],
+  /** Decay the entropy coefficient linearly to 0 over the iterations. */
   annealEntCoef: false,
+  /** Value loss coefficient. */
   vfCoef: 0.5,
+  /** Global gradient-norm clip. */
   maxGradNorm: 0.5,
+  /** Adam ε. */
   adamEpsilon: 1e-5,
+  /** Hidden layer widths of the actor and of the critic: [64, 64] (tanh). */
   hiddenSizes: Object.freeze([64, 64]) as readonly number[],
+  /** Approximate-KL bound that stops an iteration's epochs early: null, never. */
   targetKl: null as number | null,
+  /** Normalise observations by running statistics. */
   normObs: false,
+  /** Scale rewards by the running std of the discounted return. */
   normReward: false,
 });
 
@@ -151,15 +186,19 @@ export const PPO_ENV_DEFAULTS: Readonly<Record<string, PpoConfig>> = Object.free
   },
 });
 
-/** A validated config with defaults filled in and the derived sizes. */
+/** A validated PPO config with defaults filled in and the derived sizes (what resolveTrainerConfig returns for PPO). */
 export interface ResolvedPpoConfig extends Required<Omit<PpoConfig, 'maxEpisodeSteps' | 'targetKl' | 'learningRate' | 'entCoef' | 'env'>> {
   /** The env's id (`envDescriptor` is the env). */
   readonly env: string;
+  /** The approximate-KL bound that stops an iteration's epochs early; null: never. */
   readonly targetKl: number | null;
-  /** One per agent. */
+  /** Adam learning rate at the first iteration, one per agent. */
   readonly learningRate: readonly number[];
+  /** Entropy bonus coefficient at the first iteration, one per agent. */
   readonly entCoef: readonly number[];
+  /** Truncation limit in steps: the config's, else the env's. */
   readonly maxEpisodeSteps: number;
+  /** The env trained on. */
   readonly envDescriptor: EnvDescriptor;
   /** numEnvs · numSteps. */
   readonly batchSize: number;

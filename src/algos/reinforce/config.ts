@@ -62,8 +62,13 @@ export const POLICY_GRADIENT_FIELDS = {
   maxEpisodeSteps: optional(positiveInteger()),
 };
 
+/** The hyperparameters every one-step policy-gradient trainer (reinforce, a2c, offpolicy) takes; all optional. */
 export interface PolicyGradientConfig extends ConfigInput<StrictObjectSchema<typeof POLICY_GRADIENT_FIELDS, undefined>> {}
 
+/**
+ * w in REINFORCE's −w·log π: 'total-return', the whole trajectory's return at every step, or
+ * 'reward-to-go', the return from the step on (causality: rewards before an action do not weigh it).
+ */
 export type ReinforceWeights = 'total-return' | 'reward-to-go';
 
 const WEIGHTS = ['total-return', 'reward-to-go'] as const satisfies readonly ReinforceWeights[];
@@ -79,8 +84,11 @@ const trajectoriesField = () => integerIn(1, 65_536, 'an integer in [1, numEnvs]
 
 /** What one agent of a population may change about the estimator (`offpolicy` adds updateSteps). */
 const VARIANT_FIELDS = {
+  /** This agent's w in −w·log π: the whole trajectory's return, or the reward-to-go. */
   weights: optional(oneOf(WEIGHTS)),
+  /** This agent's baseline: 'none' or 'value' in a population (G > 1). */
   baseline: optional(oneOf(BASELINES)),
+  /** This agent's Adam learning rate. */
   learningRate: optional(nonNegative()),
   /** Normalise this agent's advantages over its batch. */
   normAdv: optional(flag()),
@@ -131,8 +139,14 @@ export const REINFORCE_FIELDS = { ...POLICY_GRADIENT_FIELDS, ...populationFields
 /** The off-policy trainer's REINFORCE fields, whose variants may also set updateSteps (offpolicy.ts adds its own). */
 export const OFFPOLICY_REINFORCE_FIELDS = { ...POLICY_GRADIENT_FIELDS, ...populationFields(variantSchema(OFFPOLICY_VARIANT_FIELDS)) };
 
+/** REINFORCE's config schema (valibot). */
 export const REINFORCE_SCHEMA = strictObject(REINFORCE_FIELDS, 'an object');
 
+/**
+ * REINFORCE's hyperparameters (`algorithm: { algo: 'reinforce', ... }`): the one-step
+ * policy-gradient fields, the estimator (weights, baseline) and an optional population of
+ * variants. Every field is optional: {@link REINFORCE_DEFAULTS} fills the ones left out.
+ */
 export interface ReinforceConfig extends ConfigInput<typeof REINFORCE_SCHEMA> {}
 
 /** What one agent of a population may change about the estimator. */
@@ -140,19 +154,27 @@ export interface ReinforceVariant extends ConfigInput<ReturnType<typeof variantS
 
 /** One agent's estimator, resolved. updateSteps is 1 for `reinforce`. */
 export interface ResolvedReinforceVariant {
+  /** w in −w·log π. */
   readonly weights: ReinforceWeights;
+  /** What is subtracted from w. */
   readonly baseline: BaselineKind;
+  /** Adam learning rate. */
   readonly learningRate: number;
+  /** Whether the advantages are normalised over the agent's batch. */
   readonly normAdv: boolean;
+  /** Trajectories per update: the agent's first this-many envs (1 … numEnvs). */
   readonly trajectories: number;
+  /** Gradient steps on each batch (off-policy K). */
   readonly updateSteps: number;
 }
 
-/** A validated config with defaults filled in and the derived sizes. */
+/** A validated one-step policy-gradient config with defaults filled in and the derived sizes. */
 export interface ResolvedPolicyGradientConfig extends Required<Omit<PolicyGradientConfig, 'maxEpisodeSteps' | 'env'>> {
   /** The env's id (`envDescriptor` is the env). */
   readonly env: string;
+  /** Truncation limit in steps: the config's, else the env's. */
   readonly maxEpisodeSteps: number;
+  /** The env trained on. */
   readonly envDescriptor: EnvDescriptor;
   /** numEnvs · numSteps. */
   readonly batchSize: number;
@@ -160,8 +182,11 @@ export interface ResolvedPolicyGradientConfig extends Required<Omit<PolicyGradie
   readonly numIterations: number;
 }
 
+/** A validated REINFORCE config (what resolveTrainerConfig returns for REINFORCE). */
 export interface ResolvedReinforceConfig extends ResolvedPolicyGradientConfig {
+  /** The top-level w in −w·log π (each agent's own is in `variants`). */
   readonly weights: ReinforceWeights;
+  /** The top-level baseline (each agent's own is in `variants`). */
   readonly baseline: BaselineKind;
   /** G. */
   readonly agents: number;
@@ -183,21 +208,37 @@ export interface ResolvedReinforceConfig extends ResolvedPolicyGradientConfig {
  * 475 (≈ 150 at 865 000 steps), hence the annealing.
  */
 export const REINFORCE_DEFAULTS = Object.freeze({
+  /** The env's id. */
   env: 'CartPole-v1',
+  /** Seed of initialisation, envs and sampling. */
   seed: 1,
+  /** Env steps to train for. */
   totalTimesteps: 1_000_000,
+  /** Adam learning rate. */
   learningRate: 1e-3,
+  /** Anneal the learning rate linearly to 0 over the iterations. */
   annealLr: true,
+  /** Parallel envs N per agent. */
   numEnvs: 8,
+  /** Rollout steps T per env per iteration. */
   numSteps: 64,
+  /** Discount γ. */
   gamma: 0.99,
+  /** w in −w·log π: 'reward-to-go'. */
   weights: 'reward-to-go' as ReinforceWeights,
+  /** Subtracted from w: 'value', a learned critic V(s_t). */
   baseline: 'value' as BaselineKind,
+  /** Normalise the advantages over the whole batch. */
   normAdv: true,
+  /** Entropy bonus coefficient. */
   entCoef: 0,
+  /** Value loss coefficient. */
   vfCoef: 0.5,
+  /** Global gradient-norm clip; 0: none. */
   maxGradNorm: 0,
+  /** Adam ε. */
   adamEpsilon: 1e-5,
+  /** Hidden layer widths of the actor and of the critic: [64, 64] (tanh). */
   hiddenSizes: Object.freeze([64, 64]) as readonly number[],
 });
 

@@ -29,6 +29,7 @@ import {
   type ConfigInput,
 } from '../../train/config';
 
+/** TRPO's config schema (valibot). */
 export const TRPO_SCHEMA = strictObject(
   {
     /** A registered env id or alias ('CartPole-v1'; a discrete-action env), a customEnv descriptor, or a game's HostEnv. */
@@ -84,35 +85,64 @@ export const TRPO_SCHEMA = strictObject(
   'an object',
 );
 
+/**
+ * TRPO's hyperparameters (`algorithm: { algo: 'trpo', ... }`; discrete-action envs). Every field is
+ * optional: {@link TRPO_DEFAULTS} fills the ones left out.
+ */
 export interface TrpoConfig extends ConfigInput<typeof TRPO_SCHEMA> {}
 
+/**
+ * TRPO's defaults, from SpinningUp's trpo.py, RL Baselines3 Zoo's tuned CartPole-v1 values and
+ * sb3-contrib's TRPO (each field's source is on TrpoConfig's field).
+ */
 export const TRPO_DEFAULTS = Object.freeze({
+  /** The env's id. */
   env: 'CartPole-v1',
+  /** Seed of initialisation, envs and sampling. */
   seed: 1,
+  /** Env steps to train for. */
   totalTimesteps: 500_000,
+  /** Parallel envs N. */
   numEnvs: 8,
+  /** Rollout steps T per env per iteration. */
   numSteps: 128,
+  /** Discount γ. */
   gamma: 0.99,
+  /** GAE λ. */
   gaeLambda: 0.98,
+  /** KL radius δ of the trust region. */
   maxKl: 0.01,
+  /** Conjugate-gradient iterations. */
   cgIterations: 10,
+  /** Fisher-vector products use every k-th sample of the batch. */
   fisherSubsample: 4,
+  /** λ of the damped Fisher matrix F + λI. */
   damping: 0.1,
+  /** Line-search candidates. */
   backtrackIterations: 10,
+  /** Step shrink factor per line-search candidate. */
   backtrackCoef: 0.5,
+  /** Normalise the advantages over the batch. */
   normAdv: true,
+  /** The critic's Adam learning rate. */
   vfLearningRate: 1e-3,
+  /** Full-batch Adam steps on the value loss per iteration. */
   valueIterations: 10,
+  /** Adam ε. */
   adamEpsilon: 1e-8,
+  /** Global gradient-norm clip of the critic's step; 0: none. */
   maxGradNorm: 0,
+  /** Hidden layer widths of the actor and of the critic: [64, 64] (tanh). */
   hiddenSizes: Object.freeze([64, 64]) as readonly number[],
 });
 
-/** A validated config with defaults filled in and the derived sizes. */
+/** A validated TRPO config with defaults filled in and the derived sizes (what resolveTrainerConfig returns for TRPO). */
 export interface ResolvedTrpoConfig extends Required<Omit<TrpoConfig, 'maxEpisodeSteps' | 'env'>> {
   /** The env's id (`envDescriptor` is the env). */
   readonly env: string;
+  /** Truncation limit in steps: the config's, else the env's. */
   readonly maxEpisodeSteps: number;
+  /** The env trained on. */
   readonly envDescriptor: EnvDescriptor;
   /** numEnvs · numSteps: the rows of every pass (policy gradient, Fisher products, value steps). */
   readonly batchSize: number;
