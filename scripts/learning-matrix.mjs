@@ -1,12 +1,16 @@
 #!/usr/bin/env node
-// The full learning matrix of issue 6, too long for CI: each run trains through the CLI
-// (dist/cli.js) into runs/matrix/<name>/ and is judged on its metrics. Writes the table to
-// runs/matrix/LEARNING.md (docs/LEARNING.md records a measured one) and exits non-zero when a run
-// misses its target.
-//   node scripts/learning-matrix.mjs            every run, one after another
-//   node scripts/learning-matrix.mjs ppo-acrobot cem-cartpole   only these
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+// `npm run test:learning`: every learning target, including those too long for CI.
+//   node scripts/learning-matrix.mjs                      every learning test (test/learning/), one
+//                                                         file after another, with WEBGPU_RL_LEARNING=1
+//   node scripts/learning-matrix.mjs trpo-cartpole …      only these (test/learning/<name>.test.ts)
+//   node scripts/learning-matrix.mjs --cli [run …]        the full-length matrix of docs/LEARNING.md
+//                                                         through the CLI (several hours)
+// The learning tests stop at their target and print the step and the wall time; one file at a time,
+// so that each time is that run's alone. The CLI runs train into runs/matrix/<name>/ for their whole
+// budget and are judged on their metrics; the table goes to runs/matrix/LEARNING.md
+// (docs/LEARNING.md records a measured one). Exits non-zero when a run misses its target.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 
 // target: the mean return of the last 100 episodes that must be reached within `steps`.
 const RUNS = [
@@ -26,55 +30,91 @@ const RUNS = [
   { name: 'offpolicy-k4', algo: 'offpolicy', env: 'CartPole-v1', seed: 1, steps: 1_000_000, target: 475, config: { updateSteps: 4 } },
 ];
 
-const only = process.argv.slice(2);
-const runs = only.length ? RUNS.filter((r) => only.includes(r.name)) : RUNS;
-if (only.length && runs.length !== only.length) throw new Error(`unknown run(s): ${only.filter((n) => !RUNS.some((r) => r.name === n)).join(', ')}`);
+function cliMatrix(only) {
+  const runs = only.length ? RUNS.filter((r) => only.includes(r.name)) : RUNS;
+  if (only.length && runs.length !== only.length) throw new Error(`unknown run(s): ${only.filter((n) => !RUNS.some((r) => r.name === n)).join(', ')}`);
 
-mkdirSync('runs/matrix', { recursive: true });
-const rows = [];
-let failed = 0;
-for (const run of runs) {
-  const out = `runs/matrix/${run.name}`;
-  const args = ['dist/cli.js', 'train', '--env', run.env, '--algo', run.algo, '--seed', String(run.seed), '--steps', String(run.steps), '--out', out];
-  if (run.config) {
-    mkdirSync(out, { recursive: true });
-    writeFileSync(`${out}/config.json`, JSON.stringify(run.config));
-    args.push('--config', `${out}/config.json`);
-  }
-  console.log(`\n== ${run.name}: node ${args.join(' ')}`);
-  try {
-    execFileSync('node', args, { stdio: 'inherit' });
-  } catch {
-    console.error(`${run.name}: the CLI failed`);
-  }
-  const summary = existsSync(`${out}/summary.json`) ? JSON.parse(readFileSync(`${out}/summary.json`, 'utf8')) : null;
-  // When the target is an env's own threshold the CLI records the step; otherwise find it in the metrics.
-  let reached = null;
-  if (summary && run.target !== undefined) {
-    for (const line of readFileSync(`${out}/metrics.jsonl`, 'utf8').split('\n')) {
-      if (!line) continue;
-      const m = JSON.parse(line);
-      if (m.return_mean_100 >= run.target) {
-        reached = m.global_step;
-        break;
+  mkdirSync('runs/matrix', { recursive: true });
+  const rows = [];
+  let failed = 0;
+  for (const run of runs) {
+    const out = `runs/matrix/${run.name}`;
+    const args = ['dist/cli.js', 'train', '--env', run.env, '--algo', run.algo, '--seed', String(run.seed), '--steps', String(run.steps), '--out', out];
+    if (run.config) {
+      mkdirSync(out, { recursive: true });
+      writeFileSync(`${out}/config.json`, JSON.stringify(run.config));
+      args.push('--config', `${out}/config.json`);
+    }
+    console.log(`\n== ${run.name}: node ${args.join(' ')}`);
+    try {
+      execFileSync('node', args, { stdio: 'inherit' });
+    } catch {
+      console.error(`${run.name}: the CLI failed`);
+    }
+    const summary = existsSync(`${out}/summary.json`) ? JSON.parse(readFileSync(`${out}/summary.json`, 'utf8')) : null;
+    // When the target is an env's own threshold the CLI records the step; otherwise find it in the metrics.
+    let reached = null;
+    if (summary && run.target !== undefined) {
+      for (const line of readFileSync(`${out}/metrics.jsonl`, 'utf8').split('\n')) {
+        if (!line) continue;
+        const m = JSON.parse(line);
+        if (m.return_mean_100 >= run.target) {
+          reached = m.global_step;
+          break;
+        }
       }
     }
+    const pass = run.target === undefined ? null : summary !== null && reached !== null && summary.final_return_mean_100 >= run.target;
+    if (pass === false) failed += 1;
+    rows.push({ run, summary, reached, pass });
   }
-  const pass = run.target === undefined ? null : summary !== null && reached !== null && summary.final_return_mean_100 >= run.target;
-  if (pass === false) failed += 1;
-  rows.push({ run, summary, reached, pass });
+
+  const fmt = (x, digits = 1) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : '–');
+  const lines = [
+    '| run | algo | env | seed | steps | target | final_return_mean_100 | target first reached at step | wall (s) | SPS | pass |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map(({ run, summary, reached, pass }) =>
+      `| ${run.name} | ${run.algo} | ${run.env} | ${run.seed} | ${run.steps} | ${run.target ?? '–'} | ${fmt(summary?.final_return_mean_100)} | ${reached ?? '–'} | ${fmt(summary?.wall_s, 0)} | ${summary?.sps ?? '–'} | ${pass === null ? '–' : pass ? 'yes' : 'NO'} |`,
+    ),
+  ];
+  const adapter = rows.find((r) => r.summary)?.summary.adapter ?? 'unknown';
+  const table = lines.join('\n');
+  console.log(`\n${table}\nadapter: ${adapter}`);
+  writeFileSync('runs/matrix/LEARNING.md', `${table}\n\nadapter: ${adapter}\n`);
+  return failed;
 }
 
-const fmt = (x, digits = 1) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : '–');
-const lines = [
-  '| run | algo | env | seed | steps | target | final_return_mean_100 | target first reached at step | wall (s) | SPS | pass |',
-  '|---|---|---|---|---|---|---|---|---|---|---|',
-  ...rows.map(({ run, summary, reached, pass }) =>
-    `| ${run.name} | ${run.algo} | ${run.env} | ${run.seed} | ${run.steps} | ${run.target ?? '–'} | ${fmt(summary?.final_return_mean_100)} | ${reached ?? '–'} | ${fmt(summary?.wall_s, 0)} | ${summary?.sps ?? '–'} | ${pass === null ? '–' : pass ? 'yes' : 'NO'} |`,
-  ),
-];
-const adapter = rows.find((r) => r.summary)?.summary.adapter ?? 'unknown';
-const table = lines.join('\n');
-console.log(`\n${table}\nadapter: ${adapter}`);
-writeFileSync('runs/matrix/LEARNING.md', `${table}\n\nadapter: ${adapter}\n`);
+/** Runs each learning test file alone; returns the number that failed. */
+async function learningTests(only) {
+  const dir = 'test/learning';
+  const names = readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => f.slice(0, -'.test.ts'.length)).sort();
+  const unknown = only.filter((n) => !names.includes(n));
+  if (unknown.length) throw new Error(`unknown learning test(s): ${unknown.join(', ')} (valid: ${names.join(', ')})`);
+  const rows = [];
+  for (const name of only.length ? only : names) {
+    const file = `${dir}/${name}.test.ts`;
+    console.log(`\n== ${name}: WEBGPU_RL_LEARNING=1 npx vitest run ${file}`);
+    const started = performance.now();
+    let output = '';
+    const code = await new Promise((resolve) => {
+      const child = spawn('npx', ['vitest', 'run', file], { env: { ...process.env, WEBGPU_RL_LEARNING: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.on('data', (chunk) => {
+        process.stdout.write(chunk);
+        output += chunk;
+      });
+      child.stderr.on('data', (chunk) => process.stderr.write(chunk));
+      child.on('close', resolve);
+    });
+    // The helper's last line (test/support/learning.ts): "[algo env seed s] reached T at step N (…) in W s, …".
+    const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
+    const result = /\] (reached|did NOT reach) (\S+) at step ([\d ]+) .* in ([\d.]+) s,/.exec(plain);
+    rows.push({ name, pass: code === 0, step: result?.[3] ?? '–', runS: result?.[4] ?? '–', fileS: ((performance.now() - started) / 1000).toFixed(0) });
+  }
+  console.log('\n| learning test | target met | step | run (s) | file, with start-up (s) |\n|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.name} | ${r.pass ? 'yes' : 'NO'} | ${r.step} | ${r.runS} | ${r.fileS} |`);
+  return rows.filter((r) => !r.pass).length;
+}
+
+const args = process.argv.slice(2);
+const failed = args[0] === '--cli' ? cliMatrix(args.slice(1)) : await learningTests(args);
 process.exitCode = failed ? 1 : 0;

@@ -1,4 +1,4 @@
-// Runs in Chromium: 64 CartPoles stepped a few times with random pushes, drawn by the demo's env
+// Runs in Chromium: 64 CartPoles stepped a few times with fixed pushes, drawn by the demo's env
 // grid straight from their states buffer; the canvas is read back (toDataURL right after the draw,
 // before it is presented) and its pixels counted per cell, for the Puppeteer test in window.__envView.
 import { acquireGpu, createVectorEnv } from '../../src/engine';
@@ -33,7 +33,8 @@ async function main(): Promise<EnvViewResult> {
   env.encodeReset(reset);
   device.queue.submit([reset.finish()]);
   for (let step = 0; step < STEPS; step += 1) {
-    env.writeActions(Uint32Array.from({ length: ENVS }, () => (Math.random() < 0.5 ? 0 : 1)));
+    // Pushes that differ across envs and steps, the same on every run.
+    env.writeActions(Uint32Array.from({ length: ENVS }, (_, i) => ((i * 7 + step * 3) >> 2) & 1));
     const encoder = device.createCommandEncoder();
     env.encodeStep(encoder);
     device.queue.submit([encoder.finish()]);

@@ -93,6 +93,6 @@ describe('Agent on a JavaScript game', () => {
       agent.destroy();
     }
     await expect(agent.act([0.1])).rejects.toThrow('agent: act() after destroy()');
-    expect(() => agent.train().next()).rejects.toThrow('agent: train() after destroy()');
+    await expect(() => agent.train().next()).rejects.toThrow('agent: train() after destroy()');
   });
 });

@@ -8,6 +8,7 @@ import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { Agent, type AlgorithmConfig } from '../../src/index';
 import { useGpu } from '../support/gpu';
+import { freshSeed, seededRandom } from '../support/random';
 
 ort.env.wasm.numThreads = 1;
 
@@ -26,7 +27,8 @@ describe('ONNX export matches act()', () => {
         for await (const _ of agent.train()) void _;
         const model = await agent.exportOnnx();
         const size = agent.env.observationSpace.size;
-        const observations = Float32Array.from({ length: ROWS * size }, () => (Math.random() * 2 - 1) * scale);
+        const random = seededRandom(freshSeed());
+        const observations = Float32Array.from({ length: ROWS * size }, () => (random() * 2 - 1) * scale);
         const { policyOutputs } = await agent.act(observations, { deterministic: true, policyOutputs: true });
         const session = await ort.InferenceSession.create(model);
         const result = await session.run({ observations: new ort.Tensor('float32', observations, [ROWS, size]) });

@@ -46,14 +46,14 @@ import {
 import { cdfBoundaryDistance, normalPair, rngBlock, uniformFromBits } from '../reference/philox';
 import { meanAndVariance } from '../support/statistics';
 import { gpuStep, useGpu } from '../support/gpu';
-import { seededRandom as generator } from '../support/random';
+import { freshSeed, seededRandom as generator } from '../support/random';
 
 const TOLERANCE = 1e-4;
 const POISON_U32 = 0xdeadbeef;
 /** A cleared MaskErrors block: no row counted, first row 0xFFFFFFFF. */
 const NO_MASK_ERRORS = [0, 0xffffffff, 0, 0];
 
-const seed = crypto.getRandomValues(new Uint32Array(1))[0]!;
+const seed = freshSeed();
 const random = generator(seed);
 const uniform = (lo: number, hi: number) => lo + (hi - lo) * random();
 const randomU32 = () => Math.floor(random() * 2 ** 32) >>> 0;

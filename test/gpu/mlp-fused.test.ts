@@ -19,25 +19,12 @@ import { FUSED_TILE_ROWS, MAX_FUSED_WIDTH, createMlpFusedForward, fusedForwardUn
 import { mlpLayout, type Activation, type MlpLayout, type MlpSpec } from '../../src/nn/mlp-spec';
 import { mlpForward } from '../reference/mlp';
 import { gpuStep, useGpu } from '../support/gpu';
+import { freshSeed, seededRandom } from '../support/random';
 import mlpFusedForwardWgsl from '../../shaders/nn/mlp_fused_forward.wgsl';
 
 const TOLERANCE = 1e-4;
 /** Fused vs layer-wise: both f32, the same per-output sums up to the vec4 kernel's grouping. */
 const LAYERWISE_TOLERANCE = 2e-6;
-
-function seededRandom(seed: number): () => number {
-  // mulberry32: reproducible from the printed seed.
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const freshSeed = () => crypto.getRandomValues(new Uint32Array(1))[0]!;
 
 function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
   if (actual.length !== expected.length) return Number.POSITIVE_INFINITY;

@@ -15,12 +15,9 @@ import { createMlpPasses, type MlpPasses } from '../../src/nn/mlp';
 import { mlpLayout, type Activation, type MlpLayout, type MlpSpec } from '../../src/nn/mlp-spec';
 import { mlpBackward, mlpForward, mlpTangent } from '../reference/mlp';
 import { gpuStep, useGpu } from '../support/gpu';
-import { seededRandom } from '../support/random';
+import { freshSeed, seededRandom } from '../support/random';
 
 const TOLERANCE = 1e-4;
-
-
-const freshSeed = () => crypto.getRandomValues(new Uint32Array(1))[0]!;
 
 function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
   let diff = 0;

@@ -19,14 +19,14 @@ import { AGENT_STATE_WORDS, STEP_COEFFICIENTS_WORDS } from '../../src/nn/optimiz
 import { createOptimizer, resolveOptimizerConfig, type Optimizer, type OptimizerKind } from '../../src/nn/optimizer';
 import { ADAM_DEFAULTS, referenceOptimizer, referenceOptimizerStep } from '../reference/optimizer';
 import { gpuStep, useGpu } from '../support/gpu';
-import { seededRandom as makeRandom } from '../support/random';
+import { freshSeed, seededRandom as makeRandom } from '../support/random';
 
 const TOLERANCE = 1e-4;
 const NORM_TOLERANCE = 1e-5;
 const NAN_BITS = new Uint32Array(new Float32Array([Number.NaN]).buffer)[0]!;
 
 
-const seed = (Math.random() * 2 ** 32) >>> 0;
+const seed = freshSeed();
 const random = makeRandom(seed);
 const signed = () => 2 * random() - 1;
 

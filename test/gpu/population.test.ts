@@ -43,6 +43,7 @@ describe('populations', () => {
 
   for (const env of ['CartPole-v1', 'Pendulum-v1'] as const) {
     it(`${env}: each of G = ${G} agents after one iteration equals its solo run (< 1e-5 relative)`, async () => {
+      // Halved so that seed + g stays a u32; SEED replays the drawn value, not the halved one.
       const seed = freshSeed() >>> 1;
       const learningRates = Array.from({ length: G }, (_, g) => 1e-3 * (1 + g));
       const entCoefs = Array.from({ length: G }, (_, g) => 0.005 * g);
@@ -60,7 +61,7 @@ describe('populations', () => {
         // The agents really differ: each moved from its own initialisation by its own rate.
         if (g > 0) expect(relativeError(population.actor, g, population.actor.slice(0, solo.sizes.actor))).toBeGreaterThan(1e-2);
       }
-      console.log(`[population] ${env} seed ${seed}: worst relative error over ${G} agents (actor, critic) ${Math.max(...errors).toExponential(2)}`);
+      console.log(`[population] ${env} trainer seeds ${seed} + g: worst relative error over ${G} agents (actor, critic) ${Math.max(...errors).toExponential(2)}`);
       expect(Math.max(...errors)).toBeLessThan(1e-5);
     });
   }

@@ -65,6 +65,7 @@ describe('reinforce populations of variants', () => {
     build: (config: ReinforceConfig & OffPolicyConfig) => Promise<Trainer<unknown>>,
     extra: OffPolicyConfig = {},
   ) => {
+    // Halved so that seed + g stays a u32; SEED replays the drawn value, not the halved one.
     const seed = freshSeed() >>> 1;
     const population = await gpuStep(gpu(), `${what} population`, async () => trainedParameters(await build({ ...base, ...extra, seed, variants })));
     expect(population.stats.at(-1)!.agents).toHaveLength(variants.length);
@@ -78,7 +79,7 @@ describe('reinforce populations of variants', () => {
       expect(critic, `agent ${g} critic`).toEqual({ differing: 0, worst: 0 });
       if (g > 0) expect(moved(population.actor, g, 0, solo.actor.length)).toBeGreaterThan(1e-3);
     }
-    console.log(`[${what}] seed ${seed}, ${ITERATIONS} iterations:\n  ${report.join('\n  ')}`);
+    console.log(`[${what}] trainer seeds ${seed} + g, ${ITERATIONS} iterations:\n  ${report.join('\n  ')}`);
   };
 
   it('REINFORCE: each agent (weights × baseline × normAdv × learning rate × trajectories) equals its solo run bit for bit', async () => {
@@ -114,7 +115,7 @@ describe('reinforce populations of variants', () => {
       }
     });
     const errors = { masked: relative(masked.actor, alone.actor), all: relative(all.actor, alone.actor), moved: relative(alone.actor, initial) };
-    console.log(`[trajectories] seed ${seed}: actor vs the numEnvs = 1 run, relative max |Δ|: trajectories 1 ${errors.masked.toExponential(2)}, all 3 envs ${errors.all.toExponential(2)} (moved from init ${errors.moved.toExponential(2)})`);
+    console.log(`[trajectories] trainer seed ${seed}: actor vs the numEnvs = 1 run, relative max |Δ|: trajectories 1 ${errors.masked.toExponential(2)}, all 3 envs ${errors.all.toExponential(2)} (moved from init ${errors.moved.toExponential(2)})`);
     // Only the losses' 1/numEnvs scale differs, which Adam removes.
     expect(errors.masked).toBeLessThan(1e-3 * errors.moved);
     expect(errors.all).toBeGreaterThan(0.1 * errors.moved);

@@ -14,10 +14,10 @@ import { actorSpec, mlpLayout, type MlpLayout } from '../../src/nn/mlp-spec';
 import { categoricalEntropy, categoricalEntropyGrad, categoricalLogProb, categoricalLogProbGrad } from '../reference/heads';
 import { mlpBackward, mlpForward } from '../reference/mlp';
 import { gpuStep, useGpu } from '../support/gpu';
-import { seededRandom as generator } from '../support/random';
+import { freshSeed, seededRandom as generator } from '../support/random';
 
 const ENTROPY_COEF = 0.01;
-const seed = crypto.getRandomValues(new Uint32Array(1))[0]!;
+const seed = freshSeed();
 
 
 interface Batch {

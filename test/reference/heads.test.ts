@@ -28,9 +28,9 @@ import {
   categoricalSampleBatch,
   maskErrorsOf,
 } from './heads';
-import { seededRandom as generator } from '../support/random';
+import { freshSeed, seededRandom as generator } from '../support/random';
 
-const seed = crypto.getRandomValues(new Uint32Array(1))[0]!;
+const seed = freshSeed();
 const random = generator(seed);
 const uniform = (lo: number, hi: number) => lo + (hi - lo) * random();
 const vector = (n: number, lo: number, hi: number) => Array.from({ length: n }, () => uniform(lo, hi));

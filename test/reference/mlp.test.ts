@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { mlpLayout, type Activation, type MlpLayout, type MlpSpec } from '../../src/nn/mlp-spec';
 import { mlpBackward, mlpForward, mlpTangent, type Rows } from './mlp';
-import { seededRandom as makeRandom } from '../support/random';
+import { freshSeed, seededRandom as makeRandom } from '../support/random';
 
 const STEP = 1e-5;
 const TOLERANCE = 1e-6;
@@ -83,7 +83,7 @@ const CASES: [string, MlpSpec][] = [
 
 describe('MLP float64 reference vs central finite differences', () => {
   it.each(CASES)('%s: backward ∂L/∂θ and ∂L/∂x', (_, s) => {
-    const c = drawCase(s, 4, (Math.random() * 2 ** 32) >>> 0);
+    const c = drawCase(s, 4, freshSeed());
     const forward = mlpForward(c.layout, c.params, c.inputs);
     const { paramGrad, inputGrad } = mlpBackward(c.layout, c.params, c.inputs, forward, c.weights);
 
@@ -118,7 +118,7 @@ describe('MLP float64 reference vs central finite differences', () => {
   });
 
   it.each(CASES)('%s: tangent = d/dε y(θ + ε·v)', (_, s) => {
-    const c = drawCase(s, 4, (Math.random() * 2 ** 32) >>> 0);
+    const c = drawCase(s, 4, freshSeed());
     const random = makeRandom(c.seed ^ 0x5bd1e995);
     const direction = new Float64Array(c.layout.parametersPerAgent);
     for (const layer of c.layout.layers) {

@@ -15,10 +15,10 @@ import {
   referenceOptimizerStep,
   sgdStep,
 } from './optimizer';
-import { seededRandom as makeRandom } from '../support/random';
+import { freshSeed, seededRandom as makeRandom } from '../support/random';
 
 
-const seed = (Math.random() * 2 ** 32) >>> 0;
+const seed = freshSeed();
 const random = makeRandom(seed);
 const signed = () => 2 * random() - 1;
 const randomVector = (n: number, scale = 1) => Float64Array.from({ length: n }, () => scale * signed());

@@ -9,12 +9,16 @@ import { describe, expect, it } from 'vitest';
 import { actorSpec, criticSpec, mlpLayout } from '../../src/nn/mlp-spec';
 import { CHECKPOINT_FORMAT_VERSION, checkCheckpointMatches, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../src/train/checkpoint';
 import { ENGINE_VERSION } from '../../src/version';
+import { freshSeed, seededRandom } from '../support/random';
 
 const actor = actorSpec(4, 2, [5]);
 const critic = criticSpec(4, [5]);
 
+// One seed for the file: the samples come from one stream, in test order (replay the whole file).
+const uniform = seededRandom(freshSeed());
+
 function sample(): Omit<Checkpoint, 'engineVersion' | 'createdAt'> {
-  const random = (n: number) => Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
+  const random = (n: number) => Float32Array.from({ length: n }, () => uniform() * 2 - 1);
   return {
     algo: 'ppo',
     config: { numEnvs: 3, env: 'CartPole-v1' },

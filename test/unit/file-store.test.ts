@@ -21,6 +21,7 @@ import {
   readCheckpointFile,
   writeFileAtomic,
 } from '../../src/node/file-store';
+import { freshSeed, seededRandom } from '../support/random';
 
 // Failure injection for the steps a root user cannot make fail with permissions: armed per test,
 // passed through otherwise.
@@ -72,9 +73,12 @@ async function freshDir(): Promise<string> {
   return dir;
 }
 
+// One seed for the file: its bytes come from one stream, in test order (replay the whole file).
+const random = seededRandom(freshSeed());
+
 function randomBytesOf(length: number): Uint8Array {
   const bytes = new Uint8Array(length);
-  for (let i = 0; i < length; i += 1) bytes[i] = (Math.random() * 256) | 0;
+  for (let i = 0; i < length; i += 1) bytes[i] = (random() * 256) | 0;
   return bytes;
 }
 
@@ -328,9 +332,9 @@ describe('a writer killed while it saves', () => {
     const outcomes: KillOutcome[] = [];
     for (let trial = 0; trial < 24; trial += 1) {
       // Saves 1 to 4 (a quarter during the very first one), 0 to 5 ms into the save (a 4 MiB save
-      // takes about 4 ms here, most of it in fsync).
+      // takes about 4 ms here, most of it in fsync): the 24 trials are the 4 × 6 pairs.
       const killDuring = 1 + (trial % 4);
-      const delayMs = Math.floor(Math.random() * 6);
+      const delayMs = Math.floor(trial / 4);
       const outcome = await killDuringSave(modulePath, 'atomic', killDuring, delayMs);
       outcomes.push(outcome);
       const { state, lastReported } = outcome;

@@ -6,6 +6,7 @@
 import { IDBFactory, IDBObjectStore, indexedDB } from 'fake-indexeddb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CHECKPOINT_DATABASE, openIndexedDbStore, type CheckpointStore } from '../../src/persistence/index';
+import { freshSeed, seededRandom } from '../support/random';
 
 const opened: CheckpointStore[] = [];
 afterEach(() => {
@@ -19,9 +20,12 @@ async function freshStore(factory: IDBFactory = new IDBFactory(), databaseName?:
   return store;
 }
 
+// One seed for the file: its bytes come from one stream, in test order (replay the whole file).
+const random = seededRandom(freshSeed());
+
 function randomBytesOf(length: number): Uint8Array {
   const bytes = new Uint8Array(length);
-  for (let i = 0; i < length; i += 1) bytes[i] = (Math.random() * 256) | 0;
+  for (let i = 0; i < length; i += 1) bytes[i] = (random() * 256) | 0;
   return bytes;
 }
 

@@ -197,10 +197,11 @@ describe('exportPolicyOnnx in onnxruntime-web vs the float64 reference', () => {
 
   it('takes any batch size through the symbolic batch dim, including 1', async () => {
     const actor: MlpSpec = { inputSize: 4, hiddenSizes: [3], activation: 'tanh', heads: [{ name: 'policy', size: 2, gain: 1 }] };
-    const policy: OnnxPolicy = { actor, parameters: randomParameters(mlpLayout(actor), seededRandom(freshSeed())), policy: 'categorical', producerVersion: 'x' };
+    const random = seededRandom(freshSeed());
+    const policy: OnnxPolicy = { actor, parameters: randomParameters(mlpLayout(actor), random), policy: 'categorical', producerVersion: 'x' };
     const bytes = exportPolicyOnnx(policy);
     for (const rows of [1, 17]) {
-      const observations = randomObservations(4, rows, Math.random);
+      const observations = randomObservations(4, rows, random);
       const out = (await runOnnx(bytes, observations, 4)).logits!;
       expect(out.dims).toEqual([rows, 2]);
       expect(maxError(out.data as Float32Array, referencePolicy(policy, observations), 2).scaled).toBeLessThan(TOLERANCE);
@@ -212,11 +213,12 @@ describe('exportPolicyOnnx model proto', () => {
   it('writes IR 8, opset 17, the producer, a symbolic batch dim and Gemm with transB = 1', () => {
     const actor: MlpSpec = { inputSize: 5, hiddenSizes: [7, 9], activation: ['tanh', 'relu'], heads: [{ name: 'policy', size: 2, gain: 0.01 }], extras: { logStd: 2 } };
     const layout = mlpLayout(actor);
+    const random = seededRandom(freshSeed());
     const bytes = exportPolicyOnnx({
       actor,
-      parameters: randomParameters(layout, Math.random),
+      parameters: randomParameters(layout, random),
       policy: 'gaussian',
-      observationNormaliser: randomNormaliser(5, Math.random),
+      observationNormaliser: randomNormaliser(5, random),
       producerVersion: '1.2.3',
       docString: 'CartPole run 7',
     });

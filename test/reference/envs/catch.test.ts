@@ -110,7 +110,7 @@ describe('Catch-v0 descriptor and drawCatch', () => {
     expect(Object.values(catchEnv.params)).toEqual(Object.values(CATCH_DEFAULTS));
     expect(catchEnv.maxEpisodeSteps).toBe(CATCH_MAX_EPISODE_STEPS);
     expect(catchEnv.stateNames).toHaveLength(7);
-    expect(catchEnv.observationSpace.size).toBe(catchObs(catchReset(Math.random)).length);
+    expect(catchEnv.observationSpace.size).toBe(catchObs(catchReset(seededRandom(1))).length);
   });
 
   it('draws background, fruit, bomb, paddle and one marker per life where the state puts them', () => {
