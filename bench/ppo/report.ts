@@ -142,7 +142,7 @@ export function toMarkdown(r: SuiteReport): string {
     `# webgpu-rl benchmark suite (${r.mode})`,
     '',
     `- version ${r.version}, ${r.date}, ${r.seconds.toFixed(0)} s`,
-    `- adapter: ${adapter} [${r.adapter.isSoftware ? 'software' : 'hardware'}, ${r.adapter.runtime}]; Dawn event pacing ${r.adapter.eventPacing ? 'on' : 'off'} (src/gpu/dawn-event-pacing.ts)`,
+    `- adapter: ${adapter} [${r.adapter.isSoftware ? 'software' : 'hardware'}, ${r.adapter.runtime}]; Dawn event pacing ${r.adapter.eventPacing ? 'on' : 'off'} (src/node/dawn-event-pacing.ts)`,
     `- host load (1-min average, ${r.hostLoad.cpus} CPUs): ${r.hostLoad.start.toFixed(2)} at start, ${r.hostLoad.end.toFixed(2)} at end`,
     `- command: \`${r.command}\``,
     `- matmul ceiling (${r.ceiling.shape}, the faster of ${Object.entries(r.ceiling.byKernel).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}): ${r.ceiling.gflops.toFixed(3)} GFLOP/s; submit round trip ${r.submitRoundTripMs.toFixed(3)} ms`,

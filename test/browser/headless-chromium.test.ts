@@ -84,14 +84,16 @@ describe('headless Chromium recipe', () => {
     expect(outcome.lost).toBeUndefined();
   });
 
-  it('without VK_ICD_FILENAMES, the same page loses its device on SwiftShader (no GPU here)', async (context) => {
+  it('without VK_ICD_FILENAMES, the same page cannot present on SwiftShader (no GPU here)', async (context) => {
     if (!software) context.skip();
     const launch = chromiumLaunch('software');
     const { VK_ICD_FILENAMES: _dropped, ...env } = launch.env;
     const outcome = await present({ ...launch, env });
     console.log(`[headless-chromium] software without VK_ICD_FILENAMES: ${JSON.stringify(outcome)}`);
-    expect(outcome.adapter).toBeTruthy();
     expect(outcome.frames).toBeUndefined();
-    expect(`${outcome.error ?? ''} ${outcome.lost ?? ''}`).toMatch(/Instance reference no longer exists|lost/i);
+    // Seen both ways on Debian's Chromium 156: no adapter at all, or an adapter whose device is lost
+    // as soon as the canvas presents.
+    if (outcome.adapter) expect(`${outcome.error ?? ''} ${outcome.lost ?? ''}`).toMatch(/Instance reference no longer exists|lost/i);
+    else expect(outcome.error).toMatch(/requestDevice/);
   });
 });

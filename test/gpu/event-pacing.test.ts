@@ -1,5 +1,5 @@
 /**
- * Dawn event pacing on the real binding (src/gpu/dawn-event-pacing.ts): while a long dispatch runs
+ * Dawn event pacing on the real binding (src/node/dawn-event-pacing.ts): while a long dispatch runs
  * on a software adapter, awaiting it must leave the main thread mostly asleep (its CPU time read
  * from /proc, Linux only) rather than spinning Dawn's event pump, and the wait must still end when
  * the work does.

@@ -1,5 +1,5 @@
 /**
- * src/gpu/dawn-event-pacing.ts against a stand-in for Dawn's Node binding: a class whose method
+ * src/node/dawn-event-pacing.ts against a stand-in for Dawn's Node binding: a class whose method
  * returns a promise that a setImmediate pump resolves once its deadline passes, spinning for as long
  * as it is pending — as AsyncRunner::ScheduleProcessEvents does. Paced, the pump must turn far less
  * often while the promise still settles on time, with its value or its rejection.
