@@ -7,6 +7,7 @@
  * and a change of a minor version may change them.
  *
  * @packageDocumentation
+ * @module webgpu-rl/engine
  */
 export * from './index';
 export * from './agent/policy-inference';

@@ -6,6 +6,7 @@
  * The engine's building blocks (kernels, passes, buffers, trainers) are `webgpu-rl/engine`.
  *
  * @packageDocumentation
+ * @module webgpu-rl
  */
 
 // The agent: train, act, save, resume, clone demonstrations, export.

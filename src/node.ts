@@ -6,6 +6,7 @@
  * The browser entry (`webgpu-rl`) never imports any of it.
  *
  * @packageDocumentation
+ * @module webgpu-rl/node
  */
 import { installAdapterSource } from './gpu/device';
 import { dawnAdapterSource } from './node/dawn';
