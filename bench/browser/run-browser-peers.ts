@@ -102,7 +102,7 @@ export async function runBrowserPeers(options: BrowserPeerOptions, memory: Learn
 }
 
 /**
- * The suite's runner (bench/peer.ts): TF.js-WebGPU's row, with the engine's SPS from the same page
+ * The suite's runner (bench/ppo/peer.ts): TF.js-WebGPU's row, with the engine's SPS from the same page
  * (same browser, adapter and load) as the number its ratio is taken against, since the suite's own
  * webgpu-rl number comes from Node's Dawn. Where TF.js-WebGPU is not run (see browserPlan) it throws with
  * the reason and the engine's number, which the suite records as a note.

@@ -1,5 +1,5 @@
 /**
- * `webgpu-rl bench envs`: env steps per second of every built-in env at 1, 64, 4 096 and 65 536
+ * `npm run bench:envs`: env steps per second of every built-in env at 1, 64, 4 096 and 65 536
  * envs with a random policy (actions written once, many steps per submit), beside gymnax's
  * published CartPole figure for reference.
  */

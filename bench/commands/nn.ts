@@ -1,5 +1,5 @@
 /**
- * `webgpu-rl bench nn`: MLP forward and backward GFLOP/s at batch 256 / 4 096 / 65 536 with
+ * `npm run bench:nn`: MLP forward and backward GFLOP/s at batch 256 / 4 096 / 65 536 with
  * hidden widths 64 and 256, beside the runtime's matmul ceiling (runtime.matmul on a dense-layer
  * shape) measured in the same run on the same adapter, and the fraction of it reached; then the
  * rollout-inference choice: the fused small-MLP forward against the layer-wise passes.

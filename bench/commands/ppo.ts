@@ -3,7 +3,7 @@
  * run: the runtime's matmul ceiling (the faster of its matmul-shaped kernels); full PPO training throughput with its phase split, counters
  * and update GFLOP/s, along the env dimension (CartPole-v1 N = 1 … 4 096), on Pendulum-v1, and
  * along the agent dimension (G = 1, 8, 64); the rollout alone at N = 65 536; and every registered
- * peer (bench/peer.ts) at N = 64 and 1 024 with the ratio webgpu-rl / peer. Prints Markdown tables
+ * peer (bench/ppo/peer.ts) at N = 64 and 1 024 with the ratio webgpu-rl / peer. Prints Markdown tables
  * and writes them, with a JSON record, to bench/results/latest.{md,json}.
  *
  *   npm run bench                   full: ≤ 20 minutes on SwiftShader (2 cores)
@@ -153,7 +153,7 @@ async function run(options: Options): Promise<void> {
         'minus an empty submit\'s round trip; GAE timed alone on the same buffers; minibatch 0 (shared with GAE and the critic\'s values) taken as the mean of the others; ' +
         'the phases are then scaled to the whole iteration\'s time ("split Σ / iteration": the raw ratio, near 1 when the host load was steady).',
     );
-    notes.push('Update GFLOP/s: analytic matmul FLOPs (bench/ppo-throughput.ts updateFlops) over the update phase\'s time; "of ceiling" divides by the matmul ceiling above.');
+    notes.push('Update GFLOP/s: analytic matmul FLOPs (bench/ppo/ppo-throughput.ts updateFlops) over the update phase\'s time; "of ceiling" divides by the matmul ceiling above.');
     notes.push('On a software adapter every kernel runs on the same CPU cores as everything else: numbers taken while other processes ran are upper bounds on the time (see the load averages).');
 
     const report: SuiteReport = {

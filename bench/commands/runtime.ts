@@ -1,5 +1,5 @@
 /**
- * `webgpu-rl bench runtime`: the ceilings later benchmarks are read against, on the adapter that
+ * `npm run bench:runtime`: the ceilings later benchmarks are read against, on the adapter that
  * runs them: the cost of a dispatch, copy bandwidth, and matmul-shaped throughput beside a plain
  * JavaScript loop. `--quick` runs each case briefly (CI); `--json <file>` keeps the numbers.
  */

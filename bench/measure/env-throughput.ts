@@ -1,7 +1,7 @@
 /**
  * Env stepping throughput: env steps per second of one built-in env at N envs, random actions
  * written once, T steps recorded in one compute pass per submit (2 dispatches per step: step and
- * auto-reset). Timed from submit to onSubmittedWorkDone (src/bench/timing.ts).
+ * auto-reset). Timed from submit to onSubmittedWorkDone (bench/measure/timing.ts).
  */
 import { createVectorEnv } from '../../src/envs/vector-env';
 import type { EnvDescriptor } from '../../src/envs/types';

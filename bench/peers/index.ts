@@ -1,5 +1,5 @@
 /**
- * The peers of the benchmark suite (bench/peer.ts): TF.js on its CPU backend in Node, and TF.js on
+ * The peers of the benchmark suite (bench/ppo/peer.ts): TF.js on its CPU backend in Node, and TF.js on
  * its WebGPU backend in headless Chromium (with the engine's own run in the same page).
  */
 import type { PeerRunner } from '../ppo/peer';

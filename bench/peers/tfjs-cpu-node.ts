@@ -37,7 +37,7 @@ export async function runTfjsCpuPeer(
   };
 }
 
-/** The suite's runner (bench/peer.ts); remembers its N = 64 verdict (PEER_LEARNING) for the larger N and for TF.js WebGPU. */
+/** The suite's runner (bench/ppo/peer.ts); remembers its N = 64 verdict (PEER_LEARNING) for the larger N and for TF.js WebGPU. */
 export const tfjsCpuPeer: PeerRunner = {
   name: 'TF.js CPU (Node)',
   run: (options) => runTfjsCpuPeer({ ...options, log: (line) => console.log(line) }, PEER_LEARNING),

@@ -11,7 +11,7 @@
  * The phase split times the trainer's own iteration, cut where the training loop lets a paced run
  * yield (src/train/loop.ts `splitPoint`: after every rollout step and after every minibatch's Adam
  * step), each segment submitted alone and timed host-side from submit to onSubmittedWorkDone
- * (src/bench/timing.ts's clock). The segments of one iteration, T steps and K·M minibatches, are:
+ * (bench/measure/timing.ts's clock). The segments of one iteration, T steps and K·M minibatches, are:
  *   [0, T)          the rollout's steps;
  *   T               the critic's values over the rollout + GAE + minibatch 0 (with epoch 0's permutation);
  *   (T, T + K·M)    minibatches 1 … K·M − 1 (an epoch's first also permutes and normalises);
@@ -54,7 +54,7 @@ export interface PpoCase {
   readonly budgetSeconds: number;
   /** Also time one iteration cut into segments (the phase split). */
   readonly phaseSplit: boolean;
-  /** Also profile one iteration pass by pass from GPU timestamps (bench/pass-profile.ts). */
+  /** Also profile one iteration pass by pass from GPU timestamps (bench/ppo/pass-profile.ts). */
   readonly passProfile?: boolean;
   /** Why a case was shortened, for the report. */
   readonly note?: string;

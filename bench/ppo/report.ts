@@ -27,7 +27,7 @@ export interface SuiteReport {
   /** 1-minute load average at the start and the end (a software adapter shares the CPU). */
   readonly hostLoad: { readonly start: number; readonly end: number; readonly cpus: number };
   readonly seconds: number;
-  /** runtime.matmul on a dense-layer shape, measured in this run (src/bench/matmul-throughput.ts). */
+  /** runtime.matmul on a dense-layer shape, measured in this run (bench/measure/matmul-throughput.ts). */
   /** The faster of the runtime's matmul-shaped kernels at `shape` (each kernel's GFLOP/s in byKernel). */
   readonly ceiling: { readonly shape: string; readonly gflops: number; readonly byKernel: Readonly<Record<string, number>> };
   /** An empty submit's round trip, subtracted from each segment of the phase split. */

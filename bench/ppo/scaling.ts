@@ -52,7 +52,7 @@ export function envScalingCases(mode: Mode): PpoCase[] {
 
 /**
  * Pendulum-v1 (Gaussian head, observation normalisation, reward scaling): the engine's Pendulum
- * defaults (src/algos/ppo-config.ts PPO_ENV_DEFAULTS: T = 256, 10 epochs, 8 minibatches; the
+ * defaults (src/algos/ppo/config.ts PPO_ENV_DEFAULTS: T = 256, 10 epochs, 8 minibatches; the
  * configuration that learns it), at N = 1 and at its default N = 16.
  */
 export function pendulumCases(mode: Mode): PpoCase[] {

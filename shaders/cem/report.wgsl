@@ -11,7 +11,7 @@
 //     episode per candidate-evaluation, the returns CEM ranked (later episodes of a rollout, after
 //     a candidate's first one ended, are restarts CEM does not use; counting them would weigh a
 //     policy by how often it fails).
-//   the algorithm's words at ALGORITHM_BASE + (all f32; src/cem/kernels.ts CEM_WORDS):
+//   the algorithm's words at ALGORITHM_BASE + (all f32; src/algos/cem/kernels.ts CEM_WORDS):
 //     0 fitness_best: f of elites[0]; 1 fitness_mean: mean f over the candidates with a finite f;
 //     2 fitness_elite: mean f over the K elites; 3 the best candidate's index; 4 mean σ_j and
 //     5 max σ_j after the update; 6 K; 7 … 15: 0.

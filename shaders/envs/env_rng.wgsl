@@ -2,7 +2,7 @@
 // rng/philox.wgsl.
 //
 // An env draws uniforms from Philox4x32-10 under
-//   key     = vec2u(seed, ENV stream)                       (the run's seed; src/envs/rng.ts ENV_STREAM)
+//   key     = vec2u(seed, ENV stream)                       (the run's seed; src/envs/kernels.ts ENV_STREAM)
 //   counter = vec4u(block, env, phase, episode)
 // where `env` is the env's index (with per-group seeds, VectorEnvOptions.seeds: the group's seed
 // and the index within the group; env_wrapper.wgsl EpisodeProgress.seed / rng_env), `episode` the index of its current episode (0, 1, 2, ... per env,

@@ -1,4 +1,4 @@
-// Include-only: one agent's conjugate-gradient scalars (CG_SCALAR in src/natural-gradient/kernels.ts
+// Include-only: one agent's conjugate-gradient scalars (CG_SCALAR in src/algos/trpo/kernels.ts
 // mirrors the word offsets). Kept on the GPU between the CG kernels: the CPU never sees α or β.
 
 struct CgScalars {

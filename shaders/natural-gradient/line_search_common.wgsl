@@ -1,5 +1,5 @@
 // Include-only: one agent's line-search outcome, written by line_search_select.wgsl and read by
-// line_search_apply.wgsl and the trainer's report (LINE_SEARCH in src/natural-gradient/kernels.ts
+// line_search_apply.wgsl and the trainer's report (LINE_SEARCH in src/algos/trpo/kernels.ts
 // mirrors the word offsets). f32 words, so the record can be copied into the f32 report block.
 
 struct LineSearchResult {

@@ -2,7 +2,7 @@
 // first) whose mean surrogate improvement is > 0 and whose mean KL(π_old ‖ π_θk) is ≤ MAX_KL, as in
 // SpinningUp's trpo.py (kl ≤ δ and the loss did not rise) with TRPO's strict improvement; every
 // mean must be over all ROWS_PER_AGENT rows with none non-finite. The result record (LINE_SEARCH
-// in src/natural-gradient/kernels.ts) says which was taken, or −1 when none was (θ is then kept).
+// in src/algos/trpo/kernels.ts) says which was taken, or −1 when none was (θ is then kept).
 // `moments` holds the segmented means of line_search_terms: segment c (candidate c = g·K + k) the
 // improvement, segment AGENTS·CANDIDATES + c the KL.
 

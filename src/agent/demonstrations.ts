@@ -1,6 +1,6 @@
 /**
  * Demonstrations: (observation, action) pairs recorded from a human or any controller, episode by
- * episode, for behaviour cloning (src/algos/behaviour-cloning.ts). The recorder knows the env's
+ * episode, for behaviour cloning (src/algos/behaviour-cloning/behaviour-cloning.ts). The recorder knows the env's
  * spaces, so a bad pair is refused when it is recorded, not when a GPU kernel reads it. Pairs are
  * kept in growable f32/u32 arrays (no per-step objects); `toDataset()` hands them over in the
  * layout the cloning trainer uploads as is, and `toJSON()` / `fromJSON()` let a game store them.

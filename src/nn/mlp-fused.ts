@@ -279,7 +279,7 @@ export function rolloutForwardPath(adapter: { readonly isSoftware: boolean }, la
 /*
  * Fused vs layer-wise forward for rollout inference: the measured choice.
  *
- * Measured with src/bench/mlp-fused-vs-layerwise.ts's method (forwards encoded before the clock,
+ * Measured with bench/measure/mlp-fused-vs-layerwise.ts's method (forwards encoded before the clock,
  * 4–64 per submit, submit → onSubmittedWorkDone, the paths alternated repeat by repeat, median
  * of 11) on SwiftShader, 2 cores, while other test runs kept the load average at 5–6: treat
  * differences under ~30 % as noise. µs per forward (min in brackets); "per-row" is a fused kernel
@@ -320,6 +320,6 @@ export function rolloutForwardPath(adapter: { readonly isSoftware: boolean }, la
  * workgroup memory. Expected: fused ahead by roughly the saved dispatches (2–3× at B ≤ a few
  * hundred), the two converging by B ≈ 4 096–65 536 where both are compute- or L2-bound (the fused
  * kernel rereads an agent's ~18 KB of weights per 16-row tile, from L1/L2). rolloutForwardPath
- * encodes this; run `webgpu-rl bench nn` on a hardware adapter before relying on its hardware half,
+ * encodes this; run `npm run bench:nn` on a hardware adapter before relying on its hardware half,
  * and move the rule (or add a row threshold) if the numbers disagree.
  */

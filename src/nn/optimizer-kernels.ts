@@ -5,7 +5,7 @@
  *   optim.prepare_step       one workgroup per agent: ‖g‖², clip scale, step count t, coefficients
  *   optim.adam_update | optim.sgd_update   one invocation per parameter
  * Build the specs with the functions below, which check sizes; the constants here are also what
- * src/kernel-catalogue.ts lists.
+ * test/support/kernel-catalogue.ts lists.
  */
 import type { KernelSpec } from '../gpu/kernel';
 import adamUpdateWgsl from '../../shaders/optim/adam_update.wgsl';
@@ -132,7 +132,7 @@ export function updateSpec(kind: 'adam' | 'sgd', agents: number, parametersPerAg
   return { ...base, constants: { AGENTS: agents, PARAMETERS_PER_AGENT: parametersPerAgent } };
 }
 
-/** One spec of each optimiser kernel, at representative sizes (for src/kernel-catalogue.ts). */
+/** One spec of each optimiser kernel, at representative sizes (for test/support/kernel-catalogue.ts). */
 export function optimizerKernelExamples(): KernelSpec[] {
   const agents = 3;
   const parametersPerAgent = 4099;

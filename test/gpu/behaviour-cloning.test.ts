@@ -1,5 +1,5 @@
 /**
- * Behaviour cloning on the GPU (src/algos/behaviour-cloning.ts).
+ * Behaviour cloning on the GPU (src/algos/behaviour-cloning/behaviour-cloning.ts).
  *
  * 1. The float64 reference of L(θ) = −(1/B) Σ_r log π_θ(a_r|s_r) and its gradient, checked by
  *    central finite differences (categorical and Gaussian, the log-std included).

@@ -2,7 +2,7 @@
  * The CEM kernels (shaders/cem/) against the float64 references (test/reference/cem.ts) on fresh
  * random inputs at odd sizes, every output poisoned with NaN (and a poisoned tail past its end that
  * must survive: the bounds checks), ties and non-finite fitnesses included; then bad input, and a
- * short learning run of the CEM trainer on CartPole (src/algos/cem.ts).
+ * short learning run of the CEM trainer on CartPole (src/algos/cem/cem.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { CEM_REPORT_WORDS, CEM_SCHEDULE_BYTES, CEM_STREAM, CEM_WORDS, cemEliteSelectKernel, cemFirstEpisodeKernel, cemReportKernel, cemSampleKernel, cemUpdateKernel, encodeCemSchedule } from '../../src/algos/cem/kernels';

@@ -122,7 +122,7 @@ export interface Coefficients {
   klBeta: number;
 }
 
-/** Columns the loss kernels write per row (src/losses/terms.ts LOSS_TERM). */
+/** Columns the loss kernels write per row (src/losses/layout.ts LOSS_TERM). */
 export interface RowTerms {
   surrogate: number;
   entropy: number;

@@ -54,7 +54,7 @@ import type { Trainer } from '../../train/trainer';
 import { cemExtraVariance, resolveCemConfig, type CemConfig, type ResolvedCemConfig } from './config';
 
 
-/** CEM's summary of one iteration (the report's algorithm words, src/cem/kernels.ts CEM_WORDS). */
+/** CEM's summary of one iteration (the report's algorithm words, src/algos/cem/kernels.ts CEM_WORDS). */
 export interface CemSummary {
   /** Fitness (mean first-episode return) of the best candidate, of the population, of the elites. */
   readonly fitnessBest: number;

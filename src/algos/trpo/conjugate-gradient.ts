@@ -1,7 +1,7 @@
 /**
  * Conjugate gradient on the GPU (Nocedal & Wright, algorithm 5.2; SpinningUp's trpo.py cg):
  * a fixed number of iterations solving (F + λI)·x = b for each agent, where F·v is any product the
- * caller encodes (for TRPO, the Fisher-vector product of src/natural-gradient/fisher.ts). Then the
+ * caller encodes (for TRPO, the Fisher-vector product of src/algos/trpo/fisher.ts). Then the
  * step scale √(2δ / xᵀ(F + λI)x), so that the full step −scale·x has quadratic KL model δ.
  *
  * Per iteration: the product F·p (the caller's), then four dispatches: pᵀAp partials, α, the x/r

@@ -6,12 +6,12 @@
  *
  *   g   = ∇θ L(θ_old),  L(θ) = −mean ρ_θ·Â  (the surrogate loss; ρ = 1 at θ_old)
  *   x  ≈ (F + λI)⁻¹ g   by cgIterations steps of conjugate gradient, F·v the Fisher-vector product
- *                       (src/natural-gradient/fisher.ts: tangent pass, head Fisher, backward pass)
+ *                       (src/algos/trpo/fisher.ts: tangent pass, head Fisher, backward pass)
  *                       over every fisherSubsample-th sample (Baselines' arr[::5])
  *   Δθ  = −√(2δ / xᵀ(F + λI)x)·x
  *   θ  ← θ_old + c^k·Δθ for the first k < backtrackIterations with improvement > 0 and mean
  *        KL(π_old ‖ π_θ) ≤ δ, all k evaluated in one forward through the agent dimension and the
- *        choice made by a kernel; θ_old kept when none passes (src/natural-gradient/line-search.ts)
+ *        choice made by a kernel; θ_old kept when none passes (src/algos/trpo/line-search.ts)
  *   V  ← valueIterations full-batch Adam steps on ½(V − R)², R = Â + V_old (GAE targets).
  *
  * The scaffold (src/train/actor-critic.ts) owns the envs, the rollout, the joint [actor | critic]
