@@ -159,13 +159,7 @@ export class Agent extends EventTarget {
    */
   static async load(source: Uint8Array | Checkpoint, options: Partial<Omit<AgentOptions, 'algorithm'>> = {}): Promise<Agent> {
     const checkpoint = source instanceof Uint8Array ? await decodeCheckpoint(source) : source;
-    if (checkpoint.env.host && options.env === undefined) {
-      throw new CheckpointError(`checkpoint was trained on the JavaScript env '${checkpoint.env.id}': pass that env as options.env to load it`);
-    }
-    const env = lookupEnv(options.env ?? checkpoint.env.id);
-    checkCheckpointMatches(checkpoint, { observationSize: env.observationSpace.size, actionSpace: env.actionSpace });
-    const { env: _env, ...config } = checkpoint.config as Record<string, unknown>;
-    const recipe = Agent.recipe({ ...options, env: options.env ?? checkpoint.env.id, algorithm: { ...config, algo: checkpoint.algo } as AlgorithmConfig });
+    const recipe = Agent.loadRecipe(checkpoint, options);
     const agent = await Agent.build(recipe, options.device);
     try {
       restoreCheckpoint(agent.trainer, checkpoint, recipe.algo);
@@ -174,6 +168,27 @@ export class Agent extends EventTarget {
       throw error;
     }
     return agent;
+  }
+
+  /**
+   * Makes every check {@link Agent.load} makes before it touches the GPU (format and digest, the env
+   * and its spaces, the config) and resolves with the decoded checkpoint; throws what load would.
+   */
+  static async check(source: Uint8Array | Checkpoint, options: Partial<Omit<AgentOptions, 'algorithm'>> = {}): Promise<Checkpoint> {
+    const checkpoint = source instanceof Uint8Array ? await decodeCheckpoint(source) : source;
+    Agent.loadRecipe(checkpoint, options);
+    return checkpoint;
+  }
+
+  /** The recipe that continues `checkpoint`, every check made (no GPU). */
+  private static loadRecipe(checkpoint: Checkpoint, options: Partial<Omit<AgentOptions, 'algorithm'>>): Recipe {
+    if (checkpoint.env.host && options.env === undefined) {
+      throw new CheckpointError(`checkpoint was trained on the JavaScript env '${checkpoint.env.id}': pass that env as options.env to load it`);
+    }
+    const env = lookupEnv(options.env ?? checkpoint.env.id);
+    checkCheckpointMatches(checkpoint, { observationSize: env.observationSpace.size, actionSpace: env.actionSpace });
+    const { env: _env, ...config } = checkpoint.config as Record<string, unknown>;
+    return Agent.recipe({ ...options, env: options.env ?? checkpoint.env.id, algorithm: { ...config, algo: checkpoint.algo } as AlgorithmConfig });
   }
 
   private static recipe(options: AgentOptions): Recipe {

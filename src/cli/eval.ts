@@ -7,10 +7,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { Agent } from '../agent/agent';
 import { evaluateAgent } from '../agent/evaluate';
-import { resolveTrainerConfig, type TrainerConfig } from '../algos/index';
-import { lookupEnv } from '../envs/registry';
 import { CheckpointFileError, readCheckpointFile } from '../node/file-store';
-import { CheckpointError, checkCheckpointMatches, decodeCheckpoint, type Checkpoint } from '../train/checkpoint';
+import { CheckpointError, decodeCheckpoint, type Checkpoint } from '../train/checkpoint';
 import { acquireFromCli, addGpuOptions, type GpuCliOptions } from './gpu-options';
 
 /** The options of `webgpu-rl eval`. */
@@ -46,10 +44,7 @@ export async function loadEvalCheckpoint(path: string): Promise<Checkpoint> {
         `trained on the JavaScript env '${checkpoint.env.id}', which only the game that defines it can step: evaluate it with Agent.load(bytes, { env }) and evaluateAgent`,
       );
     }
-    const env = lookupEnv(checkpoint.env.id);
-    checkCheckpointMatches(checkpoint, { observationSize: env.observationSpace.size, actionSpace: env.actionSpace });
-    const { env: _env, ...config } = checkpoint.config as Record<string, unknown>;
-    resolveTrainerConfig({ ...config, algo: checkpoint.algo, env: checkpoint.env.id } as TrainerConfig);
+    await Agent.check(checkpoint);
     return checkpoint;
   } catch (error) {
     const reason = error instanceof CheckpointFileError ? `cannot read it (${error.code ?? error.message})` : (error as Error).message;
