@@ -64,6 +64,29 @@ export interface EnvDescriptor {
   maxEpisodeSteps: number;
   /** Return at which Gymnasium calls the env solved (reward_threshold), if it has one. */
   rewardThreshold?: number;
+  /**
+   * The env says which actions are legal in each state (an action mask): a WGSL body then declares
+   * `fn env_mask(state: State, params: EnvParams) -> array<u32, MASK_SIZE>` (1 = allowed, 0 =
+   * masked; MASK_SIZE = maskWidth(actionSpace)), and a JavaScript env writes its mask rows. The
+   * policy then samples, and learns, over the legal actions only. Default false.
+   */
+  actionMasks?: boolean;
+  /**
+   * Names of values the env reports once per finished episode (a game's own figures: score, win,
+   * apples eaten), averaged over the last 100 episodes in the training report. A WGSL body then
+   * declares `const METRIC_COUNT: u32` (= the number of names) and
+   * `fn env_metrics(state: State, params: EnvParams) -> array<f32, METRIC_COUNT>`, evaluated on the
+   * state the episode ended in. Default none.
+   */
+  episodeMetrics?: readonly string[];
+}
+
+/**
+ * Words of one env's action-mask row: the number of discrete actions (a box has no mask). The
+ * `masks` buffer of a masked env is u32 [N][maskWidth].
+ */
+export function maskWidth(space: ActionSpace): number {
+  return space.kind === 'discrete' ? space.n : 0;
 }
 
 /** Options of createVectorEnv. */
@@ -110,4 +133,8 @@ export interface VectorEnvSnapshot {
   stepCounts: Uint32Array;
   /** [N]: index of the current episode of each env (0 for the first; it keys the env's randomness). */
   episodeIndices: Uint32Array;
+  /** [N][maskWidth]: the action mask of the current observation (1 = allowed); absent unless the env is masked. */
+  masks?: Uint32Array;
+  /** [N][METRIC_COUNT]: the env's metrics of the episode that ended at the last step (0 where none ended); absent without metrics. */
+  episodeMetrics?: Float32Array;
 }
