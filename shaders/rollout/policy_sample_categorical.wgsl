@@ -5,6 +5,10 @@
 // agent this is nn/categorical_sample.wgsl's draw (key (seed, stream), row r). params.seed is unused.
 // Sampling and log-probability are nn/categorical_common.wgsl's, as in nn/categorical_sample.wgsl,
 // so the rollout's log p_old equals the update's first log p_new. One invocation per row.
+// With a mask (MASKED = 1, the env's `masks`), a row that allows no action is not sampled: it gets
+// action 0 and log p = CATEGORICAL_MASKED_LOGIT, and is counted in mask_errors with its place
+// params.step · ROWS + r, so the host can name the env instance and the step (atomicMin keeps the
+// earliest whatever the invocation order).
 
 override WORKGROUP_SIZE: u32 = 64u;
 override ROWS_PER_AGENT: u32;
@@ -17,6 +21,8 @@ override ROWS_PER_AGENT: u32;
 @group(0) @binding(3) var<storage, read> mask: array<u32>;
 @group(0) @binding(4) var<storage, read_write> actions: array<u32>;
 @group(0) @binding(5) var<storage, read_write> log_probs: array<f32>;
+// Rows whose mask allows no action (categorical_common.wgsl); not written when MASKED = 0.
+@group(0) @binding(6) var<storage, read_write> mask_errors: MaskErrors;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups) workgroups: vec3u) {
@@ -26,6 +32,13 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
   }
   let key = vec2u(agent_seeds[r / ROWS_PER_AGENT], params.stream);
   var row = categorical_load_row(r);
+  if (categorical_allows_none(&row)) {
+    atomicAdd(&mask_errors.count, 1u);
+    atomicMin(&mask_errors.first_row, params.step * ROWS + r);
+    actions[r] = 0u;
+    log_probs[r] = CATEGORICAL_MASKED_LOGIT;
+    return;
+  }
   let u = uniform_from_bits(philox4x32_10(rng_counter(params, r % ROWS_PER_AGENT), key).x);
   let action = sample_categorical(&row, ACTIONS, u);
   let normaliser = categorical_log_normaliser(&row);

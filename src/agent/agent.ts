@@ -18,7 +18,7 @@
 import { createTrainer, resolveTrainerConfig, type TrainerConfig } from '../algos/index';
 import { lookupEnv, type EnvSource } from '../envs/registry';
 import type { CheckpointSink } from '../persistence/store-sink';
-import type { EnvDescriptor } from '../envs/types';
+import { maskWidth, type EnvDescriptor } from '../envs/types';
 import { acquireGpu, type Gpu, type GpuLostReport } from '../gpu/device';
 import { CheckpointError, checkCheckpointMatches, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../train/checkpoint';
 import type { Pacing } from '../train/loop';
@@ -359,9 +359,17 @@ export class Agent extends EventTarget {
   /**
    * Actions for `observations` ([batch][OBS] row-major, batch ≤ maxActBatch) under the current
    * policy, on the GPU: sampled, or greedy with `deterministic`; masked actions are never chosen.
+   * On an env with action masks, `options.actionMask` is required (null opts out): the policy was
+   * trained over the legal actions only, and what it would do with an illegal one is unlearnt.
    */
   async act(observations: ArrayLike<number>, options: ActOptions = {}): Promise<ActResult> {
     this.usable('act()');
+    if (this.recipe.env.actionMasks && options.actionMask === undefined) {
+      throw new RangeError(
+        `agent: env '${this.recipe.env.id}' has action masks: act() takes its legal actions as options.actionMask ([batch][${maskWidth(this.recipe.env.actionSpace)}], ` +
+          '1 = legal: the masks the env wrote for these observations), or actionMask: null to choose among every action',
+      );
+    }
     const policy = this.trainer.policy;
     if (!policy) throw new Error(`agent: '${this.algo}' has no policy to act with`);
     if (!this.inference) {

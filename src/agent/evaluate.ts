@@ -47,7 +47,9 @@ export async function evaluateAgent(agent: Agent, options: EvaluationOptions): P
     let open = episodes;
     for (let step = 0; open > 0 && step < env.maxEpisodeSteps; step += 1) {
       const observations = new Float32Array(await readBufferOnce(device, env.buffers.observations));
-      const { actions } = await agent.act(observations, { deterministic: options.deterministic ?? true });
+      // The env's own masks of these observations: the policy chooses among the legal actions, as in training.
+      const actionMask = env.buffers.masks ? new Uint32Array(await readBufferOnce(device, env.buffers.masks)) : undefined;
+      const { actions } = await agent.act(observations, { deterministic: options.deterministic ?? true, ...(actionMask ? { actionMask } : {}) });
       env.writeActions(actions);
       const stepEncoder = device.createCommandEncoder({ label: 'evaluate.step' });
       env.encodeStep(stepEncoder);

@@ -93,8 +93,13 @@ export interface PolicyInferenceConfig {
 export interface ActOptions {
   /** Argmax (discrete) or the Gaussian mean (box) instead of a sample; default false. */
   readonly deterministic?: boolean;
-  /** [batch][n] row-major, 1 / true = allowed (discrete only); a row that allows no action rejects the call, naming the row. */
-  readonly actionMask?: Uint8Array | readonly boolean[];
+  /**
+   * [batch][n] row-major, 1 / true = allowed (discrete only): a Uint8Array, a Uint32Array (an env's
+   * `masks` buffer read back, or a host env's `latest.masks`) or booleans; a row that allows no
+   * action rejects the call, naming the row. Agent.act() on an env with action masks requires it;
+   * null there acts over every action.
+   */
+  readonly actionMask?: Uint8Array | Uint32Array | readonly boolean[] | null;
   /** Also return log π(a|s) of the returned actions. */
   readonly logProbs?: boolean;
   /** Also return V(s) (needs a critic, or an actor with a 'value' head). */
@@ -331,11 +336,13 @@ function checkRequest(config: PolicyInferenceConfig, shape: Shape, parameters: P
 
   let mask: Uint32Array<ArrayBuffer> | null = null;
   const given = options.actionMask;
-  if (given !== undefined) {
+  if (given !== undefined && given !== null) {
     if (!shape.discrete) throw new RangeError(`act options.actionMask applies to discrete actions only (this policy's actions are a box of ${shape.actionWidth})`);
     const n = shape.policyWidth;
-    const isBytes = given instanceof Uint8Array;
-    if (!isBytes && !Array.isArray(given)) throw new TypeError(`act options.actionMask must be a Uint8Array or an array of booleans, [batch][${n}] (got ${kindOf(given)})`);
+    const isBytes = given instanceof Uint8Array || given instanceof Uint32Array;
+    if (!isBytes && !Array.isArray(given)) {
+      throw new TypeError(`act options.actionMask must be a Uint8Array, a Uint32Array or an array of booleans, [batch][${n}] (got ${kindOf(given)})`);
+    }
     if (given.length !== rows * n) {
       throw new RangeError(`act options.actionMask has ${given.length} entries; ${rows} rows × ${n} actions need ${rows * n}`);
     }

@@ -6,6 +6,8 @@
  *                    approx_kl, clipfrac, explained_variance) plus learning_rate and grad_norm;
  *                    with a population (--agents G > 1) each of these is the mean over the agents
  *                    (of those where it applies) and `agents` lists every agent's own values;
+ *                    an env with its own per-episode metrics adds `episode_metrics`, each the mean
+ *                    over the last 100 episodes (IterationStats.episodeMetrics);
  *   summary.json     env, algo, seed, steps, agents, final_return_mean_100 (mean return of the last
  *                    100 finished episodes; the population's mean of it), wall_s, sps, adapter, when
  *                    the threshold was first met, and per agent (G > 1) its own final return;
@@ -181,8 +183,17 @@ export function metricsRecord(stats: IterationStats, sps: number): Record<string
     clipfrac: metric('clipfrac'),
     explained_variance: metric('explained_variance'),
     grad_norm: metric('grad_norm'),
+    ...episodeMetricsRecord(stats, population),
     ...(own ? { agents: own.map((a, agent) => ({ agent, ...a })) } : {}),
   };
+}
+
+/** `episode_metrics` of a record: the env's metrics by name (the population's mean of each); nothing for an env without. */
+function episodeMetricsRecord(stats: IterationStats, population: readonly AgentReport[] | null): Record<string, unknown> {
+  const names = Object.keys(stats.episodeMetrics);
+  if (names.length === 0) return {};
+  const value = (name: string) => (population ? finiteMean(population.map((a) => a.episodeMetrics[name] ?? Number.NaN)) : finite(stats.episodeMetrics[name]!));
+  return { episode_metrics: Object.fromEntries(names.map((name) => [name, value(name)])) };
 }
 
 /** Trains on `device` with a validated config and writes the run's files under `out`. */

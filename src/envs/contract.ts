@@ -4,7 +4,7 @@
  * TypeScript descriptor. A missing function or struct is named here, in the env's own words, instead
  * of surfacing as an "unresolved identifier" in the wrapper's WGSL.
  */
-import type { EnvDescriptor } from './types';
+import { maskWidth, type EnvDescriptor } from './types';
 
 /** An env body or descriptor that breaks the env contract. */
 export class EnvContractError extends Error {
@@ -33,6 +33,12 @@ export interface EnvBodyLayout {
 
 /** The most action dimensions a continuous env may have (WrapperParams holds 4 vec4f of bounds). */
 export const MAX_ACTION_SIZE = 16;
+
+/** The most per-episode metrics an env may report (the training report keeps a mean of each). */
+export const MAX_EPISODE_METRICS = 8;
+
+/** A metric name: an identifier, so that it can be a column of metrics.jsonl and a chart's title. */
+const METRIC_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Every declaration an env body must make, as the error lists them. */
 export const REQUIRED_DECLARATIONS = [
@@ -178,7 +184,44 @@ export function checkEnvDescriptor(descriptor: EnvDescriptor): EnvBodyLayout {
   }
   if (fields.length === 0) fail('struct EnvParams needs at least one field (WGSL has no empty structs)');
   checkMaxEpisodeSteps(env, descriptor.maxEpisodeSteps, 'maxEpisodeSteps');
+  checkActionMasks(descriptor, fail);
+  checkEpisodeMetrics(descriptor, fail);
   return layout;
+}
+
+/** A masked env is discrete and its body declares MASK_SIZE = n and env_mask. */
+function checkActionMasks(descriptor: EnvDescriptor, fail: (problem: string) => never): void {
+  const masked = descriptor.actionMasks ?? false;
+  if (typeof masked !== 'boolean') fail(`actionMasks must be true or false (got ${String(masked)})`);
+  if (!masked) return;
+  const space = descriptor.actionSpace;
+  if (space.kind !== 'discrete') fail(`actionMasks needs a discrete action space (got '${space.kind}'): a box action has no legal set to mask`);
+  if (descriptor.body.code === '') return; // a JavaScript env writes its masks itself
+  const code = stripComments(descriptor.body.code);
+  if (!declarationPattern('fn env_mask').test(code)) {
+    fail('actionMasks is true, so its WGSL declares fn env_mask(state: State, params: EnvParams) -> array<u32, MASK_SIZE>');
+  }
+  const size = integerConst(code, 'MASK_SIZE', descriptor.id);
+  if (size !== maskWidth(space)) fail(`MASK_SIZE must equal the ${maskWidth(space)} discrete actions (got ${size})`);
+}
+
+/** Metric names are distinct identifiers, at most MAX_EPISODE_METRICS; the body declares METRIC_COUNT and env_metrics. */
+function checkEpisodeMetrics(descriptor: EnvDescriptor, fail: (problem: string) => never): void {
+  const names = descriptor.episodeMetrics ?? [];
+  if (!Array.isArray(names) || names.length > MAX_EPISODE_METRICS) {
+    fail(`episodeMetrics must be an array of at most ${MAX_EPISODE_METRICS} names (got ${JSON.stringify(names)})`);
+  }
+  names.forEach((name, i) => {
+    if (typeof name !== 'string' || !METRIC_NAME.test(name)) fail(`episodeMetrics[${i}] must be an identifier such as 'apples' (got ${JSON.stringify(name)})`);
+    if (names.indexOf(name) !== i) fail(`episodeMetrics names must be distinct ('${name}' appears twice)`);
+  });
+  if (names.length === 0 || descriptor.body.code === '') return;
+  const code = stripComments(descriptor.body.code);
+  if (!declarationPattern('fn env_metrics').test(code)) {
+    fail('episodeMetrics is set, so its WGSL declares fn env_metrics(state: State, params: EnvParams) -> array<f32, METRIC_COUNT>');
+  }
+  const count = integerConst(code, 'METRIC_COUNT', descriptor.id);
+  if (count !== names.length) fail(`METRIC_COUNT must equal the ${names.length} episodeMetrics names (got ${count})`);
 }
 
 /** Throws unless `value` is a valid step limit: an integer in [1, 2^32 − 2]. */

@@ -32,6 +32,10 @@ export interface CustomEnvOptions {
   aliases?: readonly string[];
   /** Return at which the env counts as solved, if it has one (as Gymnasium's reward_threshold). */
   rewardThreshold?: number;
+  /** The body declares MASK_SIZE and env_mask: the policy samples and learns over legal actions only (EnvDescriptor.actionMasks). */
+  actionMasks?: boolean;
+  /** Names of the values env_metrics reports per finished episode (EnvDescriptor.episodeMetrics). */
+  episodeMetrics?: readonly string[];
 }
 
 /** Ids are names people type: a letter, then letters, digits, '-', '_', '.'; no '/' (file names of built-in WGSL have one). */
@@ -64,6 +68,8 @@ export function customEnv(options: CustomEnvOptions): EnvDescriptor {
     params: options.params,
     maxEpisodeSteps: options.maxEpisodeSteps,
     ...(options.rewardThreshold === undefined ? {} : { rewardThreshold: options.rewardThreshold }),
+    ...(options.actionMasks === undefined ? {} : { actionMasks: options.actionMasks }),
+    ...(options.episodeMetrics === undefined ? {} : { episodeMetrics: options.episodeMetrics }),
   };
   if (descriptor.observationSpace.size !== size) {
     throw new EnvContractError(id, `observationSpace.size (${descriptor.observationSpace.size}) differs from observationSize (${size})`);

@@ -12,7 +12,9 @@ import { checkEnvDescriptor, EnvContractError, MAX_ACTION_SIZE, type EnvBodyLayo
 import type { ActionSpace, EnvDescriptor } from './types';
 import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
 import envAutoresetWgsl from '../../shaders/envs/env_autoreset.wgsl';
+import envMaskWgsl from '../../shaders/envs/env_mask.wgsl';
 import envMathWgsl from '../../shaders/envs/env_math.wgsl';
+import envMetricsWgsl from '../../shaders/envs/env_metrics.wgsl';
 import envObserveWgsl from '../../shaders/envs/env_observe.wgsl';
 import envResetWgsl from '../../shaders/envs/env_reset.wgsl';
 import envRngWgsl from '../../shaders/envs/env_rng.wgsl';
@@ -102,12 +104,16 @@ export interface EnvKernelSizes {
   workgroupSize?: number;
 }
 
-/** The four kernels of one env body at one size. */
+/** The kernels of one env body at one size: four always, mask and metrics when the env has them. */
 export interface EnvKernelSpecs {
   step: KernelSpec;
   autoreset: KernelSpec;
   reset: KernelSpec;
   observe: KernelSpec;
+  /** masks ← env_mask(states), after each reset, auto-reset and state overwrite (an env with actionMasks). */
+  mask?: KernelSpec;
+  /** episode_metrics ← env_metrics(state the episode ended in), after each auto-reset (an env with episodeMetrics). */
+  metrics?: KernelSpec;
 }
 
 /** The wrapper kernels around `descriptor`'s body (checked against the contract first). */
@@ -155,10 +161,16 @@ export function envKernelSpecs(descriptor: EnvDescriptor, sizes: EnvKernelSizes)
     workgroupSize,
     constants: { NUM_ENVS: numEnvs },
   };
-  return { step, autoreset, reset, observe };
+  const mask: KernelSpec | undefined = descriptor.actionMasks
+    ? { label: label('mask'), parts: [...base, envMaskWgsl], workgroupSize, constants: { NUM_ENVS: numEnvs } }
+    : undefined;
+  const metrics: KernelSpec | undefined = (descriptor.episodeMetrics?.length ?? 0) > 0
+    ? { label: label('metrics'), parts: [...wrapper, envMetricsWgsl], workgroupSize, constants: sized }
+    : undefined;
+  return { step, autoreset, reset, observe, ...(mask ? { mask } : {}), ...(metrics ? { metrics } : {}) };
 }
 
 /** Every wrapper kernel around each of `envs`, at a representative odd size (the kernel catalogue). */
 export function envKernelExamples(envs: readonly EnvDescriptor[]): KernelSpec[] {
-  return envs.flatMap((env) => Object.values(envKernelSpecs(env, { numEnvs: 123, maxEpisodeSteps: env.maxEpisodeSteps })));
+  return envs.flatMap((env) => Object.values(envKernelSpecs(env, { numEnvs: 123, maxEpisodeSteps: env.maxEpisodeSteps })) as KernelSpec[]);
 }

@@ -18,7 +18,7 @@ import {
   WRAPPER_PARAMS_BYTES,
 } from './kernels';
 import { lookupEnv } from './registry';
-import type { EnvDescriptor, VectorEnvOptions, VectorEnvSnapshot } from './types';
+import { maskWidth, type EnvDescriptor, type VectorEnvOptions, type VectorEnvSnapshot } from './types';
 
 /** The buffers of a VectorEnv, by the names other kernels bind them under. */
 export type VectorEnvBufferName =
@@ -36,6 +36,14 @@ export type VectorEnvBufferName =
   | 'actionErrors'
   | 'wrapperParams'
   | 'envParams';
+
+/** The buffers a VectorEnv has only when its env asks for them. */
+export interface EnvExtraBuffers {
+  /** u32 [N][maskWidth]: the legal actions of each env's current observation (1 = allowed); an env with actionMasks. */
+  readonly masks?: GPUBuffer;
+  /** f32 [N][METRIC_COUNT]: the env's metrics of the episode that ended at the last step (0 where none did); an env with episodeMetrics. */
+  readonly episodeMetrics?: GPUBuffer;
+}
 
 export interface VectorEnv {
   readonly descriptor: EnvDescriptor;
@@ -57,9 +65,9 @@ export interface VectorEnv {
    * episodeLengths u32 [N] (of the episode that ended this step; 0 where none did); bookkeeping:
    * episodeProgress [N] × (length u32, episode u32, return f32, ended u32, seed u32, rng env u32,
    * 2 × padding), actionErrors (count, first env, largest action, 0), and the uniforms
-   * wrapperParams and envParams.
+   * wrapperParams and envParams; and, when the env has them, masks and episodeMetrics.
    */
-  readonly buffers: Readonly<Record<VectorEnvBufferName, GPUBuffer>>;
+  readonly buffers: Readonly<Record<VectorEnvBufferName, GPUBuffer>> & EnvExtraBuffers;
   /** Records a reset of every env (a fresh episode with fresh randomness, step count 0). */
   encodeReset(encoder: GPUCommandEncoder): void;
   /** Records one step of every env from buffers.actions, with auto-reset, in its own compute pass. */
@@ -130,6 +138,9 @@ export async function createVectorEnv(
   const [step, autoreset, reset, observe] = await Promise.all(
     [specs.step, specs.autoreset, specs.reset, specs.observe].map((spec) => createKernel(device, spec)),
   ) as [Kernel, Kernel, Kernel, Kernel];
+  const maskKernel = specs.mask ? await createKernel(device, specs.mask) : undefined;
+  const metricsKernel = specs.metrics ? await createKernel(device, specs.metrics) : undefined;
+  const metricCount = descriptor.episodeMetrics?.length ?? 0;
 
   const { stateSize, obsSize, actionSize } = layout;
   const discrete = descriptor.actionSpace.kind === 'discrete';
@@ -151,7 +162,17 @@ export async function createVectorEnv(
     wrapperParams: { size: WRAPPER_PARAMS_BYTES, usage: uniformUsage },
     envParams: { size: envParams.byteLength, usage: uniformUsage },
   });
-  const b = set.buffers;
+  let extras: BufferSet<keyof EnvExtraBuffers>;
+  try {
+    extras = new BufferSet<keyof EnvExtraBuffers>(device, `env.${descriptor.id}`, {
+      ...(maskKernel ? { masks: floats(numEnvs * maskWidth(descriptor.actionSpace)) } : {}),
+      ...(metricsKernel ? { episodeMetrics: floats(numEnvs * metricCount) } : {}),
+    } as Record<keyof EnvExtraBuffers, { size: number }>);
+  } catch (error) {
+    set.destroy();
+    throw error;
+  }
+  const b: VectorEnv['buffers'] = { ...set.buffers, ...extras.buffers };
   const { queue } = device;
   queue.writeBuffer(b.wrapperParams, 0, wrapperParams);
   queue.writeBuffer(b.envParams, 0, envParams);
@@ -203,6 +224,13 @@ export async function createVectorEnv(
     `${label}.reset.bind-group`,
   );
   const observeGroup = observe.bind({ env_params: b.envParams, states: b.states, observations: b.observations }, `${label}.observe.bind-group`);
+  const maskGroup = maskKernel?.bind({ env_params: b.envParams, states: b.states, masks: b.masks! }, `${label}.mask.bind-group`);
+  const metricsGroup = metricsKernel?.bind(
+    { env_params: b.envParams, next_states: b.nextStates, episode_progress: b.episodeProgress, episode_metrics: b.episodeMetrics! },
+    `${label}.metrics.bind-group`,
+  );
+  // The mask of the state the policy acts on next: after every kernel that changes `states`.
+  const dispatchMask = (pass: GPUComputePassEncoder) => maskKernel?.dispatch(pass, maskGroup!, numEnvs);
 
   const read = async <T extends Float32Array | Uint32Array>(buffer: GPUBuffer, make: (bytes: ArrayBuffer) => T): Promise<T> =>
     make(await readBufferOnce(device, buffer));
@@ -221,6 +249,7 @@ export async function createVectorEnv(
     encodeReset(encoder) {
       const pass = encoder.beginComputePass({ label: `${label}.reset` });
       reset.dispatch(pass, resetGroup, numEnvs);
+      dispatchMask(pass);
       pass.end();
     },
     encodeStep(encoder) {
@@ -232,6 +261,8 @@ export async function createVectorEnv(
       // Dispatches in one pass are ordered, and each sees the storage writes of the one before.
       step.dispatch(pass, stepGroup, numEnvs);
       autoreset.dispatch(pass, autoresetGroup, numEnvs);
+      metricsKernel?.dispatch(pass, metricsGroup!, numEnvs);
+      dispatchMask(pass);
     },
     writeStates(states) {
       if (!(states instanceof Float32Array) || states.length !== numEnvs * stateSize) {
@@ -244,6 +275,7 @@ export async function createVectorEnv(
       const encoder = device.createCommandEncoder({ label: `${label}.observe` });
       const pass = encoder.beginComputePass({ label: `${label}.observe` });
       observe.dispatch(pass, observeGroup, numEnvs);
+      dispatchMask(pass);
       pass.end();
       queue.submit([encoder.finish()]);
     },
@@ -283,10 +315,13 @@ export async function createVectorEnv(
         episodeLengths: await read(b.episodeLengths, asU32),
         stepCounts: Uint32Array.from({ length: numEnvs }, (_, n) => words[stride * n]!),
         episodeIndices: Uint32Array.from({ length: numEnvs }, (_, n) => words[stride * n + 1]!),
+        ...(b.masks ? { masks: await read(b.masks, asU32) } : {}),
+        ...(b.episodeMetrics ? { episodeMetrics: await read(b.episodeMetrics, asF32) } : {}),
       };
     },
     destroy() {
       set.destroy();
+      extras.destroy();
     },
   };
   return vectorEnv;

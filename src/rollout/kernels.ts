@@ -106,7 +106,8 @@ export function gatherRowsKernel(shape: RolloutBatch & { readonly rowsPerAgent: 
 
 /**
  * actions[r] ~ softmax(logits[r]) and log_probs[r], Philox key (agent_seeds[g], stream) and local row
- * r mod (rows per agent). Bindings: params (RngParams), agent_seeds, logits, mask, actions (u32), log_probs.
+ * r mod (rows per agent). Bindings: params (RngParams), agent_seeds, logits, mask, actions (u32), log_probs,
+ * mask_errors (MaskErrors; its first row is step · ROWS + r: the env instance and the step).
  */
 export const POLICY_SAMPLE_CATEGORICAL: KernelSpec = {
   label: 'rollout.policy_sample_categorical',
@@ -148,8 +149,11 @@ export const CRITIC_VALUES_SCATTER: KernelSpec = {
   workgroupSize: WORKGROUP,
 };
 
-/** POLICY_SAMPLE_CATEGORICAL for G agents × B envs and A actions (unmasked); one invocation per row. */
-export function policySampleCategoricalKernel(shape: { agents: number; envsPerAgent: number; actions: number }): {
+/**
+ * POLICY_SAMPLE_CATEGORICAL for G agents × B envs and A actions, reading the env's [N][A] mask when
+ * `masked`; one invocation per row.
+ */
+export function policySampleCategoricalKernel(shape: { agents: number; envsPerAgent: number; actions: number; masked?: boolean }): {
   spec: KernelSpec;
   invocations: number;
 } {
@@ -161,7 +165,7 @@ export function policySampleCategoricalKernel(shape: { agents: number; envsPerAg
   return {
     spec: {
       ...POLICY_SAMPLE_CATEGORICAL,
-      constants: { ROWS: rows, ROWS_PER_AGENT: rowsPerAgent, ACTIONS: actions, LOGITS_STRIDE: actions, LOGITS_OFFSET: 0, MASKED: 0 },
+      constants: { ROWS: rows, ROWS_PER_AGENT: rowsPerAgent, ACTIONS: actions, LOGITS_STRIDE: actions, LOGITS_OFFSET: 0, MASKED: shape.masked ? 1 : 0 },
     },
     invocations: rows,
   };

@@ -47,6 +47,8 @@ import { createMlpPasses, type MlpPasses } from '../nn/mlp';
 import type { MlpLayout } from '../nn/mlp-spec';
 import { createRunningNormalisers, type RunningNormalisers } from '../normalise/running-normalisers';
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../rng/params';
+import { clearMaskErrors, MASK_ERRORS_BYTES } from '../nn/heads';
+import { maskWidth } from '../envs/types';
 import {
   criticRowsGatherKernel,
   criticValuesScatterKernel,
@@ -83,6 +85,12 @@ export interface RolloutConfig {
   readonly normalizeObservations?: boolean;
   /** Scale rewards by the running std of the γ-discounted return (NormalizeReward, clip ±10). Default false. */
   readonly normalizeRewards?: { readonly gamma: number } | false;
+  /**
+   * Sample under the env's action masks and record them for the update (default: whether the env
+   * has masks). false ignores an env's masks: the policy may then choose illegal actions, and the
+   * env decides what they do (a comparison run).
+   */
+  readonly useActionMasks?: boolean;
   readonly label?: string;
 }
 
@@ -110,6 +118,13 @@ export interface Rollout {
   readonly seeds: readonly number[];
   /** The running normalisers, when either is enabled (their statistics buffers are checkpoint state). */
   readonly normalisers?: RunningNormalisers;
+  /** Whether actions were sampled under the env's masks (transitions.buffers.masks then holds them). */
+  readonly masked: boolean;
+  /**
+   * The MaskErrors block of the sampler (MASK_ERRORS_BYTES): rows whose mask allowed no action since
+   * `prepare`, the first at step ⌊i / N⌋, env i mod N (src/nn/heads.ts decodeMaskErrors).
+   */
+  readonly maskErrors: GPUBuffer;
   /** Writes the per-step RNG counters of `iteration`; call before the submit that carries its encode. */
   prepare(iteration: number): void;
   /** Records a reset of every env (once, before the first rollout), and the normalisers' first batch. */
@@ -135,6 +150,17 @@ function agentSeeds(config: RolloutConfig, agents: number): readonly number[] {
   }
   config.seeds.forEach((s, g) => checkU32(`rollout: seeds[${g}]`, s));
   return [...config.seeds];
+}
+
+/** Whether the rollout samples under the env's masks: config.useActionMasks, by default whether the env has them. */
+function rolloutMasks(config: RolloutConfig, env: VectorEnv): boolean {
+  const available = env.buffers.masks !== undefined;
+  const wanted = config.useActionMasks ?? available;
+  if (typeof wanted !== 'boolean') throw new RangeError(`rollout: useActionMasks must be true or false (got ${String(wanted)})`);
+  if (wanted && !available) {
+    throw new RangeError(`rollout: useActionMasks is true but env '${env.descriptor.id}' has no action masks (its descriptor's actionMasks is not set)`);
+  }
+  return wanted;
 }
 
 /** Compiles the rollout's kernels and allocates its buffers (once). */
@@ -186,8 +212,18 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
   if (typeof normalizeObservations !== 'boolean') {
     throw new RangeError(`rollout: normalizeObservations must be a boolean (got ${String(normalizeObservations)})`);
   }
+  const masked = rolloutMasks(config, env);
+  const maskRow = masked ? maskWidth(space) : 0;
   const OBS = env.observationSize;
-  const transitions = createTransitions(device, { steps, envs: N, observationSize: OBS, actionSize: A, label: `${label}.transitions` });
+  const transitions = createTransitions(device, {
+    steps,
+    envs: N,
+    observationSize: OBS,
+    actionSize: A,
+    maskWidth: maskRow,
+    metricCount: env.buffers.episodeMetrics ? (env.descriptor.episodeMetrics?.length ?? 0) : 0,
+    label: `${label}.transitions`,
+  });
   const t = transitions.buffers;
 
   const align = device.limits.minUniformBufferOffsetAlignment;
@@ -199,13 +235,14 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
   });
   const stepLogProbs = createBuffer(device, { label: `${label}.step-log-probs`, size: 4 * N, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
   const unusedMask = createBuffer(device, { label: `${label}.unused-mask`, size: 16, usage: GPUBufferUsage.STORAGE });
+  const maskErrors = createBuffer(device, { label: `${label}.mask-errors`, size: MASK_ERRORS_BYTES, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
   const seedBuffer = createBufferWithData(device, `${label}.agent-seeds`, Uint32Array.from(seeds), GPUBufferUsage.STORAGE);
   const population = G > 1;
   // The agent-major critic input of a population: [G][2][T + 1][B][OBS].
   const criticInput = population
     ? createBuffer(device, { label: `${label}.critic-input`, size: 4 * 2 * (steps + 1) * N * OBS, usage: GPUBufferUsage.STORAGE })
     : undefined;
-  const owned = [stepParams, stepLogProbs, unusedMask, seedBuffer, ...(criticInput ? [criticInput] : [])];
+  const owned = [stepParams, stepLogProbs, unusedMask, maskErrors, seedBuffer, ...(criticInput ? [criticInput] : [])];
 
   let actorPasses: MlpPasses | undefined;
   let criticPasses: MlpPasses | undefined;
@@ -223,7 +260,7 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
   let scatterKernel: Kernel | undefined;
   const sample = gaussian
     ? policySampleGaussianKernel({ agents: G, envsPerAgent: B, actionDims: A, logStd: { agentStride: actor.parametersPerAgent, offset: logStdSlot!.offset } })
-    : policySampleCategoricalKernel({ agents: G, envsPerAgent: B, actions: policySize });
+    : policySampleCategoricalKernel({ agents: G, envsPerAgent: B, actions: policySize, masked });
   const gather = criticRowsGatherKernel({ steps, envs: N, agents: G, observationSize: OBS });
   const scatter = criticValuesScatterKernel({ steps, envs: N, agents: G });
   try {
@@ -261,7 +298,15 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
     ? []
     : Array.from({ length: steps }, (_, step) =>
         sampleKernel.bind(
-          { params: stepParamsOf(step), agent_seeds: seedBuffer, logits: policyOutput, mask: unusedMask, actions: e.actions, log_probs: stepLogProbs },
+          {
+            params: stepParamsOf(step),
+            agent_seeds: seedBuffer,
+            logits: policyOutput,
+            mask: masked ? e.masks! : unusedMask,
+            actions: e.actions,
+            log_probs: stepLogProbs,
+            mask_errors: maskErrors,
+          },
           `${label}.sample[${step}]`,
         ),
       );
@@ -297,6 +342,8 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
   const obsBytes = 4 * N * OBS;
   const actionBytes = 4 * N * A;
   const rowBytes = 4 * N;
+  const maskBytes = 4 * N * maskRow;
+  const metricBytes = t.episodeMetrics ? 4 * N * transitions.metricCount : 0;
 
   return {
     transitions,
@@ -308,7 +355,10 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
     actorPasses,
     seeds,
     normalisers,
+    masked,
+    maskErrors,
     prepare(iteration) {
+      clearMaskErrors(device.queue, maskErrors);
       for (let step = 0; step < steps; step += 1) {
         // seed is unused by the samplers (agent_seeds holds the keys); kept for readability of the slot.
         slots.set(encodeRngParams({ seed: seeds[0]!, stream: ACTION_STREAM, iteration, step, draw: 0 }), (step * slotBytes) / 4);
@@ -330,6 +380,8 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
       const groups = sampleGroups(params.actor);
       for (let step = 0; step < steps; step += 1) {
         encoder.copyBufferToBuffer(observationSource, 0, t.observations, step * obsBytes, obsBytes);
+        // The mask the step is sampled under (the env overwrites it when it steps).
+        if (masked) encoder.copyBufferToBuffer(e.masks!, 0, t.masks!, step * maskBytes, maskBytes);
         actorPasses!.encodeForward(encoder, { params: params.actor, inputs: observationSource });
         let pass = encoder.beginComputePass({ label: `${label}.step` });
         sampleKernel.dispatch(pass, groups[step]!, sample.invocations);
@@ -354,6 +406,7 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
         encoder.copyBufferToBuffer(e.truncated, 0, t.truncated, at, rowBytes);
         encoder.copyBufferToBuffer(e.episodeReturns, 0, t.episodeReturns, at, rowBytes);
         encoder.copyBufferToBuffer(e.episodeLengths, 0, t.episodeLengths, at, rowBytes);
+        if (metricBytes > 0) encoder.copyBufferToBuffer(e.episodeMetrics!, 0, t.episodeMetrics!, step * metricBytes, metricBytes);
         encoder.copyBufferToBuffer(finalObservationSource, 0, t.finalObservations, step * obsBytes, obsBytes);
         // Where a paced loop may let a frame go by.
         splitPoint(encoder);

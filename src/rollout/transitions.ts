@@ -25,6 +25,14 @@ export type TransitionField =
   | 'episodeReturns'
   | 'episodeLengths';
 
+/** Fields a rollout records only when its env has them. */
+export interface TransitionExtras {
+  /** u32 [T][N][W]: the mask the policy sampled step t under (1 = allowed); a masked rollout. */
+  readonly masks?: GPUBuffer;
+  /** f32 [T][N][M]: the env's metrics of the episode that ended at (t, n), 0 elsewhere; an env with metrics. */
+  readonly episodeMetrics?: GPUBuffer;
+}
+
 /** The rollout record on the GPU. */
 export interface Transitions {
   readonly steps: number;
@@ -37,9 +45,13 @@ export interface Transitions {
    * logProbs, values, rewards f32 [T][N]; terminated, truncated u32 [T][N]; finalObservations f32
    * [T + 1][N][OBS] (row T unused, zero: it lets one critic pass of (T + 1)·N rows serve both
    * observation buffers); finalValues f32 [T][N]; lastValues f32 [N]; episodeReturns f32 and
-   * episodeLengths u32 [T][N] (of the episode that ended at (t, n), 0 elsewhere).
+   * episodeLengths u32 [T][N] (of the episode that ended at (t, n), 0 elsewhere); and the extras.
    */
-  readonly buffers: Readonly<Record<TransitionField, GPUBuffer>>;
+  readonly buffers: Readonly<Record<TransitionField, GPUBuffer>> & TransitionExtras;
+  /** Words of a mask row, W (0: no masks recorded). */
+  readonly maskWidth: number;
+  /** Metrics per finished episode, M (0: none recorded). */
+  readonly metricCount: number;
   readonly bytes: number;
   destroy(): void;
 }
@@ -47,9 +59,9 @@ export interface Transitions {
 /** Allocates the transition buffers of a T × N rollout. */
 export function createTransitions(
   device: GPUDevice,
-  shape: { steps: number; envs: number; observationSize: number; actionSize: number; label?: string },
+  shape: { steps: number; envs: number; observationSize: number; actionSize: number; maskWidth?: number; metricCount?: number; label?: string },
 ): Transitions {
-  const { steps, envs, observationSize, actionSize } = shape;
+  const { steps, envs, observationSize, actionSize, maskWidth = 0, metricCount = 0 } = shape;
   const words = (count: number) => ({ size: 4 * count });
   const elements = steps * envs;
   const set = new BufferSet<TransitionField>(device, shape.label ?? 'transitions', {
@@ -66,5 +78,28 @@ export function createTransitions(
     episodeReturns: words(elements),
     episodeLengths: words(elements),
   });
-  return { steps, envs, observationSize, actionSize, buffers: set.buffers, bytes: set.bytes, destroy: () => set.destroy() };
+  let extras: BufferSet<keyof TransitionExtras>;
+  try {
+    extras = new BufferSet<keyof TransitionExtras>(device, shape.label ?? 'transitions', {
+      ...(maskWidth > 0 ? { masks: words(elements * maskWidth) } : {}),
+      ...(metricCount > 0 ? { episodeMetrics: words(elements * metricCount) } : {}),
+    } as Record<keyof TransitionExtras, { size: number }>);
+  } catch (error) {
+    set.destroy();
+    throw error;
+  }
+  return {
+    steps,
+    envs,
+    observationSize,
+    actionSize,
+    maskWidth,
+    metricCount,
+    buffers: { ...set.buffers, ...extras.buffers },
+    bytes: set.bytes + extras.bytes,
+    destroy: () => {
+      set.destroy();
+      extras.destroy();
+    },
+  };
 }

@@ -34,7 +34,17 @@ import type { Transitions } from '../rollout/transitions';
 import { createIterationLoop, type LoopReport } from './loop';
 import { createNanGuard } from './nan-guard';
 import type { PolicyKind } from './policy-head';
-import { decodeReport, episodeRingSpec, REPORT_BYTES, REPORT_WORDS, type IterationStats } from './report';
+import { MASK_ERRORS_BYTES } from '../nn/heads';
+import {
+  decodeReport,
+  decodeReportMaskErrors,
+  episodeRingSpec,
+  MASK_ERRORS_WORD,
+  metricRingBytes,
+  REPORT_BYTES,
+  REPORT_WORDS,
+  type IterationStats,
+} from './report';
 import type { Trainer, TrainedParameters, TrainerState } from './trainer';
 import { captureBuffers, restoreBuffers } from './trainer-state';
 
@@ -64,6 +74,8 @@ export interface ActorCriticConfig {
   readonly normalizeObservations?: boolean;
   /** Reward scaling by the running std of the γ-discounted return. */
   readonly normalizeRewards?: { readonly gamma: number } | false;
+  /** Sample and learn under the env's action masks (default true: when the env has them); false ignores them. */
+  readonly actionMasks?: boolean;
   /** The critic is trained (its gradients join the optimiser's vector); otherwise it only feeds the rollout. */
   readonly trainCritic: boolean;
   readonly adamEpsilon: number;
@@ -106,6 +118,8 @@ export interface ActorCritic {
   readonly critic: MlpLayout;
   /** The actor's head: categorical (discrete env) or Gaussian with a learned log-std (box env). */
   readonly policy: PolicyKind;
+  /** Actions are sampled under the env's masks, recorded in transitions.masks: the update must read them. */
+  readonly masked: boolean;
   /** Parameters per agent of the actor, the critic and the joint vector. */
   readonly sizes: { readonly actor: number; readonly critic: number; readonly joint: number };
   readonly env: VectorEnv;
@@ -137,6 +151,23 @@ export interface ActorCritic {
   destroy(): void;
 }
 
+/**
+ * A rollout row whose action mask allowed nothing is an env bug, never a sample: the sampler
+ * counted it (MASK_ERRORS_WORD) and this names the first such env instance and step. The iteration's
+ * update is kept: those rows carry log p = log 0 in both the rollout and the update, so their ratio
+ * is 1 and their gradient 0.
+ */
+function throwIfMaskedOut(name: string, env: VectorEnv, report: LoopReport): void {
+  const errors = decodeReportMaskErrors(report.bytes);
+  if (!errors) return;
+  const N = env.numEnvs;
+  const step = Math.floor(errors.firstRow / N);
+  throw new RangeError(
+    `${name}: env '${env.descriptor.id}' instance ${errors.firstRow % N} allowed no action at step ${step} of iteration ${report.iteration} ` +
+      `(its action mask is all zeros; ${errors.count} such env-steps in the iteration): a masked env must leave at least one action legal`,
+  );
+}
+
 /** Builds the shared part of a trainer; on failure everything made so far is freed. */
 export async function createActorCritic(device: GPUDevice, config: ActorCriticConfig): Promise<ActorCritic> {
   const { name, seed, numEnvs: N, numSteps: T } = config;
@@ -165,6 +196,7 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
         : gaussianActorSpec(observationSpace.size, actionSpace.size, config.hiddenSizes),
     );
     const critic = mlpLayout(criticSpec(observationSpace.size, config.hiddenSizes));
+    const metricNames = env.descriptor.episodeMetrics ?? [];
     const PA = actor.parametersPerAgent;
     const PC = critic.parametersPerAgent;
     const P = config.trainCritic ? PA + PC : PA;
@@ -179,6 +211,7 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
         seeds,
         normalizeObservations: config.normalizeObservations ?? false,
         normalizeRewards: config.normalizeRewards ?? false,
+        ...(config.actionMasks === false ? { useActionMasks: false } : {}),
         label: `${name}.rollout`,
       }),
     );
@@ -203,6 +236,7 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
         actorGradients: words(G * PA),
         criticGradients: words(G * PC),
         report: { size: G * REPORT_BYTES },
+        metricRing: { size: metricRingBytes(G, metricNames.length) },
       }),
     ).buffers;
     const { queue } = device;
@@ -214,9 +248,16 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
       queue.writeBuffer(b.actorParameters, 4 * g * PA, actorInit);
       queue.writeBuffer(b.criticParameters, 4 * g * PC, criticInit);
     });
-    const episodeRing = await createKernel(device, episodeRingSpec({ steps: T, envs: N, agents: G }));
+    const episodeRing = await createKernel(device, episodeRingSpec({ steps: T, envs: N, agents: G, metrics: metricNames.length }));
     const tr = rollout.transitions.buffers;
-    const ringGroup = episodeRing.bind({ episode_returns: tr.episodeReturns, terminated: tr.terminated, truncated: tr.truncated, report: b.report });
+    const ringGroup = episodeRing.bind({
+      episode_returns: tr.episodeReturns,
+      terminated: tr.terminated,
+      truncated: tr.truncated,
+      report: b.report,
+      episode_metrics: tr.episodeMetrics ?? b.metricRing,
+      metric_ring: b.metricRing,
+    });
 
     // The envs' first reset, before the first iteration.
     const encoder = device.createCommandEncoder({ label: `${name}.reset` });
@@ -285,6 +326,7 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
                 encoder.copyBufferToBuffer(statisticsBuffer, 4 * g * STATISTICS_WORDS, b.report, 4 * g * REPORT_WORDS, 4 * STATISTICS_WORDS);
               }
               iteration.encodeReport?.(encoder, b.report);
+              encoder.copyBufferToBuffer(rollout.maskErrors, 0, b.report, 4 * MASK_ERRORS_WORD, MASK_ERRORS_BYTES);
               const pass = encoder.beginComputePass({ label: `${name}.episode-ring` });
               episodeRing.dispatch(pass, ringGroup, G);
               pass.end();
@@ -298,7 +340,8 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
       const toStats = async (report: LoopReport | null): Promise<IterationStats | null> => {
         if (!report) return null;
         await guard.throwIfPoisoned(report.bytes, { parameters: b.parameters, state: guardedState }, copyParametersOut);
-        const agents = decodeReport(report.bytes, G);
+        throwIfMaskedOut(name, env, report);
+        const agents = decodeReport(report.bytes, G, metricNames);
         const first = agents[0]!;
         const rates = learningRates.get(report.iteration)!;
         // Earlier keys too: a report skipped by restoreState() or a failed iteration is never decoded.
@@ -311,6 +354,7 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
           episodesFinished: first.episodesFinished,
           recentReturns: first.recentReturns,
           returnMean100: first.returnMean100,
+          episodeMetrics: first.episodeMetrics,
           counters: report.counters,
           algorithmWords: first.algorithm,
           ...(G > 1 ? { agents } : {}),
@@ -323,6 +367,7 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
         actorParameters: b.actorParameters,
         criticParameters: b.criticParameters,
         report: b.report,
+        ...(metricNames.length > 0 ? { metricRing: b.metricRing } : {}),
         'adam.firstMoment': firstMoment!,
         'adam.secondMoment': secondMoment!,
         'adam.agentState': agentState,
@@ -397,6 +442,7 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
       actor,
       critic,
       policy,
+      masked: rollout.masked,
       sizes: { actor: PA, critic: PC, joint: P },
       env,
       rollout,

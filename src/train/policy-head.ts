@@ -16,6 +16,8 @@ export interface PolicyHeadConfig {
   readonly actor: MlpLayout;
   readonly agents: number;
   readonly rowsPerAgent: number;
+  /** A categorical head reads `mask` ([rows][A] u32, 1 = legal): probabilities, entropy and gradients over the legal actions only. */
+  readonly masked?: boolean;
   readonly label: string;
 }
 
@@ -39,6 +41,8 @@ export interface PolicyHeadBuffers {
   readonly logStdTerms: GPUBuffer;
   /** Any small buffer (the categorical head's absent mask). */
   readonly unused: GPUBuffer;
+  /** u32 [rows][A]: the legal actions of each row, for a masked head. */
+  readonly mask?: GPUBuffer;
 }
 
 export interface PolicyHead {
@@ -65,7 +69,8 @@ export async function createPolicyHead(device: GPUDevice, config: PolicyHeadConf
     sized.invocations,
   ];
   if (kind === 'categorical') {
-    const head = { rows: agents * rowsPerAgent, actions: width };
+    const masked = config.masked ?? false;
+    const head = { rows: agents * rowsPerAgent, actions: width, masked };
     const [evaluate, evaluateCount] = await compile(categoricalEvaluateKernel(head));
     const [backward, backwardCount] = await compile(categoricalBackwardKernel(head));
     return {
@@ -73,10 +78,12 @@ export async function createPolicyHead(device: GPUDevice, config: PolicyHeadConf
       width,
       actionWords: 1,
       bind(b) {
-        const evaluateGroup = evaluate.bind({ logits: b.outputs, mask: b.unused, actions: b.actions, log_probs: b.logProbs, entropies: b.entropies });
+        if (masked && !b.mask) throw new Error(`${label}: a masked policy head binds a mask buffer`);
+        const mask = masked ? b.mask! : b.unused;
+        const evaluateGroup = evaluate.bind({ logits: b.outputs, mask, actions: b.actions, log_probs: b.logProbs, entropies: b.entropies });
         const backwardGroup = backward.bind({
           logits: b.outputs,
-          mask: b.unused,
+          mask,
           actions: b.actions,
           log_prob_grads: b.logProbGrads,
           entropy_grads: b.entropyGrads,

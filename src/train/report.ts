@@ -6,6 +6,8 @@
  * readback. Layout: see the WGSL header.
  */
 import type { KernelSpec } from '../gpu/kernel';
+import { MAX_EPISODE_METRICS } from '../envs/contract';
+import { decodeMaskErrors, type MaskErrors } from '../nn/heads';
 import { decodeStatistics, STATISTICS_WORDS, type StatisticName } from '../losses/statistics';
 import type { LoopReport } from './loop';
 import type { IterationCounters } from './loop';
@@ -28,6 +30,11 @@ export interface IterationStats {
   readonly recentReturns: readonly number[];
   /** Their mean (NaN before any episode finished). */
   readonly returnMean100: number;
+  /**
+   * The env's own per-episode values (EnvDescriptor.episodeMetrics: a game's score, wins…), each
+   * the mean over the same last ≤ 100 episodes (NaN before the first ends); {} for an env without.
+   */
+  readonly episodeMetrics: Readonly<Record<string, number>>;
   /** What the iteration asked of the GPU. */
   readonly counters: IterationCounters;
   /** Agent 0's algorithm words (report.ts ALGORITHM_WORDS: off-policy ESS per step, PPO's epochs run, …). */
@@ -46,17 +53,31 @@ export const RING_BASE = STATISTICS_WORDS;
  */
 export const GUARD_STATUS_WORD = RING_BASE + 1;
 /**
+ * First of the 4 words of the rollout's MaskErrors block (src/nn/heads.ts): rows whose action mask
+ * allowed nothing this iteration, and the first of them as step · N + env. Agent 0's record holds
+ * it (the block covers the whole rollout).
+ */
+export const MASK_ERRORS_WORD = RING_BASE + 4 + EPISODE_RING_CAPACITY;
+/** First of the env metrics' means (MAX_EPISODE_METRICS f32 words; NaN before the first episode ends). */
+export const METRICS_BASE = MASK_ERRORS_WORD + 4;
+/**
  * Words an algorithm may fill with its own per-agent values (f32), after the ring: off-policy ESS of
  * each gradient step, TRPO's accepted line-search step, CEM's fitness summary, PPO's epochs run.
  */
 export const ALGORITHM_WORDS = 16;
 /** First word of the algorithm's area. */
-export const ALGORITHM_BASE = RING_BASE + 4 + EPISODE_RING_CAPACITY;
-/** Words per agent: statistics, 4 header words (count, the NaN guard's 3), the ring, the algorithm's words. */
+export const ALGORITHM_BASE = METRICS_BASE + MAX_EPISODE_METRICS;
+/**
+ * Words per agent: statistics, 4 header words (count, the NaN guard's 3), the ring, the mask
+ * errors, the metrics' means, the algorithm's words.
+ */
 export const REPORT_WORDS = ALGORITHM_BASE + ALGORITHM_WORDS;
 export const REPORT_BYTES = 4 * REPORT_WORDS;
 
-/** Appends each agent's finished episodes to its ring. Bindings: episode_returns, terminated, truncated, report. */
+/**
+ * Appends each agent's finished episodes to its ring, and their metrics to the metric rings.
+ * Bindings: episode_returns, terminated, truncated, report, episode_metrics, metric_ring.
+ */
 export const EPISODE_RING: KernelSpec = {
   label: 'train.episode_ring',
   parts: [dispatchWgsl, episodeRingWgsl],
@@ -64,7 +85,11 @@ export const EPISODE_RING: KernelSpec = {
 };
 
 /** EPISODE_RING sized for a T × N rollout of G agents; dispatch G invocations. */
-export function episodeRingSpec(shape: { steps: number; envs: number; agents: number }): KernelSpec {
+export function episodeRingSpec(shape: { steps: number; envs: number; agents: number; metrics?: number }): KernelSpec {
+  const metrics = shape.metrics ?? 0;
+  if (!Number.isInteger(metrics) || metrics < 0 || metrics > MAX_EPISODE_METRICS) {
+    throw new RangeError(`episodeRing.metrics must be an integer in [0, ${MAX_EPISODE_METRICS}] (got ${metrics})`);
+  }
   return {
     ...EPISODE_RING,
     constants: {
@@ -74,8 +99,15 @@ export function episodeRingSpec(shape: { steps: number; envs: number; agents: nu
       CAPACITY: EPISODE_RING_CAPACITY,
       RING_BASE,
       REPORT_WORDS,
+      METRICS: metrics,
+      METRICS_BASE,
     },
   };
+}
+
+/** Bytes of the metric rings of G agents with M metrics ([G][M][EPISODE_RING_CAPACITY] f32; 16 when M = 0, a placeholder). */
+export function metricRingBytes(agents: number, metrics: number): number {
+  return Math.max(16, 4 * agents * metrics * EPISODE_RING_CAPACITY);
 }
 
 /** One agent's report, decoded. */
@@ -90,10 +122,12 @@ export interface AgentReport {
   readonly returnMean100: number;
   /** The algorithm's words (ALGORITHM_WORDS f32; what they mean is the algorithm's to say). */
   readonly algorithm: Float32Array;
+  /** Means of the env's per-episode metrics over the same last ≤ 100 episodes, by name (NaN before the first). */
+  readonly episodeMetrics: Readonly<Record<string, number>>;
 }
 
-/** Decodes the report block of `agents` agents. */
-export function decodeReport(bytes: ArrayBuffer, agents: number): AgentReport[] {
+/** Decodes the report block of `agents` agents; `metricNames` are the env's episodeMetrics. */
+export function decodeReport(bytes: ArrayBuffer, agents: number, metricNames: readonly string[] = []): AgentReport[] {
   const words = new Uint32Array(bytes);
   const floats = new Float32Array(bytes);
   return Array.from({ length: agents }, (_, g) => {
@@ -104,8 +138,14 @@ export function decodeReport(bytes: ArrayBuffer, agents: number): AgentReport[] 
     const recentReturns = Array.from({ length: kept }, (_, k) => floats[base + RING_BASE + 4 + ((count - kept + k) % EPISODE_RING_CAPACITY)]!);
     const returnMean100 = kept === 0 ? Number.NaN : recentReturns.reduce((s, r) => s + r, 0) / kept;
     const algorithm = floats.slice(base + ALGORITHM_BASE, base + ALGORITHM_BASE + ALGORITHM_WORDS);
-    return { statistics, episodesFinished: count, recentReturns, returnMean100, algorithm };
+    const episodeMetrics = Object.fromEntries(metricNames.map((metric, m) => [metric, floats[base + METRICS_BASE + m]!]));
+    return { statistics, episodesFinished: count, recentReturns, returnMean100, algorithm, episodeMetrics };
   });
+}
+
+/** The rollout's MaskErrors block as the report carries it (agent 0's record): null when every row allowed an action. */
+export function decodeReportMaskErrors(bytes: ArrayBuffer): MaskErrors | null {
+  return decodeMaskErrors(new Uint32Array(bytes), MASK_ERRORS_WORD);
 }
 
 /** Representative specs for the kernel catalogue. */
@@ -128,6 +168,7 @@ export function iterationStats(
     episodesFinished: agent!.episodesFinished,
     recentReturns: agent!.recentReturns,
     returnMean100: agent!.returnMean100,
+    episodeMetrics: agent!.episodeMetrics,
     counters: report.counters,
   };
 }

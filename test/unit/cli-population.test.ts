@@ -28,7 +28,7 @@ function agent(iteration: number, g: number): AgentReport {
   const statistics = Object.fromEntries(Object.keys(STATISTICS).map((n) => [n, Number.NaN])) as Record<StatisticName, number>;
   statistics.policy_loss = g + iteration;
   statistics.episodic_return = RETURNS[iteration]![g]!;
-  return { statistics, episodesFinished: 10 * iteration + g, recentReturns: [], returnMean100: RETURNS[iteration]![g]!, algorithm: new Float32Array(16) };
+  return { statistics, episodesFinished: 10 * iteration + g, recentReturns: [], returnMean100: RETURNS[iteration]![g]!, algorithm: new Float32Array(16), episodeMetrics: {} };
 }
 
 function stats(iteration: number): IterationStats {
@@ -42,6 +42,7 @@ function stats(iteration: number): IterationStats {
     episodesFinished: first.episodesFinished,
     recentReturns: [],
     returnMean100: first.returnMean100,
+    episodeMetrics: {},
     counters: { dispatches: 0, copies: 0, computePasses: 0, submits: 1, buffersCreated: 0, readbacks: 1, bytesReadBack: 0 },
     agents,
   };

@@ -114,7 +114,7 @@ describe('train command options', () => {
 const NAN_RECORD = () => Object.fromEntries(Object.keys(STATISTICS).map((name) => [name, Number.NaN])) as Record<StatisticName, number>;
 
 function agentReport(values: Partial<Record<StatisticName, number>>, returnMean100: number, episodesFinished: number): AgentReport {
-  return { statistics: { ...NAN_RECORD(), ...values }, episodesFinished, recentReturns: [], returnMean100, algorithm: new Float32Array(16) } as AgentReport;
+  return { statistics: { ...NAN_RECORD(), ...values }, episodesFinished, recentReturns: [], returnMean100, algorithm: new Float32Array(16), episodeMetrics: {} };
 }
 
 function iterationStats(agents: AgentReport[] | undefined): IterationStats {
@@ -127,6 +127,7 @@ function iterationStats(agents: AgentReport[] | undefined): IterationStats {
     episodesFinished: first.episodesFinished,
     recentReturns: first.recentReturns,
     returnMean100: first.returnMean100,
+    episodeMetrics: first.episodeMetrics,
     counters: { dispatches: 1, copies: 1, computePasses: 1, submits: 1, buffersCreated: 0, readbacks: 1, bytesReadBack: 4 },
     ...(agents ? { agents } : {}),
   };

@@ -105,6 +105,7 @@ function cemStats(report: LoopReport | null, stepsPerIteration: number): CemIter
     episodesFinished: agent!.episodesFinished,
     recentReturns: agent!.recentReturns,
     returnMean100: agent!.returnMean100,
+    episodeMetrics: agent!.episodeMetrics,
     counters: report.counters,
     cem: {
       fitnessBest: words[CEM_WORDS.fitness_best]!,

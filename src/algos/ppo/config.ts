@@ -72,6 +72,12 @@ export const PPO_FIELDS = {
   /** Scale rewards by the running std of the γ-discounted return (NormalizeReward, clip ±10). */
   normReward: optional(flag()), // false
   /**
+   * Sample and learn under the env's action masks, when it has them: illegal actions are never taken
+   * and get no probability. false ignores them (a comparison run; the env decides what an illegal
+   * action does).
+   */
+  actionMasks: optional(flag()), // true
+  /**
    * CleanRL's target_kl: stop the epoch loop once an epoch's last minibatch has approx_kl above it
    * (decided on the GPU); null: never.
    */
@@ -144,6 +150,8 @@ export const PPO_DEFAULTS = Object.freeze({
   normObs: false,
   /** Scale rewards by the running std of the discounted return. */
   normReward: false,
+  /** Use the env's action masks when it has them. */
+  actionMasks: true,
 });
 
 /**

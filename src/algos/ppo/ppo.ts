@@ -126,7 +126,8 @@ export async function createPpoFamilyTrainer<C extends ResolvedPpoConfig>(device
     const actorPasses = own(await createMlpPasses(device, actor, { ...passes, label: `${name}.actor` }));
     const criticPasses = own(await createMlpPasses(device, critic, { ...passes, label: `${name}.critic` }));
     const oldActorPasses = penalty ? own(await createMlpPasses(device, actor, { ...passes, label: `${name}.actor-old` })) : undefined;
-    const head = await createPolicyHead(device, { kind: ac.policy, actor, ...passes, label: name });
+    const masked = ac.masked;
+    const head = await createPolicyHead(device, { kind: ac.policy, actor, ...passes, masked, label: name });
     const A = head.width;
     const statistics = own(
       await createStatistics(device, { agents: G, steps: T, envs: N, minibatches: M, updates: K * M, klPenalty: penalty !== undefined, label: `${name}.statistics` }),
@@ -140,11 +141,12 @@ export async function createPpoFamilyTrainer<C extends ResolvedPpoConfig>(device
       gatherObs: gatherRowsKernel({ ...batch, rowsPerAgent: B, width: OBS }),
       gatherActions: gatherRowsKernel({ ...batch, rowsPerAgent: B, width: head.actionWords }),
       gatherScalar: gatherRowsKernel({ ...batch, rowsPerAgent: B, width: 1 }),
+      gatherMasks: gatherRowsKernel({ ...batch, rowsPerAgent: B, width: A }),
       surrogate: surrogateLossKernel({ ...loss, objective: penalty ? 'importance' : 'clip' }),
       entropyBonus: entropyBonusKernel(loss),
-      kl: klCategoricalKernel({ rows, actions: A }),
+      kl: klCategoricalKernel({ rows, actions: A, masked }),
       klPenalty: klPenaltyKernel(loss),
-      klBackward: klCategoricalBackwardKernel({ rows, actions: A, accumulate: true }),
+      klBackward: klCategoricalBackwardKernel({ rows, actions: A, masked, accumulate: true }),
       valueLoss: valueLossKernel({ ...loss, clipped: config.clipVloss }),
       earlyStop: klEarlyStopKernel({ agents: G, rowsPerAgent: B, targetKl: config.targetKl ?? 1 }),
       adaptBeta: klAdaptBetaKernel({ agents: G, targetKl: penalty?.klTarget ?? 1 }),
@@ -154,6 +156,7 @@ export async function createPpoFamilyTrainer<C extends ResolvedPpoConfig>(device
     const gatherObs = await compile(sizes.gatherObs);
     const gatherActions = head.actionWords === 1 ? undefined : await compile(sizes.gatherActions);
     const gatherScalar = await compile(sizes.gatherScalar);
+    const gatherMasks = masked ? await compile(sizes.gatherMasks) : undefined;
     const surrogate = await compile(sizes.surrogate);
     const entropyBonus = await compile(sizes.entropyBonus);
     const valueLoss = await compile(sizes.valueLoss);
@@ -182,6 +185,7 @@ export async function createPpoFamilyTrainer<C extends ResolvedPpoConfig>(device
         mbAdvantages: words(rows),
         mbReturns: words(rows),
         mbValuesOld: words(rows),
+        mbMasks: words(masked ? rows * A : 4),
         oldActorParameters: words(penalty ? G * ac.sizes.actor : 4),
         logProbs: words(rows),
         entropies: words(rows),
@@ -232,6 +236,8 @@ export async function createPpoFamilyTrainer<C extends ResolvedPpoConfig>(device
       [gatherScalar, advantageSource, b.mbAdvantages, sizes.gatherScalar.invocations],
       [gatherScalar, b.returns, b.mbReturns, sizes.gatherScalar.invocations],
       [gatherScalar, tr.values, b.mbValuesOld, sizes.gatherScalar.invocations],
+      // The legal actions each row was sampled under: the update's softmax is over the same set.
+      ...(gatherMasks ? ([[gatherMasks, tr.masks!, b.mbMasks, sizes.gatherMasks.invocations]] as const) : []),
     ] as const;
     const gatherGroups = Array.from({ length: M }, (_, m) =>
       columns.map(([kernel, source, destination, invocations]) => ({
@@ -258,6 +264,7 @@ export async function createPpoFamilyTrainer<C extends ResolvedPpoConfig>(device
       parameterGrads: p.actorGradients,
       logStdTerms: b.logStdTerms,
       unused: b.unused,
+      mask: b.mbMasks,
     });
     const surrogateGroup = surrogate.bind({
       log_probs: b.logProbs,
@@ -272,9 +279,15 @@ export async function createPpoFamilyTrainer<C extends ResolvedPpoConfig>(device
     const oldLogits = oldActorPasses?.outputs.policy;
     const penaltyGroups = penaltyKernels &&
       oldLogits && {
-        kl: penaltyKernels.kl.bind({ old_logits: oldLogits, logits, mask: b.unused, kl: b.kl }),
+        kl: penaltyKernels.kl.bind({ old_logits: oldLogits, logits, mask: masked ? b.mbMasks : b.unused, kl: b.kl }),
         klPenalty: penaltyKernels.klPenalty.bind({ kl: b.kl, coefficients: b.coefficients, kl_grads: b.klGrads, terms }),
-        klBackward: penaltyKernels.klBackward.bind({ old_logits: oldLogits, logits, mask: b.unused, kl_grads: b.klGrads, logit_grads: b.headGrads }),
+        klBackward: penaltyKernels.klBackward.bind({
+          old_logits: oldLogits,
+          logits,
+          mask: masked ? b.mbMasks : b.unused,
+          kl_grads: b.klGrads,
+          logit_grads: b.headGrads,
+        }),
         adaptBeta: penaltyKernels.adaptBeta.bind({ statistics: statistics.buffers.statistics, coefficients: b.coefficients }),
       };
     const valueLossGroup = valueLoss.bind({

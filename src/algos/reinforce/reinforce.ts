@@ -129,6 +129,7 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
   const ac = await createActorCritic(device, { ...config, name, numEnvs: N, agents: G, trainCritic });
   const { own, actor, critic } = ac;
   const A = actor.layers[actor.headLayer.policy!]!.outputSize;
+  const masked = ac.masked;
   const OBS = actor.spec.inputSize;
   const tr = ac.transitions;
   const rolloutInputs = returnsInputs(tr);
@@ -178,15 +179,16 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
     const loss = { agents: G, batchPerAgent: B, minibatches: 1 };
     const batch = { steps: T, envs: N, agents: G, rowsPerAgent: B };
     const sizes = {
-      evaluate: categoricalEvaluateKernel({ rows: G * B, actions: A }),
+      evaluate: categoricalEvaluateKernel({ rows: G * B, actions: A, masked }),
       surrogate: surrogateLossKernel({ ...loss, objective: plan.offPolicy?.importance ?? 'weighted' }),
       trajectoryWeights: trajectoryWeightsKernel({ steps: T, envs: N, ...(plan.offPolicy?.cap === undefined ? {} : { cap: plan.offPolicy.cap }) }),
       essRecord: essRecordKernel({ agents: G, rowsPerAgent: B, historyWords: ESS_HISTORY_WORDS }),
       entropyBonus: entropyBonusKernel(loss),
-      policyBackward: categoricalBackwardKernel({ rows: G * B, actions: A }),
+      policyBackward: categoricalBackwardKernel({ rows: G * B, actions: A, masked }),
       valueLoss: valueLossKernel({ ...loss, clipped: false }),
       gatherObservations: gatherRowsKernel({ ...batch, width: OBS }),
       gatherScalar: gatherRowsKernel({ ...batch, width: 1 }),
+      gatherMasks: gatherRowsKernel({ ...batch, width: A }),
     };
     const compile = (s: { spec: KernelSpec }) => createKernel(device, { ...s.spec, label: `${name}.${s.spec.label}` });
     const evaluate = await compile(sizes.evaluate);
@@ -199,6 +201,7 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
     const essRecord = plan.offPolicy ? await compile(sizes.essRecord) : undefined;
     const gatherObservations = population ? await compile(sizes.gatherObservations) : undefined;
     const gatherScalar = population ? await compile(sizes.gatherScalar) : undefined;
+    const gatherMasks = population && masked ? await compile(sizes.gatherMasks) : undefined;
 
     const words = (count: number) => ({ size: 4 * count });
     const gathered = (count: number) => words(population ? count : 4);
@@ -223,6 +226,7 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
         gatherParams: { size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST },
         observations: gathered(G * B * OBS),
         actions: gathered(G * B),
+        masks: gathered(masked ? G * B * A : 1),
         oldLogProbs: gathered(G * B),
         values: gathered(G * B),
         // NaN × numEnvs: written over the rows an agent's gradient leaves out, so the normaliser's moments skip them.
@@ -270,13 +274,14 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
       queue.writeBuffer(b.gatherParams, 0, new Uint32Array(4));
     }
     const rows = population
-      ? { observations: b.observations, actions: b.actions, oldLogProbs: b.oldLogProbs, values: b.values }
-      : { observations: tr.observations, actions: tr.actions, oldLogProbs: tr.logProbs, values: tr.values };
+      ? { observations: b.observations, actions: b.actions, masks: b.masks, oldLogProbs: b.oldLogProbs, values: b.values }
+      : { observations: tr.observations, actions: tr.actions, masks: tr.masks, oldLogProbs: tr.logProbs, values: tr.values };
     type Gather = readonly [Kernel, GPUBuffer, GPUBuffer, number];
     const gatherList: Gather[] = population
       ? [
           [gatherObservations!, tr.observations, b.observations, sizes.gatherObservations.invocations],
           [gatherScalar!, tr.actions, b.actions, sizes.gatherScalar.invocations],
+          ...(gatherMasks ? [[gatherMasks, tr.masks!, b.masks, sizes.gatherMasks.invocations] as const] : []),
           [gatherScalar!, tr.logProbs, b.oldLogProbs, sizes.gatherScalar.invocations],
           [gatherScalar!, tr.values, b.values, sizes.gatherScalar.invocations],
           ...comboBuffers.map((w): Gather => [gatherScalar!, w.timeMajor, w.agentMajor, sizes.gatherScalar.invocations]),
@@ -293,7 +298,9 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
     const valueTargets = plan.baseline === 'gae' ? b.valueTargets : b.weights;
     const logits = actorPasses.outputs.policy!;
     const terms = statistics.buffers.lossTerms;
-    const evaluateGroup = evaluate.bind({ logits, mask: b.unused, actions: rows.actions, log_probs: b.logProbs, entropies: b.entropies });
+    // Masked: log π and H over the legal actions each row was sampled under.
+    const mask = masked ? rows.masks! : b.unused;
+    const evaluateGroup = evaluate.bind({ logits, mask, actions: rows.actions, log_probs: b.logProbs, entropies: b.entropies });
     const surrogateGroup = surrogate.bind({
       log_probs: b.logProbs,
       old_log_probs: rows.oldLogProbs,
@@ -314,7 +321,7 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
     const entropyGroup = entropyBonus.bind({ entropies: b.entropies, coefficients: b.coefficients, entropy_grads: b.entropyGrads, terms });
     const policyBackwardGroup = policyBackward.bind({
       logits,
-      mask: b.unused,
+      mask,
       actions: rows.actions,
       log_prob_grads: b.logProbGrads,
       entropy_grads: b.entropyGrads,

@@ -87,6 +87,8 @@ export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {
   });
   const { own, actor, critic } = ac;
   const A = actor.layers[actor.headLayer.policy!]!.outputSize;
+  // Masked: every π here (gradient, Fisher, line search, statistics) is over the legal actions.
+  const masked = ac.masked;
   const OBS = actor.spec.inputSize;
   const PA = ac.sizes.actor;
   const tr = ac.transitions;
@@ -104,7 +106,7 @@ export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {
     const FB = config.fisherBatchSize;
     const subsample = config.fisherSubsample > 1;
     const fisherPasses = subsample ? own(await createMlpPasses(device, actor, { agents: 1, rowsPerAgent: FB, label: `${name}.fisher-actor` })) : actorPasses;
-    const fisher = own(await createFisherVectorProduct(device, { passes: fisherPasses, label: `${name}.fisher` }));
+    const fisher = own(await createFisherVectorProduct(device, { passes: fisherPasses, masked, label: `${name}.fisher` }));
     const cg = own(
       await createConjugateGradient(device, {
         agents: 1,
@@ -121,6 +123,7 @@ export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {
         agents: 1,
         rowsPerAgent: B,
         candidates: config.backtrackIterations,
+        masked,
         backtrack: config.backtrackCoef,
         maxKl: config.maxKl,
         label: `${name}.line-search`,
@@ -130,7 +133,7 @@ export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {
     const statistics = own(await createStatistics(device, { agents: 1, steps: T, envs: N, minibatches: 1, label: `${name}.statistics` }));
 
     const loss = { agents: 1, batchPerAgent: B, minibatches: 1 };
-    const head = { rows: B, actions: A };
+    const head = { rows: B, actions: A, masked };
     const sizes = {
       evaluate: categoricalEvaluateKernel(head),
       surrogate: surrogateLossKernel({ ...loss, objective: 'importance' }),
@@ -138,6 +141,7 @@ export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {
       policyBackward: categoricalBackwardKernel(head),
       valueLoss: valueLossKernel({ ...loss, clipped: false }),
       gatherFisher: gatherRowsKernel({ steps: T, envs: N, agents: 1, rowsPerAgent: FB, width: OBS }),
+      gatherFisherMasks: gatherRowsKernel({ steps: T, envs: N, agents: 1, rowsPerAgent: FB, width: A }),
     };
     const compile = (s: { spec: KernelSpec }) => createKernel(device, { ...s.spec, label: `${name}.${s.spec.label}` });
     const evaluate = await compile(sizes.evaluate);
@@ -146,6 +150,7 @@ export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {
     const policyBackward = await compile(sizes.policyBackward);
     const valueLoss = await compile(sizes.valueLoss);
     const gatherFisher = await compile(sizes.gatherFisher);
+    const gatherFisherMasks = masked && subsample ? await compile(sizes.gatherFisherMasks) : undefined;
 
     const words = (count: number) => ({ size: 4 * count });
     const set = own(
@@ -167,6 +172,7 @@ export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {
         unused: words(4),
         fisherIndices: words(FB),
         fisherObservations: words(FB * OBS),
+        fisherMasks: words(masked && subsample ? FB * A : 4),
         gatherParams: { size: GATHER_PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST },
       }),
     );
@@ -177,12 +183,14 @@ export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {
     device.queue.writeBuffer(b.fisherIndices, 0, Uint32Array.from({ length: FB }, (_, i) => i * config.fisherSubsample));
     device.queue.writeBuffer(b.gatherParams, 0, new Uint32Array(GATHER_PARAMS_BYTES / 4));
     const fisherInputs = subsample ? b.fisherObservations : tr.observations;
+    const mask = masked ? tr.masks! : b.unused;
+    const fisherMask = masked ? (subsample ? b.fisherMasks : tr.masks!) : undefined;
 
     const advantages = config.normAdv ? b.normalisedAdvantages : b.advantages;
     const logits = actorPasses.outputs.policy!;
     const terms = statistics.buffers.lossTerms;
     const groups = {
-      evaluateOld: evaluate.bind({ logits, mask: b.unused, actions: tr.actions, log_probs: b.logProbsOld, entropies: b.entropies }),
+      evaluateOld: evaluate.bind({ logits, mask, actions: tr.actions, log_probs: b.logProbsOld, entropies: b.entropies }),
       // At θ_old: ρ = 1, ∂L/∂log π = −Â/B.
       surrogateOld: surrogate.bind({
         log_probs: b.logProbsOld,
@@ -196,13 +204,13 @@ export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {
       entropy: entropy.bind({ entropies: b.entropies, coefficients: b.coefficients, entropy_grads: b.entropyGrads, terms }),
       policyBackward: policyBackward.bind({
         logits,
-        mask: b.unused,
+        mask,
         actions: tr.actions,
         log_prob_grads: b.logProbGrads,
         entropy_grads: b.entropyGrads,
         logit_grads: b.logitGrads,
       }),
-      evaluateNew: evaluate.bind({ logits, mask: b.unused, actions: tr.actions, log_probs: b.logProbs, entropies: b.entropies }),
+      evaluateNew: evaluate.bind({ logits, mask, actions: tr.actions, log_probs: b.logProbs, entropies: b.entropies }),
       // At θ_new, for the statistics: ℓ = −ρ·Â, k3, |ρ − 1| > ε.
       surrogateNew: surrogate.bind({
         log_probs: b.logProbs,
@@ -223,6 +231,8 @@ export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {
       }),
     };
     const gatherFisherGroup = gatherFisher.bind({ params: b.gatherParams, indices: b.fisherIndices, source: tr.observations, destination: b.fisherObservations });
+    const gatherFisherMasksGroup =
+      masked && subsample ? gatherFisherMasks!.bind({ params: b.gatherParams, indices: b.fisherIndices, source: tr.masks!, destination: b.fisherMasks }) : undefined;
     const run = (encoder: GPUCommandEncoder, label: string, steps: [{ dispatch: typeof evaluate.dispatch }, GPUBindGroup, number][]) => {
       const pass = encoder.beginComputePass({ label: `${name}.${label}` });
       for (const [kernel, group, invocations] of steps) kernel.dispatch(pass, group, invocations);
@@ -249,12 +259,15 @@ export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {
 
       // Natural direction x ≈ (F + λI)⁻¹g and the step scale √(2δ / xᵀ(F + λI)x), F at θ_old.
       if (subsample) {
-        run(encoder, 'fisher-subsample', [[gatherFisher, gatherFisherGroup, sizes.gatherFisher.invocations]]);
+        run(encoder, 'fisher-subsample', [
+          [gatherFisher, gatherFisherGroup, sizes.gatherFisher.invocations],
+          ...(gatherFisherMasksGroup ? [[gatherFisherMasks!, gatherFisherMasksGroup, sizes.gatherFisherMasks.invocations] as [typeof gatherFisher, GPUBindGroup, number]] : []),
+        ]);
         fisherPasses.encodeForward(encoder, { params: p.actorParameters, inputs: fisherInputs });
       }
       cg.encode(encoder, {
         rhs: b.policyGradient,
-        operator: (e, vector, output) => fisher.encode(e, { params: p.actorParameters, inputs: fisherInputs, vector, output }),
+        operator: (e, vector, output) => fisher.encode(e, { params: p.actorParameters, inputs: fisherInputs, vector, output, ...(fisherMask ? { mask: fisherMask } : {}) }),
       });
 
       // Line search: all candidates θ − c^k·scale·x at once; θ ← the first acceptable one (or kept).
@@ -266,6 +279,7 @@ export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {
         oldOutputs: b.oldLogits,
         actions: tr.actions,
         advantages,
+        ...(masked ? { mask: tr.masks! } : {}),
       });
       // The joint vector mirrors θ, so the value steps' copies (joint → actor) keep the new θ.
       encoder.copyBufferToBuffer(p.actorParameters, 0, p.parameters, 0, 4 * PA);
