@@ -20,6 +20,11 @@ export const TRAIN_CHARTS: readonly ChartSpec[] = [
   { title: 'steps / s', series: [{ label: 'SPS', color: BLUE }] },
 ];
 
+/** One chart per metric the env reports per episode (a game's own figures), after the training charts. */
+export function trainCharts(episodeMetrics: readonly string[]): ChartSpec[] {
+  return [...TRAIN_CHARTS, ...episodeMetrics.map((name) => ({ title: `${name} (mean of last 100 episodes)`, series: [{ label: name, color: BLUE }] }))];
+}
+
 /** Index of the return chart (the probe counts its points). */
 export const RETURN_CHART = 0;
 
@@ -40,7 +45,7 @@ function effectiveSampleSize(stats: IterationStats, algo: string): [number, numb
   return [stats.statistics.ess, Number.NaN];
 }
 
-/** One iteration's chart rows, in TRAIN_CHARTS order. */
+/** One iteration's chart rows, in trainCharts order (the env's metrics last, by name). */
 export function chartRows(stats: IterationStats, algo: string, stepsPerSecond: number): number[][] {
   const s = stats.statistics;
   return [
@@ -53,5 +58,6 @@ export function chartRows(stats: IterationStats, algo: string, stepsPerSecond: n
     effectiveSampleSize(stats, algo),
     [s.explained_variance],
     [stepsPerSecond],
+    ...Object.values(stats.episodeMetrics).map((value) => [value]),
   ];
 }

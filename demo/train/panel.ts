@@ -19,7 +19,7 @@ import { createEnvView, type EnvView } from '../env-view/env-view';
 import { ALGORITHM_TEXT } from './algorithms';
 import { ChartGrid } from './charts';
 import { defaultsFor, readConfig, refusalsFor, renderFields } from './form';
-import { chartRows, RETURN_CHART, TRAIN_CHARTS } from './metrics';
+import { chartRows, RETURN_CHART, trainCharts } from './metrics';
 import { TrainingSession } from './session';
 
 export interface TrainProbe {
@@ -68,7 +68,9 @@ class TrainPanel {
   private readonly canvas = element('canvas', { 'data-role': 'env-view', width: '480', height: '480' });
   private readonly caption = element('figcaption', { class: 'explain' });
   private readonly chartsRoot = element('div', { class: 'train-charts', 'data-role': 'charts' });
-  private readonly charts: ChartGrid;
+  private charts: ChartGrid;
+  /** The chosen env's per-episode metrics, each charted after the training statistics. */
+  private metricNames: readonly string[] = [];
   private readonly record: TrainProbe;
 
   private phase: Phase = 'idle';
@@ -98,7 +100,7 @@ class TrainPanel {
     top.append(setup, view);
     root.replaceChildren(top, this.chartsRoot);
 
-    this.charts = new ChartGrid(this.chartsRoot, TRAIN_CHARTS);
+    this.charts = new ChartGrid(this.chartsRoot, trainCharts(this.metricNames));
     this.record = { env: '', algo: '', running: false, iterations: 0, points: 0, firstReturn: Number.NaN, lastReturn: Number.NaN, sps: Number.NaN, envViewFrames: 0 };
     probe().train = this.record;
 
@@ -145,8 +147,18 @@ class TrainPanel {
     if (this.context.isSoftware) this.fieldset.title = 'sized down for a CPU adapter (SwiftShader): fewer envs and shorter rollouts than the documented defaults';
     this.record.env = this.env;
     this.record.algo = this.algo;
+    this.chartMetricsOf(this.env);
     this.showError(null);
     this.render();
+  }
+
+  /** The chart grid for `env`: a chart per metric it reports per episode (rebuilt when they differ). */
+  private chartMetricsOf(env: string): void {
+    const names = BUILTIN_ENVS.find((d) => d.id === env)?.episodeMetrics ?? [];
+    if (names.join(',') === this.metricNames.join(',')) return;
+    this.metricNames = names;
+    this.charts.destroy();
+    this.charts = new ChartGrid(this.chartsRoot, trainCharts(names));
   }
 
   private showError(text: string | null): void {

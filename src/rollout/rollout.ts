@@ -34,6 +34,13 @@
  * step's recording is cut after the sampling (splitPoint, src/gpu/split-point.ts) and the env steps on
  * the CPU between the two submits. Every step also marks a point where a paced loop may yield.
  *
+ * Action masks (an env with actionMasks, unless useActionMasks is false): each step samples under
+ * the env's `masks` of the observation it acts on and records that mask in transitions.masks, so
+ * the update's softmax runs over the same legal set (masked logits: no probability, no gradient for
+ * an illegal action). A row whose mask allows nothing is not sampled: the sampler counts it in the
+ * `maskErrors` block with its step and env (cleared by `prepare`), which the trainer turns into an
+ * error. An env's per-episode metrics are recorded as transitions.episodeMetrics.
+ *
  * Normalisers (CleanRL's continuous PPO): with `normalizeObservations` the networks see, and
  * observations/finalObservations hold, the normalised observations; with `normalizeRewards`
  * rewards hold the scaled rewards. episodeReturns stay raw (the env wrapper sums raw rewards).

@@ -255,7 +255,8 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
       terminated: tr.terminated,
       truncated: tr.truncated,
       report: b.report,
-      episode_metrics: tr.episodeMetrics ?? b.metricRing,
+      // Without metrics the binding is never read: any read-only buffer stands in (not metric_ring, which is written).
+      episode_metrics: tr.episodeMetrics ?? tr.episodeReturns,
       metric_ring: b.metricRing,
     });
 
