@@ -28,9 +28,10 @@ const MAX_CELLS = 64;
  *   side − 1), danger in each direction (1 where that move dies: up, right, down, left), the
  *   heading one-hot (4), 2·length / cells − 1.
  * - Episode metrics: apples (eaten in the episode) and won (1 when the board was filled).
- * Baselines on the 6 × 6 board (test/gpu/snake-baselines.test.ts, 2 000 episodes each): a greedy
- * "step toward the apple unless that dies" policy eats about 11.6 apples per episode; a uniformly
- * random legal policy about 0.6.
+ * Baselines on the 6 × 6 board (test/reference/envs/snake.test.ts, 2 000 episodes each): a greedy
+ * "step toward the apple unless that dies" policy eats about 13 apples per episode (of the 33 that
+ * fill the board) in about 65 steps, and wins about 1 episode in 2 000; a uniformly random legal
+ * policy eats about 0.16 and dies in about 7 steps.
  */
 export const snakeEnv: EnvDescriptor = {
   id: 'Snake-v0',
