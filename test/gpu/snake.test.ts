@@ -9,8 +9,6 @@
 import { describe, expect, it } from 'vitest';
 import { BufferSet, createKernel, readBufferOnce } from '../../src/gpu/index';
 import { snakeEnv } from '../../src/envs/builtin/snake';
-import { encodeEnvParams } from '../../src/envs/kernels';
-import { parseEnvBody } from '../../src/envs/contract';
 import { createHostVectorEnv } from '../../src/envs/host-env';
 import { createVectorEnv, type VectorEnv } from '../../src/envs/vector-env';
 import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
@@ -42,9 +40,33 @@ import {
   WON,
   type SnakeParams,
 } from '../support/snake-host';
+import { expectAfter, snakeState, SNAKE_CASES, type SnakeCase } from '../support/snake-cases';
 import { greedyAction, randomLegalAction } from '../support/snake-policies';
 
 const TOLERANCE = 1e-6;
+
+// env_mask and env_metrics of every state (the body's contract; the wrapper does not call them yet).
+const MASK_METRICS_KERNEL = `override WORKGROUP_SIZE: u32 = 64u;
+override COUNT: u32;
+@group(0) @binding(0) var<storage, read> states: array<State>;
+@group(0) @binding(1) var<storage, read_write> masks: array<u32>;
+@group(0) @binding(2) var<storage, read_write> metrics: array<f32>;
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups) workgroups: vec3u) {
+  let n = flat_index(global_id, workgroups);
+  if (n >= COUNT) {
+    return;
+  }
+  let params = EnvParams(6u, 6u, 1.0, 1.0, 0.03125);
+  let mask = env_mask(states[n], params);
+  for (var i = 0u; i < MASK_SIZE; i += 1u) {
+    masks[n * MASK_SIZE + i] = mask[i];
+  }
+  let values = env_metrics(states[n], params);
+  for (var i = 0u; i < METRIC_COUNT; i += 1u) {
+    metrics[n * METRIC_COUNT + i] = values[i];
+  }
+}`;
 
 const replay = (values: number[]) => {
   let i = 0;
@@ -53,18 +75,6 @@ const replay = (values: number[]) => {
     return values[i++]!;
   };
 };
-
-/** A state row with the snake on `path` (head first) heading `heading`, the apple at cell `apple`. */
-function stateWith(path: readonly (readonly [number, number])[], heading: number, apple: number, width = 6): Float32Array {
-  const state = new Float32Array(STATE);
-  state[HEAD_X] = path[0]![0];
-  state[HEAD_Y] = path[0]![1];
-  state[HEADING] = heading;
-  state[LENGTH] = path.length;
-  state[APPLE] = apple;
-  path.forEach(([x, y], i) => (state[CELLS + y * width + x] = path.length - i));
-  return state;
-}
 
 describe('Snake-v0 on the GPU', () => {
   const gpu = useGpu();
@@ -192,6 +202,98 @@ describe('Snake-v0 on the GPU', () => {
       expect(appleCells.size, `seed ${seed}`).toBe(width * height);
     } finally {
       envs.destroy();
+    }
+  });
+  it.each([6, 4])('hand-worked positions on the board %i cells wide step as the rules say, and as the twin steps them', async (side) => {
+    const { device } = gpu();
+    const seed = freshSeed();
+    const cases = SNAKE_CASES.filter((c) => c.params.board_width === side);
+    const params = cases[0]!.params;
+    const numEnvs = cases.length;
+    const envs = await createVectorEnv(device, snakeEnv, { numEnvs, seed, params: { ...params } });
+    try {
+      const states = new Float32Array(numEnvs * STATE);
+      cases.forEach((c, n) => states.set(snakeState(c.before, side), n * STATE));
+      const out = await gpuStep(gpu(), 'snake hand cases', async () => {
+        reset(envs); // step 0 of episode 0: the step draws envUniforms(seed, n, 0, 0, 1)
+        envs.writeStates(states);
+        envs.writeActions(Uint32Array.from(cases, (c) => c.action));
+        step(envs);
+        return envs.read();
+      });
+      cases.forEach((c: SnakeCase, n) => {
+        const note = `seed ${seed}: ${c.name}`;
+        const next = out.nextStates.subarray(n * STATE, (n + 1) * STATE);
+        expect([out.rewards[n], out.terminated[n]], note).toEqual([c.reward, Number(c.terminated)]);
+        expectAfter(c, next, note);
+        const twin = snakeState(c.before, side);
+        snakeStep(twin, c.action, params, replay(envUniforms(seed, n, 0, 0, 1)));
+        expect(Array.from(next), `${note} (twin)`).toEqual(Array.from(twin));
+        const observation = snakeObservation(twin, params, new Float32Array(OBS));
+        observation.forEach((v, i) => expect(Math.abs(out.finalObservations[n * OBS + i]! - v), `${note}: observation[${i}]`).toBeLessThanOrEqual(TOLERANCE));
+      });
+    } finally {
+      envs.destroy();
+    }
+  });
+
+  it('env_mask and env_metrics agree with the twin on 2 000 states of play and a won board', async () => {
+    const { device } = gpu();
+    const seed = freshSeed();
+    const random = seededRandom(seed);
+    const host = new SnakeHost(1);
+    const corpus: Float32Array[] = [];
+    host.reset(0, random);
+    while (corpus.length < 2000) {
+      const state = host.row(0);
+      corpus.push(state.slice());
+      const action = random() < 0.5 ? randomLegalAction(state, random) : greedyAction(state, host.params);
+      if (host.step(0, action, random).terminated) {
+        corpus.push(state.slice());
+        host.reset(0, random);
+      }
+    }
+    const won = SNAKE_CASES.find((c) => c.after.won)!;
+    const wonState = snakeState({ ...won.after, apple: -1 }, 4);
+    corpus.push(wonState);
+    const count = corpus.length;
+    const kernel = await createKernel(device, {
+      label: 'test.snake.mask_metrics',
+      parts: [dispatchWgsl, philoxWgsl, envRngWgsl, envMathWgsl, snakeEnv.body, { name: 'test.snake.mask_metrics.wgsl', code: MASK_METRICS_KERNEL }],
+      workgroupSize: 64,
+      constants: { COUNT: count },
+    });
+    const set = new BufferSet(device, 'test.snake', {
+      states: { size: 4 * STATE * count },
+      masks: { size: 4 * 4 * count },
+      metrics: { size: 4 * SNAKE_METRIC_COUNT * count },
+    });
+    try {
+      const states = new Float32Array(STATE * count);
+      corpus.forEach((state, n) => states.set(state, n * STATE));
+      const [masks, metrics] = await gpuStep(gpu(), 'snake mask and metrics', async () => {
+        device.queue.writeBuffer(set.buffers.states, 0, states);
+        const encoder = device.createCommandEncoder();
+        const pass = encoder.beginComputePass();
+        kernel.dispatch(pass, kernel.bind(set.buffers), count);
+        pass.end();
+        device.queue.submit([encoder.finish()]);
+        return [new Uint32Array(await readBufferOnce(device, set.buffers.masks)), new Float32Array(await readBufferOnce(device, set.buffers.metrics))];
+      });
+      const expectedMasks = new Uint32Array(4 * count);
+      const expectedMetrics = new Float32Array(SNAKE_METRIC_COUNT * count);
+      corpus.forEach((state, n) => {
+        snakeMask(state, expectedMasks, 4 * n);
+        snakeMetrics(state, expectedMetrics, SNAKE_METRIC_COUNT * n);
+      });
+      expect(Array.from(masks), `seed ${seed}`).toEqual(Array.from(expectedMasks));
+      expect(Array.from(metrics), `seed ${seed}`).toEqual(Array.from(expectedMetrics));
+      // Every heading's mask occurs, and some states have eaten apples: the comparison is not vacuous.
+      expect(new Set(corpus.map((state) => state[HEADING])).size, `seed ${seed}`).toBe(4);
+      expect(Math.max(...corpus.map((state) => state[APPLES]!)), `seed ${seed}`).toBeGreaterThan(3);
+      expect(Array.from(metrics.subarray(-2)), 'the won board').toEqual([13, 1]);
+    } finally {
+      set.destroy();
     }
   });
 });

@@ -4,7 +4,8 @@
  * test (test/reference/envs/snake.test.ts) and the GPU test (test/gpu/snake.test.ts) both check
  * them.
  */
-import { APPLE, APPLES, CELLS, HEAD_X, HEAD_Y, HEADING, LENGTH, SNAKE_DEFAULTS, SNAKE_STATE_SIZE, WON, type SnakeParams } from './snake-host';
+import { expect } from 'vitest';
+import { APPLE, APPLES, boardSize, CELLS, HEAD_X, HEAD_Y, HEADING, LENGTH, SNAKE_DEFAULTS, SNAKE_STATE_SIZE, WON, type SnakeParams } from './snake-host';
 
 type Cell = readonly [number, number];
 
@@ -130,3 +131,17 @@ export const SNAKE_CASES: readonly SnakeCase[] = [
     after: { path: [[0, 0], ...ONE_CELL_LEFT.path], heading: 3, apple: -1, apples: 13, won: true },
   },
 ];
+
+/** Checks a stepped state against the case's `after` (a drawn apple: any free cell). */
+export function expectAfter(snakeCase: SnakeCase, state: Float32Array, note: string): void {
+  const { width } = boardSize(snakeCase.params);
+  const { after } = snakeCase;
+  const expected = snakeState({ ...after, apple: after.apple === 'free' ? 0 : after.apple }, width);
+  if (after.apple === 'free') {
+    const apple = state[APPLE]!;
+    expect(Number.isInteger(apple) && apple >= 0, `${note}: apple ${apple}`).toBe(true);
+    expect(state[CELLS + apple], `${note}: the new apple's cell`).toBe(0);
+    expected[APPLE] = apple;
+  }
+  expect(Array.from(state), note).toEqual(Array.from(expected));
+}

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { freshSeed, seededRandom } from '../../support/random';
-import { snakeState, SNAKE_CASES, type SnakeCase } from '../../support/snake-cases';
+import { expectAfter, snakeState, SNAKE_CASES } from '../../support/snake-cases';
 import {
   APPLE,
   APPLES,
@@ -31,20 +31,6 @@ const draws = (...values: number[]) => {
     return values[i++]!;
   };
 };
-
-/** Checks a stepped state against the case's `after` (a drawn apple: any free cell). */
-export function expectAfter(snakeCase: SnakeCase, state: Float32Array, note: string): void {
-  const { width } = boardSize(snakeCase.params);
-  const { after } = snakeCase;
-  const expected = snakeState({ ...after, apple: after.apple === 'free' ? 0 : after.apple }, width);
-  if (after.apple === 'free') {
-    const apple = state[APPLE]!;
-    expect(Number.isInteger(apple) && apple >= 0, `${note}: apple ${apple}`).toBe(true);
-    expect(state[CELLS + apple], `${note}: the new apple's cell`).toBe(0);
-    expected[APPLE] = apple;
-  }
-  expect(Array.from(state), note).toEqual(Array.from(expected));
-}
 
 describe('Snake-v0 twin', () => {
   it.each(SNAKE_CASES)('$name', (snakeCase) => {
