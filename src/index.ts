@@ -25,6 +25,7 @@ export { catchEnv } from './envs/builtin/catch';
 export { mountainCar } from './envs/builtin/mountain-car';
 export { mountainCarContinuous } from './envs/builtin/mountain-car-continuous';
 export { pendulum } from './envs/builtin/pendulum';
+export { snakeEnv } from './envs/builtin/snake';
 export { BUILTIN_ENVS, UnknownEnvError, lookupEnv, registerEnv, registeredEnvNames, registeredEnvs } from './envs/registry';
 export type { EnvSource } from './envs/registry';
 export type { HostEnv, HostEnvStepResult, HostRandom } from './envs/host-env';

@@ -9,6 +9,7 @@ import cartPoleWgsl from './cartpole.wgsl?raw';
 import catchWgsl from './catch.wgsl?raw';
 import mountainCarWgsl from './mountain-car.wgsl?raw';
 import pendulumWgsl from './pendulum.wgsl?raw';
+import snakeWgsl from './snake.wgsl?raw';
 import stateBarsWgsl from './state-bars.wgsl?raw';
 
 /** World box (x left to right, y bottom to top) that a cell shows, aspect kept. */
@@ -80,6 +81,25 @@ const catchScene: Scene = {
   constants: (params) => ({ paddle_half_width: param(params, 'paddle_half_width', 0.15) }),
 };
 
+/** The board in cell units (shaders/envs/snake.wgsl clamps each side to [4, 8]). */
+const snake: Scene = {
+  name: 'snake',
+  wgsl: snakeWgsl,
+  world(params) {
+    const [width, height] = snakeBoard(params);
+    return { left: -0.1, bottom: -0.1, right: width + 0.1, top: height + 0.1 };
+  },
+  constants(params) {
+    const [width, height] = snakeBoard(params);
+    return { board_width: width, board_height: height };
+  },
+};
+
+function snakeBoard(params: Readonly<Record<string, number>>): [number, number] {
+  const side = (name: string) => Math.min(Math.max(param(params, name, 6), 4), 8);
+  return [side('board_width'), side('board_height')];
+}
+
 const stateBars: Scene = {
   name: 'state-bars',
   wgsl: stateBarsWgsl,
@@ -94,6 +114,7 @@ const SCENES: Readonly<Record<string, Scene>> = {
   'MountainCar-v0': mountainCar,
   'MountainCarContinuous-v0': mountainCar,
   'Catch-v0': catchScene,
+  'Snake-v0': snake,
 };
 
 /**

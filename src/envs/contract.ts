@@ -66,11 +66,28 @@ function declarationPattern(declaration: string): RegExp {
   return new RegExp(`\\b${keyword}\\s+${name}\\b`);
 }
 
+/** `text` split at its commas outside angle brackets (`array<f32, 64>` stays whole). */
+function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (c === '<') depth += 1;
+    else if (c === '>') depth -= 1;
+    else if (c === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
 function structFields(code: string, name: string): { name: string; type: string }[] {
   const match = new RegExp(`\\bstruct\\s+${name}\\s*\\{([^}]*)\\}`).exec(code);
   if (!match) return [];
-  return match[1]!
-    .split(',')
+  return splitTopLevel(match[1]!)
     .map((field) => field.replace(/@\w+(\([^)]*\))?/g, '').trim())
     .filter((field) => field.length > 0)
     .map((field) => {
@@ -86,6 +103,17 @@ function integerConst(code: string, name: string, env: string): number {
     throw new EnvContractError(env, `${name} must be declared as an integer literal, e.g. 'const ${name}: u32 = 4u;' (got '${match?.[1]?.trim()}')`);
   }
   return Number(literal[1]);
+}
+
+/**
+ * Floats a State field of WGSL type `type` holds: 1 for f32, K for `array<f32, K>` (a board of
+ * cells, say: its stride in a storage buffer is 4, so the host still sees STATE_SIZE packed
+ * floats), 0 for any other type.
+ */
+function stateFieldFloats(type: string): number {
+  if (type === 'f32') return 1;
+  const array = /^array<\s*f32\s*,\s*(\d+)u?\s*>$/.exec(type);
+  return array && Number(array[1]) > 0 ? Number(array[1]) : 0;
 }
 
 /**
@@ -106,12 +134,16 @@ export function parseEnvBody(env: string, wgsl: string): EnvBodyLayout {
   const actionSize = integerConst(code, 'ACTION_SIZE', env);
 
   const stateFields = structFields(code, 'State');
-  const notF32 = stateFields.filter((f) => f.type !== 'f32');
+  const notF32 = stateFields.filter((f) => stateFieldFloats(f.type) === 0);
   if (notF32.length > 0) {
-    throw new EnvContractError(env, `struct State may hold only f32 fields (got ${notF32.map((f) => `${f.name}: ${f.type}`).join(', ')})`);
+    throw new EnvContractError(
+      env,
+      `struct State may hold only f32 fields or arrays of f32 with a literal length (got ${notF32.map((f) => `${f.name}: ${f.type}`).join(', ')})`,
+    );
   }
-  if (stateFields.length !== stateSize) {
-    throw new EnvContractError(env, `struct State has ${stateFields.length} fields but STATE_SIZE = ${stateSize}`);
+  const floats = stateFields.reduce((sum, f) => sum + stateFieldFloats(f.type), 0);
+  if (floats !== stateSize) {
+    throw new EnvContractError(env, `struct State holds ${floats} floats but STATE_SIZE = ${stateSize}`);
   }
   const params = structFields(code, 'EnvParams');
   const badParams = params.filter((f) => f.type !== 'f32' && f.type !== 'u32');

@@ -4,6 +4,7 @@ export * from './builtin/catch';
 export * from './builtin/mountain-car';
 export * from './builtin/mountain-car-continuous';
 export * from './builtin/pendulum';
+export * from './builtin/snake';
 export * from './contract';
 export * from './custom';
 export * from './host-env';

@@ -8,6 +8,7 @@ import { catchEnv } from './builtin/catch';
 import { mountainCar } from './builtin/mountain-car';
 import { mountainCarContinuous } from './builtin/mountain-car-continuous';
 import { pendulum } from './builtin/pendulum';
+import { snakeEnv } from './builtin/snake';
 import { hostEnvDescriptor, isHostEnv, type HostEnv } from './host-env';
 import type { EnvDescriptor } from './types';
 
@@ -19,6 +20,7 @@ export const BUILTIN_ENVS: readonly EnvDescriptor[] = [
   mountainCarContinuous,
   pendulum,
   catchEnv,
+  snakeEnv,
 ];
 
 const customEnvs = new Map<string, EnvDescriptor>();

@@ -8,7 +8,8 @@
  * The WGSL contract (every body declares):
  *   const OBS_SIZE: u32; const STATE_SIZE: u32; const ACTION_SIZE: u32;
  *   struct EnvParams { ... }   only f32/u32 fields, in the order `params` lists them (a uniform)
- *   struct State { ... }       only f32 fields, STATE_SIZE of them, in Gymnasium's order
+ *   struct State { ... }       f32 fields (or array<f32, K> ones, K floats each), STATE_SIZE floats
+ *                              in all, in Gymnasium's order
  *   alias EnvAction = u32;     (discrete) or array<f32, ACTION_SIZE> (box)
  *   struct EnvStep { state: State, reward: f32, terminated: bool }
  *   fn env_reset(rng: ptr<function, EnvRng>, params: EnvParams) -> State
