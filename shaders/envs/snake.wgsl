@@ -12,7 +12,9 @@
 //     the length grows by one, so the tail stays.
 //   Death: moving off the board or into a body cell other than the tail (which leaves this step)
 //     terminates with −death_penalty (1); the state is left as it was. Reversing onto the neck is
-//     such a move: env_mask forbids it (MASK_SIZE 4), and a run without masks dies of it.
+//     such a move. env_mask (MASK_SIZE 4) forbids every move that dies, so a masked policy only
+//     ever dies trapped: when every move dies, all but the reverse stay legal (a row is never
+//     all-masked). A run without masks has to learn not to take them.
 //   Apple: moving onto it gives +apple_reward (1), grows the snake, and places a new apple on a
 //     uniformly random free cell; an apple that fills the board wins (terminated, won = 1, no new
 //     apple: apple = −1).
@@ -224,10 +226,22 @@ fn env_obs(state: State, params: EnvParams) -> array<f32, OBS_SIZE> {
   return obs;
 }
 
-// 1 for every direction but the reverse of the heading (onto the neck).
+// 1 for every direction that does not die this step; when each of them dies, 1 for every direction
+// but the reverse of the heading (onto the neck).
 fn env_mask(state: State, params: EnvParams) -> array<u32, MASK_SIZE> {
-  var mask = array<u32, MASK_SIZE>(1u, 1u, 1u, 1u);
-  mask[(u32(state.heading) + 2u) % 4u] = 0u;
+  let width = snake_width(params);
+  let height = snake_height(params);
+  let head = vec2i(i32(state.head_x), i32(state.head_y));
+  var mask: array<u32, MASK_SIZE>;
+  var legal = 0u;
+  for (var d = 0u; d < 4u; d += 1u) {
+    mask[d] = select(1u, 0u, snake_deadly(state, head + snake_direction(d), width, height));
+    legal += mask[d];
+  }
+  if (legal == 0u) {
+    mask = array<u32, MASK_SIZE>(1u, 1u, 1u, 1u);
+    mask[(u32(state.heading) + 2u) % 4u] = 0u;
+  }
   return mask;
 }
 

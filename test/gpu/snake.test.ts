@@ -112,7 +112,7 @@ describe('Snake-v0 on the GPU', () => {
         for (let t = 0; t < 1200 && wrong.length === 0; t += 1) {
           // Mostly greedy (long snakes, apples, the odd win), a tenth random legal moves.
           const actions = Uint32Array.from({ length: numEnvs }, (_, n) =>
-            random() < 0.1 ? randomLegalAction(twin.row(n), random) : greedyAction(twin.row(n), twin.params),
+            random() < 0.1 ? randomLegalAction(twin.row(n), twin.params, random) : greedyAction(twin.row(n), twin.params),
           );
           gpuEnvs.writeActions(actions);
           hostEnvs.writeActions(actions);
@@ -247,7 +247,7 @@ describe('Snake-v0 on the GPU', () => {
     while (corpus.length < 2000) {
       const state = host.row(0);
       corpus.push(state.slice());
-      const action = random() < 0.5 ? randomLegalAction(state, random) : greedyAction(state, host.params);
+      const action = random() < 0.5 ? randomLegalAction(state, host.params, random) : greedyAction(state, host.params);
       if (host.step(0, action, random).terminated) {
         corpus.push(state.slice());
         host.reset(0, random);
@@ -283,7 +283,7 @@ describe('Snake-v0 on the GPU', () => {
       const expectedMasks = new Uint32Array(4 * count);
       const expectedMetrics = new Float32Array(SNAKE_METRIC_COUNT * count);
       corpus.forEach((state, n) => {
-        snakeMask(state, expectedMasks, 4 * n);
+        snakeMask(state, SNAKE_DEFAULTS, expectedMasks, 4 * n);
         snakeMetrics(state, expectedMetrics, SNAKE_METRIC_COUNT * n);
       });
       expect(Array.from(masks), `seed ${seed}`).toEqual(Array.from(expectedMasks));

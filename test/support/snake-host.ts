@@ -158,8 +158,18 @@ export function snakeObservation(state: Float32Array, params: SnakeParams, out: 
   return out;
 }
 
-/** The action mask of `state` into `out` (MASK_SIZE words): every direction but the reverse of the heading. */
-export function snakeMask(state: Float32Array, out: Uint32Array | number[], offset = 0): void {
+/**
+ * The action mask of `state` into `out` (MASK_SIZE words): every direction that does not die this
+ * step, or, when each of them dies, every direction but the reverse of the heading.
+ */
+export function snakeMask(state: Float32Array, params: SnakeParams, out: Uint32Array | number[], offset = 0): void {
+  let legal = 0;
+  for (let d = 0; d < 4; d += 1) {
+    const deadly = snakeDeadly(state, params, state[HEAD_X]! + DIRECTIONS[d]![0], state[HEAD_Y]! + DIRECTIONS[d]![1]);
+    out[offset + d] = deadly ? 0 : 1;
+    legal += deadly ? 0 : 1;
+  }
+  if (legal > 0) return;
   for (let d = 0; d < 4; d += 1) out[offset + d] = 1;
   out[offset + ((state[HEADING]! + 2) % 4)] = 0;
 }
@@ -208,7 +218,7 @@ export class SnakeHost implements HostEnv {
 
   /** Instance `env`'s action mask into `out` (MASK_SIZE words at `offset`). */
   mask(env: number, out: Uint32Array | number[], offset = 0): void {
-    snakeMask(this.row(env), out, offset);
+    snakeMask(this.row(env), this.params, out, offset);
   }
 
   /** Instance `env`'s metrics (apples, won) into `out`, meaningful on the state an episode ended in. */

@@ -5,15 +5,15 @@
 import { APPLE, boardSize, DIRECTIONS, HEAD_X, HEAD_Y, snakeDeadly, snakeMask, type SnakeParams } from './snake-host';
 
 /** The legal directions of `state` (its action mask's ones). */
-export function legalActions(state: Float32Array): number[] {
+export function legalActions(state: Float32Array, params: SnakeParams): number[] {
   const mask = [0, 0, 0, 0];
-  snakeMask(state, mask);
+  snakeMask(state, params, mask);
   return mask.flatMap((allowed, action) => (allowed ? [action] : []));
 }
 
 /** A uniformly random legal direction. */
-export function randomLegalAction(state: Float32Array, random: () => number): number {
-  const legal = legalActions(state);
+export function randomLegalAction(state: Float32Array, params: SnakeParams, random: () => number): number {
+  const legal = legalActions(state, params);
   return legal[Math.floor(random() * legal.length)]!;
 }
 
@@ -26,7 +26,7 @@ export function greedyAction(state: Float32Array, params: SnakeParams): number {
   const apple = state[APPLE]!;
   const ax = apple % width;
   const ay = Math.trunc(apple / width);
-  const legal = legalActions(state);
+  const legal = legalActions(state, params);
   let best = legal[0]!;
   let bestDistance = Infinity;
   for (const action of legal) {

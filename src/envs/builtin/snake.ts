@@ -12,8 +12,10 @@ const MAX_CELLS = 64;
 /**
  * Snake-v0. A snake moves one cell per step on a 6 × 6 board (board_width × board_height params,
  * each 4 … 8), eating apples and growing.
- * - Actions (discrete, 4, absolute): 0 = up, 1 = right, 2 = down, 3 = left. Reversing onto the
- *   neck is illegal: the action mask (actionMasks) forbids it, and a run without masks dies of it.
+ * - Actions (discrete, 4, absolute): 0 = up, 1 = right, 2 = down, 3 = left. A move that dies this
+ *   step (off the board, into the body, reversing onto the neck) is illegal: the action mask
+ *   (actionMasks) forbids it, so a masked policy only dies trapped (then every move but the
+ *   reverse stays legal: a mask row never forbids everything); a run without masks must learn it.
  * - Moving off the board or into the body (the tail excepted: it moves away) terminates with −1;
  *   eating the apple gives +1 and one more segment, and a new apple appears on a uniformly random
  *   free cell; the apple that fills the board wins (terminated). Shaping: +1/32 per cell the head
@@ -31,7 +33,8 @@ const MAX_CELLS = 64;
  * Baselines on the 6 × 6 board (test/reference/envs/snake.test.ts, 2 000 episodes each): a greedy
  * "step toward the apple unless that dies" policy eats about 13 apples per episode (of the 33 that
  * fill the board) in about 65 steps, and wins about 1 episode in 2 000; a uniformly random legal
- * policy eats about 0.16 and dies in about 7 steps.
+ * policy eats about 4.1 in about 144 steps; uniformly random moves, masks ignored, about 0.06 in
+ * about 3 steps.
  */
 export const snakeEnv: EnvDescriptor = {
   id: 'Snake-v0',

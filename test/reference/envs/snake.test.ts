@@ -12,9 +12,14 @@ import {
   APPLES,
   boardSize,
   CELLS,
+  DIRECTIONS,
+  HEAD_X,
+  HEAD_Y,
+  HEADING,
   SNAKE_DEFAULTS,
   SNAKE_OBS_SIZE,
   SnakeHost,
+  snakeDeadly,
   snakeMask,
   snakeMetrics,
   snakeObservation,
@@ -73,7 +78,7 @@ describe('Snake-v0 twin', () => {
       Array.from(Float32Array.from([0.2, 0, 0, 0, 0, 1, 0, 1, 0, 0, (2 * 3) / 36 - 1])),
     );
     const mask = [9, 9, 9, 9];
-    snakeMask(state, mask);
+    snakeMask(state, SNAKE_DEFAULTS, mask);
     expect(mask).toEqual([1, 1, 1, 0]);
     const won = snakeState(SNAKE_CASES.at(-1)!.before, 4);
     snakeStep(won, 3, SNAKE_CASES.at(-1)!.params, draws(0.5));
@@ -83,21 +88,53 @@ describe('Snake-v0 twin', () => {
     expect([won[APPLES], won[WON]]).toEqual([13, 1]);
   });
 
-  it('the mask forbids exactly the reverse of the heading, which is the one move onto the neck', () => {
+  it('the mask forbids the reverse of the heading (onto the neck) after every reset', () => {
     for (let heading = 0; heading < 4; heading += 1) {
       const host = new SnakeHost(1);
       const state = host.row(0);
-      // Reset until the heading comes up; a reset places the body straight behind the head.
+      // Reset until the heading comes up; a reset places the body straight behind the head, with a free cell ahead.
       const random = seededRandom(heading + 1);
       do snakeReset(state, SNAKE_DEFAULTS, random);
       while (state[2] !== heading);
       const mask = [0, 0, 0, 0];
       host.mask(0, mask);
-      expect(mask, `heading ${heading}`).toEqual([0, 1, 2, 3].map((d) => (d === (heading + 2) % 4 ? 0 : 1)));
+      expect(mask[(heading + 2) % 4], `heading ${heading}`).toBe(0);
+      expect(mask[heading], `heading ${heading}: the cell ahead is free`).toBe(1);
     }
   });
 
-  it('greedy beats random legal play by a wide margin (2 000 episodes each on 6 × 6)', () => {
+  it('the mask forbids exactly the moves that die, in 3 000 states of play', () => {
+    const seed = freshSeed();
+    const random = seededRandom(seed);
+    const host = new SnakeHost(1);
+    const state = host.row(0);
+    host.reset(0, random);
+    let forbidden = 0;
+    for (let visited = 0; visited < 3000; visited += 1) {
+      const mask = [9, 9, 9, 9];
+      host.mask(0, mask);
+      const dies = DIRECTIONS.map(([dx, dy]) => snakeDeadly(state, SNAKE_DEFAULTS, state[HEAD_X]! + dx, state[HEAD_Y]! + dy));
+      if (dies.every(Boolean)) expect(mask, `seed ${seed}: trapped`).toEqual([0, 1, 2, 3].map((d) => (d === (state[HEADING]! + 2) % 4 ? 0 : 1)));
+      else expect(mask, `seed ${seed}`).toEqual(dies.map((d) => (d ? 0 : 1)));
+      forbidden += mask.filter((m) => m === 0).length;
+      const action = random() < 0.3 ? randomLegalAction(state, SNAKE_DEFAULTS, random) : greedyAction(state, SNAKE_DEFAULTS);
+      if (host.step(0, action, random).terminated) host.reset(0, random);
+    }
+    // Walls and the body forbid more than the neck alone (one move a state).
+    expect(forbidden, `seed ${seed}`).toBeGreaterThan(3000 * 1.2);
+  });
+
+  it('a trapped snake (every move dies) keeps all but the reverse legal: a row is never all-masked', () => {
+    // 4 × 4: head in the corner (0, 0) having moved left, the neck right of it and the body below.
+    const trapped = snakeState({ path: [[0, 0], [1, 0], [1, 1], [0, 1], [0, 2]], heading: 3, apple: 15 }, 4);
+    const params = { ...SNAKE_DEFAULTS, board_width: 4, board_height: 4 };
+    expect(DIRECTIONS.every(([dx, dy]) => snakeDeadly(trapped, params, dx, dy))).toBe(true);
+    const mask = [9, 9, 9, 9];
+    snakeMask(trapped, params, mask);
+    expect(mask).toEqual([1, 0, 1, 1]);
+  });
+
+  it('greedy beats random legal play, which beats random play by far: the mask is worth learning under (2 000 episodes each on 6 × 6)', () => {
     const seed = freshSeed();
     const random = seededRandom(seed);
     const episodes = 2000;
@@ -119,11 +156,14 @@ describe('Snake-v0 twin', () => {
       return { apples: apples / episodes, steps: steps / episodes, wins };
     };
     const greedy = play((state) => greedyAction(state, SNAKE_DEFAULTS));
-    const randomLegal = play((state) => randomLegalAction(state, random));
+    const randomLegal = play((state) => randomLegalAction(state, SNAKE_DEFAULTS, random));
+    const randomAny = play(() => Math.floor(random() * 4));
     console.log(
       `[snake baselines] seed ${seed}: greedy ${greedy.apples.toFixed(2)} apples/episode (${greedy.steps.toFixed(1)} steps, ${greedy.wins} wins); ` +
-        `random legal ${randomLegal.apples.toFixed(2)} apples/episode (${randomLegal.steps.toFixed(1)} steps)`,
+        `random legal ${randomLegal.apples.toFixed(2)} apples/episode (${randomLegal.steps.toFixed(1)} steps); ` +
+        `random (unmasked) ${randomAny.apples.toFixed(2)} apples/episode (${randomAny.steps.toFixed(1)} steps)`,
     );
-    expect(greedy.apples, `seed ${seed}`).toBeGreaterThan(5 * randomLegal.apples);
+    expect(greedy.apples, `seed ${seed}`).toBeGreaterThan(2 * randomLegal.apples);
+    expect(randomLegal.apples, `seed ${seed}`).toBeGreaterThan(5 * randomAny.apples);
   });
 });
