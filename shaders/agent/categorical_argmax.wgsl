@@ -22,26 +22,27 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
   if (r >= ROWS) {
     return;
   }
-  var row = categorical_load_row(r);
-  if (categorical_allows_none(&row)) {
-    atomicAdd(&mask_errors.count, 1u);
-    atomicMin(&mask_errors.first_row, r);
+  // One pass: the sums, and the action that last raised their max. Strictly greater (in
+  // categorical_sums_add too): the first of equal maxima wins.
+  var sums = categorical_sums_empty();
+  var best = 0u;
+  for (var a = 0u; a < ACTIONS; a += 1u) {
+    let logit = categorical_logit(r, a);
+    if (!categorical_is_masked(logit) && (sums.total == 0.0 || logit > sums.max_logit)) {
+      best = a;
+    }
+    categorical_sums_add(&sums, logit);
+  }
+  if (categorical_allows_none(sums)) {
+    if (MASKED != 0u) {
+      atomicAdd(&mask_errors.count, 1u);
+      atomicMin(&mask_errors.first_row, r);
+    }
     actions[r] = 0u;
     log_probs[r] = CATEGORICAL_MASKED_LOGIT;
     return;
   }
-  var best = ACTIONS;
-  var best_logit = CATEGORICAL_MASKED_LOGIT;
-  for (var a = 0u; a < ACTIONS; a += 1u) {
-    // Strictly greater: the first of equal maxima wins.
-    if (!categorical_is_masked(row[a]) && (best == ACTIONS || row[a] > best_logit)) {
-      best = a;
-      best_logit = row[a];
-    }
-  }
-  // Unmasked logits that all equal CATEGORICAL_MASKED_LOGIT leave no candidate: stay in range.
-  best = select(best, 0u, best == ACTIONS);
-  let normaliser = categorical_log_normaliser(&row);
   actions[r] = best;
-  log_probs[r] = categorical_log_prob(&row, normaliser, best);
+  // The best logit is the max: log p = (m - m) - log Σ, as categorical_log_prob computes it.
+  log_probs[r] = categorical_log_prob(sums.max_logit, categorical_log_normaliser(sums));
 }

@@ -7,7 +7,9 @@
 //   F·v = (1/B) Σ_r J_rᵀ (diag(p_r) − p_r p_rᵀ) J_r v,
 // the Hessian of the mean KL at θ_old applied to v (Schulman et al. 2015, appendix C).
 // Masked actions have p = 0 and get exactly 0. Logits as in categorical_common.wgsl; tangents and
-// fisher_grads are dense [ROWS][ACTIONS]. One invocation per row.
+// fisher_grads are dense [ROWS][ACTIONS]. One invocation per row, three passes over it (the sums,
+// ⟨p, t⟩, the output): p_a is recomputed from the logit rather than kept, as a row of up to
+// MAX_DISCRETE_ACTIONS probabilities would not fit in registers.
 
 override WORKGROUP_SIZE: u32 = 64u;
 override ROWS_PER_AGENT: u32;
@@ -18,25 +20,28 @@ override ROWS_PER_AGENT: u32;
 @group(0) @binding(2) var<storage, read> tangents: array<f32>;
 @group(0) @binding(3) var<storage, read_write> fisher_grads: array<f32>;
 
+// p_a of row r, exactly 0 when masked.
+fn fisher_probability(r: u32, a: u32, normaliser: vec2f) -> f32 {
+  let logit = categorical_logit(r, a);
+  if (categorical_is_masked(logit)) {
+    return 0.0;
+  }
+  return exp(categorical_log_prob(logit, normaliser));
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups) workgroups: vec3u) {
   let r = flat_index(global_id, workgroups);
   if (r >= ROWS) {
     return;
   }
-  var row = categorical_load_row(r);
-  let normaliser = categorical_log_normaliser(&row);
-  var p: CategoricalRow;
+  let normaliser = categorical_log_normaliser(categorical_row_sums(r));
   var mean_tangent = 0.0;
   for (var a = 0u; a < ACTIONS; a += 1u) {
-    p[a] = 0.0;
-    if (!categorical_is_masked(row[a])) {
-      p[a] = exp(categorical_log_prob(&row, normaliser, a));
-      mean_tangent += p[a] * tangents[r * ACTIONS + a];
-    }
+    mean_tangent += fisher_probability(r, a, normaliser) * tangents[r * ACTIONS + a];
   }
   let scale = 1.0 / f32(ROWS_PER_AGENT);
   for (var a = 0u; a < ACTIONS; a += 1u) {
-    fisher_grads[r * ACTIONS + a] = scale * p[a] * (tangents[r * ACTIONS + a] - mean_tangent);
+    fisher_grads[r * ACTIONS + a] = scale * fisher_probability(r, a, normaliser) * (tangents[r * ACTIONS + a] - mean_tangent);
   }
 }

@@ -24,6 +24,20 @@ override ROWS_PER_AGENT: u32;
 @group(0) @binding(4) var<storage, read> advantages: array<f32>;
 @group(0) @binding(5) var<storage, read_write> terms: array<f32>;
 
+// (new, old) logit a of candidate row q and batch row s, both CATEGORICAL_MASKED_LOGIT where the
+// mask of s forbids a.
+fn candidate_logits(q: u32, s: u32, a: u32) -> vec2f {
+  if (MASKED != 0u && mask[s * ACTIONS + a] == 0u) {
+    return vec2f(CATEGORICAL_MASKED_LOGIT);
+  }
+  return vec2f(logits[q * LOGITS_STRIDE + LOGITS_OFFSET + a], old_logits[s * ACTIONS + a]);
+}
+
+// log p of an allowed logit, CATEGORICAL_MASKED_LOGIT ("log 0") for a masked one.
+fn checked_log_prob(logit: f32, normaliser: vec2f) -> f32 {
+  return select(categorical_log_prob(logit, normaliser), CATEGORICAL_MASKED_LOGIT, categorical_is_masked(logit));
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups) workgroups: vec3u) {
   let q = flat_index(global_id, workgroups);
@@ -32,28 +46,29 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
   }
   let candidate = q / ROWS_PER_AGENT;
   let s = (candidate / CANDIDATES) * ROWS_PER_AGENT + q % ROWS_PER_AGENT;
-  var new_row: CategoricalRow;
-  var old_row: CategoricalRow;
+  var new_sums = categorical_sums_empty();
+  var old_sums = categorical_sums_empty();
   for (var a = 0u; a < ACTIONS; a += 1u) {
-    new_row[a] = logits[q * LOGITS_STRIDE + LOGITS_OFFSET + a];
-    old_row[a] = old_logits[s * ACTIONS + a];
-    if (MASKED != 0u && mask[s * ACTIONS + a] == 0u) {
-      new_row[a] = CATEGORICAL_MASKED_LOGIT;
-      old_row[a] = CATEGORICAL_MASKED_LOGIT;
-    }
+    let pair = candidate_logits(q, s, a);
+    categorical_sums_add(&new_sums, pair.x);
+    categorical_sums_add(&old_sums, pair.y);
   }
-  let new_normaliser = categorical_log_normaliser(&new_row);
-  let old_normaliser = categorical_log_normaliser(&old_row);
+  let new_normaliser = categorical_log_normaliser(new_sums);
+  let old_normaliser = categorical_log_normaliser(old_sums);
   var divergence = 0.0;
   for (var a = 0u; a < ACTIONS; a += 1u) {
-    if (!categorical_is_masked(old_row[a])) {
-      let log_q = categorical_log_prob(&old_row, old_normaliser, a);
-      divergence += exp(log_q) * (log_q - categorical_log_prob(&new_row, new_normaliser, a));
+    let pair = candidate_logits(q, s, a);
+    if (!categorical_is_masked(pair.y)) {
+      let log_q = categorical_log_prob(pair.y, old_normaliser);
+      divergence += exp(log_q) * (log_q - categorical_log_prob(pair.x, new_normaliser));
     }
   }
   let action = actions[s];
-  let log_ratio = categorical_log_prob_checked(&new_row, new_normaliser, action) -
-    categorical_log_prob_checked(&old_row, old_normaliser, action);
+  var log_ratio = 0.0;
+  if (action < ACTIONS) {
+    let pair = candidate_logits(q, s, action);
+    log_ratio = checked_log_prob(pair.x, new_normaliser) - checked_log_prob(pair.y, old_normaliser);
+  }
   terms[q] = (exp(log_ratio) - 1.0) * advantages[s];
   terms[ROWS + q] = divergence;
 }

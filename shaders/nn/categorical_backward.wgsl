@@ -5,7 +5,7 @@
 // for allowed j, and exactly 0 for masked j. Written to
 // logit_grads[r·GRAD_STRIDE + GRAD_OFFSET + j], so the gradient can be a slice of the network's
 // output gradient; with ACCUMULATE = 1 it is added to what is there (e.g. a KL term).
-// One invocation per row.
+// One invocation per row, two passes over it: the sums, then the gradient.
 
 override WORKGROUP_SIZE: u32 = 64u;
 override GRAD_STRIDE: u32;
@@ -26,16 +26,17 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
   if (r >= ROWS) {
     return;
   }
-  var row = categorical_load_row(r);
-  let normaliser = categorical_log_normaliser(&row);
-  let entropy = categorical_entropy(&row, normaliser);
+  let sums = categorical_row_sums(r);
+  let normaliser = categorical_log_normaliser(sums);
+  let entropy = categorical_entropy(sums);
   let action = actions[r];
   let g_logp = log_prob_grads[r];
   let g_entropy = entropy_grads[r];
   for (var j = 0u; j < ACTIONS; j += 1u) {
     var grad = 0.0;
-    if (!categorical_is_masked(row[j])) {
-      let log_p = categorical_log_prob(&row, normaliser, j);
+    let logit = categorical_logit(r, j);
+    if (!categorical_is_masked(logit)) {
+      let log_p = categorical_log_prob(logit, normaliser);
       let p = exp(log_p);
       let taken = select(0.0, 1.0, j == action);
       grad = g_logp * (taken - p) - g_entropy * p * (log_p + entropy);

@@ -1,7 +1,7 @@
 // Categorical head, evaluate: for each row r < ROWS, the log-probability of the taken action and
 // the entropy of softmax(logits[r]) over the allowed actions (categorical_common.wgsl):
 //   log_probs[r] = l_a - log Σ_j exp(l_j),  entropies[r] = -Σ_j p_j log p_j.
-// One invocation per row.
+// One invocation per row, one pass over it (categorical_row_sums) and the taken action's logit.
 
 override WORKGROUP_SIZE: u32 = 64u;
 
@@ -18,8 +18,7 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
   if (r >= ROWS) {
     return;
   }
-  var row = categorical_load_row(r);
-  let normaliser = categorical_log_normaliser(&row);
-  log_probs[r] = categorical_log_prob_checked(&row, normaliser, actions[r]);
-  entropies[r] = categorical_entropy(&row, normaliser);
+  let sums = categorical_row_sums(r);
+  log_probs[r] = categorical_log_prob_checked(r, categorical_log_normaliser(sums), actions[r]);
+  entropies[r] = categorical_entropy(sums);
 }

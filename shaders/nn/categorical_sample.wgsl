@@ -1,9 +1,9 @@
 // Categorical head, sample: actions[r] ~ softmax(logits[r]) over the allowed actions, by inverse
-// CDF (sample_categorical, rng/philox.wgsl) with u = uniform_from_bits(word x of Philox block
+// CDF (categorical_sample_row, categorical_common.wgsl) with u = uniform_from_bits(word x of Philox block
 // rng_counter(params, r)), r the global (agent-major) row: the same draw as rng/categorical.wgsl.
 // log_probs[r] is the log-probability of the chosen action by the same arithmetic as
 // categorical_evaluate.wgsl, so a rollout's log p_old equals the update's first log p_new.
-// A row whose mask allows no action is recorded in mask_errors, not sampled. One invocation per row.
+// A row whose mask allows no action is recorded in mask_errors, not sampled. One invocation per row, two passes over it.
 
 override WORKGROUP_SIZE: u32 = 64u;
 
@@ -22,18 +22,18 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
   if (r >= ROWS) {
     return;
   }
-  var row = categorical_load_row(r);
-  if (categorical_allows_none(&row)) {
-    atomicAdd(&mask_errors.count, 1u);
-    atomicMin(&mask_errors.first_row, r);
+  let sums = categorical_row_sums(r);
+  if (categorical_allows_none(sums)) {
+    if (MASKED != 0u) {
+      atomicAdd(&mask_errors.count, 1u);
+      atomicMin(&mask_errors.first_row, r);
+    }
     actions[r] = 0u;
     log_probs[r] = CATEGORICAL_MASKED_LOGIT;
     return;
   }
   let u = uniform_from_bits(philox4x32_10(rng_counter(params, r), rng_key(params)).x);
-  // Masked entries hold CATEGORICAL_MASKED_LOGIT, whose exp underflows to 0: never chosen.
-  let action = sample_categorical(&row, ACTIONS, u);
-  let normaliser = categorical_log_normaliser(&row);
+  let action = categorical_sample_row(r, sums, u);
   actions[r] = action;
-  log_probs[r] = categorical_log_prob(&row, normaliser, action);
+  log_probs[r] = categorical_log_prob(categorical_logit(r, action), categorical_log_normaliser(sums));
 }

@@ -1,11 +1,11 @@
 // KL(old ‖ new) per row between two categorical distributions with the same mask:
 //   kl[r] = Σ_j q_j (log q_j - log p_j) over the allowed j, q = softmax(old), p = softmax(new).
-// New logits as in categorical_common.wgsl (LOGITS_STRIDE, LOGITS_OFFSET); old logits at
-// old_logits[r·OLD_LOGITS_STRIDE + OLD_LOGITS_OFFSET + j]. One invocation per row.
+// New logits as in categorical_common.wgsl (LOGITS_STRIDE, LOGITS_OFFSET); old logits as in
+// kl_categorical_common.wgsl. One invocation per row, two passes over both rows: the sums, then the
+// divergence (summing q·(log q - log p) term by term keeps it accurate when q and p are close,
+// where a difference of normalisers would cancel).
 
 override WORKGROUP_SIZE: u32 = 64u;
-override OLD_LOGITS_STRIDE: u32;
-override OLD_LOGITS_OFFSET: u32 = 0u;
 
 @group(0) @binding(0) var<storage, read> old_logits: array<f32>;
 @group(0) @binding(1) var<storage, read> logits: array<f32>;
@@ -19,20 +19,17 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
   if (r >= ROWS) {
     return;
   }
-  var new_row = categorical_load_row(r);
-  var old_row = new_row;
-  for (var j = 0u; j < ACTIONS; j += 1u) {
-    if (!categorical_is_masked(new_row[j])) {
-      old_row[j] = old_logits[r * OLD_LOGITS_STRIDE + OLD_LOGITS_OFFSET + j];
-    }
-  }
-  let new_normaliser = categorical_log_normaliser(&new_row);
-  let old_normaliser = categorical_log_normaliser(&old_row);
+  var new_sums: CategoricalSums;
+  var old_sums: CategoricalSums;
+  kl_row_sums(r, &new_sums, &old_sums);
+  let new_normaliser = categorical_log_normaliser(new_sums);
+  let old_normaliser = categorical_log_normaliser(old_sums);
   var divergence = 0.0;
   for (var j = 0u; j < ACTIONS; j += 1u) {
-    if (!categorical_is_masked(new_row[j])) {
-      let log_q = categorical_log_prob(&old_row, old_normaliser, j);
-      divergence += exp(log_q) * (log_q - categorical_log_prob(&new_row, new_normaliser, j));
+    let logit = categorical_logit(r, j);
+    if (!categorical_is_masked(logit)) {
+      let log_q = categorical_log_prob(kl_old_logit(r, j, logit), old_normaliser);
+      divergence += exp(log_q) * (log_q - categorical_log_prob(logit, new_normaliser));
     }
   }
   kl[r] = divergence;

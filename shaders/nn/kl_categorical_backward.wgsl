@@ -2,11 +2,10 @@
 // coefficient kl_grads[r] = ∂L/∂KL_r (e.g. β/N for a KL penalty):
 //   ∂L/∂l_j = kl_grads[r]·(p_j - q_j)  for allowed j, exactly 0 for masked j
 // (Σ_j q_j = 1 over the allowed actions). Layout, GRAD_STRIDE, GRAD_OFFSET and ACCUMULATE as in
-// categorical_backward.wgsl; old logits as in kl_categorical.wgsl. One invocation per row.
+// categorical_backward.wgsl; old logits as in kl_categorical_common.wgsl. One invocation per row,
+// two passes over both rows: the sums, then the gradient.
 
 override WORKGROUP_SIZE: u32 = 64u;
-override OLD_LOGITS_STRIDE: u32;
-override OLD_LOGITS_OFFSET: u32 = 0u;
 override GRAD_STRIDE: u32;
 override GRAD_OFFSET: u32 = 0u;
 override ACCUMULATE: u32 = 0u;
@@ -24,21 +23,18 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
   if (r >= ROWS) {
     return;
   }
-  var new_row = categorical_load_row(r);
-  var old_row = new_row;
-  for (var j = 0u; j < ACTIONS; j += 1u) {
-    if (!categorical_is_masked(new_row[j])) {
-      old_row[j] = old_logits[r * OLD_LOGITS_STRIDE + OLD_LOGITS_OFFSET + j];
-    }
-  }
-  let new_normaliser = categorical_log_normaliser(&new_row);
-  let old_normaliser = categorical_log_normaliser(&old_row);
+  var new_sums: CategoricalSums;
+  var old_sums: CategoricalSums;
+  kl_row_sums(r, &new_sums, &old_sums);
+  let new_normaliser = categorical_log_normaliser(new_sums);
+  let old_normaliser = categorical_log_normaliser(old_sums);
   let g_kl = kl_grads[r];
   for (var j = 0u; j < ACTIONS; j += 1u) {
     var grad = 0.0;
-    if (!categorical_is_masked(new_row[j])) {
-      let p = exp(categorical_log_prob(&new_row, new_normaliser, j));
-      let q = exp(categorical_log_prob(&old_row, old_normaliser, j));
+    let logit = categorical_logit(r, j);
+    if (!categorical_is_masked(logit)) {
+      let p = exp(categorical_log_prob(logit, new_normaliser));
+      let q = exp(categorical_log_prob(kl_old_logit(r, j, logit), old_normaliser));
       grad = g_kl * (p - q);
     }
     let index = r * GRAD_STRIDE + GRAD_OFFSET + j;

@@ -76,41 +76,6 @@ fn normal_pair(u1: f32, u2: f32) -> vec2f {
   return vec2f(r * cos(theta), r * sin(theta));
 }
 
-// The most categories a categorical sample may have (its logits are copied to function memory).
-const MAX_CATEGORIES: u32 = 64u;
-
-// Inverse-CDF sampling from softmax(logits[0..count)) with u in (0, 1): the first index whose
-// cumulative unnormalised probability exceeds u·Σ. The walk repeats the sum's additions in the same
-// order, so it reaches Σ > u·Σ and only an index with nonzero probability can be the first to
-// cross; should rounding still let it run off the end, the last index with nonzero probability is
-// returned, so a masked logit is never chosen. Mask with a large finite negative logit (e.g.
-// -1e30): WGSL lets implementations assume that no infinities occur, so -inf is not portable.
-fn sample_categorical(logits: ptr<function, array<f32, MAX_CATEGORIES>>, count: u32, u: f32) -> u32 {
-  let n = min(count, MAX_CATEGORIES);
-  var max_logit = (*logits)[0];
-  for (var i = 1u; i < n; i += 1u) {
-    max_logit = max(max_logit, (*logits)[i]);
-  }
-  var total = 0.0;
-  for (var i = 0u; i < n; i += 1u) {
-    total += exp((*logits)[i] - max_logit);
-  }
-  let target_mass = u * total;
-  var cumulative = 0.0;
-  var last_possible = 0u;
-  for (var i = 0u; i < n; i += 1u) {
-    let p = exp((*logits)[i] - max_logit);
-    if (p > 0.0) {
-      last_possible = i;
-    }
-    cumulative += p;
-    if (cumulative > target_mass) {
-      return i;
-    }
-  }
-  return last_possible;
-}
-
 // The uniform block every RNG kernel reads. Byte layout (32 bytes, little-endian u32):
 //   0 seed | 4 stream | 8 iteration | 12 step | 16 draw | 20, 24, 28 padding (write 0).
 // 32 is a multiple of 16, the stride an array of these needs in a uniform buffer, and leaves room

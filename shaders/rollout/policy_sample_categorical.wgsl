@@ -31,17 +31,18 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
     return;
   }
   let key = vec2u(agent_seeds[r / ROWS_PER_AGENT], params.stream);
-  var row = categorical_load_row(r);
-  if (categorical_allows_none(&row)) {
-    atomicAdd(&mask_errors.count, 1u);
-    atomicMin(&mask_errors.first_row, params.step * ROWS + r);
+  let sums = categorical_row_sums(r);
+  if (categorical_allows_none(sums)) {
+    if (MASKED != 0u) {
+      atomicAdd(&mask_errors.count, 1u);
+      atomicMin(&mask_errors.first_row, params.step * ROWS + r);
+    }
     actions[r] = 0u;
     log_probs[r] = CATEGORICAL_MASKED_LOGIT;
     return;
   }
   let u = uniform_from_bits(philox4x32_10(rng_counter(params, r % ROWS_PER_AGENT), key).x);
-  let action = sample_categorical(&row, ACTIONS, u);
-  let normaliser = categorical_log_normaliser(&row);
+  let action = categorical_sample_row(r, sums, u);
   actions[r] = action;
-  log_probs[r] = categorical_log_prob(&row, normaliser, action);
+  log_probs[r] = categorical_log_prob(categorical_logit(r, action), categorical_log_normaliser(sums));
 }

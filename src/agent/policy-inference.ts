@@ -58,12 +58,11 @@ import {
 import { createMlpPasses, type MlpPasses } from '../nn/mlp';
 import type { MlpLayout } from '../nn/mlp-spec';
 import { normaliseObservationsKernel, RUNNING_MOMENTS_BYTES } from '../normalise/running-normalisers';
-import { MAX_CATEGORIES } from '../rng/categories';
+import { MAX_DISCRETE_ACTIONS } from '../rng/categories';
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../rng/params';
 import categoricalArgmaxWgsl from '../../shaders/agent/categorical_argmax.wgsl';
 import categoricalCommonWgsl from '../../shaders/nn/categorical_common.wgsl';
 import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
-import philoxWgsl from '../../shaders/rng/philox.wgsl';
 
 /** The Philox stream of act()'s stochastic draws ('INF'). */
 export const INFERENCE_STREAM = 0x494e46;
@@ -140,7 +139,6 @@ export const CATEGORICAL_ARGMAX: KernelSpec = {
   label: 'agent.categorical_argmax',
   parts: [
     dispatchWgsl,
-    philoxWgsl,
     categoricalCommonWgsl,
     categoricalArgmaxWgsl,
   ],
@@ -151,8 +149,8 @@ export const CATEGORICAL_ARGMAX: KernelSpec = {
 export function categoricalArgmaxKernel(config: { rows: number; actions: number; masked?: boolean }): SizedKernel {
   const { rows, actions } = config;
   if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`categoricalArgmax.rows must be a positive integer (got ${rows})`);
-  if (!Number.isInteger(actions) || actions < 1 || actions > MAX_CATEGORIES) {
-    throw new RangeError(`categoricalArgmax.actions must be an integer in [1, ${MAX_CATEGORIES}] (got ${actions})`);
+  if (!Number.isInteger(actions) || actions < 1 || actions > MAX_DISCRETE_ACTIONS) {
+    throw new RangeError(`categoricalArgmax.actions must be an integer in [1, ${MAX_DISCRETE_ACTIONS}] (got ${actions})`);
   }
   return {
     spec: { ...CATEGORICAL_ARGMAX, constants: { ROWS: rows, ACTIONS: actions, LOGITS_STRIDE: actions, LOGITS_OFFSET: 0, MASKED: config.masked ? 1 : 0 } },
@@ -210,8 +208,8 @@ function checkConfig(config: PolicyInferenceConfig): Shape {
   const discrete = actionSpace.kind === 'discrete';
   const actions = discrete ? actionSpace.n : actionSpace.size;
   if (discrete) {
-    if (!Number.isInteger(actions) || actions < 1 || actions > MAX_CATEGORIES) {
-      throw new RangeError(`policyInference.actionSpace.n must be an integer in [1, ${MAX_CATEGORIES}] (got ${String(actions)})`);
+    if (!Number.isInteger(actions) || actions < 1 || actions > MAX_DISCRETE_ACTIONS) {
+      throw new RangeError(`policyInference.actionSpace.n must be an integer in [1, ${MAX_DISCRETE_ACTIONS}] (got ${String(actions)})`);
     }
   } else {
     if (!Number.isInteger(actions) || actions < 1) throw new RangeError(`policyInference.actionSpace.size must be a positive integer (got ${String(actions)})`);

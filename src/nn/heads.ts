@@ -18,10 +18,17 @@
  * writes action 0 with log p = -1e30 for it and counts it in a MaskErrors block (`mask_errors`,
  * MASK_ERRORS_BYTES), which the caller clears (clearMaskErrors) before the dispatches it covers,
  * reads back with its other results and turns into an error (decodeMaskErrors).
+ *
+ * A categorical kernel runs one invocation per row and streams the row from memory
+ * (shaders/nn/categorical_common.wgsl): one online pass for the normaliser and entropy, a second
+ * only where each p_a is needed, so A may reach MAX_DISCRETE_ACTIONS (1 024) with no private copy
+ * of the row. For A in the hundreds a real GPU would rather give each row a workgroup (or a
+ * subgroup) that reads the row coalesced and reduces it in parallel; one invocation per row keeps
+ * a single kernel for every A and is what small A, the common case, wants.
  */
 import type { KernelSpec, SizedKernel } from '../gpu/kernel';
 import type { ShaderPart } from '../gpu/shaders';
-import { MAX_CATEGORIES } from '../rng/categories';
+import { MAX_DISCRETE_ACTIONS } from '../rng/categories';
 import { checkPositiveInteger, checkRowSlice, flag, gradientConstants, sized, type GradientTarget, type RowSlice } from './heads-common';
 import {
   gaussianBackwardKernel,
@@ -37,6 +44,7 @@ import philoxWgsl from '../../shaders/rng/philox.wgsl';
 import categoricalEvaluateWgsl from '../../shaders/nn/categorical_evaluate.wgsl';
 import categoricalBackwardWgsl from '../../shaders/nn/categorical_backward.wgsl';
 import categoricalSampleWgsl from '../../shaders/nn/categorical_sample.wgsl';
+import klCategoricalCommonWgsl from '../../shaders/nn/kl_categorical_common.wgsl';
 import klCategoricalWgsl from '../../shaders/nn/kl_categorical.wgsl';
 import klCategoricalBackwardWgsl from '../../shaders/nn/kl_categorical_backward.wgsl';
 
@@ -45,12 +53,7 @@ export * from './heads-gaussian';
 
 const WORKGROUP = 64;
 
-const categoricalParts = (kernel: ShaderPart) => [
-  dispatchWgsl,
-  philoxWgsl,
-  categoricalCommonWgsl,
-  kernel,
-];
+const categoricalParts = (...kernel: ShaderPart[]) => [dispatchWgsl, categoricalCommonWgsl, ...kernel];
 
 /**
  * log_probs[r] = log p(actions[r]), entropies[r] = H(p_r), p_r = softmax(logits[r]) over allowed
@@ -80,21 +83,21 @@ export const CATEGORICAL_BACKWARD: KernelSpec = {
  */
 export const CATEGORICAL_SAMPLE: KernelSpec = {
   label: 'nn.categorical_sample',
-  parts: categoricalParts(categoricalSampleWgsl),
+  parts: [dispatchWgsl, philoxWgsl, categoricalCommonWgsl, categoricalSampleWgsl],
   workgroupSize: WORKGROUP,
 };
 
 /** kl[r] = KL(softmax(old_logits[r]) ‖ softmax(logits[r])), one mask for both. Bindings: old_logits, logits, mask, kl. */
 export const KL_CATEGORICAL: KernelSpec = {
   label: 'nn.kl_categorical',
-  parts: categoricalParts(klCategoricalWgsl),
+  parts: categoricalParts(klCategoricalCommonWgsl, klCategoricalWgsl),
   workgroupSize: WORKGROUP,
 };
 
 /** logit_grads[r][j] (+)= kl_grads[r]·(p_j - q_j), 0 when masked. Bindings: old_logits, logits, mask, kl_grads, logit_grads. */
 export const KL_CATEGORICAL_BACKWARD: KernelSpec = {
   label: 'nn.kl_categorical_backward',
-  parts: categoricalParts(klCategoricalBackwardWgsl),
+  parts: categoricalParts(klCategoricalCommonWgsl, klCategoricalBackwardWgsl),
   workgroupSize: WORKGROUP,
 };
 
@@ -128,7 +131,7 @@ export function decodeMaskErrors(words: Uint32Array, offset = 0): MaskErrors | n
 export interface CategoricalHeadConfig {
   /** Batch rows, G·B (agent-major). */
   readonly rows: number;
-  /** Number of actions A, 1 ≤ A ≤ MAX_CATEGORIES (64). */
+  /** Number of actions A, 1 ≤ A ≤ MAX_DISCRETE_ACTIONS (1 024). */
   readonly actions: number;
   /** Where the logits sit in the network output; default dense, { stride: actions, offset: 0 }. */
   readonly logits?: RowSlice;
@@ -145,8 +148,8 @@ export interface OldLogits {
 function categoricalConstants(what: string, config: CategoricalHeadConfig): Record<string, number> {
   const rows = checkPositiveInteger(`${what}.rows`, config.rows);
   const actions = config.actions;
-  if (!Number.isInteger(actions) || actions < 1 || actions > MAX_CATEGORIES) {
-    throw new RangeError(`${what}.actions must be an integer in [1, ${MAX_CATEGORIES}] (got ${actions})`);
+  if (!Number.isInteger(actions) || actions < 1 || actions > MAX_DISCRETE_ACTIONS) {
+    throw new RangeError(`${what}.actions must be an integer in [1, ${MAX_DISCRETE_ACTIONS}] (got ${actions})`);
   }
   const [stride, offset] = checkRowSlice(`${what}.logits`, config.logits ?? { stride: actions }, actions, rows);
   return { ROWS: rows, ACTIONS: actions, LOGITS_STRIDE: stride, LOGITS_OFFSET: offset, MASKED: flag(config.masked) };

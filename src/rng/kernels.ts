@@ -12,7 +12,7 @@ import randomBitsWgsl from '../../shaders/rng/random_bits.wgsl';
 import uniformWgsl from '../../shaders/rng/uniform.wgsl';
 import normalWgsl from '../../shaders/rng/normal.wgsl';
 import categoricalWgsl from '../../shaders/rng/categorical.wgsl';
-import { MAX_CATEGORIES } from './categories';
+import { MAX_DISCRETE_ACTIONS } from './categories';
 
 
 const rngParts = (kernel: ShaderPart) => [
@@ -45,7 +45,7 @@ export const RNG_NORMAL: KernelSpec = {
 /**
  * actions[r] ~ softmax(logits[r]) for r < ROWS, logits row-major [ROWS][CATEGORIES] (overrides);
  * bindings: params, logits (read), actions (u32). Build it with `categoricalSpec`, which checks
- * CATEGORIES against MAX_CATEGORIES.
+ * CATEGORIES against MAX_DISCRETE_ACTIONS.
  */
 export const RNG_CATEGORICAL: KernelSpec = {
   label: 'rng.categorical',
@@ -53,14 +53,14 @@ export const RNG_CATEGORICAL: KernelSpec = {
   workgroupSize: 64,
 };
 
-/** RNG_CATEGORICAL sized for `rows` rows of `categories` logits (1 ≤ categories ≤ MAX_CATEGORIES). */
+/** RNG_CATEGORICAL sized for `rows` rows of `categories` logits (1 ≤ categories ≤ MAX_DISCRETE_ACTIONS). */
 export function categoricalSpec(rows: number, categories: number, workgroupSize = RNG_CATEGORICAL.workgroupSize): KernelSpec {
   if (!Number.isInteger(rows) || rows < 1) {
     throw new RangeError(`categorical sampler: rows must be a positive integer (got ${rows})`);
   }
-  if (!Number.isInteger(categories) || categories < 1 || categories > MAX_CATEGORIES) {
+  if (!Number.isInteger(categories) || categories < 1 || categories > MAX_DISCRETE_ACTIONS) {
     throw new RangeError(
-      `categorical sampler: categories must be an integer in [1, ${MAX_CATEGORIES}] (got ${categories})`,
+      `categorical sampler: categories must be an integer in [1, ${MAX_DISCRETE_ACTIONS}] (got ${categories})`,
     );
   }
   return { ...RNG_CATEGORICAL, workgroupSize, constants: { ROWS: rows, CATEGORIES: categories } };

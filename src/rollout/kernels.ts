@@ -8,7 +8,7 @@
  * exported for reading and the catalogue; the factories check sizes and fill the override constants.
  */
 import type { KernelSpec } from '../gpu/kernel';
-import { MAX_CATEGORIES } from '../rng/categories';
+import { MAX_DISCRETE_ACTIONS } from '../rng/categories';
 import categoricalCommonWgsl from '../../shaders/nn/categorical_common.wgsl';
 import criticRowsGatherWgsl from '../../shaders/rollout/critic_rows_gather.wgsl';
 import criticValuesScatterWgsl from '../../shaders/rollout/critic_values_scatter.wgsl';
@@ -160,7 +160,7 @@ export function policySampleCategoricalKernel(shape: { agents: number; envsPerAg
   const agents = positiveInteger('policySampleCategorical.agents', shape.agents);
   const rowsPerAgent = positiveInteger('policySampleCategorical.envsPerAgent', shape.envsPerAgent);
   const actions = positiveInteger('policySampleCategorical.actions', shape.actions);
-  if (actions > MAX_CATEGORIES) throw new RangeError(`policySampleCategorical.actions must be at most ${MAX_CATEGORIES} (got ${actions})`);
+  if (actions > MAX_DISCRETE_ACTIONS) throw new RangeError(`policySampleCategorical.actions must be at most ${MAX_DISCRETE_ACTIONS} (got ${actions})`);
   const rows = agents * rowsPerAgent;
   return {
     spec: {

@@ -229,6 +229,10 @@ describe('behaviour cloning on the GPU', () => {
     expect(bad({ policy: 'beta' as never })).toThrow(/policy must be 'categorical' or 'gaussian'/);
     expect(bad({ initialParameters: new Float32Array(3) })).toThrow(new RegExp(`initialParameters must be a Float32Array of ${actor.parametersPerAgent} floats`));
     expect(bad({ adamEpsilon: 0 })).toThrow(/adamEpsilon must be a finite number > 0/);
+    // A categorical head of up to MAX_DISCRETE_ACTIONS = 1 024 actions; one more is refused, naming the size and the limit.
+    const wide = (actions: number) => ({ actor: mlpLayout(actorSpec(5, actions, [13, 7])) });
+    expect(() => resolveBehaviourCloningConfig({ ...good, ...wide(1024) })).not.toThrow();
+    expect(bad(wide(1025))).toThrow(/actor policy head size must be at most 1024 actions \(MAX_DISCRETE_ACTIONS\) \(got 1025\)/);
     expect(bad({ actor: mlpLayout({ inputSize: 5, hiddenSizes: [4], activation: 'tanh', heads: [{ name: 'value', size: 1, gain: 1 }] }) })).toThrow(
       /a 'policy' head/,
     );

@@ -14,10 +14,14 @@ import { createMlpPasses } from '../../src/nn/mlp';
 import { actorSpec, mlpLayout, type MlpLayout } from '../../src/nn/mlp-spec';
 import { createConjugateGradient } from '../../src/algos/trpo/conjugate-gradient';
 import { createFisherVectorProduct } from '../../src/algos/trpo/fisher';
-import { CG_SCALAR, CG_SCALAR_WORDS, LINE_SEARCH, LINE_SEARCH_WORDS, fisherCategoricalKernel, lineSearchCandidatesKernel } from '../../src/algos/trpo/kernels';
+import { CG_SCALAR, CG_SCALAR_WORDS, LINE_SEARCH, LINE_SEARCH_WORDS, fisherCategoricalKernel, lineSearchCandidatesKernel, lineSearchTermsKernel } from '../../src/algos/trpo/kernels';
+import { createKernel, type SizedKernel } from '../../src/gpu/kernel';
+import { MAX_DISCRETE_ACTIONS } from '../../src/rng/index';
+import { categoricalKl, categoricalLogProb } from '../reference/heads';
 import { createLineSearch } from '../../src/algos/trpo/line-search';
 import { mlpForward } from '../reference/mlp';
 import {
+  categoricalFisherProduct,
   conjugateGradient,
   fisherVectorProduct,
   gaussianFisherVectorProduct,
@@ -450,12 +454,124 @@ describe('natural gradient on the GPU vs the float64 reference', () => {
 
   it('rejects bad sizes with errors naming the field and the value', () => {
     expect(() => fisherCategoricalKernel({ agents: 1, rowsPerAgent: 0, actions: 2 })).toThrow(/rowsPerAgent must be a positive integer \(got 0\)/);
-    expect(() => fisherCategoricalKernel({ agents: 1, rowsPerAgent: 3, actions: 65 })).toThrow(/actions must be an integer in \[1, 64\] \(got 65\)/);
+    expect(() => fisherCategoricalKernel({ agents: 1, rowsPerAgent: 3, actions: 1025 })).toThrow(/actions must be an integer in \[1, 1024\] \(got 1025\)/);
+    expect(() => lineSearchTermsKernel({ agents: 1, candidates: 2, rowsPerAgent: 3, actions: 1025 })).toThrow(/lineSearchTerms\.actions must be an integer in \[1, 1024\] \(got 1025\)/);
     expect(() => lineSearchCandidatesKernel({ agents: 1, parametersPerAgent: 8, candidates: 10, backtrack: 1 })).toThrow(/backtrack must be a number in \(0, 1\) \(got 1\)/);
     return Promise.all([
       expect(createConjugateGradient(gpu().device, { agents: 1, parametersPerAgent: 8, iterations: 10, damping: -1, maxKl: 0.01 })).rejects.toThrow(/damping must be a finite number ≥ 0 \(got -1\)/),
       expect(createConjugateGradient(gpu().device, { agents: 1, parametersPerAgent: 8, iterations: 0, damping: 0.1, maxKl: 0.01 })).rejects.toThrow(/iterations must be a positive integer \(got 0\)/),
       expect(createConjugateGradient(gpu().device, { agents: 1, parametersPerAgent: 8, iterations: 10, damping: 0.1, maxKl: 0 })).rejects.toThrow(/maxKl must be a finite number > 0 \(got 0\)/),
     ]);
+  });
+});
+
+/**
+ * The categorical kernels of the Fisher product and the line search on their own, at A = 1, 5, 301
+ * and MAX_DISCRETE_ACTIONS (few rows at large A), with and without a mask; a masked case has one
+ * row that allows nothing, whose outputs must be exactly 0.
+ */
+describe('categorical Fisher and line-search kernels at A up to MAX_DISCRETE_ACTIONS', () => {
+  const gpu = useGpu();
+
+  /** Runs `head` once over buffers holding `data[name]`; returns every read_write binding as f32. */
+  async function run(head: SizedKernel, data: Record<string, Float32Array<ArrayBuffer> | Uint32Array<ArrayBuffer>>): Promise<Record<string, Float32Array>> {
+    const { device } = gpu();
+    const kernel = await createKernel(device, head.spec);
+    const set = new BufferSet(device, `test.${head.spec.label}`, Object.fromEntries(kernel.bindings.map((b) => [b.name, { size: Math.max(4, data[b.name]!.byteLength) }])));
+    try {
+      return await gpuStep(gpu(), head.spec.label, async () => {
+        for (const b of kernel.bindings) device.queue.writeBuffer(set.buffers[b.name]!, 0, data[b.name]!);
+        const encoder = device.createCommandEncoder();
+        const pass = encoder.beginComputePass();
+        kernel.dispatch(pass, kernel.bind(set.buffers), head.invocations);
+        pass.end();
+        device.queue.submit([encoder.finish()]);
+        const out: Record<string, Float32Array> = {};
+        for (const b of kernel.bindings) if (b.access === 'read_write') out[b.name] = new Float32Array(await readBufferOnce(device, set.buffers[b.name]!));
+        return out;
+      });
+    } finally {
+      set.destroy();
+    }
+  }
+
+  /** Rows of logits in U(−3, 3) and their masks: 30 % masked, at least one allowed, row `blocked` none. */
+  function rowsAndMasks(random: () => number, rows: number, actions: number, masked: boolean, blocked: number) {
+    const logits = Float32Array.from({ length: rows * actions }, () => 6 * random() - 3);
+    const masks = Array.from({ length: rows }, (_, r) => {
+      if (!masked) return undefined;
+      if (r === blocked) return new Array<number>(actions).fill(0);
+      const m = Array.from({ length: actions }, () => (random() < 0.3 ? 0 : 1));
+      if (!m.includes(1)) m[Math.floor(random() * actions)] = 1;
+      return m;
+    });
+    const words = masked ? Uint32Array.from(masks.flatMap((m) => m!)) : new Uint32Array(1);
+    const row = (r: number) => Array.from(logits.subarray(r * actions, (r + 1) * actions));
+    return { logits, masks, words, row };
+  }
+
+  const cases = [1, 5, 301, MAX_DISCRETE_ACTIONS].flatMap((actions) => [false, true].map((masked) => ({ actions, masked })));
+
+  it.each(cases)('fisher_categorical: p ⊙ (t − ⟨p, t⟩)/B per row, A = $actions, masked $masked', async ({ actions, masked }) => {
+    const seed = freshSeed();
+    const random = seededRandom(seed);
+    const agents = 2;
+    const rowsPerAgent = actions > 64 ? 11 : 37;
+    const rows = agents * rowsPerAgent;
+    const blocked = masked ? 1 + Math.floor(random() * (rows - 1)) : -1;
+    const input = rowsAndMasks(random, rows, actions, masked, blocked);
+    const tangents = Float32Array.from({ length: rows * actions }, () => 2 * random() - 1);
+    const head = fisherCategoricalKernel({ agents, rowsPerAgent, actions, masked });
+    const out = await run(head, { logits: input.logits, mask: input.words, tangents, fisher_grads: nanFill(rows * actions) });
+    const got = out.fisher_grads!;
+    const want = new Float64Array(rows * actions);
+    for (let r = 0; r < rows; r += 1) {
+      if (r === blocked) continue;
+      const t = Array.from(tangents.subarray(r * actions, (r + 1) * actions));
+      categoricalFisherProduct(input.row(r), t, input.masks[r]).forEach((v, a) => (want[r * actions + a] = v / rowsPerAgent));
+    }
+    const where = `seed ${seed}, A = ${actions}, masked ${masked}`;
+    const error = relativeError(got, want);
+    expect(error, where).toBeLessThan(1e-4);
+    const maskedNonZero = input.masks.flatMap((m, r) => (m ?? []).flatMap((allowed, a) => (allowed === 0 && got[r * actions + a] !== 0 ? [a] : [])));
+    expect(maskedNonZero, `${where}: masked (or row ${blocked} allowing nothing) with nonzero output`).toEqual([]);
+    console.log(`[natural-gradient] fisher_categorical A = ${actions}, masked ${masked}: relative error ${error.toExponential(1)}`);
+  });
+
+  it.each(cases)('line_search_terms: (ρ − 1)·Â and KL(old ‖ candidate) per candidate row, A = $actions, masked $masked', async ({ actions, masked }) => {
+    const seed = freshSeed();
+    const random = seededRandom(seed);
+    const [agents, K, B] = [2, 3, actions > 64 ? 5 : 13];
+    const batchRows = agents * B;
+    const Q = agents * K * B;
+    const blocked = masked ? 1 + Math.floor(random() * (batchRows - 1)) : -1;
+    const old = rowsAndMasks(random, batchRows, actions, masked, blocked);
+    const candidates = rowsAndMasks(random, Q, actions, false, -1);
+    const actionsTaken = Uint32Array.from(old.masks, (m) => {
+      const allowed = Array.from({ length: actions }, (_, a) => a).filter((a) => !m || m[a] === 1);
+      return allowed.length === 0 ? 0 : allowed[Math.floor(random() * allowed.length)]!;
+    });
+    const advantages = Float32Array.from({ length: batchRows }, () => 2 * random() - 1);
+    const head = lineSearchTermsKernel({ agents, candidates: K, rowsPerAgent: B, actions, masked });
+    const out = await run(head, { logits: candidates.logits, old_logits: old.logits, mask: old.words, actions: actionsTaken, advantages, terms: nanFill(2 * Q) });
+    const want = new Float64Array(2 * Q);
+    for (let q = 0; q < Q; q += 1) {
+      const s = Math.floor(q / (K * B)) * B + (q % B);
+      if (s === blocked) continue; // no distribution: ρ = 1 and KL = 0
+      const m = old.masks[s];
+      const a = actionsTaken[s]!;
+      const logRatio = categoricalLogProb(candidates.row(q), m, a) - categoricalLogProb(old.row(s), m, a);
+      want[q] = (Math.exp(logRatio) - 1) * advantages[s]!;
+      want[Q + q] = categoricalKl(old.row(s), candidates.row(q), m);
+    }
+    const where = `seed ${seed}, A = ${actions}, masked ${masked}`;
+    const got = out.terms!;
+    const [improvement, kl] = [relativeError(got.subarray(0, Q), want.subarray(0, Q)), relativeError(got.subarray(Q), want.subarray(Q))];
+    expect(improvement, `${where}: improvement terms`).toBeLessThan(1e-4);
+    expect(kl, `${where}: KL terms`).toBeLessThan(1e-4);
+    for (let q = 0; q < Q; q += 1) {
+      if (Math.floor(q / (K * B)) * B + (q % B) === blocked) expect([Math.abs(got[q]!), got[Q + q]], `${where}: candidate row ${q} of the row allowing nothing`).toEqual([0, 0]);
+    }
+    console.log(`[natural-gradient] line_search_terms A = ${actions}, masked ${masked}: relative errors ${improvement.toExponential(1)}, ${kl.toExponential(1)}`);
   });
 });

@@ -16,6 +16,7 @@ import { createBufferWithData, destroyBuffer, gpuCounters } from '../../src/gpu/
 import type { ActionSpace } from '../../src/envs/types';
 import { mlpLayout, type MlpLayout } from '../../src/nn/mlp-spec';
 import { RUNNING_MOMENTS_BYTES } from '../../src/normalise/running-normalisers';
+import { MAX_DISCRETE_ACTIONS } from '../../src/rng/index';
 import { categoricalLogProb, categoricalProbabilities, categoricalSample, categoricalSampleBatch, gaussianLogProb } from '../reference/heads';
 import { normalPair, rngBlock, uniformFromBits, cdfBoundaryDistance } from '../reference/philox';
 import {
@@ -524,6 +525,66 @@ describe('policy inference (act) on the GPU', () => {
     expectClose('sampled log-probs after a rejected call', sampled.logProbs!, Array.from(sampled.actions, (a, r) => categoricalLogProb(logits[r]!, maskRows[r], a)));
   });
 
+  it.each([301, MAX_DISCRETE_ACTIONS])('discrete at A = %i: greedy and sampled actions and log-probs vs float64 with masks, a row allowing nothing rejected, ties broken low', async (actions) => {
+    const { device } = gpu();
+    const ROWS = 11;
+    const actor = actorLayout(actions, false);
+    const config: PolicyInferenceConfig = { actor, actionSpace: { kind: 'discrete', n: actions }, maxBatch: ROWS, seed: Math.floor(random() * 2 ** 32) >>> 0, label: `test.wide-${actions}` };
+    const inference = await createPolicyInference(device, config);
+    cleanup.push(() => inference.destroy());
+    const actorParams = randomParameters(actor);
+    const parameters = { actor: upload(`test.actor-wide-${actions}`, actorParams) };
+    const observations = randomRows(ROWS, OBS, -3, 3);
+    const logits = policyForwardReference({ actor, actorParams }, rowsOf(observations, OBS)).policyOutputs;
+    const mask = new Uint8Array(ROWS * actions).map(() => (random() < 0.3 ? 0 : 1));
+    for (let r = 0; r < ROWS; r += 1) mask[r * actions + Math.floor(random() * actions)] = 1;
+    const context = `seed ${seed}, A = ${actions}`;
+
+    const blocked = mask.slice().fill(0, 4 * actions, 5 * actions);
+    await expect(inference.act(parameters, observations, { deterministic: true, actionMask: blocked }), context).rejects.toThrow(/actionMask row 4 masks every action/);
+    let iteration = 1;
+    for (const masked of [false, true]) {
+      const maskRows = masked ? rowsOf(mask, actions) : logits.map(() => undefined);
+      const actionMask = masked ? mask : undefined;
+      const greedy = await inference.act(parameters, observations, { deterministic: true, actionMask, logProbs: true });
+      const sampled = await inference.act(parameters, observations, { actionMask, logProbs: true });
+      const draws = Array.from({ length: ROWS }, (_, r) => uniformFromBits(rngBlock({ seed: config.seed, stream: INFERENCE_STREAM, iteration: iteration + 1, step: 0, draw: 0 }, r)[0]));
+      iteration += 2;
+      const greedyRef = maskedArgmaxBatch(logits, maskRows);
+      const sampledRef = categoricalSampleBatch(logits, maskRows, draws);
+      let boundaryMisses = 0;
+      for (let r = 0; r < ROWS; r += 1) {
+        const m = maskRows[r];
+        if (argmaxMargin(logits[r]!, m) > 1e-5) expect(greedy.actions[r], `${context}: greedy row ${r}, masked ${masked}`).toBe(greedyRef.actions[r]);
+        expect(!m || m[sampled.actions[r]!] === 1, `${context}: row ${r} sampled masked action ${sampled.actions[r]}`).toBe(true);
+        if (sampled.actions[r] !== sampledRef.actions[r]) {
+          const allowedLogits = logits[r]!.map((l, a) => (m && m[a] === 0 ? -Infinity : l));
+          expect(cdfBoundaryDistance(allowedLogits, draws[r]!), `${context}: row ${r} sampled ${sampled.actions[r]}, reference ${sampledRef.actions[r]} away from a CDF boundary`).toBeLessThan(1e-5);
+          boundaryMisses += 1;
+        }
+      }
+      expect(boundaryMisses, `${context}: samples unlike the reference`).toBeLessThanOrEqual(2);
+      expectClose(`greedy log-probs A = ${actions}`, greedy.logProbs!, Array.from(greedy.actions, (a, r) => categoricalLogProb(logits[r]!, maskRows[r], a)));
+      expectClose(`sampled log-probs A = ${actions}`, sampled.logProbs!, Array.from(sampled.actions, (a, r) => categoricalLogProb(logits[r]!, maskRows[r], a)));
+    }
+
+    // Ties: zero weights make every row's logits the policy bias, whose maximum sits at three
+    // actions; the lowest allowed one wins, and its log p is −log(allowed maxima) to f32.
+    const policy = actor.layers[actor.headLayer.policy!]!;
+    const flat = new Float32Array(actor.parametersPerAgent);
+    for (let a = 0; a < actions; a += 1) flat[policy.bias.offset + a] = -20 + random();
+    const maxima = [actions - 1, Math.floor(actions / 2), Math.floor(actions / 3)].sort((x, y) => x - y);
+    for (const a of maxima) flat[policy.bias.offset + a] = 5;
+    const tieMask = new Uint8Array(ROWS * actions).fill(1);
+    for (let r = 0; r < ROWS; r += 2) tieMask[r * actions + maxima[0]!] = 0; // even rows: the lowest maximum masked
+    const ties = await inference.act({ actor: upload(`test.actor-ties-${actions}`, flat) }, observations, { deterministic: true, actionMask: tieMask, logProbs: true });
+    for (let r = 0; r < ROWS; r += 1) {
+      const winners = r % 2 === 0 ? 2 : 3;
+      expect(ties.actions[r], `${context}: tie row ${r}`).toBe(maxima[r % 2 === 0 ? 1 : 0]);
+      expect(ties.logProbs![r]!, `${context}: tie row ${r}`).toBeCloseTo(-Math.log(winners), 5);
+    }
+  });
+
   // ---- bad input -----------------------------------------------------------------------------
 
   it('rejects bad observations, masks, options and parameters with errors naming them, before any GPU work', async () => {
@@ -562,6 +623,7 @@ describe('policy inference (act) on the GPU', () => {
       ['maxBatch', { maxBatch: 0 }, /maxBatch must be a positive integer \(got 0\)/],
       ['seed', { seed: -1 }, /seed must be an integer in \[0, 4294967295\] \(got -1\)/],
       ['actions', { actionSpace: { kind: 'discrete', n: 4 } }, /'policy' head has 3 outputs; the action space needs 4 \(logits\)/],
+      ['too many actions', { actor: actorLayout(1025, false), actionSpace: { kind: 'discrete', n: 1025 } }, /actionSpace\.n must be an integer in \[1, 1024\] \(got 1025\)/],
       ['no logStd', { actor: actorLayout(BOX, false), actionSpace: boxSpace([-1, -1], [1, 1]) }, /extras.logStd of 2 values/],
       ['bounds length', { actor: actorLayout(BOX, true), actionSpace: boxSpace([-1], [1, 1]) }, /actionSpace.low must hold 2 bounds/],
       ['bounds order', { actor: actorLayout(BOX, true), actionSpace: boxSpace([-1, 2], [1, 1]) }, /low\[1\] = 2 must not exceed high\[1\] = 1/],

@@ -6,10 +6,14 @@
  * with the Philox draw of (seed, ACTION_STREAM), counter (0, n, t, iteration) (actions where the
  * draw is not within f32 error of a CDF boundary; log-probabilities to 1e-5), and (3) the float64
  * critic on observations and final observations (values, lastValues, finalValues where truncated).
- * A short step limit makes truncations happen; odd sizes (N = 5, T = 41).
+ * A short step limit makes truncations happen; odd sizes (N = 5, T = 41). Run on CartPole (2
+ * actions) and on a random walk of 1 000 actions (the categorical sampler streaming long rows). Then
+ * a PPO trainer on that walk: with one update of one minibatch, the update's only forward is at
+ * θ_old, so its log p_new must equal the rollout's log p_old bit for bit (approx_kl and clipfrac 0).
  */
-import { describe, expect, it } from 'vitest';
-import { createVectorEnv } from '../../src/envs/index';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTrainer } from '../../src/algos/index';
+import { createVectorEnv, registerCustomEnv, unregisterEnv } from '../../src/envs/index';
 import { readBufferOnce } from '../../src/gpu/index';
 import { initialParameters } from '../../src/nn/init';
 import { actorSpec, criticSpec, mlpLayout, type MlpLayout } from '../../src/nn/mlp-spec';
@@ -21,11 +25,14 @@ import { cdfBoundaryDistance, philox4x32, uniformFromBits } from '../reference/p
 import { gpuStep, useGpu } from '../support/gpu';
 import { freshSeed, seededRandom } from '../support/random';
 import { reset, step } from '../support/vector-env';
+import { RANDOM_WALK } from '../support/random-walk-env';
+import { runAll } from '../support/trainer';
 
 const N = 5;
 const T = 41;
-const OBS = 4;
 const ITERATION = 3;
+/** A random walk of 1 000 actions: action a drifts by (a − 1)·2e-4, so some episodes end at the edge and some run into the step limit. */
+const WIDE_WALK = { ...RANDOM_WALK, id: 'WideWalk-v0', actionSpace: { kind: 'discrete' as const, n: 1000 }, params: { step_size: 2e-4, noise: 0.1, edge: 1.5 } };
 
 function randomParameters(layout: MlpLayout, random: () => number): Float32Array<ArrayBuffer> {
   const params = new Float32Array(layout.parametersPerAgent);
@@ -42,18 +49,23 @@ const rowsOf = (values: Float32Array, count: number, width: number) =>
 
 describe('rollout encoder', () => {
   const gpu = useGpu();
+  beforeAll(() => void registerCustomEnv(WIDE_WALK));
+  afterAll(() => unregisterEnv(WIDE_WALK.id));
 
-  it('records T steps of N envs in one submit, as the env, the heads and the critic produce them one at a time', async () => {
+  it.each([
+    { env: 'CartPole-v1', OBS: 4, actions: 2 },
+    { env: WIDE_WALK.id, OBS: 1, actions: 1000 },
+  ])('records T steps of N envs in one submit, as the env, the heads and the critic produce them one at a time ($env, $actions actions)', async ({ env: envId, OBS, actions }) => {
     const { device } = gpu();
     const seed = freshSeed();
     const random = seededRandom(seed);
-    const actor = mlpLayout(actorSpec(OBS, 2, [16, 16]));
+    const actor = mlpLayout(actorSpec(OBS, actions, [16, 16]));
     const critic = mlpLayout(criticSpec(OBS, [16, 16]));
     const actorParams = randomParameters(actor, random);
     const criticParams = initialParameters(critic, seed);
     const envOptions = { numEnvs: N, seed, maxEpisodeSteps: 13 };
-    const env = await createVectorEnv(device, 'CartPole-v1', envOptions);
-    const replay = await createVectorEnv(device, 'CartPole-v1', envOptions);
+    const env = await createVectorEnv(device, envId, envOptions);
+    const replay = await createVectorEnv(device, envId, envOptions);
     const rollout = await createRollout(device, { env, steps: T, actor, critic, seed });
     const actorBuffer = createBufferWithData(device, 'test.actor', actorParams);
     const criticBuffer = createBufferWithData(device, 'test.critic', criticParams);
@@ -130,7 +142,7 @@ describe('rollout encoder', () => {
         if (recorded.terminated[i]) terminations += 1;
       }
       for (let n = 0; n < N; n += 1) expect(Math.abs(recorded.lastValues[n]! - values[T * N + n]![0]!)).toBeLessThan(1e-5);
-      console.log(`[rollout] T=${T} N=${N}: ${terminations} terminations, ${truncations} truncations, ${checkedActions} actions checked (seed ${seed})`);
+      console.log(`[rollout] ${envId} T=${T} N=${N}: ${terminations} terminations, ${truncations} truncations, ${checkedActions} actions checked (seed ${seed})`);
       expect(truncations).toBeGreaterThan(0);
     } finally {
       rollout.destroy();
@@ -138,6 +150,26 @@ describe('rollout encoder', () => {
       replay.destroy();
       actorBuffer.destroy();
       criticBuffer.destroy();
+    }
+  });
+
+  it('PPO on the 1 000-action walk: the update\'s first log p_new equals the rollout\'s log p_old bit for bit', async () => {
+    const { device } = gpu();
+    const seed = freshSeed();
+    // One epoch of one minibatch: the update's forward runs at θ_old, so ρ = exp(log p_new − log p_old) = 1 exactly iff the two agree.
+    const trainer = await createTrainer(device, { algo: 'ppo', env: WIDE_WALK.id, seed, numEnvs: 4, numSteps: 16, totalTimesteps: 2 * 64, updateEpochs: 1, numMinibatches: 1 });
+    try {
+      const reports = await gpuStep(gpu(), 'ppo on the wide walk', () => runAll(trainer));
+      expect(reports.length).toBe(2);
+      for (const report of reports) {
+        const { approx_kl, clipfrac, entropy } = report.statistics;
+        console.log(`[rollout] PPO on ${WIDE_WALK.id}, iteration ${report.iteration}: approx_kl ${approx_kl}, clipfrac ${clipfrac}, entropy ${entropy.toFixed(4)} (log 1000 = ${Math.log(1000).toFixed(4)}), seed ${seed}`);
+        expect([approx_kl, clipfrac], `seed ${seed}, iteration ${report.iteration}`).toEqual([0, 0]);
+        // A near-uniform initial policy over 1 000 actions (the policy head's small gain).
+        expect(Math.abs(entropy - Math.log(1000)), `seed ${seed}`).toBeLessThan(0.01);
+      }
+    } finally {
+      trainer.destroy();
     }
   });
 });

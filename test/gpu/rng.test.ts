@@ -324,7 +324,7 @@ describe('Philox RNG kernels', () => {
     expect(() => encodeRngParams({ ...params, seed: 1.5 })).toThrow(/RngParams\.seed .*got 1\.5/);
     expect(() => encodeRngParams({ ...params, step: -1 })).toThrow(/RngParams\.step/);
     expect(() => encodeRngParams({ ...params, draw: 2 ** 32 })).toThrow(/RngParams\.draw/);
-    expect(() => categoricalSpec(7, 65)).toThrow(/categories must be an integer in \[1, 64\] \(got 65\)/);
+    expect(() => categoricalSpec(7, 1025)).toThrow(/categories must be an integer in \[1, 1024\] \(got 1025\)/);
     expect([...encodeRngParams({ seed: 1, stream: 2, iteration: 3, step: 4, draw: 5 })]).toEqual([1, 2, 3, 4, 5, 0, 0, 0]);
   });
 });

@@ -153,6 +153,30 @@ describe('categorical reference', () => {
       expect(Math.abs(klGrad.reduce((s, g) => s + g, 0))).toBeLessThan(1e-12);
     }
   });
+
+  it('gradients match central differences at A = 301 and 1 024 (masked and unmasked), where each p is small', () => {
+    for (const [actions, masked] of [[301, false], [301, true], [1024, false], [1024, true]] as const) {
+      const mask = masked ? randomMask(actions) : undefined;
+      const logits = vector(actions, -4, 4);
+      const old = vector(actions, -4, 4);
+      const choices = mask ? allowedActions(mask) : logits.map((_, a) => a);
+      const action = choices[Math.floor(random() * choices.length)]!;
+      const where = `${context}, A = ${actions}, masked ${masked}`;
+      const logpGrad = categoricalLogProbGrad(logits, mask, action);
+      const entropyGrad = categoricalEntropyGrad(logits, mask);
+      const klGrad = categoricalKlGrad(old, logits, mask);
+      // The scale max(1, max|analytic|) is 1 here; every p is about 1/A, so compare absolutely.
+      expect(relativeError(logpGrad, finiteDifference((x) => categoricalLogProb(x, mask, action), logits)), where).toBeLessThan(1e-7);
+      expect(relativeError(entropyGrad, finiteDifference((x) => categoricalEntropy(x, mask), logits)), where).toBeLessThan(1e-7);
+      expect(relativeError(klGrad, finiteDifference((x) => categoricalKl(old, x, mask), logits)), where).toBeLessThan(1e-7);
+      mask?.forEach((m, a) => {
+        if (m === 0) expect([logpGrad[a], entropyGrad[a], klGrad[a]], where).toEqual([0, 0, 0]);
+      });
+      // Hand-checkable: uniform logits give H = log(allowed count).
+      const allowedCount = mask ? allowedActions(mask).length : actions;
+      expect(categoricalEntropy(new Array<number>(actions).fill(0.3), mask), where).toBeCloseTo(Math.log(allowedCount), 12);
+    }
+  });
 });
 
 describe('diagonal Gaussian reference', () => {

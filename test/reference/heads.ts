@@ -112,7 +112,7 @@ export function categoricalProbabilities(logits: Vector, mask?: Mask): number[] 
 /**
  * Inverse-CDF sample for u in (0, 1): the first action whose cumulative probability exceeds u; if
  * rounding lets the walk pass the end, the last action with nonzero probability (the rule of
- * sample_categorical in shaders/rng/philox.wgsl).
+ * categorical_sample_row in shaders/nn/categorical_common.wgsl).
  */
 export function categoricalSample(logits: Vector, mask: Mask, u: number): number {
   const p = categoricalProbabilities(logits, mask);

@@ -7,9 +7,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { actorSpec, mlpLayout } from '../../src/nn/mlp-spec';
-import { categoricalLogSoftmax } from './heads';
+import { categoricalKlGrad, categoricalLogSoftmax } from './heads';
 import { mlpForward } from './mlp';
 import {
+  categoricalFisherProduct,
   conjugateGradient,
   fisherVectorProduct,
   gaussianFisherVectorProduct,
@@ -85,6 +86,29 @@ describe('natural-gradient reference', () => {
     expect(relative(fv, fd), `seed ${seed}`).toBeLessThan(1e-6);
     // The log-std block alone: 2·v_s.
     expect(relative(fv.subarray(slot.offset, slot.offset + 3), fd.subarray(slot.offset, slot.offset + 3))).toBeLessThan(1e-6);
+  });
+
+  it('the logit-space Fisher product is the central difference of ∇ KL(q ‖ p) at p = q (A = 1, 5, 301, 1 024, masked and not)', () => {
+    const seed = freshSeed();
+    const random = seededRandom(seed);
+    const signed = () => 2 * random() - 1;
+    for (const actions of [1, 5, 301, 1024]) {
+      for (const masked of [false, true]) {
+        const logits = Array.from({ length: actions }, () => 3 * signed());
+        const tangent = Array.from({ length: actions }, signed);
+        const mask = masked ? logits.map(() => (random() < 0.3 ? 0 : 1)) : undefined;
+        if (mask && !mask.includes(1)) mask[0] = 1;
+        const h = 1e-5;
+        const at = (sign: number) => categoricalKlGrad(logits, logits.map((l, a) => l + sign * h * tangent[a]!), mask);
+        const plus = at(1);
+        const minus = at(-1);
+        const fd = plus.map((g, a) => (g - minus[a]!) / (2 * h));
+        const product = categoricalFisherProduct(logits, tangent, mask);
+        const where = `seed ${seed}, A = ${actions}, masked ${masked}`;
+        expect(Math.max(...product.map((v, a) => Math.abs(v - fd[a]!))), where).toBeLessThan(1e-9);
+        mask?.forEach((m, a) => m === 0 && expect(Math.abs(product[a]!), where).toBe(0));
+      }
+    }
   });
 
   it('F is symmetric positive semi-definite: uᵀFv = vᵀFu, vᵀFv ≥ 0', () => {

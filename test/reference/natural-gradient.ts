@@ -15,9 +15,9 @@ import { mlpBackward, mlpForward, mlpTangent, type Rows } from './mlp';
 
 export type Vector = ArrayLike<number>;
 
-/** (diag p − p pᵀ)·t for the logits of one row: p ⊙ (t − ⟨p, t⟩). */
-export function categoricalFisherProduct(logits: Vector, tangent: Vector): number[] {
-  const p = categoricalProbabilities(Array.from(logits));
+/** (diag p − p pᵀ)·t for the logits of one row: p ⊙ (t − ⟨p, t⟩); 0 at masked actions (p = 0). */
+export function categoricalFisherProduct(logits: Vector, tangent: Vector, mask?: readonly number[]): number[] {
+  const p = categoricalProbabilities(Array.from(logits), mask);
   let mean = 0;
   for (let a = 0; a < p.length; a += 1) mean += p[a]! * tangent[a]!;
   return p.map((pa, a) => pa * (tangent[a]! - mean));

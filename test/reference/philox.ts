@@ -77,7 +77,7 @@ export function softmax(logits: readonly number[]): number[] {
 /**
  * Inverse-CDF sample of softmax(logits) for u in (0, 1): the first index whose cumulative
  * probability exceeds u; if rounding lets the walk pass the end, the last index with nonzero
- * probability (the same rule as sample_categorical in WGSL).
+ * probability (the same rule as sample_row in shaders/rng/categorical.wgsl).
  */
 export function sampleCategorical(logits: readonly number[], u: number): number {
   const probabilities = softmax(logits);

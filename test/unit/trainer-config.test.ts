@@ -4,10 +4,13 @@
  * gamma > 1, a non-integer step count, …) are rejected by createTrainer before any GPU work (the
  * device is a stand-in that fails the test when touched) with a message naming the field, the value
  * and what is valid. A field is tested for an algorithm only when its resolved default config has
- * it (CEM, say, has no learning rate).
+ * it (CEM, say, has no learning rate). A discrete env may have up to MAX_DISCRETE_ACTIONS actions.
  */
 import { describe, expect, it } from 'vitest';
 import { ALGORITHMS, createTrainer, resolveTrainerConfig, type TrainerConfig } from '../../src/algos/index';
+import { registerCustomEnv, unregisterEnv } from '../../src/envs/index';
+import { MAX_DISCRETE_ACTIONS } from '../../src/rng/index';
+import { RANDOM_WALK } from '../support/random-walk-env';
 
 /** A GPUDevice whose every use fails: proof that validation came first. */
 const untouchableDevice = new Proxy({} as GPUDevice, {
@@ -69,6 +72,20 @@ describe('trainer config: bad input is rejected before any GPU work', () => {
 
       it('an unknown env names the valid ones', async () => {
         expect(await rejection({ algo, env: 'Pong-v5' })).toMatch(/^unknown env 'Pong-v5' \(valid: .*CartPole-v1/);
+      });
+
+      it('a discrete env of MAX_DISCRETE_ACTIONS = 1 024 actions is accepted; one of 1 025 is refused naming the env, the count and the limit', async () => {
+        registerCustomEnv({ ...RANDOM_WALK, id: 'Wide1024-v0', actionSpace: { kind: 'discrete', n: MAX_DISCRETE_ACTIONS } });
+        registerCustomEnv({ ...RANDOM_WALK, id: 'Wide1025-v0', actionSpace: { kind: 'discrete', n: MAX_DISCRETE_ACTIONS + 1 } });
+        try {
+          expect(() => resolveTrainerConfig({ algo, env: 'Wide1024-v0' } as TrainerConfig)).not.toThrow();
+          expect(await rejection({ algo, env: 'Wide1025-v0' })).toBe(
+            `${algo}: env must be an env with at most 1024 discrete actions (MAX_DISCRETE_ACTIONS); 'Wide1025-v0' has 1025 (got 'Wide1025-v0')`,
+          );
+        } finally {
+          unregisterEnv('Wide1024-v0');
+          unregisterEnv('Wide1025-v0');
+        }
       });
 
       it('an unknown field names the known ones', async () => {

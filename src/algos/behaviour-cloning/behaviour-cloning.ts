@@ -30,7 +30,7 @@ import { initialParameters } from '../../nn/init';
 import { createMlpPasses } from '../../nn/mlp';
 import type { MlpLayout } from '../../nn/mlp-spec';
 import { createOptimizer } from '../../nn/optimizer';
-import { MAX_CATEGORIES } from '../../rng/categories';
+import { MAX_DISCRETE_ACTIONS } from '../../rng/categories';
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../../rng/params';
 import { feistelPermutationKernel, GATHER_PARAMS_BYTES, gatherRowsKernel } from '../../rollout/kernels';
 import { createPolicyHead, type PolicyKind } from '../../train/policy-head';
@@ -120,7 +120,7 @@ export function resolveBehaviourCloningConfig(config: BehaviourCloningConfig): R
   if (headIndex === undefined) fail('actor', `heads ${Object.keys(actor.headLayer).join(', ')}`, "a layout with a 'policy' head");
   const width = actor.layers[headIndex]!.outputSize;
   if (policy !== 'categorical' && policy !== 'gaussian') fail('policy', policy, "'categorical' or 'gaussian'");
-  if (policy === 'categorical' && width > MAX_CATEGORIES) fail('actor policy head size', width, `at most ${MAX_CATEGORIES} actions`);
+  if (policy === 'categorical' && width > MAX_DISCRETE_ACTIONS) fail('actor policy head size', width, `at most ${MAX_DISCRETE_ACTIONS} actions (MAX_DISCRETE_ACTIONS)`);
   if (policy === 'gaussian') {
     const logStd = actor.extras.logStd;
     if (!logStd || logStd.length !== width) {

@@ -25,7 +25,7 @@
 import { optional, strictObject } from 'valibot';
 import { lookupEnv } from '../../envs/registry';
 import type { EnvDescriptor } from '../../envs/types';
-import { MAX_CATEGORIES } from '../../rng/categories';
+import { MAX_DISCRETE_ACTIONS } from '../../rng/categories';
 import {
   checkField,
   envSource,
@@ -149,7 +149,9 @@ export function resolveCemConfig(config: CemConfig = {}): ResolvedCemConfig {
   if (space.kind !== 'discrete') {
     throw new RangeError(`cem: env '${envDescriptor.id}' has a continuous (box) action space; this CEM trainer searches a categorical policy and needs a discrete env`);
   }
-  if (space.n > MAX_CATEGORIES) fail('env', c.env, `an env with at most ${MAX_CATEGORIES} actions`);
+  if (space.n > MAX_DISCRETE_ACTIONS) {
+    fail('env', c.env, `an env with at most ${MAX_DISCRETE_ACTIONS} discrete actions (MAX_DISCRETE_ACTIONS); '${envDescriptor.id}' has ${space.n}`);
+  }
   const numEnvs = c.populationSize * c.envsPerCandidate;
   if (numEnvs > 65_536) fail('populationSize × envsPerCandidate', numEnvs, 'at most 65536');
   const maxEpisodeSteps = given.maxEpisodeSteps ?? checkField('cem', 'maxEpisodeSteps', positiveInteger(), envDescriptor.maxEpisodeSteps);

@@ -5,7 +5,7 @@
 import { nullable, optional, strictObject } from 'valibot';
 import { lookupEnv } from '../../envs/registry';
 import type { EnvDescriptor } from '../../envs/types';
-import { MAX_CATEGORIES } from '../../rng/categories';
+import { MAX_DISCRETE_ACTIONS } from '../../rng/categories';
 import {
   checkField,
   envSource,
@@ -232,7 +232,9 @@ export function resolvePpoFamilyConfig<D extends typeof PPO_DEFAULTS>(name: stri
   const c = { ...defaults, ...PPO_ENV_DEFAULTS[envDescriptor.id], ...given } as D;
   const fail = (field: string, value: unknown, valid: string) => failConfig(name, field, value, valid);
   const space = envDescriptor.actionSpace;
-  if (space.kind === 'discrete' && space.n > MAX_CATEGORIES) fail('env', c.env, `an env with at most ${MAX_CATEGORIES} actions`);
+  if (space.kind === 'discrete' && space.n > MAX_DISCRETE_ACTIONS) {
+    fail('env', c.env, `an env with at most ${MAX_DISCRETE_ACTIONS} discrete actions (MAX_DISCRETE_ACTIONS); '${envDescriptor.id}' has ${space.n}`);
+  }
   const batchSize = c.numEnvs * c.numSteps;
   if (batchSize > 1 << 24) fail('numEnvs × numSteps', batchSize, 'at most 2^24');
   if (batchSize % c.numMinibatches !== 0) fail('numMinibatches', c.numMinibatches, `a divisor of the batch numEnvs × numSteps = ${batchSize}`);

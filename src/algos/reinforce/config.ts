@@ -7,7 +7,7 @@ import { array, nonEmpty, optional, pipe, strictObject, type ObjectEntries, type
 import { lookupEnv } from '../../envs/registry';
 import type { EnvDescriptor } from '../../envs/types';
 import type { BaselineKind } from '../../returns/baselines';
-import { MAX_CATEGORIES } from '../../rng/categories';
+import { MAX_DISCRETE_ACTIONS } from '../../rng/categories';
 import { ALGORITHM_WORDS } from '../../train/report';
 import {
   checkField,
@@ -256,7 +256,9 @@ export function resolvePolicyGradientConfig<D extends object>(name: string, sche
   if (space.kind !== 'discrete') {
     throw new RangeError(`${name}: env '${envDescriptor.id}' has a continuous (box) action space; this trainer has a categorical policy and needs a discrete env`);
   }
-  if (space.n > MAX_CATEGORIES) fail('env', c.env, `an env with at most ${MAX_CATEGORIES} actions`);
+  if (space.n > MAX_DISCRETE_ACTIONS) {
+    fail('env', c.env, `an env with at most ${MAX_DISCRETE_ACTIONS} discrete actions (MAX_DISCRETE_ACTIONS); '${envDescriptor.id}' has ${space.n}`);
+  }
   const batchSize = c.numEnvs * c.numSteps;
   if (batchSize > 1 << 24) fail('numEnvs × numSteps', batchSize, 'at most 2^24');
   if (c.totalTimesteps < batchSize) fail('totalTimesteps', c.totalTimesteps, `at least one batch, numEnvs × numSteps = ${batchSize}`);

@@ -11,7 +11,7 @@
 import { optional, strictObject } from 'valibot';
 import { lookupEnv } from '../../envs/registry';
 import type { EnvDescriptor } from '../../envs/types';
-import { MAX_CATEGORIES } from '../../rng/categories';
+import { MAX_DISCRETE_ACTIONS } from '../../rng/categories';
 import {
   checkField,
   envSource,
@@ -164,7 +164,9 @@ export function resolveTrpoConfig(config: TrpoConfig = {}): ResolvedTrpoConfig {
       `trpo: env '${envDescriptor.id}' has a continuous (box) action space; this TRPO trainer has a categorical policy and needs a discrete env (the Gaussian Fisher product is not built yet)`,
     );
   }
-  if (space.n > MAX_CATEGORIES) fail('env', c.env, `an env with at most ${MAX_CATEGORIES} actions`);
+  if (space.n > MAX_DISCRETE_ACTIONS) {
+    fail('env', c.env, `an env with at most ${MAX_DISCRETE_ACTIONS} discrete actions (MAX_DISCRETE_ACTIONS); '${envDescriptor.id}' has ${space.n}`);
+  }
   const batchSize = c.numEnvs * c.numSteps;
   if (batchSize > 1 << 22) fail('numEnvs × numSteps', batchSize, 'at most 2^22 (the line search evaluates backtrackIterations copies of the batch)');
   if (c.totalTimesteps < batchSize) fail('totalTimesteps', c.totalTimesteps, `at least one batch, numEnvs × numSteps = ${batchSize}`);

@@ -11,13 +11,12 @@
 import type { KernelSpec, SizedKernel } from '../../gpu/kernel';
 import type { ShaderPart } from '../../gpu/shaders';
 import { checkPositiveInteger, checkRowSlice, flag, type RowSlice } from '../../nn/heads-common';
-import { MAX_CATEGORIES } from '../../rng/categories';
+import { MAX_DISCRETE_ACTIONS } from '../../rng/categories';
 import categoricalCommonWgsl from '../../../shaders/nn/categorical_common.wgsl';
 import cgCommonWgsl from '../../../shaders/natural-gradient/cg_common.wgsl';
 import dispatchWgsl from '../../../shaders/common/dispatch.wgsl';
 import lineSearchCommonWgsl from '../../../shaders/natural-gradient/line_search_common.wgsl';
 import momentsWgsl from '../../../shaders/reduce/moments.wgsl';
-import philoxWgsl from '../../../shaders/rng/philox.wgsl';
 import reduceWgsl from '../../../shaders/common/reduce.wgsl';
 import vectorChunksWgsl from '../../../shaders/natural-gradient/vector_chunks.wgsl';
 import fisherCategoricalWgsl from '../../../shaders/natural-gradient/fisher_categorical.wgsl';
@@ -81,7 +80,7 @@ const chunks = vectorChunksWgsl;
 const cgCommon = cgCommonWgsl;
 const lineSearchCommon = lineSearchCommonWgsl;
 const ng = (name: ShaderPart) => name;
-const categorical = [dispatch, philoxWgsl, categoricalCommonWgsl];
+const categorical = [dispatch, categoricalCommonWgsl];
 
 /** p ⊙ (t − ⟨p, t⟩)/B per row. Bindings: logits, mask (u32), tangents, fisher_grads. */
 export const FISHER_CATEGORICAL: KernelSpec = {
@@ -276,7 +275,7 @@ export function cgScalarsKernel(shape: VectorShape & { readonly mode: CgScalarMo
 export interface FisherCategoricalConfig {
   readonly agents: number;
   readonly rowsPerAgent: number;
-  /** Actions A, 1 ≤ A ≤ MAX_CATEGORIES. */
+  /** Actions A, 1 ≤ A ≤ MAX_DISCRETE_ACTIONS. */
   readonly actions: number;
   /** Where the logits sit in the network output; default dense. Tangents and output are dense [rows][A]. */
   readonly logits?: RowSlice;
@@ -284,8 +283,8 @@ export interface FisherCategoricalConfig {
 }
 
 function checkActions(what: string, actions: number): number {
-  if (!Number.isInteger(actions) || actions < 1 || actions > MAX_CATEGORIES) {
-    throw new RangeError(`${what}.actions must be an integer in [1, ${MAX_CATEGORIES}] (got ${actions})`);
+  if (!Number.isInteger(actions) || actions < 1 || actions > MAX_DISCRETE_ACTIONS) {
+    throw new RangeError(`${what}.actions must be an integer in [1, ${MAX_DISCRETE_ACTIONS}] (got ${actions})`);
   }
   return actions;
 }

@@ -1,0 +1,39 @@
+// Categorical head, sample: actions[r] ~ softmax(logits[r]) over the allowed actions, by inverse
+// CDF (sample_categorical, rng/philox.wgsl) with u = uniform_from_bits(word x of Philox block
+// rng_counter(params, r)), r the global (agent-major) row: the same draw as rng/categorical.wgsl.
+// log_probs[r] is the log-probability of the chosen action by the same arithmetic as
+// categorical_evaluate.wgsl, so a rollout's log p_old equals the update's first log p_new.
+// A row whose mask allows no action is recorded in mask_errors, not sampled. One invocation per row.
+
+override WORKGROUP_SIZE: u32 = 64u;
+
+@group(0) @binding(0) var<uniform> params: RngParams;
+@group(0) @binding(1) var<storage, read> logits: array<f32>;
+// [ROWS][ACTIONS], 1 = allowed; not read when MASKED = 0 (bind any buffer).
+@group(0) @binding(2) var<storage, read> mask: array<u32>;
+@group(0) @binding(3) var<storage, read_write> actions: array<u32>;
+@group(0) @binding(4) var<storage, read_write> log_probs: array<f32>;
+// Rows whose mask allows no action (categorical_common.wgsl); not written when MASKED = 0.
+@group(0) @binding(5) var<storage, read_write> mask_errors: MaskErrors;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups) workgroups: vec3u) {
+  let r = flat_index(global_id, workgroups);
+  if (r >= ROWS) {
+    return;
+  }
+  var row = categorical_load_row(r);
+  if (categorical_allows_none(&row)) {
+    atomicAdd(&mask_errors.count, 1u);
+    atomicMin(&mask_errors.first_row, r);
+    actions[r] = 0u;
+    log_probs[r] = CATEGORICAL_MASKED_LOGIT;
+    return;
+  }
+  let u = uniform_from_bits(philox4x32_10(rng_counter(params, r), rng_key(params)).x);
+  // Masked entries hold CATEGORICAL_MASKED_LOGIT, whose exp underflows to 0: never chosen.
+  let action = sample_categorical(&row, ACTIONS, u);
+  let normaliser = categorical_log_normaliser(&row);
+  actions[r] = action;
+  log_probs[r] = categorical_log_prob(&row, normaliser, action);
+}
