@@ -28,6 +28,7 @@ export { pendulum } from './envs/builtin/pendulum';
 export { BUILTIN_ENVS, UnknownEnvError, lookupEnv, registerEnv, registeredEnvNames, registeredEnvs } from './envs/registry';
 export type { EnvSource } from './envs/registry';
 export type { HostEnv, HostEnvStepResult, HostRandom } from './envs/host-env';
+export type { BatchedHostEnv, HostEnvBatch } from './envs/batched-host-env';
 export { customEnv, registerCustomEnv } from './envs/custom';
 export type { CustomEnvOptions } from './envs/custom';
 export { EnvContractError } from './envs/contract';

@@ -59,7 +59,12 @@ export interface VectorEnv {
    * 2 × padding), actionErrors (count, first env, largest action, 0), and the uniforms
    * wrapperParams and envParams.
    */
-  readonly buffers: Readonly<Record<VectorEnvBufferName, GPUBuffer>>;
+  readonly buffers: Readonly<Record<VectorEnvBufferName, GPUBuffer>> & {
+    /** u32 [N][maskWidth]: the action mask of the current observations (1 = allowed), where the env is masked. */
+    readonly masks?: GPUBuffer;
+    /** f32 [N][METRIC_COUNT]: the metrics of the episodes that ended this step (0 where none did), where the env has metrics. */
+    readonly episodeMetrics?: GPUBuffer;
+  };
   /** Records a reset of every env (a fresh episode with fresh randomness, step count 0). */
   encodeReset(encoder: GPUCommandEncoder): void;
   /** Records one step of every env from buffers.actions, with auto-reset, in its own compute pass. */
