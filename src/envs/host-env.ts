@@ -158,6 +158,18 @@ export async function createHostVectorEnv(
   return new HostVectorEnvImpl(device, hostEnv, batched, name, numEnvs, seed, maxEpisodeSteps);
 }
 
+/** The timings of the host vector env that owns each batch. */
+const timingsByBatch = new WeakMap<HostEnvBatch, Readonly<HostEnvTimings>>();
+
+/**
+ * The cumulative step() timings of the host vector env that handed `batch` to its game (undefined
+ * for any other object). For benchmarks whose env a trainer creates: a wrapper of the game sees the
+ * batch in its first resetBatch call.
+ */
+export function hostEnvTimings(batch: HostEnvBatch): Readonly<HostEnvTimings> | undefined {
+  return timingsByBatch.get(batch);
+}
+
 /** The engine's HostEnvBatch: arrays shared with `latest`, draws from the instances' streams. */
 class EngineBatch implements HostEnvBatch {
   readonly random: (env: number) => number;
@@ -250,6 +262,7 @@ class HostVectorEnvImpl implements HostVectorEnv {
       l.episodeMetrics ?? new Float32Array(0),
       this.randoms,
     );
+    timingsByBatch.set(this.batch, this.timings);
     const made = this.createBuffers(actionBuffer.byteLength);
     this.buffers = made;
     this.uploads = Object.entries(this.latest).map(([key, array]) => [made[key as HostEnvBufferName]!, array]);
