@@ -184,9 +184,15 @@ class EngineBatch implements HostEnvBatch {
     readonly masks: Uint32Array,
     readonly episodeMetrics: Float32Array,
     randoms: HostEnvRandoms,
+    name: string,
   ) {
     // An own arrow, so that `const { random } = batch` works too.
-    this.random = (env) => randoms.next(env);
+    this.random = (env) => {
+      if (!(env >= 0 && env < numEnvs && env === Math.floor(env))) {
+        throw new RangeError(`${name}: random(${env}) names no instance (valid: integers 0 … ${numEnvs - 1})`);
+      }
+      return randoms.next(env);
+    };
   }
 }
 
@@ -261,6 +267,7 @@ class HostVectorEnvImpl implements HostVectorEnv {
       l.masks ?? new Uint32Array(0),
       l.episodeMetrics ?? new Float32Array(0),
       this.randoms,
+      name,
     );
     timingsByBatch.set(this.batch, this.timings);
     const made = this.createBuffers(actionBuffer.byteLength);
