@@ -29,6 +29,7 @@ export { snakeEnv } from './envs/builtin/snake';
 export { BUILTIN_ENVS, UnknownEnvError, lookupEnv, registerEnv, registeredEnvNames, registeredEnvs } from './envs/registry';
 export type { EnvSource } from './envs/registry';
 export type { HostEnv, HostEnvStepResult, HostRandom } from './envs/host-env';
+export type { BatchedHostEnv, HostEnvBatch } from './envs/batched-host-env';
 export { customEnv, registerCustomEnv } from './envs/custom';
 export type { CustomEnvOptions } from './envs/custom';
 export { EnvContractError } from './envs/contract';

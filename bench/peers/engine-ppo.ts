@@ -7,6 +7,7 @@
  * as a user's loop would.
  */
 import { createPpoTrainer } from '../../src/algos/ppo/ppo';
+import type { EnvSource } from '../../src/envs/registry';
 
 export interface EnginePpoOptions {
   readonly numEnvs: number;
@@ -15,6 +16,10 @@ export interface EnginePpoOptions {
   readonly warmupIterations?: number; // 1
   readonly seed?: number; // 1
   readonly numSteps?: number; // 128
+  /** The env (default 'CartPole-v1'): a JavaScript env trains on the same configuration. */
+  readonly env?: EnvSource;
+  /** Called when the timed iterations begin (after the drained warm-up). */
+  readonly onTimedStart?: () => void;
   readonly onIteration?: (iteration: number, returnMean100: number) => void;
 }
 
@@ -33,7 +38,7 @@ export async function runEnginePpo(device: GPUDevice, options: EnginePpoOptions)
     throw new RangeError(`iterations must be an integer above warmupIterations = ${warmupIterations} (got ${iterations})`);
   }
   const trainer = await createPpoTrainer(device, {
-    env: 'CartPole-v1',
+    env: options.env ?? 'CartPole-v1',
     numEnvs,
     numSteps,
     seed,
@@ -49,6 +54,7 @@ export async function runEnginePpo(device: GPUDevice, options: EnginePpoOptions)
   try {
     for (let i = 0; i < warmupIterations; i += 1) record(await trainer.iterate());
     record(await trainer.drain());
+    options.onTimedStart?.();
     const started = performance.now();
     for (let i = warmupIterations; i < iterations; i += 1) record(await trainer.iterate());
     record(await trainer.drain());

@@ -33,7 +33,7 @@ export type AlgorithmConfig = TrainerConfig extends infer C ? (C extends unknown
 
 /** Options of {@link Agent.create}: the env, the algorithm, the device, autosaving. */
 export interface AgentOptions {
-  /** A built-in env id or alias ('CartPole-v1'), a customEnv descriptor, or the game's own HostEnv. */
+  /** A built-in env id or alias ('CartPole-v1'), a customEnv descriptor, or the game's own HostEnv or BatchedHostEnv. */
   readonly env: EnvSource;
   /** The algorithm and its hyperparameters (default: PPO with the env's documented defaults). */
   readonly algorithm?: AlgorithmConfig;

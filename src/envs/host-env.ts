@@ -10,14 +10,22 @@
  * reaches maxEpisodeSteps, the pre-reset observation of every env in finalObservations, auto-reset,
  * and the ended episode's return and length (0 where none ended).
  *
- * Example, a coin flip that ends after a head:
+ * A game steps all its instances in one call over arrays the engine owns (a BatchedHostEnv,
+ * ./batched-host-env.ts), or one instance per call (a HostEnv, ./per-instance-host-env.ts, adapted
+ * by batchHostEnv). Example, a batched coin flip that ends after a head:
  * ```ts
- * const coin: HostEnv = {
+ * const coin: BatchedHostEnv = {
  *   name: 'coin', observationSize: 1, actionSpace: { kind: 'discrete', n: 2 }, maxEpisodeSteps: 10,
- *   reset: () => [0],
- *   step: (env, action, random) => {
- *     const head = random() < 0.5;
- *     return { observation: [head ? 1 : 0], reward: head === (action === 1) ? 1 : 0, terminated: head };
+ *   resetBatch(batch, instances) {
+ *     for (const i of instances) batch.observations[i] = 0;
+ *   },
+ *   stepBatch(batch) {
+ *     for (let i = 0; i < batch.numEnvs; i += 1) {
+ *       const head = batch.random(i) < 0.5;
+ *       batch.observations[i] = head ? 1 : 0;
+ *       batch.rewards[i] = head === (batch.actions[i] === 1) ? 1 : 0;
+ *       batch.terminated[i] = head ? 1 : 0;
+ *     }
  *   },
  * };
  * const envs = await createHostVectorEnv(device, coin, { numEnvs: 64, seed: 1 });
@@ -28,45 +36,18 @@
  */
 import { createBuffer, destroyBuffer, STORAGE_USAGE } from '../gpu/buffers';
 import { ReadbackRing, readBufferOnce, type ReadbackTicket } from '../gpu/readback';
-import { philox4x32, uniformFromBits } from '../rng/philox-cpu';
-import { ENV_RESET_PHASE, ENV_STREAM } from './kernels';
+import { isBatchedHostEnv, validateBatchedHostEnv, type BatchedHostEnv, type HostEnvBatch } from './batched-host-env';
+import { checkFiniteRow, checkFlag, checkHostActions, checkMaskRow, type HostEnvCall } from './host-batch-checks';
+import { HostEnvRandoms } from './host-env-random';
+import { ENV_RESET_PHASE } from './kernels';
+import { batchHostEnv, isHostEnv, validateHostEnv, type HostEnv } from './per-instance-host-env';
 import type { ShaderPart } from '../gpu/shaders';
-import type { ActionSpace, EnvDescriptor, VectorEnvSnapshot } from './types';
+import { maskWidth, type EnvDescriptor, type VectorEnvSnapshot } from './types';
 
-/** The next uniform in (0, 1) of one env's stream (Philox; reproducible from the seed). */
-export type HostRandom = () => number;
-
-/** What one instance's step returns. */
-export interface HostEnvStepResult {
-  /** observationSize finite numbers (stored as f32: values beyond f32's range are rejected too). */
-  observation: ArrayLike<number>;
-  /** The step's reward: a finite number (stored as f32). */
-  reward: number;
-  /** The instance reached a terminal state (no bootstrapping from it). */
-  terminated: boolean;
-}
-
-/**
- * A game written in JavaScript, as the adapter drives it. Instances are addressed by index
- * 0 … numEnvs − 1; the game keeps their state (an array of game objects, typically).
- */
-export interface HostEnv {
-  /** Shown in errors (default 'host env'). */
-  name?: string;
-  /** Floats per observation. */
-  observationSize: number;
-  /** Discrete actions arrive as integers 0 … n − 1; box actions as a Float32Array clipped to the bounds. */
-  actionSpace: ActionSpace;
-  /** Episodes are truncated when they reach this many steps (Gymnasium's TimeLimit). */
-  maxEpisodeSteps: number;
-  /** Starts a fresh episode of instance `env`; returns its first observation. */
-  reset(env: number, random: HostRandom): ArrayLike<number>;
-  /**
-   * One step of instance `env`. A box action is a view into the adapter's memory, valid during the
-   * call only (copy it to keep it).
-   */
-  step(env: number, action: number | Float32Array, random: HostRandom): HostEnvStepResult;
-}
+export type { HostEnv, HostEnvStepResult, HostRandom } from './per-instance-host-env';
+export { batchHostEnv, isHostEnv, validateHostEnv } from './per-instance-host-env';
+export type { BatchedHostEnv, HostEnvBatch } from './batched-host-env';
+export { isBatchedHostEnv } from './batched-host-env';
 
 export interface HostVectorEnvOptions {
   /** Number of game instances (a positive integer). */
@@ -83,24 +64,50 @@ export type HostVectorEnvSnapshot = Omit<VectorEnvSnapshot, 'states' | 'nextStat
 /** The buffers of a host vector env: the VectorEnv buffers that make sense without a WGSL state. */
 export type HostEnvBufferName = keyof HostVectorEnvSnapshot | 'actions';
 
+/** The buffers every host vector env has, and masks / episodeMetrics where the env has them. */
+export type HostEnvBuffers = Readonly<Record<Exclude<HostEnvBufferName, 'masks' | 'episodeMetrics'>, GPUBuffer>> & {
+  readonly masks?: GPUBuffer;
+  readonly episodeMetrics?: GPUBuffer;
+};
+
+/** Cumulative host-side costs of step() (performance.now(), milliseconds), for benchmarks. */
+export interface HostEnvTimings {
+  /** Steps taken. */
+  steps: number;
+  /** In the game: stepBatch and the auto-resets' resetBatch. */
+  jsStepMs: number;
+  /** Checking the actions and everything the game wrote, and the engine's episode bookkeeping. */
+  validateMs: number;
+  /** The writeBuffer calls. */
+  uploadMs: number;
+  /** Waiting for the actions' readback (the GPU's work before it included). */
+  readbackWaitMs: number;
+}
+
 /**
- * N instances of a HostEnv behind GPU buffers. `buffers` has the VectorEnv names: observations
+ * N instances of a host env behind GPU buffers. `buffers` has the VectorEnv names: observations
  * [N][OBS] f32, actions (u32 [N] discrete / f32 [N][size] box), rewards [N] f32, terminated and
  * truncated [N] u32, finalObservations [N][OBS], episodeReturns [N] f32, episodeLengths,
- * stepCounts, episodeIndices [N] u32. There is no encodeStep/encodeReset: a host step cannot run
- * inside a command buffer, so it is `await step()` between submits.
+ * stepCounts, episodeIndices [N] u32; masks u32 [N][maskWidth] when the env is masked and
+ * episodeMetrics f32 [N][M] when it has metrics. There is no encodeStep/encodeReset: a host step
+ * cannot run inside a command buffer, so it is `await step()` between submits.
  */
 export interface HostVectorEnv {
-  readonly hostEnv: HostEnv;
+  /** The env as given (per-instance or batched). */
+  readonly hostEnv: HostEnv | BatchedHostEnv;
+  /** The batched form that is driven (hostEnv itself, or batchHostEnv(hostEnv)). */
+  readonly batchedEnv: BatchedHostEnv;
   readonly numEnvs: number;
   readonly observationSize: number;
   readonly maxEpisodeSteps: number;
-  readonly buffers: Readonly<Record<HostEnvBufferName, GPUBuffer>>;
+  readonly buffers: HostEnvBuffers;
   /**
    * CPU copies of what the last reset() or step() uploaded (live arrays, overwritten by the next
    * call): a game can render from them without a readback.
    */
   readonly latest: Readonly<HostVectorEnvSnapshot>;
+  /** Cumulative costs of step(), for a per-step breakdown. */
+  readonly timings: Readonly<HostEnvTimings>;
   /** Resets every instance (a new episode each, step count 0) and uploads the observations. */
   reset(): void;
   /**
@@ -118,94 +125,97 @@ export interface HostVectorEnv {
   destroy(): void;
 }
 
-/**
- * The host envs' randomness is keyed exactly as the GPU wrapper's (shaders/envs/env_rng.wgsl): key
- * (seed, ENV_STREAM), counter (block, env, phase, episode), phase = the step of the episode being
- * taken or ENV_RESET_PHASE for the reset that starts it. A JavaScript port of a WGSL env that draws
- * in the same order therefore replays the GPU env's episodes from the same seed.
- */
-/** One env's stream of uniforms for one (phase, episode); re-keyed before each call. */
-class EnvRandomStream {
-  private counter: [number, number, number, number] = [0, 0, 0, 0];
-  private block: Uint32Array = new Uint32Array(4);
-  private used = 4;
-  readonly next: HostRandom = () => {
-    if (this.used >= 4) {
-      this.block = philox4x32(this.counter, this.key);
-      this.counter[0] = (this.counter[0] + 1) >>> 0;
-      this.used = 0;
-    }
-    return uniformFromBits(this.block[this.used++]!);
-  };
-
-  constructor(
-    private readonly key: readonly [number, number],
-    private readonly env: number,
-  ) {}
-
-  start(phase: number, episode: number): HostRandom {
-    this.counter = [0, this.env, phase, episode];
-    this.used = 4;
-    return this.next;
-  }
-}
-
 const positiveInteger = (value: number) => Number.isInteger(value) && value > 0;
 
-/** Throws naming the field unless `env` is a usable HostEnv (sizes, action space, functions). */
-export function validateHostEnv(env: HostEnv, name: string): void {
-  if (!positiveInteger(env.observationSize)) {
-    throw new RangeError(`${name}: observationSize must be a positive integer (got ${env.observationSize})`);
+/** The batched form of `env` (checked), or a TypeError naming what was given. */
+function batchedFormOf(env: HostEnv | BatchedHostEnv, name: string): BatchedHostEnv {
+  if (isBatchedHostEnv(env)) {
+    validateBatchedHostEnv(env, name);
+    return env;
   }
-  const space = env.actionSpace;
-  if (space?.kind === 'discrete') {
-    if (!positiveInteger(space.n)) throw new RangeError(`${name}: actionSpace.n must be a positive integer (got ${space.n})`);
-  } else if (space?.kind === 'box') {
-    if (!positiveInteger(space.size)) throw new RangeError(`${name}: actionSpace.size must be a positive integer (got ${space.size})`);
-    if (space.low.length !== space.size || space.high.length !== space.size) {
-      throw new RangeError(`${name}: actionSpace.low and .high need ${space.size} bounds each (got ${space.low.length} and ${space.high.length})`);
-    }
-    space.low.forEach((low, i) => {
-      if (!(low <= space.high[i]!)) throw new RangeError(`${name}: actionSpace bounds of dimension ${i} are empty or not numbers (low ${low}, high ${space.high[i]})`);
-    });
-  } else {
-    throw new TypeError(`${name}: actionSpace must be { kind: 'discrete', n } or { kind: 'box', size, low, high } (got ${JSON.stringify(space)})`);
-  }
-  if (typeof env.reset !== 'function' || typeof env.step !== 'function') {
-    throw new TypeError(`${name}: reset(env, random) and step(env, action, random) must be functions`);
-  }
+  if (isHostEnv(env)) return batchHostEnv(env);
+  throw new TypeError(`${name}: a host env needs reset(env, random) and step(env, action, random), or resetBatch(batch, instances) and stepBatch(batch)`);
 }
 
 /**
- * Creates N instances of `hostEnv` behind GPU buffers (allocated here, once). Call reset() before
- * the first step().
+ * Creates N instances of `hostEnv` (per-instance or batched) behind GPU buffers (allocated here,
+ * once). Call reset() before the first step().
  */
 export async function createHostVectorEnv(
   device: GPUDevice,
-  hostEnv: HostEnv,
+  hostEnv: HostEnv | BatchedHostEnv,
   options: HostVectorEnvOptions,
 ): Promise<HostVectorEnv> {
-  const name = `host env '${hostEnv.name ?? 'host env'}'`;
-  validateHostEnv(hostEnv, name);
+  const name = `host env '${hostEnv?.name ?? 'host env'}'`;
+  const batched = batchedFormOf(hostEnv, name);
   const { numEnvs, seed } = options;
   if (!positiveInteger(numEnvs)) throw new RangeError(`${name}: numEnvs must be a positive integer (got ${numEnvs})`);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new RangeError(`${name}: seed must be an integer in [0, 4294967295] (got ${seed})`);
   }
-  const maxEpisodeSteps = options.maxEpisodeSteps ?? hostEnv.maxEpisodeSteps;
+  const maxEpisodeSteps = options.maxEpisodeSteps ?? batched.maxEpisodeSteps;
   if (!positiveInteger(maxEpisodeSteps)) throw new RangeError(`${name}: maxEpisodeSteps must be a positive integer (got ${maxEpisodeSteps})`);
-  return new HostVectorEnvImpl(device, hostEnv, name, numEnvs, seed, maxEpisodeSteps);
+  return new HostVectorEnvImpl(device, hostEnv, batched, name, numEnvs, seed, maxEpisodeSteps);
+}
+
+/** The timings of the host vector env that owns each batch. */
+const timingsByBatch = new WeakMap<HostEnvBatch, Readonly<HostEnvTimings>>();
+
+/**
+ * The cumulative step() timings of the host vector env that handed `batch` to its game (undefined
+ * for any other object). For benchmarks whose env a trainer creates: a wrapper of the game sees the
+ * batch in its first resetBatch call.
+ */
+export function hostEnvTimings(batch: HostEnvBatch): Readonly<HostEnvTimings> | undefined {
+  return timingsByBatch.get(batch);
+}
+
+/** The engine's HostEnvBatch: arrays shared with `latest`, draws from the instances' streams. */
+class EngineBatch implements HostEnvBatch {
+  readonly random: (env: number) => number;
+
+  constructor(
+    readonly numEnvs: number,
+    readonly actions: Uint32Array | Float32Array,
+    readonly observations: Float32Array,
+    readonly rewards: Float32Array,
+    readonly terminated: Uint32Array,
+    readonly truncated: Uint32Array,
+    readonly masks: Uint32Array,
+    readonly episodeMetrics: Float32Array,
+    randoms: HostEnvRandoms,
+    name: string,
+  ) {
+    // An own arrow, so that `const { random } = batch` works too.
+    this.random = (env) => {
+      if (!(env >= 0 && env < numEnvs && env === Math.floor(env))) {
+        throw new RangeError(`${name}: random(${env}) names no instance (valid: integers 0 … ${numEnvs - 1})`);
+      }
+      return randoms.next(env);
+    };
+  }
 }
 
 class HostVectorEnvImpl implements HostVectorEnv {
   readonly observationSize: number;
-  readonly buffers: Readonly<Record<HostEnvBufferName, GPUBuffer>>;
+  readonly buffers: HostEnvBuffers;
   readonly latest: HostVectorEnvSnapshot;
+  readonly timings: HostEnvTimings = { steps: 0, jsStepMs: 0, validateMs: 0, uploadMs: 0, readbackWaitMs: 0 };
+  private readonly batch: EngineBatch;
   private readonly actionSize: number;
-  private readonly actionBytes: ArrayBuffer;
-  private readonly boxActions: Float32Array[] = [];
+  private readonly actionBytes: Uint8Array;
+  private readonly maskWidth: number;
+  private readonly metricCount: number;
   private readonly runningReturns: Float64Array;
-  private readonly randoms: EnvRandomStream[];
+  private readonly randoms: HostEnvRandoms;
+  /** 0 … N − 1, for the first reset. */
+  private readonly everyInstance: Uint32Array;
+  /** The instances whose episode ended at this step, in its first `count` entries. */
+  private readonly ended: Uint32Array;
+  /** ended.subarray(0, count), made once per count. */
+  private readonly endedViews: Uint32Array[] = [];
+  /** Each buffer with the array uploaded into it. */
+  private readonly uploads: [GPUBuffer, Float32Array | Uint32Array][];
   private readonly ring: ReadbackRing;
   private pending: ReadbackTicket | null = null;
   private ready = false;
@@ -213,16 +223,19 @@ class HostVectorEnvImpl implements HostVectorEnv {
 
   constructor(
     private readonly device: GPUDevice,
-    readonly hostEnv: HostEnv,
+    readonly hostEnv: HostEnv | BatchedHostEnv,
+    readonly batchedEnv: BatchedHostEnv,
     private readonly name: string,
     readonly numEnvs: number,
     seed: number,
     readonly maxEpisodeSteps: number,
   ) {
     const n = numEnvs;
-    const obs = (this.observationSize = hostEnv.observationSize);
-    const space = hostEnv.actionSpace;
+    const obs = (this.observationSize = batchedEnv.observationSize);
+    const space = batchedEnv.actionSpace;
     this.actionSize = space.kind === 'box' ? space.size : 1;
+    this.maskWidth = batchedEnv.actionMasks ? maskWidth(space) : 0;
+    this.metricCount = batchedEnv.episodeMetrics?.length ?? 0;
     this.latest = {
       observations: new Float32Array(n * obs),
       rewards: new Float32Array(n),
@@ -234,40 +247,69 @@ class HostVectorEnvImpl implements HostVectorEnv {
       stepCounts: new Uint32Array(n),
       // The first reset() starts episode 0, as on the GPU.
       episodeIndices: new Uint32Array(n).fill(0xffffffff),
+      ...(this.maskWidth > 0 ? { masks: new Uint32Array(n * this.maskWidth) } : {}),
+      ...(this.metricCount > 0 ? { episodeMetrics: new Float32Array(n * this.metricCount) } : {}),
     };
-    this.actionBytes = new ArrayBuffer(4 * n * this.actionSize);
-    if (space.kind === 'box') {
-      for (let i = 0; i < n; i += 1) this.boxActions.push(new Float32Array(this.actionSize));
-    }
+    const actionBuffer = new ArrayBuffer(4 * n * this.actionSize);
+    this.actionBytes = new Uint8Array(actionBuffer);
     this.runningReturns = new Float64Array(n);
-    this.randoms = Array.from({ length: n }, (_, env) => new EnvRandomStream([seed, ENV_STREAM], env));
-
-    const label = `host-env.${hostEnv.name ?? 'env'}`;
-    const made: Partial<Record<HostEnvBufferName, GPUBuffer>> = {};
+    this.randoms = new HostEnvRandoms(seed, n);
+    this.everyInstance = Uint32Array.from({ length: n }, (_, i) => i);
+    this.ended = new Uint32Array(n);
+    const l = this.latest;
+    this.batch = new EngineBatch(
+      n,
+      space.kind === 'discrete' ? new Uint32Array(actionBuffer) : new Float32Array(actionBuffer),
+      l.observations,
+      l.rewards,
+      l.terminated,
+      l.truncated,
+      l.masks ?? new Uint32Array(0),
+      l.episodeMetrics ?? new Float32Array(0),
+      this.randoms,
+      name,
+    );
+    timingsByBatch.set(this.batch, this.timings);
+    const made = this.createBuffers(actionBuffer.byteLength);
+    this.buffers = made;
+    this.uploads = Object.entries(this.latest).map(([key, array]) => [made[key as HostEnvBufferName]!, array]);
     try {
-      for (const [key, array] of Object.entries(this.latest)) {
-        made[key as HostEnvBufferName] = createBuffer(device, { label: `${label}.${key}`, size: array.byteLength, usage: STORAGE_USAGE() });
-      }
-      made.actions = createBuffer(device, { label: `${label}.actions`, size: this.actionBytes.byteLength, usage: STORAGE_USAGE() });
-      this.ring = new ReadbackRing(device, { label: `${label}.actions-readback`, byteLength: this.actionBytes.byteLength, slots: 1 });
+      this.ring = new ReadbackRing(device, { label: `host-env.${batchedEnv.name ?? 'env'}.actions-readback`, byteLength: actionBuffer.byteLength, slots: 1 });
     } catch (error) {
       for (const buffer of Object.values(made)) destroyBuffer(device, buffer);
       throw error;
     }
-    this.buffers = made as Record<HostEnvBufferName, GPUBuffer>;
+  }
+
+  private createBuffers(actionBytes: number): HostEnvBuffers {
+    const label = `host-env.${this.batchedEnv.name ?? 'env'}`;
+    const made: Partial<Record<HostEnvBufferName, GPUBuffer>> = {};
+    try {
+      for (const [key, array] of Object.entries(this.latest)) {
+        made[key as HostEnvBufferName] = createBuffer(this.device, { label: `${label}.${key}`, size: array.byteLength, usage: STORAGE_USAGE() });
+      }
+      made.actions = createBuffer(this.device, { label: `${label}.actions`, size: actionBytes, usage: STORAGE_USAGE() });
+    } catch (error) {
+      for (const buffer of Object.values(made)) destroyBuffer(this.device, buffer);
+      throw error;
+    }
+    return made as HostEnvBuffers;
   }
 
   reset(): void {
     this.assertAlive();
     const { latest } = this;
     this.ready = false;
-    for (let env = 0; env < this.numEnvs; env += 1) this.resetEnv(env, 'reset()');
+    for (let env = 0; env < this.numEnvs; env += 1) this.startEpisode(env);
+    this.batchedEnv.resetBatch(this.batch, this.everyInstance);
+    for (let env = 0; env < this.numEnvs; env += 1) this.checkFreshRow(env, 'resetBatch');
     latest.rewards.fill(0);
     latest.terminated.fill(0);
     latest.truncated.fill(0);
     latest.finalObservations.set(latest.observations);
     latest.episodeReturns.fill(0);
     latest.episodeLengths.fill(0);
+    latest.episodeMetrics?.fill(0);
     this.ready = true;
     this.upload();
   }
@@ -288,18 +330,37 @@ class HostVectorEnvImpl implements HostVectorEnv {
     }
     const ticket = this.pending!;
     this.pending = null;
-    new Uint8Array(this.actionBytes).set(new Uint8Array(await this.ring.collect(ticket)));
+    const t = this.timings;
+    const t0 = performance.now();
+    this.actionBytes.set(new Uint8Array(await this.ring.collect(ticket)));
+    const t1 = performance.now();
     // Until this step finishes cleanly the instances may be half-stepped: a throw needs reset().
     this.ready = false;
-    this.stepAll();
+    checkHostActions(this.name, this.batchedEnv.actionSpace, this.batch.actions);
+    this.beginStep();
+    const t2 = performance.now();
+    this.batchedEnv.stepBatch(this.batch);
+    const t3 = performance.now();
+    const count = this.finishStep();
+    const t4 = performance.now();
+    if (count > 0) this.batchedEnv.resetBatch(this.batch, this.endedViews[count] ?? (this.endedViews[count] = this.ended.subarray(0, count)));
+    const t5 = performance.now();
+    this.checkResets(count);
     this.ready = true;
+    const t6 = performance.now();
     this.upload();
+    const t7 = performance.now();
+    t.steps += 1;
+    t.readbackWaitMs += t1 - t0;
+    t.jsStepMs += t3 - t2 + (t5 - t4);
+    t.validateMs += t2 - t1 + (t4 - t3) + (t6 - t5);
+    t.uploadMs += t7 - t6;
   }
 
   writeActions(actions: Uint32Array | Float32Array): void {
     this.assertAlive();
     const expected = this.numEnvs * this.actionSize;
-    const wanted = this.hostEnv.actionSpace.kind === 'discrete' ? 'Uint32Array' : 'Float32Array';
+    const wanted = this.batchedEnv.actionSpace.kind === 'discrete' ? 'Uint32Array' : 'Float32Array';
     if (actions.length !== expected || actions.constructor.name !== wanted) {
       throw new RangeError(`${this.name}: writeActions needs a ${wanted} of ${expected} actions (got a ${actions.constructor.name} of ${actions.length})`);
     }
@@ -308,18 +369,12 @@ class HostVectorEnvImpl implements HostVectorEnv {
 
   async read(): Promise<HostVectorEnvSnapshot> {
     this.assertAlive();
-    const bytes = async (name: keyof HostVectorEnvSnapshot) => readBufferOnce(this.device, this.buffers[name]);
-    return {
-      observations: new Float32Array(await bytes('observations')),
-      rewards: new Float32Array(await bytes('rewards')),
-      terminated: new Uint32Array(await bytes('terminated')),
-      truncated: new Uint32Array(await bytes('truncated')),
-      finalObservations: new Float32Array(await bytes('finalObservations')),
-      episodeReturns: new Float32Array(await bytes('episodeReturns')),
-      episodeLengths: new Uint32Array(await bytes('episodeLengths')),
-      stepCounts: new Uint32Array(await bytes('stepCounts')),
-      episodeIndices: new Uint32Array(await bytes('episodeIndices')),
-    };
+    const snapshot: Record<string, Float32Array | Uint32Array> = {};
+    for (const [key, array] of Object.entries(this.latest) as [keyof HostVectorEnvSnapshot, Float32Array | Uint32Array][]) {
+      const bytes = await readBufferOnce(this.device, this.buffers[key]!);
+      snapshot[key] = array instanceof Float32Array ? new Float32Array(bytes) : new Uint32Array(bytes);
+    }
+    return snapshot as unknown as HostVectorEnvSnapshot;
   }
 
   destroy(): void {
@@ -329,97 +384,82 @@ class HostVectorEnvImpl implements HostVectorEnv {
     this.ring.destroy();
   }
 
-  /** Every action checked first, so a bad one throws before any instance moves. */
-  private decodeActions(): void {
-    const space = this.hostEnv.actionSpace;
-    if (space.kind === 'discrete') {
-      const actions = new Uint32Array(this.actionBytes);
-      for (let env = 0; env < this.numEnvs; env += 1) {
-        if (actions[env]! >= space.n) {
-          throw new RangeError(`${this.name}: action of env ${env} is ${actions[env]}, outside the ${space.n} discrete actions (valid: 0 … ${space.n - 1})`);
-        }
-      }
-      return;
-    }
-    const actions = new Float32Array(this.actionBytes);
-    for (let env = 0; env < this.numEnvs; env += 1) {
-      const box = this.boxActions[env]!;
-      for (let d = 0; d < space.size; d += 1) {
-        const a = actions[env * space.size + d]!;
-        if (!Number.isFinite(a)) throw new RangeError(`${this.name}: action[${d}] of env ${env} is ${a} (actions must be finite)`);
-        // CleanRL's ClipAction: the game sees actions inside its bounds.
-        box[d] = Math.min(Math.max(a, space.low[d]!), space.high[d]!);
-      }
-    }
-  }
-
-  private stepAll(): void {
-    this.decodeActions();
-    const { latest, numEnvs: n, observationSize: size } = this;
-    const discrete = this.hostEnv.actionSpace.kind === 'discrete' ? new Uint32Array(this.actionBytes) : null;
-    for (let env = 0; env < n; env += 1) {
-      const phase = latest.stepCounts[env]!;
-      const random = this.randoms[env]!.start(phase, latest.episodeIndices[env]!);
-      const result = this.hostEnv.step(env, discrete ? discrete[env]! : this.boxActions[env]!, random);
-      const reward = result?.reward;
-      if (typeof reward !== 'number' || !Number.isFinite(reward) || !Number.isFinite(Math.fround(reward))) {
-        throw new RangeError(`${this.name}: env ${env} returned reward ${reward} from step() (rewards must be finite numbers)`);
-      }
-      this.storeObservation(env, result.observation, latest.finalObservations, 'step()');
-      const length = phase + 1;
-      this.runningReturns[env]! += reward;
-      latest.rewards[env] = reward;
-      const terminated = result.terminated === true;
-      // Gymnasium's TimeLimit: truncated once the episode reaches the limit, whatever terminated says.
-      const truncated = length >= this.maxEpisodeSteps;
-      latest.terminated[env] = terminated ? 1 : 0;
-      latest.truncated[env] = truncated ? 1 : 0;
-      if (terminated || truncated) {
-        latest.episodeReturns[env] = this.runningReturns[env]!;
-        latest.episodeLengths[env] = length;
-        this.resetEnv(env, 'reset() (auto-reset)');
-      } else {
-        latest.episodeReturns[env] = 0;
-        latest.episodeLengths[env] = 0;
-        latest.stepCounts[env] = length;
-        latest.observations.set(latest.finalObservations.subarray(env * size, (env + 1) * size), env * size);
-      }
-    }
-  }
-
-  private resetEnv(env: number, what: string): void {
+  /** A fresh episode's bookkeeping for instance `env`, its stream keyed for the reset. */
+  private startEpisode(env: number): void {
     const { latest } = this;
     const episode = (latest.episodeIndices[env]! + 1) >>> 0;
     latest.episodeIndices[env] = episode;
     latest.stepCounts[env] = 0;
     this.runningReturns[env] = 0;
-    const observation = this.hostEnv.reset(env, this.randoms[env]!.start(ENV_RESET_PHASE, episode));
-    this.storeObservation(env, observation, latest.observations, what);
+    this.randoms.start(env, ENV_RESET_PHASE, episode);
   }
 
-  /** Copies one observation into row `env` of `target`, rejecting a wrong length and non-finite values. */
-  private storeObservation(env: number, observation: ArrayLike<number>, target: Float32Array, what: string): void {
-    const size = this.observationSize;
-    if (!observation || observation.length !== size) {
-      throw new RangeError(`${this.name}: env ${env} returned an observation of length ${observation?.length} from ${what} (expected ${size})`);
+  /** Keys each stream for its step and puts the step limit's flags in truncated, for the game to see. */
+  private beginStep(): void {
+    const { stepCounts, episodeIndices, truncated } = this.latest;
+    for (let env = 0; env < this.numEnvs; env += 1) {
+      const phase = stepCounts[env]!;
+      this.randoms.start(env, phase, episodeIndices[env]!);
+      truncated[env] = phase + 1 >= this.maxEpisodeSteps ? 1 : 0;
     }
-    const row = env * size;
-    for (let i = 0; i < size; i += 1) {
-      const value = observation[i]!;
-      target[row + i] = value;
-      if (!Number.isFinite(target[row + i]!)) {
-        const why = Number.isFinite(value) ? `${value}, which overflows float32` : `${value}`;
-        throw new RangeError(`${this.name}: env ${env} returned a non-finite observation from ${what}: observation[${i}] is ${why} (observations must be finite numbers)`);
+  }
+
+  /**
+   * Checks what stepBatch wrote, ORs the step limit into truncated, keeps the final observations,
+   * records the ended episodes' returns, lengths and metrics, and starts their next episode's
+   * bookkeeping. Returns how many ended (listed in `ended`).
+   */
+  private finishStep(): number {
+    const { latest, name, observationSize: obs, metricCount } = this;
+    const { observations, rewards, terminated, truncated, episodeReturns, episodeLengths, stepCounts } = latest;
+    let count = 0;
+    for (let env = 0; env < this.numEnvs; env += 1) {
+      checkFiniteRow(name, rewards, 1, env, 'rewards', 'stepBatch');
+      checkFlag(name, terminated, env, 'terminated', 'stepBatch');
+      checkFlag(name, truncated, env, 'truncated', 'stepBatch');
+      checkFiniteRow(name, observations, obs, env, 'observations', 'stepBatch');
+      const length = stepCounts[env]! + 1;
+      // Gymnasium's TimeLimit: truncated once the episode reaches the limit, whatever the game wrote.
+      if (length >= this.maxEpisodeSteps) truncated[env] = 1;
+      this.runningReturns[env]! += rewards[env]!;
+      if (terminated[env] === 1 || truncated[env] === 1) {
+        episodeReturns[env] = this.runningReturns[env]!;
+        episodeLengths[env] = length;
+        if (metricCount > 0) checkFiniteRow(name, latest.episodeMetrics!, metricCount, env, 'episodeMetrics', 'stepBatch');
+        this.ended[count++] = env;
+      } else {
+        episodeReturns[env] = 0;
+        episodeLengths[env] = 0;
+        stepCounts[env] = length;
+        if (metricCount > 0) latest.episodeMetrics!.fill(0, env * metricCount, (env + 1) * metricCount);
       }
     }
+    latest.finalObservations.set(observations);
+    for (let k = 0; k < count; k += 1) this.startEpisode(this.ended[k]!);
+    return count;
+  }
+
+  /** Checks the rows resetBatch wrote (the restarted instances) and every mask row. */
+  private checkResets(count: number): void {
+    for (let k = 0; k < count; k += 1) this.checkFreshRow(this.ended[k]!, 'resetBatch');
+    if (this.maskWidth === 0) return;
+    const { masks, episodeLengths } = this.latest;
+    for (let env = 0; env < this.numEnvs; env += 1) {
+      // An ended instance's mask row is its fresh episode's, which resetBatch wrote.
+      if (episodeLengths[env] === 0) checkMaskRow(this.name, masks!, this.maskWidth, env, 'stepBatch');
+    }
+  }
+
+  /** Checks the observation (and mask) row of an instance that `call` just started. */
+  private checkFreshRow(env: number, call: HostEnvCall): void {
+    checkFiniteRow(this.name, this.latest.observations, this.observationSize, env, 'observations', call);
+    if (this.maskWidth > 0) checkMaskRow(this.name, this.latest.masks!, this.maskWidth, env, call);
   }
 
   /** One writeBuffer per buffer, all N instances at once. */
   private upload(): void {
     const queue = this.device.queue;
-    for (const [key, array] of Object.entries(this.latest) as [keyof HostVectorEnvSnapshot, Float32Array | Uint32Array][]) {
-      queue.writeBuffer(this.buffers[key], 0, array.buffer, array.byteOffset, array.byteLength);
-    }
+    for (const [buffer, array] of this.uploads) queue.writeBuffer(buffer, 0, array.buffer, array.byteOffset, array.byteLength);
   }
 
   private assertAlive(): void {
@@ -429,28 +469,28 @@ class HostVectorEnvImpl implements HostVectorEnv {
 
 /** An EnvDescriptor whose env is a game's JavaScript, not WGSL. */
 export interface HostEnvDescriptor extends EnvDescriptor {
-  readonly host: HostEnv;
+  /** The game's env as given (per-instance or batched). */
+  readonly host: HostEnv | BatchedHostEnv;
 }
 
-/** Whether `env` looks like a HostEnv (reset and step functions) rather than an id or a WGSL descriptor. */
-export function isHostEnv(env: unknown): env is HostEnv {
-  return typeof env === 'object' && env !== null && typeof (env as HostEnv).step === 'function' && typeof (env as HostEnv).reset === 'function';
-}
-
+/** Whether `descriptor` is a host env's (it carries the game's env). */
 export function isHostEnvDescriptor(descriptor: EnvDescriptor): descriptor is HostEnvDescriptor {
   return (descriptor as Partial<HostEnvDescriptor>).host !== undefined;
 }
 
 const NO_BODY: ShaderPart = { name: 'host env', code: '' };
 
-/** The descriptor of a game's JavaScript env: its spaces and step limit; no WGSL, no state names. */
-export function hostEnvDescriptor(env: HostEnv): HostEnvDescriptor {
+/**
+ * The descriptor of a game's JavaScript env (per-instance or batched): its spaces, step limit,
+ * masks and metric names; no WGSL, no state names.
+ */
+export function hostEnvDescriptor(env: HostEnv | BatchedHostEnv): HostEnvDescriptor {
   const id = env.name ?? 'host env';
-  validateHostEnv(env, `host env '${id}'`);
+  const name = `host env '${id}'`;
+  if (isBatchedHostEnv(env)) validateBatchedHostEnv(env, name);
+  else validateHostEnv(env, name);
   const size = env.observationSize;
-  if (!Number.isInteger(env.maxEpisodeSteps) || env.maxEpisodeSteps < 1) {
-    throw new RangeError(`host env '${id}': maxEpisodeSteps must be a positive integer (got ${env.maxEpisodeSteps})`);
-  }
+  const masked = isBatchedHostEnv(env) ? env.actionMasks === true : typeof env.actionMask === 'function';
   return {
     id,
     aliases: [],
@@ -460,6 +500,8 @@ export function hostEnvDescriptor(env: HostEnv): HostEnvDescriptor {
     stateNames: [],
     params: {},
     maxEpisodeSteps: env.maxEpisodeSteps,
+    ...(masked ? { actionMasks: true } : {}),
+    ...(env.episodeMetrics ? { episodeMetrics: env.episodeMetrics } : {}),
     host: env,
   };
 }

@@ -5,8 +5,8 @@
  * (splitPoint, src/gpu/split-point.ts) and `hostStep()` runs between the two segments: read the sampled
  * actions back, step every instance on the CPU, upload the results.
  *
- * The descriptor a config resolves (hostEnvDescriptor) carries the HostEnv itself, so a trainer
- * config can name a game's env where it names a built-in id.
+ * The descriptor a config resolves (hostEnvDescriptor) carries the game's env itself (a HostEnv or
+ * a BatchedHostEnv), so a trainer config can name a game's env where it names a built-in id.
  */
 import { createHostVectorEnv, type HostEnvDescriptor, type HostVectorEnv } from './host-env';
 import type { EnvDescriptor } from './types';
@@ -19,7 +19,7 @@ export interface HostBackedVectorEnv extends VectorEnv {
   hostStep(): Promise<void>;
 }
 
-/** N instances of the descriptor's HostEnv behind VectorEnv buffers (one group: populations need GPU envs). */
+/** N instances of the descriptor's host env behind VectorEnv buffers (one group: populations need GPU envs). */
 export async function createHostBackedVectorEnv(
   device: GPUDevice,
   descriptor: HostEnvDescriptor,
@@ -39,7 +39,8 @@ export async function createHostBackedVectorEnv(
     observationSize: host.observationSize,
     actionSize: descriptor.actionSpace.kind === 'box' ? descriptor.actionSpace.size : 1,
     seeds: [options.seed],
-    // No WGSL state: the state buffers are absent; everything the trainers bind is here.
+    // No WGSL state: the state buffers are absent; everything the trainers bind is here, masks and
+    // episodeMetrics included where the env has them.
     buffers: b as unknown as VectorEnv['buffers'],
     encodeReset() {
       // A CPU reset: its uploads precede the submit of the encoder this was called for.

@@ -23,8 +23,16 @@ function mulhi(a: number, b: number): number {
 
 /** The four u32 of Philox4x32-10 at `counter` under `key`. */
 export function philox4x32(counter: readonly [number, number, number, number], key: readonly [number, number]): Uint32Array {
-  let [c0, c1, c2, c3] = counter;
-  let [k0, k1] = key;
+  const out = new Uint32Array(4);
+  philox4x32Into(out, 0, counter[0], counter[1], counter[2], counter[3], key[0], key[1]);
+  return out;
+}
+
+/**
+ * Philox4x32-10 at counter (c0, c1, c2, c3) under key (k0, k1), written to out[offset … offset + 3]:
+ * the same block as philox4x32, without allocating (a host env draws one per instance and step).
+ */
+export function philox4x32Into(out: Uint32Array, offset: number, c0: number, c1: number, c2: number, c3: number, k0: number, k1: number): void {
   for (let round = 0; round < 10; round += 1) {
     if (round > 0) {
       k0 = (k0 + W0) >>> 0;
@@ -34,9 +42,15 @@ export function philox4x32(counter: readonly [number, number, number, number], k
     const lo0 = Math.imul(M0, c0) >>> 0;
     const hi1 = mulhi(M1, c2);
     const lo1 = Math.imul(M1, c2) >>> 0;
-    [c0, c1, c2, c3] = [(hi1 ^ c1 ^ k0) >>> 0, lo1, (hi0 ^ c3 ^ k1) >>> 0, lo0];
+    c0 = (hi1 ^ c1 ^ k0) >>> 0;
+    c1 = lo1;
+    c2 = (hi0 ^ c3 ^ k1) >>> 0;
+    c3 = lo0;
   }
-  return Uint32Array.of(c0, c1, c2, c3);
+  out[offset] = c0;
+  out[offset + 1] = c1;
+  out[offset + 2] = c2;
+  out[offset + 3] = c3;
 }
 
 /** The uniform in (0, 1) that shaders/rng/philox.wgsl's uniform_from_bits gives for `bits`. */

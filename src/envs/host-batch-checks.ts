@@ -1,0 +1,68 @@
+/**
+ * What the engine checks around a batched host env's calls: the actions before stepBatch, and
+ * every value the game wrote after stepBatch and resetBatch. The game writes into typed arrays the
+ * engine owns, so types and lengths cannot be wrong; values can: NaN or ±Infinity (a Float32Array
+ * holds a number beyond float32's range as ±Infinity), flags and mask words other than 0 or 1, a
+ * mask row that allows no action. Each error names the env, the instance, the field and the value.
+ */
+import type { ActionSpace } from './types';
+
+/** Which call wrote a value, as errors name it. */
+export type HostEnvCall = 'stepBatch' | 'resetBatch';
+
+/** Throws unless every discrete action is < n; clips box actions into their bounds in place (finite ones only). */
+export function checkHostActions(name: string, space: ActionSpace, actions: Uint32Array | Float32Array): void {
+  if (space.kind === 'discrete') {
+    for (let i = 0; i < actions.length; i += 1) {
+      if (actions[i]! >= space.n) {
+        throw new RangeError(`${name}: action of env ${i} is ${actions[i]}, outside the ${space.n} discrete actions (valid: 0 … ${space.n - 1})`);
+      }
+    }
+    return;
+  }
+  const size = space.size;
+  for (let i = 0; i < actions.length; i += 1) {
+    const a = actions[i]!;
+    const d = i % size;
+    if (!Number.isFinite(a)) throw new RangeError(`${name}: action[${d}] of env ${(i - d) / size} is ${a} (actions must be finite)`);
+    // CleanRL's ClipAction: the game sees actions inside its bounds.
+    actions[i] = Math.min(Math.max(a, space.low[d]!), space.high[d]!);
+  }
+}
+
+/** Throws unless row `instance` of `values` ([N][width]) is finite. */
+export function checkFiniteRow(name: string, values: Float32Array, width: number, instance: number, field: string, call: HostEnvCall): void {
+  const start = instance * width;
+  for (let j = 0; j < width; j += 1) {
+    const value = values[start + j]!;
+    if (!Number.isFinite(value)) {
+      throw new RangeError(
+        `${name}: instance ${instance} wrote ${field}[${instance}]${width > 1 || field !== 'rewards' ? `[${j}]` : ''} = ${value} in ${call} ` +
+          `(${field} must be finite; a Float32Array stores a number beyond ±3.4e38 as ±Infinity)`,
+      );
+    }
+  }
+}
+
+/** Throws unless flags[instance] is 0 or 1. */
+export function checkFlag(name: string, flags: Uint32Array, instance: number, field: string, call: HostEnvCall): void {
+  const value = flags[instance]!;
+  if (value > 1) throw new RangeError(`${name}: instance ${instance} wrote ${field}[${instance}] = ${value} in ${call} (${field} must be 0 or 1)`);
+}
+
+/** Throws unless row `instance` of `masks` ([N][width]) holds only 0 and 1 and at least one 1. */
+export function checkMaskRow(name: string, masks: Uint32Array, width: number, instance: number, call: HostEnvCall): void {
+  const start = instance * width;
+  let legal = 0;
+  for (let j = 0; j < width; j += 1) {
+    const value = masks[start + j]!;
+    if (value > 1) throw new RangeError(`${name}: instance ${instance} wrote masks[${instance}][${j}] = ${value} in ${call} (masks must be 0 or 1)`);
+    legal += value;
+  }
+  if (legal === 0) {
+    throw new RangeError(
+      `${name}: instance ${instance} wrote masks[${instance}] = [${masks.subarray(start, start + width).join(', ')}] in ${call} ` +
+        '(a mask row must allow at least one action)',
+    );
+  }
+}
