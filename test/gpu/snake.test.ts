@@ -31,6 +31,7 @@ import {
   SNAKE_METRIC_COUNT,
   SNAKE_OBS_SIZE as OBS,
   SNAKE_STATE_SIZE as STATE,
+  SnakeBatch,
   SnakeHost,
   snakeMask,
   snakeMetrics,
@@ -162,6 +163,48 @@ describe('Snake-v0 on the GPU', () => {
       expect(counts.apples, note).toBeGreaterThan(200);
       expect(counts.deaths, note).toBeGreaterThan(20);
       expect(counts.truncations, note).toBeGreaterThan(5);
+    } finally {
+      gpuEnvs.destroy();
+      hostEnvs.destroy();
+    }
+  });
+
+  it('through the wrapper, the WGSL env\'s masks and episode metrics equal the batched twin\'s (9 envs × 600 steps, limit 25)', async () => {
+    const { device } = gpu();
+    const seed = freshSeed();
+    const random = seededRandom(seed);
+    const numEnvs = 9;
+    const gpuEnvs = await createVectorEnv(device, snakeEnv, { numEnvs, seed, maxEpisodeSteps: 25 });
+    const hostEnvs = await createHostVectorEnv(device, new SnakeBatch(numEnvs, {}, 25), { numEnvs, seed });
+    const note = `seed ${seed}`;
+    let ended = 0;
+    let forbidden = 0;
+    try {
+      reset(gpuEnvs);
+      hostEnvs.reset();
+      for (let t = 0; t < 600; t += 1) {
+        const onGpu = await gpuEnvs.read();
+        expect(Array.from(onGpu.masks!), `${note}, step ${t}: masks`).toEqual(Array.from(hostEnvs.latest.masks!));
+        forbidden += onGpu.masks!.filter((m) => m === 0).length;
+        // Mostly a uniformly random legal move; now and then any move (a death the mask would have prevented).
+        const actions = Uint32Array.from({ length: numEnvs }, (_, n) => {
+          const legal = [0, 1, 2, 3].filter((a) => onGpu.masks![4 * n + a] === 1);
+          return random() < 0.05 ? Math.floor(random() * 4) : legal[Math.floor(random() * legal.length)]!;
+        });
+        gpuEnvs.writeActions(actions);
+        hostEnvs.writeActions(actions);
+        step(gpuEnvs);
+        await hostEnvs.step();
+        const after = await gpuEnvs.read();
+        const host = hostEnvs.latest;
+        expect(Array.from(after.episodeMetrics!), `${note}, step ${t}: episode metrics`).toEqual(Array.from(host.episodeMetrics!));
+        expect(Array.from(after.terminated), `${note}, step ${t}`).toEqual(Array.from(host.terminated));
+        expect(Array.from(after.truncated), `${note}, step ${t}`).toEqual(Array.from(host.truncated));
+        for (let i = 0; i < numEnvs * OBS; i += 1) expect(Math.abs(after.observations[i]! - host.observations[i]!), `${note}, step ${t}`).toBeLessThanOrEqual(TOLERANCE);
+        ended += after.terminated.reduce((s, v, n) => s + (v | after.truncated[n]!), 0);
+      }
+      expect(ended, note).toBeGreaterThan(50);
+      expect(forbidden, `${note}: the masks forbid more than the neck`).toBeGreaterThan(600 * numEnvs * 1.2);
     } finally {
       gpuEnvs.destroy();
       hostEnvs.destroy();

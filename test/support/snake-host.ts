@@ -9,6 +9,7 @@
  * f32 is rounded to f32 here (Math.fround) where rounding can occur: positions and counts are small
  * integers (exact), rewards are sums of f32 products.
  */
+import type { BatchedHostEnv, HostEnvBatch } from '../../src/envs/batched-host-env';
 import type { HostEnv, HostEnvStepResult, HostRandom } from '../../src/envs/host-env';
 import { snakeEnv } from '../../src/envs/builtin/snake';
 
@@ -224,5 +225,75 @@ export class SnakeHost implements HostEnv {
   /** Instance `env`'s metrics (apples, won) into `out`, meaningful on the state an episode ended in. */
   metrics(env: number, out: Float32Array | number[], offset = 0): void {
     snakeMetrics(this.row(env), out, offset);
+  }
+}
+
+/**
+ * The same N games as a BatchedHostEnv, the form a game gives the engine: one call steps every
+ * instance over the engine's arrays (no allocation per step: the per-instance views and random
+ * closures are made once, on the first call). Masks are those of shaders/envs/snake.wgsl and the
+ * metrics (apples, won) are written for the instances whose episode ends, before their reset.
+ */
+export class SnakeBatch implements BatchedHostEnv {
+  readonly name = 'snake-batched';
+  readonly observationSize = SNAKE_OBS_SIZE;
+  readonly actionSpace = snakeEnv.actionSpace;
+  readonly actionMasks = true;
+  readonly episodeMetrics = snakeEnv.episodeMetrics!;
+  readonly states: Float32Array;
+  readonly params: SnakeParams;
+  private batch: HostEnvBatch | null = null;
+  private views: { observation: Float32Array; random: HostRandom }[] = [];
+
+  constructor(
+    readonly numEnvs: number,
+    params: Partial<SnakeParams> = {},
+    readonly maxEpisodeSteps = snakeEnv.maxEpisodeSteps,
+  ) {
+    this.states = new Float32Array(numEnvs * SNAKE_STATE_SIZE);
+    this.params = { ...SNAKE_DEFAULTS, ...params };
+  }
+
+  resetBatch(batch: HostEnvBatch, instances: Uint32Array): void {
+    this.bind(batch);
+    for (const env of instances) {
+      const state = this.row(env);
+      snakeReset(state, this.params, this.views[env]!.random);
+      this.observe(env, state, batch);
+    }
+  }
+
+  stepBatch(batch: HostEnvBatch): void {
+    this.bind(batch);
+    const actions = batch.actions as Uint32Array;
+    for (let env = 0; env < this.numEnvs; env += 1) {
+      const state = this.row(env);
+      const { reward, terminated } = snakeStep(state, actions[env]!, this.params, this.views[env]!.random);
+      batch.rewards[env] = reward;
+      batch.terminated[env] = terminated ? 1 : 0;
+      // Every row: the engine keeps those of the instances whose episode ends (the step limit included).
+      snakeMetrics(state, batch.episodeMetrics, SNAKE_METRIC_COUNT * env);
+      this.observe(env, state, batch);
+    }
+  }
+
+  /** Instance `env`'s state row (a view into `states`). */
+  row(env: number): Float32Array {
+    return this.states.subarray(env * SNAKE_STATE_SIZE, (env + 1) * SNAKE_STATE_SIZE);
+  }
+
+  private observe(env: number, state: Float32Array, batch: HostEnvBatch): void {
+    snakeObservation(state, this.params, this.views[env]!.observation);
+    snakeMask(state, this.params, batch.masks, SNAKE_MASK_SIZE * env);
+  }
+
+  /** Views into the engine's arrays, made once per batch (the engine keeps one for the whole run). */
+  private bind(batch: HostEnvBatch): void {
+    if (this.batch === batch) return;
+    this.batch = batch;
+    this.views = Array.from({ length: this.numEnvs }, (_, env) => ({
+      observation: batch.observations.subarray(env * SNAKE_OBS_SIZE, (env + 1) * SNAKE_OBS_SIZE),
+      random: () => batch.random(env),
+    }));
   }
 }
