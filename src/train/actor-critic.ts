@@ -37,12 +37,12 @@ import type { PolicyKind } from './policy-head';
 import { MASK_ERRORS_BYTES } from '../nn/heads';
 import {
   decodeReport,
-  decodeReportMaskErrors,
   episodeRingSpec,
   MASK_ERRORS_WORD,
   metricRingBytes,
   REPORT_BYTES,
   REPORT_WORDS,
+  throwIfMaskedOut,
   type IterationStats,
 } from './report';
 import type { Trainer, TrainedParameters, TrainerState } from './trainer';
@@ -149,23 +149,6 @@ export interface ActorCritic {
   finish<C>(resolved: C, iteration: ActorCriticIteration, stepsPerIteration: number): Promise<Trainer<C>>;
   /** Frees everything built so far (for an algorithm's own setup failures). */
   destroy(): void;
-}
-
-/**
- * A rollout row whose action mask allowed nothing is an env bug, never a sample: the sampler
- * counted it (MASK_ERRORS_WORD) and this names the first such env instance and step. The iteration's
- * update is kept: those rows carry log p = log 0 in both the rollout and the update, so their ratio
- * is 1 and their gradient 0.
- */
-function throwIfMaskedOut(name: string, env: VectorEnv, report: LoopReport): void {
-  const errors = decodeReportMaskErrors(report.bytes);
-  if (!errors) return;
-  const N = env.numEnvs;
-  const step = Math.floor(errors.firstRow / N);
-  throw new RangeError(
-    `${name}: env '${env.descriptor.id}' instance ${errors.firstRow % N} allowed no action at step ${step} of iteration ${report.iteration} ` +
-      `(its action mask is all zeros; ${errors.count} such env-steps in the iteration): a masked env must leave at least one action legal`,
-  );
 }
 
 /** Builds the shared part of a trainer; on failure everything made so far is freed. */
@@ -341,7 +324,7 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
       const toStats = async (report: LoopReport | null): Promise<IterationStats | null> => {
         if (!report) return null;
         await guard.throwIfPoisoned(report.bytes, { parameters: b.parameters, state: guardedState }, copyParametersOut);
-        throwIfMaskedOut(name, env, report);
+        throwIfMaskedOut(name, { id: env.descriptor.id, numEnvs: env.numEnvs }, report);
         const agents = decodeReport(report.bytes, G, metricNames);
         const first = agents[0]!;
         const rates = learningRates.get(report.iteration)!;

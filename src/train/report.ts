@@ -148,6 +148,22 @@ export function decodeReportMaskErrors(bytes: ArrayBuffer): MaskErrors | null {
   return decodeMaskErrors(new Uint32Array(bytes), MASK_ERRORS_WORD);
 }
 
+/**
+ * A rollout row whose action mask allowed nothing is an env bug, never a sample: the sampler
+ * counted it (MASK_ERRORS_WORD) and this names the first such env instance and step. The
+ * iteration's update is kept: those rows carry log p = log 0 in both the rollout and the update, so
+ * their ratio is 1 and their gradient 0.
+ */
+export function throwIfMaskedOut(name: string, env: { readonly id: string; readonly numEnvs: number }, report: LoopReport): void {
+  const errors = decodeReportMaskErrors(report.bytes);
+  if (!errors) return;
+  const step = Math.floor(errors.firstRow / env.numEnvs);
+  throw new RangeError(
+    `${name}: env '${env.id}' instance ${errors.firstRow % env.numEnvs} allowed no action at step ${step} of iteration ${report.iteration} ` +
+      `(its action mask is all zeros; ${errors.count} such env-steps in the iteration): a masked env must leave at least one action legal`,
+  );
+}
+
 /** Representative specs for the kernel catalogue. */
 /**
  * A single-agent trainer's view of one loop report: the decoded block with the iteration's global

@@ -178,6 +178,31 @@ describe('action masks and episode metrics', () => {
     }
   });
 
+  it('CEM samples its candidates under the masks too, and refuses a row that allows nothing', async () => {
+    const seed = freshSeed();
+    const { device } = gpu();
+    const config = { algo: 'cem' as const, seed, populationSize: 8, hiddenSizes: [8], maxEpisodeSteps: 16, totalTimesteps: 8 * 16 * 3 };
+    const trainer = await createTrainer(device, { ...config, env: customEnv(GATE) });
+    try {
+      await trainer.iterate();
+      await trainer.drain();
+      const tr = (trainer as unknown as { buffers: { transitions: { actions: GPUBuffer; masks?: GPUBuffer } } }).buffers.transitions;
+      const actions = new Uint32Array(await readBufferOnce(device, tr.actions));
+      const masks = new Uint32Array(await readBufferOnce(device, tr.masks!));
+      expect(actions.length, `seed ${seed}`).toBeGreaterThan(100);
+      actions.forEach((a, r) => expect(masks[r * GATE_ACTIONS + a], `seed ${seed}: row ${r}`).toBe(1));
+    } finally {
+      trainer.destroy();
+    }
+    const blocked = await createTrainer(device, { ...config, env: customEnv({ ...GATE, id: 'GateBlocked-v0', params: { length: 16, blocked_phase: 0 } }) });
+    try {
+      await blocked.iterate();
+      await expect(blocked.drain()).rejects.toThrow(/cem: env 'GateBlocked-v0' instance \d+ allowed no action at step \d+ of iteration 0/);
+    } finally {
+      blocked.destroy();
+    }
+  });
+
   it('act() on a masked env takes the legal actions, never chooses an illegal one, and refuses to guess without them', async () => {
     const seed = freshSeed();
     const random = seededRandom(seed);

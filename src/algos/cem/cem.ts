@@ -48,7 +48,8 @@ import { encodeRngParams, RNG_PARAMS_BYTES } from '../../rng/params';
 import { createRollout } from '../../rollout/rollout';
 import type { Transitions } from '../../rollout/transitions';
 import { createIterationLoop, type LoopReport, type Pacing } from '../../train/loop';
-import { decodeReport, type IterationStats } from '../../train/report';
+import { MASK_ERRORS_BYTES } from '../../nn/heads';
+import { decodeReport, MASK_ERRORS_WORD, throwIfMaskedOut, type IterationStats } from '../../train/report';
 import { captureBuffers, restoreBuffers } from '../../train/trainer-state';
 import type { Trainer } from '../../train/trainer';
 import { cemExtraVariance, resolveCemConfig, type CemConfig, type ResolvedCemConfig } from './config';
@@ -131,7 +132,7 @@ export async function createCemTrainer(device: GPUDevice, input: CemConfig = {})
     const actor = mlpLayout(actorSpec(OBS, space.n, config.hiddenSizes));
     const critic = mlpLayout(criticSpec(OBS, []));
     const P = actor.parametersPerAgent;
-    const env = own(await createVectorEnv(device, config.env, { numEnvs: N, seed, maxEpisodeSteps: config.maxEpisodeSteps }));
+    const env = own(await createVectorEnv(device, config.envDescriptor, { numEnvs: N, seed, maxEpisodeSteps: config.maxEpisodeSteps }));
     const rollout = own(await createRollout(device, { env, steps: T, actor, critic, seed, agents: G, label: 'cem.rollout' }));
     const tr = rollout.transitions.buffers;
 
@@ -232,6 +233,7 @@ export async function createCemTrainer(device: GPUDevice, input: CemConfig = {})
           // Statistics, the first episodes' ring and CEM's words, into the report block.
           report.dispatch(pass, reportGroup, sizes.report.invocations);
           pass.end();
+          encoder.copyBufferToBuffer(rollout.maskErrors, 0, b.report, 4 * MASK_ERRORS_WORD, MASK_ERRORS_BYTES);
         },
         report: b.report,
         reportBytes: CEM_REPORT_BYTES,
@@ -250,6 +252,11 @@ export async function createCemTrainer(device: GPUDevice, input: CemConfig = {})
       'env.observations': env.buffers.observations,
       'env.episodeProgress': env.buffers.episodeProgress,
     };
+    // A candidate's rollout under the env's masks: a row allowing nothing stops the run, as in the other trainers.
+    const checkedStats = (report: LoopReport | null) => {
+      if (report) throwIfMaskedOut('cem', { id: env.descriptor.id, numEnvs: env.numEnvs }, report);
+      return cemStats(report, config.batchSize);
+    };
     const destroy = () => {
       for (const x of cleanup.reverse()) x.destroy();
       cleanup.length = 0;
@@ -261,7 +268,7 @@ export async function createCemTrainer(device: GPUDevice, input: CemConfig = {})
       layouts: { actor, critic },
       buffers: { mean: b.mean, stddev: b.stddev, champion: b.champion, candidates: b.candidates, fitness: b.fitness, elites: b.elites, transitions: tr },
       async iterate(pacing?: Pacing) {
-        return cemStats(await loop.iterate(pacing), config.batchSize);
+        return checkedStats(await loop.iterate(pacing));
       },
       policy: { kind: 'categorical', actor, critic, actorParameters: b.mean, criticParameters: b.criticParameters },
       envView: { descriptor: env.descriptor, states: env.buffers.states, stateSize: env.stateSize, numEnvs: env.numEnvs },
@@ -279,7 +286,7 @@ export async function createCemTrainer(device: GPUDevice, input: CemConfig = {})
         loop.seek(state.iteration);
       },
       async drain() {
-        return cemStats(await loop.drain(), config.batchSize);
+        return checkedStats(await loop.drain());
       },
       async readParameters() {
         const mean = new Float32Array(await readBufferOnce(device, b.mean));
