@@ -402,7 +402,7 @@ export class Agent extends EventTarget {
     );
   }
 
-  /** The checkpoint as bytes (format version 2, checksummed); kept as the one resume() falls back on. */
+  /** The checkpoint as bytes (format version 3, checksummed); kept as the one resume() falls back on. */
   async save(): Promise<Uint8Array> {
     const bytes = await encodeCheckpoint(await this.checkpoint());
     this.lastCheckpoint = bytes;

@@ -1,9 +1,10 @@
 /**
- * checkpoint.wgrl, format version 2: everything a run needs to continue, and what a game needs to
+ * checkpoint.wgrl, format version 3: everything a run needs to continue, and what a game needs to
  * act and to export its policy. Little-endian:
  *
  *   bytes 0–3     magic "WGRL"
- *   bytes 4–7     u32 format version (2)
+ *   bytes 4–7     u32 format version (3; 2 is read too: its report buffer predates the mask-error
+ *                 and metric words, and is moved into today's layout on reading, migrateReportV2)
  *   bytes 8–11    u32 H, the header's length in bytes
  *   H bytes       UTF-8 JSON header (CheckpointHeader), padded with spaces to a multiple of 4
  *   the data      sections, each starting on a 4-byte boundary at `offset` bytes from the data's start:
@@ -24,10 +25,13 @@
 import type { ActionSpace, BoxSpace } from '../envs/types';
 import type { MlpSpec } from '../nn/mlp-spec';
 import { ENGINE_VERSION } from '../version';
+import { migrateReportV2 } from './report';
 
 export const CHECKPOINT_MAGIC = 'WGRL';
 /** The format this build writes and the newest it reads. */
-export const CHECKPOINT_FORMAT_VERSION = 2;
+export const CHECKPOINT_FORMAT_VERSION = 3;
+/** The oldest format this build reads (2: the report buffer without mask-error and metric words). */
+const OLDEST_READ_VERSION = 2;
 const DIGEST_BYTES = 32;
 const PREAMBLE_BYTES = 12;
 
@@ -143,7 +147,7 @@ async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
-/** The bytes of checkpoint.wgrl (format version 2), digest included. */
+/** The bytes of checkpoint.wgrl (format version 3), digest included. */
 export async function encodeCheckpoint(checkpoint: Omit<Checkpoint, 'engineVersion' | 'createdAt'> & Partial<Pick<Checkpoint, 'engineVersion' | 'createdAt'>>): Promise<Uint8Array> {
   const blobs: { name: string; bytes: Uint8Array }[] = [];
   for (const n of checkpoint.networks) {
@@ -194,7 +198,7 @@ export async function decodeCheckpoint(bytes: Uint8Array): Promise<Checkpoint> {
   if (version > CHECKPOINT_FORMAT_VERSION) {
     throw new CheckpointError(`checkpoint format version ${version} is newer than this engine (${ENGINE_VERSION}) reads (≤ ${CHECKPOINT_FORMAT_VERSION}); upgrade webgpu-rl to load it`);
   }
-  if (version < CHECKPOINT_FORMAT_VERSION) {
+  if (version < OLDEST_READ_VERSION) {
     throw new CheckpointError(`checkpoint format version ${version} (parameters only, written by webgpu-rl 0.1) is not supported: it lacks the state to resume from; retrain`);
   }
   const body = bytes.subarray(0, bytes.byteLength - DIGEST_BYTES);
@@ -226,6 +230,11 @@ export async function decodeCheckpoint(bytes: Uint8Array): Promise<Checkpoint> {
   });
   const state: Record<string, Uint8Array> = {};
   for (const name of header.stateSections) state[name] = section(`state.${name}`);
+  if (version === 2 && state.report) {
+    const migrated = migrateReportV2(state.report);
+    if (!migrated) throw new CheckpointError(`checkpoint format 2 state 'report' has ${state.report.byteLength} bytes, not a whole number of that format's report records`);
+    state.report = migrated;
+  }
   const { format: _format, formatVersion: _version, networks: _networks, stateSections, sections: _sections, ...rest } = header;
   return { ...rest, networks, ...(stateSections.length > 0 ? { state } : {}) };
 }

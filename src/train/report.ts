@@ -74,6 +74,30 @@ export const ALGORITHM_BASE = METRICS_BASE + MAX_EPISODE_METRICS;
 export const REPORT_WORDS = ALGORITHM_BASE + ALGORITHM_WORDS;
 export const REPORT_BYTES = 4 * REPORT_WORDS;
 
+/** Words a report record had before the mask-error and metric words (checkpoint format 2). */
+const REPORT_WORDS_V2 = MASK_ERRORS_WORD + ALGORITHM_WORDS;
+
+/**
+ * A format-2 checkpoint's report buffer in today's layout: per agent, the statistics, the ring and
+ * its header as they were, a cleared MaskErrors block, NaN metric means (no env had metrics), then
+ * the algorithm's words, moved up. Null when `bytes` is not a whole number of format-2 records.
+ */
+export function migrateReportV2(bytes: Uint8Array): Uint8Array | null {
+  if (bytes.byteLength === 0 || bytes.byteLength % (4 * REPORT_WORDS_V2) !== 0) return null;
+  const agents = bytes.byteLength / (4 * REPORT_WORDS_V2);
+  const old = new Uint32Array(bytes.slice().buffer);
+  const words = new Uint32Array(agents * REPORT_WORDS);
+  for (let g = 0; g < agents; g += 1) {
+    const from = g * REPORT_WORDS_V2;
+    const to = g * REPORT_WORDS;
+    words.set(old.subarray(from, from + MASK_ERRORS_WORD), to);
+    words.set([0, 0xffffffff, 0, 0], to + MASK_ERRORS_WORD);
+    words.fill(0x7fc00000, to + METRICS_BASE, to + ALGORITHM_BASE);
+    words.set(old.subarray(from + MASK_ERRORS_WORD, from + REPORT_WORDS_V2), to + ALGORITHM_BASE);
+  }
+  return new Uint8Array(words.buffer);
+}
+
 /**
  * Appends each agent's finished episodes to its ring, and their metrics to the metric rings.
  * Bindings: episode_returns, terminated, truncated, report, episode_metrics, metric_ring.

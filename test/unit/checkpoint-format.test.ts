@@ -1,13 +1,16 @@
 /**
- * checkpoint.wgrl format version 2 without a GPU: the byte layout by hand (magic, version, header
+ * checkpoint.wgrl format version 3 without a GPU: the byte layout by hand (magic, version, header
  * length, 4-byte alignment, the SHA-256 of everything before it), exact round trips, and every
  * refusal: foreign bytes, a newer or older format, a wrong digest (one flipped bit anywhere), a
- * truncated file, sections outside the data, and checkCheckpointMatches naming what differs.
+ * truncated file, sections outside the data, and checkCheckpointMatches naming what differs; a
+ * format-2 file (test/fixtures/cartpole-ppo-seed1.wgrl) read into today's report layout.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { actorSpec, criticSpec, mlpLayout } from '../../src/nn/mlp-spec';
 import { CHECKPOINT_FORMAT_VERSION, checkCheckpointMatches, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../src/train/checkpoint';
+import { decodeReport, decodeReportMaskErrors, REPORT_BYTES } from '../../src/train/report';
 import { ENGINE_VERSION } from '../../src/version';
 import { freshSeed, seededRandom } from '../support/random';
 
@@ -49,7 +52,7 @@ describe('checkpoint format 2', () => {
     const headerLength = view.getUint32(8, true);
     expect(headerLength % 4).toBe(0);
     const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as Record<string, unknown>;
-    expect(header).toMatchObject({ format: 'wgrl-checkpoint', formatVersion: 2, engineVersion: ENGINE_VERSION, iteration: 5, algo: 'ppo' });
+    expect(header).toMatchObject({ format: 'wgrl-checkpoint', formatVersion: CHECKPOINT_FORMAT_VERSION, engineVersion: ENGINE_VERSION, iteration: 5, algo: 'ppo' });
     const digest = createHash('sha256').update(bytes.subarray(0, bytes.length - 32)).digest();
     expect(Buffer.compare(digest, bytes.subarray(bytes.length - 32))).toBe(0);
 
@@ -68,7 +71,7 @@ describe('checkpoint format 2', () => {
     );
     await expect(decodeCheckpoint(new Uint8Array(8))).rejects.toThrow('not a .wgrl checkpoint (8 bytes is too short to be one)');
     for (const [version, message] of [
-      [3, `checkpoint format version 3 is newer than this engine (${ENGINE_VERSION}) reads (≤ 2); upgrade webgpu-rl to load it`],
+      [4, `checkpoint format version 4 is newer than this engine (${ENGINE_VERSION}) reads (≤ 3); upgrade webgpu-rl to load it`],
       [1, 'checkpoint format version 1 (parameters only, written by webgpu-rl 0.1) is not supported: it lacks the state to resume from; retrain'],
     ] as const) {
       const changed = bytes.slice();
@@ -94,5 +97,19 @@ describe('checkpoint format 2', () => {
     );
     expect(() => checkCheckpointMatches(checkpoint, { networks: [{ name: 'actor', spec: actorSpec(4, 2, [6]) }] })).toThrow(/checkpoint network 'actor' is .*"hiddenSizes":\[5\].*; expected .*"hiddenSizes":\[6\]/);
     expect(() => checkCheckpointMatches(checkpoint, { networks: [{ name: 'policy', spec: actor }] })).toThrow("checkpoint has no network 'policy' (it has actor, critic)");
+  });
+
+  it('reads a format-2 checkpoint, moving its report into the layout with mask-error and metric words', async () => {
+    const bytes = new Uint8Array(readFileSync(new URL('../fixtures/cartpole-ppo-seed1.wgrl', import.meta.url)));
+    expect(new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true)).toBe(2);
+    const summary = JSON.parse(readFileSync(new URL('../fixtures/cartpole-ppo-seed1.summary.json', import.meta.url), 'utf8')) as { final_return_mean_100: number; episodes: number };
+    const checkpoint = await decodeCheckpoint(bytes);
+    const report = checkpoint.state!.report!;
+    expect(report.byteLength).toBe(REPORT_BYTES);
+    const [agent] = decodeReport(report.slice().buffer, 1);
+    // The ring and its count as the run left them: the summary's final mean of the last 100 returns.
+    expect(agent!.episodesFinished).toBe(summary.episodes);
+    expect(agent!.returnMean100).toBeCloseTo(summary.final_return_mean_100, 2);
+    expect(decodeReportMaskErrors(report.slice().buffer)).toBeNull();
   });
 });
