@@ -130,8 +130,8 @@ describe('Agent checkpoints', () => {
       await expect(agent.restore(corrupt)).rejects.toThrow(/checkpoint checksum mismatch .* the file is truncated or altered/);
       await expect(agent.restore(good.subarray(0, good.length - 100))).rejects.toThrow(/checksum mismatch/);
       const newer = good.slice();
-      new DataView(newer.buffer).setUint32(4, 3, true);
-      await expect(agent.restore(newer)).rejects.toThrow(/checkpoint format version 3 is newer than this engine .* upgrade webgpu-rl/);
+      new DataView(newer.buffer).setUint32(4, 4, true);
+      await expect(agent.restore(newer)).rejects.toThrow(/checkpoint format version 4 is newer than this engine .* upgrade webgpu-rl/);
       await expect(Agent.load(good, { device, env: 'Acrobot-v1' })).rejects.toThrow(
         "checkpoint env 'CartPole-v1' has observations of 4 values; this env has 6",
       );

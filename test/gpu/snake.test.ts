@@ -135,6 +135,14 @@ describe('Snake-v0 on the GPU', () => {
                 if (Math.abs(a - b) > TOLERANCE) report(`${field}[${i}] ${a} vs ${b}`);
               }
             }
+            // The per-instance twin declares the mask and the metrics too: the adapter uploads them as the wrapper writes them.
+            for (let i = 0; i < 4; i += 1) {
+              if (onGpu.masks![n * 4 + i] !== onHost.masks![n * 4 + i]) report(`masks[${i}] ${onGpu.masks![n * 4 + i]} vs ${onHost.masks![n * 4 + i]}`);
+            }
+            for (let m = 0; m < SNAKE_METRIC_COUNT; m += 1) {
+              const [a, b] = [onGpu.episodeMetrics![n * SNAKE_METRIC_COUNT + m], onHost.episodeMetrics![n * SNAKE_METRIC_COUNT + m]];
+              if (a !== b) report(`episodeMetrics[${m}] ${a} vs ${b}`);
+            }
             for (let i = 0; i < STATE; i += 1) {
               if (onGpu.states[n * STATE + i] !== twin.states[n * STATE + i]) report(`state[${i}] ${onGpu.states[n * STATE + i]} vs ${twin.states[n * STATE + i]}`);
             }

@@ -189,6 +189,7 @@ export class SnakeHost implements HostEnv {
   readonly name = 'snake-js';
   readonly observationSize = SNAKE_OBS_SIZE;
   readonly actionSpace = snakeEnv.actionSpace;
+  readonly episodeMetrics = snakeEnv.episodeMetrics!;
   readonly states: Float32Array;
   readonly params: SnakeParams;
   private readonly observation = new Float32Array(SNAKE_OBS_SIZE);
@@ -220,6 +221,11 @@ export class SnakeHost implements HostEnv {
   /** Instance `env`'s action mask into `out` (MASK_SIZE words at `offset`). */
   mask(env: number, out: Uint32Array | number[], offset = 0): void {
     snakeMask(this.row(env), this.params, out, offset);
+  }
+
+  /** The HostEnv form of mask(): the adapter then uploads the masks, as the WGSL env's wrapper does. */
+  actionMask(env: number, mask: Uint32Array): void {
+    this.mask(env, mask);
   }
 
   /** Instance `env`'s metrics (apples, won) into `out`, meaningful on the state an episode ended in. */
