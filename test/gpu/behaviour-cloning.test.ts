@@ -4,8 +4,9 @@
  * 1. The float64 reference of L(θ) = −(1/B) Σ_r log π_θ(a_r|s_r) and its gradient, checked by
  *    central finite differences (categorical and Gaussian, the log-std included).
  * 2. Two epochs at odd sizes (123 pairs, minibatches of 40, so 3 dropped per epoch) on fresh random
- *    data (categorical; Gaussian at 2, 17 and MAX_ACTION_SIZE = 64 dims): the GPU's last-minibatch gradient, the parameters after every Adam step of the epoch and
- *    each epoch's mean NLL against a float64 replay that follows the permutation the GPU drew.
+ *    data (categorical; Gaussian at 2, 17 and MAX_ACTION_SIZE = 64 dims): the GPU's last-minibatch
+ *    gradient, the parameters after every Adam step of the epoch and each epoch's mean NLL against
+ *    a float64 replay that follows the permutation the GPU drew.
  * 3. Learning: 20 episodes of a scripted CartPole-v1 controller recorded through Demonstrations from
  *    the GPU env, cloned into CleanRL's 64-64 actor, then run greedily on the GPU env: mean return ≥ 400.
  */
