@@ -14,11 +14,15 @@ override MAX_EPISODE_STEPS: u32;
 // Env instances; every kernel bounds-checks its index against it.
 override NUM_ENVS: u32;
 
-// Most action dimensions of a continuous env (ACTION_SIZE ≤ 4·MAX_ACTION_VEC4).
-const MAX_ACTION_VEC4: u32 = 4u;
+// Most action dimensions of a continuous env (ACTION_SIZE ≤ 4·MAX_ACTION_VEC4 = MAX_ACTION_SIZE of
+// src/envs/contract.ts): 64, room for locomotion bodies such as MuJoCo's Humanoid (17 actuators).
+const MAX_ACTION_VEC4: u32 = 16u;
 
 // The wrapper's uniform block (src/envs/kernels.ts writes it). Byte layout: 0 seed | 4 stream |
-// 8, 12 padding | 16 action_low (16 floats) | 80 action_high (16 floats); 144 bytes.
+// 8, 12 padding | 16 action_low (64 floats) | 272 action_high (64 floats); 528 bytes.
+// The bounds stay in a uniform rather than a storage buffer: every invocation reads the same
+// bound at the same time, which is the broadcast read uniform memory serves best, and 528 bytes is
+// far under the 64 KiB maxUniformBufferBindingSize every WebGPU adapter guarantees.
 struct WrapperParams {
   seed: u32,
   stream: u32,

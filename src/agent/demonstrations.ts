@@ -8,6 +8,7 @@
  * Observations are recorded as the actor will see them: if the agent normalises observations, the
  * game records raw ones and the trainer that clones them must apply the same normalisation.
  */
+import { MAX_ACTION_SIZE } from '../envs/contract';
 import type { ActionSpace } from '../envs/types';
 
 /** The spaces of the env the demonstrations come from. */
@@ -108,7 +109,7 @@ export class Demonstrations {
       this.actionSpace = Object.freeze({ kind: 'discrete', n: space.n });
       this.actionSize = 1;
     } else if (space?.kind === 'box') {
-      if (!isPositiveInteger(space.size)) fail('actionSpace.size', space.size, 'a positive integer');
+      if (!isPositiveInteger(space.size) || space.size > MAX_ACTION_SIZE) fail('actionSpace.size', space.size, `an integer in [1, ${MAX_ACTION_SIZE}] (MAX_ACTION_SIZE)`);
       this.actionSpace = Object.freeze({ kind: 'box', size: space.size });
       this.actionSize = space.size;
     } else {

@@ -45,6 +45,7 @@
 import { BufferSet, createBuffer, destroyBuffer, gpuCounters } from '../gpu/buffers';
 import { dispatchGroups } from '../gpu/dispatch';
 import { createKernel, type Kernel, type KernelSpec, type SizedKernel } from '../gpu/kernel';
+import { MAX_ACTION_SIZE } from '../envs/contract';
 import type { ActionSpace } from '../envs/types';
 import {
   MASK_ERRORS_BYTES,
@@ -212,7 +213,9 @@ function checkConfig(config: PolicyInferenceConfig): Shape {
       throw new RangeError(`policyInference.actionSpace.n must be an integer in [1, ${MAX_DISCRETE_ACTIONS}] (got ${String(actions)})`);
     }
   } else {
-    if (!Number.isInteger(actions) || actions < 1) throw new RangeError(`policyInference.actionSpace.size must be a positive integer (got ${String(actions)})`);
+    if (!Number.isInteger(actions) || actions < 1 || actions > MAX_ACTION_SIZE) {
+      throw new RangeError(`policyInference.actionSpace.size must be an integer in [1, ${MAX_ACTION_SIZE}] (MAX_ACTION_SIZE) (got ${String(actions)})`);
+    }
     const bounds = (name: 'low' | 'high') => {
       const values = actionSpace[name];
       if (!values || values.length !== actions) {

@@ -6,6 +6,7 @@
  * run; the game reads the actions from it and writes its outputs into it. src/envs/host-env.ts
  * drives it behind GPU buffers.
  */
+import { MAX_ACTION_SIZE } from './contract';
 import type { ActionSpace } from './types';
 
 /**
@@ -140,7 +141,9 @@ function checkActionSpace(space: ActionSpace, name: string): void {
   if (space?.kind !== 'box') {
     throw new TypeError(`${name}: actionSpace must be { kind: 'discrete', n } or { kind: 'box', size, low, high } (got ${JSON.stringify(space)})`);
   }
-  if (!positiveInteger(space.size)) throw new RangeError(`${name}: actionSpace.size must be a positive integer (got ${space.size})`);
+  if (!positiveInteger(space.size) || space.size > MAX_ACTION_SIZE) {
+    throw new RangeError(`${name}: actionSpace.size must be an integer in [1, ${MAX_ACTION_SIZE}] (MAX_ACTION_SIZE) (got ${space.size})`);
+  }
   if (space.low.length !== space.size || space.high.length !== space.size) {
     throw new RangeError(`${name}: actionSpace.low and .high need ${space.size} bounds each (got ${space.low.length} and ${space.high.length})`);
   }

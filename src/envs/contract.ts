@@ -31,8 +31,13 @@ export interface EnvBodyLayout {
   actionType: string;
 }
 
-/** The most action dimensions a continuous env may have (WrapperParams holds 4 vec4f of bounds). */
-export const MAX_ACTION_SIZE = 16;
+/**
+ * The most action dimensions a box action space may have: 64, room for locomotion bodies such as
+ * MuJoCo's Humanoid (17 actuators) and larger rigs. The wrapper's WrapperParams uniform holds the
+ * bounds of this many dimensions (16 vec4f each of low and high); every other piece that handles a
+ * box action (Gaussian heads, rollout sampler, host envs, act(), ONNX export) is sized by the env.
+ */
+export const MAX_ACTION_SIZE = 64;
 
 /** The most per-episode metrics an env may report (the training report keeps a mean of each). */
 export const MAX_EPISODE_METRICS = 8;
@@ -190,7 +195,7 @@ export function checkEnvDescriptor(descriptor: EnvDescriptor): EnvBodyLayout {
     if (layout.actionSize !== 1) fail(`a discrete env declares ACTION_SIZE = 1 (got ${layout.actionSize})`);
   } else {
     if (!isPositiveInteger(action.size) || action.size > MAX_ACTION_SIZE) {
-      fail(`actionSpace.size must be an integer in [1, ${MAX_ACTION_SIZE}] (got ${action.size})`);
+      fail(`actionSpace.size must be an integer in [1, ${MAX_ACTION_SIZE}] (MAX_ACTION_SIZE) (got ${action.size})`);
     }
     if (action.size !== layout.actionSize) fail(`actionSpace.size is ${action.size} but the WGSL says ACTION_SIZE = ${layout.actionSize}`);
     if (layout.actionType !== 'array<f32,ACTION_SIZE>') {

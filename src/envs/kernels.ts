@@ -30,8 +30,8 @@ export const ENV_STREAM = 0x454e56;
 /** Counter word 2 of a reset's draws (shaders/envs/env_rng.wgsl ENV_RESET_PHASE). */
 export const ENV_RESET_PHASE = 0xffffffff;
 
-/** Bytes of the WrapperParams uniform (shaders/envs/env_wrapper.wgsl). */
-export const WRAPPER_PARAMS_BYTES = 144;
+/** Bytes of the WrapperParams uniform (shaders/envs/env_wrapper.wgsl): 16 of header, then MAX_ACTION_SIZE lows and highs (528). */
+export const WRAPPER_PARAMS_BYTES = 16 + 2 * 4 * MAX_ACTION_SIZE;
 
 /** Bytes per env of the EpisodeProgress bookkeeping (length, episode, return, ended, seed, rng env, 2 × padding). */
 export const EPISODE_PROGRESS_BYTES = 32;

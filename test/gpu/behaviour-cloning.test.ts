@@ -4,8 +4,9 @@
  * 1. The float64 reference of L(θ) = −(1/B) Σ_r log π_θ(a_r|s_r) and its gradient, checked by
  *    central finite differences (categorical and Gaussian, the log-std included).
  * 2. Two epochs at odd sizes (123 pairs, minibatches of 40, so 3 dropped per epoch) on fresh random
- *    data: the GPU's last-minibatch gradient, the parameters after every Adam step of the epoch and
- *    each epoch's mean NLL against a float64 replay that follows the permutation the GPU drew.
+ *    data (categorical; Gaussian at 2, 17 and MAX_ACTION_SIZE = 64 dims): the GPU's last-minibatch
+ *    gradient, the parameters after every Adam step of the epoch and each epoch's mean NLL against
+ *    a float64 replay that follows the permutation the GPU drew.
  * 3. Learning: 20 episodes of a scripted CartPole-v1 controller recorded through Demonstrations from
  *    the GPU env, cloned into CleanRL's 64-64 actor, then run greedily on the GPU env: mean return ≥ 400.
  */
@@ -120,12 +121,18 @@ describe('behaviour cloning: the float64 reference', () => {
 describe('behaviour cloning on the GPU', () => {
   const gpu = useGpu();
 
-  for (const policy of ['categorical', 'gaussian'] as const) {
-    it(`${policy}: two epochs of 123 pairs in minibatches of 40 match a float64 replay`, async () => {
+  // The Gaussian also over wide boxes: 17 dims and MAX_ACTION_SIZE = 64.
+  const replayCases: [string, Policy, MlpLayout][] = [
+    ['categorical', 'categorical', layouts.categorical],
+    ['gaussian', 'gaussian', layouts.gaussian],
+    ['gaussian 17 dims', 'gaussian', mlpLayout(gaussianActorSpec(5, 17, [13, 7]))],
+    ['gaussian 64 dims', 'gaussian', mlpLayout(gaussianActorSpec(5, 64, [13, 7]))],
+  ];
+  for (const [name, policy, layout] of replayCases) {
+    it(`${name}: two epochs of 123 pairs in minibatches of 40 match a float64 replay`, async () => {
       const { device } = gpu();
       const seed = freshSeed();
       const random = seededRandom(seed);
-      const layout = layouts[policy];
       const M = 123;
       const B = 40;
       const learningRate = 3e-3;
@@ -186,7 +193,7 @@ describe('behaviour cloning on the GPU', () => {
           }
           const expectedNll = nllSum / 3;
           console.log(
-            `[bc ${policy}] epoch ${epoch}: NLL ${meanNll.toFixed(5)} (ref ${expectedNll.toFixed(5)}), ` +
+            `[bc ${name}] epoch ${epoch}: NLL ${meanNll.toFixed(5)} (ref ${expectedNll.toFixed(5)}), ` +
               `max|Δ∇|/max|∇| ${(gradientError / maxGradient).toExponential(2)}, max|Δθ| ${parameterError.toExponential(2)} (seed ${seed})`,
           );
           expect(gradientError / maxGradient, `seed ${seed}: last minibatch's gradient`).toBeLessThan(1e-4);
@@ -233,6 +240,10 @@ describe('behaviour cloning on the GPU', () => {
     const wide = (actions: number) => ({ actor: mlpLayout(actorSpec(5, actions, [13, 7])) });
     expect(() => resolveBehaviourCloningConfig({ ...good, ...wide(1024) })).not.toThrow();
     expect(bad(wide(1025))).toThrow(/actor policy head size must be at most 1024 actions \(MAX_DISCRETE_ACTIONS\) \(got 1025\)/);
+    // A Gaussian head of up to MAX_ACTION_SIZE = 64 dims; one more is refused the same way.
+    const box = (dims: number) => ({ policy: 'gaussian' as const, actor: mlpLayout(gaussianActorSpec(5, dims, [13, 7])), dataset: { observations: new Float32Array(50), actions: new Float32Array(10 * dims) } });
+    expect(() => resolveBehaviourCloningConfig({ ...good, ...box(64) })).not.toThrow();
+    expect(bad(box(65))).toThrow(/actor policy head size must be at most 64 action dims \(MAX_ACTION_SIZE\) \(got 65\)/);
     expect(bad({ actor: mlpLayout({ inputSize: 5, hiddenSizes: [4], activation: 'tanh', heads: [{ name: 'value', size: 1, gain: 1 }] }) })).toThrow(
       /a 'policy' head/,
     );

@@ -1,14 +1,15 @@
 /**
  * The policy-head kernels (src/nn/heads.ts, src/nn/heads-gaussian.ts) on a real device against the
  * float64 reference (test/reference/heads.ts), on fresh random inputs at odd sizes (B = 123,
- * A = 3 and 5, D = 3 and 5, G = 1 and 3; masks on some rows; logits and gradients as slices of
- * wider rows), and the categorical heads also at A = 1, 301 and MAX_DISCRETE_ACTIONS = 1 024 (a few
+ * A = 3 and 5, D = 3, 5, 17, 63 and MAX_ACTION_SIZE = 64, G = 1, 2 and 3; masks on some rows;
+ * logits and gradients as slices of wider rows), and the categorical heads also at A = 1, 301 and MAX_DISCRETE_ACTIONS = 1 024 (a few
  * dozen rows each), each with and without a mask, a masked case with one row that allows nothing. Relative error of a tensor: max|gpu - ref| / max(1e-3, max|ref|), required < 1e-4.
  * Every output is poisoned (NaN, or 0xdeadbeef for u32) before its dispatch and checked written;
  * poisoned padding around slices must survive. The seed of the inputs is in every failure message.
  */
 import { describe, expect, it } from 'vitest';
 import { BufferSet, createKernel, readBufferOnce } from '../../src/gpu/index';
+import { MAX_ACTION_SIZE } from '../../src/envs/contract';
 import { mlpLayout } from '../../src/nn/mlp-spec';
 import {
   FIXED_LOG_STD,
@@ -432,6 +433,10 @@ const describeCase = (c: object) =>
     { agents: 1, dims: 3, learned: true, mean: { stride: 3, offset: 0 }, grad: { stride: 3, offset: 0 } },
     { agents: 3, dims: 5, learned: true, mean: { stride: 9, offset: 3 }, grad: { stride: 6, offset: 1 } },
     { agents: 3, dims: 5, learned: false, mean: { stride: 5, offset: 0 }, grad: { stride: 5, offset: 0 } },
+    // Wide boxes: 17 (MuJoCo Humanoid's actuators, a partial Philox block) and MAX_ACTION_SIZE = 64.
+    { agents: 2, dims: 17, learned: true, mean: { stride: 20, offset: 2 }, grad: { stride: 19, offset: 1 } },
+    { agents: 1, dims: MAX_ACTION_SIZE, learned: true, mean: { stride: MAX_ACTION_SIZE, offset: 0 }, grad: { stride: MAX_ACTION_SIZE, offset: 0 } },
+    { agents: 2, dims: 63, learned: false, mean: { stride: 65, offset: 1 }, grad: { stride: 63, offset: 0 } },
   ];
 
   /**

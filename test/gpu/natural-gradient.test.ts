@@ -5,7 +5,9 @@
  *   - the Fisher-vector product (tangent pass → fisher_categorical → backward), G = 1 and 3;
  *   - conjugate gradient (10 iterations, damping 0.1) on that product, and its step scale, G = 2;
  *   - the line search: every candidate's mean improvement and KL, the choice, and θ after it,
- *     including a direction that no candidate improves on (θ must stay as it was).
+ *     including a direction that no candidate improves on (θ must stay as it was);
+ *   - the Gaussian Fisher-vector product and line search (mean and log-std) at D = 3, 17 and
+ *     MAX_ACTION_SIZE = 64 action dims, G = 2.
  * Outputs are poisoned with NaN first. Relative error = max |gpu − ref| / max |ref| per tensor.
  */
 import { describe, expect, it } from 'vitest';
@@ -130,12 +132,12 @@ describe('natural gradient on the GPU vs the float64 reference', () => {
     }
   });
 
-  it('the Gaussian Fisher-vector product (network and log-std) matches the reference, G = 2', async () => {
+  // D = 17 (MuJoCo Humanoid's actuators) and MAX_ACTION_SIZE = 64: wide boxes.
+  it.each([3, 17, 64])('the Gaussian Fisher-vector product (network and log-std) matches the reference, D = %i, G = 2', async (D) => {
     const { device } = gpu();
     const seed = freshSeed();
     const random = seededRandom(seed);
     const agents = 2;
-    const D = 3;
     const gaussian = mlpLayout({ ...actorSpec(OBS, D, [33, 20]), extras: { logStd: D } });
     const GP = gaussian.parametersPerAgent;
     const slot = gaussian.extras.logStd!;
@@ -363,12 +365,11 @@ describe('natural gradient on the GPU vs the float64 reference', () => {
     expect(got.params).toEqual(params);
   });
 
-  it('the Gaussian line search (mean and log-std move) matches the reference, G = 2', async () => {
+  it.each([3, 17, 64])('the Gaussian line search (mean and log-std move) matches the reference, D = %i, G = 2', async (D) => {
     const { device } = gpu();
     const seed = freshSeed();
     const random = seededRandom(seed);
     const agents = 2;
-    const D = 3;
     const K = 10;
     const maxKl = 0.01;
     const gaussian = mlpLayout({ ...actorSpec(OBS, D, [33, 20]), extras: { logStd: D } });

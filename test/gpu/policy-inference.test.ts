@@ -1,7 +1,7 @@
 /**
  * act() on a real device (src/agent/policy-inference.ts) against the float64 reference
  * (test/reference/policy-inference.ts) on fresh random networks, observations and masks at odd
- * sizes: OBS = 5, 3 actions or a box of 2 with bounds, batch 37 of maxBatch 53, a normaliser with
+ * sizes: OBS = 5, 3 actions or a box of 2 (and of MAX_ACTION_SIZE = 64) with bounds, batch 37 of maxBatch 53, a normaliser with
  * a small clip so that some inputs clip. Policy outputs, values, greedy actions and log-probs to
  * ~1e-5; sampled actions draw for draw against the reference sampler with the engine's Philox
  * (away from CDF boundaries), their frequencies against the softmax (chi-square), Gaussian samples
@@ -13,6 +13,7 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createPolicyInference, INFERENCE_STREAM, type PolicyInference, type PolicyInferenceConfig } from '../../src/agent/policy-inference';
 import { createBufferWithData, destroyBuffer, gpuCounters } from '../../src/gpu/buffers';
+import { MAX_ACTION_SIZE } from '../../src/envs/contract';
 import type { ActionSpace } from '../../src/envs/types';
 import { mlpLayout, type MlpLayout } from '../../src/nn/mlp-spec';
 import { RUNNING_MOMENTS_BYTES } from '../../src/normalise/running-normalisers';
@@ -31,6 +32,7 @@ import {
   type NormaliserReference,
 } from '../reference/policy-inference';
 import { gpuStep, useGpu } from '../support/gpu';
+import { reachHigh, reachLow } from '../support/reach-env';
 import { freshSeed, seededRandom } from '../support/random';
 import { chiSquareCritical, chiSquareStatistic, chiSquareSurvival, meanAndVariance } from '../support/statistics';
 
@@ -385,6 +387,59 @@ describe('policy inference (act) on the GPU', () => {
 
   // ---- the per-call contract ------------------------------------------------------------------
 
+  it('box of MAX_ACTION_SIZE = 64 dims with distinct bounds: means, clipped greedy and sampled actions, log-probs vs float64', async () => {
+    const dims = MAX_ACTION_SIZE;
+    const rows = 23;
+    const low = Array.from({ length: dims }, (_, d) => reachLow(d));
+    const high = Array.from({ length: dims }, (_, d) => reachHigh(d));
+    const config: PolicyInferenceConfig = {
+      actor: actorLayout(dims, true),
+      actionSpace: { kind: 'box', size: dims, low, high },
+      maxBatch: 29,
+      seed: Math.floor(random() * 2 ** 32) >>> 0,
+      label: 'test.box64',
+    };
+    const inference = await createPolicyInference(gpu().device, config);
+    cleanup.push(() => inference.destroy());
+    // Means of O(1) against bounds of about ±1 to ±2.7: some dims of every row clip, most do not.
+    const actorParams = randomParameters(config.actor);
+    const logStd = Array.from(actorParams.subarray(config.actor.extras.logStd!.offset, config.actor.extras.logStd!.offset + dims));
+    const observations = randomRows(rows, OBS, -2, 2);
+    const ref = policyForwardReference({ ...config, actorParams }, rowsOf(observations, OBS));
+    const parameters = { actor: upload('test.box64-actor', actorParams) };
+
+    const greedy = await gpuStep(gpu(), 'act greedy 64', () => inference.act(parameters, observations, { deterministic: true, logProbs: true, policyOutputs: true }));
+    expectClose('means (64 dims)', greedy.policyOutputs!, ref.policyOutputs.flat());
+    expectClose('greedy actions (clipped means, 64 dims)', greedy.actions, ref.policyOutputs.flatMap((mean) => clipToBox(mean, low, high)));
+    expectClose('greedy log-probs (64 dims)', greedy.logProbs!, new Array<number>(rows).fill(gaussianModeLogProb(logStd)));
+
+    // The second call draws with Philox iteration 1; dims 4k … 4k + 3 of row r from draw k.
+    const sampled = await gpuStep(gpu(), 'act sample 64', () => inference.act(parameters, observations, { logProbs: true }));
+    let clipped = 0;
+    for (let r = 0; r < rows; r += 1) {
+      const unclipped: number[] = [];
+      let logProbTolerance = 0;
+      for (let d = 0; d < dims; d += 1) {
+        const block = rngBlock({ seed: config.seed, stream: INFERENCE_STREAM, iteration: 1, step: 0, draw: Math.floor(d / 4) }, r);
+        const k = d % 4 < 2 ? 0 : 2;
+        const u1 = uniformFromBits(block[k]!);
+        const noise = normalPair(u1, uniformFromBits(block[k + 1]!))[d % 2]!;
+        unclipped.push(ref.policyOutputs[r]![d]! + Math.exp(logStd[d]!) * noise);
+        // |ε_f32 − ε_f64| as bounded in heads.test.ts; log π moves by |ε|·δε per dim, plus f32 rounding.
+        const noiseError = 2 ** -10 + Math.sqrt(-2 * Math.log(u1)) * (2 ** -11 + 2 ** -20);
+        logProbTolerance += Math.abs(noise) * noiseError + 1e-5 * (1 + noise * noise + Math.abs(logStd[d]!));
+        const action = sampled.actions[r * dims + d]!;
+        const expected = clipToBox(unclipped, low, high)[d]!;
+        expect(Math.abs(action - expected), `seed ${seed}: row ${r} dim ${d} sampled ${action} vs clip(μ + σε) ${unclipped[d]}`).toBeLessThanOrEqual(Math.exp(logStd[d]!) * noiseError + 1e-5);
+        if (expected !== unclipped[d]) clipped += 1;
+      }
+      const logProb = gaussianLogProb(unclipped, ref.policyOutputs[r]!, logStd);
+      expect(Math.abs(sampled.logProbs![r]! - logProb), `seed ${seed}: row ${r} log π of the unclipped sample`).toBeLessThanOrEqual(logProbTolerance);
+    }
+    expect(clipped, `seed ${seed}: no sampled dim clipped`).toBeGreaterThan(0);
+    expect(clipped, `seed ${seed}: most sampled dims clipped`).toBeLessThan((rows * dims) / 2);
+  });
+
   it('one submit and one readback per call, no buffers or bind groups after the first; concurrent calls keep their inputs', async () => {
     const { device } = gpu();
     const { inference, config, normaliser } = await discrete();
@@ -624,6 +679,7 @@ describe('policy inference (act) on the GPU', () => {
       ['seed', { seed: -1 }, /seed must be an integer in \[0, 4294967295\] \(got -1\)/],
       ['actions', { actionSpace: { kind: 'discrete', n: 4 } }, /'policy' head has 3 outputs; the action space needs 4 \(logits\)/],
       ['too many actions', { actor: actorLayout(1025, false), actionSpace: { kind: 'discrete', n: 1025 } }, /actionSpace\.n must be an integer in \[1, 1024\] \(got 1025\)/],
+      ['too many box dims', { actor: actorLayout(65, true), actionSpace: { kind: 'box', size: 65, low: new Array(65).fill(-1), high: new Array(65).fill(1) } }, /actionSpace\.size must be an integer in \[1, 64\] \(MAX_ACTION_SIZE\) \(got 65\)/],
       ['no logStd', { actor: actorLayout(BOX, false), actionSpace: boxSpace([-1, -1], [1, 1]) }, /extras.logStd of 2 values/],
       ['bounds length', { actor: actorLayout(BOX, true), actionSpace: boxSpace([-1], [1, 1]) }, /actionSpace.low must hold 2 bounds/],
       ['bounds order', { actor: actorLayout(BOX, true), actionSpace: boxSpace([-1, 2], [1, 1]) }, /low\[1\] = 2 must not exceed high\[1\] = 1/],

@@ -5,13 +5,14 @@
  * - the Philox draw of (seed, ACTION_STREAM), counter (0, n, t, iteration) through Box–Muller: each
  *   recorded action is μ + σ·ε of that draw (μ from the float64 MLP on the recorded observations);
  * - log π of each recorded action, recomputed on the CPU;
+ * - over a 17-dim box (Reach-17, test/support/reach-env.ts), dims 4k … 4k + 3 from draw k;
  * - the moments of the standardised actions (a − μ)/σ over a short Pendulum rollout: mean 0 and
  *   variance 1 within 4 standard errors;
  * - clipping, on MountainCarContinuous-v0, whose reward −0.1·a² uses the action the env receives:
  *   the rewards equal −0.1·clip(a, −1, 1)² for the recorded unclipped a, and some |a| exceed 1.
  */
 import { describe, expect, it } from 'vitest';
-import { createVectorEnv } from '../../src/envs/index';
+import { createVectorEnv, registerCustomEnv, unregisterEnv } from '../../src/envs/index';
 import { createBufferWithData } from '../../src/gpu/buffers';
 import { readBufferOnce } from '../../src/gpu/readback';
 import { criticSpec, gaussianActorSpec, mlpLayout, type MlpLayout } from '../../src/nn/mlp-spec';
@@ -21,6 +22,7 @@ import { mlpForward } from '../reference/mlp';
 import { normalPair, philox4x32, uniformFromBits } from '../reference/philox';
 import { gpuStep, useGpu } from '../support/gpu';
 import { freshSeed, seededRandom } from '../support/random';
+import { reachEnv } from '../support/reach-env';
 
 const ITERATION = 5;
 
@@ -114,6 +116,33 @@ describe('Gaussian rollout', () => {
     console.log(`[gaussian rollout] ${count} actions: standardised mean ${zMean.toFixed(4)}, variance ${zVariance.toFixed(4)} (seed ${seed})`);
     expect(Math.abs(zMean)).toBeLessThan(4 / Math.sqrt(count));
     expect(Math.abs(zVariance - 1)).toBeLessThan(4 * Math.sqrt(2 / count));
+  });
+
+  it('draws dims 4k … 4k + 3 from Philox draw k over a 17-dim box (Reach-17), log π summed over every dim', async () => {
+    const N = 7;
+    const T = 5;
+    registerCustomEnv(reachEnv(17));
+    try {
+      const { seed, recorded, means, logStds, A } = await record(reachEnv(17).id, N, T, Math.log(0.6));
+      expect(A).toBe(17);
+      for (let t = 0; t < T; t += 1) {
+        for (let n = 0; n < N; n += 1) {
+          const i = t * N + n;
+          const mean = Array.from(means[i]!);
+          const action = Array.from(recorded.actions.subarray(i * A, (i + 1) * A));
+          for (let d = 0; d < A; d += 1) {
+            const words = philox4x32([Math.floor(d / 4), n, t, ITERATION], [seed, ACTION_STREAM]);
+            const k = d % 4 < 2 ? 0 : 2;
+            const noise = normalPair(uniformFromBits(words[k]!), uniformFromBits(words[k + 1]!))[d % 2]!;
+            expect(Math.abs(action[d]! - (mean[d]! + Math.exp(logStds[d]!) * noise)), `action (${t}, ${n}, ${d}), seed ${seed}`).toBeLessThan(2e-3);
+          }
+          const logProb = gaussianLogProb(action, mean, logStds);
+          expect(Math.abs(recorded.logProbs[i]! - logProb), `log π (${t}, ${n}), seed ${seed}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(logProb)));
+        }
+      }
+    } finally {
+      unregisterEnv(reachEnv(17).id);
+    }
   });
 
   it('stores the unclipped action and steps the env with it clipped to the bounds (MountainCarContinuous)', async () => {

@@ -109,7 +109,9 @@ describe('Demonstrations', () => {
   it('rejects bad spaces and bad stored forms', () => {
     expect(() => new Demonstrations({ observationSize: 0, actionSpace: { kind: 'discrete', n: 2 } })).toThrow(/observationSize must be a positive integer \(got 0\)/);
     expect(() => new Demonstrations({ observationSize: 2, actionSpace: { kind: 'discrete', n: 0 } })).toThrow(/actionSpace.n must be a positive integer \(got 0\)/);
-    expect(() => new Demonstrations({ observationSize: 2, actionSpace: { kind: 'box', size: 1.5 } })).toThrow(/actionSpace.size must be a positive integer \(got 1.5\)/);
+    expect(() => new Demonstrations({ observationSize: 2, actionSpace: { kind: 'box', size: 1.5 } })).toThrow(/actionSpace.size must be an integer in \[1, 64\] \(MAX_ACTION_SIZE\) \(got 1.5\)/);
+    expect(() => new Demonstrations({ observationSize: 2, actionSpace: { kind: 'box', size: 65 } })).toThrow(/actionSpace.size must be an integer in \[1, 64\] \(MAX_ACTION_SIZE\) \(got 65\)/);
+    expect(new Demonstrations({ observationSize: 2, actionSpace: { kind: 'box', size: 64 } }).actionSize).toBe(64);
     expect(() => new Demonstrations({ observationSize: 2, actionSpace: { kind: 'multi' } as never })).toThrow(/actionSpace.kind must be 'discrete' \(with n\) or 'box'/);
 
     const d = new Demonstrations({ observationSize: 2, actionSpace: { kind: 'discrete', n: 3 } });

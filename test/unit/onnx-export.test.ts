@@ -1,6 +1,7 @@
 /**
  * ONNX export (src/export/onnx.ts) run by onnxruntime-web against the float64 reference forward
- * (test/reference/mlp.ts), with the observation normaliser applied in float64 as
+ * (test/reference/mlp.ts), categorical and Gaussian policies up to a box of MAX_ACTION_SIZE = 64
+ * dims, with the observation normaliser applied in float64 as
  * running_moments_normalise (shaders/normalise/running_moments.wgsl) defines it.
  *
  * How onnxruntime-web runs here, offline: in Node the package's "node" export condition resolves
@@ -134,6 +135,14 @@ const CASES: readonly Case[] = [
     actor: { inputSize: 3, hiddenSizes: [13, 6, 5], activation: ['relu', 'tanh', 'relu'], heads: [{ name: 'policy', size: 2, gain: 0.01 }], extras: { logStd: 2 } },
     policy: 'gaussian',
     normalised: true,
+  },
+  // Wide boxes: MuJoCo Humanoid's 17 actuators, and MAX_ACTION_SIZE = 64.
+  { name: 'gaussian, 11 → [33] tanh → 17, normalised', actor: { inputSize: 11, hiddenSizes: [33], activation: 'tanh', heads: [{ name: 'policy', size: 17, gain: 0.01 }], extras: { logStd: 17 } }, policy: 'gaussian', normalised: true },
+  {
+    name: 'gaussian, 7 → [29, 64] tanh → 64 + value 1, raw',
+    actor: { inputSize: 7, hiddenSizes: [29, 64], activation: 'tanh', heads: [{ name: 'policy', size: 64, gain: 0.01 }, { name: 'value', size: 1, gain: 1 }], extras: { logStd: 64 } },
+    policy: 'gaussian',
+    normalised: false,
   },
 ];
 

@@ -20,6 +20,7 @@
  *
  * No entropy bonus, no gradient clipping: the loss is the plain NLL. G = 1 (one actor).
  */
+import { MAX_ACTION_SIZE } from '../../envs/contract';
 import { BufferSet } from '../../gpu/buffers';
 import { createKernel, type KernelSpec } from '../../gpu/kernel';
 import { readBufferOnce, ReadbackRing } from '../../gpu/readback';
@@ -122,6 +123,7 @@ export function resolveBehaviourCloningConfig(config: BehaviourCloningConfig): R
   if (policy !== 'categorical' && policy !== 'gaussian') fail('policy', policy, "'categorical' or 'gaussian'");
   if (policy === 'categorical' && width > MAX_DISCRETE_ACTIONS) fail('actor policy head size', width, `at most ${MAX_DISCRETE_ACTIONS} actions (MAX_DISCRETE_ACTIONS)`);
   if (policy === 'gaussian') {
+    if (width > MAX_ACTION_SIZE) fail('actor policy head size', width, `at most ${MAX_ACTION_SIZE} action dims (MAX_ACTION_SIZE)`);
     const logStd = actor.extras.logStd;
     if (!logStd || logStd.length !== width) {
       fail('actor.extras.logStd', logStd?.length, `a slot of ${width} floats (one log σ per action dim; gaussianActorSpec makes it)`);
