@@ -2,8 +2,9 @@
  * `npm run bench:envs`: env steps per second of every built-in env at 1, 64, 4 096 and 65 536
  * envs with a random policy (actions written once, many steps per submit), beside gymnax's
  * published CartPole figure for reference; then PPO training on CartPole-v1 as the WGSL env
- * against the same CartPole in JavaScript (a batched host env) at 4, 64 and 1 024 envs, with
- * where the host env's steps spent their time (bench/measure/host-env-training.ts).
+ * against the same CartPole in JavaScript (a batched host env), stepped whole and pipelined in
+ * halves, at 4, 64 and 1 024 envs, with where the host env's steps spent their time
+ * (bench/measure/host-env-training.ts).
  */
 import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -68,28 +69,50 @@ export function benchEnvsCommand(): Command {
     });
 }
 
-/** PPO on CartPole-v1, WGSL env against the JavaScript one, at 4, 64 and 1024 envs: prints and returns the reports. */
+/**
+ * PPO on CartPole-v1 at 4, 64 and 1024 envs: the WGSL env, the JavaScript one stepped whole, and the
+ * JavaScript one pipelined in halves, in an order rotated per N; prints and returns the reports.
+ */
 async function hostVsWgsl(device: GPUDevice, quick: boolean): Promise<HostEnvTrainingReport[]> {
-  // Quick (CI): short iterations, so that the six training runs fit in well under a minute here.
-  const numSteps = quick ? 8 : 128;
+  // Quick (CI): 4-step iterations, so that the nine training runs take about what the six of the
+  // WGSL-against-whole comparison took at 8 steps (half a minute or so on a software adapter).
+  const numSteps = quick ? 4 : 128;
   const iterations = quick ? 2 : 3;
   console.log(
     `\nhost env vs WGSL env: PPO training on CartPole-v1 (N envs × ${numSteps} steps, 4 epochs × 4 minibatches, ` +
       `${iterations - 1} timed iteration${iterations > 2 ? 's' : ''} after 1 warm-up), env steps/s; ` +
-      'the host env\'s time per rollout step (all N envs) in µs',
+      'the JavaScript CartPole stepped whole and in two halves overlapping the GPU',
   );
-  const columns = ['N', 'WGSL SPS', 'host SPS', 'host/WGSL', 'step µs', 'JS step', 'validate', 'upload', 'readback', 'rest'];
-  console.log(columns.map((c, i) => c.padStart(i === 0 ? 6 : 11)).join(''));
+  const columns = ['N', 'WGSL SPS', 'whole SPS', 'halves SPS', 'whole/WGSL', 'halves/WGSL', 'halves/whole', '  run order'];
+  console.log(columns.map((c, i) => c.padStart(i === 0 ? 6 : 13)).join(''));
   const reports: HostEnvTrainingReport[] = [];
-  for (const numEnvs of [4, 64, 1024]) {
-    const r = await checkGpuErrors(device, `bench host vs WGSL CartPole × ${numEnvs}`, () => measureHostEnvTraining(device, { numEnvs, numSteps, iterations }));
+  const started = performance.now();
+  for (const [k, numEnvs] of [4, 64, 1024].entries()) {
+    const r = await checkGpuErrors(device, `bench host vs WGSL CartPole × ${numEnvs}`, () =>
+      measureHostEnvTraining(device, { numEnvs, numSteps, iterations, rotation: k }),
+    );
     reports.push(r);
-    const h = r.host;
-    const cells = [formatRate(r.wgslStepsPerSecond), formatRate(r.hostStepsPerSecond), r.ratio.toFixed(2)];
-    const micros = [h.totalUs, h.jsStepUs, h.validateUs, h.uploadUs, h.readbackWaitUs, h.restUs].map((us) => us.toFixed(0));
-    console.log(`${String(numEnvs).padStart(6)}${[...cells, ...micros].map((c) => c.padStart(11)).join('')}`);
+    const cells = [
+      formatRate(r.wgslStepsPerSecond),
+      formatRate(r.unpipelined.stepsPerSecond),
+      formatRate(r.pipelined.stepsPerSecond),
+      r.unpipelined.ratioToWgsl.toFixed(2),
+      r.pipelined.ratioToWgsl.toFixed(2),
+      r.pipelinedSpeedup.toFixed(2),
+    ];
+    console.log(`${String(numEnvs).padStart(6)}${cells.map((c) => c.padStart(13)).join('')}   ${r.order.join(', ')}`);
   }
-  console.log('(readback: waiting for the actions, the GPU work of the segment before included; rest: encoding, submits, the update\'s GPU time)');
+  console.log('\nthe host runs\' time per rollout step (all N envs; pipelined: both halves), µs');
+  const breakdown = ['N', 'run', 'step', 'JS step', 'validate', 'upload', 'readback', 'rest'];
+  console.log(breakdown.map((c, i) => c.padStart(i === 0 ? 6 : 11)).join(''));
+  for (const r of reports) {
+    for (const [run, h] of [['whole', r.unpipelined.perStep], ['halves', r.pipelined.perStep]] as const) {
+      const micros = [h.totalUs, h.jsStepUs, h.validateUs, h.uploadUs, h.readbackWaitUs, h.restUs].map((us) => us.toFixed(0));
+      console.log(`${String(r.numEnvs).padStart(6)}${[run, ...micros].map((c) => c.padStart(11)).join('')}`);
+    }
+  }
+  console.log("(readback: waiting for the actions, the GPU's work not done by then included; rest: encoding, submits, the update's GPU time)");
+  console.log(`(the nine training runs took ${((performance.now() - started) / 1000).toFixed(1)} s, trainer creation included)`);
   return reports;
 }
 

@@ -11,6 +11,12 @@
 // earliest whatever the invocation order).
 
 override WORKGROUP_SIZE: u32 = 64u;
+// The rows sampled by one dispatch: ROW_FROM … ROW_FROM + ROW_COUNT − 1 of the ROWS (all of them, or
+// one half of a JavaScript env's instances when the rollout pipelines its steps, src/rollout/host-halves.ts).
+// A row keeps its global index r for its counter, its mask and its outputs, so a half draws what
+// the whole batch draws for the same rows.
+override ROW_FROM: u32 = 0u;
+override ROW_COUNT: u32;
 override ROWS_PER_AGENT: u32;
 
 @group(0) @binding(0) var<uniform> params: RngParams;
@@ -26,10 +32,11 @@ override ROWS_PER_AGENT: u32;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups) workgroups: vec3u) {
-  let r = flat_index(global_id, workgroups);
-  if (r >= ROWS) {
+  let i = flat_index(global_id, workgroups);
+  if (i >= ROW_COUNT) {
     return;
   }
+  let r = ROW_FROM + i;
   let key = vec2u(agent_seeds[r / ROWS_PER_AGENT], params.stream);
   let sums = categorical_row_sums(r);
   if (categorical_allows_none(sums)) {

@@ -5,6 +5,15 @@
  * The engine allocates the arrays once and hands the same {@link HostEnvBatch} to every call of a
  * run; the game reads the actions from it and writes its outputs into it. src/envs/host-env.ts
  * drives it behind GPU buffers.
+ *
+ * Stepping in ranges. A game that declares `stepsRanges` steps instances [from, to) per stepBatch
+ * call, which lets the rollout overlap the game's JavaScript with the GPU: it steps the first half
+ * of the instances while the GPU samples the second half's actions, and the second half while the
+ * GPU samples the first half's next actions (the double-buffered sampling of EnvPool, Weng et al.
+ * 2022, and Sample Factory, Petrenko et al. 2020; src/rollout/host-halves.ts). The arrays stay
+ * full-size and indexed by instance either way, so a game's own per-instance state needs no change;
+ * only its loop bounds do. A game written for `stepBatch(batch)` alone steps every instance on
+ * each call, so it must not declare the flag, and is then always stepped whole.
  */
 import { MAX_ACTION_SIZE } from './contract';
 import type { ActionSpace } from './types';
@@ -74,16 +83,24 @@ export interface BatchedHostEnv {
   /** Names of the values written to batch.episodeMetrics when an episode ends. Default none. */
   episodeMetrics?: readonly string[];
   /**
+   * stepBatch honours its `from` and `to` (steps those instances only, each independently of the
+   * others), so the engine may step the instances in two halves and overlap each half's JavaScript
+   * with the GPU's work on the other. Default false: stepBatch is always called for every instance.
+   */
+  stepsRanges?: boolean;
+  /**
    * Starts fresh episodes of the listed instances (all of them at the first reset; those whose
    * episode ended after a step): writes their observation rows, and their mask rows when masked.
    * Draw with batch.random(instance).
    */
   resetBatch(batch: HostEnvBatch, instances: Uint32Array): void;
   /**
-   * One step of every instance: reads batch.actions; writes observations, rewards, terminated,
-   * truncated, masks, and the episodeMetrics rows of instances whose episode ends.
+   * One step of instances `from` … `to` − 1 (every instance, 0 … numEnvs − 1, unless the env
+   * declares `stepsRanges`): reads their rows of batch.actions; writes their rows of observations,
+   * rewards, terminated, truncated, masks, and the episodeMetrics rows of those whose episode ends.
+   * Rows outside the range must be left alone.
    */
-  stepBatch(batch: HostEnvBatch): void;
+  stepBatch(batch: HostEnvBatch, from: number, to: number): void;
 }
 
 /** Whether `env` is a BatchedHostEnv: an object with resetBatch and stepBatch functions. */
@@ -129,7 +146,10 @@ export function checkHostEnvShape(env: HostEnvShape, name: string): void {
 export function validateBatchedHostEnv(env: BatchedHostEnv, name: string): void {
   checkHostEnvShape(env, name);
   if (typeof env.resetBatch !== 'function' || typeof env.stepBatch !== 'function') {
-    throw new TypeError(`${name}: resetBatch(batch, instances) and stepBatch(batch) must be functions`);
+    throw new TypeError(`${name}: resetBatch(batch, instances) and stepBatch(batch, from, to) must be functions`);
+  }
+  if (env.stepsRanges !== undefined && typeof env.stepsRanges !== 'boolean') {
+    throw new TypeError(`${name}: stepsRanges must be true or false (got ${String(env.stepsRanges)})`);
   }
 }
 

@@ -10,10 +10,15 @@ import type { ActionSpace } from './types';
 /** Which call wrote a value, as errors name it. */
 export type HostEnvCall = 'stepBatch' | 'resetBatch';
 
-/** Throws unless every discrete action is < n; clips box actions into their bounds in place (finite ones only). */
-export function checkHostActions(name: string, space: ActionSpace, actions: Uint32Array | Float32Array): void {
+/**
+ * Throws unless every discrete action of instances [from, to) (default all) is < n; clips their box
+ * actions into the bounds in place (finite ones only).
+ */
+export function checkHostActions(name: string, space: ActionSpace, actions: Uint32Array | Float32Array, from = 0, to?: number): void {
+  const width = space.kind === 'box' ? space.size : 1;
+  const end = to === undefined ? actions.length : to * width;
   if (space.kind === 'discrete') {
-    for (let i = 0; i < actions.length; i += 1) {
+    for (let i = from; i < end; i += 1) {
       if (actions[i]! >= space.n) {
         throw new RangeError(`${name}: action of env ${i} is ${actions[i]}, outside the ${space.n} discrete actions (valid: 0 … ${space.n - 1})`);
       }
@@ -21,7 +26,7 @@ export function checkHostActions(name: string, space: ActionSpace, actions: Uint
     return;
   }
   const size = space.size;
-  for (let i = 0; i < actions.length; i += 1) {
+  for (let i = from * width; i < end; i += 1) {
     const a = actions[i]!;
     const d = i % size;
     if (!Number.isFinite(a)) throw new RangeError(`${name}: action[${d}] of env ${(i - d) / size} is ${a} (actions must be finite)`);

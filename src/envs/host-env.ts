@@ -5,7 +5,9 @@
  *
  * This is the one documented exception to "nothing leaves the GPU" (docs/ARCHITECTURE.md): each step reads
  * the actions back (one batched copy of all N) and uploads the results (one writeBuffer per buffer,
- * all N at once). Semantics are the GPU wrapper's (shaders/envs/env_wrapper.wgsl): terminated and
+ * all N at once). A game that declares `stepsRanges` may instead be stepped a range of instances at
+ * a time (`step(from, to)`: one copy and one writeBuffer per buffer of those rows), which is how the
+ * rollout pipelines it in halves (src/rollout/host-halves.ts). Semantics are the GPU wrapper's (shaders/envs/env_wrapper.wgsl): terminated and
  * truncated kept apart (both may be 1, as in Gymnasium's TimeLimit), truncation when an episode
  * reaches maxEpisodeSteps, the pre-reset observation of every env in finalObservations, auto-reset,
  * and the ended episode's return and length (0 where none ended).
@@ -19,8 +21,9 @@
  *   resetBatch(batch, instances) {
  *     for (const i of instances) batch.observations[i] = 0;
  *   },
- *   stepBatch(batch) {
- *     for (let i = 0; i < batch.numEnvs; i += 1) {
+ *   stepsRanges: true,
+ *   stepBatch(batch, from, to) {
+ *     for (let i = from; i < to; i += 1) {
  *       const head = batch.random(i) < 0.5;
  *       batch.observations[i] = head ? 1 : 0;
  *       batch.rewards[i] = head === (batch.actions[i] === 1) ? 1 : 0;
@@ -72,8 +75,10 @@ export type HostEnvBuffers = Readonly<Record<Exclude<HostEnvBufferName, 'masks' 
 
 /** Cumulative host-side costs of step() (performance.now(), milliseconds), for benchmarks. */
 export interface HostEnvTimings {
-  /** Steps taken. */
+  /** step() calls (a range of instances counts as one). */
   steps: number;
+  /** Instances stepped, summed over the step() calls: numEnvs per step of every instance. */
+  instanceSteps: number;
   /** In the game: stepBatch and the auto-resets' resetBatch. */
   jsStepMs: number;
   /** Checking the actions and everything the game wrote, and the engine's episode bookkeeping. */
@@ -108,16 +113,26 @@ export interface HostVectorEnv {
   readonly latest: Readonly<HostVectorEnvSnapshot>;
   /** Cumulative costs of step(), for a per-step breakdown. */
   readonly timings: Readonly<HostEnvTimings>;
+  /** Whether step() may take a range of instances: the game declares stepsRanges (batchHostEnv's adapter does). */
+  readonly stepsRanges: boolean;
   /** Resets every instance (a new episode each, step count 0) and uploads the observations. */
   reset(): void;
   /**
-   * Records the copy of `buffers.actions` to the CPU in the caller's encoder, right after the
-   * kernels that write the actions; submit it before awaiting step(). Optional: step() records and
-   * submits its own copy when none is pending.
+   * Records the copy of instances [from, to)'s rows of `buffers.actions` (default all) to the CPU in
+   * the caller's encoder, right after the kernels that write them; submit it before awaiting
+   * step(from, to). Optional: step() records and submits its own copy when none is pending.
+   * Copies may be recorded several steps ahead (a rollout encodes its whole iteration first): a
+   * range starting at instance 0 has one staging buffer, any other range a second, and step()
+   * calls of a range collect its copies in order, so each copy must be submitted after the
+   * step() that collected the one before it in the same staging buffer.
    */
-  encodeActionReadback(encoder: GPUCommandEncoder): void;
-  /** Reads the actions back (one copy), steps every instance on the CPU, auto-resets, uploads. */
-  step(): Promise<void>;
+  encodeActionReadback(encoder: GPUCommandEncoder, from?: number, to?: number): void;
+  /**
+   * Reads the actions of instances [from, to) back (default all; a proper range needs
+   * `stepsRanges`), steps them on the CPU, auto-resets those whose episode ended, and uploads their
+   * rows.
+   */
+  step(from?: number, to?: number): Promise<void>;
   /** Tests and scripted play: writes all N actions into `buffers.actions`. */
   writeActions(actions: Uint32Array | Float32Array): void;
   /** Reads every buffer back (readBufferOnce: tests and tools only). */
@@ -134,7 +149,7 @@ function batchedFormOf(env: HostEnv | BatchedHostEnv, name: string): BatchedHost
     return env;
   }
   if (isHostEnv(env)) return batchHostEnv(env);
-  throw new TypeError(`${name}: a host env needs reset(env, random) and step(env, action, random), or resetBatch(batch, instances) and stepBatch(batch)`);
+  throw new TypeError(`${name}: a host env needs reset(env, random) and step(env, action, random), or resetBatch(batch, instances) and stepBatch(batch, from, to)`);
 }
 
 /**
@@ -200,7 +215,8 @@ class HostVectorEnvImpl implements HostVectorEnv {
   readonly observationSize: number;
   readonly buffers: HostEnvBuffers;
   readonly latest: HostVectorEnvSnapshot;
-  readonly timings: HostEnvTimings = { steps: 0, jsStepMs: 0, validateMs: 0, uploadMs: 0, readbackWaitMs: 0 };
+  readonly timings: HostEnvTimings = { steps: 0, instanceSteps: 0, jsStepMs: 0, validateMs: 0, uploadMs: 0, readbackWaitMs: 0 };
+  readonly stepsRanges: boolean;
   private readonly batch: EngineBatch;
   private readonly actionSize: number;
   private readonly actionBytes: Uint8Array;
@@ -214,10 +230,17 @@ class HostVectorEnvImpl implements HostVectorEnv {
   private readonly ended: Uint32Array;
   /** ended.subarray(0, count), made once per count. */
   private readonly endedViews: Uint32Array[] = [];
-  /** Each buffer with the array uploaded into it. */
-  private readonly uploads: [GPUBuffer, Float32Array | Uint32Array][];
+  /** Each buffer with the array uploaded into it and the words of one instance's row. */
+  private readonly uploads: [GPUBuffer, Float32Array | Uint32Array, number][];
+  /** Two staging slots of all N actions: 0 for ranges from instance 0, 1 for the others. */
   private readonly ring: ReadbackRing;
-  private pending: ReadbackTicket | null = null;
+  /** Per slot: copies recorded and not collected yet, all of one range. */
+  private readonly pending = [0, 0];
+  private readonly pendingRange: [number, number][] = [
+    [0, 0],
+    [0, 0],
+  ];
+  private readonly tickets: (ReadbackTicket | null)[] = [null, null];
   private ready = false;
   private destroyed = false;
 
@@ -272,9 +295,10 @@ class HostVectorEnvImpl implements HostVectorEnv {
     timingsByBatch.set(this.batch, this.timings);
     const made = this.createBuffers(actionBuffer.byteLength);
     this.buffers = made;
-    this.uploads = Object.entries(this.latest).map(([key, array]) => [made[key as HostEnvBufferName]!, array]);
+    this.uploads = Object.entries(this.latest).map(([key, array]) => [made[key as HostEnvBufferName]!, array, array.length / n]);
+    this.stepsRanges = batchedEnv.stepsRanges === true;
     try {
-      this.ring = new ReadbackRing(device, { label: `host-env.${batchedEnv.name ?? 'env'}.actions-readback`, byteLength: actionBuffer.byteLength, slots: 1 });
+      this.ring = new ReadbackRing(device, { label: `host-env.${batchedEnv.name ?? 'env'}.actions-readback`, byteLength: actionBuffer.byteLength, slots: 2 });
     } catch (error) {
       for (const buffer of Object.values(made)) destroyBuffer(device, buffer);
       throw error;
@@ -300,6 +324,8 @@ class HostVectorEnvImpl implements HostVectorEnv {
     this.assertAlive();
     const { latest } = this;
     this.ready = false;
+    // Copies recorded for an iteration that stopped part-way are never collected.
+    this.pending.fill(0);
     for (let env = 0; env < this.numEnvs; env += 1) this.startEpisode(env);
     this.batchedEnv.resetBatch(this.batch, this.everyInstance);
     for (let env = 0; env < this.numEnvs; env += 1) this.checkFreshRow(env, 'resetBatch');
@@ -311,46 +337,53 @@ class HostVectorEnvImpl implements HostVectorEnv {
     latest.episodeLengths.fill(0);
     latest.episodeMetrics?.fill(0);
     this.ready = true;
-    this.upload();
+    this.upload(0, this.numEnvs);
   }
 
-  encodeActionReadback(encoder: GPUCommandEncoder): void {
+  encodeActionReadback(encoder: GPUCommandEncoder, from = 0, to = this.numEnvs): void {
     this.assertAlive();
-    if (this.pending) throw new Error(`${this.name}: an action readback is already pending; await step() first`);
-    this.pending = this.ring.record(encoder, this.buffers.actions);
+    this.checkRange('encodeActionReadback', from, to);
+    const slot = this.pendingSlot('encodeActionReadback', from, to);
+    const bytesPerEnv = 4 * this.actionSize;
+    this.tickets[slot] = this.ring.recordAt(encoder, slot, this.buffers.actions, from * bytesPerEnv, (to - from) * bytesPerEnv);
+    this.pendingRange[slot]![0] = from;
+    this.pendingRange[slot]![1] = to;
+    this.pending[slot]! += 1;
   }
 
-  async step(): Promise<void> {
+  async step(from = 0, to = this.numEnvs): Promise<void> {
     this.assertAlive();
+    this.checkRange('step', from, to);
     if (!this.ready) throw new Error(`${this.name}: call reset() before step() (and again after a step threw)`);
-    if (!this.pending) {
+    const slot = this.pendingSlot('step', from, to);
+    if (this.pending[slot] === 0) {
       const encoder = this.device.createCommandEncoder({ label: `${this.name}.actions-readback` });
-      this.pending = this.ring.record(encoder, this.buffers.actions);
+      this.encodeActionReadback(encoder, from, to);
       this.device.queue.submit([encoder.finish()]);
     }
-    const ticket = this.pending!;
-    this.pending = null;
+    this.pending[slot]! -= 1;
     const t = this.timings;
     const t0 = performance.now();
-    this.actionBytes.set(new Uint8Array(await this.ring.collect(ticket)));
+    await this.ring.collectInto(this.tickets[slot]!, this.actionBytes, from * 4 * this.actionSize);
     const t1 = performance.now();
     // Until this step finishes cleanly the instances may be half-stepped: a throw needs reset().
     this.ready = false;
-    checkHostActions(this.name, this.batchedEnv.actionSpace, this.batch.actions);
-    this.beginStep();
+    checkHostActions(this.name, this.batchedEnv.actionSpace, this.batch.actions, from, to);
+    this.beginStep(from, to);
     const t2 = performance.now();
-    this.batchedEnv.stepBatch(this.batch);
+    this.batchedEnv.stepBatch(this.batch, from, to);
     const t3 = performance.now();
-    const count = this.finishStep();
+    const count = this.finishStep(from, to);
     const t4 = performance.now();
     if (count > 0) this.batchedEnv.resetBatch(this.batch, this.endedViews[count] ?? (this.endedViews[count] = this.ended.subarray(0, count)));
     const t5 = performance.now();
-    this.checkResets(count);
+    this.checkResets(count, from, to);
     this.ready = true;
     const t6 = performance.now();
-    this.upload();
+    this.upload(from, to);
     const t7 = performance.now();
     t.steps += 1;
+    t.instanceSteps += to - from;
     t.readbackWaitMs += t1 - t0;
     t.jsStepMs += t3 - t2 + (t5 - t4);
     t.validateMs += t2 - t1 + (t4 - t3) + (t6 - t5);
@@ -394,10 +427,34 @@ class HostVectorEnvImpl implements HostVectorEnv {
     this.randoms.start(env, ENV_RESET_PHASE, episode);
   }
 
+  /** Throws unless [from, to) is a range of instances this env may step (a proper one needs stepsRanges). */
+  private checkRange(call: string, from: number, to: number): void {
+    const n = this.numEnvs;
+    if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to <= from || to > n) {
+      throw new RangeError(`${this.name}: ${call}(from, to) needs integers with 0 ≤ from < to ≤ ${n} (got ${from}, ${to})`);
+    }
+    if (to - from < n && !this.stepsRanges) {
+      throw new RangeError(
+        `${this.name}: ${call}(${from}, ${to}) takes a range of instances, but the env does not declare stepsRanges ` +
+          '(its stepBatch steps every instance; valid: the whole range 0 … numEnvs)',
+      );
+    }
+  }
+
+  /** The staging slot of range [from, to), checked against the copies pending there. */
+  private pendingSlot(call: string, from: number, to: number): number {
+    const slot = from === 0 ? 0 : 1;
+    const [a, b] = this.pendingRange[slot]!;
+    if (this.pending[slot]! > 0 && (a !== from || b !== to)) {
+      throw new Error(`${this.name}: ${call}(${from}, ${to}) while action copies of instances [${a}, ${b}) are pending in the same staging buffer: step(${a}, ${b}) first`);
+    }
+    return slot;
+  }
+
   /** Keys each stream for its step and puts the step limit's flags in truncated, for the game to see. */
-  private beginStep(): void {
+  private beginStep(from: number, to: number): void {
     const { stepCounts, episodeIndices, truncated } = this.latest;
-    for (let env = 0; env < this.numEnvs; env += 1) {
+    for (let env = from; env < to; env += 1) {
       const phase = stepCounts[env]!;
       this.randoms.start(env, phase, episodeIndices[env]!);
       truncated[env] = phase + 1 >= this.maxEpisodeSteps ? 1 : 0;
@@ -409,11 +466,11 @@ class HostVectorEnvImpl implements HostVectorEnv {
    * records the ended episodes' returns, lengths and metrics, and starts their next episode's
    * bookkeeping. Returns how many ended (listed in `ended`).
    */
-  private finishStep(): number {
+  private finishStep(from: number, to: number): number {
     const { latest, name, observationSize: obs, metricCount } = this;
     const { observations, rewards, terminated, truncated, episodeReturns, episodeLengths, stepCounts } = latest;
     let count = 0;
-    for (let env = 0; env < this.numEnvs; env += 1) {
+    for (let env = from; env < to; env += 1) {
       checkFiniteRow(name, rewards, 1, env, 'rewards', 'stepBatch');
       checkFlag(name, terminated, env, 'terminated', 'stepBatch');
       checkFlag(name, truncated, env, 'truncated', 'stepBatch');
@@ -434,17 +491,17 @@ class HostVectorEnvImpl implements HostVectorEnv {
         if (metricCount > 0) latest.episodeMetrics!.fill(0, env * metricCount, (env + 1) * metricCount);
       }
     }
-    latest.finalObservations.set(observations);
+    latest.finalObservations.set(observations.subarray(from * obs, to * obs), from * obs);
     for (let k = 0; k < count; k += 1) this.startEpisode(this.ended[k]!);
     return count;
   }
 
   /** Checks the rows resetBatch wrote (the restarted instances) and every mask row. */
-  private checkResets(count: number): void {
+  private checkResets(count: number, from: number, to: number): void {
     for (let k = 0; k < count; k += 1) this.checkFreshRow(this.ended[k]!, 'resetBatch');
     if (this.maskWidth === 0) return;
     const { masks, episodeLengths } = this.latest;
-    for (let env = 0; env < this.numEnvs; env += 1) {
+    for (let env = from; env < to; env += 1) {
       // An ended instance's mask row is its fresh episode's, which resetBatch wrote.
       if (episodeLengths[env] === 0) checkMaskRow(this.name, masks!, this.maskWidth, env, 'stepBatch');
     }
@@ -456,10 +513,13 @@ class HostVectorEnvImpl implements HostVectorEnv {
     if (this.maskWidth > 0) checkMaskRow(this.name, this.latest.masks!, this.maskWidth, env, call);
   }
 
-  /** One writeBuffer per buffer, all N instances at once. */
-  private upload(): void {
+  /** One writeBuffer per buffer, of instances [from, to)'s rows. */
+  private upload(from: number, to: number): void {
     const queue = this.device.queue;
-    for (const [buffer, array] of this.uploads) queue.writeBuffer(buffer, 0, array.buffer, array.byteOffset, array.byteLength);
+    for (const [buffer, array, width] of this.uploads) {
+      const at = 4 * width * from;
+      queue.writeBuffer(buffer, at, array.buffer, array.byteOffset + at, 4 * width * (to - from));
+    }
   }
 
   private assertAlive(): void {

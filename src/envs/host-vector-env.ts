@@ -3,7 +3,9 @@
  * buffer names, so the policy, rollout, normalisers and report kernels bind it unchanged. What
  * differs is the step: it cannot be a dispatch, so the rollout cuts its iteration at each step
  * (splitPoint, src/gpu/split-point.ts) and `hostStep()` runs between the two segments: read the sampled
- * actions back, step every instance on the CPU, upload the results.
+ * actions back, step every instance on the CPU, upload the results. When the game steps ranges of
+ * instances (stepsRanges), the rollout steps it in two halves instead, each overlapping the GPU's
+ * work on the other half (src/rollout/host-halves.ts).
  *
  * The descriptor a config resolves (hostEnvDescriptor) carries the game's env itself (a HostEnv or
  * a BatchedHostEnv), so a trainer config can name a game's env where it names a built-in id.
@@ -15,8 +17,13 @@ import type { VectorEnv } from './vector-env';
 /** A VectorEnv whose step is host work between submits. */
 export interface HostBackedVectorEnv extends VectorEnv {
   readonly host: HostVectorEnv;
-  /** Reads the actions the last submit wrote, steps every instance, uploads the results. */
-  hostStep(): Promise<void>;
+  /**
+   * Reads back the actions of instances [from, to) (default all) that a submit wrote, steps them,
+   * uploads their results (HostVectorEnv.step).
+   */
+  hostStep(from?: number, to?: number): Promise<void>;
+  /** Records the copy of instances [from, to)'s actions that hostStep(from, to) reads (HostVectorEnv.encodeActionReadback). */
+  encodeActionReadback(encoder: GPUCommandEncoder, from?: number, to?: number): void;
 }
 
 /** N instances of the descriptor's host env behind VectorEnv buffers (one group: populations need GPU envs). */
@@ -53,7 +60,8 @@ export async function createHostBackedVectorEnv(
     setParams: unsupported('setParams'),
     checkActions: async () => undefined,
     read: async () => ({ ...(await host.read()), states: new Float32Array(0), nextStates: new Float32Array(0) }),
-    hostStep: () => host.step(),
+    hostStep: (from, to) => host.step(from, to),
+    encodeActionReadback: (encoder, from, to) => host.encodeActionReadback(encoder, from, to),
     destroy: () => host.destroy(),
   };
 }

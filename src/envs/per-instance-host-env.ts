@@ -2,7 +2,10 @@
  * The per-instance form of a host env: a game that steps one instance per call and returns fresh
  * objects, the simplest to write. batchHostEnv adapts it to the batched form
  * (./batched-host-env.ts), which is what the engine drives: one loop over the instances calling
- * step(), the results checked and copied into the engine's arrays.
+ * step(), the results checked and copied into the engine's arrays. The adapter steps any range of
+ * instances (stepsRanges), so the engine may pipeline it in halves: instance i's step() and reset()
+ * calls keep their order, but calls for different instances may interleave differently from an
+ * unpipelined run (the first half's resets come before the second half's steps).
  */
 import { checkHostEnvShape, type BatchedHostEnv, type HostEnvBatch } from './batched-host-env';
 import type { ActionSpace } from './types';
@@ -126,6 +129,8 @@ export function batchHostEnv(env: HostEnv): BatchedHostEnv {
     maxEpisodeSteps: env.maxEpisodeSteps,
     ...(env.actionMask ? { actionMasks: true } : {}),
     ...(env.episodeMetrics ? { episodeMetrics: env.episodeMetrics } : {}),
+    // Each instance is its own step() call: any range of them can be stepped.
+    stepsRanges: true,
     resetBatch(batch, instances) {
       const { randoms, masks } = viewsOf(batch);
       for (let k = 0; k < instances.length; k += 1) {
@@ -134,10 +139,10 @@ export function batchHostEnv(env: HostEnv): BatchedHostEnv {
         if (masks) env.actionMask!(i, masks[i]!);
       }
     },
-    stepBatch(batch) {
+    stepBatch(batch, from = 0, to = batch.numEnvs) {
       const { randoms, actions, masks, metrics } = viewsOf(batch);
       const discrete = env.actionSpace.kind === 'discrete' ? (batch.actions as Uint32Array) : null;
-      for (let i = 0; i < batch.numEnvs; i += 1) {
+      for (let i = from; i < to; i += 1) {
         const result = env.step(i, discrete ? discrete[i]! : actions[i]!, randoms[i]!);
         const reward = result?.reward;
         if (typeof reward !== 'number' || !Number.isFinite(reward) || !Number.isFinite(Math.fround(reward))) {

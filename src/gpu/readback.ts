@@ -66,13 +66,31 @@ export class ReadbackRing {
     for (let tried = 0; tried < this.staging.length; tried += 1) {
       const slot = (this.next + tried) % this.staging.length;
       if (this.busy[slot]) continue;
-      this.busy[slot] = true;
       this.next = (slot + 1) % this.staging.length;
-      encoder.copyBufferToBuffer(source, sourceOffset, this.staging[slot]!, 0, this.byteLength);
-      return { slot, byteLength: this.byteLength };
+      return this.recordAt(encoder, slot, source, sourceOffset);
     }
     this.dropped += 1;
     return null;
+  }
+
+  /**
+   * Records a copy of `source[sourceOffset, +byteLength)` (byteLength a multiple of 4, at most the
+   * ring's) into staging buffer `slot`, whether or not a copy is in flight there. For a recorder
+   * that encodes several submits ahead (a rollout's segments around a JavaScript env's steps): it
+   * must collect the slot's earlier tickets, in order, before it submits the commands that carry
+   * this copy, since a buffer still mapped cannot be used by a submit.
+   */
+  recordAt(encoder: GPUCommandEncoder, slot: number, source: GPUBuffer, sourceOffset = 0, byteLength = this.byteLength): ReadbackTicket {
+    this.assertAlive();
+    if (!Number.isInteger(slot) || slot < 0 || slot >= this.staging.length) {
+      throw new RangeError(`readback ring '${this.label}': slot must be an integer in [0, ${this.staging.length - 1}] (got ${slot})`);
+    }
+    if (!Number.isInteger(byteLength) || byteLength <= 0 || byteLength % 4 !== 0 || byteLength > this.byteLength) {
+      throw new RangeError(`readback ring '${this.label}': byteLength must be a positive multiple of 4 up to ${this.byteLength} (got ${byteLength})`);
+    }
+    this.busy[slot] = true;
+    encoder.copyBufferToBuffer(source, sourceOffset, this.staging[slot]!, 0, byteLength);
+    return { slot, byteLength };
   }
 
   /**
@@ -80,16 +98,30 @@ export class ReadbackRing {
    * the slot is free again once it resolves.
    */
   async collect(ticket: ReadbackTicket): Promise<ArrayBuffer> {
+    const bytes = new Uint8Array(ticket.byteLength);
+    await this.collectInto(ticket, bytes);
+    return bytes.buffer;
+  }
+
+  /**
+   * collect() without allocating: copies the ticket's bytes into `target` from byte `offset` on
+   * (target must hold offset + ticket.byteLength bytes). For a per-step readback.
+   */
+  async collectInto(ticket: ReadbackTicket, target: Uint8Array, offset = 0): Promise<void> {
     this.assertAlive();
+    if (!Number.isInteger(offset) || offset < 0 || offset + ticket.byteLength > target.byteLength) {
+      throw new RangeError(
+        `readback ring '${this.label}': collectInto needs offset + ${ticket.byteLength} bytes within the target's ${target.byteLength} (got offset ${offset})`,
+      );
+    }
     const buffer = this.staging[ticket.slot]!;
     const counters = gpuCounters(this.device);
     counters.readbacks += 1;
     counters.bytesReadBack += ticket.byteLength;
     try {
       await buffer.mapAsync(GPUMapMode.READ, 0, ticket.byteLength);
-      const bytes = buffer.getMappedRange(0, ticket.byteLength).slice(0);
+      target.set(new Uint8Array(buffer.getMappedRange(0, ticket.byteLength)), offset);
       buffer.unmap();
-      return bytes;
     } finally {
       this.busy[ticket.slot] = false;
     }

@@ -149,11 +149,26 @@ export const CRITIC_VALUES_SCATTER: KernelSpec = {
   workgroupSize: WORKGROUP,
 };
 
+/** Rows [from, to) of a sampler's G·B rows (default all): the half of a pipelined JavaScript env's step. */
+export interface SampledRows {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** ROW_FROM and ROW_COUNT of `rows` (checked against the `total` rows), and the invocations. */
+function sampledRows(what: string, total: number, rows: SampledRows | undefined): { constants: Record<string, number>; invocations: number } {
+  const { from, to } = rows ?? { from: 0, to: total };
+  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to <= from || to > total) {
+    throw new RangeError(`${what}.rows must be integers with 0 ≤ from < to ≤ ${total} (got from ${from}, to ${to})`);
+  }
+  return { constants: { ROW_FROM: from, ROW_COUNT: to - from }, invocations: to - from };
+}
+
 /**
  * POLICY_SAMPLE_CATEGORICAL for G agents × B envs and A actions, reading the env's [N][A] mask when
- * `masked`; one invocation per row.
+ * `masked`; one invocation per sampled row (`rows`, default all).
  */
-export function policySampleCategoricalKernel(shape: { agents: number; envsPerAgent: number; actions: number; masked?: boolean }): {
+export function policySampleCategoricalKernel(shape: { agents: number; envsPerAgent: number; actions: number; masked?: boolean; rows?: SampledRows }): {
   spec: KernelSpec;
   invocations: number;
 } {
@@ -162,12 +177,21 @@ export function policySampleCategoricalKernel(shape: { agents: number; envsPerAg
   const actions = positiveInteger('policySampleCategorical.actions', shape.actions);
   if (actions > MAX_DISCRETE_ACTIONS) throw new RangeError(`policySampleCategorical.actions must be at most ${MAX_DISCRETE_ACTIONS} (got ${actions})`);
   const rows = agents * rowsPerAgent;
+  const sampled = sampledRows('policySampleCategorical', rows, shape.rows);
   return {
     spec: {
       ...POLICY_SAMPLE_CATEGORICAL,
-      constants: { ROWS: rows, ROWS_PER_AGENT: rowsPerAgent, ACTIONS: actions, LOGITS_STRIDE: actions, LOGITS_OFFSET: 0, MASKED: shape.masked ? 1 : 0 },
+      constants: {
+        ROWS: rows,
+        ROWS_PER_AGENT: rowsPerAgent,
+        ACTIONS: actions,
+        LOGITS_STRIDE: actions,
+        LOGITS_OFFSET: 0,
+        MASKED: shape.masked ? 1 : 0,
+        ...sampled.constants,
+      },
     },
-    invocations: rows,
+    invocations: sampled.invocations,
   };
 }
 
@@ -180,6 +204,7 @@ export function policySampleGaussianKernel(shape: {
   envsPerAgent: number;
   actionDims: number;
   logStd: { agentStride: number; offset: number };
+  rows?: SampledRows;
 }): { spec: KernelSpec; invocations: number } {
   const agents = positiveInteger('policySampleGaussian.agents', shape.agents);
   const rowsPerAgent = positiveInteger('policySampleGaussian.envsPerAgent', shape.envsPerAgent);
@@ -190,6 +215,7 @@ export function policySampleGaussianKernel(shape: {
     throw new RangeError(`policySampleGaussian.logStd.offset must be an integer in [0, ${stride - dims}] (got ${offset})`);
   }
   const rows = agents * rowsPerAgent;
+  const sampled = sampledRows('policySampleGaussian', rows, shape.rows);
   return {
     spec: {
       ...POLICY_SAMPLE_GAUSSIAN,
@@ -201,9 +227,10 @@ export function policySampleGaussianKernel(shape: {
         MEAN_OFFSET: 0,
         LOG_STD_AGENT_STRIDE: stride,
         LOG_STD_OFFSET: offset,
+        ...sampled.constants,
       },
     },
-    invocations: rows,
+    invocations: sampled.invocations,
   };
 }
 
@@ -237,6 +264,9 @@ export function rolloutKernelExamples(): KernelSpec[] {
     gatherRowsKernel({ ...shape, rowsPerAgent: 41, width: 3 }).spec,
     policySampleCategoricalKernel({ agents: 3, envsPerAgent: 5, actions: 3 }).spec,
     policySampleGaussianKernel({ agents: 3, envsPerAgent: 5, actionDims: 5, logStd: { agentStride: 40, offset: 32 } }).spec,
+    // The second half of a pipelined JavaScript env's rows.
+    policySampleCategoricalKernel({ agents: 1, envsPerAgent: 14, actions: 3, masked: true, rows: { from: 7, to: 14 } }).spec,
+    policySampleGaussianKernel({ agents: 1, envsPerAgent: 14, actionDims: 2, logStd: { agentStride: 40, offset: 32 }, rows: { from: 7, to: 14 } }).spec,
     criticRowsGatherKernel({ ...population, observationSize: 3 }).spec,
     criticValuesScatterKernel(population).spec,
   ];

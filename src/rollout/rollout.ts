@@ -32,7 +32,11 @@
  *
  * A game's JavaScript env (src/envs/host-vector-env.ts) cannot step inside a command buffer: each
  * step's recording is cut after the sampling (splitPoint, src/gpu/split-point.ts) and the env steps on
- * the CPU between the two submits. Every step also marks a point where a paced loop may yield.
+ * the CPU between the two submits; the copy of the actions to the CPU rides the sampling's segment.
+ * Every step also marks a point where a paced loop may yield. When the game steps ranges of
+ * instances (stepsRanges), N is even and nothing normalises, the steps are pipelined in halves
+ * instead (`pipelineHostEnv`, ./host-halves.ts): each half's JavaScript runs while the GPU samples
+ * the other half's actions, with the same record bit for bit.
  *
  * Action masks (an env with actionMasks, unless useActionMasks is false): each step samples under
  * the env's `masks` of the observation it acts on and records that mask in transitions.masks, so
@@ -56,12 +60,16 @@ import { createRunningNormalisers, type RunningNormalisers } from '../normalise/
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../rng/params';
 import { clearMaskErrors, MASK_ERRORS_BYTES } from '../nn/heads';
 import { maskWidth } from '../envs/types';
+import { createHostHalves, pipelinesHalves, type HostHalves } from './host-halves';
 import {
   criticRowsGatherKernel,
   criticValuesScatterKernel,
   policySampleCategoricalKernel,
   policySampleGaussianKernel,
+  type SampledRows,
 } from './kernels';
+import { sampleGroupCache, type SampleBindings } from './sample-groups';
+import { createStepRecorder } from './step-record';
 import { createTransitions, type Transitions } from './transitions';
 
 /** The Philox stream of the policy's action sampling ('ACT'). */
@@ -98,6 +106,14 @@ export interface RolloutConfig {
    * env decides what they do (a comparison run).
    */
   readonly useActionMasks?: boolean;
+  /**
+   * Step a JavaScript env in two halves, each half's JavaScript overlapping the GPU's sampling of
+   * the other (./host-halves.ts); the record is bit for bit the unpipelined one. Default true. It
+   * applies only where it can: a host env whose game declares stepsRanges, an even N ≥ 2, one
+   * agent, and neither normaliser (their running statistics need every env of a step at once);
+   * elsewhere the rollout is unpipelined whatever this says (see `Rollout.pipelined`).
+   */
+  readonly pipelineHostEnv?: boolean;
   readonly label?: string;
 }
 
@@ -127,6 +143,8 @@ export interface Rollout {
   readonly normalisers?: RunningNormalisers;
   /** Whether actions were sampled under the env's masks (transitions.buffers.masks then holds them). */
   readonly masked: boolean;
+  /** Whether a JavaScript env's steps are pipelined in halves (RolloutConfig.pipelineHostEnv). */
+  readonly pipelined: boolean;
   /**
    * The MaskErrors block of the sampler (MASK_ERRORS_BYTES): rows whose mask allowed no action since
    * `prepare`, the first at step ⌊i / N⌋, env i mod N (src/nn/heads.ts decodeMaskErrors).
@@ -220,6 +238,10 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
     throw new RangeError(`rollout: normalizeObservations must be a boolean (got ${String(normalizeObservations)})`);
   }
   const masked = rolloutMasks(config, env);
+  const pipelineWanted = config.pipelineHostEnv ?? true;
+  if (typeof pipelineWanted !== 'boolean') throw new RangeError(`rollout: pipelineHostEnv must be true or false (got ${String(pipelineWanted)})`);
+  const hostEnv = 'hostStep' in env ? (env as HostBackedVectorEnv) : undefined;
+  const pipelined = pipelinesHalves({ env, host: hostEnv, agents: G, normalised: normalizeObservations || normalizeRewards !== false, wanted: pipelineWanted });
   const maskRow = masked ? maskWidth(space) : 0;
   const OBS = env.observationSize;
   const transitions = createTransitions(device, {
@@ -254,7 +276,9 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
   let actorPasses: MlpPasses | undefined;
   let criticPasses: MlpPasses | undefined;
   let normalisers: RunningNormalisers | undefined;
+  let halves: HostHalves | undefined;
   const destroyAll = () => {
+    halves?.destroy();
     actorPasses?.destroy();
     criticPasses?.destroy();
     normalisers?.destroy();
@@ -265,9 +289,25 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
   let sampleKernel: Kernel;
   let gatherKernel: Kernel | undefined;
   let scatterKernel: Kernel | undefined;
-  const sample = gaussian
-    ? policySampleGaussianKernel({ agents: G, envsPerAgent: B, actionDims: A, logStd: { agentStride: actor.parametersPerAgent, offset: logStdSlot!.offset } })
-    : policySampleCategoricalKernel({ agents: G, envsPerAgent: B, actions: policySize, masked });
+  const samplerOf = (rows?: SampledRows) =>
+    gaussian
+      ? policySampleGaussianKernel({ agents: G, envsPerAgent: B, actionDims: A, logStd: { agentStride: actor.parametersPerAgent, offset: logStdSlot!.offset }, rows })
+      : policySampleCategoricalKernel({ agents: G, envsPerAgent: B, actions: policySize, masked, rows });
+  const sample = samplerOf();
+  const stepParamsOf = (step: number) => ({ buffer: stepParams, offset: step * slotBytes, size: RNG_PARAMS_BYTES });
+  // The Gaussian sampler also reads the actor's parameters (the log-std).
+  const sampleBindings: SampleBindings = (step, actorParams): Record<string, GPUBuffer | GPUBufferBinding> =>
+    gaussian
+      ? { params: stepParamsOf(step), agent_seeds: seedBuffer, mean: actorPasses!.outputs.policy!, log_std: actorParams, actions: e.actions, log_probs: stepLogProbs }
+      : {
+          params: stepParamsOf(step),
+          agent_seeds: seedBuffer,
+          logits: actorPasses!.outputs.policy!,
+          mask: masked ? e.masks! : unusedMask,
+          actions: e.actions,
+          log_probs: stepLogProbs,
+          mask_errors: maskErrors,
+        };
   const gather = criticRowsGatherKernel({ steps, envs: N, agents: G, observationSize: OBS });
   const scatter = criticValuesScatterKernel({ steps, envs: N, agents: G });
   try {
@@ -297,42 +337,7 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
     destroyAll();
     throw error;
   }
-  const policyOutput = actorPasses.outputs.policy!;
-  const stepParamsOf = (step: number) => ({ buffer: stepParams, offset: step * slotBytes, size: RNG_PARAMS_BYTES });
-  // Bind groups per step; the Gaussian sampler also reads the actor's parameters (the log-std), so
-  // its groups are made on the first encode with a given parameter buffer and kept.
-  const categoricalGroups = gaussian
-    ? []
-    : Array.from({ length: steps }, (_, step) =>
-        sampleKernel.bind(
-          {
-            params: stepParamsOf(step),
-            agent_seeds: seedBuffer,
-            logits: policyOutput,
-            mask: masked ? e.masks! : unusedMask,
-            actions: e.actions,
-            log_probs: stepLogProbs,
-            mask_errors: maskErrors,
-          },
-          `${label}.sample[${step}]`,
-        ),
-      );
-  const gaussianGroups = new Map<GPUBuffer, GPUBindGroup[]>();
-  const sampleGroups = (actorParams: GPUBuffer): GPUBindGroup[] => {
-    if (!gaussian) return categoricalGroups;
-    let groups = gaussianGroups.get(actorParams);
-    if (!groups) {
-      if (gaussianGroups.size >= 8) gaussianGroups.clear();
-      groups = Array.from({ length: steps }, (_, step) =>
-        sampleKernel.bind(
-          { params: stepParamsOf(step), agent_seeds: seedBuffer, mean: policyOutput, log_std: actorParams, actions: e.actions, log_probs: stepLogProbs },
-          `${label}.sample[${step}]`,
-        ),
-      );
-      gaussianGroups.set(actorParams, groups);
-    }
-    return groups;
-  };
+  const sampleGroups = sampleGroupCache(sampleKernel, steps, sampleBindings, gaussian, `${label}.sample`);
   const values = criticPasses.outputs.value!;
   const gatherGroup = gatherKernel?.bind({ observations: t.observations, final_observations: t.finalObservations, destination: criticInput! }, `${label}.critic-gather`);
   const scatterGroup = scatterKernel?.bind(
@@ -340,17 +345,72 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
     `${label}.critic-scatter`,
   );
   const slots = new Uint32Array((steps * slotBytes) / 4);
+  const hostStepAll = () => hostEnv!.hostStep();
   const nb = normalisers?.buffers;
   // What the networks see and the record keeps: normalised observations and scaled rewards when enabled.
   const observationSource = nb?.normalisedObservations ?? e.observations;
-  const finalObservationSource = nb?.normalisedFinalObservations ?? e.finalObservations;
-  const rewardSource = nb?.scaledRewards ?? e.rewards;
-  const hostStep = 'hostStep' in env ? (env as HostBackedVectorEnv).hostStep : undefined;
+  const recorder = createStepRecorder(transitions, {
+    observations: observationSource,
+    finalObservations: nb?.normalisedFinalObservations ?? e.finalObservations,
+    rewards: nb?.scaledRewards ?? e.rewards,
+    actions: e.actions,
+    logProbs: stepLogProbs,
+    terminated: e.terminated,
+    truncated: e.truncated,
+    episodeReturns: e.episodeReturns,
+    episodeLengths: e.episodeLengths,
+    ...(masked ? { masks: e.masks! } : {}),
+    ...(e.episodeMetrics ? { episodeMetrics: e.episodeMetrics } : {}),
+  });
+  if (pipelined) {
+    try {
+      halves = await createHostHalves(device, {
+        env: hostEnv!,
+        steps,
+        actor,
+        observations: observationSource,
+        policyOutput: actorPasses.outputs.policy!,
+        policySize,
+        sampler: samplerOf,
+        sampleBindings,
+        samplerReadsParams: gaussian,
+        recorder,
+        label,
+      });
+    } catch (error) {
+      destroyAll();
+      throw error;
+    }
+  }
   const obsBytes = 4 * N * OBS;
-  const actionBytes = 4 * N * A;
   const rowBytes = 4 * N;
-  const maskBytes = 4 * N * maskRow;
-  const metricBytes = t.episodeMetrics ? 4 * N * transitions.metricCount : 0;
+  // Unpipelined: every step samples all N, then steps the env (a dispatch, or a JavaScript env's step between two submits).
+  const encodeWholeSteps = (encoder: GPUCommandEncoder, actorParams: GPUBuffer) => {
+    const groups = sampleGroups(actorParams);
+    for (let step = 0; step < steps; step += 1) {
+      recorder.encodeInputs(encoder, step, 0, N);
+      actorPasses!.encodeForward(encoder, { params: actorParams, inputs: observationSource });
+      let pass = encoder.beginComputePass({ label: `${label}.step` });
+      sampleKernel.dispatch(pass, groups[step]!, sample.invocations);
+      if (hostEnv) {
+        // A JavaScript env steps between two submits: the actions are written and copied to the CPU in the first.
+        pass.end();
+        hostEnv.encodeActionReadback(encoder);
+        splitPoint(encoder, hostStepAll);
+        pass = encoder.beginComputePass({ label: `${label}.step-normalise` });
+      } else {
+        env.dispatchStep(pass);
+      }
+      if (normalisers) {
+        normalisers.dispatchRewards(pass);
+        normalisers.dispatchObservations(pass);
+      }
+      pass.end();
+      recorder.encodeResults(encoder, step, 0, N);
+      // Where a paced loop may let a frame go by.
+      splitPoint(encoder);
+    }
+  };
 
   return {
     transitions,
@@ -363,6 +423,7 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
     seeds,
     normalisers,
     masked,
+    pipelined,
     maskErrors,
     prepare(iteration) {
       clearMaskErrors(device.queue, maskErrors);
@@ -384,40 +445,8 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
       }
     },
     encode(encoder, params) {
-      const groups = sampleGroups(params.actor);
-      for (let step = 0; step < steps; step += 1) {
-        encoder.copyBufferToBuffer(observationSource, 0, t.observations, step * obsBytes, obsBytes);
-        // The mask the step is sampled under (the env overwrites it when it steps).
-        if (masked) encoder.copyBufferToBuffer(e.masks!, 0, t.masks!, step * maskBytes, maskBytes);
-        actorPasses!.encodeForward(encoder, { params: params.actor, inputs: observationSource });
-        let pass = encoder.beginComputePass({ label: `${label}.step` });
-        sampleKernel.dispatch(pass, groups[step]!, sample.invocations);
-        if (hostStep) {
-          // A JavaScript env steps between two submits: the actions are written, then read back.
-          pass.end();
-          splitPoint(encoder, hostStep);
-          pass = encoder.beginComputePass({ label: `${label}.step-normalise` });
-        } else {
-          env.dispatchStep(pass);
-        }
-        if (normalisers) {
-          normalisers.dispatchRewards(pass);
-          normalisers.dispatchObservations(pass);
-        }
-        pass.end();
-        const at = step * rowBytes;
-        encoder.copyBufferToBuffer(e.actions, 0, t.actions, step * actionBytes, actionBytes);
-        encoder.copyBufferToBuffer(stepLogProbs, 0, t.logProbs, at, rowBytes);
-        encoder.copyBufferToBuffer(rewardSource, 0, t.rewards, at, rowBytes);
-        encoder.copyBufferToBuffer(e.terminated, 0, t.terminated, at, rowBytes);
-        encoder.copyBufferToBuffer(e.truncated, 0, t.truncated, at, rowBytes);
-        encoder.copyBufferToBuffer(e.episodeReturns, 0, t.episodeReturns, at, rowBytes);
-        encoder.copyBufferToBuffer(e.episodeLengths, 0, t.episodeLengths, at, rowBytes);
-        if (metricBytes > 0) encoder.copyBufferToBuffer(e.episodeMetrics!, 0, t.episodeMetrics!, step * metricBytes, metricBytes);
-        encoder.copyBufferToBuffer(finalObservationSource, 0, t.finalObservations, step * obsBytes, obsBytes);
-        // Where a paced loop may let a frame go by.
-        splitPoint(encoder);
-      }
+      if (halves) halves.encodeSteps(encoder, params.actor);
+      else encodeWholeSteps(encoder, params.actor);
       encoder.copyBufferToBuffer(observationSource, 0, t.observations, steps * obsBytes, obsBytes);
       if (population) {
         // Agent-major rows [G][2][T + 1][B]: one critic pass values observations and final observations.

@@ -77,6 +77,7 @@ function batchedWalker(limit: number): BatchedHostEnv {
     maxEpisodeSteps: limit,
     actionMasks: true,
     episodeMetrics: METRICS,
+    stepsRanges: true,
     resetBatch(batch, instances) {
       if (cells.length !== batch.numEnvs) [cells, scores] = [new Int32Array(batch.numEnvs), new Float32Array(batch.numEnvs)];
       for (const i of instances) {
@@ -85,8 +86,8 @@ function batchedWalker(limit: number): BatchedHostEnv {
         writeRow(batch, i);
       }
     },
-    stepBatch(batch) {
-      for (let i = 0; i < batch.numEnvs; i += 1) {
+    stepBatch(batch, from, to) {
+      for (let i = from; i < to; i += 1) {
         const cell = (cells[i] = walk(cells[i]!, batch.actions[i]!, () => batch.random(i)));
         batch.rewards[i] = rewardAt(cell);
         scores[i] = scores[i]! + Math.fround(rewardAt(cell));

@@ -61,6 +61,37 @@ describe('ReadbackRing', () => {
     source.destroy();
   });
 
+  it('recordAt copies a slice into a named slot ahead of its submit; collectInto writes it at an offset without allocating', async () => {
+    const { device } = gpu();
+    const source = new BufferSet(device, 'ring-at', { block: { size: 32 } });
+    device.queue.writeBuffer(source.buffers.block, 0, Uint32Array.from({ length: 8 }, (_, i) => 100 + i));
+    const ring = new ReadbackRing(device, { label: 'ring-at.rows', byteLength: 32, slots: 2 });
+    const created = gpuCounters(device).buffersCreated;
+    const target = new Uint32Array(8).fill(7);
+    const bytes = new Uint8Array(target.buffer);
+    // Two copies recorded into slot 1 before either is submitted, as a rollout's segments are.
+    const first = device.createCommandEncoder();
+    const a = ring.recordAt(first, 1, source.buffers.block, 16, 8);
+    const second = device.createCommandEncoder();
+    const b = ring.recordAt(second, 1, source.buffers.block, 24, 8);
+    expect(a).toEqual({ slot: 1, byteLength: 8 });
+    device.queue.submit([first.finish()]);
+    await ring.collectInto(a, bytes, 4);
+    device.queue.submit([second.finish()]);
+    await ring.collectInto(b, bytes, 20);
+    expect([...target]).toEqual([7, 104, 105, 7, 7, 106, 107, 7]);
+    expect(gpuCounters(device).buffersCreated).toBe(created);
+    expect(() => ring.recordAt(device.createCommandEncoder(), 2, source.buffers.block)).toThrow(
+      "readback ring 'ring-at.rows': slot must be an integer in [0, 1] (got 2)",
+    );
+    expect(() => ring.recordAt(device.createCommandEncoder(), 0, source.buffers.block, 0, 6)).toThrow(
+      "readback ring 'ring-at.rows': byteLength must be a positive multiple of 4 up to 32 (got 6)",
+    );
+    await expect(ring.collectInto(a, bytes, 28)).rejects.toThrow("collectInto needs offset + 8 bytes within the target's 32 (got offset 28)");
+    ring.destroy();
+    source.destroy();
+  });
+
   it('counts buffers created and destroyed by a set', () => {
     const { device } = gpu();
     const before = { ...gpuCounters(device) };

@@ -3,7 +3,8 @@
  * (CartPoleEnv.step, "euler"), the state of all N instances in one Float32Array. The reset draws four
  * uniforms per instance, in state order, from batch.random, and computes low + (high − low)·u in
  * float32 as shaders/envs/cartpole.wgsl does, so the port replays the WGSL env from the same seed
- * (up to float32 rounding of the step, which is done in float64 here and stored as float32).
+ * (up to float32 rounding of the step, which is done in float64 here and stored as float32). It
+ * steps any range of instances (stepsRanges), so the rollout may pipeline it in halves.
  * Used by test/gpu/batched-host-env.test.ts and the host-vs-WGSL benchmark (bench/measure/host-env-training.ts).
  */
 import { cartPole } from '../../src/envs/builtin/cartpole';
@@ -13,8 +14,11 @@ const f32 = Math.fround;
 const LOW = f32(-0.05);
 const SPAN = f32(f32(0.05) - LOW);
 
-/** CartPole-v1 over typed arrays, its constants cartPole.params (the WGSL env's defaults). */
-export function cartPoleHost(name = 'cartpole-js'): BatchedHostEnv {
+/**
+ * CartPole-v1 over typed arrays, its constants cartPole.params (the WGSL env's defaults).
+ * `stepsRanges: false` declares the game as one that must be stepped whole (an unpipelined rollout).
+ */
+export function cartPoleHost(name = 'cartpole-js', options: { stepsRanges?: boolean } = {}): BatchedHostEnv {
   const p = cartPole.params as Record<string, number>;
   const [gravity, masscart, masspole, length, forceMag, tau] = ['gravity', 'masscart', 'masspole', 'length', 'force_mag', 'tau'].map((k) => f32(p[k]!)) as [
     number,
@@ -35,6 +39,7 @@ export function cartPoleHost(name = 'cartpole-js'): BatchedHostEnv {
     observationSize: 4,
     actionSpace: cartPole.actionSpace,
     maxEpisodeSteps: cartPole.maxEpisodeSteps,
+    stepsRanges: options.stepsRanges ?? true,
     resetBatch(batch, instances) {
       const s = stateFor(batch);
       for (let k = 0; k < instances.length; k += 1) {
@@ -43,10 +48,10 @@ export function cartPoleHost(name = 'cartpole-js'): BatchedHostEnv {
         batch.observations.set(s.subarray(4 * i, 4 * i + 4), 4 * i);
       }
     },
-    stepBatch(batch) {
+    stepBatch(batch, from = 0, to = batch.numEnvs) {
       const s = stateFor(batch);
       const { actions, observations, rewards, terminated } = batch;
-      for (let i = 0; i < batch.numEnvs; i += 1) {
+      for (let i = from; i < to; i += 1) {
         const o = 4 * i;
         const x = s[o]!;
         const xDot = s[o + 1]!;

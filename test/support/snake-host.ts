@@ -239,6 +239,7 @@ export class SnakeHost implements HostEnv {
  * instance over the engine's arrays (no allocation per step: the per-instance views and random
  * closures are made once, on the first call). Masks are those of shaders/envs/snake.wgsl and the
  * metrics (apples, won) are written for the instances whose episode ends, before their reset.
+ * It steps any range of instances (stepsRanges) unless constructed with `stepsRanges` false.
  */
 export class SnakeBatch implements BatchedHostEnv {
   readonly name = 'snake-batched';
@@ -246,6 +247,7 @@ export class SnakeBatch implements BatchedHostEnv {
   readonly actionSpace = snakeEnv.actionSpace;
   readonly actionMasks = true;
   readonly episodeMetrics = snakeEnv.episodeMetrics!;
+  readonly stepsRanges: boolean;
   readonly states: Float32Array;
   readonly params: SnakeParams;
   private batch: HostEnvBatch | null = null;
@@ -255,9 +257,11 @@ export class SnakeBatch implements BatchedHostEnv {
     readonly numEnvs: number,
     params: Partial<SnakeParams> = {},
     readonly maxEpisodeSteps = snakeEnv.maxEpisodeSteps,
+    stepsRanges = true,
   ) {
     this.states = new Float32Array(numEnvs * SNAKE_STATE_SIZE);
     this.params = { ...SNAKE_DEFAULTS, ...params };
+    this.stepsRanges = stepsRanges;
   }
 
   resetBatch(batch: HostEnvBatch, instances: Uint32Array): void {
@@ -269,10 +273,10 @@ export class SnakeBatch implements BatchedHostEnv {
     }
   }
 
-  stepBatch(batch: HostEnvBatch): void {
+  stepBatch(batch: HostEnvBatch, from = 0, to = batch.numEnvs): void {
     this.bind(batch);
     const actions = batch.actions as Uint32Array;
-    for (let env = 0; env < this.numEnvs; env += 1) {
+    for (let env = from; env < to; env += 1) {
       const state = this.row(env);
       const { reward, terminated } = snakeStep(state, actions[env]!, this.params, this.views[env]!.random);
       batch.rewards[env] = reward;

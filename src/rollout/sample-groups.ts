@@ -1,0 +1,31 @@
+/**
+ * The per-step bind groups of an action sampler: one per step, since each step reads its own RNG
+ * counter slot (./rollout.ts). A Gaussian sampler also reads the actor's parameters (the learned
+ * log-std), so its groups depend on the parameter buffer an encode is given: they are made on the
+ * first encode with a given buffer and kept (up to 8 buffers; a trainer passes the same one).
+ */
+import type { Kernel } from '../gpu/kernel';
+
+/** The sampler's resources at `step` for actor parameters `actorParams`. */
+export type SampleBindings = (step: number, actorParams: GPUBuffer) => Readonly<Record<string, GPUBuffer | GPUBufferBinding>>;
+
+/** Returns the per-step groups of `kernel` for a parameter buffer (the same array for every buffer when `readsParams` is false). */
+export function sampleGroupCache(
+  kernel: Kernel,
+  steps: number,
+  bindings: SampleBindings,
+  readsParams: boolean,
+  label: string,
+): (actorParams: GPUBuffer) => GPUBindGroup[] {
+  const cache = new Map<GPUBuffer | null, GPUBindGroup[]>();
+  return (actorParams) => {
+    const key = readsParams ? actorParams : null;
+    let groups = cache.get(key);
+    if (!groups) {
+      if (cache.size >= 8) cache.clear();
+      groups = Array.from({ length: steps }, (_, step) => kernel.bind(bindings(step, actorParams), `${label}[${step}]`));
+      cache.set(key, groups);
+    }
+    return groups;
+  };
+}
