@@ -59,9 +59,13 @@ import { createMlpPasses, type MlpPasses } from '../nn/mlp';
 import type { MlpLayout } from '../nn/mlp-spec';
 import { normaliseObservationsKernel, RUNNING_MOMENTS_BYTES } from '../normalise/running-normalisers';
 import { MAX_DISCRETE_ACTIONS } from '../rng/categories';
+import { actionColumnConstants } from '../nn/heads';
+import { branchHeadConfig } from '../nn/heads-multi-discrete';
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../rng/params';
 import categoricalArgmaxWgsl from '../../shaders/agent/categorical_argmax.wgsl';
 import categoricalCommonWgsl from '../../shaders/nn/categorical_common.wgsl';
+import categoricalAccumulateWgsl from '../../shaders/nn/categorical_accumulate.wgsl';
+import categoricalActionsWgsl from '../../shaders/nn/categorical_actions.wgsl';
 import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
 
 /** The Philox stream of act()'s stochastic draws ('INF'). */
@@ -140,6 +144,8 @@ export const CATEGORICAL_ARGMAX: KernelSpec = {
   parts: [
     dispatchWgsl,
     categoricalCommonWgsl,
+    categoricalActionsWgsl,
+    categoricalAccumulateWgsl,
     categoricalArgmaxWgsl,
   ],
   workgroupSize: WORKGROUP,
@@ -148,19 +154,46 @@ export const CATEGORICAL_ARGMAX: KernelSpec = {
 /** CATEGORICAL_ARGMAX for `rows` rows of dense logits over `actions` actions. */
 export function categoricalArgmaxKernel(config: { rows: number; actions: number; masked?: boolean }): SizedKernel {
   const { rows, actions } = config;
-  if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`categoricalArgmax.rows must be a positive integer (got ${rows})`);
   if (!Number.isInteger(actions) || actions < 1 || actions > MAX_DISCRETE_ACTIONS) {
     throw new RangeError(`categoricalArgmax.actions must be an integer in [1, ${MAX_DISCRETE_ACTIONS}] (got ${actions})`);
   }
-  return {
-    spec: { ...CATEGORICAL_ARGMAX, constants: { ROWS: rows, ACTIONS: actions, LOGITS_STRIDE: actions, LOGITS_OFFSET: 0, MASKED: config.masked ? 1 : 0 } },
-    invocations: rows,
-  };
+  return categoricalArgmaxKernels({ rows, nvec: [actions], masked: config.masked ?? false })[0]!;
+}
+
+/**
+ * CATEGORICAL_ARGMAX once per branch of a multi-discrete head of dense logits [rows][Σ nvec]: the
+ * greedy action of a product of independent categoricals is each branch's own argmax, written to
+ * word b of u32 [rows][K], and log_probs holds the sum of the branches' log p. One branch ([n]) is
+ * the plain categorical argmax.
+ */
+export function categoricalArgmaxKernels(config: { rows: number; nvec: readonly number[]; masked?: boolean }): SizedKernel[] {
+  const { rows } = config;
+  if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`categoricalArgmax.rows must be a positive integer (got ${rows})`);
+  return config.nvec.map((_, b) => {
+    const branch = branchHeadConfig('categoricalArgmax', { rows, nvec: config.nvec, masked: config.masked ?? false }, b);
+    return {
+      spec: {
+        ...CATEGORICAL_ARGMAX,
+        constants: {
+          ROWS: rows,
+          ACTIONS: branch.actions,
+          LOGITS_STRIDE: branch.logits!.stride,
+          LOGITS_OFFSET: branch.logits!.offset!,
+          MASKED: branch.masked ? 1 : 0,
+          MASK_STRIDE: branch.mask!.stride,
+          MASK_OFFSET: branch.mask!.offset!,
+          ...actionColumnConstants('categoricalArgmax', branch),
+          ACCUMULATE: b > 0 ? 1 : 0,
+        },
+      },
+      invocations: rows,
+    };
+  });
 }
 
 /** Representative specs for the kernel catalogue. */
 export function policyInferenceKernelExamples(): KernelSpec[] {
-  return [categoricalArgmaxKernel({ rows: 37, actions: 3, masked: true }).spec];
+  return [categoricalArgmaxKernel({ rows: 37, actions: 3, masked: true }).spec, categoricalArgmaxKernels({ rows: 37, nvec: [2, 3], masked: true })[1]!.spec];
 }
 
 // ---- validation ------------------------------------------------------------------------------

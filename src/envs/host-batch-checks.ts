@@ -10,12 +10,24 @@ import type { ActionSpace } from './types';
 /** Which call wrote a value, as errors name it. */
 export type HostEnvCall = 'stepBatch' | 'resetBatch';
 
-/** Throws unless every discrete action is < n; clips box actions into their bounds in place (finite ones only). */
+/** Throws unless every discrete action is < n (each multi-discrete branch's < nvec[b]); clips box actions into their bounds in place (finite ones only). */
 export function checkHostActions(name: string, space: ActionSpace, actions: Uint32Array | Float32Array): void {
   if (space.kind === 'discrete') {
     for (let i = 0; i < actions.length; i += 1) {
       if (actions[i]! >= space.n) {
         throw new RangeError(`${name}: action of env ${i} is ${actions[i]}, outside the ${space.n} discrete actions (valid: 0 … ${space.n - 1})`);
+      }
+    }
+    return;
+  }
+  if (space.kind === 'multiDiscrete') {
+    const branches = space.nvec.length;
+    for (let i = 0; i < actions.length; i += 1) {
+      const b = i % branches;
+      if (actions[i]! >= space.nvec[b]!) {
+        throw new RangeError(
+          `${name}: action of env ${(i - b) / branches}, branch ${b}, is ${actions[i]}, outside the branch's ${space.nvec[b]} actions (valid: 0 … ${space.nvec[b]! - 1})`,
+        );
       }
     }
     return;

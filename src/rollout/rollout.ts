@@ -56,10 +56,11 @@ import { createRunningNormalisers, type RunningNormalisers } from '../normalise/
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../rng/params';
 import { clearMaskErrors, MASK_ERRORS_BYTES } from '../nn/heads';
 import { maskWidth } from '../envs/types';
+import { actionBranches } from '../envs/action-branches';
 import {
   criticRowsGatherKernel,
   criticValuesScatterKernel,
-  policySampleCategoricalKernel,
+  policySampleCategoricalKernels,
   policySampleGaussianKernel,
 } from './kernels';
 import { createTransitions, type Transitions } from './transitions';
@@ -115,9 +116,12 @@ export interface Rollout {
   readonly envs: number;
   /** G. */
   readonly agents: number;
-  /** The sampling head: 'categorical' (discrete env; actions u32 [T][N]) or 'gaussian' (box; actions f32 [T][N][A]). */
+  /**
+   * The sampling head: 'categorical' (discrete env, actions u32 [T][N]; multi-discrete, one
+   * categorical per branch, actions u32 [T][N][K]) or 'gaussian' (box; actions f32 [T][N][A]).
+   */
   readonly policy: 'categorical' | 'gaussian';
-  /** Action dimensions A (1 for a discrete env). */
+  /** Words per action A: 1 for a discrete env, K branches for a multi-discrete one, the dims of a box. */
   readonly actionSize: number;
   /** The actor passes over N rows (the per-step forward). */
   readonly actorPasses: MlpPasses;
@@ -190,9 +194,10 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
     );
   }
   const gaussian = space.kind === 'box';
-  const A = gaussian ? space.size : 1;
+  const branches = actionBranches(space);
+  const A = gaussian ? space.size : branches.length;
   const policyHead = actor.headLayer.policy;
-  const policySize = gaussian ? A : space.n;
+  const policySize = gaussian ? A : maskWidth(space);
   if (policyHead === undefined || actor.layers[policyHead]!.outputSize !== policySize) {
     throw new RangeError(
       `rollout: the actor needs a 'policy' head of ${policySize} ${gaussian ? 'action means' : 'logits'} for env '${env.descriptor.id}'`,
@@ -262,12 +267,13 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
     for (const buffer of owned) destroyBuffer(device, buffer);
   };
   const e = env.buffers;
-  let sampleKernel: Kernel;
+  const sampleKernels: Kernel[] = [];
   let gatherKernel: Kernel | undefined;
   let scatterKernel: Kernel | undefined;
-  const sample = gaussian
-    ? policySampleGaussianKernel({ agents: G, envsPerAgent: B, actionDims: A, logStd: { agentStride: actor.parametersPerAgent, offset: logStdSlot!.offset } })
-    : policySampleCategoricalKernel({ agents: G, envsPerAgent: B, actions: policySize, masked });
+  // One sampler per branch of a discrete or multi-discrete space (src/nn/heads-multi-discrete.ts).
+  const samples = gaussian
+    ? [policySampleGaussianKernel({ agents: G, envsPerAgent: B, actionDims: A, logStd: { agentStride: actor.parametersPerAgent, offset: logStdSlot!.offset } })]
+    : policySampleCategoricalKernels({ agents: G, envsPerAgent: B, nvec: branches, masked });
   const gather = criticRowsGatherKernel({ steps, envs: N, agents: G, observationSize: OBS });
   const scatter = criticValuesScatterKernel({ steps, envs: N, agents: G });
   try {
@@ -288,7 +294,9 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
         label: `${label}.normalisers`,
       });
     }
-    sampleKernel = await createKernel(device, { ...sample.spec, label: `${label}.sample` });
+    for (const [b, sample] of samples.entries()) {
+      sampleKernels.push(await createKernel(device, { ...sample.spec, label: `${label}.sample${samples.length > 1 ? `[branch ${b}]` : ''}` }));
+    }
     if (population) {
       gatherKernel = await createKernel(device, { ...gather.spec, label: `${label}.critic-gather` });
       scatterKernel = await createKernel(device, { ...scatter.spec, label: `${label}.critic-scatter` });
@@ -304,31 +312,33 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
   const categoricalGroups = gaussian
     ? []
     : Array.from({ length: steps }, (_, step) =>
-        sampleKernel.bind(
-          {
-            params: stepParamsOf(step),
-            agent_seeds: seedBuffer,
-            logits: policyOutput,
-            mask: masked ? e.masks! : unusedMask,
-            actions: e.actions,
-            log_probs: stepLogProbs,
-            mask_errors: maskErrors,
-          },
-          `${label}.sample[${step}]`,
+        sampleKernels.map((kernel) =>
+          kernel.bind(
+            {
+              params: stepParamsOf(step),
+              agent_seeds: seedBuffer,
+              logits: policyOutput,
+              mask: masked ? e.masks! : unusedMask,
+              actions: e.actions,
+              log_probs: stepLogProbs,
+              mask_errors: maskErrors,
+            },
+            `${label}.sample[${step}]`,
+          ),
         ),
       );
-  const gaussianGroups = new Map<GPUBuffer, GPUBindGroup[]>();
-  const sampleGroups = (actorParams: GPUBuffer): GPUBindGroup[] => {
+  const gaussianGroups = new Map<GPUBuffer, GPUBindGroup[][]>();
+  const sampleGroups = (actorParams: GPUBuffer): GPUBindGroup[][] => {
     if (!gaussian) return categoricalGroups;
     let groups = gaussianGroups.get(actorParams);
     if (!groups) {
       if (gaussianGroups.size >= 8) gaussianGroups.clear();
-      groups = Array.from({ length: steps }, (_, step) =>
-        sampleKernel.bind(
+      groups = Array.from({ length: steps }, (_, step) => [
+        sampleKernels[0]!.bind(
           { params: stepParamsOf(step), agent_seeds: seedBuffer, mean: policyOutput, log_std: actorParams, actions: e.actions, log_probs: stepLogProbs },
           `${label}.sample[${step}]`,
         ),
-      );
+      ]);
       gaussianGroups.set(actorParams, groups);
     }
     return groups;
@@ -391,7 +401,8 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
         if (masked) encoder.copyBufferToBuffer(e.masks!, 0, t.masks!, step * maskBytes, maskBytes);
         actorPasses!.encodeForward(encoder, { params: params.actor, inputs: observationSource });
         let pass = encoder.beginComputePass({ label: `${label}.step` });
-        sampleKernel.dispatch(pass, groups[step]!, sample.invocations);
+        // Branch b > 0 adds its log p to the branches before it: the dispatches run in order.
+        sampleKernels.forEach((kernel, b) => kernel.dispatch(pass, groups[step]![b]!, samples[b]!.invocations));
         if (hostStep) {
           // A JavaScript env steps between two submits: the actions are written, then read back.
           pass.end();

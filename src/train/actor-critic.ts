@@ -21,6 +21,7 @@
 import { createHostBackedVectorEnv } from '../envs/host-vector-env';
 import { isHostEnvDescriptor } from '../envs/host-env';
 import type { EnvDescriptor } from '../envs/types';
+import { policyOutputWidth } from '../envs/action-branches';
 import { createVectorEnv, type VectorEnv } from '../envs/vector-env';
 import { BufferSet, readBufferOnce } from '../gpu/index';
 import { createKernel } from '../gpu/kernel';
@@ -189,10 +190,11 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
       env = own(await createVectorEnv(device, descriptor, { numEnvs: N, seed, ...(G > 1 ? { seeds } : {}), maxEpisodeSteps: config.maxEpisodeSteps }));
     }
     const { observationSpace, actionSpace } = env.descriptor;
-    const policy: PolicyKind = actionSpace.kind === 'discrete' ? 'categorical' : 'gaussian';
+    const policy: PolicyKind = actionSpace.kind === 'box' ? 'gaussian' : 'categorical';
+    // A multi-discrete actor's policy head holds the Σ nvec logits of its branches side by side.
     const actor = mlpLayout(
-      actionSpace.kind === 'discrete'
-        ? actorSpec(observationSpace.size, actionSpace.n, config.hiddenSizes)
+      actionSpace.kind !== 'box'
+        ? actorSpec(observationSpace.size, policyOutputWidth(actionSpace), config.hiddenSizes)
         : gaussianActorSpec(observationSpace.size, actionSpace.size, config.hiddenSizes),
     );
     const critic = mlpLayout(criticSpec(observationSpace.size, config.hiddenSizes));
