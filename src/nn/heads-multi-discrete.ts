@@ -73,8 +73,10 @@ export function branchHeadConfig(
   };
 }
 
-const perBranch = <T>(what: string, config: MultiCategoricalHeadConfig, make: (branch: ReturnType<typeof branchHeadConfig>, b: number) => T): T[] =>
-  config.nvec.map((_, b) => make(branchHeadConfig(what, config, b), b));
+function perBranch<T>(what: string, config: MultiCategoricalHeadConfig, make: (branch: ReturnType<typeof branchHeadConfig>, b: number) => T): T[] {
+  multiCategoricalWidth(what, config.nvec);
+  return config.nvec.map((_, b) => make(branchHeadConfig(what, config, b), b));
+}
 
 /** Branch kernels of log π(a|s) and H, summed over branches into log_probs and entropies [rows]. */
 export function multiCategoricalEvaluateKernels(config: MultiCategoricalHeadConfig): SizedKernel[] {

@@ -10,7 +10,7 @@
 import type { KernelSpec } from '../gpu/kernel';
 import { MAX_DISCRETE_ACTIONS } from '../rng/categories';
 import { actionColumnConstants } from '../nn/heads';
-import { branchHeadConfig } from '../nn/heads-multi-discrete';
+import { branchHeadConfig, multiCategoricalWidth } from '../nn/heads-multi-discrete';
 import categoricalAccumulateWgsl from '../../shaders/nn/categorical_accumulate.wgsl';
 import categoricalActionsWgsl from '../../shaders/nn/categorical_actions.wgsl';
 import categoricalCommonWgsl from '../../shaders/nn/categorical_common.wgsl';
@@ -180,6 +180,7 @@ export function policySampleCategoricalKernels(shape: { agents: number; envsPerA
   const agents = positiveInteger('policySampleCategorical.agents', shape.agents);
   const rowsPerAgent = positiveInteger('policySampleCategorical.envsPerAgent', shape.envsPerAgent);
   const rows = agents * rowsPerAgent;
+  multiCategoricalWidth('policySampleCategorical', shape.nvec);
   return shape.nvec.map((_, b) => {
     const branch = branchHeadConfig('policySampleCategorical', { rows, nvec: shape.nvec, masked: shape.masked ?? false }, b);
     return {

@@ -21,7 +21,7 @@
 import { createHostBackedVectorEnv } from '../envs/host-vector-env';
 import { isHostEnvDescriptor } from '../envs/host-env';
 import type { EnvDescriptor } from '../envs/types';
-import { policyOutputWidth } from '../envs/action-branches';
+import { actionBranches, policyOutputWidth } from '../envs/action-branches';
 import { createVectorEnv, type VectorEnv } from '../envs/vector-env';
 import { BufferSet, readBufferOnce } from '../gpu/index';
 import { createKernel } from '../gpu/kernel';
@@ -119,6 +119,8 @@ export interface ActorCritic {
   readonly critic: MlpLayout;
   /** The actor's head: categorical (discrete env) or Gaussian with a learned log-std (box env). */
   readonly policy: PolicyKind;
+  /** A categorical head's branch sizes: [n] for a discrete env, nvec for a multi-discrete one; empty for a Gaussian. */
+  readonly branches: readonly number[];
   /** Actions are sampled under the env's masks, recorded in transitions.masks: the update must read them. */
   readonly masked: boolean;
   /** Parameters per agent of the actor, the critic and the joint vector. */
@@ -445,6 +447,7 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
       actor,
       critic,
       policy,
+      branches: actionBranches(actionSpace),
       masked: rollout.masked,
       sizes: { actor: PA, critic: PC, joint: P },
       env,
