@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
+import { createTrainer } from '../../src/algos/index';
 import { evaluateCheckpointFile } from '../../src/cli/eval';
 import { runTraining } from '../../src/cli/train';
 import { createVectorEnv, customEnv, registerCustomEnv, unregisterEnv } from '../../src/envs/index';
@@ -46,6 +47,15 @@ describe('multi-discrete action spaces', () => {
     expect(bad({ wgsl: CURSOR_WGSL.replace('alias EnvAction = array<u32, ACTION_SIZE>;', 'alias EnvAction = u32;') })).toThrow(
       /a multi-discrete env declares 'alias EnvAction = array<u32, ACTION_SIZE>;' \(got 'u32'\)/,
     );
+  });
+
+  it('trainers without branch support refuse a multi-discrete env by name, before any GPU work', async () => {
+    const env = customEnv(CURSOR);
+    for (const algo of ['a2c', 'reinforce', 'offpolicy', 'trpo', 'cem'] as const) {
+      await expect(createTrainer(gpu().device, { algo, env }), algo).rejects.toThrow(
+        new RegExp(`^${algo}: env 'Cursor-v0' has a multi-discrete action space \\(nvec \\[3, 2\\]\\);.*use 'ppo' or 'ppo-kl'`),
+      );
+    }
   });
 
   it('the wrapper steps each branch as the game reads it, writes the masks, and refuses a branch action ≥ its size', async () => {
