@@ -5,7 +5,8 @@
  * its size; the rollout samples u32 [T][N][K] actions, legal under the recorded masks, with log p
  * equal to the update's evaluation of them; `train` and `eval` of the CLI on it; act() returns
  * [batch][K] (greedy = each branch's argmax of policyOutputs); a checkpoint refuses another nvec;
- * the ONNX export has one logits_b per branch matching policyOutputs.
+ * the ONNX export has one logits_b per branch matching policyOutputs; PPO-KL trains on it (the
+ * entropy statistic the sum over branches); the trainers without branch support refuse it.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -55,6 +56,25 @@ describe('multi-discrete action spaces', () => {
       await expect(createTrainer(gpu().device, { algo, env }), algo).rejects.toThrow(
         new RegExp(`^${algo}: env 'Cursor-v0' has a multi-discrete action space \\(nvec \\[3, 2\\]\\);.*use 'ppo' or 'ppo-kl'`),
       );
+    }
+  });
+
+  it('ppo-kl trains it: the entropy statistic is the sum over branches, the KL penalty finite', async () => {
+    const seed = freshSeed();
+    const trainer = await createTrainer(gpu().device, { algo: 'ppo-kl', env: customEnv(CURSOR), seed, numEnvs: 8, numSteps: 32, hiddenSizes: [8], totalTimesteps: 8 * 32 * 2 });
+    try {
+      await gpuStep(gpu(), 'iterate', () => trainer.iterate());
+      const stats = (await gpuStep(gpu(), 'iterate', () => trainer.iterate()))!;
+      const { entropy, approx_kl: kl, beta } = stats.statistics;
+      // A near-uniform initial policy: between log 2 + log 2 (the move branch masked to two moves)
+      // and log 3 + log 2 per row, above the log 3 that one branch alone could give.
+      expect(entropy, `seed ${seed}`).toBeGreaterThan(Math.log(3) + 0.1);
+      expect(entropy, `seed ${seed}`).toBeLessThanOrEqual(Math.log(6) + 1e-4);
+      expect(Number.isFinite(kl) && kl >= 0, `seed ${seed}: approx_kl ${kl}`).toBe(true);
+      expect(Number.isFinite(beta) && beta > 0, `seed ${seed}: beta ${beta}`).toBe(true);
+      await trainer.drain();
+    } finally {
+      trainer.destroy();
     }
   });
 
