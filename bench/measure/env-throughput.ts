@@ -36,7 +36,9 @@ export async function measureEnvThroughput(
     const actions =
       space.kind === 'discrete'
         ? Uint32Array.from({ length: numEnvs }, () => Math.floor(Math.random() * space.n))
-        : Float32Array.from({ length: numEnvs * space.size }, (_, i) => {
+        : space.kind === 'multiDiscrete'
+          ? Uint32Array.from({ length: numEnvs * space.nvec.length }, (_, i) => Math.floor(Math.random() * space.nvec[i % space.nvec.length]!))
+          : Float32Array.from({ length: numEnvs * space.size }, (_, i) => {
             const d = i % space.size;
             return space.low[d]! + (space.high[d]! - space.low[d]!) * Math.random();
           });

@@ -5,6 +5,7 @@
  * large to train here.
  */
 import { createVectorEnv } from '../../src/envs/vector-env';
+import { policyOutputWidth } from '../../src/envs/action-branches';
 import { BufferSet } from '../../src/gpu/buffers';
 import { initialParameters } from '../../src/nn/init';
 import { actorSpec, criticSpec, gaussianActorSpec, mlpLayout } from '../../src/nn/mlp-spec';
@@ -131,7 +132,7 @@ export async function measureRollout(device: GPUDevice, c: RolloutCase): Promise
     const { observationSpace, actionSpace } = env.descriptor;
     const hidden = [64, 64];
     const actor = mlpLayout(
-      actionSpace.kind === 'discrete' ? actorSpec(observationSpace.size, actionSpace.n, hidden) : gaussianActorSpec(observationSpace.size, actionSpace.size, hidden),
+      actionSpace.kind !== 'box' ? actorSpec(observationSpace.size, policyOutputWidth(actionSpace), hidden) : gaussianActorSpec(observationSpace.size, actionSpace.size, hidden),
     );
     const critic = mlpLayout(criticSpec(observationSpace.size, hidden));
     const rollout = await createRollout(device, { env, steps: c.steps, actor, critic, seed: 1, label: 'bench.rollout' });

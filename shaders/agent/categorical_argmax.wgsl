@@ -4,7 +4,9 @@
 // categorical_sample.wgsl, so a greedy action's log p equals what categorical_evaluate.wgsl gives it.
 // A row whose mask allows no action is recorded in mask_errors (categorical_common.wgsl), for the
 // host to reject the call, and gets action 0 with log p = CATEGORICAL_MASKED_LOGIT. One invocation
-// per row.
+// per row. A multi-discrete policy's greedy action is each branch's argmax (the branches are
+// independent): one dispatch per branch, its action to word b of the row (categorical_actions.wgsl)
+// and its log p added to the branches before it (categorical_accumulate.wgsl).
 
 override WORKGROUP_SIZE: u32 = 64u;
 
@@ -38,11 +40,11 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
       atomicAdd(&mask_errors.count, 1u);
       atomicMin(&mask_errors.first_row, r);
     }
-    actions[r] = 0u;
-    log_probs[r] = CATEGORICAL_MASKED_LOGIT;
+    actions[categorical_action_index(r)] = 0u;
+    log_probs[r] = categorical_accumulated(CATEGORICAL_MASKED_LOGIT, log_probs[r]);
     return;
   }
-  actions[r] = best;
+  actions[categorical_action_index(r)] = best;
   // The best logit is the max: log p = (m - m) - log Σ, as categorical_log_prob computes it.
-  log_probs[r] = categorical_log_prob(sums.max_logit, categorical_log_normaliser(sums));
+  log_probs[r] = categorical_accumulated(categorical_log_prob(sums.max_logit, categorical_log_normaliser(sums)), log_probs[r]);
 }

@@ -15,6 +15,7 @@ override ACCUMULATE: u32 = 0u;
 @group(0) @binding(0) var<storage, read> logits: array<f32>;
 // [ROWS][ACTIONS], 1 = allowed; not read when MASKED = 0 (bind any buffer).
 @group(0) @binding(1) var<storage, read> mask: array<u32>;
+// Row r's action at categorical_action_index(r) (categorical_actions.wgsl).
 @group(0) @binding(2) var<storage, read> actions: array<u32>;
 @group(0) @binding(3) var<storage, read> log_prob_grads: array<f32>;
 @group(0) @binding(4) var<storage, read> entropy_grads: array<f32>;
@@ -29,7 +30,7 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
   let sums = categorical_row_sums(r);
   let normaliser = categorical_log_normaliser(sums);
   let entropy = categorical_entropy(sums);
-  let action = actions[r];
+  let action = actions[categorical_action_index(r)];
   let g_logp = log_prob_grads[r];
   let g_entropy = entropy_grads[r];
   for (var j = 0u; j < ACTIONS; j += 1u) {

@@ -2,7 +2,9 @@
 //
 // Rows are agent-major (G agents × B rows). Logit (r, a) of the network output is
 // logits[r·LOGITS_STRIDE + LOGITS_OFFSET + a]: the logits may be a slice of a wider output. The
-// optional mask is a dense [ROWS][ACTIONS] array of u32, 1 = allowed, 0 = masked. A masked action
+// optional mask is u32, 1 = allowed, 0 = masked, entry (r, a) at mask[r·MASK_STRIDE + MASK_OFFSET + a]
+// (dense [ROWS][ACTIONS] when MASK_STRIDE = ACTIONS; one branch's slice of a multi-discrete mask
+// row otherwise). A masked action
 // has probability exactly 0 and gets exactly zero gradient. A row that allows no action has no
 // distribution: the kernels that choose actions (categorical_sample.wgsl,
 // agent/categorical_argmax.wgsl) record it in a MaskErrors block (below) for the host to raise;
@@ -23,6 +25,10 @@ override ROWS: u32;
 override ACTIONS: u32;
 override LOGITS_STRIDE: u32;
 override LOGITS_OFFSET: u32 = 0u;
+// Where row r's mask starts: a multi-discrete head runs once per branch, each over its own slice of
+// the logits and of the mask row (src/nn/heads-multi-discrete.ts).
+override MASK_STRIDE: u32;
+override MASK_OFFSET: u32 = 0u;
 // 1: read the mask binding; 0: every action allowed, and the mask binding is never read.
 override MASKED: u32 = 0u;
 
@@ -49,7 +55,7 @@ struct MaskErrors {
 // Logit a of row r of the including kernel's `logits` binding, or CATEGORICAL_MASKED_LOGIT where
 // its `mask` binding forbids a.
 fn categorical_logit(r: u32, a: u32) -> f32 {
-  if (MASKED != 0u && mask[r * ACTIONS + a] == 0u) {
+  if (MASKED != 0u && mask[r * MASK_STRIDE + MASK_OFFSET + a] == 0u) {
     return CATEGORICAL_MASKED_LOGIT;
   }
   return logits[r * LOGITS_STRIDE + LOGITS_OFFSET + a];

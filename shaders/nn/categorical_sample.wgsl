@@ -4,6 +4,10 @@
 // log_probs[r] is the log-probability of the chosen action by the same arithmetic as
 // categorical_evaluate.wgsl, so a rollout's log p_old equals the update's first log p_new.
 // A row whose mask allows no action is recorded in mask_errors, not sampled. One invocation per row, two passes over it.
+// The action goes to categorical_action_index(r) (categorical_actions.wgsl) and log p is
+// accumulated with ACCUMULATE (categorical_accumulate.wgsl); BRANCH (a multi-discrete head's branch) picks the uniform: uniform_from_word (rng/philox.wgsl).
+
+override BRANCH: u32 = 0u;
 
 override WORKGROUP_SIZE: u32 = 64u;
 
@@ -28,12 +32,13 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
       atomicAdd(&mask_errors.count, 1u);
       atomicMin(&mask_errors.first_row, r);
     }
-    actions[r] = 0u;
-    log_probs[r] = CATEGORICAL_MASKED_LOGIT;
+    actions[categorical_action_index(r)] = 0u;
+    log_probs[r] = categorical_accumulated(CATEGORICAL_MASKED_LOGIT, log_probs[r]);
     return;
   }
-  let u = uniform_from_bits(philox4x32_10(rng_counter(params, r), rng_key(params)).x);
+  let u = uniform_from_word(rng_counter(params, r), rng_key(params), BRANCH);
   let action = categorical_sample_row(r, sums, u);
-  actions[r] = action;
-  log_probs[r] = categorical_log_prob(categorical_logit(r, action), categorical_log_normaliser(sums));
+  actions[categorical_action_index(r)] = action;
+  let log_prob = categorical_log_prob(categorical_logit(r, action), categorical_log_normaliser(sums));
+  log_probs[r] = categorical_accumulated(log_prob, log_probs[r]);
 }

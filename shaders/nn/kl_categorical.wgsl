@@ -3,7 +3,8 @@
 // New logits as in categorical_common.wgsl (LOGITS_STRIDE, LOGITS_OFFSET); old logits as in
 // kl_categorical_common.wgsl. One invocation per row, two passes over both rows: the sums, then the
 // divergence (summing q·(log q - log p) term by term keeps it accurate when q and p are close,
-// where a difference of normalisers would cancel).
+// where a difference of normalisers would cancel). With ACCUMULATE = 1 the KL is added to kl[r]
+// (categorical_accumulate.wgsl): a multi-discrete KL is the sum of its branches'.
 
 override WORKGROUP_SIZE: u32 = 64u;
 
@@ -32,5 +33,5 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
       divergence += exp(log_q) * (log_q - categorical_log_prob(logit, new_normaliser));
     }
   }
-  kl[r] = divergence;
+  kl[r] = categorical_accumulated(divergence, kl[r]);
 }

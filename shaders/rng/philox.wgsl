@@ -64,6 +64,16 @@ fn uniform_from_bits(bits: u32) -> f32 {
   return (f32(bits >> 9u) + 0.5) * (1.0 / 8388608.0);
 }
 
+// A uniform from word `index` of the run of blocks starting at `counter`: word index mod 4 of block
+// counter + (⌊index / 4⌋, 0, 0, 0), i.e. the next draw indices. A multi-discrete policy samples its
+// branch b from index b (nn/categorical_sample.wgsl): branches 0-3 share one block and are
+// independent words of it, and branch 0 is word x of the row's own block, the draw a single
+// categorical always made.
+fn uniform_from_word(counter: vec4u, key: vec2u, index: u32) -> f32 {
+  let block = philox4x32_10(counter + vec4u(index / 4u, 0u, 0u, 0u), key);
+  return uniform_from_bits(block[index % 4u]);
+}
+
 // Box–Muller: two independent standard normals from two uniforms in (0, 1).
 // r = sqrt(-2 ln u1), θ = 2π(u2 - 0.5) ∈ (-π, π). The angle is centred because WGSL bounds the
 // error of cos and sin only inside [-π, π] (absolute error 2^-11). u2 - 0.5 is exact in f32.

@@ -9,6 +9,10 @@
 // action 0 and log p = CATEGORICAL_MASKED_LOGIT, and is counted in mask_errors with its place
 // params.step · ROWS + r, so the host can name the env instance and the step (atomicMin keeps the
 // earliest whatever the invocation order).
+// A multi-discrete policy dispatches this once per branch b (BRANCH = b): the branch's slice of the
+// logits and mask, its action to word b of the row (categorical_actions.wgsl), its uniform word b of
+// the draw (uniform_from_word, rng/philox.wgsl), and its log p added to the branches before it
+// (ACCUMULATE, categorical_accumulate.wgsl).
 
 override WORKGROUP_SIZE: u32 = 64u;
 // The rows sampled by one dispatch: ROW_FROM … ROW_FROM + ROW_COUNT − 1 of the ROWS (all of them, or
@@ -18,6 +22,7 @@ override WORKGROUP_SIZE: u32 = 64u;
 override ROW_FROM: u32 = 0u;
 override ROW_COUNT: u32;
 override ROWS_PER_AGENT: u32;
+override BRANCH: u32 = 0u;
 
 @group(0) @binding(0) var<uniform> params: RngParams;
 // [ROWS / ROWS_PER_AGENT] u32 seeds.
@@ -44,12 +49,13 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
       atomicAdd(&mask_errors.count, 1u);
       atomicMin(&mask_errors.first_row, params.step * ROWS + r);
     }
-    actions[r] = 0u;
-    log_probs[r] = CATEGORICAL_MASKED_LOGIT;
+    actions[categorical_action_index(r)] = 0u;
+    log_probs[r] = categorical_accumulated(CATEGORICAL_MASKED_LOGIT, log_probs[r]);
     return;
   }
-  let u = uniform_from_bits(philox4x32_10(rng_counter(params, r % ROWS_PER_AGENT), key).x);
+  let u = uniform_from_word(rng_counter(params, r % ROWS_PER_AGENT), key, BRANCH);
   let action = categorical_sample_row(r, sums, u);
-  actions[r] = action;
-  log_probs[r] = categorical_log_prob(categorical_logit(r, action), categorical_log_normaliser(sums));
+  actions[categorical_action_index(r)] = action;
+  let log_prob = categorical_log_prob(categorical_logit(r, action), categorical_log_normaliser(sums));
+  log_probs[r] = categorical_accumulated(log_prob, log_probs[r]);
 }

@@ -49,7 +49,6 @@ import { MAX_ACTION_SIZE } from '../envs/contract';
 import type { ActionSpace } from '../envs/types';
 import {
   MASK_ERRORS_BYTES,
-  categoricalSampleKernel,
   clearMaskErrors,
   decodeMaskErrors,
   gaussianEvaluateKernel,
@@ -60,9 +59,14 @@ import { createMlpPasses, type MlpPasses } from '../nn/mlp';
 import type { MlpLayout } from '../nn/mlp-spec';
 import { normaliseObservationsKernel, RUNNING_MOMENTS_BYTES } from '../normalise/running-normalisers';
 import { MAX_DISCRETE_ACTIONS } from '../rng/categories';
+import { actionColumnConstants } from '../nn/heads';
+import { branchHeadConfig, multiCategoricalSampleKernels, multiCategoricalWidth } from '../nn/heads-multi-discrete';
+import { actionBranches, checkMultiDiscrete, policyOutputWidth } from '../envs/action-branches';
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../rng/params';
 import categoricalArgmaxWgsl from '../../shaders/agent/categorical_argmax.wgsl';
 import categoricalCommonWgsl from '../../shaders/nn/categorical_common.wgsl';
+import categoricalAccumulateWgsl from '../../shaders/nn/categorical_accumulate.wgsl';
+import categoricalActionsWgsl from '../../shaders/nn/categorical_actions.wgsl';
 import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
 
 /** The Philox stream of act()'s stochastic draws ('INF'). */
@@ -110,13 +114,13 @@ export interface ActOptions {
 
 /** What Agent.act() returns: one action per observation row, and what the options asked for. */
 export interface ActResult {
-  /** [batch] discrete, [batch][A] box (clipped to bounds). */
+  /** [batch] discrete, [batch][K] multi-discrete (one action per branch), [batch][A] box (clipped to bounds). */
   readonly actions: Uint32Array | Float32Array;
   /** log π(a|s) of the returned (for box: the unclipped sample's) action under the MASKED distribution. */
   readonly logProbs?: Float32Array;
   /** V(s). */
   readonly values?: Float32Array;
-  /** Logits [batch][n] (unmasked) or means [batch][A]: what an ONNX export of the policy outputs. */
+  /** Logits [batch][n] or [batch][Σ nvec] (unmasked; multi-discrete: the branches side by side) or means [batch][A]: what an ONNX export of the policy outputs. */
   readonly policyOutputs?: Float32Array;
 }
 
@@ -141,6 +145,8 @@ export const CATEGORICAL_ARGMAX: KernelSpec = {
   parts: [
     dispatchWgsl,
     categoricalCommonWgsl,
+    categoricalActionsWgsl,
+    categoricalAccumulateWgsl,
     categoricalArgmaxWgsl,
   ],
   workgroupSize: WORKGROUP,
@@ -149,19 +155,47 @@ export const CATEGORICAL_ARGMAX: KernelSpec = {
 /** CATEGORICAL_ARGMAX for `rows` rows of dense logits over `actions` actions. */
 export function categoricalArgmaxKernel(config: { rows: number; actions: number; masked?: boolean }): SizedKernel {
   const { rows, actions } = config;
-  if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`categoricalArgmax.rows must be a positive integer (got ${rows})`);
   if (!Number.isInteger(actions) || actions < 1 || actions > MAX_DISCRETE_ACTIONS) {
     throw new RangeError(`categoricalArgmax.actions must be an integer in [1, ${MAX_DISCRETE_ACTIONS}] (got ${actions})`);
   }
-  return {
-    spec: { ...CATEGORICAL_ARGMAX, constants: { ROWS: rows, ACTIONS: actions, LOGITS_STRIDE: actions, LOGITS_OFFSET: 0, MASKED: config.masked ? 1 : 0 } },
-    invocations: rows,
-  };
+  return categoricalArgmaxKernels({ rows, nvec: [actions], masked: config.masked ?? false })[0]!;
+}
+
+/**
+ * CATEGORICAL_ARGMAX once per branch of a multi-discrete head of dense logits [rows][Σ nvec]: the
+ * greedy action of a product of independent categoricals is each branch's own argmax, written to
+ * word b of u32 [rows][K], and log_probs holds the sum of the branches' log p. One branch ([n]) is
+ * the plain categorical argmax.
+ */
+export function categoricalArgmaxKernels(config: { rows: number; nvec: readonly number[]; masked?: boolean }): SizedKernel[] {
+  const { rows } = config;
+  if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`categoricalArgmax.rows must be a positive integer (got ${rows})`);
+  multiCategoricalWidth('categoricalArgmax', config.nvec);
+  return config.nvec.map((_, b) => {
+    const branch = branchHeadConfig('categoricalArgmax', { rows, nvec: config.nvec, masked: config.masked ?? false }, b);
+    return {
+      spec: {
+        ...CATEGORICAL_ARGMAX,
+        constants: {
+          ROWS: rows,
+          ACTIONS: branch.actions,
+          LOGITS_STRIDE: branch.logits!.stride,
+          LOGITS_OFFSET: branch.logits!.offset!,
+          MASKED: branch.masked ? 1 : 0,
+          MASK_STRIDE: branch.mask!.stride,
+          MASK_OFFSET: branch.mask!.offset!,
+          ...actionColumnConstants('categoricalArgmax', branch),
+          ACCUMULATE: b > 0 ? 1 : 0,
+        },
+      },
+      invocations: rows,
+    };
+  });
 }
 
 /** Representative specs for the kernel catalogue. */
 export function policyInferenceKernelExamples(): KernelSpec[] {
-  return [categoricalArgmaxKernel({ rows: 37, actions: 3, masked: true }).spec];
+  return [categoricalArgmaxKernel({ rows: 37, actions: 3, masked: true }).spec, categoricalArgmaxKernels({ rows: 37, nvec: [2, 3], masked: true })[1]!.spec];
 }
 
 // ---- validation ------------------------------------------------------------------------------
@@ -175,10 +209,13 @@ function isBuffer(value: unknown): value is GPUBuffer {
 
 interface Shape {
   readonly observationSize: number;
+  /** A categorical policy: discrete, or multi-discrete (one categorical per branch). */
   readonly discrete: boolean;
-  /** n (discrete) or A (box): the policy head's width. */
+  /** The categorical branches: [n] (discrete) or nvec (multi-discrete); empty for a box. */
+  readonly branches: readonly number[];
+  /** n, Σ nvec (logits) or A (box means): the policy head's width. */
   readonly policyWidth: number;
-  /** u32 words of one row's action: 1 (discrete) or A (box). */
+  /** Words of one row's action: 1 (discrete), K (multi-discrete) or A (box). */
   readonly actionWidth: number;
   readonly maxBatch: number;
   readonly low?: Float64Array;
@@ -203,16 +240,19 @@ function checkConfig(config: PolicyInferenceConfig): Shape {
   }
   let low: Float64Array | undefined;
   let high: Float64Array | undefined;
-  if (!actionSpace || (actionSpace.kind !== 'discrete' && actionSpace.kind !== 'box')) {
-    throw new TypeError(`policyInference.actionSpace must be { kind: 'discrete', n } or { kind: 'box', size, low, high } (got ${kindOf(actionSpace)})`);
+  if (!actionSpace || (actionSpace.kind !== 'discrete' && actionSpace.kind !== 'multiDiscrete' && actionSpace.kind !== 'box')) {
+    throw new TypeError(
+      `policyInference.actionSpace must be { kind: 'discrete', n }, { kind: 'multiDiscrete', nvec } or { kind: 'box', size, low, high } (got ${kindOf(actionSpace)})`,
+    );
   }
-  const discrete = actionSpace.kind === 'discrete';
-  const actions = discrete ? actionSpace.n : actionSpace.size;
-  if (discrete) {
+  if (actionSpace.kind === 'multiDiscrete') checkMultiDiscrete('policyInference', actionSpace.nvec);
+  const discrete = actionSpace.kind !== 'box';
+  const actions = policyOutputWidth(actionSpace);
+  if (actionSpace.kind === 'discrete') {
     if (!Number.isInteger(actions) || actions < 1 || actions > MAX_DISCRETE_ACTIONS) {
       throw new RangeError(`policyInference.actionSpace.n must be an integer in [1, ${MAX_DISCRETE_ACTIONS}] (got ${String(actions)})`);
     }
-  } else {
+  } else if (actionSpace.kind === 'box') {
     if (!Number.isInteger(actions) || actions < 1 || actions > MAX_ACTION_SIZE) {
       throw new RangeError(`policyInference.actionSpace.size must be an integer in [1, ${MAX_ACTION_SIZE}] (MAX_ACTION_SIZE) (got ${String(actions)})`);
     }
@@ -275,7 +315,8 @@ function checkConfig(config: PolicyInferenceConfig): Shape {
       }
     }
   }
-  return { observationSize, discrete, policyWidth, actionWidth: discrete ? 1 : actions, maxBatch, low, high, valueSource };
+  const branches = actionBranches(actionSpace);
+  return { observationSize, discrete, branches, policyWidth, actionWidth: discrete ? branches.length : actions, maxBatch, low, high, valueSource };
 }
 
 const OPTION_NAMES = new Set(['deterministic', 'actionMask', 'logProbs', 'values', 'policyOutputs']);
@@ -465,13 +506,20 @@ export async function createPolicyInference(device: GPUDevice, config: PolicyInf
     const policy = actorPasses.outputs.policy!;
     if (discrete) {
       const outputs = { logits: policy, mask: b.mask!, actions: b.actions!, log_probs: b.logProbs!, mask_errors: b.maskErrors! };
-      // Four pipelines (sample / greedy × unmasked / masked), each bound once over owned buffers.
+      // Four variants (sample / greedy × unmasked / masked), each bound once over owned buffers;
+      // each is one kernel per branch of a multi-discrete policy, dispatched in order (branch b > 0
+      // adds its log p), sampling branch b from word b of the row's draw.
+      const head = { rows: B, nvec: shape.branches };
       const variant = async (kind: 'sample' | 'argmax', masked: boolean) => {
-        const sized = kind === 'sample' ? categoricalSampleKernel({ rows: B, actions: W, masked }) : categoricalArgmaxKernel({ rows: B, actions: W, masked });
+        const sizedKernels = kind === 'sample' ? multiCategoricalSampleKernels({ ...head, masked }) : categoricalArgmaxKernels({ ...head, masked });
         const name = `${label}.${kind}${masked ? '-masked' : ''}`;
-        const kernel = await createKernel(device, { ...sized.spec, label: name });
-        headWorkgroupSize = Math.max(headWorkgroupSize, sized.spec.workgroupSize);
-        return { kernel, group: kernel.bind(kind === 'sample' ? { params: b.rngParams!, ...outputs } : outputs, name) };
+        return Promise.all(
+          sizedKernels.map(async (sized) => {
+            const kernel = await createKernel(device, { ...sized.spec, label: name });
+            headWorkgroupSize = Math.max(headWorkgroupSize, sized.spec.workgroupSize);
+            return { kernel, group: kernel.bind(kind === 'sample' ? { params: b.rngParams!, ...outputs } : outputs, name) };
+          }),
+        );
       };
       const [sample, sampleMasked, argmax, argmaxMasked] = await Promise.all([
         variant('sample', false),
@@ -481,7 +529,7 @@ export async function createPolicyInference(device: GPUDevice, config: PolicyInf
       ]);
       encodeHead = (pass, request) => {
         const chosen = request.deterministic ? (request.mask ? argmaxMasked : argmax) : request.mask ? sampleMasked : sample;
-        chosen.kernel.dispatch(pass, chosen.group, request.rows);
+        for (const branch of chosen) branch.kernel.dispatch(pass, branch.group, request.rows);
         return b.actions!;
       };
     } else {
@@ -586,8 +634,11 @@ export async function createPolicyInference(device: GPUDevice, config: PolicyInf
         if (errors) {
           const others = errors.count > 1 ? ` (and ${errors.count - 1} more of the ${rows} rows)` : '';
           throw new RangeError(
-            `act options.actionMask row ${errors.firstRow} masks every action (all ${W} of its entries are 0)${others}; ` +
-              'each row must allow at least one action',
+            (shape.branches.length > 1
+              ? `act options.actionMask row ${errors.firstRow} masks every action of one of its branches [${shape.branches.join(', ')}]${others}; ` +
+                'each branch of each row must allow at least one action'
+              : `act options.actionMask row ${errors.firstRow} masks every action (all ${W} of its entries are 0)${others}; ` +
+                'each row must allow at least one action'),
           );
         }
         continue;

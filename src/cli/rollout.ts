@@ -10,7 +10,7 @@
  *
  * Random policy: action of env n at step t from Philox key (seed, POLICY_STREAM), counter
  * (block, n, t, 0), uniforms u = uniformFromBits(word) (in (0, 1)), taken in order: a discrete
- * action is floor(u·n); a box action's dimension d is low_d + (high_d − low_d)·u_d. The envs draw
+ * action is floor(u·n); a multi-discrete action's branch b is floor(u_b·nvec[b]); a box action's dimension d is low_d + (high_d − low_d)·u_d. The envs draw
  * from their own stream (ENV_STREAM) under the same seed, so a trace is reproducible from
  * (env, envs, seed) alone.
  */
@@ -63,6 +63,10 @@ export function randomPolicyAction(space: ActionSpace, seed: number, t: number, 
     return values;
   };
   if (space.kind === 'discrete') return Math.min(space.n - 1, Math.floor(uniforms(1)[0]! * space.n));
+  if (space.kind === 'multiDiscrete') {
+    const u = uniforms(space.nvec.length);
+    return space.nvec.map((n, b) => Math.min(n - 1, Math.floor(u[b]! * n)));
+  }
   const u = uniforms(space.size);
   return space.low.map((low, d) => low + (space.high[d]! - low) * u[d]!);
 }
@@ -105,7 +109,7 @@ export async function traceRollout(
     });
     for (let t = 0; t < options.steps; t += 1) {
       const actions = Array.from({ length: numEnvs }, (_, n) => randomPolicyAction(space, options.seed, t, n));
-      env.writeActions(space.kind === 'discrete' ? Uint32Array.from(actions as number[]) : Float32Array.from((actions as number[][]).flat()));
+      env.writeActions(space.kind === 'box' ? Float32Array.from((actions as number[][]).flat()) : Uint32Array.from(actions.flat()));
       const out = await checkGpuErrors(device, `rollout step ${t}`, async () => {
         const encoder = device.createCommandEncoder({ label: 'rollout.step' });
         env.encodeStep(encoder);
@@ -119,7 +123,7 @@ export async function traceRollout(
           env: n,
           state: row(states, n, stateSize),
           // A box action as the env saw it: clipped to the bounds (the policy's draws are inside them).
-          action: space.kind === 'discrete' ? actions[n]! : row(Float32Array.from(actions[n] as number[]), 0, space.size),
+          action: space.kind === 'box' ? row(Float32Array.from(actions[n] as number[]), 0, space.size) : actions[n]!,
           reward: out.rewards[n]!,
           terminated: out.terminated[n] === 1,
           truncated: out.truncated[n] === 1,

@@ -4,6 +4,7 @@
  * TypeScript descriptor. A missing function or struct is named here, in the env's own words, instead
  * of surfacing as an "unresolved identifier" in the wrapper's WGSL.
  */
+import { multiDiscreteProblem } from './action-branches';
 import { maskWidth, type EnvDescriptor } from './types';
 
 /** An env body or descriptor that breaks the env contract. */
@@ -193,6 +194,8 @@ export function checkEnvDescriptor(descriptor: EnvDescriptor): EnvBodyLayout {
     if (!isPositiveInteger(action.n)) fail(`actionSpace.n must be a positive integer (got ${action.n})`);
     if (layout.actionType !== 'u32') fail(`a discrete env declares 'alias EnvAction = u32;' (got '${layout.actionType}')`);
     if (layout.actionSize !== 1) fail(`a discrete env declares ACTION_SIZE = 1 (got ${layout.actionSize})`);
+  } else if (action.kind === 'multiDiscrete') {
+    checkMultiDiscreteLayout(action.nvec, layout, fail);
   } else {
     if (!isPositiveInteger(action.size) || action.size > MAX_ACTION_SIZE) {
       fail(`actionSpace.size must be an integer in [1, ${MAX_ACTION_SIZE}] (MAX_ACTION_SIZE) (got ${action.size})`);
@@ -226,20 +229,35 @@ export function checkEnvDescriptor(descriptor: EnvDescriptor): EnvBodyLayout {
   return layout;
 }
 
-/** A masked env is discrete and its body declares MASK_SIZE = n and env_mask. */
+/** A multi-discrete env has a valid nvec and declares one u32 per branch. */
+function checkMultiDiscreteLayout(nvec: readonly number[], layout: EnvBodyLayout, fail: (problem: string) => never): void {
+  const problem = multiDiscreteProblem(nvec);
+  if (problem) fail(problem);
+  if (layout.actionType !== 'array<u32,ACTION_SIZE>') {
+    fail(`a multi-discrete env declares 'alias EnvAction = array<u32, ACTION_SIZE>;' (got '${layout.actionType}')`);
+  }
+  if (layout.actionSize !== nvec.length) {
+    fail(`a multi-discrete env declares ACTION_SIZE = ${nvec.length}, one per branch of nvec [${nvec.join(', ')}] (got ${layout.actionSize})`);
+  }
+}
+
+/** A masked env is discrete or multi-discrete and its body declares MASK_SIZE = maskWidth and env_mask. */
 function checkActionMasks(descriptor: EnvDescriptor, fail: (problem: string) => never): void {
   const masked = descriptor.actionMasks ?? false;
   if (typeof masked !== 'boolean') fail(`actionMasks must be true or false (got ${String(masked)})`);
   if (!masked) return;
   const space = descriptor.actionSpace;
-  if (space.kind !== 'discrete') fail(`actionMasks needs a discrete action space (got '${space.kind}'): a box action has no legal set to mask`);
+  if (space.kind === 'box') fail(`actionMasks needs a discrete or multi-discrete action space (got 'box'): a box action has no legal set to mask`);
   if (descriptor.body.code === '') return; // a JavaScript env writes its masks itself
   const code = stripComments(descriptor.body.code);
   if (!declarationPattern('fn env_mask').test(code)) {
     fail('actionMasks is true, so its WGSL declares fn env_mask(state: State, params: EnvParams) -> array<u32, MASK_SIZE>');
   }
   const size = integerConst(code, 'MASK_SIZE', descriptor.id);
-  if (size !== maskWidth(space)) fail(`MASK_SIZE must equal the ${maskWidth(space)} discrete actions (got ${size})`);
+  if (size !== maskWidth(space)) {
+    const actions = space.kind === 'multiDiscrete' ? `Σ nvec = ${maskWidth(space)} actions of all branches` : `${maskWidth(space)} discrete actions`;
+    fail(`MASK_SIZE must equal the ${actions} (got ${size})`);
+  }
 }
 
 /** Metric names are distinct identifiers, at most MAX_EPISODE_METRICS; the body declares METRIC_COUNT and env_metrics. */

@@ -11,16 +11,28 @@ import type { ActionSpace } from './types';
 export type HostEnvCall = 'stepBatch' | 'resetBatch';
 
 /**
- * Throws unless every discrete action of instances [from, to) (default all) is < n; clips their box
- * actions into the bounds in place (finite ones only).
+ * Throws unless every discrete action of instances [from, to) (default all) is < n (each
+ * multi-discrete branch's < nvec[b]); clips their box actions into the bounds in place (finite ones only).
  */
 export function checkHostActions(name: string, space: ActionSpace, actions: Uint32Array | Float32Array, from = 0, to?: number): void {
-  const width = space.kind === 'box' ? space.size : 1;
+  const width = space.kind === 'box' ? space.size : space.kind === 'multiDiscrete' ? space.nvec.length : 1;
   const end = to === undefined ? actions.length : to * width;
   if (space.kind === 'discrete') {
     for (let i = from; i < end; i += 1) {
       if (actions[i]! >= space.n) {
         throw new RangeError(`${name}: action of env ${i} is ${actions[i]}, outside the ${space.n} discrete actions (valid: 0 … ${space.n - 1})`);
+      }
+    }
+    return;
+  }
+  if (space.kind === 'multiDiscrete') {
+    const branches = space.nvec.length;
+    for (let i = from * branches; i < end; i += 1) {
+      const b = i % branches;
+      if (actions[i]! >= space.nvec[b]!) {
+        throw new RangeError(
+          `${name}: action of env ${(i - b) / branches}, branch ${b}, is ${actions[i]}, outside the branch's ${space.nvec[b]} actions (valid: 0 … ${space.nvec[b]! - 1})`,
+        );
       }
     }
     return;

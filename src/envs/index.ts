@@ -13,3 +13,4 @@ export * from './kernels';
 export * from './registry';
 export * from './types';
 export * from './vector-env';
+export * from './action-branches';

@@ -23,6 +23,7 @@ import envWrapperWgsl from '../../shaders/envs/env_wrapper.wgsl';
 import philoxWgsl from '../../shaders/rng/philox.wgsl';
 import envStepContinuousWgsl from '../../shaders/envs/env_step_continuous.wgsl';
 import envStepDiscreteWgsl from '../../shaders/envs/env_step_discrete.wgsl';
+import envStepMultiDiscreteWgsl from '../../shaders/envs/env_step_multi_discrete.wgsl';
 
 /** The Philox stream (key word 1) of every env draw: resets and stochastic steps ('ENV'). */
 export const ENV_STREAM = 0x454e56;
@@ -130,18 +131,11 @@ export function envKernelSpecs(descriptor: EnvDescriptor, sizes: EnvKernelSizes)
   const wrapper = [...base, envWrapperWgsl];
   const sized = { NUM_ENVS: numEnvs, MAX_EPISODE_STEPS: maxEpisodeSteps };
   const label = (kernel: string) => `env.${descriptor.id}.${kernel}`;
-  const discrete = descriptor.actionSpace.kind === 'discrete';
   const step: KernelSpec = {
     label: label('step'),
-    parts: [
-      ...wrapper,
-      envStepCommonWgsl,
-      discrete ? envStepDiscreteWgsl : envStepContinuousWgsl,
-    ],
+    parts: [...wrapper, envStepCommonWgsl, stepKernelPart(descriptor.actionSpace)],
     workgroupSize,
-    constants: discrete
-      ? { ...sized, ACTION_COUNT: (descriptor.actionSpace as { n: number }).n }
-      : sized,
+    constants: { ...sized, ...actionConstants(descriptor.actionSpace) },
   };
   const autoreset: KernelSpec = {
     label: label('autoreset'),
@@ -168,6 +162,20 @@ export function envKernelSpecs(descriptor: EnvDescriptor, sizes: EnvKernelSizes)
     ? { label: label('metrics'), parts: [...wrapper, envMetricsWgsl], workgroupSize, constants: sized }
     : undefined;
   return { step, autoreset, reset, observe, ...(mask ? { mask } : {}), ...(metrics ? { metrics } : {}) };
+}
+
+/** The step kernel's action decoding for a space: one index, one index per branch, or floats. */
+function stepKernelPart(space: ActionSpace): ShaderPart {
+  if (space.kind === 'discrete') return envStepDiscreteWgsl;
+  if (space.kind === 'multiDiscrete') return envStepMultiDiscreteWgsl;
+  return envStepContinuousWgsl;
+}
+
+/** ACTION_COUNT (discrete) or ENV_BRANCH_SIZE_b (multi-discrete) of the step kernel; none for a box. */
+function actionConstants(space: ActionSpace): Record<string, number> {
+  if (space.kind === 'discrete') return { ACTION_COUNT: space.n };
+  if (space.kind === 'multiDiscrete') return Object.fromEntries(space.nvec.map((n, b) => [`ENV_BRANCH_SIZE_${b}`, n]));
+  return {};
 }
 
 /** Every wrapper kernel around each of `envs`, at a representative odd size (the kernel catalogue). */

@@ -10,7 +10,8 @@
  *   struct EnvParams { ... }   only f32/u32 fields, in the order `params` lists them (a uniform)
  *   struct State { ... }       f32 fields (or array<f32, K> ones, K floats each), STATE_SIZE floats
  *                              in all, in Gymnasium's order
- *   alias EnvAction = u32;     (discrete) or array<f32, ACTION_SIZE> (box)
+ *   alias EnvAction = u32;     (discrete), array<u32, ACTION_SIZE> (multi-discrete: one action per
+ *                              branch, ACTION_SIZE = branches) or array<f32, ACTION_SIZE> (box)
  *   struct EnvStep { state: State, reward: f32, terminated: bool }
  *   fn env_reset(rng: ptr<function, EnvRng>, params: EnvParams) -> State
  *   fn env_step(state: State, action: EnvAction, rng: ptr<function, EnvRng>, params: EnvParams) -> EnvStep
@@ -35,7 +36,23 @@ export interface BoxSpace {
   high: readonly number[];
 }
 
-/** Discrete actions 0 … n − 1 (one u32 per env), or a box of floats (ACTION_SIZE per env). */
+/**
+ * A product of K independent discrete choices (branches), e.g. move × fire × jump: Gymnasium's
+ * MultiDiscrete, ML-Agents' discrete branches. An action is K u32 words, word b in [0, nvec[b]);
+ * the policy is one categorical per branch over its own slice of the logits, so
+ * log π(a|s) = Σ_b log π_b(a_b|s) and the entropy and KL are sums over branches too.
+ */
+export interface MultiDiscreteSpace {
+  /** Always 'multiDiscrete'. */
+  kind: 'multiDiscrete';
+  /** Actions of each branch (each ≥ 1; at most MAX_ACTION_BRANCHES branches, Σ nvec ≤ MAX_DISCRETE_ACTIONS). */
+  nvec: readonly number[];
+}
+
+/**
+ * Discrete actions 0 … n − 1 (one u32 per env), multi-discrete (K u32 per env, one per branch), or a
+ * box of floats (ACTION_SIZE per env).
+ */
 export type ActionSpace =
   | {
       /** Discrete actions. */
@@ -43,6 +60,7 @@ export type ActionSpace =
       /** The number of actions: each is an integer in [0, n). */
       n: number;
     }
+  | MultiDiscreteSpace
   | BoxSpace;
 
 /** A built-in or custom environment: its WGSL body and everything the wrapper needs to know about it. */
@@ -83,11 +101,14 @@ export interface EnvDescriptor {
 }
 
 /**
- * Words of one env's action-mask row: the number of discrete actions (a box has no mask). The
- * `masks` buffer of a masked env is u32 [N][maskWidth].
+ * Words of one env's action-mask row: the number of discrete actions, or for a multi-discrete
+ * space Σ nvec (the branches' masks side by side, branch 0 first); a box has no mask. The `masks`
+ * buffer of a masked env is u32 [N][maskWidth].
  */
 export function maskWidth(space: ActionSpace): number {
-  return space.kind === 'discrete' ? space.n : 0;
+  if (space.kind === 'discrete') return space.n;
+  if (space.kind === 'multiDiscrete') return space.nvec.reduce((sum, n) => sum + n, 0);
+  return 0;
 }
 
 /** Options of createVectorEnv. */

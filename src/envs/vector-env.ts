@@ -52,13 +52,13 @@ export interface VectorEnv {
   readonly maxEpisodeSteps: number;
   readonly stateSize: number;
   readonly observationSize: number;
-  /** Floats per action (1 for a discrete env, whose actions are one u32 each). */
+  /** Words per action: 1 for a discrete env (one u32), K for a multi-discrete one (a u32 per branch), ACTION_SIZE floats for a box. */
   readonly actionSize: number;
   /** The seed of each group of envs (options.seeds, or [options.seed]); group size numEnvs / seeds.length. */
   readonly seeds: readonly number[];
   /**
    * Device buffers other kernels bind: states [N][STATE_SIZE] f32, observations [N][OBS] f32,
-   * actions (u32 [N] discrete / f32 [N][ACTION_SIZE] box), rewards [N] f32, terminated [N] u32,
+   * actions (u32 [N] discrete / u32 [N][K] multi-discrete / f32 [N][ACTION_SIZE] box), rewards [N] f32, terminated [N] u32,
    * truncated [N] u32, finalObservations [N][OBS] (observation of the state each env reached this
    * step, before any auto-reset: for every env, so a truncated one can bootstrap), nextStates
    * [N][STATE_SIZE] (state after the step, before any auto-reset), episodeReturns f32 /
@@ -77,8 +77,8 @@ export interface VectorEnv {
   /** Overwrites every state ([N][STATE_SIZE]) and recomputes the observations; step counts are kept. */
   writeStates(states: Float32Array): void;
   /**
-   * Overwrites every action: Uint32Array [N] for a discrete env (each < n, checked), Float32Array
-   * [N][ACTION_SIZE] for a box (finite, checked; clipped to the bounds on the GPU).
+   * Overwrites every action: Uint32Array [N] for a discrete env (each < n, checked), Uint32Array
+   * [N][K] for a multi-discrete one (word b < nvec[b], checked), Float32Array [N][ACTION_SIZE] for a box (finite, checked; clipped to the bounds on the GPU).
    */
   writeActions(actions: Uint32Array | Float32Array): void;
   /** Overwrites the EnvParams uniform (defaults with `params` applied); takes effect at the next submit. */
@@ -291,14 +291,7 @@ export async function createVectorEnv(
       const [count, firstEnv, largest] = await read(b.actionErrors, asU32);
       queue.writeBuffer(b.actionErrors, 0, NO_ACTION_ERRORS);
       if (count === 0) return;
-      const space = descriptor.actionSpace;
-      throw new RangeError(
-        space.kind === 'discrete'
-          ? `action out of range for a discrete env of ${space.n} actions: ${count} env-steps got an action ≥ ${space.n} ` +
-              `(first env ${firstEnv}, largest action ${largest}); those envs were not stepped`
-          : `non-finite action for env '${descriptor.id}': ${count} env-steps got NaN or ±Infinity (first env ${firstEnv}); ` +
-              'those envs were not stepped',
-      );
+      throw new RangeError(refusedActionsMessage(descriptor, count!, firstEnv!, largest!));
     },
     async read() {
       const words = await read(b.episodeProgress, asU32);
@@ -335,6 +328,10 @@ function checkActionsOnHost(
   actions: Uint32Array | Float32Array,
 ): void {
   const space = descriptor.actionSpace;
+  if (space.kind === 'multiDiscrete') {
+    checkMultiDiscreteActions(space.nvec, numEnvs, actions);
+    return;
+  }
   if (space.kind === 'discrete') {
     if (!(actions instanceof Uint32Array) || actions.length !== numEnvs) {
       throw new RangeError(
@@ -358,6 +355,40 @@ function checkActionsOnHost(
   for (let i = 0; i < actions.length; i += 1) {
     if (!Number.isFinite(actions[i]!)) {
       throw new RangeError(`action of env ${Math.floor(i / actionSize)}, dimension ${i % actionSize}, must be finite (got ${actions[i]})`);
+    }
+  }
+}
+
+/** The error of checkActions: what the step kernel refused, by the space's kind. */
+function refusedActionsMessage(descriptor: EnvDescriptor, count: number, firstEnv: number, largest: number): string {
+  const space = descriptor.actionSpace;
+  if (space.kind === 'discrete') {
+    return `action out of range for a discrete env of ${space.n} actions: ${count} env-steps got an action ≥ ${space.n} ` +
+      `(first env ${firstEnv}, largest action ${largest}); those envs were not stepped`;
+  }
+  if (space.kind === 'multiDiscrete') {
+    return `action out of range for a multi-discrete env of branches [${space.nvec.join(', ')}]: ${count} env-steps had a branch action ` +
+      `≥ its branch's size (first env ${firstEnv}, largest refused action ${largest}); those envs were not stepped`;
+  }
+  return `non-finite action for env '${descriptor.id}': ${count} env-steps got NaN or ±Infinity (first env ${firstEnv}); ` +
+    'those envs were not stepped';
+}
+
+/** A multi-discrete env takes u32 [numEnvs][K], word b of each row below nvec[b]. */
+function checkMultiDiscreteActions(nvec: readonly number[], numEnvs: number, actions: Uint32Array | Float32Array): void {
+  const branches = nvec.length;
+  if (!(actions instanceof Uint32Array) || actions.length !== numEnvs * branches) {
+    throw new RangeError(
+      `writeActions: a multi-discrete env takes a Uint32Array of numEnvs × branches = ${numEnvs} × ${branches} actions ` +
+        `(got ${actions?.constructor?.name} of length ${actions?.length})`,
+    );
+  }
+  for (let i = 0; i < actions.length; i += 1) {
+    const b = i % branches;
+    if (actions[i]! >= nvec[b]!) {
+      throw new RangeError(
+        `action out of range for a multi-discrete env: env ${(i - b) / branches}, branch ${b} has action ${actions[i]} (valid: 0 … ${nvec[b]! - 1})`,
+      );
     }
   }
 }

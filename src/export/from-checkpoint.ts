@@ -3,6 +3,7 @@
  * agent's parameters, carries the observation statistics over, and checks that the policy kind
  * agrees with the env's action space, so `webgpu-rl export` and the Agent API export the same way.
  */
+import { policyOutputWidth } from '../envs/action-branches';
 import { mlpLayout } from '../nn/mlp-spec';
 import { CheckpointError, type Checkpoint } from '../train/checkpoint';
 import { ENGINE_VERSION } from '../version';
@@ -42,24 +43,28 @@ export function onnxPolicyFromCheckpoint(checkpoint: Checkpoint, options: Checkp
     throw new CheckpointError(`checkpoint env '${env.id}' has observations of ${env.observationSpace.size} values but its actor takes ${actor.spec.inputSize}`);
   }
   const policyHead = actor.spec.heads.find((h) => h.name === 'policy');
-  const actions = env.actionSpace.kind === 'discrete' ? env.actionSpace.n : env.actionSpace.size;
-  const expectedPolicy = env.actionSpace.kind === 'discrete' ? 'categorical' : 'gaussian';
+  const actions = policyOutputWidth(env.actionSpace);
+  const expectedPolicy = env.actionSpace.kind === 'box' ? 'gaussian' : 'categorical';
   if (policy !== expectedPolicy) {
     throw new CheckpointError(`checkpoint policy '${String(policy)}' does not fit env '${env.id}''s ${env.actionSpace.kind} action space (expected '${expectedPolicy}')`);
   }
   if (policyHead && policyHead.size !== actions) {
-    throw new CheckpointError(`checkpoint actor's policy head has ${policyHead.size} outputs but env '${env.id}' has ${actions} ${env.actionSpace.kind === 'discrete' ? 'actions' : 'action dims'}`);
+    throw new CheckpointError(`checkpoint actor's policy head has ${policyHead.size} outputs but env '${env.id}' has ${actions} ${env.actionSpace.kind === 'box' ? 'action dims' : 'actions'}`);
   }
 
   const P = layout.parametersPerAgent;
+  const space = env.actionSpace;
   const actionNote =
-    env.actionSpace.kind === 'discrete'
+    space.kind === 'discrete'
       ? `'logits' [batch, ${actions}]: the greedy action is their argmax, sampling is softmax`
-      : `'mean' [batch, ${actions}] and 'log_std' [${actions}] of the action Gaussian, before the env clips actions to [${env.actionSpace.low.join(', ')}] … [${env.actionSpace.high.join(', ')}]`;
+      : space.kind === 'multiDiscrete'
+        ? `${space.nvec.map((n, b) => `'logits_${b}' [batch, ${n}]`).join(', ')}, one per branch: the greedy action is each branch's argmax, sampling a softmax per branch`
+        : `'mean' [batch, ${actions}] and 'log_std' [${actions}] of the action Gaussian, before the env clips actions to [${space.low.join(', ')}] … [${space.high.join(', ')}]`;
   return {
     actor: actor.spec,
     parameters: actor.parameters.slice(agent * P, (agent + 1) * P),
     policy,
+    ...(space.kind === 'multiDiscrete' ? { branches: space.nvec } : {}),
     ...(normaliser ? { observationNormaliser: { mean: normaliser.mean, variance: normaliser.variance, epsilon: normaliser.epsilon, clip: normaliser.clip } } : {}),
     producerVersion: ENGINE_VERSION,
     docString:

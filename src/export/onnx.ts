@@ -9,6 +9,9 @@
  *   ─ Sub(obs_mean) ─ Div(Sqrt(Add(obs_variance, obs_epsilon))) ─ Clip(−clip, clip)   (normaliser only)
  *   ─ Gemm(hidden0.weight, hidden0.bias, transB = 1) ─ Tanh | Relu ─ … (one pair per hidden layer)
  *   ─ Gemm(policy.weight, policy.bias, transB = 1) → logits [batch, n]   (categorical)
+ *   ─ Gemm(policy.weight_b, policy.bias_b, transB = 1) → logits_b [batch, nvec[b]]
+ *                                                  (multi-discrete: one output per branch b, from
+ *                                                   the branch's rows of the head's weight and bias)
  *                                                  → mean   [batch, A]   (Gaussian)
  *   log_std.value ─ Identity → log_std [A]                               (Gaussian: the learned extras.logStd)
  *
@@ -61,6 +64,12 @@ export interface OnnxPolicy {
   readonly parameters: Float32Array;
   /** 'categorical': the policy head's outputs are logits. 'gaussian': means, with a learned extras.logStd. */
   readonly policy: 'categorical' | 'gaussian';
+  /**
+   * A multi-discrete policy's branch sizes (Gymnasium's MultiDiscrete nvec, summing to the policy
+   * head's size): the model then outputs 'logits_0' … 'logits_{K−1}', branch b's nvec[b] logits,
+   * instead of one 'logits'. Only with policy 'categorical'.
+   */
+  readonly branches?: readonly number[];
   /** Running observation statistics when training normalised observations: y = clip((x − mean)/sqrt(var + epsilon), −clip, clip). */
   readonly observationNormaliser?: OnnxObservationNormaliser;
   /** The engine version (ModelProto.producer_version). */
@@ -114,10 +123,25 @@ export function exportPolicyOnnx(policy: OnnxPolicy): Uint8Array {
     addNode(activationOp(layer.activation), [`${layer.name}.pre_activation`], layer.name);
     x = layer.name;
   }
-  const outputName = policy.policy === 'categorical' ? ONNX_POLICY_NAMES.logits : ONNX_POLICY_NAMES.mean;
-  dense(policyLayer, x, outputName);
-
-  const outputs: ValueInfo[] = [floatValueInfo(outputName, ['batch', policyLayer.outputSize])];
+  const outputs: ValueInfo[] = [];
+  if (policy.branches) {
+    // One Gemm per branch over its rows of the head: each output is a branch's own logits, which a
+    // runtime argmaxes or softmaxes on its own, with no Split node to configure.
+    let start = 0;
+    policy.branches.forEach((n, b) => {
+      const name = branchLogitsName(b);
+      const rows = (slot: TensorSlot, width: number) => parameters.subarray(slot.offset + start * width, slot.offset + (start + n) * width);
+      addInitializer(`${policyLayer.weight.name}_${b}`, [n, policyLayer.inputSize], rows(policyLayer.weight, policyLayer.inputSize));
+      addInitializer(`${policyLayer.bias.name}_${b}`, [n], rows(policyLayer.bias, 1));
+      addNode('Gemm', [x, `${policyLayer.weight.name}_${b}`, `${policyLayer.bias.name}_${b}`], name, [intAttribute('transB', 1)]);
+      outputs.push(floatValueInfo(name, ['batch', n]));
+      start += n;
+    });
+  } else {
+    const outputName = policy.policy === 'categorical' ? ONNX_POLICY_NAMES.logits : ONNX_POLICY_NAMES.mean;
+    dense(policyLayer, x, outputName);
+    outputs.push(floatValueInfo(outputName, ['batch', policyLayer.outputSize]));
+  }
   if (logStd) {
     // A graph output must be a node's output for every runtime to accept it, so the constant
     // log-std goes out through an Identity.
@@ -147,6 +171,23 @@ export function exportPolicyOnnx(policy: OnnxPolicy): Uint8Array {
   // protobufjs returns a Node Buffer in Node; hand back a plain Uint8Array everywhere.
   const encoded = onnx.ModelProto.encode(model).finish();
   return new Uint8Array(encoded.buffer.slice(encoded.byteOffset, encoded.byteOffset + encoded.byteLength));
+}
+
+/** The output of branch b of a multi-discrete policy: 'logits_b'. */
+export function branchLogitsName(b: number): string {
+  return `${ONNX_POLICY_NAMES.logits}_${b}`;
+}
+
+/** Throws unless `branches` (when given) are positive integers summing to the head's width, for a categorical policy. */
+function checkBranches(policy: OnnxPolicy, width: number): void {
+  const branches = policy.branches;
+  if (branches === undefined) return;
+  if (policy.policy !== 'categorical') throw new RangeError(`policy.branches is only for a 'categorical' policy (got policy '${policy.policy}')`);
+  if (!Array.isArray(branches) || branches.length < 1 || branches.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new RangeError(`policy.branches must be a non-empty array of positive integers (got ${JSON.stringify(branches)})`);
+  }
+  const total = branches.reduce((sum, n) => sum + n, 0);
+  if (total !== width) throw new RangeError(`policy.branches [${branches.join(', ')}] sum to ${total}, but the '${POLICY_HEAD}' head has ${width} logits`);
 }
 
 /** Validates `policy`, naming the field, the value and what is valid; returns its layout. */
@@ -211,6 +252,7 @@ function checkPolicy(policy: OnnxPolicy): { layout: MlpLayout; policyLayer: Dens
       }
     }
   }
+  checkBranches(policy, policyLayer.outputSize);
   return { layout, policyLayer, logStd };
 }
 

@@ -38,6 +38,8 @@ import {
   klGaussianBackwardKernel,
   klGaussianKernel,
 } from './heads-gaussian';
+import categoricalAccumulateWgsl from '../../shaders/nn/categorical_accumulate.wgsl';
+import categoricalActionsWgsl from '../../shaders/nn/categorical_actions.wgsl';
 import categoricalCommonWgsl from '../../shaders/nn/categorical_common.wgsl';
 import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
 import philoxWgsl from '../../shaders/rng/philox.wgsl';
@@ -62,7 +64,7 @@ const categoricalParts = (...kernel: ShaderPart[]) => [dispatchWgsl, categorical
  */
 export const CATEGORICAL_EVALUATE: KernelSpec = {
   label: 'nn.categorical_evaluate',
-  parts: categoricalParts(categoricalEvaluateWgsl),
+  parts: categoricalParts(categoricalActionsWgsl, categoricalAccumulateWgsl, categoricalEvaluateWgsl),
   workgroupSize: WORKGROUP,
 };
 
@@ -72,7 +74,7 @@ export const CATEGORICAL_EVALUATE: KernelSpec = {
  */
 export const CATEGORICAL_BACKWARD: KernelSpec = {
   label: 'nn.categorical_backward',
-  parts: categoricalParts(categoricalBackwardWgsl),
+  parts: categoricalParts(categoricalActionsWgsl, categoricalBackwardWgsl),
   workgroupSize: WORKGROUP,
 };
 
@@ -83,14 +85,14 @@ export const CATEGORICAL_BACKWARD: KernelSpec = {
  */
 export const CATEGORICAL_SAMPLE: KernelSpec = {
   label: 'nn.categorical_sample',
-  parts: [dispatchWgsl, philoxWgsl, categoricalCommonWgsl, categoricalSampleWgsl],
+  parts: [dispatchWgsl, philoxWgsl, categoricalCommonWgsl, categoricalActionsWgsl, categoricalAccumulateWgsl, categoricalSampleWgsl],
   workgroupSize: WORKGROUP,
 };
 
 /** kl[r] = KL(softmax(old_logits[r]) ‖ softmax(logits[r])), one mask for both. Bindings: old_logits, logits, mask, kl. */
 export const KL_CATEGORICAL: KernelSpec = {
   label: 'nn.kl_categorical',
-  parts: categoricalParts(klCategoricalCommonWgsl, klCategoricalWgsl),
+  parts: categoricalParts(klCategoricalCommonWgsl, categoricalAccumulateWgsl, klCategoricalWgsl),
   workgroupSize: WORKGROUP,
 };
 
@@ -135,9 +137,23 @@ export interface CategoricalHeadConfig {
   readonly actions: number;
   /** Where the logits sit in the network output; default dense, { stride: actions, offset: 0 }. */
   readonly logits?: RowSlice;
-  /** Read a [rows][actions] u32 mask (1 = allowed); default false. */
+  /** Read a u32 mask (1 = allowed); default false. */
   readonly masked?: boolean;
+  /** Where the mask sits (entry (r, a) at r·stride + offset + a); default dense, { stride: actions, offset: 0 }. */
+  readonly mask?: RowSlice;
   readonly workgroupSize?: number;
+}
+
+/** Where each row's action sits in the actions buffer (one word per branch of a multi-discrete action). */
+export interface ActionColumn {
+  /** Default dense, { stride: 1, offset: 0 }: actions[r·stride + offset]. */
+  readonly actionColumn?: RowSlice;
+}
+
+/** A per-row output (log p, entropy, KL) added to instead of overwritten: a multi-discrete head's later branches. */
+export interface AccumulateRows {
+  /** Default false. */
+  readonly accumulateRows?: boolean;
 }
 
 /** Old logits for a KL kernel; default dense [rows][actions]. */
@@ -152,25 +168,70 @@ function categoricalConstants(what: string, config: CategoricalHeadConfig): Reco
     throw new RangeError(`${what}.actions must be an integer in [1, ${MAX_DISCRETE_ACTIONS}] (got ${actions})`);
   }
   const [stride, offset] = checkRowSlice(`${what}.logits`, config.logits ?? { stride: actions }, actions, rows);
-  return { ROWS: rows, ACTIONS: actions, LOGITS_STRIDE: stride, LOGITS_OFFSET: offset, MASKED: flag(config.masked) };
+  const [maskStride, maskOffset] = checkRowSlice(`${what}.mask`, config.mask ?? { stride: actions }, actions, rows);
+  return {
+    ROWS: rows,
+    ACTIONS: actions,
+    LOGITS_STRIDE: stride,
+    LOGITS_OFFSET: offset,
+    MASKED: flag(config.masked),
+    MASK_STRIDE: maskStride,
+    MASK_OFFSET: maskOffset,
+  };
 }
+
+/** ACTIONS_STRIDE and ACTION_OFFSET of a kernel reading or writing one action word per row. */
+export function actionColumnConstants(what: string, config: ActionColumn & { readonly rows: number }): Record<string, number> {
+  const [stride, offset] = checkRowSlice(`${what}.actionColumn`, config.actionColumn ?? { stride: 1 }, 1, config.rows);
+  return { ACTIONS_STRIDE: stride, ACTION_OFFSET: offset };
+}
+
+const accumulateConstant = (config: AccumulateRows) => ({ ACCUMULATE: flag(config.accumulateRows) });
 
 /** CATEGORICAL_EVALUATE sized for `config`; one invocation per row. */
-export function categoricalEvaluateKernel(config: CategoricalHeadConfig): SizedKernel {
+export function categoricalEvaluateKernel(config: CategoricalHeadConfig & ActionColumn & AccumulateRows): SizedKernel {
   const what = 'categoricalEvaluate';
-  return sized(CATEGORICAL_EVALUATE, what, categoricalConstants(what, config), config.rows, config.workgroupSize);
+  const constants = { ...categoricalConstants(what, config), ...actionColumnConstants(what, config), ...accumulateConstant(config) };
+  return sized(CATEGORICAL_EVALUATE, what, constants, config.rows, config.workgroupSize);
 }
 
-/** CATEGORICAL_SAMPLE sized for `config`; one invocation per row (row r draws Philox block (draw, r, step, iteration)). */
-export function categoricalSampleKernel(config: CategoricalHeadConfig): SizedKernel {
+/** Which uniform of the row's draw a sampler uses: word `branch` (rng/philox.wgsl uniform_from_word); default 0. */
+export interface SampleBranch {
+  readonly branch?: number;
+}
+
+/** BRANCH of a sampler: an integer in [0, 2^32). */
+export function branchConstant(what: string, config: SampleBranch): Record<string, number> {
+  const branch = config.branch ?? 0;
+  if (!Number.isInteger(branch) || branch < 0 || branch > 0xffffffff) {
+    throw new RangeError(`${what}.branch must be a non-negative integer (got ${branch})`);
+  }
+  return { BRANCH: branch };
+}
+
+/**
+ * CATEGORICAL_SAMPLE sized for `config`; one invocation per row (row r draws Philox block (draw, r,
+ * step, iteration), word `branch`: uniform_from_word).
+ */
+export function categoricalSampleKernel(config: CategoricalHeadConfig & ActionColumn & AccumulateRows & SampleBranch): SizedKernel {
   const what = 'categoricalSample';
-  return sized(CATEGORICAL_SAMPLE, what, categoricalConstants(what, config), config.rows, config.workgroupSize);
+  const constants = {
+    ...categoricalConstants(what, config),
+    ...actionColumnConstants(what, config),
+    ...accumulateConstant(config),
+    ...branchConstant(what, config),
+  };
+  return sized(CATEGORICAL_SAMPLE, what, constants, config.rows, config.workgroupSize);
 }
 
 /** CATEGORICAL_BACKWARD sized for `config`; the gradient slice defaults to dense [rows][actions]. */
-export function categoricalBackwardKernel(config: CategoricalHeadConfig & GradientTarget): SizedKernel {
+export function categoricalBackwardKernel(config: CategoricalHeadConfig & ActionColumn & GradientTarget): SizedKernel {
   const what = 'categoricalBackward';
-  const constants = { ...categoricalConstants(what, config), ...gradientConstants(what, config, config.actions, config.rows) };
+  const constants = {
+    ...categoricalConstants(what, config),
+    ...actionColumnConstants(what, config),
+    ...gradientConstants(what, config, config.actions, config.rows),
+  };
   return sized(CATEGORICAL_BACKWARD, what, constants, config.rows, config.workgroupSize);
 }
 
@@ -180,9 +241,9 @@ function oldLogitsConstants(what: string, config: CategoricalHeadConfig & OldLog
 }
 
 /** KL_CATEGORICAL sized for `config`; one invocation per row. */
-export function klCategoricalKernel(config: CategoricalHeadConfig & OldLogits): SizedKernel {
+export function klCategoricalKernel(config: CategoricalHeadConfig & OldLogits & AccumulateRows): SizedKernel {
   const what = 'klCategorical';
-  const constants = { ...categoricalConstants(what, config), ...oldLogitsConstants(what, config) };
+  const constants = { ...categoricalConstants(what, config), ...oldLogitsConstants(what, config), ...accumulateConstant(config) };
   return sized(KL_CATEGORICAL, what, constants, config.rows, config.workgroupSize);
 }
 
@@ -200,6 +261,17 @@ export function klCategoricalBackwardKernel(config: CategoricalHeadConfig & OldL
 /** One sized spec of every head kernel, with representative sizes, for the kernel catalogue. */
 export function headKernelExamples(): KernelSpec[] {
   const categorical = { rows: 123, actions: 5, logits: { stride: 8, offset: 2 }, masked: true };
+  // Branch 1 of a masked multi-discrete head of nvec [3, 1, 5] (src/nn/heads-multi-discrete.ts).
+  const branch = {
+    rows: 123,
+    actions: 1,
+    logits: { stride: 11, offset: 5 },
+    masked: true,
+    mask: { stride: 9, offset: 3 },
+    actionColumn: { stride: 3, offset: 1 },
+    accumulateRows: true,
+    branch: 1,
+  };
   const gaussian = { agents: 3, rowsPerAgent: 41, actionDims: 3, mean: { stride: 5, offset: 1 }, logStd: { agentStride: 300, offset: 280 } };
   return [
     categoricalEvaluateKernel(categorical),
@@ -207,6 +279,10 @@ export function headKernelExamples(): KernelSpec[] {
     categoricalBackwardKernel({ ...categorical, accumulate: true }),
     klCategoricalKernel(categorical),
     klCategoricalBackwardKernel(categorical),
+    categoricalEvaluateKernel(branch),
+    categoricalSampleKernel(branch),
+    categoricalBackwardKernel(branch),
+    klCategoricalKernel(branch),
     gaussianEvaluateKernel(gaussian),
     gaussianSampleKernel(gaussian),
     gaussianBackwardKernel(gaussian),

@@ -1,4 +1,5 @@
 export * from './heads';
+export * from './heads-multi-discrete';
 export * from './init';
 export * from './mlp';
 export * from './mlp-spec';

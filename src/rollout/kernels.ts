@@ -9,6 +9,10 @@
  */
 import type { KernelSpec } from '../gpu/kernel';
 import { MAX_DISCRETE_ACTIONS } from '../rng/categories';
+import { actionColumnConstants } from '../nn/heads';
+import { branchHeadConfig, multiCategoricalWidth } from '../nn/heads-multi-discrete';
+import categoricalAccumulateWgsl from '../../shaders/nn/categorical_accumulate.wgsl';
+import categoricalActionsWgsl from '../../shaders/nn/categorical_actions.wgsl';
 import categoricalCommonWgsl from '../../shaders/nn/categorical_common.wgsl';
 import criticRowsGatherWgsl from '../../shaders/rollout/critic_rows_gather.wgsl';
 import criticValuesScatterWgsl from '../../shaders/rollout/critic_values_scatter.wgsl';
@@ -115,6 +119,8 @@ export const POLICY_SAMPLE_CATEGORICAL: KernelSpec = {
     dispatchWgsl,
     philoxWgsl,
     categoricalCommonWgsl,
+    categoricalActionsWgsl,
+    categoricalAccumulateWgsl,
     policySampleCategoricalWgsl,
   ],
   workgroupSize: WORKGROUP,
@@ -172,27 +178,54 @@ export function policySampleCategoricalKernel(shape: { agents: number; envsPerAg
   spec: KernelSpec;
   invocations: number;
 } {
-  const agents = positiveInteger('policySampleCategorical.agents', shape.agents);
-  const rowsPerAgent = positiveInteger('policySampleCategorical.envsPerAgent', shape.envsPerAgent);
   const actions = positiveInteger('policySampleCategorical.actions', shape.actions);
   if (actions > MAX_DISCRETE_ACTIONS) throw new RangeError(`policySampleCategorical.actions must be at most ${MAX_DISCRETE_ACTIONS} (got ${actions})`);
+  return policySampleCategoricalKernels({ ...shape, nvec: [actions] })[0]!;
+}
+
+/**
+ * POLICY_SAMPLE_CATEGORICAL once per branch of a multi-discrete policy (src/nn/heads-multi-discrete.ts):
+ * logits and the env's mask [N][Σ nvec] sliced per branch, actions u32 [N][K], log_probs the sum over
+ * branches, branch b drawing word b of the row's draw. One branch ([A]) is the plain sampler.
+ */
+export function policySampleCategoricalKernels(shape: {
+  agents: number;
+  envsPerAgent: number;
+  nvec: readonly number[];
+  masked?: boolean;
+  rows?: SampledRows;
+}): {
+  spec: KernelSpec;
+  invocations: number;
+}[] {
+  const agents = positiveInteger('policySampleCategorical.agents', shape.agents);
+  const rowsPerAgent = positiveInteger('policySampleCategorical.envsPerAgent', shape.envsPerAgent);
   const rows = agents * rowsPerAgent;
+  multiCategoricalWidth('policySampleCategorical', shape.nvec);
   const sampled = sampledRows('policySampleCategorical', rows, shape.rows);
-  return {
-    spec: {
-      ...POLICY_SAMPLE_CATEGORICAL,
-      constants: {
-        ROWS: rows,
-        ROWS_PER_AGENT: rowsPerAgent,
-        ACTIONS: actions,
-        LOGITS_STRIDE: actions,
-        LOGITS_OFFSET: 0,
-        MASKED: shape.masked ? 1 : 0,
-        ...sampled.constants,
+  return shape.nvec.map((_, b) => {
+    const branch = branchHeadConfig('policySampleCategorical', { rows, nvec: shape.nvec, masked: shape.masked ?? false }, b);
+    return {
+      spec: {
+        ...POLICY_SAMPLE_CATEGORICAL,
+        constants: {
+          ROWS: rows,
+          ROWS_PER_AGENT: rowsPerAgent,
+          ACTIONS: branch.actions,
+          LOGITS_STRIDE: branch.logits!.stride,
+          LOGITS_OFFSET: branch.logits!.offset!,
+          MASKED: branch.masked ? 1 : 0,
+          MASK_STRIDE: branch.mask!.stride,
+          MASK_OFFSET: branch.mask!.offset!,
+          ...actionColumnConstants('policySampleCategorical', branch),
+          ACCUMULATE: b > 0 ? 1 : 0,
+          BRANCH: b,
+          ...sampled.constants,
+        },
       },
-    },
-    invocations: sampled.invocations,
-  };
+      invocations: sampled.invocations,
+    };
+  });
 }
 
 /**
@@ -263,6 +296,7 @@ export function rolloutKernelExamples(): KernelSpec[] {
     feistelPermutationKernel(shape).spec,
     gatherRowsKernel({ ...shape, rowsPerAgent: 41, width: 3 }).spec,
     policySampleCategoricalKernel({ agents: 3, envsPerAgent: 5, actions: 3 }).spec,
+    policySampleCategoricalKernels({ agents: 3, envsPerAgent: 5, nvec: [2, 3], masked: true })[1]!.spec,
     policySampleGaussianKernel({ agents: 3, envsPerAgent: 5, actionDims: 5, logStd: { agentStride: 40, offset: 32 } }).spec,
     // The second half of a pipelined JavaScript env's rows.
     policySampleCategoricalKernel({ agents: 1, envsPerAgent: 14, actions: 3, masked: true, rows: { from: 7, to: 14 } }).spec,

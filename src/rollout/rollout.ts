@@ -61,10 +61,11 @@ import { encodeRngParams, RNG_PARAMS_BYTES } from '../rng/params';
 import { clearMaskErrors, MASK_ERRORS_BYTES } from '../nn/heads';
 import { maskWidth } from '../envs/types';
 import { createHostHalves, pipelinesHalves, type HostHalves } from './host-halves';
+import { actionBranches } from '../envs/action-branches';
 import {
   criticRowsGatherKernel,
   criticValuesScatterKernel,
-  policySampleCategoricalKernel,
+  policySampleCategoricalKernels,
   policySampleGaussianKernel,
   type SampledRows,
 } from './kernels';
@@ -131,9 +132,12 @@ export interface Rollout {
   readonly envs: number;
   /** G. */
   readonly agents: number;
-  /** The sampling head: 'categorical' (discrete env; actions u32 [T][N]) or 'gaussian' (box; actions f32 [T][N][A]). */
+  /**
+   * The sampling head: 'categorical' (discrete env, actions u32 [T][N]; multi-discrete, one
+   * categorical per branch, actions u32 [T][N][K]) or 'gaussian' (box; actions f32 [T][N][A]).
+   */
   readonly policy: 'categorical' | 'gaussian';
-  /** Action dimensions A (1 for a discrete env). */
+  /** Words per action A: 1 for a discrete env, K branches for a multi-discrete one, the dims of a box. */
   readonly actionSize: number;
   /** The actor passes over N rows (the per-step forward). */
   readonly actorPasses: MlpPasses;
@@ -208,9 +212,10 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
     );
   }
   const gaussian = space.kind === 'box';
-  const A = gaussian ? space.size : 1;
+  const branches = actionBranches(space);
+  const A = gaussian ? space.size : branches.length;
   const policyHead = actor.headLayer.policy;
-  const policySize = gaussian ? A : space.n;
+  const policySize = gaussian ? A : maskWidth(space);
   if (policyHead === undefined || actor.layers[policyHead]!.outputSize !== policySize) {
     throw new RangeError(
       `rollout: the actor needs a 'policy' head of ${policySize} ${gaussian ? 'action means' : 'logits'} for env '${env.descriptor.id}'`,
@@ -241,7 +246,8 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
   const pipelineWanted = config.pipelineHostEnv ?? true;
   if (typeof pipelineWanted !== 'boolean') throw new RangeError(`rollout: pipelineHostEnv must be true or false (got ${String(pipelineWanted)})`);
   const hostEnv = 'hostStep' in env ? (env as HostBackedVectorEnv) : undefined;
-  const pipelined = pipelinesHalves({ env, host: hostEnv, agents: G, normalised: normalizeObservations || normalizeRewards !== false, wanted: pipelineWanted });
+  const pipelined =
+    branches.length <= 1 && pipelinesHalves({ env, host: hostEnv, agents: G, normalised: normalizeObservations || normalizeRewards !== false, wanted: pipelineWanted });
   const maskRow = masked ? maskWidth(space) : 0;
   const OBS = env.observationSize;
   const transitions = createTransitions(device, {
@@ -286,14 +292,16 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
     for (const buffer of owned) destroyBuffer(device, buffer);
   };
   const e = env.buffers;
-  let sampleKernel: Kernel;
+  const sampleKernels: Kernel[] = [];
   let gatherKernel: Kernel | undefined;
   let scatterKernel: Kernel | undefined;
-  const samplerOf = (rows?: SampledRows) =>
+  // One sampler per branch of a discrete or multi-discrete space (src/nn/heads-multi-discrete.ts),
+  // over rows [from, to) of the N (all of them but for a pipelined JavaScript env's halves).
+  const samplersOf = (rows?: SampledRows) =>
     gaussian
-      ? policySampleGaussianKernel({ agents: G, envsPerAgent: B, actionDims: A, logStd: { agentStride: actor.parametersPerAgent, offset: logStdSlot!.offset }, rows })
-      : policySampleCategoricalKernel({ agents: G, envsPerAgent: B, actions: policySize, masked, rows });
-  const sample = samplerOf();
+      ? [policySampleGaussianKernel({ agents: G, envsPerAgent: B, actionDims: A, logStd: { agentStride: actor.parametersPerAgent, offset: logStdSlot!.offset }, rows })]
+      : policySampleCategoricalKernels({ agents: G, envsPerAgent: B, nvec: branches, masked, rows });
+  const samples = samplersOf();
   const stepParamsOf = (step: number) => ({ buffer: stepParams, offset: step * slotBytes, size: RNG_PARAMS_BYTES });
   // The Gaussian sampler also reads the actor's parameters (the log-std).
   const sampleBindings: SampleBindings = (step, actorParams): Record<string, GPUBuffer | GPUBufferBinding> =>
@@ -328,7 +336,9 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
         label: `${label}.normalisers`,
       });
     }
-    sampleKernel = await createKernel(device, { ...sample.spec, label: `${label}.sample` });
+    for (const [b, sample] of samples.entries()) {
+      sampleKernels.push(await createKernel(device, { ...sample.spec, label: `${label}.sample${samples.length > 1 ? `[branch ${b}]` : ''}` }));
+    }
     if (population) {
       gatherKernel = await createKernel(device, { ...gather.spec, label: `${label}.critic-gather` });
       scatterKernel = await createKernel(device, { ...scatter.spec, label: `${label}.critic-scatter` });
@@ -337,7 +347,7 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
     destroyAll();
     throw error;
   }
-  const sampleGroups = sampleGroupCache(sampleKernel, steps, sampleBindings, gaussian, `${label}.sample`);
+  const sampleGroups = sampleKernels.map((kernel, b) => sampleGroupCache(kernel, steps, sampleBindings, gaussian, `${label}.sample.${b}`));
   const values = criticPasses.outputs.value!;
   const gatherGroup = gatherKernel?.bind({ observations: t.observations, final_observations: t.finalObservations, destination: criticInput! }, `${label}.critic-gather`);
   const scatterGroup = scatterKernel?.bind(
@@ -371,7 +381,8 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
         observations: observationSource,
         policyOutput: actorPasses.outputs.policy!,
         policySize,
-        sampler: samplerOf,
+        // A JavaScript env's actions are discrete or a box (one sampler): pipelinesHalves checks it.
+        sampler: (rows) => samplersOf(rows)[0]!,
         sampleBindings,
         samplerReadsParams: gaussian,
         recorder,
@@ -386,12 +397,13 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
   const rowBytes = 4 * N;
   // Unpipelined: every step samples all N, then steps the env (a dispatch, or a JavaScript env's step between two submits).
   const encodeWholeSteps = (encoder: GPUCommandEncoder, actorParams: GPUBuffer) => {
-    const groups = sampleGroups(actorParams);
+    const groups = sampleGroups.map((branch) => branch(actorParams));
     for (let step = 0; step < steps; step += 1) {
       recorder.encodeInputs(encoder, step, 0, N);
       actorPasses!.encodeForward(encoder, { params: actorParams, inputs: observationSource });
       let pass = encoder.beginComputePass({ label: `${label}.step` });
-      sampleKernel.dispatch(pass, groups[step]!, sample.invocations);
+      // Branch b > 0 adds its log p to the branches before it: the dispatches run in order.
+      sampleKernels.forEach((kernel, b) => kernel.dispatch(pass, groups[b]![step]!, samples[b]!.invocations));
       if (hostEnv) {
         // A JavaScript env steps between two submits: the actions are written and copied to the CPU in the first.
         pass.end();

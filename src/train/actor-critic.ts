@@ -21,6 +21,7 @@
 import { createHostBackedVectorEnv } from '../envs/host-vector-env';
 import { isHostEnvDescriptor } from '../envs/host-env';
 import type { EnvDescriptor } from '../envs/types';
+import { actionBranches, policyOutputWidth } from '../envs/action-branches';
 import { createVectorEnv, type VectorEnv } from '../envs/vector-env';
 import { BufferSet, readBufferOnce } from '../gpu/index';
 import { createKernel } from '../gpu/kernel';
@@ -118,6 +119,8 @@ export interface ActorCritic {
   readonly critic: MlpLayout;
   /** The actor's head: categorical (discrete env) or Gaussian with a learned log-std (box env). */
   readonly policy: PolicyKind;
+  /** A categorical head's branch sizes: [n] for a discrete env, nvec for a multi-discrete one; empty for a Gaussian. */
+  readonly branches: readonly number[];
   /** Actions are sampled under the env's masks, recorded in transitions.masks: the update must read them. */
   readonly masked: boolean;
   /** Parameters per agent of the actor, the critic and the joint vector. */
@@ -172,10 +175,11 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
       env = own(await createVectorEnv(device, descriptor, { numEnvs: N, seed, ...(G > 1 ? { seeds } : {}), maxEpisodeSteps: config.maxEpisodeSteps }));
     }
     const { observationSpace, actionSpace } = env.descriptor;
-    const policy: PolicyKind = actionSpace.kind === 'discrete' ? 'categorical' : 'gaussian';
+    const policy: PolicyKind = actionSpace.kind === 'box' ? 'gaussian' : 'categorical';
+    // A multi-discrete actor's policy head holds the Σ nvec logits of its branches side by side.
     const actor = mlpLayout(
-      actionSpace.kind === 'discrete'
-        ? actorSpec(observationSpace.size, actionSpace.n, config.hiddenSizes)
+      actionSpace.kind !== 'box'
+        ? actorSpec(observationSpace.size, policyOutputWidth(actionSpace), config.hiddenSizes)
         : gaussianActorSpec(observationSpace.size, actionSpace.size, config.hiddenSizes),
     );
     const critic = mlpLayout(criticSpec(observationSpace.size, config.hiddenSizes));
@@ -426,6 +430,7 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
       actor,
       critic,
       policy,
+      branches: actionBranches(actionSpace),
       masked: rollout.masked,
       sizes: { actor: PA, critic: PC, joint: P },
       env,

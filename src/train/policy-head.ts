@@ -1,12 +1,14 @@
 /**
- * The actor's head as the update sees it, categorical or Gaussian behind one interface: evaluate
+ * The actor's head as the update sees it, categorical (one branch, or the K branches of a
+ * multi-discrete space: src/nn/heads-multi-discrete.ts) or Gaussian behind one interface: evaluate
  * log π(a|s) and H per row from the network's outputs, then turn the loss kernels' per-row
  * coefficients (∂L/∂log π, ∂L/∂H) into the gradient of the network's head output, plus, for the
  * Gaussian's state-independent log-std, its gradient summed over each agent's rows into the actor
  * gradient's `logStd` slot (encodeBackward of the MLP does not touch extras).
  */
 import { createKernel, type Kernel, type SizedKernel } from '../gpu/kernel';
-import { categoricalBackwardKernel, categoricalEvaluateKernel, gaussianBackwardKernel, gaussianEvaluateKernel, gaussianLogStdReduceKernel, learnedLogStd } from '../nn/heads';
+import { gaussianBackwardKernel, gaussianEvaluateKernel, gaussianLogStdReduceKernel, learnedLogStd } from '../nn/heads';
+import { multiCategoricalBackwardKernels, multiCategoricalEvaluateKernels } from '../nn/heads-multi-discrete';
 import type { MlpLayout } from '../nn/mlp-spec';
 
 export type PolicyKind = 'categorical' | 'gaussian';
@@ -18,6 +20,11 @@ export interface PolicyHeadConfig {
   readonly rowsPerAgent: number;
   /** A categorical head reads `mask` ([rows][A] u32, 1 = legal): probabilities, entropy and gradients over the legal actions only. */
   readonly masked?: boolean;
+  /**
+   * A categorical head's branch sizes (a multi-discrete space's nvec, summing to the policy head's
+   * width; actions u32 [rows][K]); default one branch of the whole width.
+   */
+  readonly branches?: readonly number[];
   readonly label: string;
 }
 
@@ -27,7 +34,7 @@ export interface PolicyHeadBuffers {
   readonly outputs: GPUBuffer;
   /** The actor's parameters [G][P] (the Gaussian reads its log-std there). */
   readonly parameters: GPUBuffer;
-  /** u32 [rows] or f32 [rows][D]. */
+  /** u32 [rows], u32 [rows][K] (multi-discrete) or f32 [rows][D]. */
   readonly actions: GPUBuffer;
   readonly logProbs: GPUBuffer;
   readonly entropies: GPUBuffer;
@@ -49,8 +56,10 @@ export interface PolicyHead {
   readonly kind: PolicyKind;
   /** A (categorical actions) or D (Gaussian dims): the width of `outputs` and of ∂L/∂output. */
   readonly width: number;
-  /** Words per row of the actions buffer: 1 or D. */
+  /** Words per row of the actions buffer: 1, K branches or D. */
   readonly actionWords: number;
+  /** A categorical head's branch sizes ([A] for one categorical); empty for a Gaussian. */
+  readonly branches: readonly number[];
   /** Binds a set of buffers; returns the two recorders. */
   bind(buffers: PolicyHeadBuffers): {
     /** log π and H per row. */
@@ -70,28 +79,35 @@ export async function createPolicyHead(device: GPUDevice, config: PolicyHeadConf
   ];
   if (kind === 'categorical') {
     const masked = config.masked ?? false;
-    const head = { rows: agents * rowsPerAgent, actions: width, masked };
-    const [evaluate, evaluateCount] = await compile(categoricalEvaluateKernel(head));
-    const [backward, backwardCount] = await compile(categoricalBackwardKernel(head));
+    const branches = config.branches ?? [width];
+    const total = branches.reduce((sum, n) => sum + n, 0);
+    if (total !== width) throw new RangeError(`${label}: the branches [${branches.join(', ')}] sum to ${total}, but the policy head has ${width} logits`);
+    const head = { rows: agents * rowsPerAgent, nvec: branches, masked };
+    // One evaluate and one backward per branch (src/nn/heads-multi-discrete.ts), run in order.
+    const evaluates = await Promise.all(multiCategoricalEvaluateKernels(head).map(compile));
+    const backwards = await Promise.all(multiCategoricalBackwardKernels(head).map(compile));
     return {
       kind,
       width,
-      actionWords: 1,
+      actionWords: branches.length,
+      branches,
       bind(b) {
         if (masked && !b.mask) throw new Error(`${label}: a masked policy head binds a mask buffer`);
         const mask = masked ? b.mask! : b.unused;
-        const evaluateGroup = evaluate.bind({ logits: b.outputs, mask, actions: b.actions, log_probs: b.logProbs, entropies: b.entropies });
-        const backwardGroup = backward.bind({
-          logits: b.outputs,
-          mask,
-          actions: b.actions,
-          log_prob_grads: b.logProbGrads,
-          entropy_grads: b.entropyGrads,
-          logit_grads: b.outputGrads,
-        });
+        const evaluateGroups = evaluates.map(([k]) => k.bind({ logits: b.outputs, mask, actions: b.actions, log_probs: b.logProbs, entropies: b.entropies }));
+        const backwardGroups = backwards.map(([k]) =>
+          k.bind({
+            logits: b.outputs,
+            mask,
+            actions: b.actions,
+            log_prob_grads: b.logProbGrads,
+            entropy_grads: b.entropyGrads,
+            logit_grads: b.outputGrads,
+          }),
+        );
         return {
-          evaluate: (pass) => evaluate.dispatch(pass, evaluateGroup, evaluateCount),
-          backward: (pass) => backward.dispatch(pass, backwardGroup, backwardCount),
+          evaluate: (pass) => evaluates.forEach(([k, count], i) => k.dispatch(pass, evaluateGroups[i]!, count)),
+          backward: (pass) => backwards.forEach(([k, count], i) => k.dispatch(pass, backwardGroups[i]!, count)),
         };
       },
     };
@@ -105,6 +121,7 @@ export async function createPolicyHead(device: GPUDevice, config: PolicyHeadConf
     kind,
     width,
     actionWords: width,
+    branches: [],
     bind(b) {
       const evaluateGroup = evaluate.bind({ mean: b.outputs, log_std: b.parameters, actions: b.actions, log_probs: b.logProbs, entropies: b.entropies });
       const backwardGroup = backward.bind({

@@ -8,7 +8,7 @@
  * observation normalisation and reward scaling, whose statistics are per agent).
  */
 import { describe, expect, it } from 'vitest';
-import { createVectorEnv } from '../../src/envs/index';
+import { createVectorEnv, policyOutputWidth } from '../../src/envs/index';
 import { createBufferWithData } from '../../src/gpu/buffers';
 import { readBufferOnce } from '../../src/gpu/readback';
 import { actorSpec, criticSpec, gaussianActorSpec, mlpLayout, type MlpLayout, type MlpSpec } from '../../src/nn/mlp-spec';
@@ -97,7 +97,7 @@ describe('population rollout', () => {
       const env = await createVectorEnv(device, c.env, { ...envOptions, numEnvs: G * B, seed: seeds[0]!, seeds });
       const OBS = env.observationSize;
       const space = env.descriptor.actionSpace;
-      const actionCount = space.kind === 'box' ? space.size : space.n;
+      const actionCount = policyOutputWidth(space);
       const actor = mlpLayout(c.actor(OBS, actionCount));
       const critic = mlpLayout(criticSpec(OBS, [16, 16]));
       const actorParams = randomParameters(actor, G, random);

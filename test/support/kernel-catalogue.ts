@@ -12,6 +12,8 @@ import { optimizerKernelExamples } from '../../src/nn/optimizer-kernels';
 import { fusedKernelExamples } from '../../src/nn/mlp-fused';
 import { envKernelExamples } from '../../src/envs/kernels';
 import { BUILTIN_ENVS } from '../../src/envs/registry';
+import { customEnv } from '../../src/envs/custom';
+import { CURSOR } from './cursor-env';
 import { essKernelExamples } from '../../src/losses/ess';
 import { klControlKernelExamples } from '../../src/losses/kl-control';
 import { lossKernelExamples } from '../../src/losses/losses';
@@ -39,6 +41,8 @@ export const KERNEL_CATALOGUE: readonly KernelSpec[] = [
   ...optimizerKernelExamples(),
   ...fusedKernelExamples(),
   ...envKernelExamples(BUILTIN_ENVS),
+  // A multi-discrete env (no built-in one is): its step kernel decodes one action word per branch.
+  ...envKernelExamples([customEnv(CURSOR)]),
   ...lossKernelExamples(),
   ...statisticsKernelExamples(),
   ...klControlKernelExamples(),

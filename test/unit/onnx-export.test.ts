@@ -178,6 +178,38 @@ describe('exportPolicyOnnx in onnxruntime-web vs the float64 reference', () => {
     }
   });
 
+  it.each([
+    { nvec: [3, 1, 5], normalised: true },
+    { nvec: [2, 7], normalised: false },
+  ])('multi-discrete nvec $nvec: one logits_b output per branch, the head\'s slice, to < 1e-5', async ({ nvec, normalised }) => {
+    const seed = freshSeed();
+    const random = seededRandom(seed);
+    const total = nvec.reduce((sum, n) => sum + n, 0);
+    const actor: MlpSpec = { inputSize: 5, hiddenSizes: [7, 9], activation: 'tanh', heads: [{ name: 'value', size: 1, gain: 1 }, { name: 'policy', size: total, gain: 0.01 }] };
+    const layout = mlpLayout(actor);
+    const observationNormaliser = normalised ? randomNormaliser(actor.inputSize, random) : undefined;
+    const exported: OnnxPolicy = {
+      actor,
+      parameters: randomParameters(layout, random),
+      policy: 'categorical',
+      branches: nvec,
+      observationNormaliser,
+      producerVersion: '0.0.0-test',
+    };
+    const observations = randomObservations(actor.inputSize, ROWS, random, observationNormaliser);
+    const outputs = await runOnnx(exportPolicyOnnx(exported), observations, actor.inputSize);
+    const expected = referencePolicy(exported, observations);
+    expect(Object.keys(outputs).sort(), `seed ${seed}`).toEqual(nvec.map((_, b) => `logits_${b}`));
+    let start = 0;
+    nvec.forEach((n, b) => {
+      const output = outputs[`logits_${b}`]!;
+      expect(output.dims, `seed ${seed}, branch ${b}`).toEqual([ROWS, n]);
+      const error = maxError(output.data as Float32Array, expected.map((row) => row.subarray(start, start + n)), n);
+      expect(error.scaled, `seed ${seed}, branch ${b}`).toBeLessThan(TOLERANCE);
+      start += n;
+    });
+  });
+
   it('computes a hand-checked 2 → [1] tanh → 2 policy with its normaliser (pins the reference)', async () => {
     // Layout (4-float aligned): hidden0.weight [0, 2), hidden0.bias [4], policy.weight [8, 10), policy.bias [12, 14).
     const actor: MlpSpec = { inputSize: 2, hiddenSizes: [1], activation: 'tanh', heads: [{ name: 'policy', size: 2, gain: 1 }] };
@@ -278,6 +310,9 @@ describe('exportPolicyOnnx rejects bad input before encoding', () => {
     ['infinite mean', base({ observationNormaliser: { ...normaliser, mean: [0, Infinity, 0, 0, 0] } }), /policy.observationNormaliser.mean\[1\] must be a finite number \(got Infinity\)/],
     ['zero epsilon', base({ observationNormaliser: { ...normaliser, epsilon: 0 } }), /policy.observationNormaliser.epsilon must be a finite number > 0 .*\(got 0\)/],
     ['epsilon below f32', base({ observationNormaliser: { ...normaliser, epsilon: 1e-50 } }), /policy.observationNormaliser.epsilon must be .*float32 represents as > 0 \(got 1e-50\)/],
+    ['branches of a Gaussian', base({ actor: gaussian, parameters: new Float32Array(PG), policy: 'gaussian', branches: [1, 2] }), /policy.branches is only for a 'categorical' policy \(got policy 'gaussian'\)/],
+    ['branches sum', base({ branches: [1, 1] }), /policy.branches \[1, 1\] sum to 2, but the 'policy' head has 3 logits/],
+    ['branch of 0', base({ branches: [3, 0] }), /policy.branches must be a non-empty array of positive integers \(got \[3,0\]\)/],
     ['NaN clip', base({ observationNormaliser: { ...normaliser, clip: Number.NaN } }), /policy.observationNormaliser.clip must be a finite number > 0 .*\(got NaN\)/],
   ])('%s', (_, policy, message) => {
     expect(() => exportPolicyOnnx(policy)).toThrow(message);

@@ -146,6 +146,12 @@ export function resolveCemConfig(config: CemConfig = {}): ResolvedCemConfig {
   const fail = (field: string, value: unknown, valid: string) => failConfig('cem', field, value, valid);
   const envDescriptor = lookupEnv(c.env);
   const space = envDescriptor.actionSpace;
+  if (space.kind === 'multiDiscrete') {
+    throw new RangeError(
+      `cem: env '${envDescriptor.id}' has a multi-discrete action space (nvec [${space.nvec.join(', ')}]); this CEM trainer ` +
+        "samples one categorical per env and does not support branches yet (use 'ppo' or 'ppo-kl')",
+    );
+  }
   if (space.kind !== 'discrete') {
     throw new RangeError(`cem: env '${envDescriptor.id}' has a continuous (box) action space; this CEM trainer searches a categorical policy and needs a discrete env`);
   }

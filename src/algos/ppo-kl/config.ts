@@ -42,9 +42,9 @@ export const PPO_KL_DEFAULTS = Object.freeze({
 /** Validates a PPO-KL config and freezes the result. Throws before any GPU work. */
 export function resolvePpoKlConfig(config: PpoKlConfig = {}): ResolvedPpoKlConfig {
   const { merged, resolved } = resolvePpoFamilyConfig('ppo-kl', PPO_KL_SCHEMA, PPO_KL_DEFAULTS, config);
-  if (resolved.envDescriptor.actionSpace.kind !== 'discrete') {
+  if (resolved.envDescriptor.actionSpace.kind === 'box') {
     throw new RangeError(
-      `ppo-kl: env '${resolved.env}' has a continuous (box) action space; ppo-kl's KL penalty is wired for the categorical head only and needs a discrete env (use 'ppo' for box envs)`,
+      `ppo-kl: env '${resolved.env}' has a continuous (box) action space; ppo-kl's KL penalty is wired for the categorical head only and needs a discrete or multi-discrete env (use 'ppo' for box envs)`,
     );
   }
   return Object.freeze({ ...resolved, klTarget: merged.klTarget, klBeta: merged.klBeta });

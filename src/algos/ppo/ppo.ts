@@ -26,7 +26,7 @@ import { klAdaptBetaKernel, klEarlyStopKernel } from '../../losses/kl-control';
 import { LOSS_COEFFICIENT, LOSS_COEFFICIENT_WORDS, packLossCoefficients } from '../../losses/layout';
 import { entropyBonusKernel, klPenaltyKernel, surrogateLossKernel, valueLossKernel } from '../../losses/losses';
 import { createStatistics } from '../../losses/statistics';
-import { klCategoricalBackwardKernel, klCategoricalKernel } from '../../nn/heads';
+import { multiCategoricalKlBackwardKernels, multiCategoricalKlKernels } from '../../nn/heads-multi-discrete';
 import { createMlpPasses } from '../../nn/mlp';
 import type { MlpLayout } from '../../nn/mlp-spec';
 import { createAdvantageNormaliser } from '../../returns/normalise';
@@ -127,7 +127,7 @@ export async function createPpoFamilyTrainer<C extends ResolvedPpoConfig>(device
     const criticPasses = own(await createMlpPasses(device, critic, { ...passes, label: `${name}.critic` }));
     const oldActorPasses = penalty ? own(await createMlpPasses(device, actor, { ...passes, label: `${name}.actor-old` })) : undefined;
     const masked = ac.masked;
-    const head = await createPolicyHead(device, { kind: ac.policy, actor, ...passes, masked, label: name });
+    const head = await createPolicyHead(device, { kind: ac.policy, actor, ...passes, masked, branches: ac.branches, label: name });
     const A = head.width;
     const statistics = own(
       await createStatistics(device, { agents: G, steps: T, envs: N, minibatches: M, updates: K * M, klPenalty: penalty !== undefined, label: `${name}.statistics` }),
@@ -144,9 +144,10 @@ export async function createPpoFamilyTrainer<C extends ResolvedPpoConfig>(device
       gatherMasks: gatherRowsKernel({ ...batch, rowsPerAgent: B, width: A }),
       surrogate: surrogateLossKernel({ ...loss, objective: penalty ? 'importance' : 'clip' }),
       entropyBonus: entropyBonusKernel(loss),
-      kl: klCategoricalKernel({ rows, actions: A, masked }),
+      // Per branch of a (multi-)discrete head: KL = Σ_b KL_b, each branch's gradient in its slice.
+      kl: penalty ? multiCategoricalKlKernels({ rows, nvec: head.branches, masked }) : [],
       klPenalty: klPenaltyKernel(loss),
-      klBackward: klCategoricalBackwardKernel({ rows, actions: A, masked, accumulate: true }),
+      klBackward: penalty ? multiCategoricalKlBackwardKernels({ rows, nvec: head.branches, masked, accumulate: true }) : [],
       valueLoss: valueLossKernel({ ...loss, clipped: config.clipVloss }),
       earlyStop: klEarlyStopKernel({ agents: G, rowsPerAgent: B, targetKl: config.targetKl ?? 1 }),
       adaptBeta: klAdaptBetaKernel({ agents: G, targetKl: penalty?.klTarget ?? 1 }),
@@ -162,9 +163,9 @@ export async function createPpoFamilyTrainer<C extends ResolvedPpoConfig>(device
     const valueLoss = await compile(sizes.valueLoss);
     const earlyStop = config.targetKl === null ? undefined : await compile(sizes.earlyStop);
     const penaltyKernels = penalty && {
-      kl: await compile(sizes.kl),
+      kl: await Promise.all(sizes.kl.map(compile)),
       klPenalty: await compile(sizes.klPenalty),
-      klBackward: await compile(sizes.klBackward),
+      klBackward: await Promise.all(sizes.klBackward.map(compile)),
       adaptBeta: await compile(sizes.adaptBeta),
     };
 
@@ -279,15 +280,17 @@ export async function createPpoFamilyTrainer<C extends ResolvedPpoConfig>(device
     const oldLogits = oldActorPasses?.outputs.policy;
     const penaltyGroups = penaltyKernels &&
       oldLogits && {
-        kl: penaltyKernels.kl.bind({ old_logits: oldLogits, logits, mask: masked ? b.mbMasks : b.unused, kl: b.kl }),
+        kl: penaltyKernels.kl.map((k) => k.bind({ old_logits: oldLogits, logits, mask: masked ? b.mbMasks : b.unused, kl: b.kl })),
         klPenalty: penaltyKernels.klPenalty.bind({ kl: b.kl, coefficients: b.coefficients, kl_grads: b.klGrads, terms }),
-        klBackward: penaltyKernels.klBackward.bind({
-          old_logits: oldLogits,
-          logits,
-          mask: masked ? b.mbMasks : b.unused,
-          kl_grads: b.klGrads,
-          logit_grads: b.headGrads,
-        }),
+        klBackward: penaltyKernels.klBackward.map((k) =>
+          k.bind({
+            old_logits: oldLogits,
+            logits,
+            mask: masked ? b.mbMasks : b.unused,
+            kl_grads: b.klGrads,
+            logit_grads: b.headGrads,
+          }),
+        ),
         adaptBeta: penaltyKernels.adaptBeta.bind({ statistics: statistics.buffers.statistics, coefficients: b.coefficients }),
       };
     const valueLossGroup = valueLoss.bind({
@@ -340,9 +343,9 @@ export async function createPpoFamilyTrainer<C extends ResolvedPpoConfig>(device
       entropyBonus.dispatch(headPass, entropyGroup, sizes.entropyBonus.invocations);
       policyHead.backward(headPass);
       if (penaltyKernels && penaltyGroups) {
-        penaltyKernels.kl.dispatch(headPass, penaltyGroups.kl, sizes.kl.invocations);
+        penaltyKernels.kl.forEach((k, i) => k.dispatch(headPass, penaltyGroups.kl[i]!, sizes.kl[i]!.invocations));
         penaltyKernels.klPenalty.dispatch(headPass, penaltyGroups.klPenalty, sizes.klPenalty.invocations);
-        penaltyKernels.klBackward.dispatch(headPass, penaltyGroups.klBackward, sizes.klBackward.invocations);
+        penaltyKernels.klBackward.forEach((k, i) => k.dispatch(headPass, penaltyGroups.klBackward[i]!, sizes.klBackward[i]!.invocations));
       }
       headPass.end();
       actorPasses.encodeBackward(encoder, { params: p.actorParameters, inputs: b.mbObservations, headGrads: { policy: b.headGrads }, paramGrads: p.actorGradients });

@@ -253,6 +253,12 @@ export function resolvePolicyGradientConfig<D extends object>(name: string, sche
   const fail = (field: string, value: unknown, valid: string) => failConfig(name, field, value, valid);
   const envDescriptor = lookupEnv(c.env);
   const space = envDescriptor.actionSpace;
+  if (space.kind === 'multiDiscrete') {
+    throw new RangeError(
+      `${name}: env '${envDescriptor.id}' has a multi-discrete action space (nvec [${space.nvec.join(', ')}]); this trainer ` +
+        "samples one categorical per env and does not support branches yet (use 'ppo' or 'ppo-kl')",
+    );
+  }
   if (space.kind !== 'discrete') {
     throw new RangeError(`${name}: env '${envDescriptor.id}' has a continuous (box) action space; this trainer has a categorical policy and needs a discrete env`);
   }

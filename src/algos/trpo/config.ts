@@ -159,6 +159,12 @@ export function resolveTrpoConfig(config: TrpoConfig = {}): ResolvedTrpoConfig {
   const fail = (field: string, value: unknown, valid: string) => failConfig('trpo', field, value, valid);
   const envDescriptor = lookupEnv(c.env);
   const space = envDescriptor.actionSpace;
+  if (space.kind === 'multiDiscrete') {
+    throw new RangeError(
+      `trpo: env '${envDescriptor.id}' has a multi-discrete action space (nvec [${space.nvec.join(', ')}]); this TRPO trainer (its Fisher product and line search) ` +
+        "samples one categorical per env and does not support branches yet (use 'ppo' or 'ppo-kl')",
+    );
+  }
   if (space.kind !== 'discrete') {
     throw new RangeError(
       `trpo: env '${envDescriptor.id}' has a continuous (box) action space; this TRPO trainer has a categorical policy and needs a discrete env (the Gaussian Fisher product is not built yet)`,

@@ -300,7 +300,15 @@ export function fisherCategoricalKernel(config: FisherCategoricalConfig): SizedK
   return {
     spec: {
       ...FISHER_CATEGORICAL,
-      constants: { ROWS: rows, ACTIONS: actions, LOGITS_STRIDE: stride, LOGITS_OFFSET: offset, MASKED: flag(config.masked), ROWS_PER_AGENT: rowsPerAgent },
+      constants: {
+        ROWS: rows,
+        ACTIONS: actions,
+        LOGITS_STRIDE: stride,
+        LOGITS_OFFSET: offset,
+        MASKED: flag(config.masked),
+        MASK_STRIDE: actions,
+        ROWS_PER_AGENT: rowsPerAgent,
+      },
     },
     invocations: rows,
   };
