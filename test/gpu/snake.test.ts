@@ -111,10 +111,13 @@ describe('Snake-v0 on the GPU', () => {
         reset(gpuEnvs);
         hostEnvs.reset();
         for (let t = 0; t < 1200 && wrong.length === 0; t += 1) {
-          // Mostly greedy (long snakes, apples, the odd win), a tenth random legal moves.
-          const actions = Uint32Array.from({ length: numEnvs }, (_, n) =>
-            random() < 0.1 ? randomLegalAction(twin.row(n), twin.params, random) : greedyAction(twin.row(n), twin.params),
-          );
+          // Mostly greedy (long snakes, apples, the odd win), a tenth random legal moves, and one in
+          // twenty any move at all: the mask forbids every move that dies, so deaths need those.
+          const actions = Uint32Array.from({ length: numEnvs }, (_, n) => {
+            const u = random();
+            if (u < 0.05) return Math.floor(random() * 4);
+            return u < 0.15 ? randomLegalAction(twin.row(n), twin.params, random) : greedyAction(twin.row(n), twin.params);
+          });
           gpuEnvs.writeActions(actions);
           hostEnvs.writeActions(actions);
           step(gpuEnvs);
