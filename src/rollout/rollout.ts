@@ -51,7 +51,6 @@
  */
 import { createBuffer, createBufferWithData, destroyBuffer } from '../gpu/buffers';
 import { createKernel, type Kernel } from '../gpu/kernel';
-import type { HostBackedVectorEnv } from '../envs/host-vector-env';
 import type { VectorEnv } from '../envs/vector-env';
 import { splitPoint } from '../gpu/split-point';
 import { createMlpPasses, type MlpPasses } from '../nn/mlp';
@@ -59,9 +58,7 @@ import type { MlpLayout } from '../nn/mlp-spec';
 import { createRunningNormalisers, type RunningNormalisers } from '../normalise/running-normalisers';
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../rng/params';
 import { clearMaskErrors, MASK_ERRORS_BYTES } from '../nn/heads';
-import { maskWidth } from '../envs/types';
-import { createHostHalves, pipelinesHalves, type HostHalves } from './host-halves';
-import { actionBranches } from '../envs/action-branches';
+import { createHostHalves, type HostHalves } from './host-halves';
 import {
   criticRowsGatherKernel,
   criticValuesScatterKernel,
@@ -71,6 +68,7 @@ import {
 } from './kernels';
 import { sampleGroupCache, type SampleBindings } from './sample-groups';
 import { createStepRecorder } from './step-record';
+import { resolveRolloutShape } from './rollout-shape';
 import { createTransitions, type Transitions } from './transitions';
 
 /** The Philox stream of the policy's action sampling ('ACT'). */
@@ -163,93 +161,11 @@ export interface Rollout {
   destroy(): void;
 }
 
-function checkU32(what: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
-    throw new RangeError(`${what} must be an integer in [0, 4294967295] (got ${String(value)})`);
-  }
-  return value;
-}
-
-/** The per-agent seeds: config.seeds checked, or seed + g (mod 2^32). */
-function agentSeeds(config: RolloutConfig, agents: number): readonly number[] {
-  checkU32('rollout: seed', config.seed);
-  if (config.seeds === undefined) return Array.from({ length: agents }, (_, g) => (config.seed + g) >>> 0);
-  if (!Array.isArray(config.seeds) || config.seeds.length !== agents) {
-    throw new RangeError(`rollout: seeds must hold one seed per agent, ${agents} (got ${(config.seeds as unknown[] | undefined)?.length})`);
-  }
-  config.seeds.forEach((s, g) => checkU32(`rollout: seeds[${g}]`, s));
-  return [...config.seeds];
-}
-
-/** Whether the rollout samples under the env's masks: config.useActionMasks, by default whether the env has them. */
-function rolloutMasks(config: RolloutConfig, env: VectorEnv): boolean {
-  const available = env.buffers.masks !== undefined;
-  const wanted = config.useActionMasks ?? available;
-  if (typeof wanted !== 'boolean') throw new RangeError(`rollout: useActionMasks must be true or false (got ${String(wanted)})`);
-  if (wanted && !available) {
-    throw new RangeError(`rollout: useActionMasks is true but env '${env.descriptor.id}' has no action masks (its descriptor's actionMasks is not set)`);
-  }
-  return wanted;
-}
-
 /** Compiles the rollout's kernels and allocates its buffers (once). */
 export async function createRollout(device: GPUDevice, config: RolloutConfig): Promise<Rollout> {
-  const { env, steps, actor, critic } = config;
-  const label = config.label ?? 'rollout';
-  const space = env.descriptor.actionSpace;
-  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`rollout: steps must be a positive integer (got ${steps})`);
-  const N = env.numEnvs;
-  const G = config.agents ?? 1;
-  if (!Number.isInteger(G) || G < 1 || N % G !== 0) {
-    throw new RangeError(`rollout: agents must be a positive integer dividing the env's numEnvs = ${N} (got ${G})`);
-  }
-  const B = N / G;
-  const seeds = agentSeeds(config, G);
-  if (config.seeds !== undefined && G > 1 && env.seeds.join(',') !== seeds.join(',')) {
-    throw new RangeError(
-      `rollout: seeds [${seeds.join(', ')}] must equal the env's seeds [${env.seeds.join(', ')}] ` +
-        '(createVectorEnv options.seeds), so that each agent replays a G = 1 rollout of its own seed',
-    );
-  }
-  const gaussian = space.kind === 'box';
-  const branches = actionBranches(space);
-  const A = gaussian ? space.size : branches.length;
-  const policyHead = actor.headLayer.policy;
-  const policySize = gaussian ? A : maskWidth(space);
-  if (policyHead === undefined || actor.layers[policyHead]!.outputSize !== policySize) {
-    throw new RangeError(
-      `rollout: the actor needs a 'policy' head of ${policySize} ${gaussian ? 'action means' : 'logits'} for env '${env.descriptor.id}'`,
-    );
-  }
-  const logStdSlot = actor.extras.logStd;
-  if (gaussian && (logStdSlot === undefined || logStdSlot.length !== A)) {
-    throw new RangeError(
-      `rollout: env '${env.descriptor.id}' has a continuous action space of ${A} dims: the actor needs extras.logStd of length ${A} ` +
-        `(a learned state-independent log-std; gaussianActorSpec) (got ${logStdSlot ? `length ${logStdSlot.length}` : 'none'})`,
-    );
-  }
-  if (critic.headLayer.value === undefined || critic.layers[critic.headLayer.value]!.outputSize !== 1) {
-    throw new RangeError("rollout: the critic needs a 'value' head of size 1");
-  }
-  if (actor.spec.inputSize !== env.observationSize || critic.spec.inputSize !== env.observationSize) {
-    throw new RangeError(`rollout: actor and critic take ${env.observationSize} inputs (the env's observation size)`);
-  }
-  const normalizeRewards = config.normalizeRewards ?? false;
-  if (normalizeRewards !== false && (typeof normalizeRewards !== 'object' || !(normalizeRewards.gamma >= 0 && normalizeRewards.gamma <= 1))) {
-    throw new RangeError(`rollout: normalizeRewards must be false or { gamma } with gamma in [0, 1] (got ${JSON.stringify(normalizeRewards)})`);
-  }
-  const normalizeObservations = config.normalizeObservations ?? false;
-  if (typeof normalizeObservations !== 'boolean') {
-    throw new RangeError(`rollout: normalizeObservations must be a boolean (got ${String(normalizeObservations)})`);
-  }
-  const masked = rolloutMasks(config, env);
-  const pipelineWanted = config.pipelineHostEnv ?? true;
-  if (typeof pipelineWanted !== 'boolean') throw new RangeError(`rollout: pipelineHostEnv must be true or false (got ${String(pipelineWanted)})`);
-  const hostEnv = 'hostStep' in env ? (env as HostBackedVectorEnv) : undefined;
-  const pipelined =
-    branches.length <= 1 && pipelinesHalves({ env, host: hostEnv, agents: G, normalised: normalizeObservations || normalizeRewards !== false, wanted: pipelineWanted });
-  const maskRow = masked ? maskWidth(space) : 0;
-  const OBS = env.observationSize;
+  const shape = resolveRolloutShape(config);
+  const { env, steps, actor, critic, label, N, G, B, seeds, gaussian, branches, A, policySize, logStdSlot } = shape;
+  const { normalizeObservations, normalizeRewards, masked, maskRow, hostEnv, pipelined, OBS } = shape;
   const transitions = createTransitions(device, {
     steps,
     envs: N,
