@@ -15,6 +15,7 @@
  * only its loop bounds do. A game written for `stepBatch(batch)` alone steps every instance on
  * each call, so it must not declare the flag, and is then always stepped whole.
  */
+import { multiDiscreteProblem } from './action-branches';
 import { MAX_ACTION_SIZE } from './contract';
 import type { ActionSpace } from './types';
 
@@ -26,7 +27,8 @@ export interface HostEnvBatch {
   /** Number of instances N. */
   readonly numEnvs: number;
   /**
-   * In: the actions of this step: u32 [N] for a discrete env (each < n), f32 [N][size] for a box
+   * In: the actions of this step: u32 [N] for a discrete env (each < n), u32 [N][K] for a
+   * multi-discrete one (instance i's branch b at i·K + b, each < nvec[b]), f32 [N][size] for a box
    * (finite, already clipped to the bounds).
    */
   readonly actions: Uint32Array | Float32Array;
@@ -46,7 +48,9 @@ export interface HostEnvBatch {
   /**
    * Out: [N][maskWidth], 1 where an action is legal in the instance's current state, 0 where it is
    * masked, written for every instance by stepBatch and for the restarted ones by resetBatch; length
-   * 0 unless the env has actionMasks. A row must allow at least one action.
+   * 0 unless the env has actionMasks. maskWidth is n for a discrete env and Σ nvec for a
+   * multi-discrete one (the branches' masks side by side, branch 0 first). A row (each branch's
+   * slice of it, multi-discrete) must allow at least one action.
    */
   readonly masks: Uint32Array;
   /**
@@ -74,11 +78,14 @@ export interface BatchedHostEnv {
   name?: string;
   /** Floats per observation. */
   observationSize: number;
-  /** Discrete actions 0 … n − 1, or a box of floats clipped to its bounds before stepBatch. */
+  /**
+   * Discrete actions 0 … n − 1, multi-discrete ones (K branches, branch b's in 0 … nvec[b] − 1), or
+   * a box of floats clipped to its bounds before stepBatch.
+   */
   actionSpace: ActionSpace;
   /** Episodes are truncated when they reach this many steps (Gymnasium's TimeLimit). */
   maxEpisodeSteps: number;
-  /** The env writes action masks (batch.masks; discrete actions only). Default false. */
+  /** The env writes action masks (batch.masks; discrete or multi-discrete actions only). Default false. */
   actionMasks?: boolean;
   /** Names of the values written to batch.episodeMetrics when an episode ends. Default none. */
   episodeMetrics?: readonly string[];
@@ -130,8 +137,8 @@ export function checkHostEnvShape(env: HostEnvShape, name: string): void {
   if (env.actionMasks !== undefined && typeof env.actionMasks !== 'boolean') {
     throw new TypeError(`${name}: actionMasks must be true or false (got ${String(env.actionMasks)})`);
   }
-  if (env.actionMasks && env.actionSpace.kind !== 'discrete') {
-    throw new RangeError(`${name}: actionMasks needs a discrete action space (a box has no actions to mask)`);
+  if (env.actionMasks && env.actionSpace.kind === 'box') {
+    throw new RangeError(`${name}: actionMasks needs a discrete or multi-discrete action space (a box has no actions to mask)`);
   }
   const metrics = env.episodeMetrics;
   if (metrics === undefined) return;
@@ -158,8 +165,15 @@ function checkActionSpace(space: ActionSpace, name: string): void {
     if (!positiveInteger(space.n)) throw new RangeError(`${name}: actionSpace.n must be a positive integer (got ${space.n})`);
     return;
   }
+  if (space?.kind === 'multiDiscrete') {
+    const problem = multiDiscreteProblem(space.nvec);
+    if (problem) throw new RangeError(`${name}: ${problem}`);
+    return;
+  }
   if (space?.kind !== 'box') {
-    throw new TypeError(`${name}: actionSpace must be { kind: 'discrete', n } or { kind: 'box', size, low, high } (got ${JSON.stringify(space)})`);
+    throw new TypeError(
+      `${name}: actionSpace must be { kind: 'discrete', n }, { kind: 'multiDiscrete', nvec } or { kind: 'box', size, low, high } (got ${JSON.stringify(space)})`,
+    );
   }
   if (!positiveInteger(space.size) || space.size > MAX_ACTION_SIZE) {
     throw new RangeError(`${name}: actionSpace.size must be an integer in [1, ${MAX_ACTION_SIZE}] (MAX_ACTION_SIZE) (got ${space.size})`);

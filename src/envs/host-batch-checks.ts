@@ -67,19 +67,33 @@ export function checkFlag(name: string, flags: Uint32Array, instance: number, fi
   if (value > 1) throw new RangeError(`${name}: instance ${instance} wrote ${field}[${instance}] = ${value} in ${call} (${field} must be 0 or 1)`);
 }
 
-/** Throws unless row `instance` of `masks` ([N][width]) holds only 0 and 1 and at least one 1. */
-export function checkMaskRow(name: string, masks: Uint32Array, width: number, instance: number, call: HostEnvCall): void {
+/**
+ * Throws unless row `instance` of `masks` ([N][Σ branches]) holds only 0 and 1 and each branch's
+ * slice (`branches`: [n] for a discrete env, nvec for a multi-discrete one) at least one 1.
+ */
+export function checkMaskRow(name: string, masks: Uint32Array, branches: readonly number[], instance: number, call: HostEnvCall): void {
+  const width = branches.reduce((sum, n) => sum + n, 0);
   const start = instance * width;
-  let legal = 0;
-  for (let j = 0; j < width; j += 1) {
-    const value = masks[start + j]!;
-    if (value > 1) throw new RangeError(`${name}: instance ${instance} wrote masks[${instance}][${j}] = ${value} in ${call} (masks must be 0 or 1)`);
-    legal += value;
+  let at = start;
+  for (let b = 0; b < branches.length; b += 1) {
+    const end = at + branches[b]!;
+    let legal = 0;
+    for (; at < end; at += 1) {
+      const value = masks[at]!;
+      if (value > 1) throw new RangeError(`${name}: instance ${instance} wrote masks[${instance}][${at - start}] = ${value} in ${call} (masks must be 0 or 1)`);
+      legal += value;
+    }
+    if (legal === 0) throw new RangeError(maskedOutMessage(name, masks.subarray(start, start + width), branches, b, instance, call));
   }
-  if (legal === 0) {
-    throw new RangeError(
-      `${name}: instance ${instance} wrote masks[${instance}] = [${masks.subarray(start, start + width).join(', ')}] in ${call} ` +
-        '(a mask row must allow at least one action)',
-    );
-  }
+}
+
+/** The error of a mask row (or, multi-discrete, one branch's slice of it) that allows no action. */
+function maskedOutMessage(name: string, row: Uint32Array, branches: readonly number[], branch: number, instance: number, call: HostEnvCall): string {
+  const wrote = `${name}: instance ${instance} wrote masks[${instance}] = [${row.join(', ')}] in ${call}`;
+  if (branches.length === 1) return `${wrote} (a mask row must allow at least one action)`;
+  const first = branches.slice(0, branch).reduce((sum, n) => sum + n, 0);
+  return (
+    `${wrote}: branch ${branch} (words ${first} … ${first + branches[branch]! - 1} of nvec [${branches.join(', ')}]) allows no action ` +
+    "(each branch's slice of a mask row must allow at least one action)"
+  );
 }

@@ -45,6 +45,7 @@ import { HostEnvRandoms } from './host-env-random';
 import { ENV_RESET_PHASE } from './kernels';
 import { batchHostEnv, isHostEnv, validateHostEnv, type HostEnv } from './per-instance-host-env';
 import type { ShaderPart } from '../gpu/shaders';
+import { actionBranches } from './action-branches';
 import { maskWidth, type EnvDescriptor, type VectorEnvSnapshot } from './types';
 
 export type { HostEnv, HostEnvStepResult, HostRandom } from './per-instance-host-env';
@@ -91,7 +92,7 @@ export interface HostEnvTimings {
 
 /**
  * N instances of a host env behind GPU buffers. `buffers` has the VectorEnv names: observations
- * [N][OBS] f32, actions (u32 [N] discrete / f32 [N][size] box), rewards [N] f32, terminated and
+ * [N][OBS] f32, actions (u32 [N] discrete / u32 [N][K] multi-discrete / f32 [N][size] box), rewards [N] f32, terminated and
  * truncated [N] u32, finalObservations [N][OBS], episodeReturns [N] f32, episodeLengths,
  * stepCounts, episodeIndices [N] u32; masks u32 [N][maskWidth] when the env is masked and
  * episodeMetrics f32 [N][M] when it has metrics. There is no encodeStep/encodeReset: a host step
@@ -133,7 +134,10 @@ export interface HostVectorEnv {
    * rows.
    */
   step(from?: number, to?: number): Promise<void>;
-  /** Tests and scripted play: writes all N actions into `buffers.actions`. */
+  /**
+   * Tests and scripted play: writes all N actions into `buffers.actions`: a Uint32Array of N
+   * (discrete) or N·K (multi-discrete, instance-major), a Float32Array of N·size (box).
+   */
   writeActions(actions: Uint32Array | Float32Array): void;
   /** Reads every buffer back (readBufferOnce: tests and tools only). */
   read(): Promise<HostVectorEnvSnapshot>;
@@ -221,6 +225,8 @@ class HostVectorEnvImpl implements HostVectorEnv {
   private readonly actionSize: number;
   private readonly actionBytes: Uint8Array;
   private readonly maskWidth: number;
+  /** The mask row's branch sizes ([n], or nvec multi-discrete), for checkMaskRow. */
+  private readonly maskBranches: readonly number[];
   private readonly metricCount: number;
   private readonly runningReturns: Float64Array;
   private readonly randoms: HostEnvRandoms;
@@ -256,8 +262,9 @@ class HostVectorEnvImpl implements HostVectorEnv {
     const n = numEnvs;
     const obs = (this.observationSize = batchedEnv.observationSize);
     const space = batchedEnv.actionSpace;
-    this.actionSize = space.kind === 'box' ? space.size : 1;
+    this.actionSize = space.kind === 'box' ? space.size : space.kind === 'multiDiscrete' ? space.nvec.length : 1;
     this.maskWidth = batchedEnv.actionMasks ? maskWidth(space) : 0;
+    this.maskBranches = actionBranches(space);
     this.metricCount = batchedEnv.episodeMetrics?.length ?? 0;
     this.latest = {
       observations: new Float32Array(n * obs),
@@ -282,7 +289,7 @@ class HostVectorEnvImpl implements HostVectorEnv {
     const l = this.latest;
     this.batch = new EngineBatch(
       n,
-      space.kind === 'discrete' ? new Uint32Array(actionBuffer) : new Float32Array(actionBuffer),
+      space.kind === 'box' ? new Float32Array(actionBuffer) : new Uint32Array(actionBuffer),
       l.observations,
       l.rewards,
       l.terminated,
@@ -393,7 +400,7 @@ class HostVectorEnvImpl implements HostVectorEnv {
   writeActions(actions: Uint32Array | Float32Array): void {
     this.assertAlive();
     const expected = this.numEnvs * this.actionSize;
-    const wanted = this.batchedEnv.actionSpace.kind === 'discrete' ? 'Uint32Array' : 'Float32Array';
+    const wanted = this.batchedEnv.actionSpace.kind === 'box' ? 'Float32Array' : 'Uint32Array';
     if (actions.length !== expected || actions.constructor.name !== wanted) {
       throw new RangeError(`${this.name}: writeActions needs a ${wanted} of ${expected} actions (got a ${actions.constructor.name} of ${actions.length})`);
     }
@@ -503,14 +510,14 @@ class HostVectorEnvImpl implements HostVectorEnv {
     const { masks, episodeLengths } = this.latest;
     for (let env = from; env < to; env += 1) {
       // An ended instance's mask row is its fresh episode's, which resetBatch wrote.
-      if (episodeLengths[env] === 0) checkMaskRow(this.name, masks!, this.maskWidth, env, 'stepBatch');
+      if (episodeLengths[env] === 0) checkMaskRow(this.name, masks!, this.maskBranches, env, 'stepBatch');
     }
   }
 
   /** Checks the observation (and mask) row of an instance that `call` just started. */
   private checkFreshRow(env: number, call: HostEnvCall): void {
     checkFiniteRow(this.name, this.latest.observations, this.observationSize, env, 'observations', call);
-    if (this.maskWidth > 0) checkMaskRow(this.name, this.latest.masks!, this.maskWidth, env, call);
+    if (this.maskWidth > 0) checkMaskRow(this.name, this.latest.masks!, this.maskBranches, env, call);
   }
 
   /** One writeBuffer per buffer, of instances [from, to)'s rows. */

@@ -8,7 +8,7 @@
  * unpipelined run (the first half's resets come before the second half's steps).
  */
 import { checkHostEnvShape, type BatchedHostEnv, type HostEnvBatch } from './batched-host-env';
-import type { ActionSpace } from './types';
+import { maskWidth, type ActionSpace } from './types';
 
 /** The next uniform in (0, 1) of one env's stream (Philox; reproducible from the seed). */
 export type HostRandom = () => number;
@@ -37,20 +37,24 @@ export interface HostEnv {
   name?: string;
   /** Floats per observation. */
   observationSize: number;
-  /** Discrete actions arrive as integers 0 … n − 1; box actions as a Float32Array clipped to the bounds. */
+  /**
+   * Discrete actions arrive as integers 0 … n − 1; multi-discrete ones as a Uint32Array of the K
+   * branches' actions (branch b's < nvec[b]); box actions as a Float32Array clipped to the bounds.
+   */
   actionSpace: ActionSpace;
   /** Episodes are truncated when they reach this many steps (Gymnasium's TimeLimit). */
   maxEpisodeSteps: number;
   /** Starts a fresh episode of instance `env`; returns its first observation. */
   reset(env: number, random: HostRandom): ArrayLike<number>;
   /**
-   * One step of instance `env`. A box action is a view into the adapter's memory, valid during the
-   * call only (copy it to keep it).
+   * One step of instance `env`. A box or multi-discrete action is a view into the adapter's memory,
+   * valid during the call only (copy it to keep it).
    */
-  step(env: number, action: number | Float32Array, random: HostRandom): HostEnvStepResult;
+  step(env: number, action: number | Float32Array | Uint32Array, random: HostRandom): HostEnvStepResult;
   /**
    * Writes the action mask of instance `env`'s current state into `mask` (n words of a discrete
-   * env: 1 = legal, 0 = masked; at least one legal). Called after each reset and after each step
+   * env, Σ nvec of a multi-discrete one with the branches side by side, branch 0 first: 1 = legal,
+   * 0 = masked; at least one legal in each branch). Called after each reset and after each step
    * that does not end the episode. Giving it makes the env masked (the policy samples legal actions only).
    */
   actionMask?(env: number, mask: Uint32Array): void;
@@ -72,8 +76,8 @@ export function validateHostEnv(env: HostEnv, name: string): void {
   if (env.actionMask !== undefined && typeof env.actionMask !== 'function') {
     throw new TypeError(`${name}: actionMask must be a function (env, mask) => void (got ${typeof env.actionMask})`);
   }
-  if (env.actionMask !== undefined && env.actionSpace.kind !== 'discrete') {
-    throw new RangeError(`${name}: actionMask needs a discrete action space (a box has no actions to mask)`);
+  if (env.actionMask !== undefined && env.actionSpace.kind === 'box') {
+    throw new RangeError(`${name}: actionMask needs a discrete or multi-discrete action space (a box has no actions to mask)`);
   }
   if ((env.episodeMetrics === undefined) !== (env.metrics === undefined) || (env.metrics !== undefined && typeof env.metrics !== 'function')) {
     throw new TypeError(`${name}: episodeMetrics (the names) and metrics(env, out) (a function) are given together or not at all`);
@@ -89,8 +93,8 @@ export function isHostEnv(env: unknown): env is HostEnv {
 interface InstanceViews {
   readonly batch: HostEnvBatch;
   readonly randoms: HostRandom[];
-  /** Box actions: row i of batch.actions. */
-  readonly actions: Float32Array[];
+  /** Box and multi-discrete actions: row i of batch.actions (empty for a discrete env). */
+  readonly actions: (Float32Array | Uint32Array)[];
   /** Row i of batch.masks, when the env is masked. */
   readonly masks: Uint32Array[] | null;
   /** Row i of batch.episodeMetrics, when the env has metrics. */
@@ -104,8 +108,13 @@ function makeViews(batch: HostEnvBatch, env: HostEnv): InstanceViews {
   return {
     batch,
     randoms: Array.from({ length: batch.numEnvs }, (_, i) => () => batch.random(i)),
-    actions: space.kind === 'box' ? rows(batch.actions as Float32Array, space.size) : [],
-    masks: env.actionMask && space.kind === 'discrete' ? rows(batch.masks, space.n) : null,
+    actions:
+      space.kind === 'box'
+        ? rows(batch.actions as Float32Array, space.size)
+        : space.kind === 'multiDiscrete'
+          ? rows(batch.actions as Uint32Array, space.nvec.length)
+          : [],
+    masks: env.actionMask ? rows(batch.masks, maskWidth(space)) : null,
     metrics: env.metrics ? rows(batch.episodeMetrics, env.episodeMetrics!.length) : null,
   };
 }

@@ -68,8 +68,11 @@ export interface HostHalvesConfig {
   /** The full policy output the samplers read, [N][policySize] (the rollout's actor output). */
   readonly policyOutput: GPUBuffer;
   readonly policySize: number;
-  /** The sampler's spec for a range of rows. */
-  readonly sampler: (rows: SampledRows) => { spec: KernelSpec; invocations: number };
+  /**
+   * The samplers' specs for a range of rows: one, or one per branch of a multi-discrete space
+   * (dispatched in order: branch b > 0 adds its log p to the branches before it).
+   */
+  readonly sampler: (rows: SampledRows) => readonly { spec: KernelSpec; invocations: number }[];
   readonly sampleBindings: SampleBindings;
   /** The sampler reads the actor's parameters (Gaussian log-std). */
   readonly samplerReadsParams: boolean;
@@ -85,11 +88,16 @@ export interface HostHalves {
   destroy(): void;
 }
 
-interface Half {
-  readonly rows: SampledRows;
+/** One sampler (of one branch) over a half's rows. */
+interface HalfSampler {
   readonly kernel: Kernel;
   readonly invocations: number;
   readonly groups: (actorParams: GPUBuffer) => GPUBindGroup[];
+}
+
+interface Half {
+  readonly rows: SampledRows;
+  readonly samplers: readonly HalfSampler[];
 }
 
 /** No host work, but a separate submit. */
@@ -112,9 +120,13 @@ export async function createHostHalves(device: GPUDevice, config: HostHalvesConf
     passes = await createMlpPasses(device, config.actor, { agents: 1, rowsPerAgent: half, label: `${label}.half-actor` });
     const halves: Half[] = [];
     for (const [h, rows] of ranges.entries()) {
-      const { spec, invocations } = config.sampler(rows);
-      const kernel = await createKernel(device, { ...spec, label: `${label}.sample-half${h}` });
-      halves.push({ rows, kernel, invocations, groups: sampleGroupCache(kernel, steps, config.sampleBindings, config.samplerReadsParams, `${label}.sample-half${h}`) });
+      const samplers: HalfSampler[] = [];
+      for (const [b, { spec, invocations }] of config.sampler(rows).entries()) {
+        const name = `${label}.sample-half${h}${b > 0 ? `[branch ${b}]` : ''}`;
+        const kernel = await createKernel(device, { ...spec, label: name });
+        samplers.push({ kernel, invocations, groups: sampleGroupCache(kernel, steps, config.sampleBindings, config.samplerReadsParams, name) });
+      }
+      halves.push({ rows, samplers });
     }
     return halvesOf(config, ranges, halves, passes, inputB, () => {
       passes!.destroy();
@@ -141,13 +153,13 @@ function halvesOf(
   const inputA: BufferBinding = { buffer: observations, offset: 0, size: 4 * half * OBS };
   const output = passes.outputs.policy!;
   const sample = (encoder: GPUCommandEncoder, h: 0 | 1, step: number, actorParams: GPUBuffer) => {
-    const { rows, kernel, invocations, groups } = halves[h]!;
+    const { rows, samplers } = halves[h]!;
     recorder.encodeInputs(encoder, step, rows.from, rows.to);
     if (h === 1) encoder.copyBufferToBuffer(observations, 4 * half * OBS, inputB, 0, 4 * half * OBS);
     passes.encodeForward(encoder, { params: actorParams, inputs: h === 0 ? inputA : inputB });
     encoder.copyBufferToBuffer(output, 0, policyOutput, 4 * rows.from * policySize, 4 * half * policySize);
     const pass = encoder.beginComputePass({ label: `${config.label}.sample-half${h}` });
-    kernel.dispatch(pass, groups(actorParams)[step]!, invocations);
+    for (const { kernel, invocations, groups } of samplers) kernel.dispatch(pass, groups(actorParams)[step]!, invocations);
     pass.end();
     env.encodeActionReadback(encoder, rows.from, rows.to);
   };

@@ -73,8 +73,7 @@ export function resolveRolloutShape(config: RolloutConfig): RolloutShape {
   const pipelineWanted = config.pipelineHostEnv ?? true;
   if (typeof pipelineWanted !== 'boolean') throw new RangeError(`rollout: pipelineHostEnv must be true or false (got ${String(pipelineWanted)})`);
   const hostEnv = 'hostStep' in env ? (env as HostBackedVectorEnv) : undefined;
-  const pipelined =
-    branches.length <= 1 && pipelinesHalves({ env, host: hostEnv, agents: G, normalised: normalizeObservations || normalizeRewards !== false, wanted: pipelineWanted });
+  const pipelined = pipelinesHalves({ env, host: hostEnv, agents: G, normalised: normalizeObservations || normalizeRewards !== false, wanted: pipelineWanted });
   const maskRow = masked ? maskWidth(space) : 0;
   const OBS = env.observationSize;
   return {

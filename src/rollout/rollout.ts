@@ -297,8 +297,7 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
         observations: observationSource,
         policyOutput: actorPasses.outputs.policy!,
         policySize,
-        // A JavaScript env's actions are discrete or a box (one sampler): pipelinesHalves checks it.
-        sampler: (rows) => samplersOf(rows)[0]!,
+        sampler: (rows) => samplersOf(rows),
         sampleBindings,
         samplerReadsParams: gaussian,
         recorder,
