@@ -10,7 +10,48 @@ import type { VectorEnv } from '../envs/vector-env';
 import { actionBranches } from '../envs/action-branches';
 import type { MlpLayout } from '../nn/mlp-spec';
 import { pipelinesHalves } from './host-halves';
-import type { RolloutConfig } from './rollout';
+
+export interface RolloutConfig {
+  /** The envs (reset by `encodeReset` before the first rollout); N = env.numEnvs. */
+  readonly env: VectorEnv;
+  /** T: steps per rollout. */
+  readonly steps: number;
+  /**
+   * The actor's layout: a 'policy' head of n logits (discrete env), or of actionDim means with a
+   * learned state-independent log-std `extras: { logStd: actionDim }` (box env; gaussianActorSpec).
+   */
+  readonly actor: MlpLayout;
+  /** The critic's layout (a head named 'value' of size 1). */
+  readonly critic: MlpLayout;
+  /** u32 seed of the action sampling (of every agent, when `seeds` is not given: agent g uses seed + g). */
+  readonly seed: number;
+  /** G: agents (parameter sets [G][P]); N must be a multiple. Default 1. */
+  readonly agents?: number;
+  /**
+   * Per-agent seeds of the action sampling (length G). Agent g then replays a G = 1 rollout seeded
+   * seeds[g] when the env was created with the same `seeds` (checked when G > 1).
+   */
+  readonly seeds?: readonly number[];
+  /** Normalise observations by running per-agent statistics (NormalizeObservation, clip ±10). Default false. */
+  readonly normalizeObservations?: boolean;
+  /** Scale rewards by the running std of the γ-discounted return (NormalizeReward, clip ±10). Default false. */
+  readonly normalizeRewards?: { readonly gamma: number } | false;
+  /**
+   * Sample under the env's action masks and record them for the update (default: whether the env
+   * has masks). false ignores an env's masks: the policy may then choose illegal actions, and the
+   * env decides what they do (a comparison run).
+   */
+  readonly useActionMasks?: boolean;
+  /**
+   * Step a JavaScript env in two halves, each half's JavaScript overlapping the GPU's sampling of
+   * the other (./host-halves.ts); the record is bit for bit the unpipelined one. Default true. It
+   * applies only where it can: a host env whose game declares stepsRanges, an even N ≥ 2, one
+   * agent, and neither normaliser (their running statistics need every env of a step at once);
+   * elsewhere the rollout is unpipelined whatever this says (see `Rollout.pipelined`).
+   */
+  readonly pipelineHostEnv?: boolean;
+  readonly label?: string;
+}
 
 /** What createRollout builds from: the config's values, checked, and the sizes derived from them. */
 export interface RolloutShape {
