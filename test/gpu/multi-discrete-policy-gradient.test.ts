@@ -7,7 +7,8 @@
  * out (or a mask, or an action word, gathered at the wrong width) would give each row a different
  * ratio and a k3 far from 0. Off-policy: step 0's ESS/n is 1 (all ratios 1), step 1's is below it
  * (the ratios now differ per row). A population (agents 2) gathers actions [rows][K] and masks
- * [rows][Σ nvec] agent-major; each agent's approx_kl is 0 too.
+ * [rows][Σ nvec] agent-major; each agent's approx_kl is 0 too. CEM only samples through the
+ * rollout, which draws every branch: its episodes score what the game can pay.
  */
 import { describe, expect, it } from 'vitest';
 import { createTrainer, type TrainerConfig } from '../../src/algos/index';
@@ -22,7 +23,7 @@ const ON_POLICY_KL = 1e-8;
 /** Entropy of one row lies between log 2 + log 2 (the move branch masked to two) and log 3 + log 2. */
 const ENTROPY = [2 * Math.log(2) - 1e-4, Math.log(6) + 1e-4] as const;
 
-describe('multi-discrete action spaces in reinforce, a2c and offpolicy', () => {
+describe('multi-discrete action spaces in reinforce, a2c, offpolicy and cem', () => {
   const gpu = useGpu();
 
   /** Two iterations of `algo` on Cursor-v0; the second's statistics (the first iteration's update). */
@@ -66,6 +67,24 @@ describe('multi-discrete action spaces in reinforce, a2c and offpolicy', () => {
       expect(words[2], `${label}: ESS₁/n`).toBeLessThan(1 - 1e-6);
       expect(words[2], `${label}: ESS₁/n`).toBeGreaterThan(0);
       expect(stats.statistics.nonfinite_terms, `${label}: non-finite loss terms`).toBe(0);
+    }
+  });
+
+  it('cem searches it: the rollout samples each branch, every episode of 20 steps scores a multiple of 0.25 in [−5, 20]', async () => {
+    const seed = freshSeed();
+    const trainer = await createTrainer(gpu().device, { algo: 'cem', env: customEnv(CURSOR), seed, populationSize: 6, envsPerCandidate: 2, numSteps: 20, maxEpisodeSteps: 20, hiddenSizes: [8], totalTimesteps: 6 * 2 * 20 * 2 });
+    try {
+      await gpuStep(gpu(), 'cem', () => trainer.iterate());
+      const stats = (await gpuStep(gpu(), 'cem', () => trainer.drain()))!;
+      expect(stats.episodesFinished, `seed ${seed}`).toBeGreaterThan(0);
+      // Rewards are +1 (a shot on the goal) and −0.25 (elsewhere), at most one per step.
+      for (const ret of stats.recentReturns) {
+        expect(Number.isInteger(ret * 4), `seed ${seed}: return ${ret}`).toBe(true);
+        expect(ret, `seed ${seed}`).toBeGreaterThanOrEqual(-5);
+        expect(ret, `seed ${seed}`).toBeLessThanOrEqual(20);
+      }
+    } finally {
+      trainer.destroy();
     }
   });
 
