@@ -27,6 +27,7 @@
  *   computed by the rollout and ignored (a few dispatches per iteration).
  * - No optimiser, no gradient, no learning rate (IterationStats.learningRate is NaN).
  */
+import { policyOutputWidth } from '../../envs/action-branches';
 import { createVectorEnv } from '../../envs/vector-env';
 import { BufferSet, readBufferOnce } from '../../gpu/index';
 import { createKernel, type KernelSpec } from '../../gpu/kernel';
@@ -123,13 +124,14 @@ function cemStats(report: LoopReport | null, stepsPerIteration: number): CemIter
 export async function createCemTrainer(device: GPUDevice, input: CemConfig = {}): Promise<CemTrainer> {
   const config = resolveCemConfig(input);
   const { populationSize: G, numEnvs: N, numSteps: T, numElites: K, seed } = config;
-  const space = config.envDescriptor.actionSpace as { kind: 'discrete'; n: number };
   const OBS = config.envDescriptor.observationSpace.size;
   const cleanup: { destroy(): void }[] = [];
   const own = <X extends { destroy(): void }>(x: X): X => (cleanup.push(x), x);
   try {
     // ---- setup: the policy, the envs, the rollout of G candidates ----
-    const actor = mlpLayout(actorSpec(OBS, space.n, config.hiddenSizes));
+    // Σ nvec logits for a multi-discrete env: the rollout samples each branch from its slice, and
+    // CEM reads only the returns, so nothing else here depends on the branches.
+    const actor = mlpLayout(actorSpec(OBS, policyOutputWidth(config.envDescriptor.actionSpace), config.hiddenSizes));
     const critic = mlpLayout(criticSpec(OBS, []));
     const P = actor.parametersPerAgent;
     const env = own(await createVectorEnv(device, config.envDescriptor, { numEnvs: N, seed, maxEpisodeSteps: config.maxEpisodeSteps }));

@@ -253,16 +253,12 @@ export function resolvePolicyGradientConfig<D extends object>(name: string, sche
   const fail = (field: string, value: unknown, valid: string) => failConfig(name, field, value, valid);
   const envDescriptor = lookupEnv(c.env);
   const space = envDescriptor.actionSpace;
-  if (space.kind === 'multiDiscrete') {
-    throw new RangeError(
-      `${name}: env '${envDescriptor.id}' has a multi-discrete action space (nvec [${space.nvec.join(', ')}]); this trainer ` +
-        "samples one categorical per env and does not support branches yet (use 'ppo' or 'ppo-kl')",
-    );
-  }
-  if (space.kind !== 'discrete') {
+  // A multi-discrete space is K categoricals side by side (the policy head's branches); its nvec
+  // was checked against MAX_DISCRETE_ACTIONS when the env was described.
+  if (space.kind === 'box') {
     throw new RangeError(`${name}: env '${envDescriptor.id}' has a continuous (box) action space; this trainer has a categorical policy and needs a discrete env`);
   }
-  if (space.n > MAX_DISCRETE_ACTIONS) {
+  if (space.kind === 'discrete' && space.n > MAX_DISCRETE_ACTIONS) {
     fail('env', c.env, `an env with at most ${MAX_DISCRETE_ACTIONS} discrete actions (MAX_DISCRETE_ACTIONS); '${envDescriptor.id}' has ${space.n}`);
   }
   const batchSize = c.numEnvs * c.numSteps;

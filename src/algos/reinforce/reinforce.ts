@@ -42,12 +42,12 @@ import { packLossCoefficients } from '../../losses/layout';
 import { essRecordKernel } from '../../losses/ess';
 import { entropyBonusKernel, surrogateLossKernel, trajectoryWeightsKernel, valueLossKernel } from '../../losses/losses';
 import { createStatistics } from '../../losses/statistics';
-import { categoricalBackwardKernel, categoricalEvaluateKernel } from '../../nn/heads';
 import { createMlpPasses } from '../../nn/mlp';
 import { createBaseline, type BaselineKind } from '../../returns/baselines';
 import { createAdvantageNormaliser } from '../../returns/normalise';
 import { createReturns, returnsInputs, type ReturnEstimator } from '../../returns/returns';
 import { createActorCritic } from '../../train/actor-critic';
+import { createPolicyHead } from '../../train/policy-head';
 import { splitPoint } from '../../gpu/split-point';
 import { requiredStatistics } from '../../train/nan-guard';
 import { ALGORITHM_BASE, ALGORITHM_WORDS, REPORT_WORDS } from '../../train/report';
@@ -128,7 +128,6 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
   const K = Math.max(...stepsOf);
   const ac = await createActorCritic(device, { ...config, name, numEnvs: N, agents: G, trainCritic });
   const { own, actor, critic } = ac;
-  const A = actor.layers[actor.headLayer.policy!]!.outputSize;
   const masked = ac.masked;
   const OBS = actor.spec.inputSize;
   const tr = ac.transitions;
@@ -176,31 +175,36 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
     );
 
     // ---- setup: update kernels ----
+    // The categorical head evaluates and differentiates each branch of a multi-discrete space over
+    // its slice of the logits (src/nn/heads-multi-discrete.ts); log π sums the branches, so the
+    // loss kernels and the trajectory weights read one log π per row whatever K is.
+    const head = await createPolicyHead(device, { kind: 'categorical', actor, agents: G, rowsPerAgent: B, masked, branches: ac.branches, label: name });
+    // A: the Σ nvec logits (and mask words) of a row; actionWords: its actions, 1 or K branches.
+    const A = head.width;
+    const actionWords = head.actionWords;
     const loss = { agents: G, batchPerAgent: B, minibatches: 1 };
     const batch = { steps: T, envs: N, agents: G, rowsPerAgent: B };
     const sizes = {
-      evaluate: categoricalEvaluateKernel({ rows: G * B, actions: A, masked }),
       surrogate: surrogateLossKernel({ ...loss, objective: plan.offPolicy?.importance ?? 'weighted' }),
       trajectoryWeights: trajectoryWeightsKernel({ steps: T, envs: N, ...(plan.offPolicy?.cap === undefined ? {} : { cap: plan.offPolicy.cap }) }),
       essRecord: essRecordKernel({ agents: G, rowsPerAgent: B, historyWords: ESS_HISTORY_WORDS }),
       entropyBonus: entropyBonusKernel(loss),
-      policyBackward: categoricalBackwardKernel({ rows: G * B, actions: A, masked }),
       valueLoss: valueLossKernel({ ...loss, clipped: false }),
       gatherObservations: gatherRowsKernel({ ...batch, width: OBS }),
       gatherScalar: gatherRowsKernel({ ...batch, width: 1 }),
+      gatherActions: gatherRowsKernel({ ...batch, width: actionWords }),
       gatherMasks: gatherRowsKernel({ ...batch, width: A }),
     };
     const compile = (s: { spec: KernelSpec }) => createKernel(device, { ...s.spec, label: `${name}.${s.spec.label}` });
-    const evaluate = await compile(sizes.evaluate);
     const surrogate = await compile(sizes.surrogate);
     const entropyBonus = await compile(sizes.entropyBonus);
-    const policyBackward = await compile(sizes.policyBackward);
     const valueLoss = trainCritic ? await compile(sizes.valueLoss) : undefined;
     const trajectoryWeights = plan.offPolicy?.importance === 'trajectory' ? await compile(sizes.trajectoryWeights) : undefined;
     if (trajectoryWeights && population) throw new RangeError(`${name}: trajectory importance weights need agents = 1 (got ${G})`);
     const essRecord = plan.offPolicy ? await compile(sizes.essRecord) : undefined;
     const gatherObservations = population ? await compile(sizes.gatherObservations) : undefined;
     const gatherScalar = population ? await compile(sizes.gatherScalar) : undefined;
+    const gatherActions = population && actionWords > 1 ? await compile(sizes.gatherActions) : gatherScalar;
     const gatherMasks = population && masked ? await compile(sizes.gatherMasks) : undefined;
 
     const words = (count: number) => ({ size: 4 * count });
@@ -225,7 +229,7 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
         rowIndices: gathered(G * B),
         gatherParams: { size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST },
         observations: gathered(G * B * OBS),
-        actions: gathered(G * B),
+        actions: gathered(G * B * actionWords),
         masks: gathered(masked ? G * B * A : 1),
         oldLogProbs: gathered(G * B),
         values: gathered(G * B),
@@ -280,7 +284,7 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
     const gatherList: Gather[] = population
       ? [
           [gatherObservations!, tr.observations, b.observations, sizes.gatherObservations.invocations],
-          [gatherScalar!, tr.actions, b.actions, sizes.gatherScalar.invocations],
+          [gatherActions!, tr.actions, b.actions, sizes.gatherActions.invocations],
           ...(gatherMasks ? [[gatherMasks, tr.masks!, b.masks, sizes.gatherMasks.invocations] as const] : []),
           [gatherScalar!, tr.logProbs, b.oldLogProbs, sizes.gatherScalar.invocations],
           [gatherScalar!, tr.values, b.values, sizes.gatherScalar.invocations],
@@ -298,9 +302,21 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
     const valueTargets = plan.baseline === 'gae' ? b.valueTargets : b.weights;
     const logits = actorPasses.outputs.policy!;
     const terms = statistics.buffers.lossTerms;
-    // Masked: log π and H over the legal actions each row was sampled under.
-    const mask = masked ? rows.masks! : b.unused;
-    const evaluateGroup = evaluate.bind({ logits, mask, actions: rows.actions, log_probs: b.logProbs, entropies: b.entropies });
+    const policy = head.bind({
+      outputs: logits,
+      parameters: p.actorParameters,
+      actions: rows.actions,
+      logProbs: b.logProbs,
+      entropies: b.entropies,
+      logProbGrads: b.logProbGrads,
+      entropyGrads: b.entropyGrads,
+      outputGrads: b.logitGrads,
+      parameterGrads: p.actorGradients,
+      logStdTerms: b.unused,
+      unused: b.unused,
+      // Masked: log π and H over the legal actions each row was sampled under.
+      ...(masked ? { mask: rows.masks! } : {}),
+    });
     const surrogateGroup = surrogate.bind({
       log_probs: b.logProbs,
       old_log_probs: rows.oldLogProbs,
@@ -319,14 +335,6 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
     });
     const essGroup = essRecord?.bind({ terms, history: b.essHistory });
     const entropyGroup = entropyBonus.bind({ entropies: b.entropies, coefficients: b.coefficients, entropy_grads: b.entropyGrads, terms });
-    const policyBackwardGroup = policyBackward.bind({
-      logits,
-      mask,
-      actions: rows.actions,
-      log_prob_grads: b.logProbGrads,
-      entropy_grads: b.entropyGrads,
-      logit_grads: b.logitGrads,
-    });
     const valueLossGroup = valueLoss?.bind({
       values: criticPasses!.outputs.value!,
       returns: valueTargets,
@@ -395,14 +403,14 @@ export async function createPolicyGradientTrainer<C extends ResolvedPolicyGradie
       // Policy: L = −Â·log π − c·H over the batch (off-policy: −r·Â or −ρ̄·Â·log π), back through
       // the categorical head and the actor.
       actorPasses.encodeForward(encoder, { params: p.actorParameters, inputs: rows.observations });
-      const head = encoder.beginComputePass({ label: `${name}.policy-loss` });
-      evaluate.dispatch(head, evaluateGroup, sizes.evaluate.invocations);
-      if (trajectoryWeights && trajectoryGroup) trajectoryWeights.dispatch(head, trajectoryGroup, sizes.trajectoryWeights.invocations);
-      surrogate.dispatch(head, surrogateGroup, sizes.surrogate.invocations);
-      if (essRecord && essGroup) essRecord.dispatch(head, essGroup, sizes.essRecord.invocations);
-      entropyBonus.dispatch(head, entropyGroup, sizes.entropyBonus.invocations);
-      policyBackward.dispatch(head, policyBackwardGroup, sizes.policyBackward.invocations);
-      head.end();
+      const pass = encoder.beginComputePass({ label: `${name}.policy-loss` });
+      policy.evaluate(pass);
+      if (trajectoryWeights && trajectoryGroup) trajectoryWeights.dispatch(pass, trajectoryGroup, sizes.trajectoryWeights.invocations);
+      surrogate.dispatch(pass, surrogateGroup, sizes.surrogate.invocations);
+      if (essRecord && essGroup) essRecord.dispatch(pass, essGroup, sizes.essRecord.invocations);
+      entropyBonus.dispatch(pass, entropyGroup, sizes.entropyBonus.invocations);
+      policy.backward(pass);
+      pass.end();
       actorPasses.encodeBackward(encoder, { params: p.actorParameters, inputs: rows.observations, headGrads: { policy: b.logitGrads }, paramGrads: p.actorGradients });
 
       // Value: c_v · ½(V − target)², back through the critic (a learned baseline only).
