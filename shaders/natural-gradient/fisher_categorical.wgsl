@@ -6,13 +6,19 @@
 // actor's backward pass of these head gradients sums J_rᵀ·(…) over rows into
 //   F·v = (1/B) Σ_r J_rᵀ (diag(p_r) − p_r p_rᵀ) J_r v,
 // the Hessian of the mean KL at θ_old applied to v (Schulman et al. 2015, appendix C).
-// Masked actions have p = 0 and get exactly 0. Logits as in categorical_common.wgsl; tangents and
-// fisher_grads are dense [ROWS][ACTIONS]. One invocation per row, three passes over it (the sums,
+// Masked actions have p = 0 and get exactly 0. Logits and mask as in categorical_common.wgsl;
+// tangent and output (r, a) both sit at r·GRAD_STRIDE + GRAD_OFFSET + a (dense [ROWS][ACTIONS] by
+// default). A multi-discrete policy is a product of independent categoricals, so its logit-space
+// Fisher matrix is block diagonal over the branches: the kernel runs once per branch over that
+// branch's slice of the logits, mask, tangents and output (src/algos/trpo/fisher.ts), and the
+// slices are disjoint, so each dispatch overwrites its own. One invocation per row, three passes over it (the sums,
 // ⟨p, t⟩, the output): p_a is recomputed from the logit rather than kept, as a row of up to
 // MAX_DISCRETE_ACTIONS probabilities would not fit in registers.
 
 override WORKGROUP_SIZE: u32 = 64u;
 override ROWS_PER_AGENT: u32;
+override GRAD_STRIDE: u32;
+override GRAD_OFFSET: u32 = 0u;
 
 @group(0) @binding(0) var<storage, read> logits: array<f32>;
 // [ROWS][ACTIONS], 1 = allowed; not read when MASKED = 0 (bind any buffer).
@@ -36,12 +42,13 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
     return;
   }
   let normaliser = categorical_log_normaliser(categorical_row_sums(r));
+  let base = r * GRAD_STRIDE + GRAD_OFFSET;
   var mean_tangent = 0.0;
   for (var a = 0u; a < ACTIONS; a += 1u) {
-    mean_tangent += fisher_probability(r, a, normaliser) * tangents[r * ACTIONS + a];
+    mean_tangent += fisher_probability(r, a, normaliser) * tangents[base + a];
   }
   let scale = 1.0 / f32(ROWS_PER_AGENT);
   for (var a = 0u; a < ACTIONS; a += 1u) {
-    fisher_grads[r * ACTIONS + a] = scale * fisher_probability(r, a, normaliser) * (tangents[r * ACTIONS + a] - mean_tangent);
+    fisher_grads[base + a] = scale * fisher_probability(r, a, normaliser) * (tangents[base + a] - mean_tangent);
   }
 }

@@ -31,6 +31,8 @@ import {
   gaussianSurrogateLossGradient,
   lineSearchCandidates,
   lineSearchChoice,
+  multiCategoricalFisherProduct,
+  multiCategoricalLineSearchTerms,
   stepScale,
   surrogateLossGradient,
 } from '../reference/natural-gradient';
@@ -574,5 +576,113 @@ describe('categorical Fisher and line-search kernels at A up to MAX_DISCRETE_ACT
       if (Math.floor(q / (K * B)) * B + (q % B) === blocked) expect([Math.abs(got[q]!), got[Q + q]], `${where}: candidate row ${q} of the row allowing nothing`).toEqual([0, 0]);
     }
     console.log(`[natural-gradient] line_search_terms A = ${actions}, masked ${masked}: relative errors ${improvement.toExponential(1)}, ${kl.toExponential(1)}`);
+  });
+
+  /** Runs every kernel of `heads` in order (one pass) over buffers holding `data[name]`; returns the read_write bindings. */
+  async function runAll(heads: SizedKernel[], data: Record<string, Float32Array<ArrayBuffer> | Uint32Array<ArrayBuffer>>): Promise<Record<string, Float32Array>> {
+    const { device } = gpu();
+    const kernels = await Promise.all(heads.map((h) => createKernel(device, h.spec)));
+    const bindings = kernels[0]!.bindings;
+    const set = new BufferSet(device, 'test.branches', Object.fromEntries(bindings.map((b) => [b.name, { size: Math.max(4, data[b.name]!.byteLength) }])));
+    try {
+      return await gpuStep(gpu(), 'branches', async () => {
+        for (const b of bindings) device.queue.writeBuffer(set.buffers[b.name]!, 0, data[b.name]!);
+        const encoder = device.createCommandEncoder();
+        const pass = encoder.beginComputePass();
+        kernels.forEach((kernel, i) => kernel.dispatch(pass, kernel.bind(set.buffers), heads[i]!.invocations));
+        pass.end();
+        device.queue.submit([encoder.finish()]);
+        const out: Record<string, Float32Array> = {};
+        for (const b of bindings) if (b.access === 'read_write') out[b.name] = new Float32Array(await readBufferOnce(device, set.buffers[b.name]!));
+        return out;
+      });
+    } finally {
+      set.destroy();
+    }
+  }
+
+  const NVEC = [3, 1, 5];
+  const WIDTH = 9;
+  const starts = [0, 3, 4];
+  /** Masks of a multi-discrete row: each branch 30 % masked with at least one allowed; actions among the allowed. */
+  function branchRows(random: () => number, rows: number) {
+    const masks = Array.from({ length: rows }, () =>
+      NVEC.flatMap((n) => {
+        const m = Array.from({ length: n }, () => (random() < 0.3 ? 0 : 1));
+        if (!m.includes(1)) m[Math.floor(random() * n)] = 1;
+        return m;
+      }),
+    );
+    const allowed = (m: number[], b: number) => m.slice(starts[b], starts[b]! + NVEC[b]!).flatMap((ok, a) => (ok ? [a] : []));
+    const actions = masks.map((m) => NVEC.map((_, b) => allowed(m, b)[Math.floor(random() * allowed(m, b).length)]!));
+    return { masks, actions, maskWords: Uint32Array.from(masks.flat()), actionWords: Uint32Array.from(actions.flat()) };
+  }
+
+  it('per-branch fisher_categorical over logit, mask and gradient slices: the block-diagonal product, nvec [3, 1, 5], masked', async () => {
+    const seed = freshSeed();
+    const random = seededRandom(seed);
+    const agents = 2;
+    const rowsPerAgent = 29;
+    const rows = agents * rowsPerAgent;
+    const { masks, maskWords } = branchRows(random, rows);
+    const logits = Float32Array.from({ length: rows * WIDTH }, () => 6 * random() - 3);
+    const tangents = Float32Array.from({ length: rows * WIDTH }, () => 2 * random() - 1);
+    const heads = NVEC.map((actions, b) => {
+      const slice = { stride: WIDTH, offset: starts[b]! };
+      return fisherCategoricalKernel({ agents, rowsPerAgent, actions, logits: slice, grad: slice, mask: slice, masked: true });
+    });
+    const got = (await runAll(heads, { logits, mask: maskWords, tangents, fisher_grads: nanFill(rows * WIDTH) })).fisher_grads!;
+    const row = (data: Float32Array, r: number) => Array.from(data.subarray(r * WIDTH, (r + 1) * WIDTH));
+    const want = Array.from({ length: rows }, (_, r) => multiCategoricalFisherProduct(row(logits, r), row(tangents, r), NVEC, masks[r]).map((v) => v / rowsPerAgent)).flat();
+    const error = relativeError(got, want);
+    expect(error, `seed ${seed}`).toBeLessThan(1e-4);
+    const maskedNonZero = masks.flatMap((m, r) => m.flatMap((ok, a) => (ok === 0 && got[r * WIDTH + a] !== 0 ? [[r, a]] : [])));
+    expect(maskedNonZero, `seed ${seed}: masked entries with nonzero output`).toEqual([]);
+    console.log(`[natural-gradient] branched fisher_categorical nvec [3, 1, 5]: relative error ${error.toExponential(1)}`);
+  });
+
+  it('per-branch line_search_terms accumulate log ρ and KL over the branches, nvec [3, 1, 5], masked', async () => {
+    const seed = freshSeed();
+    const random = seededRandom(seed);
+    const agents = 2;
+    const candidates = 3;
+    const rowsPerAgent = 17;
+    const batchRows = agents * rowsPerAgent;
+    const rows = batchRows * candidates;
+    const { masks, actions, maskWords, actionWords } = branchRows(random, batchRows);
+    const oldLogits = Float32Array.from({ length: batchRows * WIDTH }, () => 4 * random() - 2);
+    // Candidate rows near the old logits, as the line search's small steps give.
+    const logits = Float32Array.from({ length: rows * WIDTH }, () => 0);
+    const advantages = Float32Array.from({ length: batchRows }, () => 2 * random() - 1);
+    const batchRowOf = (q: number) => Math.floor(Math.floor(q / rowsPerAgent) / candidates) * rowsPerAgent + (q % rowsPerAgent);
+    for (let q = 0; q < rows; q += 1) for (let i = 0; i < WIDTH; i += 1) logits[q * WIDTH + i] = oldLogits[batchRowOf(q) * WIDTH + i]! + 0.5 * (2 * random() - 1);
+    const heads = NVEC.map((n, b) => {
+      const slice = { stride: WIDTH, offset: starts[b]! };
+      return lineSearchTermsKernel({
+        agents,
+        candidates,
+        rowsPerAgent,
+        actions: n,
+        masked: true,
+        logits: slice,
+        oldLogits: slice,
+        mask: slice,
+        actionColumn: { stride: NVEC.length, offset: b },
+        accumulate: b > 0,
+        lastBranch: b === NVEC.length - 1,
+      });
+    });
+    const got = (await runAll(heads, { logits, old_logits: oldLogits, mask: maskWords, actions: actionWords, advantages, terms: nanFill(2 * rows) })).terms!;
+    const want = new Float64Array(2 * rows);
+    for (let q = 0; q < rows; q += 1) {
+      const s = batchRowOf(q);
+      const row = (data: Float32Array, r: number) => Array.from(data.subarray(r * WIDTH, (r + 1) * WIDTH));
+      const t = multiCategoricalLineSearchTerms(row(logits, q), row(oldLogits, s), NVEC, masks[s], actions[s]!, advantages[s]!);
+      want[q] = t.improvement;
+      want[rows + q] = t.kl;
+    }
+    const error = Math.max(relativeError(got.subarray(0, rows), want.subarray(0, rows)), relativeError(got.subarray(rows), want.subarray(rows)));
+    expect(error, `seed ${seed}`).toBeLessThan(1e-4);
+    console.log(`[natural-gradient] branched line_search_terms nvec [3, 1, 5]: relative error ${error.toExponential(1)}`);
   });
 });

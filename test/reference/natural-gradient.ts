@@ -7,11 +7,14 @@
  *     central finite differences of ∇θ mean KL(π_old ‖ π_θ) (F is that KL's Hessian at θ_old);
  *   - conjugate gradient with damping (SpinningUp's cg plus λ·v), checked against a direct solve;
  *   - the step scale √(2δ / xᵀAx) and the line-search choice (first k with improvement > 0 and
- *     KL ≤ δ, else −1), with each candidate's mean surrogate improvement and mean KL.
+ *     KL ≤ δ, else −1), with each candidate's mean surrogate improvement and mean KL;
+ *   - a multi-discrete row's Fisher product (block diagonal over the branches) and line-search
+ *     terms (log ρ and KL summed over the branches), from test/reference/multi-categorical.ts.
  */
 import type { MlpLayout } from '../../src/nn/mlp-spec';
 import { categoricalKl, categoricalKlGrad, categoricalLogSoftmax, categoricalProbabilities, gaussianKl, gaussianKlGrad, gaussianLogProb, gaussianLogProbGrad } from './heads';
 import { mlpBackward, mlpForward, mlpTangent, type Rows } from './mlp';
+import { branchSlice, multiCategoricalKl, multiCategoricalLogProb } from './multi-categorical';
 
 export type Vector = ArrayLike<number>;
 
@@ -267,4 +270,27 @@ export function gaussianLineSearchCandidates(
     }
     return { fraction, improvement: improvement / B, kl: kl / B };
   });
+}
+
+/**
+ * (diag p − p pᵀ)·t of a multi-discrete row: the product of independent categoricals has a
+ * block-diagonal logit-space Fisher matrix, one categorical block per branch of `nvec`.
+ */
+export function multiCategoricalFisherProduct(logits: Vector, tangent: Vector, nvec: readonly number[], mask?: readonly number[]): number[] {
+  return nvec.flatMap((_, b) =>
+    categoricalFisherProduct(branchSlice(Array.from(logits), nvec, b), branchSlice(Array.from(tangent), nvec, b), mask === undefined ? undefined : branchSlice(mask, nvec, b)),
+  );
+}
+
+/** One candidate row of a multi-discrete line search: (ρ − 1)·Â with log ρ summed over branches, and Σ_b KL_b(old ‖ new). */
+export function multiCategoricalLineSearchTerms(
+  newLogits: Vector,
+  oldLogits: Vector,
+  nvec: readonly number[],
+  mask: readonly number[] | undefined,
+  actions: Vector,
+  advantage: number,
+): { improvement: number; kl: number } {
+  const logRatio = multiCategoricalLogProb(Array.from(newLogits), nvec, mask, Array.from(actions)) - multiCategoricalLogProb(Array.from(oldLogits), nvec, mask, Array.from(actions));
+  return { improvement: (Math.exp(logRatio) - 1) * advantage, kl: multiCategoricalKl(Array.from(oldLogits), Array.from(newLogits), nvec, mask) };
 }

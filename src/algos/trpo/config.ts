@@ -159,18 +159,14 @@ export function resolveTrpoConfig(config: TrpoConfig = {}): ResolvedTrpoConfig {
   const fail = (field: string, value: unknown, valid: string) => failConfig('trpo', field, value, valid);
   const envDescriptor = lookupEnv(c.env);
   const space = envDescriptor.actionSpace;
-  if (space.kind === 'multiDiscrete') {
-    throw new RangeError(
-      `trpo: env '${envDescriptor.id}' has a multi-discrete action space (nvec [${space.nvec.join(', ')}]); this TRPO trainer (its Fisher product and line search) ` +
-        "samples one categorical per env and does not support branches yet (use 'ppo' or 'ppo-kl')",
-    );
-  }
-  if (space.kind !== 'discrete') {
+  // A multi-discrete space (its Σ nvec checked by the env's registration) trains as K independent
+  // categoricals: the Fisher product and the line search run per branch.
+  if (space.kind === 'box') {
     throw new RangeError(
       `trpo: env '${envDescriptor.id}' has a continuous (box) action space; this TRPO trainer has a categorical policy and needs a discrete env (the Gaussian Fisher product is not built yet)`,
     );
   }
-  if (space.n > MAX_DISCRETE_ACTIONS) {
+  if (space.kind === 'discrete' && space.n > MAX_DISCRETE_ACTIONS) {
     fail('env', c.env, `an env with at most ${MAX_DISCRETE_ACTIONS} discrete actions (MAX_DISCRETE_ACTIONS); '${envDescriptor.id}' has ${space.n}`);
   }
   const batchSize = c.numEnvs * c.numSteps;

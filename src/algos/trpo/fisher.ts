@@ -13,7 +13,7 @@
  * conjugate gradient adds λ·v where it uses the product.
  */
 import { BufferSet } from '../../gpu/buffers';
-import { createKernel } from '../../gpu/kernel';
+import { createKernel, type SizedKernel } from '../../gpu/kernel';
 import type { MlpPasses } from '../../nn/mlp';
 import { fisherCategoricalKernel, fisherGaussianKernel, fisherGaussianLogStdKernel } from './kernels';
 
@@ -26,6 +26,11 @@ export interface FisherVectorProductConfig {
   readonly distribution?: 'categorical' | 'gaussian';
   /** Rows carry an action mask (bind it in encode); default false. */
   readonly masked?: boolean;
+  /**
+   * A categorical head's branch sizes (a multi-discrete space's nvec, summing to the head's width);
+   * default one branch of the whole width. The head kernel runs once per branch over its slices.
+   */
+  readonly branches?: readonly number[];
   readonly label?: string;
 }
 
@@ -38,7 +43,7 @@ export interface FisherVectorProductIo {
   readonly vector: GPUBuffer;
   /** F·v [G][P], written (weights and biases; padding and extras untouched). */
   readonly output: GPUBuffer;
-  /** u32 [G·B][A] action mask, when configured `masked`. */
+  /** u32 [G·B][A] action mask (A = Σ branches), when configured `masked`. */
   readonly mask?: GPUBuffer;
 }
 
@@ -47,6 +52,22 @@ export interface FisherVectorProduct {
   readonly dispatches: number;
   encode(encoder: GPUCommandEncoder, io: FisherVectorProductIo): void;
   destroy(): void;
+}
+
+/**
+ * One FISHER_CATEGORICAL per branch, over the branch's slice of the logits, mask, tangents and head
+ * gradient: a product of independent categoricals has a block-diagonal logit-space Fisher matrix.
+ */
+function branchKernels(label: string, passes: MlpPasses, width: number, config: FisherVectorProductConfig): SizedKernel[] {
+  const branches = config.branches ?? [width];
+  const total = branches.reduce((sum, n) => sum + n, 0);
+  if (total !== width) throw new RangeError(`${label}: the branches [${branches.join(', ')}] sum to ${total}, but the head has ${width} logits`);
+  let start = 0;
+  return branches.map((actions) => {
+    const slice = { stride: width, offset: start };
+    start += actions;
+    return fisherCategoricalKernel({ agents: passes.agents, rowsPerAgent: passes.rowsPerAgent, actions, logits: slice, grad: slice, mask: slice, masked: config.masked });
+  });
 }
 
 /** Compiles the head kernel and allocates its [G·B][A] scratch; no other allocation, ever. */
@@ -69,10 +90,8 @@ export async function createFisherVectorProduct(device: GPUDevice, config: Fishe
   }
   const P = passes.layout.parametersPerAgent;
   const gaussianConfig = { agents: passes.agents, rowsPerAgent: passes.rowsPerAgent, actionDims: width, parametersPerAgent: P, logStdOffset: logStd?.offset ?? 0 };
-  const sized = gaussian
-    ? fisherGaussianKernel(gaussianConfig)
-    : fisherCategoricalKernel({ agents: passes.agents, rowsPerAgent: passes.rowsPerAgent, actions: width, masked: config.masked });
-  const kernel = await createKernel(device, { ...sized.spec, label: `${label}.${sized.spec.label}` });
+  const heads = gaussian ? [fisherGaussianKernel(gaussianConfig)] : branchKernels(label, passes, width, config);
+  const kernels = await Promise.all(heads.map((sized) => createKernel(device, { ...sized.spec, label: `${label}.${sized.spec.label}` })));
   const logStdSized = gaussian ? fisherGaussianLogStdKernel(gaussianConfig) : undefined;
   const logStdKernel = logStdSized && (await createKernel(device, { ...logStdSized.spec, label: `${label}.${logStdSized.spec.label}` }));
   // `unused` stands in for the mask binding when there is no mask (never read then).
@@ -100,16 +119,17 @@ export async function createFisherVectorProduct(device: GPUDevice, config: Fishe
 
   return {
     // Tangent: one per layer; head: one (two for a Gaussian); backward: two per layer plus the input gradients below each.
-    dispatches: layerCount + (gaussian ? 2 : 1) + 2 * layerCount + passes.layout.layers.filter((l) => l.inputLayer >= 0).length,
+    dispatches: layerCount + heads.length + (gaussian ? 1 : 0) + 2 * layerCount + passes.layout.layers.filter((l) => l.inputLayer >= 0).length,
     encode(encoder, io) {
       if (config.masked && !io.mask) throw new TypeError(`${label}: configured masked, so encode needs a mask buffer`);
       const mask = io.mask ?? set.buffers.unused;
-      const group = gaussian
-        ? cached(`g${idOf(io.params)}`, () => kernel.bind({ params: io.params, tangents, fisher_grads: headGrads }, `${label}.head`))
-        : cached(`c${idOf(mask)}`, () => kernel.bind({ logits: outputs, mask, tangents, fisher_grads: headGrads }, `${label}.head`));
+      const groupOf = (i: number) =>
+        gaussian
+          ? cached(`g${idOf(io.params)}`, () => kernels[i]!.bind({ params: io.params, tangents, fisher_grads: headGrads }, `${label}.head`))
+          : cached(`c${i},${idOf(mask)}`, () => kernels[i]!.bind({ logits: outputs, mask, tangents, fisher_grads: headGrads }, `${label}.head`));
       passes.encodeTangent(encoder, { params: io.params, inputs: io.inputs, direction: io.vector });
       let pass = encoder.beginComputePass({ label: `${label}.head` });
-      kernel.dispatch(pass, group, sized.invocations);
+      kernels.forEach((kernel, i) => kernel.dispatch(pass, groupOf(i), heads[i]!.invocations));
       pass.end();
       passes.encodeBackward(encoder, { params: io.params, inputs: io.inputs, headGrads: { [head]: headGrads }, paramGrads: io.output });
       if (logStdKernel && logStdSized) {

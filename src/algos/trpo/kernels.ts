@@ -12,6 +12,7 @@ import type { KernelSpec, SizedKernel } from '../../gpu/kernel';
 import type { ShaderPart } from '../../gpu/shaders';
 import { checkPositiveInteger, checkRowSlice, flag, type RowSlice } from '../../nn/heads-common';
 import { MAX_DISCRETE_ACTIONS } from '../../rng/categories';
+import categoricalActionsWgsl from '../../../shaders/nn/categorical_actions.wgsl';
 import categoricalCommonWgsl from '../../../shaders/nn/categorical_common.wgsl';
 import cgCommonWgsl from '../../../shaders/natural-gradient/cg_common.wgsl';
 import dispatchWgsl from '../../../shaders/common/dispatch.wgsl';
@@ -148,7 +149,7 @@ export const LINE_SEARCH_CANDIDATES: KernelSpec = {
 /** Per candidate row: (ρ − 1)·Â and KL(old ‖ θ_k). Bindings: logits, old_logits, mask, actions, advantages, terms. */
 export const LINE_SEARCH_TERMS: KernelSpec = {
   label: 'natural_gradient.line_search_terms',
-  parts: [...categorical, ng(lineSearchTermsWgsl)],
+  parts: [...categorical, categoricalActionsWgsl, ng(lineSearchTermsWgsl)],
   workgroupSize: ELEMENTWISE_WORKGROUP,
 };
 
@@ -277,9 +278,13 @@ export interface FisherCategoricalConfig {
   readonly rowsPerAgent: number;
   /** Actions A, 1 ≤ A ≤ MAX_DISCRETE_ACTIONS. */
   readonly actions: number;
-  /** Where the logits sit in the network output; default dense. Tangents and output are dense [rows][A]. */
+  /** Where the logits sit in the network output; default dense. */
   readonly logits?: RowSlice;
+  /** Where the tangents and the output sit (both alike); default dense [rows][A]. */
+  readonly grad?: RowSlice;
   readonly masked?: boolean;
+  /** Where the mask sits; default dense [rows][A]. */
+  readonly mask?: RowSlice;
 }
 
 function checkActions(what: string, actions: number): number {
@@ -297,6 +302,8 @@ export function fisherCategoricalKernel(config: FisherCategoricalConfig): SizedK
   const actions = checkActions(what, config.actions);
   const rows = agents * rowsPerAgent;
   const [stride, offset] = checkRowSlice(`${what}.logits`, config.logits ?? { stride: actions }, actions, rows);
+  const [gradStride, gradOffset] = checkRowSlice(`${what}.grad`, config.grad ?? { stride: actions }, actions, rows);
+  const [maskStride, maskOffset] = checkRowSlice(`${what}.mask`, config.mask ?? { stride: actions }, actions, rows);
   return {
     spec: {
       ...FISHER_CATEGORICAL,
@@ -306,7 +313,10 @@ export function fisherCategoricalKernel(config: FisherCategoricalConfig): SizedK
         LOGITS_STRIDE: stride,
         LOGITS_OFFSET: offset,
         MASKED: flag(config.masked),
-        MASK_STRIDE: actions,
+        MASK_STRIDE: maskStride,
+        MASK_OFFSET: maskOffset,
+        GRAD_STRIDE: gradStride,
+        GRAD_OFFSET: gradOffset,
         ROWS_PER_AGENT: rowsPerAgent,
       },
     },
@@ -381,14 +391,32 @@ export function lineSearchCandidatesKernel(shape: LineSearchShape): SizedKernel 
   };
 }
 
-/** LINE_SEARCH_TERMS for K candidates of G agents over B rows of A actions; one invocation per candidate row. */
-export function lineSearchTermsKernel(config: {
+/**
+ * Sizes of the line-search terms of one categorical (or one branch of a multi-discrete policy:
+ * its slices of the candidate logits, old logits, mask and action row, accumulated after branch 0).
+ */
+export interface LineSearchTermsConfig {
   readonly agents: number;
   readonly candidates: number;
   readonly rowsPerAgent: number;
   readonly actions: number;
   readonly masked?: boolean;
-}): SizedKernel {
+  /** Candidate logits per candidate row; default dense. */
+  readonly logits?: RowSlice;
+  /** Old logits per batch row; default dense. */
+  readonly oldLogits?: RowSlice;
+  /** Mask per batch row; default dense. */
+  readonly mask?: RowSlice;
+  /** The action word of a batch row; default dense { stride: 1 }. */
+  readonly actionColumn?: RowSlice;
+  /** Add log ρ and KL to the earlier branches'; default false. */
+  readonly accumulate?: boolean;
+  /** Turn the summed log ρ into (ρ − 1)·Â; default true (false for all but the last branch). */
+  readonly lastBranch?: boolean;
+}
+
+/** LINE_SEARCH_TERMS for K candidates of G agents over B rows of A actions; one invocation per candidate row. */
+export function lineSearchTermsKernel(config: LineSearchTermsConfig): SizedKernel {
   const what = 'lineSearchTerms';
   const agents = checkPositiveInteger(`${what}.agents`, config.agents);
   const K = checkPositiveInteger(`${what}.candidates`, config.candidates);
@@ -396,15 +424,28 @@ export function lineSearchTermsKernel(config: {
   const actions = checkActions(what, config.actions);
   const rows = agents * K * B;
   if (2 * rows >= 2 ** 32 || rows * actions >= 2 ** 32) throw new RangeError(`${what}: agents × candidates × rowsPerAgent = ${rows} rows is too many for u32 indices`);
+  const slice = (name: string, given: RowSlice | undefined, width: number, count: number) => checkRowSlice(`${what}.${name}`, given ?? { stride: width }, width, count);
+  const [stride, offset] = slice('logits', config.logits, actions, rows);
+  const [oldStride, oldOffset] = slice('oldLogits', config.oldLogits, actions, agents * B);
+  const [maskStride, maskOffset] = slice('mask', config.mask, actions, agents * B);
+  const [actionStride, actionOffset] = slice('actionColumn', config.actionColumn, 1, agents * B);
   return {
     spec: {
       ...LINE_SEARCH_TERMS,
       constants: {
         ROWS: rows,
         ACTIONS: actions,
-        LOGITS_STRIDE: actions,
-        LOGITS_OFFSET: 0,
+        LOGITS_STRIDE: stride,
+        LOGITS_OFFSET: offset,
+        OLD_LOGITS_STRIDE: oldStride,
+        OLD_LOGITS_OFFSET: oldOffset,
         MASKED: flag(config.masked),
+        MASK_STRIDE: maskStride,
+        MASK_OFFSET: maskOffset,
+        ACTIONS_STRIDE: actionStride,
+        ACTION_OFFSET: actionOffset,
+        ACCUMULATE: flag(config.accumulate),
+        LAST_BRANCH: flag(config.lastBranch ?? true),
         AGENTS: agents,
         CANDIDATES: K,
         ROWS_PER_AGENT: B,
@@ -477,7 +518,7 @@ export function naturalGradientKernelExamples(): KernelSpec[] {
   const vector = { agents: 3, parametersPerAgent: 4_613, damping: 0.1 };
   const search = { agents: 2, parametersPerAgent: 301, candidates: 10, backtrack: 0.5 };
   return [
-    fisherCategoricalKernel({ agents: 3, rowsPerAgent: 41, actions: 5, logits: { stride: 8, offset: 2 }, masked: true }),
+    fisherCategoricalKernel({ agents: 3, rowsPerAgent: 41, actions: 5, logits: { stride: 8, offset: 2 }, grad: { stride: 7, offset: 1 }, mask: { stride: 9, offset: 4 }, masked: true }),
     fisherGaussianKernel({ agents: 3, rowsPerAgent: 41, actionDims: 3, parametersPerAgent: 301, logStdOffset: 296 }),
     fisherGaussianLogStdKernel({ agents: 3, rowsPerAgent: 41, actionDims: 3, parametersPerAgent: 301, logStdOffset: 296 }),
     dotPartialKernel(vector),
@@ -487,6 +528,20 @@ export function naturalGradientKernelExamples(): KernelSpec[] {
     cgScalarsKernel({ ...vector, mode: 'step', maxKl: 0.01 }),
     lineSearchCandidatesKernel(search),
     lineSearchTermsKernel({ agents: 2, candidates: 10, rowsPerAgent: 41, actions: 5, masked: true }),
+    // Branch 1 of a multi-discrete [3, 5, 2] policy.
+    lineSearchTermsKernel({
+      agents: 2,
+      candidates: 10,
+      rowsPerAgent: 41,
+      actions: 5,
+      masked: true,
+      logits: { stride: 10, offset: 3 },
+      oldLogits: { stride: 10, offset: 3 },
+      mask: { stride: 10, offset: 3 },
+      actionColumn: { stride: 3, offset: 1 },
+      accumulate: true,
+      lastBranch: false,
+    }),
     lineSearchTermsGaussianKernel({ agents: 2, candidates: 10, rowsPerAgent: 41, actionDims: 3, parametersPerAgent: 301, logStdOffset: 296 }),
     lineSearchSelectKernel({ ...search, rowsPerAgent: 41, maxKl: 0.01 }),
     lineSearchApplyKernel(search),

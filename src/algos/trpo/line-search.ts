@@ -40,6 +40,11 @@ export interface LineSearchConfig {
   /** KL radius δ; SpinningUp's delta = 0.01. */
   readonly maxKl: number;
   readonly masked?: boolean;
+  /**
+   * A categorical policy's branch sizes (a multi-discrete space's nvec, summing to the head's
+   * width; actions u32 [G·B][K]); default one branch of the whole width.
+   */
+  readonly branches?: readonly number[];
   readonly label?: string;
 }
 
@@ -54,7 +59,7 @@ export interface LineSearchIo {
   readonly inputs: GPUBuffer;
   /** π_old's head outputs [G·B][A], dense (logits, or the Gaussian mean): the θ_old forward over the same rows. */
   readonly oldOutputs: GPUBuffer;
-  /** Actions taken: u32 [G·B] (categorical) or f32 [G·B][D] (Gaussian). */
+  /** Actions taken: u32 [G·B] (categorical), u32 [G·B][K] (K branches) or f32 [G·B][D] (Gaussian). */
   readonly actions: GPUBuffer;
   /** f32 [G·B] advantages Â (normalised or not: the caller's choice). */
   readonly advantages: GPUBuffer;
@@ -77,6 +82,34 @@ export interface LineSearch {
   };
   encode(encoder: GPUCommandEncoder, io: LineSearchIo): void;
   destroy(): void;
+}
+
+/** One LINE_SEARCH_TERMS per branch over its slices; branch 0 overwrites, the last turns log ρ into (ρ − 1)·Â. */
+function branchTermsKernels(
+  label: string,
+  shape: { agents: number; candidates: number; rowsPerAgent: number; width: number; masked?: boolean | undefined },
+  branches: readonly number[],
+): SizedKernel[] {
+  const total = branches.reduce((sum, n) => sum + n, 0);
+  if (total !== shape.width) throw new RangeError(`${label}: the branches [${branches.join(', ')}] sum to ${total}, but the head has ${shape.width} logits`);
+  let start = 0;
+  return branches.map((actions, b) => {
+    const slice = { stride: shape.width, offset: start };
+    start += actions;
+    return lineSearchTermsKernel({
+      agents: shape.agents,
+      candidates: shape.candidates,
+      rowsPerAgent: shape.rowsPerAgent,
+      actions,
+      masked: shape.masked ?? false,
+      logits: slice,
+      oldLogits: slice,
+      mask: slice,
+      actionColumn: { stride: branches.length, offset: b },
+      accumulate: b > 0,
+      lastBranch: b === branches.length - 1,
+    });
+  });
 }
 
 export async function createLineSearch(device: GPUDevice, config: LineSearchConfig): Promise<LineSearch> {
@@ -103,14 +136,15 @@ export async function createLineSearch(device: GPUDevice, config: LineSearchConf
   const sizes = {
     candidates: lineSearchCandidatesKernel(shape),
     terms: gaussian
-      ? lineSearchTermsGaussianKernel({ agents: G, candidates: K, rowsPerAgent: B, actionDims: A, parametersPerAgent: P, logStdOffset: logStd!.offset })
-      : lineSearchTermsKernel({ agents: G, candidates: K, rowsPerAgent: B, actions: A, masked: config.masked }),
+      ? [lineSearchTermsGaussianKernel({ agents: G, candidates: K, rowsPerAgent: B, actionDims: A, parametersPerAgent: P, logStdOffset: logStd!.offset })]
+      : branchTermsKernels(label, { agents: G, candidates: K, rowsPerAgent: B, width: A, masked: config.masked }, config.branches ?? [A]),
     select: lineSearchSelectKernel({ ...shape, rowsPerAgent: B, maxKl }),
     apply: lineSearchApplyKernel(shape),
   };
   const compile = (s: SizedKernel) => createKernel(device, { ...s.spec, label: `${label}.${s.spec.label}` });
   const candidatesKernel = await compile(sizes.candidates);
-  const termsKernel = await compile(sizes.terms);
+  const termsKernels = await Promise.all(sizes.terms.map(compile));
+  const actionWords = gaussian ? A : (config.branches ?? [A]).length;
   const selectKernel = await compile(sizes.select);
   const applyKernel = await compile(sizes.apply);
 
@@ -132,7 +166,7 @@ export async function createLineSearch(device: GPUDevice, config: LineSearchConf
     owned.push(set);
     const b = set.buffers;
     const outputs = passes.outputs[head]!;
-    const cache = new Map<string, { candidates: GPUBindGroup; terms: GPUBindGroup; select: GPUBindGroup; apply: GPUBindGroup }>();
+    const cache = new Map<string, { candidates: GPUBindGroup; terms: GPUBindGroup[]; select: GPUBindGroup; apply: GPUBindGroup }>();
     // Bind groups are cached by the identity of the caller's buffers (a trainer passes the same ones every time).
     const ids = new WeakMap<GPUBuffer, number>();
     let nextId = 0;
@@ -152,13 +186,13 @@ export async function createLineSearch(device: GPUDevice, config: LineSearchConf
         check('direction', io.direction, 4 * G * P);
         check('inputs', io.inputs, 4 * G * B * OBS);
         check('oldOutputs', io.oldOutputs, 4 * G * B * A);
-        check('actions', io.actions, 4 * G * B * (gaussian ? A : 1));
+        check('actions', io.actions, 4 * G * B * actionWords);
         check('advantages', io.advantages, 4 * G * B);
         if (config.masked && !io.mask) throw new TypeError(`${label}: configured masked, so encode needs a mask buffer`);
         groups = {
           candidates: candidatesKernel.bind({ params: io.params, direction: io.direction, scalars: io.scalars, candidates: b.candidates }),
           terms: gaussian
-            ? termsKernel.bind({
+            ? [termsKernels[0]!.bind({
                 means: outputs,
                 candidates: b.candidates,
                 old_means: io.oldOutputs,
@@ -166,15 +200,17 @@ export async function createLineSearch(device: GPUDevice, config: LineSearchConf
                 actions: io.actions,
                 advantages: io.advantages,
                 terms: b.terms,
-              })
-            : termsKernel.bind({
-                logits: outputs,
-                old_logits: io.oldOutputs,
-                mask: io.mask ?? b.unused,
-                actions: io.actions,
-                advantages: io.advantages,
-                terms: b.terms,
-              }),
+              })]
+            : termsKernels.map((kernel) =>
+                kernel.bind({
+                  logits: outputs,
+                  old_logits: io.oldOutputs,
+                  mask: io.mask ?? b.unused,
+                  actions: io.actions,
+                  advantages: io.advantages,
+                  terms: b.terms,
+                }),
+              ),
           select: selectKernel.bind({ moments: b.moments, scalars: io.scalars, result: b.result }),
           apply: applyKernel.bind({ result: b.result, candidates: b.candidates, params: io.params }),
         };
@@ -198,7 +234,8 @@ export async function createLineSearch(device: GPUDevice, config: LineSearchConf
         pass.end();
         passes.encodeForward(encoder, { params: b.candidates, inputs: b.inputs });
         pass = encoder.beginComputePass({ label: `${label}.choose` });
-        termsKernel.dispatch(pass, groups.terms, sizes.terms.invocations);
+        // Branch by branch, in order: each adds its log ρ and KL to the earlier branches'.
+        termsKernels.forEach((kernel, i) => kernel.dispatch(pass, groups.terms[i]!, sizes.terms[i]!.invocations));
         moments.encode(pass, { values: b.terms, output: b.moments });
         selectKernel.dispatch(pass, groups.select, sizes.select.invocations);
         applyKernel.dispatch(pass, groups.apply, sizes.apply.invocations);

@@ -1,5 +1,6 @@
 /**
- * TRPO (Schulman et al. 2015) for a categorical policy, every phase on the GPU, one command buffer
+ * TRPO (Schulman et al. 2015) for a categorical policy (one, or the independent branches of a
+ * multi-discrete space: log π, the KL and the Fisher matrix's blocks are per branch), every phase on the GPU, one command buffer
  * per iteration. Reads in phase order: collect (the scaffold's rollout) → returns → policy step
  * (gradient, conjugate gradient on Fisher-vector products, line search with every candidate at
  * once) → value steps → statistics.
@@ -34,8 +35,8 @@ import { createConjugateGradient } from './conjugate-gradient';
 import { createFisherVectorProduct } from './fisher';
 import { LINE_SEARCH, LINE_SEARCH_WORDS } from './kernels';
 import { createLineSearch } from './line-search';
-import { categoricalBackwardKernel, categoricalEvaluateKernel } from '../../nn/heads';
 import { createMlpPasses } from '../../nn/mlp';
+import { createPolicyHead } from '../../train/policy-head';
 import type { MlpLayout } from '../../nn/mlp-spec';
 import { createAdvantageNormaliser } from '../../returns/normalise';
 import { createReturns, returnsInputs } from '../../returns/returns';
@@ -106,7 +107,10 @@ export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {
     const FB = config.fisherBatchSize;
     const subsample = config.fisherSubsample > 1;
     const fisherPasses = subsample ? own(await createMlpPasses(device, actor, { agents: 1, rowsPerAgent: FB, label: `${name}.fisher-actor` })) : actorPasses;
-    const fisher = own(await createFisherVectorProduct(device, { passes: fisherPasses, masked, label: `${name}.fisher` }));
+    // A multi-discrete policy is a product of independent categoricals: its Fisher matrix is block
+    // diagonal over the branches, and the line search's log ρ and KL are sums over them.
+    const branches = ac.branches;
+    const fisher = own(await createFisherVectorProduct(device, { passes: fisherPasses, masked, branches, label: `${name}.fisher` }));
     const cg = own(
       await createConjugateGradient(device, {
         agents: 1,
@@ -124,6 +128,7 @@ export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {
         rowsPerAgent: B,
         candidates: config.backtrackIterations,
         masked,
+        branches,
         backtrack: config.backtrackCoef,
         maxKl: config.maxKl,
         label: `${name}.line-search`,
@@ -133,21 +138,18 @@ export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {
     const statistics = own(await createStatistics(device, { agents: 1, steps: T, envs: N, minibatches: 1, label: `${name}.statistics` }));
 
     const loss = { agents: 1, batchPerAgent: B, minibatches: 1 };
-    const head = { rows: B, actions: A, masked };
+    // Evaluate and backward per branch over its slice of the logits (src/nn/heads-multi-discrete.ts).
+    const head = await createPolicyHead(device, { kind: 'categorical', actor, agents: 1, rowsPerAgent: B, masked, branches, label: name });
     const sizes = {
-      evaluate: categoricalEvaluateKernel(head),
       surrogate: surrogateLossKernel({ ...loss, objective: 'importance' }),
       entropy: entropyBonusKernel(loss),
-      policyBackward: categoricalBackwardKernel(head),
       valueLoss: valueLossKernel({ ...loss, clipped: false }),
       gatherFisher: gatherRowsKernel({ steps: T, envs: N, agents: 1, rowsPerAgent: FB, width: OBS }),
       gatherFisherMasks: gatherRowsKernel({ steps: T, envs: N, agents: 1, rowsPerAgent: FB, width: A }),
     };
     const compile = (s: { spec: KernelSpec }) => createKernel(device, { ...s.spec, label: `${name}.${s.spec.label}` });
-    const evaluate = await compile(sizes.evaluate);
     const surrogate = await compile(sizes.surrogate);
     const entropy = await compile(sizes.entropy);
-    const policyBackward = await compile(sizes.policyBackward);
     const valueLoss = await compile(sizes.valueLoss);
     const gatherFisher = await compile(sizes.gatherFisher);
     const gatherFisherMasks = masked && subsample ? await compile(sizes.gatherFisherMasks) : undefined;
@@ -189,8 +191,23 @@ export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {
     const advantages = config.normAdv ? b.normalisedAdvantages : b.advantages;
     const logits = actorPasses.outputs.policy!;
     const terms = statistics.buffers.lossTerms;
+    const headBuffers = {
+      outputs: logits,
+      parameters: p.actorParameters,
+      actions: tr.actions,
+      entropies: b.entropies,
+      logProbGrads: b.logProbGrads,
+      entropyGrads: b.entropyGrads,
+      outputGrads: b.logitGrads,
+      parameterGrads: b.policyGradient,
+      logStdTerms: b.unused,
+      unused: b.unused,
+      ...(masked ? { mask } : {}),
+    };
+    // Old: log π_old (and, through the backward, the policy gradient); new: log π_θnew for the statistics.
+    const headOld = head.bind({ ...headBuffers, logProbs: b.logProbsOld });
+    const headNew = head.bind({ ...headBuffers, logProbs: b.logProbs });
     const groups = {
-      evaluateOld: evaluate.bind({ logits, mask, actions: tr.actions, log_probs: b.logProbsOld, entropies: b.entropies }),
       // At θ_old: ρ = 1, ∂L/∂log π = −Â/B.
       surrogateOld: surrogate.bind({
         log_probs: b.logProbsOld,
@@ -202,15 +219,6 @@ export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {
         terms,
       }),
       entropy: entropy.bind({ entropies: b.entropies, coefficients: b.coefficients, entropy_grads: b.entropyGrads, terms }),
-      policyBackward: policyBackward.bind({
-        logits,
-        mask,
-        actions: tr.actions,
-        log_prob_grads: b.logProbGrads,
-        entropy_grads: b.entropyGrads,
-        logit_grads: b.logitGrads,
-      }),
-      evaluateNew: evaluate.bind({ logits, mask, actions: tr.actions, log_probs: b.logProbs, entropies: b.entropies }),
       // At θ_new, for the statistics: ℓ = −ρ·Â, k3, |ρ − 1| > ε.
       surrogateNew: surrogate.bind({
         log_probs: b.logProbs,
@@ -233,9 +241,13 @@ export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {
     const gatherFisherGroup = gatherFisher.bind({ params: b.gatherParams, indices: b.fisherIndices, source: tr.observations, destination: b.fisherObservations });
     const gatherFisherMasksGroup =
       masked && subsample ? gatherFisherMasks!.bind({ params: b.gatherParams, indices: b.fisherIndices, source: tr.masks!, destination: b.fisherMasks }) : undefined;
-    const run = (encoder: GPUCommandEncoder, label: string, steps: [{ dispatch: typeof evaluate.dispatch }, GPUBindGroup, number][]) => {
+    type Step = [{ dispatch: typeof surrogate.dispatch }, GPUBindGroup, number] | ((pass: GPUComputePassEncoder) => void);
+    const run = (encoder: GPUCommandEncoder, label: string, steps: Step[]) => {
       const pass = encoder.beginComputePass({ label: `${name}.${label}` });
-      for (const [kernel, group, invocations] of steps) kernel.dispatch(pass, group, invocations);
+      for (const step of steps) {
+        if (typeof step === 'function') step(pass);
+        else step[0].dispatch(pass, step[1], step[2]);
+      }
       pass.end();
     };
 
@@ -248,9 +260,9 @@ export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {
       // Policy gradient at θ_old: g = ∇θ(−mean ρ·Â), through the categorical head and the actor.
       actorPasses.encodeForward(encoder, { params: p.actorParameters, inputs: tr.observations });
       run(encoder, 'policy-gradient', [
-        [evaluate, groups.evaluateOld, sizes.evaluate.invocations],
+        headOld.evaluate,
         [surrogate, groups.surrogateOld, sizes.surrogate.invocations],
-        [policyBackward, groups.policyBackward, sizes.policyBackward.invocations],
+        headOld.backward,
       ]);
       actorPasses.encodeBackward(encoder, { params: p.actorParameters, inputs: tr.observations, headGrads: { policy: b.logitGrads }, paramGrads: b.policyGradient });
       // π_old's logits for the line search's KL and ratios (the FVPs below leave them in place,
@@ -261,7 +273,7 @@ export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {
       if (subsample) {
         run(encoder, 'fisher-subsample', [
           [gatherFisher, gatherFisherGroup, sizes.gatherFisher.invocations],
-          ...(gatherFisherMasksGroup ? [[gatherFisherMasks!, gatherFisherMasksGroup, sizes.gatherFisherMasks.invocations] as [typeof gatherFisher, GPUBindGroup, number]] : []),
+          ...(gatherFisherMasksGroup ? [[gatherFisherMasks!, gatherFisherMasksGroup, sizes.gatherFisherMasks.invocations] as Step] : []),
         ]);
         fisherPasses.encodeForward(encoder, { params: p.actorParameters, inputs: fisherInputs });
       }
@@ -287,7 +299,7 @@ export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {
       // Statistics of θ_new on this batch: −ρ·Â, k3 approx_kl, entropy.
       actorPasses.encodeForward(encoder, { params: p.actorParameters, inputs: tr.observations });
       run(encoder, 'policy-statistics', [
-        [evaluate, groups.evaluateNew, sizes.evaluate.invocations],
+        headNew.evaluate,
         [surrogate, groups.surrogateNew, sizes.surrogate.invocations],
         [entropy, groups.entropy, sizes.entropy.invocations],
       ]);
