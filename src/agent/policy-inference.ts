@@ -59,7 +59,7 @@ import { createMlpPasses, type MlpPasses } from '../nn/mlp';
 import type { MlpLayout } from '../nn/mlp-spec';
 import { normaliseObservationsKernel, RUNNING_MOMENTS_BYTES } from '../normalise/running-normalisers';
 import { MAX_DISCRETE_ACTIONS } from '../rng/categories';
-import { actionColumnConstants } from '../nn/heads';
+import { categoricalRowConstants } from '../nn/heads';
 import { branchHeadConfig, multiCategoricalSampleKernels, multiCategoricalWidth } from '../nn/heads-multi-discrete';
 import { actionBranches, checkMultiDiscrete, policyOutputWidth } from '../envs/action-branches';
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../rng/params';
@@ -176,17 +176,7 @@ export function categoricalArgmaxKernels(config: { rows: number; nvec: readonly 
     return {
       spec: {
         ...CATEGORICAL_ARGMAX,
-        constants: {
-          ROWS: rows,
-          ACTIONS: branch.actions,
-          LOGITS_STRIDE: branch.logits!.stride,
-          LOGITS_OFFSET: branch.logits!.offset!,
-          MASKED: branch.masked ? 1 : 0,
-          MASK_STRIDE: branch.mask!.stride,
-          MASK_OFFSET: branch.mask!.offset!,
-          ...actionColumnConstants('categoricalArgmax', branch),
-          ACCUMULATE: b > 0 ? 1 : 0,
-        },
+        constants: categoricalRowConstants('categoricalArgmax', branch),
       },
       invocations: rows,
     };

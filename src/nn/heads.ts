@@ -161,7 +161,8 @@ export interface OldLogits {
   readonly oldLogits?: RowSlice;
 }
 
-function categoricalConstants(what: string, config: CategoricalHeadConfig): Record<string, number> {
+/** ROWS, ACTIONS and the logits' and mask's slices (checked) of a kernel on categorical_common.wgsl. */
+export function categoricalConstants(what: string, config: CategoricalHeadConfig): Record<string, number> {
   const rows = checkPositiveInteger(`${what}.rows`, config.rows);
   const actions = config.actions;
   if (!Number.isInteger(actions) || actions < 1 || actions > MAX_DISCRETE_ACTIONS) {
@@ -188,12 +189,21 @@ export function actionColumnConstants(what: string, config: ActionColumn & { rea
 
 const accumulateConstant = (config: AccumulateRows) => ({ ACCUMULATE: flag(config.accumulateRows) });
 
+/**
+ * The constants of a kernel that reads one row of a (branch's) categorical and its action word and
+ * accumulates its per-row output: for kernels outside this module built on categorical_common.wgsl
+ * (the rollout's sampler, the agent's argmax).
+ */
+export function categoricalRowConstants(what: string, config: CategoricalHeadConfig & ActionColumn & AccumulateRows): Record<string, number> {
+  return { ...categoricalConstants(what, config), ...actionColumnConstants(what, config), ...accumulateConstant(config) };
+}
+
 /** CATEGORICAL_EVALUATE sized for `config`; one invocation per row. */
 export function categoricalEvaluateKernel(config: CategoricalHeadConfig & ActionColumn & AccumulateRows): SizedKernel {
   const what = 'categoricalEvaluate';
-  const constants = { ...categoricalConstants(what, config), ...actionColumnConstants(what, config), ...accumulateConstant(config) };
-  return sized(CATEGORICAL_EVALUATE, what, constants, config.rows, config.workgroupSize);
+  return sized(CATEGORICAL_EVALUATE, what, categoricalRowConstants(what, config), config.rows, config.workgroupSize);
 }
+
 
 /** Which uniform of the row's draw a sampler uses: word `branch` (rng/philox.wgsl uniform_from_word); default 0. */
 export interface SampleBranch {

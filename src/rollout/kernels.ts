@@ -9,7 +9,7 @@
  */
 import type { KernelSpec } from '../gpu/kernel';
 import { MAX_DISCRETE_ACTIONS } from '../rng/categories';
-import { actionColumnConstants } from '../nn/heads';
+import { categoricalRowConstants } from '../nn/heads';
 import { branchHeadConfig, multiCategoricalWidth } from '../nn/heads-multi-discrete';
 import categoricalAccumulateWgsl from '../../shaders/nn/categorical_accumulate.wgsl';
 import categoricalActionsWgsl from '../../shaders/nn/categorical_actions.wgsl';
@@ -208,20 +208,7 @@ export function policySampleCategoricalKernels(shape: {
     return {
       spec: {
         ...POLICY_SAMPLE_CATEGORICAL,
-        constants: {
-          ROWS: rows,
-          ROWS_PER_AGENT: rowsPerAgent,
-          ACTIONS: branch.actions,
-          LOGITS_STRIDE: branch.logits!.stride,
-          LOGITS_OFFSET: branch.logits!.offset!,
-          MASKED: branch.masked ? 1 : 0,
-          MASK_STRIDE: branch.mask!.stride,
-          MASK_OFFSET: branch.mask!.offset!,
-          ...actionColumnConstants('policySampleCategorical', branch),
-          ACCUMULATE: b > 0 ? 1 : 0,
-          BRANCH: b,
-          ...sampled.constants,
-        },
+        constants: { ...categoricalRowConstants('policySampleCategorical', branch), ROWS_PER_AGENT: rowsPerAgent, BRANCH: b, ...sampled.constants },
       },
       invocations: sampled.invocations,
     };

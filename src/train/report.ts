@@ -129,7 +129,10 @@ export function episodeRingSpec(shape: { steps: number; envs: number; agents: nu
   };
 }
 
-/** Bytes of the metric rings of G agents with M metrics ([G][M][EPISODE_RING_CAPACITY] f32; 16 when M = 0, a placeholder). */
+/**
+ * Bytes of the metric rings of G agents with M metrics ([G][M][EPISODE_RING_CAPACITY] f32). With
+ * M = 0 the ring kernel still binds the buffer but never reads it: 16 bytes, the smallest it takes.
+ */
 export function metricRingBytes(agents: number, metrics: number): number {
   return Math.max(16, 4 * agents * metrics * EPISODE_RING_CAPACITY);
 }

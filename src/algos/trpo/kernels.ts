@@ -12,6 +12,7 @@ import type { KernelSpec, SizedKernel } from '../../gpu/kernel';
 import type { ShaderPart } from '../../gpu/shaders';
 import { checkPositiveInteger, checkRowSlice, flag, type RowSlice } from '../../nn/heads-common';
 import { MAX_DISCRETE_ACTIONS } from '../../rng/categories';
+import { categoricalConstants } from '../../nn/heads';
 import categoricalActionsWgsl from '../../../shaders/nn/categorical_actions.wgsl';
 import categoricalCommonWgsl from '../../../shaders/nn/categorical_common.wgsl';
 import cgCommonWgsl from '../../../shaders/natural-gradient/cg_common.wgsl';
@@ -299,27 +300,12 @@ export function fisherCategoricalKernel(config: FisherCategoricalConfig): SizedK
   const what = 'fisherCategorical';
   const agents = checkPositiveInteger(`${what}.agents`, config.agents);
   const rowsPerAgent = checkPositiveInteger(`${what}.rowsPerAgent`, config.rowsPerAgent);
-  const actions = checkActions(what, config.actions);
   const rows = agents * rowsPerAgent;
-  const [stride, offset] = checkRowSlice(`${what}.logits`, config.logits ?? { stride: actions }, actions, rows);
+  const { actions, logits, mask, masked } = config;
+  const head = categoricalConstants(what, { rows, actions, ...(logits ? { logits } : {}), ...(mask ? { mask } : {}), ...(masked === undefined ? {} : { masked }) });
   const [gradStride, gradOffset] = checkRowSlice(`${what}.grad`, config.grad ?? { stride: actions }, actions, rows);
-  const [maskStride, maskOffset] = checkRowSlice(`${what}.mask`, config.mask ?? { stride: actions }, actions, rows);
   return {
-    spec: {
-      ...FISHER_CATEGORICAL,
-      constants: {
-        ROWS: rows,
-        ACTIONS: actions,
-        LOGITS_STRIDE: stride,
-        LOGITS_OFFSET: offset,
-        MASKED: flag(config.masked),
-        MASK_STRIDE: maskStride,
-        MASK_OFFSET: maskOffset,
-        GRAD_STRIDE: gradStride,
-        GRAD_OFFSET: gradOffset,
-        ROWS_PER_AGENT: rowsPerAgent,
-      },
-    },
+    spec: { ...FISHER_CATEGORICAL, constants: { ...head, GRAD_STRIDE: gradStride, GRAD_OFFSET: gradOffset, ROWS_PER_AGENT: rowsPerAgent } },
     invocations: rows,
   };
 }
