@@ -38,7 +38,7 @@ export async function measureEnvThroughput(
         ? Uint32Array.from({ length: numEnvs }, () => Math.floor(Math.random() * space.n))
         : space.kind === 'multiDiscrete'
           ? Uint32Array.from({ length: numEnvs * space.nvec.length }, (_, i) => Math.floor(Math.random() * space.nvec[i % space.nvec.length]!))
-          : Float32Array.from({ length: numEnvs * space.size }, (_, i) => {
+          : space.kind === 'hybrid' ? (() => { throw new RangeError('hybrid envs are not benchmarked yet'); })() : Float32Array.from({ length: numEnvs * space.size }, (_, i) => {
             const d = i % space.size;
             return space.low[d]! + (space.high[d]! - space.low[d]!) * Math.random();
           });

@@ -67,6 +67,7 @@ export function randomPolicyAction(space: ActionSpace, seed: number, t: number, 
     const u = uniforms(space.nvec.length);
     return space.nvec.map((n, b) => Math.min(n - 1, Math.floor(u[b]! * n)));
   }
+  if (space.kind === 'hybrid') throw new RangeError('hybrid action spaces: not supported by the rollout command yet');
   const u = uniforms(space.size);
   return space.low.map((low, d) => low + (space.high[d]! - low) * u[d]!);
 }

@@ -1,6 +1,7 @@
 /**
  * The branches of a discrete action space: a discrete space is one branch of n actions, a
- * multi-discrete space (Gymnasium's MultiDiscrete) K branches of nvec[b]. Everything downstream
+ * multi-discrete space (Gymnasium's MultiDiscrete) K branches of nvec[b], a hybrid space K branches
+ * after its continuous dims (src/envs/types.ts HybridSpace). Everything downstream
  * that handles categorical policies (heads, sampling, masks, act(), export) works branch by branch
  * over these sizes, each branch a slice of the logits and of the mask row starting at its offset.
  */
@@ -14,11 +15,27 @@ import type { ActionSpace } from './types';
  */
 export const MAX_ACTION_BRANCHES = 8;
 
-/** The sizes of the branches of a discrete or multi-discrete space; empty for a box. */
+/** The sizes of the branches of a discrete, multi-discrete or hybrid space; empty for a box. */
 export function actionBranches(space: ActionSpace): readonly number[] {
   if (space.kind === 'discrete') return [space.n];
-  if (space.kind === 'multiDiscrete') return space.nvec;
+  if (space.kind === 'multiDiscrete' || space.kind === 'hybrid') return space.nvec;
   return [];
+}
+
+/** D: the continuous dims of a box or of a hybrid space's box; 0 for a discrete or multi-discrete space. */
+export function continuousActionDims(space: ActionSpace): number {
+  if (space.kind === 'box') return space.size;
+  if (space.kind === 'hybrid') return space.continuous.size;
+  return 0;
+}
+
+/**
+ * Words of one action row: 1 (discrete), K (multi-discrete), D (box), D + K (hybrid: the D floats
+ * first, then the K branch indices).
+ */
+export function actionWords(space: ActionSpace): number {
+  if (space.kind === 'discrete') return 1;
+  return continuousActionDims(space) + (space.kind === 'box' ? 0 : space.nvec.length);
 }
 
 /** Where each branch starts in a logits or mask row: offsets[b] = Σ_{c<b} sizes[c]. */
@@ -57,9 +74,10 @@ export function checkMultiDiscrete(what: string, nvec: unknown): readonly number
 }
 
 /**
- * Width of the policy head for a space: Σ nvec logits for a discrete or multi-discrete space (one
- * slice per branch), the action dims (Gaussian means) for a box.
+ * Width of the policy head for a space: the D Gaussian means of its continuous part, then the
+ * Σ nvec logits of its branches (one slice per branch): Σ nvec for a discrete or multi-discrete
+ * space, D for a box, D + Σ nvec for a hybrid one.
  */
 export function policyOutputWidth(space: ActionSpace): number {
-  return space.kind === 'box' ? space.size : actionBranches(space).reduce((sum, n) => sum + n, 0);
+  return continuousActionDims(space) + actionBranches(space).reduce((sum, n) => sum + n, 0);
 }

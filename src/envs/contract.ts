@@ -196,6 +196,8 @@ export function checkEnvDescriptor(descriptor: EnvDescriptor): EnvBodyLayout {
     if (layout.actionSize !== 1) fail(`a discrete env declares ACTION_SIZE = 1 (got ${layout.actionSize})`);
   } else if (action.kind === 'multiDiscrete') {
     checkMultiDiscreteLayout(action.nvec, layout, fail);
+  } else if (action.kind === 'hybrid') {
+    fail("a hybrid action space is not supported by WGSL envs yet");
   } else {
     if (!isPositiveInteger(action.size) || action.size > MAX_ACTION_SIZE) {
       fail(`actionSpace.size must be an integer in [1, ${MAX_ACTION_SIZE}] (MAX_ACTION_SIZE) (got ${action.size})`);

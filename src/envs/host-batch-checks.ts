@@ -37,6 +37,7 @@ export function checkHostActions(name: string, space: ActionSpace, actions: Uint
     }
     return;
   }
+  if (space.kind === 'hybrid') throw new RangeError(`${name}: hybrid action spaces are not supported by JavaScript envs yet`);
   const size = space.size;
   for (let i = from * width; i < end; i += 1) {
     const a = actions[i]!;

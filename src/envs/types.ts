@@ -50,8 +50,28 @@ export interface MultiDiscreteSpace {
 }
 
 /**
- * Discrete actions 0 … n − 1 (one u32 per env), multi-discrete (K u32 per env, one per branch), or a
- * box of floats (ACTION_SIZE per env).
+ * A continuous part and K discrete branches chosen together (ML-Agents' ActionSpec of continuous
+ * and discrete actions; Gymnasium's Tuple(Box, MultiDiscrete)): e.g. an aim in [-1, 1]² and a
+ * weapon of 3. The policy is a diagonal Gaussian over the box times one categorical per branch, so
+ * log π(a|s) = log N(a_c; μ, σ²) + Σ_b log π_b(a_b|s), and the entropy is the same sum.
+ *
+ * An action is one row of D + K words: the D floats of the box first (f32), then the K branch
+ * indices (u32), as the GPU's action buffers, a JavaScript env's batch and act() lay it out.
+ * The policy head's output row is the D means followed by the Σ nvec logits; masks cover the
+ * branches only ([Σ nvec] per row, as a multi-discrete space's).
+ */
+export interface HybridSpace {
+  /** Always 'hybrid'. */
+  kind: 'hybrid';
+  /** The continuous part: D floats, clipped by the env to its bounds (1 ≤ D; D + K ≤ MAX_ACTION_SIZE words). */
+  continuous: BoxSpace;
+  /** Actions of each discrete branch, as a multi-discrete space's (at most MAX_ACTION_BRANCHES). */
+  nvec: readonly number[];
+}
+
+/**
+ * Discrete actions 0 … n − 1 (one u32 per env), multi-discrete (K u32 per env, one per branch), a
+ * box of floats (ACTION_SIZE per env), or hybrid (D floats then K u32 per env).
  */
 export type ActionSpace =
   | {
@@ -61,7 +81,8 @@ export type ActionSpace =
       n: number;
     }
   | MultiDiscreteSpace
-  | BoxSpace;
+  | BoxSpace
+  | HybridSpace;
 
 /** A built-in or custom environment: its WGSL body and everything the wrapper needs to know about it. */
 export interface EnvDescriptor {
@@ -101,13 +122,13 @@ export interface EnvDescriptor {
 }
 
 /**
- * Words of one env's action-mask row: the number of discrete actions, or for a multi-discrete
- * space Σ nvec (the branches' masks side by side, branch 0 first); a box has no mask. The `masks`
+ * Words of one env's action-mask row: the number of discrete actions, or for a multi-discrete or
+ * hybrid space Σ nvec (the branches' masks side by side, branch 0 first); a box has no mask. The `masks`
  * buffer of a masked env is u32 [N][maskWidth].
  */
 export function maskWidth(space: ActionSpace): number {
   if (space.kind === 'discrete') return space.n;
-  if (space.kind === 'multiDiscrete') return space.nvec.reduce((sum, n) => sum + n, 0);
+  if (space.kind === 'multiDiscrete' || space.kind === 'hybrid') return space.nvec.reduce((sum, n) => sum + n, 0);
   return 0;
 }
 

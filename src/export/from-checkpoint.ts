@@ -59,7 +59,7 @@ export function onnxPolicyFromCheckpoint(checkpoint: Checkpoint, options: Checkp
       ? `'logits' [batch, ${actions}]: the greedy action is their argmax, sampling is softmax`
       : space.kind === 'multiDiscrete'
         ? `${space.nvec.map((n, b) => `'logits_${b}' [batch, ${n}]`).join(', ')}, one per branch: the greedy action is each branch's argmax, sampling a softmax per branch`
-        : `'mean' [batch, ${actions}] and 'log_std' [${actions}] of the action Gaussian, before the env clips actions to [${space.low.join(', ')}] … [${space.high.join(', ')}]`;
+        : space.kind === 'hybrid' ? 'hybrid (not exported yet)' : `'mean' [batch, ${actions}] and 'log_std' [${actions}] of the action Gaussian, before the env clips actions to [${space.low.join(', ')}] … [${space.high.join(', ')}]`;
   return {
     actor: actor.spec,
     parameters: actor.parameters.slice(agent * P, (agent + 1) * P),

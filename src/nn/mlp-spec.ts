@@ -180,3 +180,12 @@ export function criticSpec(inputSize: number, hiddenSizes: readonly number[] = [
 export function gaussianActorSpec(inputSize: number, actionSize: number, hiddenSizes: readonly number[] = [64, 64]): MlpSpec {
   return { ...actorSpec(inputSize, actionSize, hiddenSizes), extras: { logStd: actionSize } };
 }
+
+/**
+ * The actor of a hybrid action space (src/envs/types.ts HybridSpace): one 'policy' head of the D
+ * Gaussian means followed by the logits of the discrete branches, and a learned log-std of the D
+ * continuous dims only.
+ */
+export function hybridActorSpec(inputSize: number, continuousDims: number, logits: number, hiddenSizes: readonly number[] = [64, 64]): MlpSpec {
+  return { ...actorSpec(inputSize, continuousDims + logits, hiddenSizes), extras: { logStd: continuousDims } };
+}

@@ -95,8 +95,8 @@ export interface Checkpoint {
   readonly config: Readonly<Record<string, unknown>>;
   /** The env it was trained on. */
   readonly env: CheckpointEnv;
-  /** The policy head: categorical over discrete actions, or a Gaussian over a box. */
-  readonly policy: 'categorical' | 'gaussian';
+  /** The policy head: categorical over discrete actions, a Gaussian over a box, or both (a hybrid space). */
+  readonly policy: 'categorical' | 'gaussian' | 'hybrid';
   /** The config's seed (agent g used seed + g). */
   readonly seed: number;
   /** G. */
