@@ -33,7 +33,7 @@ export type { BatchedHostEnv, HostEnvBatch } from './envs/batched-host-env';
 export { customEnv, registerCustomEnv } from './envs/custom';
 export type { CustomEnvOptions } from './envs/custom';
 export { EnvContractError } from './envs/contract';
-export type { ActionSpace, BoxSpace, EnvDescriptor, MultiDiscreteSpace } from './envs/types';
+export type { ActionSpace, BoxSpace, EnvDescriptor, HybridSpace, MultiDiscreteSpace } from './envs/types';
 export { MAX_ACTION_BRANCHES } from './envs/action-branches';
 export type { ShaderPart } from './gpu/shaders';
 

@@ -29,7 +29,7 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
   let d = i % ACTION_DIMS;
   let s = log_std[gaussian_log_std_index(r, d)];
   let inverse_std = exp(-s);
-  let z = (actions[i] - mean[gaussian_mean_index(r, d)]) * inverse_std;
+  let z = (actions[gaussian_action_index(r, d)] - mean[gaussian_mean_index(r, d)]) * inverse_std;
   let g_logp = log_prob_grads[r];
   var mean_grad = g_logp * z * inverse_std;
   let index = r * GRAD_STRIDE + GRAD_OFFSET + d;

@@ -20,7 +20,7 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
   var entropy = 0.0;
   for (var d = 0u; d < ACTION_DIMS; d += 1u) {
     let s = log_std[gaussian_log_std_index(r, d)];
-    log_prob += gaussian_log_density(actions[r * ACTION_DIMS + d], mean[gaussian_mean_index(r, d)], s);
+    log_prob += gaussian_log_density(actions[gaussian_action_index(r, d)], mean[gaussian_mean_index(r, d)], s);
     entropy += s + STANDARD_NORMAL_ENTROPY;
   }
   log_probs[r] = log_prob;

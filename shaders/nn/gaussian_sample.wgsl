@@ -33,7 +33,7 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
     let mu = mean[gaussian_mean_index(r, d)];
     let s = log_std[gaussian_log_std_index(r, d)];
     let action = mu + exp(s) * noise[d % 4u];
-    actions[r * ACTION_DIMS + d] = action;
+    actions[gaussian_action_index(r, d)] = action;
     log_prob += gaussian_log_density(action, mu, s);
   }
   log_probs[r] = log_prob;

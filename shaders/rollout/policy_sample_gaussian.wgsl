@@ -22,7 +22,7 @@ override ROW_COUNT: u32;
 @group(0) @binding(2) var<storage, read> mean: array<f32>;
 // The actor's parameters (learned log-std at LOG_STD_OFFSET of each agent's block).
 @group(0) @binding(3) var<storage, read> log_std: array<f32>;
-// [ROWS][ACTION_DIMS].
+// Row r's dims at gaussian_action_index(r, d): [ROWS][ACTION_DIMS], or a hybrid row's first dims.
 @group(0) @binding(4) var<storage, read_write> actions: array<f32>;
 @group(0) @binding(5) var<storage, read_write> log_probs: array<f32>;
 
@@ -48,7 +48,7 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
     let mu = mean[gaussian_mean_index(r, d)];
     let s = log_std[gaussian_log_std_index(r, d)];
     let action = mu + exp(s) * noise[d % 4u];
-    actions[r * ACTION_DIMS + d] = action;
+    actions[gaussian_action_index(r, d)] = action;
     log_prob += gaussian_log_density(action, mu, s);
   }
   log_probs[r] = log_prob;

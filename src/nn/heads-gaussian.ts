@@ -118,6 +118,11 @@ export interface GaussianHeadConfig {
   readonly actionDims: number;
   /** Where the mean sits in the network output; default dense, { stride: actionDims, offset: 0 }. */
   readonly mean?: RowSlice;
+  /**
+   * Where each row's action dims sit in the actions buffer; default dense, { stride: actionDims,
+   * offset: 0 }. A hybrid action's row is D + K words, the D floats first: { stride: D + K }.
+   */
+  readonly actions?: RowSlice;
   readonly logStd: LogStdSource;
   readonly workgroupSize?: number;
 }
@@ -146,12 +151,15 @@ function gaussianConstants(what: string, config: GaussianHeadConfig): Record<str
   checkIndexRange(`${what}: rows·actionDims`, rows * dims);
   const [meanStride, meanOffset] = checkRowSlice(`${what}.mean`, config.mean ?? { stride: dims }, dims, rows);
   const [logStdStride, logStdOffset] = checkLogStd(`${what}.logStd`, config.logStd, agents, dims);
+  const [actionStride, actionOffset] = checkRowSlice(`${what}.actions`, config.actions ?? { stride: dims }, dims, rows);
   return {
     ROWS: rows,
     ROWS_PER_AGENT: rowsPerAgent,
     ACTION_DIMS: dims,
     MEAN_STRIDE: meanStride,
     MEAN_OFFSET: meanOffset,
+    ACTION_STRIDE: actionStride,
+    ACTION_OFFSET: actionOffset,
     LOG_STD_AGENT_STRIDE: logStdStride,
     LOG_STD_OFFSET: logStdOffset,
   };

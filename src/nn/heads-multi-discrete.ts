@@ -39,6 +39,22 @@ export interface MultiCategoricalHeadConfig {
   readonly logits?: RowSlice;
   /** Read a u32 mask [rows][Σ nvec] (the branches' masks side by side); default false. */
   readonly masked?: boolean;
+  /**
+   * Where each row's K branch words sit in the actions buffer; default dense, { stride: K, offset:
+   * 0 }. A hybrid action's row is D + K words, the branches after the floats: { stride: D + K, offset: D }.
+   */
+  readonly actions?: RowSlice;
+  /**
+   * Every branch adds its per-row value (log p, entropy, KL) to what the buffer holds, branch 0
+   * included: a hybrid head's Gaussian part has written its own there first. Default false.
+   */
+  readonly addToRows?: boolean;
+  /**
+   * A sampler's first uniform word of the row's draw: branch b uses word firstDraw + b
+   * (uniform_from_word, rng/philox.wgsl). A hybrid head's Gaussian part uses the first ⌈D/4⌉
+   * blocks (4 words each), so its branches start at 4·⌈D/4⌉ and draw independently of it. Default 0.
+   */
+  readonly firstDraw?: number;
   readonly workgroupSize?: number;
 }
 
@@ -60,15 +76,17 @@ export function branchHeadConfig(
   const total = multiCategoricalWidth(what, config.nvec);
   const [stride, offset] = checkRowSlice(`${what}.logits`, config.logits ?? { stride: total }, total, config.rows);
   const start = config.nvec.slice(0, b).reduce((sum, n) => sum + n, 0);
+  const K = config.nvec.length;
+  const [actionStride, actionOffset] = checkRowSlice(`${what}.actions`, config.actions ?? { stride: K }, K, config.rows);
   return {
     rows: config.rows,
     actions: config.nvec[b]!,
     logits: { stride, offset: offset + start },
     masked: config.masked ?? false,
     mask: { stride: total, offset: start },
-    actionColumn: { stride: config.nvec.length, offset: b },
-    accumulateRows: b > 0,
-    branch: b,
+    actionColumn: { stride: actionStride, offset: actionOffset + b },
+    accumulateRows: b > 0 || (config.addToRows ?? false),
+    branch: (config.firstDraw ?? 0) + b,
     ...(config.workgroupSize === undefined ? {} : { workgroupSize: config.workgroupSize }),
   };
 }

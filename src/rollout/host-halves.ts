@@ -30,13 +30,13 @@
  * rollout that normalises observations or rewards is never pipelined.
  */
 import { createBuffer, destroyBuffer } from '../gpu/buffers';
-import { createKernel, type Kernel, type KernelSpec } from '../gpu/kernel';
+import { createKernel, type Kernel } from '../gpu/kernel';
 import { splitPoint } from '../gpu/split-point';
 import type { HostBackedVectorEnv } from '../envs/host-vector-env';
 import { createMlpPasses, type BufferBinding, type MlpPasses } from '../nn/mlp';
 import type { MlpLayout } from '../nn/mlp-spec';
 import type { SampledRows } from './kernels';
-import { sampleGroupCache, type SampleBindings } from './sample-groups';
+import { sampleGroupCache, type RolloutSampler, type SampleBindings } from './sample-groups';
 import type { StepRecorder } from './step-record';
 
 /** What decides whether a rollout over `env` steps it in halves. */
@@ -69,13 +69,11 @@ export interface HostHalvesConfig {
   readonly policyOutput: GPUBuffer;
   readonly policySize: number;
   /**
-   * The samplers' specs for a range of rows: one, or one per branch of a multi-discrete space
-   * (dispatched in order: branch b > 0 adds its log p to the branches before it).
+   * The samplers' specs for a range of rows: the Gaussian one and/or one per categorical branch
+   * (dispatched in order: each after the first adds its log p to those before it).
    */
-  readonly sampler: (rows: SampledRows) => readonly { spec: KernelSpec; invocations: number }[];
+  readonly sampler: (rows: SampledRows) => readonly RolloutSampler[];
   readonly sampleBindings: SampleBindings;
-  /** The sampler reads the actor's parameters (Gaussian log-std). */
-  readonly samplerReadsParams: boolean;
   readonly recorder: StepRecorder;
   readonly label: string;
 }
@@ -121,10 +119,10 @@ export async function createHostHalves(device: GPUDevice, config: HostHalvesConf
     const halves: Half[] = [];
     for (const [h, rows] of ranges.entries()) {
       const samplers: HalfSampler[] = [];
-      for (const [b, { spec, invocations }] of config.sampler(rows).entries()) {
-        const name = `${label}.sample-half${h}${b > 0 ? `[branch ${b}]` : ''}`;
+      for (const [b, { kind, spec, invocations }] of config.sampler(rows).entries()) {
+        const name = `${label}.sample-half${h}${b > 0 ? `[${b}]` : ''}`;
         const kernel = await createKernel(device, { ...spec, label: name });
-        samplers.push({ kernel, invocations, groups: sampleGroupCache(kernel, steps, config.sampleBindings, config.samplerReadsParams, name) });
+        samplers.push({ kernel, invocations, groups: sampleGroupCache(kernel, kind, steps, config.sampleBindings, name) });
       }
       halves.push({ rows, samplers });
     }

@@ -10,7 +10,7 @@
 import type { KernelSpec } from '../gpu/kernel';
 import { MAX_DISCRETE_ACTIONS } from '../rng/categories';
 import { categoricalRowConstants } from '../nn/heads';
-import { branchHeadConfig, multiCategoricalWidth } from '../nn/heads-multi-discrete';
+import { branchHeadConfig, multiCategoricalWidth, type MultiCategoricalHeadConfig } from '../nn/heads-multi-discrete';
 import categoricalAccumulateWgsl from '../../shaders/nn/categorical_accumulate.wgsl';
 import categoricalActionsWgsl from '../../shaders/nn/categorical_actions.wgsl';
 import categoricalCommonWgsl from '../../shaders/nn/categorical_common.wgsl';
@@ -57,6 +57,12 @@ function positiveInteger(what: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     throw new RangeError(`${what} must be a positive integer (got ${String(value)})`);
   }
+  return value;
+}
+
+/** A row width that holds at least `least` words. */
+function rowWidth(what: string, value: number, least: number): number {
+  if (!Number.isInteger(value) || value < least) throw new RangeError(`${what} must be an integer ≥ ${least} (got ${value})`);
   return value;
 }
 
@@ -194,6 +200,8 @@ export function policySampleCategoricalKernels(shape: {
   nvec: readonly number[];
   masked?: boolean;
   rows?: SampledRows;
+  /** A hybrid head's branches: their logits, action words, first draw word, and log p added to the Gaussian's. */
+  hybrid?: Pick<MultiCategoricalHeadConfig, 'logits' | 'actions' | 'firstDraw'>;
 }): {
   spec: KernelSpec;
   invocations: number;
@@ -204,7 +212,8 @@ export function policySampleCategoricalKernels(shape: {
   multiCategoricalWidth('policySampleCategorical', shape.nvec);
   const sampled = sampledRows('policySampleCategorical', rows, shape.rows);
   return shape.nvec.map((_, b) => {
-    const branch = branchHeadConfig('policySampleCategorical', { rows, nvec: shape.nvec, masked: shape.masked ?? false }, b);
+    const head = { rows, nvec: shape.nvec, masked: shape.masked ?? false, ...(shape.hybrid ? { ...shape.hybrid, addToRows: true } : {}) };
+    const branch = branchHeadConfig('policySampleCategorical', head, b);
     return {
       spec: {
         ...POLICY_SAMPLE_CATEGORICAL,
@@ -225,6 +234,8 @@ export function policySampleGaussianKernel(shape: {
   actionDims: number;
   logStd: { agentStride: number; offset: number };
   rows?: SampledRows;
+  /** Words per row of the policy output (the mean is its first actionDims) and of the actions; default actionDims (a box). */
+  rowWidths?: { readonly outputs: number; readonly actions: number };
 }): { spec: KernelSpec; invocations: number } {
   const agents = positiveInteger('policySampleGaussian.agents', shape.agents);
   const rowsPerAgent = positiveInteger('policySampleGaussian.envsPerAgent', shape.envsPerAgent);
@@ -243,8 +254,10 @@ export function policySampleGaussianKernel(shape: {
         ROWS: rows,
         ROWS_PER_AGENT: rowsPerAgent,
         ACTION_DIMS: dims,
-        MEAN_STRIDE: dims,
+        MEAN_STRIDE: rowWidth('policySampleGaussian.rowWidths.outputs', shape.rowWidths?.outputs ?? dims, dims),
         MEAN_OFFSET: 0,
+        ACTION_STRIDE: rowWidth('policySampleGaussian.rowWidths.actions', shape.rowWidths?.actions ?? dims, dims),
+        ACTION_OFFSET: 0,
         LOG_STD_AGENT_STRIDE: stride,
         LOG_STD_OFFSET: offset,
         ...sampled.constants,

@@ -7,7 +7,7 @@
 import type { HostBackedVectorEnv } from '../envs/host-vector-env';
 import { maskWidth, type ActionSpace } from '../envs/types';
 import type { VectorEnv } from '../envs/vector-env';
-import { actionBranches } from '../envs/action-branches';
+import { actionBranches, actionWords, continuousActionDims, policyOutputWidth } from '../envs/action-branches';
 import type { MlpLayout } from '../nn/mlp-spec';
 import { pipelinesHalves } from './host-halves';
 
@@ -17,8 +17,9 @@ export interface RolloutConfig {
   /** T: steps per rollout. */
   readonly steps: number;
   /**
-   * The actor's layout: a 'policy' head of n logits (discrete env), or of actionDim means with a
-   * learned state-independent log-std `extras: { logStd: actionDim }` (box env; gaussianActorSpec).
+   * The actor's layout: a 'policy' head of the env's logits (discrete, multi-discrete), of its D
+   * action means with a learned state-independent log-std `extras: { logStd: D }` (box env), or of
+   * the D means then the logits (hybrid env); src/train/actor-critic.ts actorSpecFor makes each.
    */
   readonly actor: MlpLayout;
   /** The critic's layout (a head named 'value' of size 1). */
@@ -66,10 +67,11 @@ export interface RolloutShape {
   readonly G: number;
   readonly B: number;
   readonly seeds: readonly number[];
-  readonly gaussian: boolean;
-  /** The categorical branches' sizes ([n] for a discrete env, nvec for a multi-discrete one). */
+  /** D: the dims of a Gaussian part (a box env, or a hybrid env's box); 0 for a discrete or multi-discrete env. */
+  readonly continuousDims: number;
+  /** The categorical branches' sizes ([n] for a discrete env, nvec for a multi-discrete or hybrid one; empty for a box). */
   readonly branches: readonly number[];
-  /** Words per action. */
+  /** Words per action: 1, K, D or D + K. */
   readonly A: number;
   /** Width of the actor's policy head. */
   readonly policySize: number;
@@ -103,11 +105,11 @@ export function resolveRolloutShape(config: RolloutConfig): RolloutShape {
         '(createVectorEnv options.seeds), so that each agent replays a G = 1 rollout of its own seed',
     );
   }
-  const gaussian = space.kind === 'box';
+  const continuousDims = continuousActionDims(space);
   const branches = actionBranches(space);
-  const A = gaussian ? space.size : branches.length;
-  const policySize = gaussian ? A : maskWidth(space);
-  checkNetworks(env, actor, critic, gaussian, A, policySize);
+  const A = actionWords(space);
+  const policySize = policyOutputWidth(space);
+  checkNetworks(env, actor, critic, continuousDims, policySize);
   const logStdSlot = actor.extras.logStd;
   const { normalizeObservations, normalizeRewards } = checkNormalisers(config);
   const masked = rolloutMasks(config, env);
@@ -128,7 +130,7 @@ export function resolveRolloutShape(config: RolloutConfig): RolloutShape {
     G,
     B,
     seeds,
-    gaussian,
+    continuousDims,
     branches,
     A,
     policySize,
@@ -144,17 +146,16 @@ export function resolveRolloutShape(config: RolloutConfig): RolloutShape {
 }
 
 /** The actor's policy head (and a Gaussian's learned log-std) and the critic's value head fit the env. */
-function checkNetworks(env: VectorEnv, actor: MlpLayout, critic: MlpLayout, gaussian: boolean, A: number, policySize: number): void {
+function checkNetworks(env: VectorEnv, actor: MlpLayout, critic: MlpLayout, D: number, policySize: number): void {
   const policyHead = actor.headLayer.policy;
   if (policyHead === undefined || actor.layers[policyHead]!.outputSize !== policySize) {
-    throw new RangeError(
-      `rollout: the actor needs a 'policy' head of ${policySize} ${gaussian ? 'action means' : 'logits'} for env '${env.descriptor.id}'`,
-    );
+    const what = D === 0 ? 'logits' : D === policySize ? 'action means' : `outputs (${D} action means, then ${policySize - D} logits)`;
+    throw new RangeError(`rollout: the actor needs a 'policy' head of ${policySize} ${what} for env '${env.descriptor.id}'`);
   }
   const logStdSlot = actor.extras.logStd;
-  if (gaussian && (logStdSlot === undefined || logStdSlot.length !== A)) {
+  if (D > 0 && (logStdSlot === undefined || logStdSlot.length !== D)) {
     throw new RangeError(
-      `rollout: env '${env.descriptor.id}' has a continuous action space of ${A} dims: the actor needs extras.logStd of length ${A} ` +
+      `rollout: env '${env.descriptor.id}' has a continuous action space of ${D} dims: the actor needs extras.logStd of length ${D} ` +
         `(a learned state-independent log-std; gaussianActorSpec) (got ${logStdSlot ? `length ${logStdSlot.length}` : 'none'})`,
     );
   }

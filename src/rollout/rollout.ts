@@ -66,9 +66,9 @@ import {
   policySampleGaussianKernel,
   type SampledRows,
 } from './kernels';
-import { sampleGroupCache, type SampleBindings } from './sample-groups';
+import { sampleGroupCache, type RolloutSampler, type SampleBindings } from './sample-groups';
 import { createStepRecorder } from './step-record';
-import { resolveRolloutShape, type RolloutConfig } from './rollout-shape';
+import { resolveRolloutShape, type RolloutConfig, type RolloutShape } from './rollout-shape';
 
 export type { RolloutConfig } from './rollout-shape';
 import { createTransitions, type Transitions } from './transitions';
@@ -93,10 +93,11 @@ export interface Rollout {
   readonly agents: number;
   /**
    * The sampling head: 'categorical' (discrete env, actions u32 [T][N]; multi-discrete, one
-   * categorical per branch, actions u32 [T][N][K]) or 'gaussian' (box; actions f32 [T][N][A]).
+   * categorical per branch, actions u32 [T][N][K]), 'gaussian' (box; actions f32 [T][N][A]) or
+   * 'hybrid' (the Gaussian, then the branches; rows of D f32 then K u32).
    */
-  readonly policy: 'categorical' | 'gaussian';
-  /** Words per action A: 1 for a discrete env, K branches for a multi-discrete one, the dims of a box. */
+  readonly policy: 'categorical' | 'gaussian' | 'hybrid';
+  /** Words per action A: 1 for a discrete env, K branches for a multi-discrete one, the dims of a box, D + K for a hybrid one. */
   readonly actionSize: number;
   /** The actor passes over N rows (the per-step forward). */
   readonly actorPasses: MlpPasses;
@@ -125,7 +126,7 @@ export interface Rollout {
 /** Compiles the rollout's kernels and allocates its buffers (once). */
 export async function createRollout(device: GPUDevice, config: RolloutConfig): Promise<Rollout> {
   const shape = resolveRolloutShape(config);
-  const { env, steps, actor, critic, label, N, G, B, seeds, gaussian, branches, A, policySize, logStdSlot } = shape;
+  const { env, steps, actor, critic, label, N, G, B, seeds, continuousDims: D, branches, A, policySize, logStdSlot } = shape;
   const { normalizeObservations, normalizeRewards, masked, maskRow, hostEnv, pipelined, OBS } = shape;
   const transitions = createTransitions(device, {
     steps,
@@ -172,17 +173,18 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
   const sampleKernels: Kernel[] = [];
   let gatherKernel: Kernel | undefined;
   let scatterKernel: Kernel | undefined;
-  // One sampler per branch of a discrete or multi-discrete space (src/nn/heads-multi-discrete.ts),
-  // over rows [from, to) of the N (all of them but for a pipelined JavaScript env's halves).
-  const samplersOf = (rows?: SampledRows) =>
-    gaussian
-      ? [policySampleGaussianKernel({ agents: G, envsPerAgent: B, actionDims: A, logStd: { agentStride: actor.parametersPerAgent, offset: logStdSlot!.offset }, rows })]
-      : policySampleCategoricalKernels({ agents: G, envsPerAgent: B, nvec: branches, masked, rows });
+  // The Gaussian sampler of a box (or of a hybrid space's box, first), then one per categorical
+  // branch (src/nn/heads-multi-discrete.ts), over rows [from, to) of the N (all of them but for a
+  // pipelined JavaScript env's halves).
+  const samplersOf = (rows?: SampledRows): RolloutSampler[] => [
+    ...(D > 0 ? [gaussianSampler(shape, rows)] : []),
+    ...(branches.length > 0 ? categoricalSamplers(shape, rows) : []),
+  ];
   const samples = samplersOf();
   const stepParamsOf = (step: number) => ({ buffer: stepParams, offset: step * slotBytes, size: RNG_PARAMS_BYTES });
   // The Gaussian sampler also reads the actor's parameters (the log-std).
-  const sampleBindings: SampleBindings = (step, actorParams): Record<string, GPUBuffer | GPUBufferBinding> =>
-    gaussian
+  const sampleBindings: SampleBindings = (step, actorParams, kind): Record<string, GPUBuffer | GPUBufferBinding> =>
+    kind === 'gaussian'
       ? { params: stepParamsOf(step), agent_seeds: seedBuffer, mean: actorPasses!.outputs.policy!, log_std: actorParams, actions: e.actions, log_probs: stepLogProbs }
       : {
           params: stepParamsOf(step),
@@ -224,7 +226,7 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
     destroyAll();
     throw error;
   }
-  const sampleGroups = sampleKernels.map((kernel, b) => sampleGroupCache(kernel, steps, sampleBindings, gaussian, `${label}.sample.${b}`));
+  const sampleGroups = sampleKernels.map((kernel, b) => sampleGroupCache(kernel, samples[b]!.kind, steps, sampleBindings, `${label}.sample.${b}`));
   const values = criticPasses.outputs.value!;
   const gatherGroup = gatherKernel?.bind({ observations: t.observations, final_observations: t.finalObservations, destination: criticInput! }, `${label}.critic-gather`);
   const scatterGroup = scatterKernel?.bind(
@@ -260,7 +262,6 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
         policySize,
         sampler: (rows) => samplersOf(rows),
         sampleBindings,
-        samplerReadsParams: gaussian,
         recorder,
         label,
       });
@@ -305,7 +306,7 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
     steps,
     envs: N,
     agents: G,
-    policy: gaussian ? 'gaussian' : 'categorical',
+    policy: D === 0 ? 'categorical' : branches.length === 0 ? 'gaussian' : 'hybrid',
     actionSize: A,
     actorPasses,
     seeds,
@@ -358,4 +359,21 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
       destroyAll();
     },
   };
+}
+
+/** The Gaussian sampler of a box, or of a hybrid space's first D dims (means the first D outputs of a row, actions the first D words). */
+function gaussianSampler(shape: RolloutShape, rows: SampledRows | undefined): RolloutSampler {
+  const { G, B, continuousDims: D, actor, logStdSlot, policySize, A } = shape;
+  const logStd = { agentStride: actor.parametersPerAgent, offset: logStdSlot!.offset };
+  return { kind: 'gaussian', ...policySampleGaussianKernel({ agents: G, envsPerAgent: B, actionDims: D, logStd, rows, rowWidths: { outputs: policySize, actions: A } }) };
+}
+
+/**
+ * One sampler per categorical branch; a hybrid space's read the logits after the D means, write the
+ * words after the D floats, draw after the Gaussian's ⌈D/4⌉ Philox blocks and add to its log p.
+ */
+function categoricalSamplers(shape: RolloutShape, rows: SampledRows | undefined): RolloutSampler[] {
+  const { G, B, continuousDims: D, branches, masked, policySize, A } = shape;
+  const hybrid = D > 0 ? { hybrid: { logits: { stride: policySize, offset: D }, actions: { stride: A, offset: D }, firstDraw: 4 * Math.ceil(D / 4) } } : {};
+  return policySampleCategoricalKernels({ agents: G, envsPerAgent: B, nvec: branches, masked, rows, ...hybrid }).map((s) => ({ kind: 'categorical', ...s }));
 }

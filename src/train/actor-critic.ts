@@ -20,21 +20,21 @@
  */
 import { createHostBackedVectorEnv } from '../envs/host-vector-env';
 import { isHostEnvDescriptor } from '../envs/host-env';
-import type { EnvDescriptor } from '../envs/types';
-import { actionBranches, policyOutputWidth } from '../envs/action-branches';
+import type { ActionSpace, EnvDescriptor } from '../envs/types';
+import { actionBranches, continuousActionDims, policyOutputWidth } from '../envs/action-branches';
 import { createVectorEnv, type VectorEnv } from '../envs/vector-env';
 import { BufferSet, readBufferOnce } from '../gpu/index';
 import { createKernel } from '../gpu/kernel';
 import { STATISTICS_WORDS, type StatisticName, type Statistics, type StatisticsInputs } from '../losses/statistics';
 import { initialParameters } from '../nn/init';
-import { actorSpec, criticSpec, gaussianActorSpec, mlpLayout, type MlpLayout } from '../nn/mlp-spec';
+import { actorSpec, criticSpec, gaussianActorSpec, hybridActorSpec, mlpLayout, type MlpLayout, type MlpSpec } from '../nn/mlp-spec';
 import { createOptimizer, type Optimizer } from '../nn/optimizer';
 import { AGENT_STATE_WORDS } from '../nn/optimizer-kernels';
 import { createRollout, type Rollout } from '../rollout/rollout';
 import type { Transitions } from '../rollout/transitions';
 import { createIterationLoop, type LoopReport } from './loop';
 import { createNanGuard } from './nan-guard';
-import type { PolicyKind } from './policy-head';
+import { policyKindOf, type PolicyKind } from './policy-head';
 import { MASK_ERRORS_BYTES } from '../nn/heads';
 import {
   decodeReport,
@@ -48,6 +48,17 @@ import {
 } from './report';
 import type { Trainer, TrainedParameters, TrainerState } from './trainer';
 import { captureBuffers, restoreBuffers } from './trainer-state';
+
+/**
+ * The actor for an action space: logits of every branch side by side (discrete, multi-discrete),
+ * Gaussian means with a learned log-std (box), or the means then the logits (hybrid).
+ */
+export function actorSpecFor(space: ActionSpace, observationSize: number, hiddenSizes: readonly number[]): MlpSpec {
+  const D = continuousActionDims(space);
+  const logits = policyOutputWidth(space) - D;
+  if (D === 0) return actorSpec(observationSize, logits, hiddenSizes);
+  return logits === 0 ? gaussianActorSpec(observationSize, D, hiddenSizes) : hybridActorSpec(observationSize, D, logits, hiddenSizes);
+}
 
 /** The critic's initialisation seed: a different draw from the actor's under the same run seed. */
 export const criticInitSeed = (seed: number): number => (seed + 0x9e3779b9) >>> 0;
@@ -117,9 +128,9 @@ export interface ActorCritic {
   readonly seeds: readonly number[];
   readonly actor: MlpLayout;
   readonly critic: MlpLayout;
-  /** The actor's head: categorical (discrete env) or Gaussian with a learned log-std (box env). */
+  /** The actor's head: categorical (discrete env), Gaussian with a learned log-std (box env), or both (hybrid env). */
   readonly policy: PolicyKind;
-  /** A categorical head's branch sizes: [n] for a discrete env, nvec for a multi-discrete one; empty for a Gaussian. */
+  /** The categorical branches' sizes: [n] for a discrete env, nvec for a multi-discrete or hybrid one; empty for a box. */
   readonly branches: readonly number[];
   /** Actions are sampled under the env's masks, recorded in transitions.masks: the update must read them. */
   readonly masked: boolean;
@@ -175,13 +186,8 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
       env = own(await createVectorEnv(device, descriptor, { numEnvs: N, seed, ...(G > 1 ? { seeds } : {}), maxEpisodeSteps: config.maxEpisodeSteps }));
     }
     const { observationSpace, actionSpace } = env.descriptor;
-    const policy: PolicyKind = actionSpace.kind === 'box' ? 'gaussian' : 'categorical';
-    // A multi-discrete actor's policy head holds the Σ nvec logits of its branches side by side.
-    const actor = mlpLayout(
-      actionSpace.kind !== 'box'
-        ? actorSpec(observationSpace.size, policyOutputWidth(actionSpace), config.hiddenSizes)
-        : gaussianActorSpec(observationSpace.size, actionSpace.size, config.hiddenSizes),
-    );
+    const policy = policyKindOf(actionSpace);
+    const actor = mlpLayout(actorSpecFor(actionSpace, observationSpace.size, config.hiddenSizes));
     const critic = mlpLayout(criticSpec(observationSpace.size, config.hiddenSizes));
     const metricNames = env.descriptor.episodeMetrics ?? [];
     const PA = actor.parametersPerAgent;

@@ -235,7 +235,7 @@ export async function createBehaviourCloning(device: GPUDevice, config: Behaviou
         // Stays zero: behaviour cloning has no entropy term.
         entropyGrads: words(B),
         headGrads: words(B * A),
-        logStdTerms: words(head.kind === 'gaussian' ? B * A : 4),
+        logStdTerms: words(head.continuousDims > 0 ? B * head.continuousDims : 4),
         coefficients: words(8),
         terms: words(LOSS_TERM_COUNT * B),
         nll: { size: SEGMENT_STATS_BYTES },

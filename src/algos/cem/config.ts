@@ -148,8 +148,8 @@ export function resolveCemConfig(config: CemConfig = {}): ResolvedCemConfig {
   const space = envDescriptor.actionSpace;
   // A multi-discrete space needs nothing of CEM itself: the rollout samples its branches (nvec was
   // checked against MAX_DISCRETE_ACTIONS when the env was described).
-  if (space.kind === 'box') {
-    throw new RangeError(`cem: env '${envDescriptor.id}' has a continuous (box) action space; this CEM trainer searches a categorical policy and needs a discrete env`);
+  if (space.kind === 'box' || space.kind === 'hybrid') {
+    throw new RangeError(`cem: env '${envDescriptor.id}' has a ${space.kind === 'box' ? 'continuous (box)' : 'hybrid (box and discrete branches)'} action space; this CEM trainer searches a categorical policy and needs a discrete env`);
   }
   if (space.kind === 'discrete' && space.n > MAX_DISCRETE_ACTIONS) {
     fail('env', c.env, `an env with at most ${MAX_DISCRETE_ACTIONS} discrete actions (MAX_DISCRETE_ACTIONS); '${envDescriptor.id}' has ${space.n}`);

@@ -42,9 +42,10 @@ export const PPO_KL_DEFAULTS = Object.freeze({
 /** Validates a PPO-KL config and freezes the result. Throws before any GPU work. */
 export function resolvePpoKlConfig(config: PpoKlConfig = {}): ResolvedPpoKlConfig {
   const { merged, resolved } = resolvePpoFamilyConfig('ppo-kl', PPO_KL_SCHEMA, PPO_KL_DEFAULTS, config);
-  if (resolved.envDescriptor.actionSpace.kind === 'box') {
+  const space = resolved.envDescriptor.actionSpace;
+  if (space.kind === 'box' || space.kind === 'hybrid') {
     throw new RangeError(
-      `ppo-kl: env '${resolved.env}' has a continuous (box) action space; ppo-kl's KL penalty is wired for the categorical head only and needs a discrete or multi-discrete env (use 'ppo' for box envs)`,
+      `ppo-kl: env '${resolved.env}' has a ${space.kind === 'box' ? 'continuous (box)' : 'hybrid (box and discrete branches)'} action space; ppo-kl's KL penalty is wired for the categorical head only and needs a discrete or multi-discrete env (use 'ppo' for ${space.kind} envs)`,
     );
   }
   return Object.freeze({ ...resolved, klTarget: merged.klTarget, klBeta: merged.klBeta });

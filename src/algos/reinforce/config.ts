@@ -255,8 +255,8 @@ export function resolvePolicyGradientConfig<D extends object>(name: string, sche
   const space = envDescriptor.actionSpace;
   // A multi-discrete space is K categoricals side by side (the policy head's branches); its nvec
   // was checked against MAX_DISCRETE_ACTIONS when the env was described.
-  if (space.kind === 'box') {
-    throw new RangeError(`${name}: env '${envDescriptor.id}' has a continuous (box) action space; this trainer has a categorical policy and needs a discrete env`);
+  if (space.kind === 'box' || space.kind === 'hybrid') {
+    throw new RangeError(`${name}: env '${envDescriptor.id}' has a ${space.kind === 'box' ? 'continuous (box)' : 'hybrid (box and discrete branches)'} action space; this trainer has a categorical policy and needs a discrete env`);
   }
   if (space.kind === 'discrete' && space.n > MAX_DISCRETE_ACTIONS) {
     fail('env', c.env, `an env with at most ${MAX_DISCRETE_ACTIONS} discrete actions (MAX_DISCRETE_ACTIONS); '${envDescriptor.id}' has ${space.n}`);

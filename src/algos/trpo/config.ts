@@ -161,9 +161,9 @@ export function resolveTrpoConfig(config: TrpoConfig = {}): ResolvedTrpoConfig {
   const space = envDescriptor.actionSpace;
   // A multi-discrete space (its Σ nvec checked by the env's registration) trains as K independent
   // categoricals: the Fisher product and the line search run per branch.
-  if (space.kind === 'box') {
+  if (space.kind === 'box' || space.kind === 'hybrid') {
     throw new RangeError(
-      `trpo: env '${envDescriptor.id}' has a continuous (box) action space; this TRPO trainer has a categorical policy and needs a discrete env (the Gaussian Fisher product is not built yet)`,
+      `trpo: env '${envDescriptor.id}' has a ${space.kind === 'box' ? 'continuous (box)' : 'hybrid (box and discrete branches)'} action space; this TRPO trainer has a categorical policy and needs a discrete env (the Gaussian Fisher product is not built yet)`,
     );
   }
   if (space.kind === 'discrete' && space.n > MAX_DISCRETE_ACTIONS) {
