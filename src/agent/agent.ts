@@ -18,6 +18,7 @@
 import { createTrainer, resolveTrainerConfig, type TrainerConfig } from '../algos/index';
 import { lookupEnv, type EnvSource } from '../envs/registry';
 import type { CheckpointSink } from '../persistence/store-sink';
+import { actionBranches } from '../envs/action-branches';
 import { maskWidth, type EnvDescriptor } from '../envs/types';
 import { acquireGpu, type Gpu, type GpuLostReport } from '../gpu/device';
 import { CheckpointError, checkCheckpointMatches, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../train/checkpoint';
@@ -459,6 +460,8 @@ export class Agent extends EventTarget {
    * Behaviour cloning on the GPU: fits the actor to the demonstrations (−mean log π(a|s), the
    * policy gradient with unit weights) and writes it into the agent's policy, so act() follows it
    * and train() continues from it (a warm start: the critic and the optimiser are untouched).
+   * Discrete, multi-discrete (log π summed over the branches) and box actions; action masks are not
+   * applied (the demonstrated actions were legal, so the loss pushes the rest down anyway).
    * Resolves with each epoch's mean negative log-likelihood.
    */
   async cloneBehaviour(demonstrations: Demonstrations, options: CloneOptions = {}): Promise<readonly number[]> {
@@ -472,8 +475,15 @@ export class Agent extends EventTarget {
     if (policy.observationStatistics) {
       throw new RangeError('agent: behaviour cloning needs raw observations: this config normalises them (normObs); turn it off to clone');
     }
+    const space = this.recipe.env.actionSpace;
     const dataset = demonstrations.toDataset();
-    const rows = dataset.actions.length / (this.recipe.env.actionSpace.kind === 'box' ? this.recipe.env.actionSpace.size : 1);
+    // Words per action: 1 (discrete), K (multi-discrete: one per branch) or the box's D floats.
+    const branches = actionBranches(space);
+    const words = space.kind === 'box' ? space.size : branches.length;
+    if (demonstrations.actionSize !== words) {
+      throw new RangeError(`agent: cloneBehaviour() demonstrations.actionSize must be ${words}, this env's words per action (got ${demonstrations.actionSize}); record them with recordDemonstrations()`);
+    }
+    const rows = dataset.actions.length / words;
     if (rows < 1) throw new RangeError('agent: cloneBehaviour() needs at least one recorded (observation, action) pair');
     const state = await this.guard(() => this.trainer.captureState!());
     const P = policy.actor.parametersPerAgent;
@@ -482,6 +492,7 @@ export class Agent extends EventTarget {
     const bc = await createBehaviourCloning(this.gpu.device, {
       actor: policy.actor,
       policy: policy.kind,
+      branches: policy.kind === 'categorical' ? branches : undefined,
       dataset,
       epochs: positiveInteger('epochs', options.epochs ?? 50),
       minibatchSize: Math.min(positiveInteger('minibatchSize', options.minibatchSize ?? 64), rows),

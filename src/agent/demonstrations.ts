@@ -8,6 +8,7 @@
  * Observations are recorded as the actor will see them: if the agent normalises observations, the
  * game records raw ones and the trainer that clones them must apply the same normalisation.
  */
+import { checkMultiDiscrete } from '../envs/action-branches';
 import { MAX_ACTION_SIZE } from '../envs/contract';
 import type { ActionSpace } from '../envs/types';
 
@@ -15,7 +16,10 @@ import type { ActionSpace } from '../envs/types';
 export interface DemonstrationsConfig {
   /** Floats per observation (the env's observationSpace.size). */
   readonly observationSize: number;
-  /** `{ kind: 'discrete', n }` or a box (only its `size` is used: the env clips to its bounds). */
+  /**
+   * `{ kind: 'discrete', n }`, `{ kind: 'multiDiscrete', nvec }` (K branches, an action one integer
+   * per branch) or a box (only its `size` is used: the env clips to its bounds).
+   */
   readonly actionSpace:
     | ActionSpace
     | {
@@ -40,7 +44,7 @@ export interface DemonstrationEpisode {
 export interface DemonstrationDataset {
   /** f32 [M][observationSize]. */
   readonly observations: Float32Array<ArrayBuffer>;
-  /** u32 [M] (discrete) or f32 [M][actionSize] (box). */
+  /** u32 [M] (discrete), u32 [M][K] (multi-discrete, word b of a row in [0, nvec[b])) or f32 [M][actionSize] (box). */
   readonly actions: Uint32Array<ArrayBuffer> | Float32Array<ArrayBuffer>;
 }
 
@@ -52,13 +56,19 @@ export interface DemonstrationsJson {
   readonly version: number;
   /** Floats per observation. */
   readonly observationSize: number;
-  /** The action space: discrete with n actions, or a box of `size` floats. */
+  /** The action space: discrete with n actions, K branches of nvec[b] actions, or a box of `size` floats. */
   readonly actionSpace:
     | {
         /** Discrete actions 0 … n − 1. */
         readonly kind: 'discrete';
         /** The number of actions. */
         readonly n: number;
+      }
+    | {
+        /** One discrete action per branch. */
+        readonly kind: 'multiDiscrete';
+        /** Actions of each branch (1 to MAX_ACTION_BRANCHES branches, Σ nvec ≤ MAX_DISCRETE_ACTIONS). */
+        readonly nvec: readonly number[];
       }
     | {
         /** A box of floats. */
@@ -70,7 +80,7 @@ export interface DemonstrationsJson {
   readonly episodes: readonly DemonstrationEpisode[];
   /** M·observationSize numbers (f32 values, exact). */
   readonly observations: readonly number[];
-  /** M (discrete) or M·actionSize (box) numbers. */
+  /** M (discrete), M·K (multi-discrete) or M·actionSize (box) numbers. */
   readonly actions: readonly number[];
 }
 
@@ -89,9 +99,9 @@ function fail(field: string, value: unknown, valid: string): never {
 export class Demonstrations {
   /** Floats per observation. */
   readonly observationSize: number;
-  /** The action space: discrete with n actions, or a box of `size` floats (its bounds are not kept). */
+  /** The action space: discrete with n actions, K branches of nvec[b], or a box of `size` floats (its bounds are not kept). */
   readonly actionSpace: DemonstrationsJson['actionSpace'];
-  /** Words per recorded action: 1 (discrete) or the box size. */
+  /** Words per recorded action: 1 (discrete), K (multi-discrete: one per branch) or the box size. */
   readonly actionSize: number;
   private observationData: Float32Array<ArrayBuffer>;
   private actionData: Uint32Array<ArrayBuffer> | Float32Array<ArrayBuffer>;
@@ -103,25 +113,31 @@ export class Demonstrations {
     if (typeof config !== 'object' || config === null) fail('config', config, 'an object { observationSize, actionSpace }');
     if (!isPositiveInteger(config.observationSize)) fail('observationSize', config.observationSize, 'a positive integer');
     this.observationSize = config.observationSize;
-    const space = config.actionSpace as { kind?: unknown; n?: unknown; size?: unknown } | undefined;
+    const space = config.actionSpace as { kind?: unknown; n?: unknown; nvec?: unknown; size?: unknown } | undefined;
     if (space?.kind === 'discrete') {
       if (!isPositiveInteger(space.n) || space.n > 0xffffffff) fail('actionSpace.n', space.n, 'a positive integer');
       this.actionSpace = Object.freeze({ kind: 'discrete', n: space.n });
       this.actionSize = 1;
+    } else if (space?.kind === 'multiDiscrete') {
+      // A copy: the caller's array may change after the recorder has checked it.
+      const nvec = Object.freeze([...checkMultiDiscrete('demonstrations', space.nvec)]);
+      this.actionSpace = Object.freeze({ kind: 'multiDiscrete', nvec });
+      this.actionSize = nvec.length;
     } else if (space?.kind === 'box') {
       if (!isPositiveInteger(space.size) || space.size > MAX_ACTION_SIZE) fail('actionSpace.size', space.size, `an integer in [1, ${MAX_ACTION_SIZE}] (MAX_ACTION_SIZE)`);
       this.actionSpace = Object.freeze({ kind: 'box', size: space.size });
       this.actionSize = space.size;
     } else {
-      fail('actionSpace.kind', space?.kind, "'discrete' (with n) or 'box' (with size)");
+      fail('actionSpace.kind', space?.kind, "'discrete' (with n), 'multiDiscrete' (with nvec) or 'box' (with size)");
     }
     const capacity = 256;
     this.observationData = new Float32Array(capacity * this.observationSize);
-    this.actionData = this.discrete ? new Uint32Array(capacity) : new Float32Array(capacity * this.actionSize);
+    this.actionData = this.integerActions ? new Uint32Array(capacity * this.actionSize) : new Float32Array(capacity * this.actionSize);
   }
 
-  private get discrete(): boolean {
-    return this.actionSpace.kind === 'discrete';
+  /** Discrete and multi-discrete actions are u32 words (what the categorical head reads); a box's are f32. */
+  private get integerActions(): boolean {
+    return this.actionSpace.kind !== 'box';
   }
 
   /** Recorded pairs, those of an unfinished episode included. */
@@ -141,7 +157,8 @@ export class Demonstrations {
 
   /**
    * Records one step: the observation the controller saw and the action it took. Discrete: an
-   * integer in [0, n) (or a one-element array); box: `size` finite numbers (a number when size is 1).
+   * integer in [0, n) (or a one-element array); multi-discrete: K integers, word b in [0, nvec[b])
+   * (a number when K is 1); box: `size` finite numbers (a number when size is 1).
    */
   record(observation: ArrayLike<number>, action: number | ArrayLike<number>): void {
     const OBS = this.observationSize;
@@ -162,15 +179,24 @@ export class Demonstrations {
 
   private checkAction(action: number | ArrayLike<number>): ArrayLike<number> {
     const A = this.actionSize;
+    const space = this.actionSpace;
+    const expected =
+      space.kind === 'discrete' ? 'an integer' : space.kind === 'multiDiscrete' ? `an array of ${A} integers, one per branch of nvec [${space.nvec.join(', ')}]` : `an array of ${A} numbers`;
+    // A bare number is one word: fine for a discrete action or a one-word space, not for K branches.
+    if (typeof action === 'number' && A !== 1) fail('record: action', action, expected);
     const words = typeof action === 'number' ? [action] : action;
-    if (words === null || typeof words !== 'object' || typeof words.length !== 'number') {
-      fail('record: action', action, this.discrete ? 'an integer' : `an array of ${A} numbers`);
-    }
+    if (words === null || typeof words !== 'object' || typeof words.length !== 'number') fail('record: action', action, expected);
     if (words.length !== A) fail('record: action.length', words.length, `${A} (the action size)`);
-    if (this.actionSpace.kind === 'discrete') {
-      const n = this.actionSpace.n;
+    if (space.kind === 'discrete') {
+      const n = space.n;
       const a = words[0];
       if (typeof a !== 'number' || !Number.isInteger(a) || a < 0 || a >= n) fail('record: action', a, `an integer in [0, ${n})`);
+    } else if (space.kind === 'multiDiscrete') {
+      for (let b = 0; b < A; b += 1) {
+        const n = space.nvec[b]!;
+        const v = words[b];
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= n) fail(`record: action[${b}]`, v, `an integer in [0, ${n}) (branch ${b} of nvec [${space.nvec.join(', ')}])`);
+      }
     } else {
       for (let i = 0; i < A; i += 1) {
         const v = words[i];
@@ -188,7 +214,7 @@ export class Demonstrations {
     const observations = new Float32Array(grown * this.observationSize);
     observations.set(this.observationData);
     this.observationData = observations;
-    const actions = this.discrete ? new Uint32Array(grown * this.actionSize) : new Float32Array(grown * this.actionSize);
+    const actions = this.integerActions ? new Uint32Array(grown * this.actionSize) : new Float32Array(grown * this.actionSize);
     actions.set(this.actionData);
     this.actionData = actions;
   }
@@ -254,7 +280,7 @@ export class Demonstrations {
     const OBS = demonstrations.observationSize;
     const A = demonstrations.actionSize;
     for (let r = 0; r < rows; r += 1) {
-      demonstrations.record(observations.slice(r * OBS, (r + 1) * OBS), A === 1 && demonstrations.discrete ? actions[r]! : actions.slice(r * A, (r + 1) * A));
+      demonstrations.record(observations.slice(r * OBS, (r + 1) * OBS), actions.slice(r * A, (r + 1) * A));
     }
     // Episodes must tile a prefix of the rows, in order; any rows after them are the open episode.
     let next = 0;

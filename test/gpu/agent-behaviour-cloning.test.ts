@@ -7,12 +7,21 @@
  * clone and must reach mean(100) ≥ 475 before PPO from scratch with the same seed does (the
  * scratch run is trained for as many steps as the warm start needed, and must not be there yet;
  * from scratch, seed 1 needs ~250 000 steps: docs/LEARNING.md), and stay there.
+ *
+ * Multi-discrete: a scripted Cursor-v0 controller (test/support/cursor-env.ts: move toward the goal,
+ * fire on it) recorded from the GPU env through recordDemonstrations(), cloned into a fresh PPO
+ * agent, whose greedy act() must then take the controller's actions in both branches on ≥ 90 % of
+ * the 49 (cursor, goal) states.
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { Agent, evaluateAgent, type Demonstrations } from '../../src/index';
+import { Agent, Demonstrations, evaluateAgent } from '../../src/index';
 import { createVectorEnv, readBufferOnce } from '../../src/engine';
-import { useGpu } from '../support/gpu';
+import { customEnv } from '../../src/envs/index';
+import { CURSOR, cursorMask } from '../support/cursor-env';
+import { gpuStep, useGpu } from '../support/gpu';
+import { freshSeed } from '../support/random';
+import { reset, step } from '../support/vector-env';
 
 const TEACHER = new URL('../fixtures/cartpole-ppo-seed1.wgrl', import.meta.url);
 const EPISODES = 20;
@@ -109,4 +118,83 @@ describe('behaviour cloning through the Agent', () => {
       scratch.destroy();
     }
   });
+});
+
+/** Cursor-v0's scripted player: from observation [cursor / 6, (goal − cursor) / 6], step toward the goal, fire on it. */
+function cursorController(observation: ArrayLike<number>): [number, number] {
+  const offset = Math.round(observation[1]! * 6);
+  return [offset < 0 ? 0 : offset > 0 ? 2 : 1, offset === 0 ? 1 : 0];
+}
+
+/** Of the 49 (cursor, goal) states, those where greedy act() (under the env's masks) takes the controller's move and fire. */
+async function agreement(agent: Agent): Promise<number> {
+  const states = Array.from({ length: 49 }, (_, i) => [Math.floor(i / 7), i % 7]);
+  const observations = Float32Array.from(states.flatMap(([c, g]) => [c! / 6, (g! - c!) / 6]));
+  const actionMask = Uint32Array.from(states.flatMap(([c]) => cursorMask([c!, 0, 0])));
+  const { actions } = await agent.act(observations, { actionMask, deterministic: true });
+  return states.filter((_, r) => {
+    const expected = cursorController(observations.subarray(r * 2, r * 2 + 2));
+    return actions[r * 2] === expected[0] && actions[r * 2 + 1] === expected[1];
+  }).length;
+}
+
+describe('behaviour cloning through the Agent on a multi-discrete env', () => {
+  const gpu = useGpu();
+
+  it('clones a scripted Cursor-v0 controller: greedy act() takes its move and fire on ≥ 90 % of the states', async () => {
+    const seed = freshSeed();
+    const device = gpu().device;
+    const started = performance.now();
+    const descriptor = customEnv(CURSOR);
+    const agent = await Agent.create({ env: descriptor, algorithm: { algo: 'ppo', seed, numEnvs: 8, numSteps: 16, hiddenSizes: [32] }, device });
+    const N = 16;
+    const env = await createVectorEnv(device, descriptor, { numEnvs: N, seed });
+    try {
+      // Record: one 20-step episode in each of N envs, then each env's pairs as one episode.
+      const demonstrations = agent.recordDemonstrations();
+      expect(demonstrations.actionSpace).toEqual({ kind: 'multiDiscrete', nvec: [3, 2] });
+      const pairs = Array.from({ length: N }, () => ({ observations: [] as number[][], actions: [] as number[][], total: 0 }));
+      await reset(gpu(), env);
+      for (let t = 0; t < 20; t += 1) {
+        const { observations } = await env.read();
+        const actions = new Uint32Array(N * 2);
+        for (let n = 0; n < N; n += 1) {
+          const observation = Array.from(observations.subarray(n * 2, n * 2 + 2));
+          const action = cursorController(observation);
+          actions.set(action, n * 2);
+          pairs[n]!.observations.push(observation);
+          pairs[n]!.actions.push(action);
+        }
+        env.writeActions(actions);
+        await step(gpu(), env);
+        const { rewards } = await env.read();
+        pairs.forEach((p, n) => (p.total += rewards[n]!));
+      }
+      for (const { observations, actions, total } of pairs) {
+        observations.forEach((o, t) => demonstrations.record(o, actions[t]!));
+        demonstrations.endEpisode(total);
+      }
+      const recorded = performance.now();
+      const meanReturn = pairs.reduce((sum, p) => sum + p.total, 0) / N;
+      // Demonstrations of another space are refused before any GPU work, naming both sizes.
+      const discrete = new Demonstrations({ observationSize: 2, actionSpace: { kind: 'discrete', n: 6 } });
+      discrete.record([0, 0], 1);
+      await expect(agent.cloneBehaviour(discrete)).rejects.toThrow(/demonstrations.actionSize must be 2, this env's words per action \(got 1\)/);
+
+      const before = await agreement(agent);
+      const losses = await gpuStep(gpu(), 'clone', () => agent.cloneBehaviour(demonstrations, { epochs: 40, minibatchSize: 32, learningRate: 1e-2 }));
+      const cloned = performance.now();
+      const agreed = await agreement(agent);
+      const seconds = (to: number, from: number) => ((to - from) / 1000).toFixed(1);
+      console.log(
+        `[bc cursor] ${demonstrations.size} pairs (controller mean return ${meanReturn.toFixed(2)}); NLL ${losses[0]!.toFixed(3)} → ${losses.at(-1)!.toFixed(3)} ` +
+          `over ${losses.length} epochs; greedy agrees on ${before}/49 states before, ${agreed}/49 after; record ${seconds(recorded, started)} s, clone ${seconds(cloned, recorded)} s (seed ${seed})`,
+      );
+      expect(losses.at(-1)!, `seed ${seed}: the NLL falls`).toBeLessThan(losses[0]! / 2);
+      expect(agreed / 49, `seed ${seed}: fraction of states where act() takes the controller's actions`).toBeGreaterThanOrEqual(0.9);
+    } finally {
+      env.destroy();
+      agent.destroy();
+    }
+  }, 120_000);
 });

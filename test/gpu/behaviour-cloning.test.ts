@@ -2,22 +2,26 @@
  * Behaviour cloning on the GPU (src/algos/behaviour-cloning/behaviour-cloning.ts).
  *
  * 1. The float64 reference of L(θ) = −(1/B) Σ_r log π_θ(a_r|s_r) and its gradient, checked by
- *    central finite differences (categorical and Gaussian, the log-std included).
+ *    central finite differences (categorical, multi-discrete and Gaussian, the log-std included).
  * 2. Two epochs at odd sizes (123 pairs, minibatches of 40, so 3 dropped per epoch) on fresh random
- *    data (categorical; Gaussian at 2, 17 and MAX_ACTION_SIZE = 64 dims): the GPU's last-minibatch
- *    gradient, the parameters after every Adam step of the epoch and each epoch's mean NLL against
- *    a float64 replay that follows the permutation the GPU drew.
+ *    data (categorical; multi-discrete [3, 2, 4]; Gaussian at 2, 17 and MAX_ACTION_SIZE = 64 dims):
+ *    the GPU's last-minibatch gradient, the parameters after every Adam step of the epoch and each
+ *    epoch's mean NLL against a float64 replay that follows the permutation the GPU drew.
  * 3. Learning: 20 episodes of a scripted CartPole-v1 controller recorded through Demonstrations from
  *    the GPU env, cloned into CleanRL's 64-64 actor, then run greedily on the GPU env: mean return ≥ 400.
+ * 4. Learning, multi-discrete: a deterministic map from 6 noisy one-hot states to 3 branches'
+ *    actions, cloned until every branch's argmax reproduces it.
  */
 import { describe, expect, it } from 'vitest';
 import { Demonstrations } from '../../src/agent/demonstrations';
 import { createBehaviourCloning, resolveBehaviourCloningConfig, type BehaviourCloningConfig } from '../../src/algos/behaviour-cloning/behaviour-cloning';
 import { createVectorEnv, type VectorEnv } from '../../src/envs/vector-env';
 import { readBufferOnce } from '../../src/gpu/index';
+import { initialParameters } from '../../src/nn/init';
 import { actorSpec, gaussianActorSpec, mlpLayout, type MlpLayout } from '../../src/nn/mlp-spec';
-import { categoricalLogProb, categoricalLogProbGrad, gaussianLogProb, gaussianLogProbGrad } from '../reference/heads';
+import { gaussianLogProb, gaussianLogProbGrad } from '../reference/heads';
 import { mlpBackward, mlpForward } from '../reference/mlp';
+import { multiCategoricalLogProb, multiCategoricalLogProbGrad } from '../reference/multi-categorical';
 import { adamState, adamStep } from '../reference/optimizer';
 import { gpuStep, useGpu } from '../support/gpu';
 import { freshSeed, seededRandom } from '../support/random';
@@ -29,8 +33,12 @@ interface Pairs {
   actions: Uint32Array<ArrayBuffer> | Float32Array<ArrayBuffer>;
 }
 
-/** The float64 NLL −(1/|rows|) Σ log π(a|s) over `rows` of the dataset, and ∂/∂θ in the layout (log-std included). */
-function referenceNll(layout: MlpLayout, policy: Policy, params: ArrayLike<number>, data: Pairs, rows: readonly number[]) {
+/**
+ * The float64 NLL −(1/|rows|) Σ log π(a|s) over `rows` of the dataset, and ∂/∂θ in the layout
+ * (log-std included). A categorical policy's actions are u32 [M][K] over the branches `nvec`
+ * (default one branch of the whole head).
+ */
+function referenceNll(layout: MlpLayout, policy: Policy, params: ArrayLike<number>, data: Pairs, rows: readonly number[], nvec = [layout.spec.heads[0]!.size]) {
   const OBS = layout.spec.inputSize;
   const D = layout.spec.heads[0]!.size;
   const inputs = rows.map((i) => data.observations.subarray(i * OBS, (i + 1) * OBS));
@@ -44,9 +52,10 @@ function referenceNll(layout: MlpLayout, policy: Policy, params: ArrayLike<numbe
   const headGrads = outputs.map((out, r) => {
     const row = Array.from(out);
     if (policy === 'categorical') {
-      const a = data.actions[rows[r]!]!;
-      loss -= categoricalLogProb(row, undefined, a) / B;
-      return categoricalLogProbGrad(row, undefined, a).map((g) => -g / B);
+      const K = nvec.length;
+      const a = Array.from(data.actions.subarray(rows[r]! * K, (rows[r]! + 1) * K));
+      loss -= multiCategoricalLogProb(row, nvec, undefined, a) / B;
+      return multiCategoricalLogProbGrad(row, nvec, undefined, a).map((g) => -g / B);
     }
     const action = Array.from(data.actions.subarray(rows[r]! * D, (rows[r]! + 1) * D));
     loss -= gaussianLogProb(action, row, logStd) / B;
@@ -71,14 +80,15 @@ function randomParameters(layout: MlpLayout, random: () => number): Float32Array
   return params;
 }
 
-function randomPairs(layout: MlpLayout, policy: Policy, count: number, random: () => number): Pairs {
+function randomPairs(layout: MlpLayout, policy: Policy, count: number, random: () => number, nvec = [layout.spec.heads[0]!.size]): Pairs {
   const OBS = layout.spec.inputSize;
   const A = layout.spec.heads[0]!.size;
+  const K = nvec.length;
   return {
     observations: Float32Array.from({ length: count * OBS }, () => random() * 4 - 2),
     actions:
       policy === 'categorical'
-        ? Uint32Array.from({ length: count }, () => Math.floor(random() * A))
+        ? Uint32Array.from({ length: count * K }, (_, i) => Math.floor(random() * nvec[i % K]!))
         : Float32Array.from({ length: count * A }, () => random() * 3 - 1.5),
   };
 }
@@ -90,26 +100,33 @@ const layouts: Record<Policy, MlpLayout> = {
   categorical: mlpLayout(actorSpec(5, 3, [13, 7])),
   gaussian: mlpLayout(gaussianActorSpec(5, 2, [13, 7])),
 };
+/** Three branches side by side in one categorical head of 3 + 2 + 4 logits. */
+const NVEC = [3, 2, 4];
+const multiDiscreteLayout = mlpLayout(actorSpec(5, 9, [13, 7]));
 
 describe('behaviour cloning: the float64 reference', () => {
-  for (const policy of ['categorical', 'gaussian'] as const) {
-    it(`${policy}: ∂L/∂θ matches central finite differences`, () => {
+  const cases: [string, Policy, MlpLayout, number[] | undefined][] = [
+    ['categorical', 'categorical', layouts.categorical, undefined],
+    ['multi-discrete [3, 2, 4]', 'categorical', multiDiscreteLayout, NVEC],
+    ['gaussian', 'gaussian', layouts.gaussian, undefined],
+  ];
+  for (const [name, policy, layout, nvec] of cases) {
+    it(`${name}: ∂L/∂θ matches central finite differences`, () => {
       const seed = freshSeed();
       const random = seededRandom(seed);
-      const layout = layouts[policy];
-      const data = randomPairs(layout, policy, 9, random);
+      const data = randomPairs(layout, policy, 9, random, nvec);
       const rows = [0, 1, 2, 3, 4, 5, 6, 7, 8];
       const params = Float64Array.from(randomParameters(layout, random));
-      const { gradient } = referenceNll(layout, policy, params, data, rows);
+      const { gradient } = referenceNll(layout, policy, params, data, rows, nvec);
       const h = 1e-6;
       const checked = [...Array.from({ length: 30 }, () => Math.floor(random() * layout.parametersPerAgent))];
       if (layout.extras.logStd) checked.push(layout.extras.logStd.offset, layout.extras.logStd.offset + 1);
       for (const i of checked) {
         const saved = params[i]!;
         params[i] = saved + h;
-        const plus = referenceNll(layout, policy, params, data, rows).loss;
+        const plus = referenceNll(layout, policy, params, data, rows, nvec).loss;
         params[i] = saved - h;
-        const minus = referenceNll(layout, policy, params, data, rows).loss;
+        const minus = referenceNll(layout, policy, params, data, rows, nvec).loss;
         params[i] = saved;
         const numeric = (plus - minus) / (2 * h);
         expect(Math.abs(numeric - gradient[i]!), `seed ${seed}, parameter ${i}`).toBeLessThan(1e-6 * Math.max(1e-2, Math.abs(numeric)));
@@ -122,13 +139,15 @@ describe('behaviour cloning on the GPU', () => {
   const gpu = useGpu();
 
   // The Gaussian also over wide boxes: 17 dims and MAX_ACTION_SIZE = 64.
-  const replayCases: [string, Policy, MlpLayout][] = [
+  // Multi-discrete: K = 3 words per pair through the gathers, log π and its gradient summed over branches.
+  const replayCases: [string, Policy, MlpLayout, number[]?][] = [
     ['categorical', 'categorical', layouts.categorical],
+    ['multi-discrete [3, 2, 4]', 'categorical', multiDiscreteLayout, NVEC],
     ['gaussian', 'gaussian', layouts.gaussian],
     ['gaussian 17 dims', 'gaussian', mlpLayout(gaussianActorSpec(5, 17, [13, 7]))],
     ['gaussian 64 dims', 'gaussian', mlpLayout(gaussianActorSpec(5, 64, [13, 7]))],
   ];
-  for (const [name, policy, layout] of replayCases) {
+  for (const [name, policy, layout, nvec] of replayCases) {
     it(`${name}: two epochs of 123 pairs in minibatches of 40 match a float64 replay`, async () => {
       const { device } = gpu();
       const seed = freshSeed();
@@ -136,11 +155,12 @@ describe('behaviour cloning on the GPU', () => {
       const M = 123;
       const B = 40;
       const learningRate = 3e-3;
-      const data = randomPairs(layout, policy, M, random);
+      const data = randomPairs(layout, policy, M, random, nvec);
       const initial = randomParameters(layout, random);
       const bc = await createBehaviourCloning(device, {
         actor: layout,
         policy,
+        branches: nvec,
         dataset: data,
         epochs: 1,
         minibatchSize: B,
@@ -173,7 +193,7 @@ describe('behaviour cloning on the GPU', () => {
           let nllSum = 0;
           let lastGradient: Float64Array = new Float64Array(0);
           for (let m = 0; m < 3; m += 1) {
-            const { loss, gradient } = referenceNll(layout, policy, reference, data, indices.slice(m * B, (m + 1) * B));
+            const { loss, gradient } = referenceNll(layout, policy, reference, data, indices.slice(m * B, (m + 1) * B), nvec);
             nllSum += loss;
             lastGradient = gradient;
             adamStep(reference, gradient, adam, learningRate);
@@ -246,6 +266,25 @@ describe('behaviour cloning on the GPU', () => {
     expect(bad(box(65))).toThrow(/actor policy head size must be at most 64 action dims \(MAX_ACTION_SIZE\) \(got 65\)/);
     expect(bad({ actor: mlpLayout({ inputSize: 5, hiddenSizes: [4], activation: 'tanh', heads: [{ name: 'value', size: 1, gain: 1 }] }) })).toThrow(
       /a 'policy' head/,
+    );
+    // Branches: sizes summing to the head's width, actions u32 [M][K] with each word within its branch.
+    const branched = (actions: Uint32Array, branches?: readonly number[]) => ({ actor: multiDiscreteLayout, branches, dataset: { observations: new Float32Array(50), actions } });
+    expect(() => resolveBehaviourCloningConfig({ ...good, ...branched(new Uint32Array(30), NVEC) })).not.toThrow();
+    expect(resolveBehaviourCloningConfig({ ...good, ...branched(new Uint32Array(30), NVEC) }).branches).toEqual(NVEC);
+    expect(resolveBehaviourCloningConfig(good).branches).toEqual([3]);
+    expect(bad(branched(new Uint32Array(30), [3, 2, 3]))).toThrow(/branches must be branch sizes summing to the policy head's 9 logits \(got \[3, 2, 3\], summing to 8\)/);
+    expect(bad(branched(new Uint32Array(30), [3, 0, 6]))).toThrow(/branches\[1\] must be a positive integer \(got 0\)/);
+    expect(bad(branched(new Uint32Array(30), []))).toThrow(/branches must be an array of 1 to 8 branch sizes \(MAX_ACTION_BRANCHES\) \(got \[\]\)/);
+    expect(bad(branched(new Uint32Array(30), [1, 1, 1, 1, 1, 1, 1, 1, 1]))).toThrow(/branches must be an array of 1 to 8 branch sizes/);
+    expect(bad(branched(new Uint32Array(10), NVEC))).toThrow(/dataset.actions.length must be 30 \(10 pairs × 3 branches\) \(got 10\)/);
+    const outOfRange = new Uint32Array(30);
+    outOfRange[3 * 4 + 1] = 2;
+    expect(bad(branched(outOfRange, NVEC))).toThrow(/dataset.actions\[13\] must be an action in \[0, 2\) \(pair 4, branch 1 of \[3, 2, 4\]\) \(got 2\)/);
+    expect(bad({ ...branched(new Uint32Array(30), NVEC), dataset: { observations: new Float32Array(50), actions: new Float32Array(30) } })).toThrow(
+      /dataset.actions must be a Uint32Array \[M\]\[K\] for a categorical policy \(got Float32Array\)/,
+    );
+    expect(bad({ policy: 'gaussian', actor: layouts.gaussian, branches: [1, 1], dataset: { observations: new Float32Array(50), actions: new Float32Array(20) } })).toThrow(
+      /branches must be absent for a Gaussian policy .*\(got \[1,1\]\)/,
     );
   });
 });
@@ -388,5 +427,65 @@ describe('behaviour cloning learns CartPole-v1 from demonstrations', () => {
     );
     expect(nll[nll.length - 1]!, `seed ${seed}: the NLL falls`).toBeLessThan(nll[0]!);
     expect(mean, `seed ${seed}: greedy mean return of the cloned policy`).toBeGreaterThanOrEqual(400);
+  }, 120_000);
+});
+
+// ---- learning: clone a deterministic multi-discrete map ----
+
+/** Each of 6 states' action in each branch of NVEC: distinct per branch, so no branch can copy another. */
+const multiDiscreteTarget = (state: number) => [state % 3, Math.floor(state / 3), (3 * state + 1) % 4];
+
+/** State s as a one-hot of 6 with ±0.15 noise in every entry (the head sees a noisy observation, not a lookup). */
+function noisyOneHot(state: number, random: () => number): number[] {
+  return Array.from({ length: 6 }, (_, i) => (i === state ? 1 : 0) + (random() - 0.5) * 0.3);
+}
+
+/** Each branch's argmax of a row of Σ NVEC logits. */
+function branchArgmax(logits: ArrayLike<number>): number[] {
+  let offset = 0;
+  return NVEC.map((n) => {
+    let best = 0;
+    for (let a = 1; a < n; a += 1) if (logits[offset + a]! > logits[offset + best]!) best = a;
+    offset += n;
+    return best;
+  });
+}
+
+describe('behaviour cloning learns a multi-discrete map', () => {
+  const gpu = useGpu();
+
+  it('240 pairs of 6 noisy states → 3 branches: the NLL falls and every branch argmax reproduces the map', async () => {
+    const { device } = gpu();
+    const seed = freshSeed();
+    const random = seededRandom(seed);
+    const M = 240;
+    const states = Array.from({ length: M }, (_, i) => i % 6);
+    const dataset = {
+      observations: Float32Array.from(states.flatMap((s) => noisyOneHot(s, random))),
+      actions: Uint32Array.from(states.flatMap(multiDiscreteTarget)),
+    };
+    const actor = mlpLayout(actorSpec(6, 9, [16]));
+    const initial = initialParameters(actor, seed);
+    const epochs = 30;
+    const bc = await createBehaviourCloning(device, { actor, policy: 'categorical', branches: NVEC, dataset, epochs, minibatchSize: 40, learningRate: 1e-2, seed, initialParameters: initial });
+    let nll: readonly number[];
+    let parameters: Float32Array;
+    try {
+      const started = performance.now();
+      nll = await gpuStep(gpu(), 'clone', () => bc.train());
+      parameters = await bc.readParameters();
+      console.log(`[bc multi-discrete] ${epochs} epochs in ${((performance.now() - started) / 1000).toFixed(1)} s, NLL ${nll[0]!.toFixed(4)} → ${nll.at(-1)!.toFixed(4)} (seed ${seed})`);
+    } finally {
+      bc.destroy();
+    }
+    // The first epoch starts from the initial parameters: its first minibatch alone is not the
+    // epoch's mean, but with these logits near zero the NLL starts near Σ_b log nvec[b] = log 24.
+    expect(nll[0]!, `seed ${seed}: first epoch's NLL near log 24`).toBeGreaterThan(Math.log(24) * 0.6);
+    expect(nll.at(-1)!, `seed ${seed}: the NLL falls below a tenth of its start`).toBeLessThan(nll[0]! / 10);
+    // Greedy per branch on fresh noisy observations of every state (float64 forward on the CPU).
+    const fresh = Array.from({ length: 60 }, (_, i) => i % 6);
+    const logits = mlpForward(actor, parameters, fresh.map((s) => noisyOneHot(s, random))).outputs.policy!;
+    const wrong = fresh.filter((s, r) => branchArgmax(logits[r]!).join() !== multiDiscreteTarget(s).join());
+    expect(wrong, `seed ${seed}: states whose greedy actions differ from the map`).toEqual([]);
   }, 120_000);
 });

@@ -112,7 +112,19 @@ describe('Demonstrations', () => {
     expect(() => new Demonstrations({ observationSize: 2, actionSpace: { kind: 'box', size: 1.5 } })).toThrow(/actionSpace.size must be an integer in \[1, 64\] \(MAX_ACTION_SIZE\) \(got 1.5\)/);
     expect(() => new Demonstrations({ observationSize: 2, actionSpace: { kind: 'box', size: 65 } })).toThrow(/actionSpace.size must be an integer in \[1, 64\] \(MAX_ACTION_SIZE\) \(got 65\)/);
     expect(new Demonstrations({ observationSize: 2, actionSpace: { kind: 'box', size: 64 } }).actionSize).toBe(64);
-    expect(() => new Demonstrations({ observationSize: 2, actionSpace: { kind: 'multi' } as never })).toThrow(/actionSpace.kind must be 'discrete' \(with n\) or 'box'/);
+    expect(() => new Demonstrations({ observationSize: 2, actionSpace: { kind: 'multi' } as never })).toThrow(
+      /actionSpace.kind must be 'discrete' \(with n\), 'multiDiscrete' \(with nvec\) or 'box' \(with size\) \(got 'multi'\)/,
+    );
+    expect(() => new Demonstrations({ observationSize: 2, actionSpace: { kind: 'multiDiscrete', nvec: [] } })).toThrow(
+      /demonstrations: actionSpace.nvec must be an array of 1 to 8 branch sizes \(got \[\]\)/,
+    );
+    expect(() => new Demonstrations({ observationSize: 2, actionSpace: { kind: 'multiDiscrete', nvec: [3, 0] } })).toThrow(
+      /demonstrations: actionSpace.nvec\[1\] must be a positive integer \(got 0\)/,
+    );
+    expect(() => new Demonstrations({ observationSize: 2, actionSpace: { kind: 'multiDiscrete', nvec: [1000, 25] } })).toThrow(
+      /actionSpace.nvec must sum to at most 1024 actions \(MAX_DISCRETE_ACTIONS; got 1025/,
+    );
+    expect(new Demonstrations({ observationSize: 2, actionSpace: { kind: 'multiDiscrete', nvec: [1, 1, 1, 1, 1, 1, 1, 1] } }).actionSize).toBe(8);
 
     const d = new Demonstrations({ observationSize: 2, actionSpace: { kind: 'discrete', n: 3 } });
     d.record([1, 2], 2);
@@ -130,5 +142,60 @@ describe('Demonstrations', () => {
     expect(bad({ episodes: [{ start: 0, length: 3 }] })).toThrow(/json.episodes\[0\].length must be an integer in \[1, 2\] \(got 3\)/);
     expect(bad({ episodes: [{ start: 0, length: 2, totalReturn: 'x' }] })).toThrow(/json.episodes\[0\].totalReturn must be a finite number or absent/);
     expect(() => Demonstrations.fromJSON('null')).toThrow(/json must be an object/);
+  });
+
+  it('records multi-discrete pairs as u32 [M][K], round-trips them through JSON, and refuses bad ones', () => {
+    const seed = freshSeed();
+    const random = seededRandom(seed);
+    const nvec = [3, 2, 5];
+    const given = [...nvec];
+    const d = new Demonstrations({ observationSize: 2, actionSpace: { kind: 'multiDiscrete', nvec: given } });
+    given[0] = 99; // the recorder keeps its own copy
+    expect(d.actionSpace).toEqual({ kind: 'multiDiscrete', nvec });
+    expect(d.actionSize).toBe(3);
+    const actions: number[][] = [];
+    for (let i = 0; i < 300; i += 1) {
+      const a = nvec.map((n) => Math.floor(random() * n));
+      actions.push(a);
+      d.record([i, 1 - i], i % 2 === 0 ? a : Uint32Array.from(a));
+      if (i % 100 === 99) d.endEpisode(i);
+    }
+    d.record([0.5, 0.25], [2, 1, 4]); // an open episode
+    actions.push([2, 1, 4]);
+    const dataset = d.toDataset();
+    expect(dataset.actions).toBeInstanceOf(Uint32Array);
+    expect(Array.from(dataset.actions), `seed ${seed}`).toEqual(actions.flat());
+
+    const text = JSON.stringify(d);
+    const restored = Demonstrations.fromJSON(text);
+    expect(restored.actionSpace).toEqual({ kind: 'multiDiscrete', nvec });
+    expect([restored.size, restored.pendingSteps, restored.episodes]).toEqual([301, 1, d.episodes]);
+    expect(restored.toDataset().actions).toEqual(dataset.actions);
+    expect(restored.toDataset().observations).toEqual(dataset.observations);
+    expect(JSON.stringify(restored)).toBe(text);
+
+    // Bad pairs name the field, the value and the valid range, and leave the recording as it was.
+    expect(() => d.record([0, 0], [1, 1])).toThrow(/record: action.length must be 3 \(the action size\) \(got 2\)/);
+    expect(() => d.record([0, 0], [1, 1, 0, 0])).toThrow(/record: action.length must be 3 \(the action size\) \(got 4\)/);
+    expect(() => d.record([0, 0], 1)).toThrow(/record: action must be an array of 3 integers, one per branch of nvec \[3, 2, 5\] \(got 1\)/);
+    expect(() => d.record([0, 0], [0, 2, 0])).toThrow(/record: action\[1\] must be an integer in \[0, 2\) \(branch 1 of nvec \[3, 2, 5\]\) \(got 2\)/);
+    expect(() => d.record([0, 0], [0, 0, -1])).toThrow(/record: action\[2\] must be an integer in \[0, 5\) .*\(got -1\)/);
+    expect(() => d.record([0, 0], [1.5, 0, 0])).toThrow(/record: action\[0\] must be an integer in \[0, 3\) .*\(got 1.5\)/);
+    expect(() => d.record([0, 0], [0, Number.NaN, 0])).toThrow(/record: action\[1\] must be an integer in \[0, 2\) .*\(got NaN\)/);
+    expect(d.size).toBe(301);
+
+    // A stored form whose actions leave a branch's range is refused the same way.
+    const json = d.toJSON();
+    const bad = (patch: object) => () => Demonstrations.fromJSON({ ...json, ...patch } as never);
+    expect(bad({ actions: json.actions.map((v, i) => (i === 4 ? 7 : v)) })).toThrow(/record: action\[1\] must be an integer in \[0, 2\) .*\(got 7\)/);
+    expect(bad({ actions: json.actions.slice(1) })).toThrow(/json.actions must be an array of 903 numbers \(301 rows × 3\)/);
+    expect(bad({ actionSpace: { kind: 'multiDiscrete', nvec: [3, 2.5, 5] } })).toThrow(/actionSpace.nvec\[1\] must be a positive integer \(got 2.5\)/);
+
+    // One branch: a bare integer is one action, as for a discrete space.
+    const single = new Demonstrations({ observationSize: 1, actionSpace: { kind: 'multiDiscrete', nvec: [4] } });
+    single.record([0], 3);
+    single.record([1], [2]);
+    expect(Array.from(single.toDataset().actions)).toEqual([3, 2]);
+    expect(() => single.record([0], 4)).toThrow(/record: action\[0\] must be an integer in \[0, 4\) .*\(got 4\)/);
   });
 });

@@ -2,7 +2,8 @@
  * Behaviour cloning on the GPU: fit an actor to demonstrations (src/agent/demonstrations.ts) by
  * minimising the negative log-likelihood of the demonstrated actions,
  *   L(θ) = −(1/B) Σ_r log π_θ(a_r | s_r)   over a minibatch of B pairs,
- * which is the policy gradient with every weight equal to one: the surrogate objective 'clone'
+ * (for a multi-discrete space log π = Σ_b log π_b, each branch a categorical over its slice of the
+ * logits), which is the policy gradient with every weight equal to one: the surrogate objective 'clone'
  * (shaders/losses/surrogate.wgsl, ∂L/∂log π = −1/B), then the same head backward, MLP backward and
  * Adam as PPO's update. The trained parameters are in the actor's mlpLayout order, so an agent
  * copies them into PPO's actor to warm-start it.
@@ -20,6 +21,7 @@
  *
  * No entropy bonus, no gradient clipping: the loss is the plain NLL. G = 1 (one actor).
  */
+import { MAX_ACTION_BRANCHES } from '../../envs/action-branches';
 import { MAX_ACTION_SIZE } from '../../envs/contract';
 import { BufferSet } from '../../gpu/buffers';
 import { createKernel, type KernelSpec } from '../../gpu/kernel';
@@ -44,7 +46,16 @@ export interface BehaviourCloningConfig {
   readonly actor: MlpLayout;
   /** Categorical logits over discrete actions, or a Gaussian mean with the layout's learned log-std. */
   readonly policy: PolicyKind;
-  /** M pairs: observations f32 [M][inputSize]; actions u32 [M] (categorical) or f32 [M][D] (Gaussian). */
+  /**
+   * A categorical policy's branch sizes: a multi-discrete space's nvec (K branches, summing to the
+   * policy head's width; log π = Σ_b log π_b over each branch's slice of the logits). Default one
+   * branch of the whole head. Not for a Gaussian policy.
+   */
+  readonly branches?: readonly number[];
+  /**
+   * M pairs: observations f32 [M][inputSize]; actions u32 [M][K] (categorical: K = 1 for one
+   * branch, word b in [0, branches[b])) or f32 [M][D] (Gaussian).
+   */
   readonly dataset: { readonly observations: Float32Array; readonly actions: Uint32Array | Float32Array };
   /** Passes over the dataset. */
   readonly epochs: number;
@@ -90,6 +101,8 @@ export interface BehaviourCloning {
 interface Resolved {
   readonly actor: MlpLayout;
   readonly policy: PolicyKind;
+  /** The categorical head's branch sizes ([width] for one categorical); empty for a Gaussian. */
+  readonly branches: readonly number[];
   readonly pairs: number;
   readonly width: number;
   readonly epochs: number;
@@ -112,10 +125,47 @@ function firstNonFinite(values: ArrayLike<number>): number {
   return -1;
 }
 
-/** Checks every field before any GPU work; throws RangeError naming the field, the value and what is valid. */
-export function resolveBehaviourCloningConfig(config: BehaviourCloningConfig): Resolved {
-  if (typeof config !== 'object' || config === null) fail('config', config, 'an object');
-  const { actor, policy, dataset } = config;
+/** A categorical head's branches: given ones checked against the head's width, else one branch of all of it. */
+function resolveBranches(branches: unknown, policy: PolicyKind, width: number): readonly number[] {
+  if (policy === 'gaussian') {
+    if (branches !== undefined) fail('branches', JSON.stringify(branches), 'absent for a Gaussian policy (branches split categorical logits)');
+    return [];
+  }
+  if (branches === undefined) return [width];
+  if (!Array.isArray(branches) || branches.length < 1 || branches.length > MAX_ACTION_BRANCHES) {
+    fail('branches', JSON.stringify(branches), `an array of 1 to ${MAX_ACTION_BRANCHES} branch sizes (MAX_ACTION_BRANCHES)`);
+  }
+  const bad = branches.findIndex((n) => !isPositiveInteger(n));
+  if (bad >= 0) fail(`branches[${bad}]`, branches[bad], 'a positive integer');
+  const total = (branches as number[]).reduce((sum, n) => sum + n, 0);
+  if (total !== width) fail('branches', `[${branches.join(', ')}], summing to ${total}`, `branch sizes summing to the policy head's ${width} logits`);
+  return Object.freeze([...(branches as number[])]);
+}
+
+/** The dataset's actions: u32 [M][K], word b of each row within branch b (categorical), or f32 [M][D] (Gaussian). */
+function checkActions(actions: unknown, policy: PolicyKind, branches: readonly number[], pairs: number, width: number): void {
+  if (policy === 'categorical') {
+    const K = branches.length;
+    if (!(actions instanceof Uint32Array)) fail('dataset.actions', (actions as object | null)?.constructor?.name ?? actions, 'a Uint32Array [M][K] for a categorical policy');
+    if (actions.length !== pairs * K) {
+      fail('dataset.actions.length', actions.length, K === 1 ? `${pairs} (one action per observation)` : `${pairs * K} (${pairs} pairs × ${K} branches)`);
+    }
+    for (let i = 0; i < actions.length; i += 1) {
+      const b = i % K;
+      if (actions[i]! >= branches[b]!) {
+        fail(`dataset.actions[${i}]`, actions[i], `an action in [0, ${branches[b]}) (${K === 1 ? "the policy head's size" : `pair ${Math.floor(i / K)}, branch ${b} of [${branches.join(', ')}]`})`);
+      }
+    }
+    return;
+  }
+  if (!(actions instanceof Float32Array)) fail('dataset.actions', (actions as object | null)?.constructor?.name ?? actions, 'a Float32Array [M][D] for a Gaussian policy');
+  if (actions.length !== pairs * width) fail('dataset.actions.length', actions.length, `${pairs * width} (${pairs} pairs × ${width} action dims)`);
+  const bad = firstNonFinite(actions);
+  if (bad >= 0) fail(`dataset.actions[${bad}]`, actions[bad], 'finite');
+}
+
+/** The policy head's width, after checking the layout and its head against the policy kind. */
+function checkActor(actor: MlpLayout, policy: PolicyKind): number {
   if (typeof actor !== 'object' || actor === null || !Array.isArray(actor.layers) || !actor.spec) fail('actor', actor, 'an MlpLayout (mlpLayout(spec))');
   const headIndex = actor.headLayer.policy;
   if (headIndex === undefined) fail('actor', `heads ${Object.keys(actor.headLayer).join(', ')}`, "a layout with a 'policy' head");
@@ -129,6 +179,27 @@ export function resolveBehaviourCloningConfig(config: BehaviourCloningConfig): R
       fail('actor.extras.logStd', logStd?.length, `a slot of ${width} floats (one log σ per action dim; gaussianActorSpec makes it)`);
     }
   }
+  return width;
+}
+
+/** The initial parameters: a checked copy of the given ones, or the layout's initialisation from the seed. */
+function resolveInitial(actor: MlpLayout, given: unknown, seed: number): Float32Array<ArrayBuffer> {
+  const P = actor.parametersPerAgent;
+  if (given === undefined) return initialParameters(actor, seed);
+  if (!(given instanceof Float32Array) || given.length !== P) {
+    fail('initialParameters', given instanceof Float32Array ? `length ${given.length}` : given, `a Float32Array of ${P} floats (the actor's parametersPerAgent)`);
+  }
+  const bad = firstNonFinite(given);
+  if (bad >= 0) fail(`initialParameters[${bad}]`, given[bad], 'finite');
+  return Float32Array.from(given);
+}
+
+/** Checks every field before any GPU work; throws RangeError naming the field, the value and what is valid. */
+export function resolveBehaviourCloningConfig(config: BehaviourCloningConfig): Resolved {
+  if (typeof config !== 'object' || config === null) fail('config', config, 'an object');
+  const { actor, policy, dataset } = config;
+  const width = checkActor(actor, policy);
+  const branches = resolveBranches(config.branches, policy, width);
   const OBS = actor.spec.inputSize;
   if (typeof dataset !== 'object' || dataset === null) fail('dataset', dataset, 'an object { observations, actions }');
   const { observations, actions } = dataset;
@@ -139,17 +210,7 @@ export function resolveBehaviourCloningConfig(config: BehaviourCloningConfig): R
   const pairs = observations.length / OBS;
   const badObservation = firstNonFinite(observations);
   if (badObservation >= 0) fail(`dataset.observations[${badObservation}]`, observations[badObservation], 'finite');
-  if (policy === 'categorical') {
-    if (!(actions instanceof Uint32Array)) fail('dataset.actions', actions?.constructor?.name ?? actions, 'a Uint32Array [M] for a categorical policy');
-    if (actions.length !== pairs) fail('dataset.actions.length', actions.length, `${pairs} (one action per observation)`);
-    const bad = actions.findIndex((a) => a >= width);
-    if (bad >= 0) fail(`dataset.actions[${bad}]`, actions[bad], `an action in [0, ${width}) (the policy head's size)`);
-  } else {
-    if (!(actions instanceof Float32Array)) fail('dataset.actions', actions?.constructor?.name ?? actions, 'a Float32Array [M][D] for a Gaussian policy');
-    if (actions.length !== pairs * width) fail('dataset.actions.length', actions.length, `${pairs * width} (${pairs} pairs × ${width} action dims)`);
-    const bad = firstNonFinite(actions);
-    if (bad >= 0) fail(`dataset.actions[${bad}]`, actions[bad], 'finite');
-  }
+  checkActions(actions, policy, branches, pairs, width);
   if (!isPositiveInteger(config.epochs)) fail('epochs', config.epochs, 'a positive integer');
   if (!isPositiveInteger(config.minibatchSize) || config.minibatchSize > pairs) {
     fail('minibatchSize', config.minibatchSize, `an integer in [1, ${pairs}] (the dataset has ${pairs} pairs)`);
@@ -160,22 +221,10 @@ export function resolveBehaviourCloningConfig(config: BehaviourCloningConfig): R
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) fail('seed', seed, 'an integer in [0, 4294967295]');
   const adamEpsilon = config.adamEpsilon ?? 1e-5;
   if (typeof adamEpsilon !== 'number' || !Number.isFinite(adamEpsilon) || adamEpsilon <= 0) fail('adamEpsilon', adamEpsilon, 'a finite number > 0');
-  const P = actor.parametersPerAgent;
-  let initial: Float32Array<ArrayBuffer>;
-  if (config.initialParameters === undefined) {
-    initial = initialParameters(actor, seed);
-  } else {
-    const given = config.initialParameters;
-    if (!(given instanceof Float32Array) || given.length !== P) {
-      fail('initialParameters', given instanceof Float32Array ? `length ${given.length}` : given, `a Float32Array of ${P} floats (the actor's parametersPerAgent)`);
-    }
-    const bad = firstNonFinite(given);
-    if (bad >= 0) fail(`initialParameters[${bad}]`, given[bad], 'finite');
-    initial = Float32Array.from(given);
-  }
+  const initial = resolveInitial(actor, config.initialParameters, seed);
   const label = config.label ?? 'bc';
   if (typeof label !== 'string' || label.length === 0) fail('label', label, 'a non-empty string');
-  return { actor, policy, pairs, width, epochs: config.epochs, minibatchSize: config.minibatchSize, learningRate, seed, adamEpsilon, initial, label };
+  return { actor, policy, branches, pairs, width, epochs: config.epochs, minibatchSize: config.minibatchSize, learningRate, seed, adamEpsilon, initial, label };
 }
 
 /** Uploads the dataset and builds every kernel, buffer and bind group once; `train()` only encodes and submits. */
@@ -191,7 +240,15 @@ export async function createBehaviourCloning(device: GPUDevice, config: Behaviou
   try {
     // ---- setup: passes, head, loss, Adam, permutation, gathers, the NLL reduction ----
     const passes = own(await createMlpPasses(device, actor, { agents: 1, rowsPerAgent: B, label: `${name}.actor` }));
-    const head = await createPolicyHead(device, { kind: c.policy, actor, agents: 1, rowsPerAgent: B, label: name });
+    // A categorical head reads K words per row (one per branch); the gathers below copy that width.
+    const head = await createPolicyHead(device, {
+      kind: c.policy,
+      actor,
+      agents: 1,
+      rowsPerAgent: B,
+      branches: c.policy === 'categorical' ? c.branches : undefined,
+      label: name,
+    });
     const A = head.width;
     const optimizer = own(
       await createOptimizer(device, { kind: 'adam', agents: 1, parametersPerAgent: P, learningRate: c.learningRate, epsilon: c.adamEpsilon, label: `${name}.adam` }),
