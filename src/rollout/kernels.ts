@@ -217,7 +217,7 @@ export function policySampleCategoricalKernels(shape: {
     return {
       spec: {
         ...POLICY_SAMPLE_CATEGORICAL,
-        constants: { ...categoricalRowConstants('policySampleCategorical', branch), ROWS_PER_AGENT: rowsPerAgent, BRANCH: b, ...sampled.constants },
+        constants: { ...categoricalRowConstants('policySampleCategorical', branch), ROWS_PER_AGENT: rowsPerAgent, BRANCH: branch.branch!, ...sampled.constants },
       },
       invocations: sampled.invocations,
     };
