@@ -28,12 +28,12 @@ export { pendulum } from './envs/builtin/pendulum';
 export { snakeEnv } from './envs/builtin/snake';
 export { BUILTIN_ENVS, UnknownEnvError, lookupEnv, registerEnv, registeredEnvNames, registeredEnvs } from './envs/registry';
 export type { EnvSource } from './envs/registry';
-export type { HostEnv, HostEnvStepResult, HostRandom } from './envs/host-env';
+export type { HostEnv, HostEnvStepResult, HostRandom, HybridAction } from './envs/host-env';
 export type { BatchedHostEnv, HostEnvBatch } from './envs/batched-host-env';
 export { customEnv, registerCustomEnv } from './envs/custom';
 export type { CustomEnvOptions } from './envs/custom';
 export { EnvContractError } from './envs/contract';
-export type { ActionSpace, BoxSpace, EnvDescriptor, HybridSpace, MultiDiscreteSpace } from './envs/types';
+export type { ActionSpace, BoxSpace, EnvDescriptor, HybridActions, HybridSpace, MultiDiscreteSpace } from './envs/types';
 export { MAX_ACTION_BRANCHES } from './envs/action-branches';
 export type { ShaderPart } from './gpu/shaders';
 

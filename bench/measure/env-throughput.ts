@@ -4,7 +4,7 @@
  * auto-reset). Timed from submit to onSubmittedWorkDone (bench/measure/timing.ts).
  */
 import { createVectorEnv } from '../../src/envs/vector-env';
-import type { EnvDescriptor } from '../../src/envs/types';
+import type { ActionSpace, BoxSpace, EnvDescriptor, HybridActions } from '../../src/envs/types';
 import { sample, timeSubmitted, type Repetition, type Samples } from './timing';
 
 export interface EnvThroughputReport {
@@ -33,16 +33,7 @@ export async function measureEnvThroughput(
   try {
     const space = env.actionSpace;
     // The random policy, drawn once: the benchmark measures the env, not the policy.
-    const actions =
-      space.kind === 'discrete'
-        ? Uint32Array.from({ length: numEnvs }, () => Math.floor(Math.random() * space.n))
-        : space.kind === 'multiDiscrete'
-          ? Uint32Array.from({ length: numEnvs * space.nvec.length }, (_, i) => Math.floor(Math.random() * space.nvec[i % space.nvec.length]!))
-          : space.kind === 'hybrid' ? (() => { throw new RangeError('hybrid envs are not benchmarked yet'); })() : Float32Array.from({ length: numEnvs * space.size }, (_, i) => {
-            const d = i % space.size;
-            return space.low[d]! + (space.high[d]! - space.low[d]!) * Math.random();
-          });
-    vectorEnv.writeActions(actions);
+    vectorEnv.writeActions(randomActions(space, numEnvs));
     const resetEncoder = device.createCommandEncoder({ label: 'bench.env.reset' });
     vectorEnv.encodeReset(resetEncoder);
     device.queue.submit([resetEncoder.finish()]);
@@ -81,4 +72,23 @@ export async function measureEnvThroughput(
   } finally {
     vectorEnv.destroy();
   }
+}
+
+/** Uniform branch indices [numEnvs][nvec.length]. */
+const randomBranches = (nvec: readonly number[], numEnvs: number) =>
+  Uint32Array.from({ length: numEnvs * nvec.length }, (_, i) => Math.floor(Math.random() * nvec[i % nvec.length]!));
+
+/** Floats [numEnvs][size], uniform in the box. */
+const randomInBox = (box: BoxSpace, numEnvs: number) =>
+  Float32Array.from({ length: numEnvs * box.size }, (_, i) => {
+    const d = i % box.size;
+    return box.low[d]! + (box.high[d]! - box.low[d]!) * Math.random();
+  });
+
+/** Uniform random actions of `numEnvs` envs, as writeActions takes them for the space. */
+function randomActions(space: ActionSpace, numEnvs: number): Uint32Array | Float32Array | HybridActions {
+  if (space.kind === 'discrete') return Uint32Array.from({ length: numEnvs }, () => Math.floor(Math.random() * space.n));
+  if (space.kind === 'multiDiscrete') return randomBranches(space.nvec, numEnvs);
+  if (space.kind === 'hybrid') return { continuous: randomInBox(space.continuous, numEnvs), discrete: randomBranches(space.nvec, numEnvs) };
+  return randomInBox(space, numEnvs);
 }

@@ -1,5 +1,6 @@
-// Include-only: the bindings and the per-env step shared by env_step_discrete.wgsl and
-// env_step_continuous.wgsl (each declares `actions` at binding 9, the last, and decodes one env's action).
+// Include-only: the bindings and the per-env step shared by the step kernels env_step_<kind>.wgsl
+// (discrete, multi-discrete, continuous, hybrid: each declares `actions` at binding 9, the last,
+// and decodes one env's action).
 // Needs envs/env_wrapper.wgsl and an env body.
 //
 // One step of env n: load its state, draw its randomness (env_rng_for_step), call env_step, count
@@ -7,15 +8,15 @@
 // results. Auto-reset happens in the next kernel (env_autoreset.wgsl): eight storage buffers per
 // stage (the WebGPU default limit) do not hold a step's inputs and all its outputs at once.
 
-// Actions the wrapper refused to apply: a discrete action ≥ ACTION_COUNT, or a continuous action
-// that is not finite. The env is not stepped (next state = state, reward 0, no flags); the host
+// Actions the wrapper refused to apply: a discrete action ≥ ACTION_COUNT (a branch's index ≥ its
+// size), or a continuous action that is not finite. The env is not stepped (next state = state, reward 0, no flags); the host
 // reads this block to report it (VectorEnv.checkActions).
 struct ActionErrors {
   // How many env-steps were refused since the block was last cleared.
   count: atomic<u32>,
   // The smallest env index refused (0xFFFFFFFF when none).
   first_env: atomic<u32>,
-  // The largest refused discrete action (0 for a continuous env).
+  // The largest refused discrete action (0 for a refused non-finite float).
   largest_action: atomic<u32>,
   pad: u32,
 }

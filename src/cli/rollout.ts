@@ -10,7 +10,9 @@
  *
  * Random policy: action of env n at step t from Philox key (seed, POLICY_STREAM), counter
  * (block, n, t, 0), uniforms u = uniformFromBits(word) (in (0, 1)), taken in order: a discrete
- * action is floor(u·n); a multi-discrete action's branch b is floor(u_b·nvec[b]); a box action's dimension d is low_d + (high_d − low_d)·u_d. The envs draw
+ * action is floor(u·n); a multi-discrete action's branch b is floor(u_b·nvec[b]); a box action's
+ * dimension d is low_d + (high_d − low_d)·u_d; a hybrid action is its D box dims so (u_0 … u_{D−1}),
+ * then its branch b floor(u_{D+b}·nvec[b]), printed as one array of D floats then K indices. The envs draw
  * from their own stream (ENV_STREAM) under the same seed, so a trace is reproducible from
  * (env, envs, seed) alone.
  */
@@ -20,7 +22,7 @@ import { Command } from 'commander';
 import { checkGpuErrors } from '../gpu/error-scope';
 import { createVectorEnv } from '../envs/vector-env';
 import { lookupEnv, registeredEnvNames } from '../envs/registry';
-import type { ActionSpace } from '../envs/types';
+import type { ActionSpace, HybridActions } from '../envs/types';
 import { philox4x32, uniformFromBits } from '../rng/philox-cpu';
 import { acquireFromCli, addGpuOptions, type GpuCliOptions } from './gpu-options';
 
@@ -67,9 +69,27 @@ export function randomPolicyAction(space: ActionSpace, seed: number, t: number, 
     const u = uniforms(space.nvec.length);
     return space.nvec.map((n, b) => Math.min(n - 1, Math.floor(u[b]! * n)));
   }
-  if (space.kind === 'hybrid') throw new RangeError('hybrid action spaces: not supported by the rollout command yet');
-  const u = uniforms(space.size);
-  return space.low.map((low, d) => low + (space.high[d]! - low) * u[d]!);
+  const box = space.kind === 'hybrid' ? space.continuous : space;
+  const u = uniforms(box.size + (space.kind === 'hybrid' ? space.nvec.length : 0));
+  const floats = box.low.map((low, d) => low + (box.high[d]! - low) * u[d]!);
+  if (space.kind !== 'hybrid') return floats;
+  return [...floats, ...space.nvec.map((n, b) => Math.min(n - 1, Math.floor(u[box.size + b]! * n)))];
+}
+
+/** The random policy's actions of every env, as writeActions takes them for the space. */
+function actionsForEnv(space: ActionSpace, actions: (number | number[])[]): Uint32Array | Float32Array | HybridActions {
+  if (space.kind === 'box') return Float32Array.from((actions as number[][]).flat());
+  if (space.kind !== 'hybrid') return Uint32Array.from(actions.flat());
+  const dims = space.continuous.size;
+  const rows = actions as number[][];
+  return { continuous: Float32Array.from(rows.flatMap((a) => a.slice(0, dims))), discrete: Uint32Array.from(rows.flatMap((a) => a.slice(dims))) };
+}
+
+/** An action as the env saw it: a box's floats (or a hybrid action's) rounded to f32, as the GPU holds them. */
+function actionAsSeen(space: ActionSpace, action: number | number[]): number | number[] {
+  if (space.kind !== 'box' && space.kind !== 'hybrid') return action;
+  const dims = space.kind === 'box' ? space.size : space.continuous.size;
+  return (action as number[]).map((a, i) => (i < dims ? Math.fround(a) : a));
 }
 
 const positiveInteger = (name: string, value: number) => {
@@ -110,7 +130,7 @@ export async function traceRollout(
     });
     for (let t = 0; t < options.steps; t += 1) {
       const actions = Array.from({ length: numEnvs }, (_, n) => randomPolicyAction(space, options.seed, t, n));
-      env.writeActions(space.kind === 'box' ? Float32Array.from((actions as number[][]).flat()) : Uint32Array.from(actions.flat()));
+      env.writeActions(actionsForEnv(space, actions));
       const out = await checkGpuErrors(device, `rollout step ${t}`, async () => {
         const encoder = device.createCommandEncoder({ label: 'rollout.step' });
         env.encodeStep(encoder);
@@ -124,7 +144,7 @@ export async function traceRollout(
           env: n,
           state: row(states, n, stateSize),
           // A box action as the env saw it: clipped to the bounds (the policy's draws are inside them).
-          action: space.kind === 'box' ? row(Float32Array.from(actions[n] as number[]), 0, space.size) : actions[n]!,
+          action: actionAsSeen(space, actions[n]!),
           reward: out.rewards[n]!,
           terminated: out.terminated[n] === 1,
           truncated: out.truncated[n] === 1,

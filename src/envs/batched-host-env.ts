@@ -16,7 +16,7 @@
  * each call, so it must not declare the flag, and is then always stepped whole.
  */
 import { multiDiscreteProblem } from './action-branches';
-import { MAX_ACTION_SIZE } from './contract';
+import { hybridSpaceProblem, MAX_ACTION_SIZE } from './contract';
 import type { ActionSpace } from './types';
 
 /**
@@ -29,9 +29,19 @@ export interface HostEnvBatch {
   /**
    * In: the actions of this step: u32 [N] for a discrete env (each < n), u32 [N][K] for a
    * multi-discrete one (instance i's branch b at i·K + b, each < nvec[b]), f32 [N][size] for a box
-   * (finite, already clipped to the bounds).
+   * (finite, already clipped to the bounds). A hybrid env (D floats and K branches) gets a
+   * Float32Array [N][D + K] whose rows are the GPU's action rows: instance i's continuous dim d at
+   * i·(D + K) + d (finite, clipped to the box); the row's last K words are its branch indices,
+   * which only make sense read through {@link HostEnvBatch.discreteActions}.
    */
   readonly actions: Uint32Array | Float32Array;
+  /**
+   * In: the u32 view of the same memory as `actions`, for the discrete part of an action. A
+   * hybrid env reads instance i's branch b at i·(D + K) + D + b (each < nvec[b]); for a discrete
+   * or multi-discrete env this is `actions` itself; for a box it is empty. No copy is made: the
+   * two views alias one buffer, whose row stride is D + K in both.
+   */
+  readonly discreteActions: Uint32Array;
   /** Out: [N][observationSize], each instance's observation after the step (or reset). */
   readonly observations: Float32Array;
   /** Out: [N], the reward of the step. */
@@ -49,8 +59,8 @@ export interface HostEnvBatch {
    * Out: [N][maskWidth], 1 where an action is legal in the instance's current state, 0 where it is
    * masked, written for every instance by stepBatch and for the restarted ones by resetBatch; length
    * 0 unless the env has actionMasks. maskWidth is n for a discrete env and Σ nvec for a
-   * multi-discrete one (the branches' masks side by side, branch 0 first). A row (each branch's
-   * slice of it, multi-discrete) must allow at least one action.
+   * multi-discrete or hybrid one (the branches' masks side by side, branch 0 first; a hybrid env's
+   * continuous part has no mask). A row (each branch's slice of it) must allow at least one action.
    */
   readonly masks: Uint32Array;
   /**
@@ -79,13 +89,13 @@ export interface BatchedHostEnv {
   /** Floats per observation. */
   observationSize: number;
   /**
-   * Discrete actions 0 … n − 1, multi-discrete ones (K branches, branch b's in 0 … nvec[b] − 1), or
-   * a box of floats clipped to its bounds before stepBatch.
+   * Discrete actions 0 … n − 1, multi-discrete ones (K branches, branch b's in 0 … nvec[b] − 1), a
+   * box of floats clipped to its bounds before stepBatch, or hybrid (a box and K branches together).
    */
   actionSpace: ActionSpace;
   /** Episodes are truncated when they reach this many steps (Gymnasium's TimeLimit). */
   maxEpisodeSteps: number;
-  /** The env writes action masks (batch.masks; discrete or multi-discrete actions only). Default false. */
+  /** The env writes action masks (batch.masks; discrete, multi-discrete or hybrid actions: not a box). Default false. */
   actionMasks?: boolean;
   /** Names of the values written to batch.episodeMetrics when an episode ends. Default none. */
   episodeMetrics?: readonly string[];
@@ -138,7 +148,7 @@ export function checkHostEnvShape(env: HostEnvShape, name: string): void {
     throw new TypeError(`${name}: actionMasks must be true or false (got ${String(env.actionMasks)})`);
   }
   if (env.actionMasks && env.actionSpace.kind === 'box') {
-    throw new RangeError(`${name}: actionMasks needs a discrete or multi-discrete action space (a box has no actions to mask)`);
+    throw new RangeError(`${name}: actionMasks needs a discrete, multi-discrete or hybrid action space (a box has no actions to mask)`);
   }
   const metrics = env.episodeMetrics;
   if (metrics === undefined) return;
@@ -170,9 +180,15 @@ function checkActionSpace(space: ActionSpace, name: string): void {
     if (problem) throw new RangeError(`${name}: ${problem}`);
     return;
   }
+  if (space?.kind === 'hybrid') {
+    const problem = hybridSpaceProblem(space);
+    if (problem) throw new RangeError(`${name}: ${problem}`);
+    return;
+  }
   if (space?.kind !== 'box') {
     throw new TypeError(
-      `${name}: actionSpace must be { kind: 'discrete', n }, { kind: 'multiDiscrete', nvec } or { kind: 'box', size, low, high } (got ${JSON.stringify(space)})`,
+      `${name}: actionSpace must be { kind: 'discrete', n }, { kind: 'multiDiscrete', nvec }, { kind: 'box', size, low, high } ` +
+        `or { kind: 'hybrid', continuous, nvec } (got ${JSON.stringify(space)})`,
     );
   }
   if (!positiveInteger(space.size) || space.size > MAX_ACTION_SIZE) {

@@ -5,7 +5,7 @@
  * of surfacing as an "unresolved identifier" in the wrapper's WGSL.
  */
 import { multiDiscreteProblem } from './action-branches';
-import { maskWidth, type EnvDescriptor } from './types';
+import { maskWidth, type BoxSpace, type EnvDescriptor, type HybridSpace } from './types';
 
 /** An env body or descriptor that breaks the env contract. */
 export class EnvContractError extends Error {
@@ -28,8 +28,13 @@ export interface EnvBodyLayout {
   stateFields: readonly string[];
   /** Fields of `struct EnvParams`, in order, with their scalar type. */
   paramFields: readonly { name: string; type: 'f32' | 'u32' }[];
-  /** The type `EnvAction` aliases ('u32' for a discrete env). */
+  /**
+   * The type `EnvAction` aliases ('u32' for a discrete env), whitespace removed; for a struct
+   * EnvAction (a hybrid env) its fields as 'struct{name:type,...}'.
+   */
   actionType: string;
+  /** ACTION_BRANCHES, which a hybrid env declares (its K branches); 0 when the body does not declare it. */
+  actionBranches: number;
 }
 
 /**
@@ -59,6 +64,12 @@ export const REQUIRED_DECLARATIONS = [
   'fn env_step',
   'fn env_obs',
 ] as const;
+
+/** The one declaration that may take two forms: an alias of the action's type, or a hybrid env's struct. */
+const ENV_ACTION_DECLARATION = /\b(?:alias|struct)\s+EnvAction\b/;
+
+/** The struct EnvAction a hybrid env declares, as actionType spells it (whitespace removed). */
+const HYBRID_ACTION_TYPE = 'struct{continuous:array<f32,ACTION_SIZE>,discrete:array<u32,ACTION_BRANCHES>}';
 
 /** The WGSL with comments blanked out (line breaks kept, so positions stay meaningful). */
 function stripComments(code: string): string {
@@ -128,11 +139,14 @@ function stateFieldFloats(type: string): number {
  */
 export function parseEnvBody(env: string, wgsl: string): EnvBodyLayout {
   const code = stripComments(wgsl);
-  const missing = REQUIRED_DECLARATIONS.filter((declaration) => !declarationPattern(declaration).test(code));
+  const declared = (declaration: string) =>
+    (declaration === 'alias EnvAction' ? ENV_ACTION_DECLARATION : declarationPattern(declaration)).test(code);
+  const missing = REQUIRED_DECLARATIONS.filter((declaration) => !declared(declaration));
   if (missing.length > 0) {
     throw new EnvContractError(
       env,
-      `its WGSL lacks ${missing.join(', ')} (an env body declares all of: ${REQUIRED_DECLARATIONS.join(', ')}; see src/envs/types.ts)`,
+      `its WGSL lacks ${missing.join(', ')} (an env body declares all of: ${REQUIRED_DECLARATIONS.join(', ')}, ` +
+        'a hybrid env struct EnvAction in place of the alias; see src/envs/types.ts)',
     );
   }
   const obsSize = integerConst(code, 'OBS_SIZE', env);
@@ -159,15 +173,28 @@ export function parseEnvBody(env: string, wgsl: string): EnvBodyLayout {
       `struct EnvParams may hold only f32 or u32 fields (got ${badParams.map((f) => `${f.name}: ${f.type}`).join(', ')})`,
     );
   }
-  const alias = /\balias\s+EnvAction\s*=\s*([^;]+);/.exec(code)!;
   return {
     obsSize,
     stateSize,
     actionSize,
     stateFields: stateFields.map((f) => f.name),
     paramFields: params.map((f) => ({ name: f.name, type: f.type as 'f32' | 'u32' })),
-    actionType: alias[1]!.replace(/\s+/g, ''),
+    actionType: envActionType(code),
+    actionBranches: /\bconst\s+ACTION_BRANCHES\b/.test(code) ? integerConst(code, 'ACTION_BRANCHES', env) : 0,
   };
+}
+
+/** What EnvAction is: the aliased type, or a struct's fields as 'struct{name:type,...}'; whitespace removed. */
+function envActionType(code: string): string {
+  const alias = /\balias\s+EnvAction\s*=\s*([^;]+);/.exec(code);
+  if (alias) return alias[1]!.replace(/\s+/g, '');
+  const fields = structFields(code, 'EnvAction').map((f) => `${f.name}:${f.type}`.replace(/\s+/g, ''));
+  return `struct{${fields.join(',')}}`;
+}
+
+/** How actionType reads in an error: an alias's type, or the struct as the env wrote it. */
+function describeActionType(actionType: string): string {
+  return actionType.startsWith('struct{') ? `struct EnvAction { ${actionType.slice(7, -1).replace(/,/g, ', ').replace(/:/g, ': ')} }` : actionType;
 }
 
 const isPositiveInteger = (value: number) => Number.isInteger(value) && value > 0;
@@ -190,31 +217,25 @@ export function checkEnvDescriptor(descriptor: EnvDescriptor): EnvBodyLayout {
     fail(`observationSpace.low and .high must have ${obs.size} entries (got ${obs.low.length} and ${obs.high.length})`);
   }
   const action = descriptor.actionSpace;
+  const actionType = describeActionType(layout.actionType);
   if (action.kind === 'discrete') {
     if (!isPositiveInteger(action.n)) fail(`actionSpace.n must be a positive integer (got ${action.n})`);
-    if (layout.actionType !== 'u32') fail(`a discrete env declares 'alias EnvAction = u32;' (got '${layout.actionType}')`);
+    if (layout.actionType !== 'u32') fail(`a discrete env declares 'alias EnvAction = u32;' (got '${actionType}')`);
     if (layout.actionSize !== 1) fail(`a discrete env declares ACTION_SIZE = 1 (got ${layout.actionSize})`);
   } else if (action.kind === 'multiDiscrete') {
     checkMultiDiscreteLayout(action.nvec, layout, fail);
   } else if (action.kind === 'hybrid') {
-    fail("a hybrid action space is not supported by WGSL envs yet");
+    checkHybridLayout(action, layout, fail);
   } else {
     if (!isPositiveInteger(action.size) || action.size > MAX_ACTION_SIZE) {
       fail(`actionSpace.size must be an integer in [1, ${MAX_ACTION_SIZE}] (MAX_ACTION_SIZE) (got ${action.size})`);
     }
     if (action.size !== layout.actionSize) fail(`actionSpace.size is ${action.size} but the WGSL says ACTION_SIZE = ${layout.actionSize}`);
     if (layout.actionType !== 'array<f32,ACTION_SIZE>') {
-      fail(`a continuous env declares 'alias EnvAction = array<f32, ACTION_SIZE>;' (got '${layout.actionType}')`);
+      fail(`a continuous env declares 'alias EnvAction = array<f32, ACTION_SIZE>;' (got '${actionType}')`);
     }
-    if (action.low.length !== action.size || action.high.length !== action.size) {
-      fail(`actionSpace.low and .high must have ${action.size} entries (got ${action.low.length} and ${action.high.length})`);
-    }
-    action.low.forEach((low, i) => {
-      const high = action.high[i]!;
-      if (!Number.isFinite(low) || !Number.isFinite(high) || low > high) {
-        fail(`actionSpace bounds of dimension ${i} must be finite with low ≤ high (got [${low}, ${high}])`);
-      }
-    });
+    const bounds = boxActionProblem(action, 'actionSpace');
+    if (bounds) fail(bounds);
   }
   if (descriptor.stateNames.length !== layout.stateSize) {
     fail(`stateNames has ${descriptor.stateNames.length} names but the WGSL says STATE_SIZE = ${layout.stateSize}`);
@@ -231,25 +252,87 @@ export function checkEnvDescriptor(descriptor: EnvDescriptor): EnvBodyLayout {
   return layout;
 }
 
+/**
+ * Null when `box` is a usable box of actions (`field` names it in the descriptor: 'actionSpace', or
+ * 'actionSpace.continuous' for a hybrid space): 1 … MAX_ACTION_SIZE dims, each with finite bounds,
+ * low ≤ high. Else what is wrong, naming the field, the value and what is valid.
+ */
+export function boxActionProblem(box: BoxSpace, field: string): string | null {
+  if (!isPositiveInteger(box.size) || box.size > MAX_ACTION_SIZE) {
+    return `${field}.size must be an integer in [1, ${MAX_ACTION_SIZE}] (MAX_ACTION_SIZE) (got ${box.size})`;
+  }
+  if (box.low?.length !== box.size || box.high?.length !== box.size) {
+    return `${field}.low and .high must have ${box.size} entries (got ${box.low?.length} and ${box.high?.length})`;
+  }
+  const bad = box.low.findIndex((low, i) => !Number.isFinite(low) || !Number.isFinite(box.high[i]) || low > box.high[i]!);
+  if (bad >= 0) return `${field} bounds of dimension ${bad} must be finite with low ≤ high (got [${box.low[bad]}, ${box.high[bad]}])`;
+  return null;
+}
+
+/**
+ * Null when `space` is a usable hybrid space: its continuous part a box (boxActionProblem), its
+ * nvec valid (multiDiscreteProblem), and its D + K words within MAX_ACTION_SIZE (the wrapper's
+ * action rows and bounds are sized by it). Else what is wrong, for the caller to raise with its env's name.
+ */
+export function hybridSpaceProblem(space: HybridSpace): string | null {
+  const box = space.continuous;
+  if (box?.kind !== 'box') return `actionSpace.continuous must be a box { kind: 'box', size, low, high } (got ${JSON.stringify(box)})`;
+  const problem = boxActionProblem(box, 'actionSpace.continuous') ?? multiDiscreteProblem(space.nvec);
+  if (problem) return problem;
+  const words = box.size + space.nvec.length;
+  if (words > MAX_ACTION_SIZE) {
+    return (
+      `a hybrid action of ${box.size} continuous dims and ${space.nvec.length} branches is D + K = ${words} words, ` +
+      `more than MAX_ACTION_SIZE = ${MAX_ACTION_SIZE} (use fewer dims or branches)`
+    );
+  }
+  return null;
+}
+
+/**
+ * A hybrid env has a valid space and declares ACTION_SIZE = D, ACTION_BRANCHES = K and
+ * struct EnvAction { continuous: array<f32, ACTION_SIZE>, discrete: array<u32, ACTION_BRANCHES> }.
+ */
+function checkHybridLayout(space: HybridSpace, layout: EnvBodyLayout, fail: (problem: string) => never): void {
+  const problem = hybridSpaceProblem(space);
+  if (problem) fail(problem);
+  const { size } = space.continuous;
+  const branches = space.nvec.length;
+  if (layout.actionSize !== size) {
+    fail(`a hybrid env declares ACTION_SIZE = ${size}, its actionSpace.continuous.size (got ${layout.actionSize})`);
+  }
+  if (layout.actionBranches !== branches) {
+    const got = layout.actionBranches === 0 ? 'none declared' : `got ${layout.actionBranches}`;
+    fail(`a hybrid env declares 'const ACTION_BRANCHES: u32 = ${branches}u;', one per branch of nvec [${space.nvec.join(', ')}] (${got})`);
+  }
+  if (layout.actionType !== HYBRID_ACTION_TYPE) {
+    const got = layout.actionType.startsWith('struct{') ? describeActionType(layout.actionType) : `alias EnvAction = ${layout.actionType};`;
+    fail(
+      "a hybrid env declares 'struct EnvAction { continuous: array<f32, ACTION_SIZE>, discrete: array<u32, ACTION_BRANCHES> }' " +
+        `in place of the alias, with exactly those fields in that order (got '${got}')`,
+    );
+  }
+}
+
 /** A multi-discrete env has a valid nvec and declares one u32 per branch. */
 function checkMultiDiscreteLayout(nvec: readonly number[], layout: EnvBodyLayout, fail: (problem: string) => never): void {
   const problem = multiDiscreteProblem(nvec);
   if (problem) fail(problem);
   if (layout.actionType !== 'array<u32,ACTION_SIZE>') {
-    fail(`a multi-discrete env declares 'alias EnvAction = array<u32, ACTION_SIZE>;' (got '${layout.actionType}')`);
+    fail(`a multi-discrete env declares 'alias EnvAction = array<u32, ACTION_SIZE>;' (got '${describeActionType(layout.actionType)}')`);
   }
   if (layout.actionSize !== nvec.length) {
     fail(`a multi-discrete env declares ACTION_SIZE = ${nvec.length}, one per branch of nvec [${nvec.join(', ')}] (got ${layout.actionSize})`);
   }
 }
 
-/** A masked env is discrete or multi-discrete and its body declares MASK_SIZE = maskWidth and env_mask. */
+/** A masked env is discrete, multi-discrete or hybrid, and its body declares MASK_SIZE = maskWidth and env_mask. */
 function checkActionMasks(descriptor: EnvDescriptor, fail: (problem: string) => never): void {
   const masked = descriptor.actionMasks ?? false;
   if (typeof masked !== 'boolean') fail(`actionMasks must be true or false (got ${String(masked)})`);
   if (!masked) return;
   const space = descriptor.actionSpace;
-  if (space.kind === 'box') fail(`actionMasks needs a discrete or multi-discrete action space (got 'box'): a box action has no legal set to mask`);
+  if (space.kind === 'box') fail(`actionMasks needs a discrete, multi-discrete or hybrid action space (got 'box'): a box action has no legal set to mask`);
   if (descriptor.body.code === '') return; // a JavaScript env writes its masks itself
   const code = stripComments(descriptor.body.code);
   if (!declarationPattern('fn env_mask').test(code)) {
@@ -257,7 +340,7 @@ function checkActionMasks(descriptor: EnvDescriptor, fail: (problem: string) => 
   }
   const size = integerConst(code, 'MASK_SIZE', descriptor.id);
   if (size !== maskWidth(space)) {
-    const actions = space.kind === 'multiDiscrete' ? `Σ nvec = ${maskWidth(space)} actions of all branches` : `${maskWidth(space)} discrete actions`;
+    const actions = space.kind === 'discrete' ? `${maskWidth(space)} discrete actions` : `Σ nvec = ${maskWidth(space)} actions of all branches`;
     fail(`MASK_SIZE must equal the ${actions} (got ${size})`);
   }
 }

@@ -20,7 +20,11 @@ export interface CustomEnvOptions {
   observationSize: number;
   /** Observation bounds, when known (default ±Infinity). */
   observationSpace?: BoxSpace;
-  /** Discrete actions 0 … n − 1 (`alias EnvAction = u32`), or a box of ACTION_SIZE floats, clipped to its bounds before env_step. */
+  /**
+   * Discrete actions 0 … n − 1 (`alias EnvAction = u32`), K discrete branches (`array<u32,
+   * ACTION_SIZE>`), a box of ACTION_SIZE floats clipped to its bounds before env_step, or hybrid (a
+   * box and K branches: `struct EnvAction { continuous, discrete }`, src/envs/types.ts).
+   */
   actionSpace: ActionSpace;
   /** STATE_SIZE names, in the order of struct State's fields. */
   stateNames: readonly string[];

@@ -5,18 +5,32 @@
  * holds a number beyond float32's range as ±Infinity), flags and mask words other than 0 or 1, a
  * mask row that allows no action. Each error names the env, the instance, the field and the value.
  */
-import type { ActionSpace } from './types';
+import { actionWords } from './action-branches';
+import type { HostEnvBatch } from './batched-host-env';
+import type { ActionSpace, BoxSpace, HybridSpace } from './types';
 
 /** Which call wrote a value, as errors name it. */
 export type HostEnvCall = 'stepBatch' | 'resetBatch';
 
 /**
  * Throws unless every discrete action of instances [from, to) (default all) is < n (each
- * multi-discrete branch's < nvec[b]); clips their box actions into the bounds in place (finite ones only).
+ * multi-discrete or hybrid branch's < nvec[b]) and every float is finite; clips the floats (a box's,
+ * a hybrid action's continuous part) into the bounds in place.
  */
-export function checkHostActions(name: string, space: ActionSpace, actions: Uint32Array | Float32Array, from = 0, to?: number): void {
-  const width = space.kind === 'box' ? space.size : space.kind === 'multiDiscrete' ? space.nvec.length : 1;
+export function checkHostActions(
+  name: string,
+  space: ActionSpace,
+  batch: Pick<HostEnvBatch, 'actions' | 'discreteActions'>,
+  from = 0,
+  to?: number,
+): void {
+  const { actions } = batch;
+  const width = actionWords(space);
   const end = to === undefined ? actions.length : to * width;
+  if (space.kind === 'hybrid') {
+    checkHybridHostActions(name, space, actions as Float32Array, batch.discreteActions, from, end / width);
+    return;
+  }
   if (space.kind === 'discrete') {
     for (let i = from; i < end; i += 1) {
       if (actions[i]! >= space.n) {
@@ -37,14 +51,38 @@ export function checkHostActions(name: string, space: ActionSpace, actions: Uint
     }
     return;
   }
-  if (space.kind === 'hybrid') throw new RangeError(`${name}: hybrid action spaces are not supported by JavaScript envs yet`);
-  const size = space.size;
-  for (let i = from * width; i < end; i += 1) {
-    const a = actions[i]!;
-    const d = i % size;
-    if (!Number.isFinite(a)) throw new RangeError(`${name}: action[${d}] of env ${(i - d) / size} is ${a} (actions must be finite)`);
-    // CleanRL's ClipAction: the game sees actions inside its bounds.
-    actions[i] = Math.min(Math.max(a, space.low[d]!), space.high[d]!);
+  for (let env = from; env < end / width; env += 1) clipRow(name, space, actions as Float32Array, env * width, env, 'action');
+}
+
+/**
+ * Checks and clips the floats at row[at … at + size − 1] (instance `env`'s box, `what` naming it
+ * in errors): each finite, then clipped to the bounds in place (CleanRL's ClipAction: the game
+ * sees actions inside its bounds).
+ */
+function clipRow(name: string, box: BoxSpace, row: Float32Array, at: number, env: number, what: string): void {
+  for (let d = 0; d < box.size; d += 1) {
+    const a = row[at + d]!;
+    if (!Number.isFinite(a)) throw new RangeError(`${name}: ${what}[${d}] of env ${env} is ${a} (actions must be finite)`);
+    row[at + d] = Math.min(Math.max(a, box.low[d]!), box.high[d]!);
+  }
+}
+
+/**
+ * A hybrid action row of instances [from, to): the D floats finite (then clipped to the box), the
+ * K branch indices (read through the u32 view of the same words) below nvec[b].
+ */
+function checkHybridHostActions(name: string, space: HybridSpace, floats: Float32Array, words: Uint32Array, from: number, to: number): void {
+  const dims = space.continuous.size;
+  const { nvec } = space;
+  const width = dims + nvec.length;
+  for (let env = from; env < to; env += 1) {
+    clipRow(name, space.continuous, floats, env * width, env, 'continuous action');
+    for (let b = 0; b < nvec.length; b += 1) {
+      const value = words[env * width + dims + b]!;
+      if (value >= nvec[b]!) {
+        throw new RangeError(`${name}: action of env ${env}, branch ${b}, is ${value}, outside the branch's ${nvec[b]} actions (valid: 0 … ${nvec[b]! - 1})`);
+      }
+    }
   }
 }
 

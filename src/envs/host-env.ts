@@ -45,10 +45,11 @@ import { HostEnvRandoms } from './host-env-random';
 import { ENV_RESET_PHASE } from './kernels';
 import { batchHostEnv, isHostEnv, validateHostEnv, type HostEnv } from './per-instance-host-env';
 import type { ShaderPart } from '../gpu/shaders';
-import { actionBranches } from './action-branches';
-import { maskWidth, type EnvDescriptor, type VectorEnvSnapshot } from './types';
+import { actionBranches, actionWords } from './action-branches';
+import { checkHybridActionArrays, packHybridActions } from './hybrid-actions';
+import { maskWidth, type EnvDescriptor, type HybridActions, type VectorEnvSnapshot } from './types';
 
-export type { HostEnv, HostEnvStepResult, HostRandom } from './per-instance-host-env';
+export type { HostEnv, HostEnvStepResult, HostRandom, HybridAction } from './per-instance-host-env';
 export { batchHostEnv, isHostEnv, validateHostEnv } from './per-instance-host-env';
 export type { BatchedHostEnv, HostEnvBatch } from './batched-host-env';
 export { isBatchedHostEnv } from './batched-host-env';
@@ -92,7 +93,8 @@ export interface HostEnvTimings {
 
 /**
  * N instances of a host env behind GPU buffers. `buffers` has the VectorEnv names: observations
- * [N][OBS] f32, actions (u32 [N] discrete / u32 [N][K] multi-discrete / f32 [N][size] box), rewards [N] f32, terminated and
+ * [N][OBS] f32, actions (u32 [N] discrete / u32 [N][K] multi-discrete / f32 [N][size] box /
+ * [N][D + K] words hybrid, D f32 then K u32), rewards [N] f32, terminated and
  * truncated [N] u32, finalObservations [N][OBS], episodeReturns [N] f32, episodeLengths,
  * stepCounts, episodeIndices [N] u32; masks u32 [N][maskWidth] when the env is masked and
  * episodeMetrics f32 [N][M] when it has metrics. There is no encodeStep/encodeReset: a host step
@@ -136,9 +138,11 @@ export interface HostVectorEnv {
   step(from?: number, to?: number): Promise<void>;
   /**
    * Tests and scripted play: writes all N actions into `buffers.actions`: a Uint32Array of N
-   * (discrete) or N·K (multi-discrete, instance-major), a Float32Array of N·size (box).
+   * (discrete) or N·K (multi-discrete, instance-major), a Float32Array of N·size (box), or for a
+   * hybrid env { continuous: Float32Array of N·D, discrete: Uint32Array of N·K } (HybridActions,
+   * interleaved into rows of D + K words). Types and lengths are checked here, values at step().
    */
-  writeActions(actions: Uint32Array | Float32Array): void;
+  writeActions(actions: Uint32Array | Float32Array | HybridActions): void;
   /** Reads every buffer back (readBufferOnce: tests and tools only). */
   read(): Promise<HostVectorEnvSnapshot>;
   destroy(): void;
@@ -196,6 +200,7 @@ class EngineBatch implements HostEnvBatch {
   constructor(
     readonly numEnvs: number,
     readonly actions: Uint32Array | Float32Array,
+    readonly discreteActions: Uint32Array,
     readonly observations: Float32Array,
     readonly rewards: Float32Array,
     readonly terminated: Uint32Array,
@@ -262,7 +267,7 @@ class HostVectorEnvImpl implements HostVectorEnv {
     const n = numEnvs;
     const obs = (this.observationSize = batchedEnv.observationSize);
     const space = batchedEnv.actionSpace;
-    this.actionSize = space.kind === 'box' ? space.size : space.kind === 'multiDiscrete' ? space.nvec.length : 1;
+    this.actionSize = actionWords(space);
     this.maskWidth = batchedEnv.actionMasks ? maskWidth(space) : 0;
     this.maskBranches = actionBranches(space);
     this.metricCount = batchedEnv.episodeMetrics?.length ?? 0;
@@ -287,9 +292,12 @@ class HostVectorEnvImpl implements HostVectorEnv {
     this.everyInstance = Uint32Array.from({ length: n }, (_, i) => i);
     this.ended = new Uint32Array(n);
     const l = this.latest;
+    // One action memory, two views: a hybrid row's floats and its branch indices share it.
+    const actionWordsView = new Uint32Array(actionBuffer);
     this.batch = new EngineBatch(
       n,
-      space.kind === 'box' ? new Float32Array(actionBuffer) : new Uint32Array(actionBuffer),
+      space.kind === 'box' || space.kind === 'hybrid' ? new Float32Array(actionBuffer) : actionWordsView,
+      space.kind === 'box' ? new Uint32Array(0) : actionWordsView,
       l.observations,
       l.rewards,
       l.terminated,
@@ -375,7 +383,7 @@ class HostVectorEnvImpl implements HostVectorEnv {
     const t1 = performance.now();
     // Until this step finishes cleanly the instances may be half-stepped: a throw needs reset().
     this.ready = false;
-    checkHostActions(this.name, this.batchedEnv.actionSpace, this.batch.actions, from, to);
+    checkHostActions(this.name, this.batchedEnv.actionSpace, this.batch, from, to);
     this.beginStep(from, to);
     const t2 = performance.now();
     this.batchedEnv.stepBatch(this.batch, from, to);
@@ -397,8 +405,18 @@ class HostVectorEnvImpl implements HostVectorEnv {
     t.uploadMs += t7 - t6;
   }
 
-  writeActions(actions: Uint32Array | Float32Array): void {
+  writeActions(actions: Uint32Array | Float32Array | HybridActions): void {
     this.assertAlive();
+    const space = this.batchedEnv.actionSpace;
+    if (space.kind === 'hybrid') {
+      checkHybridActionArrays(`${this.name}: writeActions`, space, this.numEnvs, actions);
+      this.device.queue.writeBuffer(this.buffers.actions, 0, packHybridActions(space, this.numEnvs, actions));
+      return;
+    }
+    if (!(actions instanceof Uint32Array || actions instanceof Float32Array)) {
+      const got = typeof actions === 'object' && actions !== null ? `an object of fields ${Object.keys(actions).join(', ')}` : String(actions);
+      throw new RangeError(`${this.name}: writeActions needs a typed array of ${this.numEnvs * this.actionSize} actions (got ${got})`);
+    }
     const expected = this.numEnvs * this.actionSize;
     const wanted = this.batchedEnv.actionSpace.kind === 'box' ? 'Float32Array' : 'Uint32Array';
     if (actions.length !== expected || actions.constructor.name !== wanted) {

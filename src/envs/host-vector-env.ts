@@ -11,7 +11,8 @@
  * a BatchedHostEnv), so a trainer config can name a game's env where it names a built-in id.
  */
 import { createHostVectorEnv, type HostEnvDescriptor, type HostVectorEnv } from './host-env';
-import type { ActionSpace, EnvDescriptor } from './types';
+import { actionWords } from './action-branches';
+import type { EnvDescriptor } from './types';
 import type { VectorEnv } from './vector-env';
 
 /** A VectorEnv whose step is host work between submits. */
@@ -24,11 +25,6 @@ export interface HostBackedVectorEnv extends VectorEnv {
   hostStep(from?: number, to?: number): Promise<void>;
   /** Records the copy of instances [from, to)'s actions that hostStep(from, to) reads (HostVectorEnv.encodeActionReadback). */
   encodeActionReadback(encoder: GPUCommandEncoder, from?: number, to?: number): void;
-}
-
-/** Words of one instance's action: the box's size, the branch count multi-discrete, else 1. */
-function actionWords(space: ActionSpace): number {
-  return space.kind === 'box' ? space.size : space.kind === 'multiDiscrete' ? space.nvec.length : 1;
 }
 
 /** N instances of the descriptor's host env behind VectorEnv buffers (one group: populations need GPU envs). */

@@ -24,6 +24,8 @@ import philoxWgsl from '../../shaders/rng/philox.wgsl';
 import envStepContinuousWgsl from '../../shaders/envs/env_step_continuous.wgsl';
 import envStepDiscreteWgsl from '../../shaders/envs/env_step_discrete.wgsl';
 import envStepMultiDiscreteWgsl from '../../shaders/envs/env_step_multi_discrete.wgsl';
+import envStepHybridWgsl from '../../shaders/envs/env_step_hybrid.wgsl';
+import envBranchesWgsl from '../../shaders/envs/env_branches.wgsl';
 
 /** The Philox stream (key word 1) of every env draw: resets and stochastic steps ('ENV'). */
 export const ENV_STREAM = 0x454e56;
@@ -46,7 +48,7 @@ export const ENV_WORKGROUP_SIZE = 64;
 /** The largest finite f32, standing in for ±Infinity in bounds uploaded to the GPU. */
 export const F32_MAX = 3.4028234663852886e38;
 
-/** The WrapperParams block: seed, ENV_STREAM, and the action bounds of a continuous env. */
+/** The WrapperParams block: seed, ENV_STREAM, and the action bounds of a continuous env (a hybrid env's box). */
 export function encodeWrapperParams(seed: number, actionSpace: ActionSpace): ArrayBuffer {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new RangeError(`seed must be an integer in [0, 4294967295] (got ${seed})`);
@@ -55,11 +57,12 @@ export function encodeWrapperParams(seed: number, actionSpace: ActionSpace): Arr
   const words = new Uint32Array(bytes);
   words[0] = seed;
   words[1] = ENV_STREAM;
-  if (actionSpace.kind === 'box') {
+  const box = actionSpace.kind === 'box' ? actionSpace : actionSpace.kind === 'hybrid' ? actionSpace.continuous : null;
+  if (box) {
     const floats = new Float32Array(bytes);
     const clampF32 = (v: number) => Math.max(-F32_MAX, Math.min(F32_MAX, v));
-    actionSpace.low.forEach((low, i) => (floats[4 + i] = clampF32(low)));
-    actionSpace.high.forEach((high, i) => (floats[4 + MAX_ACTION_SIZE + i] = clampF32(high)));
+    box.low.forEach((low, i) => (floats[4 + i] = clampF32(low)));
+    box.high.forEach((high, i) => (floats[4 + MAX_ACTION_SIZE + i] = clampF32(high)));
   }
   return bytes;
 }
@@ -133,7 +136,7 @@ export function envKernelSpecs(descriptor: EnvDescriptor, sizes: EnvKernelSizes)
   const label = (kernel: string) => `env.${descriptor.id}.${kernel}`;
   const step: KernelSpec = {
     label: label('step'),
-    parts: [...wrapper, envStepCommonWgsl, stepKernelPart(descriptor.actionSpace)],
+    parts: [...wrapper, envStepCommonWgsl, ...stepKernelParts(descriptor.actionSpace)],
     workgroupSize,
     constants: { ...sized, ...actionConstants(descriptor.actionSpace) },
   };
@@ -164,17 +167,20 @@ export function envKernelSpecs(descriptor: EnvDescriptor, sizes: EnvKernelSizes)
   return { step, autoreset, reset, observe, ...(mask ? { mask } : {}), ...(metrics ? { metrics } : {}) };
 }
 
-/** The step kernel's action decoding for a space: one index, one index per branch, or floats. */
-function stepKernelPart(space: ActionSpace): ShaderPart {
-  if (space.kind === 'discrete') return envStepDiscreteWgsl;
-  if (space.kind === 'multiDiscrete') return envStepMultiDiscreteWgsl;
-  return envStepContinuousWgsl;
+/** The step kernel's action decoding for a space: one index, one index per branch, floats, or floats then branches. */
+function stepKernelParts(space: ActionSpace): ShaderPart[] {
+  if (space.kind === 'discrete') return [envStepDiscreteWgsl];
+  if (space.kind === 'multiDiscrete') return [envBranchesWgsl, envStepMultiDiscreteWgsl];
+  if (space.kind === 'hybrid') return [envBranchesWgsl, envStepHybridWgsl];
+  return [envStepContinuousWgsl];
 }
 
-/** ACTION_COUNT (discrete) or ENV_BRANCH_SIZE_b (multi-discrete) of the step kernel; none for a box. */
+/** ACTION_COUNT (discrete) or ENV_BRANCH_SIZE_b (multi-discrete, hybrid) of the step kernel; none for a box. */
 function actionConstants(space: ActionSpace): Record<string, number> {
   if (space.kind === 'discrete') return { ACTION_COUNT: space.n };
-  if (space.kind === 'multiDiscrete') return Object.fromEntries(space.nvec.map((n, b) => [`ENV_BRANCH_SIZE_${b}`, n]));
+  if (space.kind === 'multiDiscrete' || space.kind === 'hybrid') {
+    return Object.fromEntries(space.nvec.map((n, b) => [`ENV_BRANCH_SIZE_${b}`, n]));
+  }
   return {};
 }
 

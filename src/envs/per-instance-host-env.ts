@@ -13,6 +13,18 @@ import { maskWidth, type ActionSpace } from './types';
 /** The next uniform in (0, 1) of one env's stream (Philox; reproducible from the seed). */
 export type HostRandom = () => number;
 
+/**
+ * One instance's action of a hybrid space, as HostEnv.step gets it: two views into the engine's
+ * action row (no copy), valid during the call only. The object is the same for every step of an
+ * instance (nothing is allocated per step), so copy what you keep.
+ */
+export interface HybridAction {
+  /** The D continuous dims, finite and clipped to the box. */
+  readonly continuous: Float32Array;
+  /** The K branch indices, branch b's < nvec[b]. */
+  readonly discrete: Uint32Array;
+}
+
 /** What one instance's step returns. */
 export interface HostEnvStepResult {
   /** observationSize finite numbers (stored as f32: values beyond f32's range are rejected too). */
@@ -39,7 +51,8 @@ export interface HostEnv {
   observationSize: number;
   /**
    * Discrete actions arrive as integers 0 … n − 1; multi-discrete ones as a Uint32Array of the K
-   * branches' actions (branch b's < nvec[b]); box actions as a Float32Array clipped to the bounds.
+   * branches' actions (branch b's < nvec[b]); box actions as a Float32Array clipped to the bounds;
+   * hybrid ones as a {@link HybridAction} of both.
    */
   actionSpace: ActionSpace;
   /** Episodes are truncated when they reach this many steps (Gymnasium's TimeLimit). */
@@ -48,12 +61,12 @@ export interface HostEnv {
   reset(env: number, random: HostRandom): ArrayLike<number>;
   /**
    * One step of instance `env`. A box or multi-discrete action is a view into the adapter's memory,
-   * valid during the call only (copy it to keep it).
+   * a hybrid one an object of two such views; valid during the call only (copy it to keep it).
    */
-  step(env: number, action: number | Float32Array | Uint32Array, random: HostRandom): HostEnvStepResult;
+  step(env: number, action: number | Float32Array | Uint32Array | HybridAction, random: HostRandom): HostEnvStepResult;
   /**
    * Writes the action mask of instance `env`'s current state into `mask` (n words of a discrete
-   * env, Σ nvec of a multi-discrete one with the branches side by side, branch 0 first: 1 = legal,
+   * env, Σ nvec of a multi-discrete or hybrid one with the branches side by side, branch 0 first: 1 = legal,
    * 0 = masked; at least one legal in each branch). Called after each reset and after each step
    * that does not end the episode. Giving it makes the env masked (the policy samples legal actions only).
    */
@@ -77,7 +90,7 @@ export function validateHostEnv(env: HostEnv, name: string): void {
     throw new TypeError(`${name}: actionMask must be a function (env, mask) => void (got ${typeof env.actionMask})`);
   }
   if (env.actionMask !== undefined && env.actionSpace.kind === 'box') {
-    throw new RangeError(`${name}: actionMask needs a discrete or multi-discrete action space (a box has no actions to mask)`);
+    throw new RangeError(`${name}: actionMask needs a discrete, multi-discrete or hybrid action space (a box has no actions to mask)`);
   }
   if ((env.episodeMetrics === undefined) !== (env.metrics === undefined) || (env.metrics !== undefined && typeof env.metrics !== 'function')) {
     throw new TypeError(`${name}: episodeMetrics (the names) and metrics(env, out) (a function) are given together or not at all`);
@@ -93,8 +106,8 @@ export function isHostEnv(env: unknown): env is HostEnv {
 interface InstanceViews {
   readonly batch: HostEnvBatch;
   readonly randoms: HostRandom[];
-  /** Box and multi-discrete actions: row i of batch.actions (empty for a discrete env). */
-  readonly actions: (Float32Array | Uint32Array)[];
+  /** Box and multi-discrete actions: row i of batch.actions; hybrid: views of row i's two parts (empty for a discrete env). */
+  readonly actions: (Float32Array | Uint32Array | HybridAction)[];
   /** Row i of batch.masks, when the env is masked. */
   readonly masks: Uint32Array[] | null;
   /** Row i of batch.episodeMetrics, when the env has metrics. */
@@ -113,10 +126,21 @@ function makeViews(batch: HostEnvBatch, env: HostEnv): InstanceViews {
         ? rows(batch.actions as Float32Array, space.size)
         : space.kind === 'multiDiscrete'
           ? rows(batch.actions as Uint32Array, space.nvec.length)
-          : [],
+          : space.kind === 'hybrid'
+            ? hybridViews(batch, space.continuous.size, space.nvec.length)
+            : [],
     masks: env.actionMask ? rows(batch.masks, maskWidth(space)) : null,
     metrics: env.metrics ? rows(batch.episodeMetrics, env.episodeMetrics!.length) : null,
   };
+}
+
+/** Each instance's HybridAction: its row's first D words as floats, its last K as branch indices. */
+function hybridViews(batch: HostEnvBatch, dims: number, branches: number): HybridAction[] {
+  const width = dims + branches;
+  return Array.from({ length: batch.numEnvs }, (_, i) => ({
+    continuous: (batch.actions as Float32Array).subarray(i * width, i * width + dims),
+    discrete: batch.discreteActions.subarray(i * width + dims, (i + 1) * width),
+  }));
 }
 
 /**

@@ -12,6 +12,9 @@
  *                              in all, in Gymnasium's order
  *   alias EnvAction = u32;     (discrete), array<u32, ACTION_SIZE> (multi-discrete: one action per
  *                              branch, ACTION_SIZE = branches) or array<f32, ACTION_SIZE> (box)
+ *   A hybrid env (HybridSpace: D floats and K branches) declares instead ACTION_SIZE = D, also
+ *   `const ACTION_BRANCHES: u32` = K, and a struct in place of the alias:
+ *   struct EnvAction { continuous: array<f32, ACTION_SIZE>, discrete: array<u32, ACTION_BRANCHES> }
  *   struct EnvStep { state: State, reward: f32, terminated: bool }
  *   fn env_reset(rng: ptr<function, EnvRng>, params: EnvParams) -> State
  *   fn env_step(state: State, action: EnvAction, rng: ptr<function, EnvRng>, params: EnvParams) -> EnvStep
@@ -70,6 +73,18 @@ export interface HybridSpace {
 }
 
 /**
+ * The actions of N envs of a hybrid space, as VectorEnv.writeActions and HostVectorEnv.writeActions
+ * take them: the two parts in their own typed arrays, which the engine interleaves into the action
+ * buffer's rows of D + K words.
+ */
+export interface HybridActions {
+  /** f32 [N][D]: env n's continuous dim d at n·D + d (finite; clipped to the box by the env). */
+  readonly continuous: Float32Array;
+  /** u32 [N][K]: env n's branch b at n·K + b (below nvec[b]). */
+  readonly discrete: Uint32Array;
+}
+
+/**
  * Discrete actions 0 … n − 1 (one u32 per env), multi-discrete (K u32 per env, one per branch), a
  * box of floats (ACTION_SIZE per env), or hybrid (D floats then K u32 per env).
  */
@@ -94,7 +109,10 @@ export interface EnvDescriptor {
   body: ShaderPart;
   /** Bounds as Gymnasium states them (±Infinity allowed; uploaded as ±3.4e38 where a kernel needs them). */
   observationSpace: BoxSpace;
-  /** Discrete actions 0 … n − 1, or a box of floats that the env clips to its bounds. */
+  /**
+   * Discrete actions 0 … n − 1, K discrete branches, a box of floats that the env clips to its
+   * bounds, or a box and branches together (hybrid).
+   */
   actionSpace: ActionSpace;
   /** STATE_SIZE names in Gymnasium order, e.g. ['theta', 'theta_dot']. */
   stateNames: readonly string[];

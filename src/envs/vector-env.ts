@@ -17,8 +17,10 @@ import {
   EPISODE_PROGRESS_BYTES,
   WRAPPER_PARAMS_BYTES,
 } from './kernels';
+import { actionWords } from './action-branches';
+import { checkHybridActionArrays, packHybridActions } from './hybrid-actions';
 import { lookupEnv } from './registry';
-import { maskWidth, type EnvDescriptor, type VectorEnvOptions, type VectorEnvSnapshot } from './types';
+import { maskWidth, type EnvDescriptor, type HybridActions, type HybridSpace, type VectorEnvOptions, type VectorEnvSnapshot } from './types';
 
 /** The buffers of a VectorEnv, by the names other kernels bind them under. */
 export type VectorEnvBufferName =
@@ -52,13 +54,17 @@ export interface VectorEnv {
   readonly maxEpisodeSteps: number;
   readonly stateSize: number;
   readonly observationSize: number;
-  /** Words per action: 1 for a discrete env (one u32), K for a multi-discrete one (a u32 per branch), ACTION_SIZE floats for a box. */
+  /**
+   * Words per action: 1 for a discrete env (one u32), K for a multi-discrete one (a u32 per branch),
+   * ACTION_SIZE floats for a box, D + K for a hybrid one (D floats, then a u32 per branch).
+   */
   readonly actionSize: number;
   /** The seed of each group of envs (options.seeds, or [options.seed]); group size numEnvs / seeds.length. */
   readonly seeds: readonly number[];
   /**
    * Device buffers other kernels bind: states [N][STATE_SIZE] f32, observations [N][OBS] f32,
-   * actions (u32 [N] discrete / u32 [N][K] multi-discrete / f32 [N][ACTION_SIZE] box), rewards [N] f32, terminated [N] u32,
+   * actions (u32 [N] discrete / u32 [N][K] multi-discrete / f32 [N][ACTION_SIZE] box / [N][D + K]
+   * words hybrid: D f32 then K u32 per row), rewards [N] f32, terminated [N] u32,
    * truncated [N] u32, finalObservations [N][OBS] (observation of the state each env reached this
    * step, before any auto-reset: for every env, so a truncated one can bootstrap), nextStates
    * [N][STATE_SIZE] (state after the step, before any auto-reset), episodeReturns f32 /
@@ -78,9 +84,12 @@ export interface VectorEnv {
   writeStates(states: Float32Array): void;
   /**
    * Overwrites every action: Uint32Array [N] for a discrete env (each < n, checked), Uint32Array
-   * [N][K] for a multi-discrete one (word b < nvec[b], checked), Float32Array [N][ACTION_SIZE] for a box (finite, checked; clipped to the bounds on the GPU).
+   * [N][K] for a multi-discrete one (word b < nvec[b], checked), Float32Array [N][ACTION_SIZE] for a
+   * box (finite, checked; clipped to the bounds on the GPU), and for a hybrid env the two parts
+   * apart, { continuous: Float32Array [N][D], discrete: Uint32Array [N][K] } (HybridActions: floats
+   * finite, branch b's < nvec[b], checked), which the env interleaves into its rows of D + K words.
    */
-  writeActions(actions: Uint32Array | Float32Array): void;
+  writeActions(actions: Uint32Array | Float32Array | HybridActions): void;
   /** Overwrites the EnvParams uniform (defaults with `params` applied); takes effect at the next submit. */
   setParams(params: Partial<Record<string, number>>): void;
   /**
@@ -142,8 +151,8 @@ export async function createVectorEnv(
   const metricsKernel = specs.metrics ? await createKernel(device, specs.metrics) : undefined;
   const metricCount = descriptor.episodeMetrics?.length ?? 0;
 
-  const { stateSize, obsSize, actionSize } = layout;
-  const discrete = descriptor.actionSpace.kind === 'discrete';
+  const { stateSize, obsSize } = layout;
+  const actionSize = actionWords(descriptor.actionSpace);
   const floats = (count: number) => ({ size: 4 * count });
   const uniformUsage = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
   const set = new BufferSet<VectorEnvBufferName>(device, `env.${descriptor.id}`, {
@@ -280,7 +289,14 @@ export async function createVectorEnv(
       queue.submit([encoder.finish()]);
     },
     writeActions(actions) {
-      checkActionsOnHost(descriptor, numEnvs, actionSize, actions);
+      const space = descriptor.actionSpace;
+      if (space.kind === 'hybrid') {
+        checkHybridActions(descriptor.id, space, numEnvs, actions);
+        queue.writeBuffer(b.actions, 0, packHybridActions(space, numEnvs, actions));
+        return;
+      }
+      // Anything but a typed array (a HybridActions object given to another kind of env) fails its instanceof checks.
+      checkActionsOnHost(descriptor, numEnvs, actionSize, actions as Uint32Array | Float32Array);
       queue.writeBuffer(b.actions, 0, actions as Uint32Array<ArrayBuffer> | Float32Array<ArrayBuffer>);
     },
     setParams(params) {
@@ -370,8 +386,41 @@ function refusedActionsMessage(descriptor: EnvDescriptor, count: number, firstEn
     return `action out of range for a multi-discrete env of branches [${space.nvec.join(', ')}]: ${count} env-steps had a branch action ` +
       `≥ its branch's size (first env ${firstEnv}, largest refused action ${largest}); those envs were not stepped`;
   }
+  if (space.kind === 'hybrid') {
+    // The kernel records 0 as the largest action of a non-finite float, which no refused branch index is.
+    const what = largest === 0
+      ? 'got NaN or ±Infinity in their continuous actions'
+      : `had a branch action ≥ its branch's size or a non-finite continuous action (largest refused branch action ${largest})`;
+    return `refused actions for hybrid env '${descriptor.id}' of ${space.continuous.size} continuous dims and branches [${space.nvec.join(', ')}]: ` +
+      `${count} env-steps ${what} (first env ${firstEnv}); those envs were not stepped`;
+  }
   return `non-finite action for env '${descriptor.id}': ${count} env-steps got NaN or ±Infinity (first env ${firstEnv}); ` +
     'those envs were not stepped';
+}
+
+/**
+ * A hybrid env takes { continuous: f32 [numEnvs][D], discrete: u32 [numEnvs][K] }: every float
+ * finite (the GPU clips it to the box), branch b's action below nvec[b].
+ */
+function checkHybridActions(env: string, space: HybridSpace, numEnvs: number, actions: unknown): asserts actions is HybridActions {
+  const what = `writeActions on '${env}'`;
+  checkHybridActionArrays(what, space, numEnvs, actions);
+  const { continuous, discrete } = actions;
+  const dims = space.continuous.size;
+  const branches = space.nvec.length;
+  const badFloat = continuous.findIndex((value) => !Number.isFinite(value));
+  if (badFloat >= 0) {
+    const d = badFloat % dims;
+    throw new RangeError(`${what}: the continuous action of env ${(badFloat - d) / dims}, dimension ${d}, must be finite (got ${continuous[badFloat]})`);
+  }
+  const badBranch = discrete.findIndex((value, i) => value >= space.nvec[i % branches]!);
+  if (badBranch >= 0) {
+    const b = badBranch % branches;
+    throw new RangeError(
+      `${what}: action out of range for a hybrid env: env ${(badBranch - b) / branches}, branch ${b} has action ${discrete[badBranch]} ` +
+        `(valid: 0 … ${space.nvec[b]! - 1})`,
+    );
+  }
 }
 
 /** A multi-discrete env takes u32 [numEnvs][K], word b of each row below nvec[b]. */

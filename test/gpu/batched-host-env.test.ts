@@ -300,7 +300,7 @@ describe('batched host envs', () => {
     );
     const box = { ...batchedWalker(5), actionSpace: { kind: 'box', size: 1, low: [-1], high: [1] } } as BatchedHostEnv;
     await expect(createHostVectorEnv(device, box, { numEnvs: 1, seed: 1 })).rejects.toThrow(
-      "host env 'walker': actionMasks needs a discrete or multi-discrete action space (a box has no actions to mask)",
+      "host env 'walker': actionMasks needs a discrete, multi-discrete or hybrid action space (a box has no actions to mask)",
     );
   });
 

@@ -2,7 +2,8 @@
  * The rollout tracer (src/cli/rollout.ts) on CartPole-v1: every line is the reference transition
  * of its state and action, consecutive lines chain (next_state, or a fresh reset after an ended
  * episode), the random policy is the documented Philox draw, and bad options are refused before
- * any GPU work. Also runs the traced command end to end through commander, writing a file.
+ * any GPU work. Also runs the traced command end to end through commander, writing a file, and
+ * traces a hybrid env (Aim-v0: an action is its floats, then its branch indices).
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,8 @@ import { cartPoleReset, cartPoleStep } from '../reference/envs/cartpole';
 import { resetUniforms } from '../reference/envs/env-rng';
 import { philox4x32, uniformFromBits } from '../reference/philox';
 import { freshSeed } from '../support/random';
+import { AIM } from '../support/aim-env';
+import { registerCustomEnv, unregisterEnv } from '../../src/envs/index';
 import { useGpu } from '../support/gpu';
 
 const close = (gpu: number, ref: number) => Math.abs(gpu - ref) <= 1e-5 * Math.max(1, Math.abs(ref));
@@ -71,6 +74,31 @@ describe('rollout tracer', () => {
       const mean = values.reduce((a, b) => a + b, 0) / values.length;
       // Uniform mean (low + high)/2, standard error (high − low)/√(12·2000); 4 SE.
       expect(Math.abs(mean - (low! + high!) / 2)).toBeLessThan((4 * (high! - low!)) / Math.sqrt(12 * 2000));
+    }
+  });
+
+  it('traces a hybrid env (Aim-v0): each action its D floats, then its K branch indices, from the documented draws', async () => {
+    const seed = freshSeed();
+    registerCustomEnv(AIM);
+    let text = '';
+    try {
+      await traceRollout(gpu().device, { env: 'Aim-v0', envs: 3, steps: 4, seed, policy: 'random' }, (lines) => {
+        text += lines;
+      });
+    } finally {
+      unregisterEnv('Aim-v0');
+    }
+    const records = text.trimEnd().split('\n').map((line) => JSON.parse(line) as RolloutRecord);
+    expect(records.length).toBe(12);
+    for (const r of records) {
+      const context = `seed ${seed}: ${JSON.stringify(r)}`;
+      const u = philox4x32([0, r.env, r.t, 0], [seed, POLICY_STREAM]).map(uniformFromBits);
+      // The aim uniform in [-1, 1] (as float32), then the weapon floor(3u) and the charge floor(2u).
+      expect(r.action, context).toEqual([Math.fround(-1 + 2 * u[0]!), Math.floor(3 * u[1]!), Math.floor(2 * u[2]!)]);
+      const [aim, weapon, charge] = r.action as number[];
+      const [position, colour] = r.state;
+      const reward = (1 + charge!) * ((weapon === colour ? 1 : 0) - Math.abs(aim! - position!));
+      expect(Math.abs(r.reward - reward), context).toBeLessThanOrEqual(1e-6);
     }
   });
 

@@ -14,6 +14,7 @@ import { envKernelExamples } from '../../src/envs/kernels';
 import { BUILTIN_ENVS } from '../../src/envs/registry';
 import { customEnv } from '../../src/envs/custom';
 import { CURSOR } from './cursor-env';
+import { AIM } from './aim-env';
 import { essKernelExamples } from '../../src/losses/ess';
 import { klControlKernelExamples } from '../../src/losses/kl-control';
 import { lossKernelExamples } from '../../src/losses/losses';
@@ -43,6 +44,8 @@ export const KERNEL_CATALOGUE: readonly KernelSpec[] = [
   ...envKernelExamples(BUILTIN_ENVS),
   // A multi-discrete env (no built-in one is): its step kernel decodes one action word per branch.
   ...envKernelExamples([customEnv(CURSOR)]),
+  // A hybrid env (nor is any built-in one): its step kernel decodes D floats, then one word per branch.
+  ...envKernelExamples([customEnv(AIM)]),
   ...lossKernelExamples(),
   ...statisticsKernelExamples(),
   ...klControlKernelExamples(),
