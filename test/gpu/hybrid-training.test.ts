@@ -1,0 +1,177 @@
+/**
+ * Training on a hybrid action space (src/envs/types.ts HybridSpace), on Aim-v0
+ * (test/support/aim-env.ts: an aim in [-1, 1] × weapon × charge, the weapon after the target's
+ * colour masked):
+ * - the rollout, before and after PPO has trained, over more than 10 000 env-steps each: every row
+ *   is D finite floats then K branch indices within their branches, never a masked weapon, the
+ *   recorded mask is the observation's, and the recorded log p_old equals what the update's head
+ *   evaluates on the same rows (so PPO's first ratio is 1);
+ * - PPO on the JavaScript twin (test/support/aim-host.ts) pipelined in halves and whole gives
+ *   identical IterationStats, its hits metric in them;
+ * - the trainers without a Gaussian head refuse a hybrid env, naming it and its space.
+ */
+import { describe, expect, it } from 'vitest';
+import { Agent, type IterationStats } from '../../src/index';
+import { createTrainer, resolveTrainerConfig } from '../../src/algos/index';
+import { createVectorEnv, customEnv, registerCustomEnv, unregisterEnv } from '../../src/envs/index';
+import { BufferSet, readBufferOnce } from '../../src/gpu/index';
+import { createMlpPasses } from '../../src/nn/mlp';
+import { criticSpec, mlpLayout } from '../../src/nn/mlp-spec';
+import { createRollout } from '../../src/rollout/index';
+import { actorSpecFor } from '../../src/train/actor-critic';
+import { createPolicyHead } from '../../src/train/policy-head';
+import { initialParameters } from '../../src/nn/init';
+import { createBufferWithData } from '../../src/gpu/buffers';
+import { AIM, AIM_MASK_WIDTH, AIM_NVEC, aimMask } from '../support/aim-env';
+import { aimHost } from '../support/aim-host';
+import { gpuStep, useGpu } from '../support/gpu';
+import { freshSeed } from '../support/random';
+
+const D = 1;
+const K = AIM_NVEC.length;
+const W = D + K;
+const OBS = 4;
+type Gpu = ReturnType<ReturnType<typeof useGpu>>;
+
+/** Checks T × N rows of `iterations` rollouts of Aim-v0 under `actorParameters` (or the initial ones); returns the rows checked. */
+async function checkRollouts(gpu: Gpu, seed: number, actorParameters: GPUBuffer | undefined, iterations: number): Promise<number> {
+  const { device } = gpu;
+  const T = 40;
+  const N = 64;
+  const env = await createVectorEnv(device, customEnv(AIM), { numEnvs: N, seed });
+  const actor = mlpLayout(actorSpecFor(env.descriptor.actionSpace, OBS, [16]));
+  const critic = mlpLayout(criticSpec(OBS, [8]));
+  const rollout = await createRollout(device, { env, steps: T, actor, critic, seed });
+  const rows = T * N;
+  const owned = new BufferSet(device, 'test.hybrid-rollout', { logProbs: { size: 4 * rows }, entropies: { size: 4 * rows }, scratch: { size: 4 * rows * 8 } });
+  const initialActor = createBufferWithData(device, 'test.actor', initialParameters(actor, seed));
+  const criticBuffer = createBufferWithData(device, 'test.critic', initialParameters(critic, seed));
+  const parameters = actorParameters ?? initialActor;
+  const head = await createPolicyHead(device, { kind: 'hybrid', actor, agents: 1, rowsPerAgent: rows, masked: true, branches: AIM_NVEC, label: 'test.head' });
+  const passes = await createMlpPasses(device, actor, { agents: 1, rowsPerAgent: rows, label: 'test.actor' });
+  try {
+    await gpuStep(gpu, 'reset', () => {
+      const encoder = device.createCommandEncoder();
+      rollout.encodeReset(encoder);
+      device.queue.submit([encoder.finish()]);
+    });
+    for (let i = 0; i < iterations; i += 1) {
+      const tr = rollout.transitions.buffers;
+      const s = owned.buffers;
+      await gpuStep(gpu, `rollout ${i}`, () => {
+        rollout.prepare(i);
+        const encoder = device.createCommandEncoder();
+        rollout.encode(encoder, { actor: parameters, critic: criticBuffer });
+        // The update's evaluation of the recorded rows, as PPO's first epoch makes it.
+        passes.encodeForward(encoder, { params: parameters, inputs: tr.observations });
+        const bound = head.bind({
+          outputs: passes.outputs.policy!,
+          parameters,
+          actions: tr.actions,
+          logProbs: s.logProbs,
+          entropies: s.entropies,
+          logProbGrads: s.scratch,
+          entropyGrads: s.scratch,
+          outputGrads: s.scratch,
+          parameterGrads: s.scratch,
+          logStdTerms: s.scratch,
+          unused: s.scratch,
+          mask: tr.masks!,
+        });
+        const pass = encoder.beginComputePass();
+        bound.evaluate(pass);
+        pass.end();
+        device.queue.submit([encoder.finish()]);
+      });
+      const bytes = await readBufferOnce(device, tr.actions);
+      const floats = new Float32Array(bytes);
+      const words = new Uint32Array(bytes);
+      const masks = new Uint32Array(await readBufferOnce(device, tr.masks!));
+      const observations = new Float32Array(await readBufferOnce(device, tr.observations));
+      const recorded = new Float32Array(await readBufferOnce(device, tr.logProbs));
+      const evaluated = new Float32Array(await readBufferOnce(device, s.logProbs));
+      for (let r = 0; r < rows; r += 1) {
+        const where = `seed ${seed}, rollout ${i}, row ${r}`;
+        const colour = [1, 2, 3].findIndex((j) => observations[r * OBS + j] === 1);
+        expect(Array.from(masks.subarray(r * AIM_MASK_WIDTH, (r + 1) * AIM_MASK_WIDTH)), `${where}: the recorded mask is the observation's`).toEqual(aimMask(colour));
+        expect(Number.isFinite(floats[r * W]!), `${where}: aim ${floats[r * W]}`).toBe(true);
+        const weapon = words[r * W + D]!;
+        const charge = words[r * W + D + 1]!;
+        expect(weapon < 3 && charge < 2 && masks[r * AIM_MASK_WIDTH + weapon] === 1, `${where}: weapon ${weapon}, charge ${charge}`).toBe(true);
+        expect(Math.abs(recorded[r]! - evaluated[r]!), `${where}: log p_old ${recorded[r]} vs evaluated ${evaluated[r]}`).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(evaluated[r]!)));
+      }
+    }
+    return iterations * rows;
+  } finally {
+    passes.destroy();
+    owned.destroy();
+    rollout.destroy();
+    env.destroy();
+    initialActor.destroy();
+    criticBuffer.destroy();
+  }
+}
+
+describe('training on a hybrid action space', () => {
+  const gpu = useGpu();
+
+  it('the rollout samples legal hybrid rows, and the update evaluates its log p, before and after PPO trains (> 10 000 steps each)', async () => {
+    const seed = freshSeed();
+    expect(await checkRollouts(gpu(), seed, undefined, 4), `seed ${seed}`).toBeGreaterThan(10_000);
+    registerCustomEnv(AIM);
+    const trainer = await createTrainer(gpu().device, { algo: 'ppo', env: AIM.id, seed, numEnvs: 16, numSteps: 64, hiddenSizes: [16], learningRate: 1e-3, totalTimesteps: 16 * 64 * 12 });
+    try {
+      let last: IterationStats | null = null;
+      await gpuStep(gpu(), 'ppo', async () => {
+        for (let i = 0; i < 12; i += 1) last = (await trainer.iterate()) ?? last;
+        last = (await trainer.drain()) ?? last;
+      });
+      const stats = last as IterationStats | null;
+      // Twelve iterations learn the weapons: most steps of an episode hit (a random legal choice hits half).
+      expect(stats!.episodeMetrics!.hits!, `seed ${seed}: hits per 20-step episode`).toBeGreaterThan(12);
+      expect(await checkRollouts(gpu(), seed, trainer.policy!.actorParameters, 4), `seed ${seed}`).toBeGreaterThan(10_000);
+    } finally {
+      trainer.destroy();
+      unregisterEnv(AIM.id);
+    }
+  });
+
+  it('PPO on the JavaScript Aim-v0, pipelined in halves and whole, gives identical IterationStats', async () => {
+    const seed = freshSeed();
+    const run = async (stepsRanges: boolean) => {
+      const agent = await Agent.create({
+        env: { ...aimHost(), stepsRanges },
+        device: gpu().device,
+        algorithm: { algo: 'ppo', numEnvs: 8, numSteps: 20, hiddenSizes: [8], totalTimesteps: 3 * 160, seed },
+      });
+      try {
+        const history: IterationStats[] = [];
+        for await (const stats of agent.train()) history.push(stats);
+        return history;
+      } finally {
+        agent.destroy();
+      }
+    };
+    const [pipelined, whole] = await gpuStep(gpu(), 'aim ppo', async () => [await run(true), await run(false)]);
+    expect(pipelined.map((s) => s.counters.submits)).toEqual([0, 1, 2].map(() => 2 * 20 + 2));
+    const withoutCounters = (history: IterationStats[]) => history.map(({ counters: _, ...rest }) => rest);
+    expect(withoutCounters(pipelined), `seed ${seed}`).toEqual(withoutCounters(whole));
+    const last = pipelined.at(-1)!;
+    // 60 steps of 8 envs, episodes of 20 steps: three finished per env, each with its hits.
+    expect(last.episodesFinished, `seed ${seed}`).toBe(8 * 3);
+    expect(last.episodeMetrics!.hits!, `seed ${seed}`).toBeGreaterThanOrEqual(0);
+    expect(last.episodeMetrics!.hits!, `seed ${seed}`).toBeLessThanOrEqual(20);
+  });
+
+  it('the trainers without a Gaussian head refuse a hybrid env by name', () => {
+    registerCustomEnv(AIM);
+    try {
+      for (const algo of ['a2c', 'reinforce', 'offpolicy', 'trpo', 'cem'] as const) {
+        expect(() => resolveTrainerConfig({ algo, env: AIM.id }), algo).toThrow(/env 'Aim-v0' has a hybrid \(box and discrete branches\) action space/);
+      }
+      expect(() => resolveTrainerConfig({ algo: 'ppo-kl', env: AIM.id })).toThrow(/ppo-kl: env 'Aim-v0' has a hybrid .*\(use 'ppo' for hybrid envs\)/);
+    } finally {
+      unregisterEnv(AIM.id);
+    }
+  });
+});
