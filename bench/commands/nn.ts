@@ -1,7 +1,8 @@
 /**
  * `npm run bench:nn`: MLP forward and backward GFLOP/s at batch 256 / 4 096 / 65 536 with
  * hidden widths 64 and 256, beside the runtime's matmul ceiling (runtime.matmul on a dense-layer
- * shape) measured in the same run on the same adapter, and the fraction of it reached; then the
+ * shape) measured in the same run on the same adapter, and the fraction of it reached; a
+ * locomotion-sized network (1 000 → 512 → 512 → 20) beside the ceiling at its own shape; then the
  * rollout-inference choice: the fused small-MLP forward against the layer-wise passes.
  */
 import { writeFile } from 'node:fs/promises';
@@ -22,6 +23,29 @@ const spec = (width: number): MlpSpec => ({
   activation: 'tanh',
   heads: [{ name: 'policy', size: 2, gain: 0.01 }],
 });
+
+/**
+ * The network of a locomotion policy at the scale of a humanoid (1 000 observations, two hidden
+ * layers of 512, 20 actions) over one PPO batch of 64 envs × 32 steps, beside the matmul ceiling
+ * measured at its first layer's shape (2 048 × 1 000 · 1 000 × 512) in the same run: how close
+ * wide layers come to what this adapter's matmul reaches.
+ */
+async function measureLocomotionNetwork(device: GPUDevice) {
+  const batch = 64 * 32;
+  const locomotionSpec: MlpSpec = { inputSize: 1000, hiddenSizes: [512, 512], activation: 'tanh', heads: [{ name: 'policy', size: 20, gain: 0.01 }] };
+  const once = { warmup: 1, repeats: 1 };
+  const ceiling = await checkGpuErrors(device, 'locomotion ceiling', () =>
+    measureMatmul(device, { name: 'ceiling: 2048×1000·1000×512', shape: { m: batch, k: 1000, n: 512 } }, { gpu: once, cpu: { warmup: 0, repeats: 1 } }),
+  );
+  const report = await checkGpuErrors(device, 'locomotion mlp', () => measureMlpThroughput(device, { spec: locomotionSpec, batch }, once));
+  console.log(
+    `locomotion network 1000 → 512 → 512 → 20, batch ${batch} (64 envs × 32 steps): forward ${report.forwardGflops.toFixed(3)} GFLOP/s ` +
+      `(${report.forwardMilliseconds.median.toFixed(0)} ms), backward ${report.backwardGflops.toFixed(3)} GFLOP/s (${report.backwardMilliseconds.median.toFixed(0)} ms); ` +
+      `matmul ceiling at 2048×1000·1000×512 ${ceiling.gpuGflops.toFixed(3)} GFLOP/s: forward ${(report.forwardGflops / ceiling.gpuGflops).toFixed(2)}×, ` +
+      `backward ${(report.backwardGflops / ceiling.gpuGflops).toFixed(2)}× of it`,
+  );
+  return { batch, spec: locomotionSpec, ceilingGflops: ceiling.gpuGflops, report };
+}
 
 export function benchNnCommand(): Command {
   return addGpuOptions(new Command('nn'))
@@ -62,6 +86,7 @@ export function benchNnCommand(): Command {
             );
           }
         }
+        const locomotion = options.quick ? undefined : await measureLocomotionNetwork(device);
         console.log('rollout inference: fused forward vs layer-wise passes, µs per forward (median)');
         const cases = defaultFusedVsLayerwiseCases().filter((c) => !options.quick || c.agents * c.rowsPerAgent <= 256);
         const fused: FusedVsLayerwiseRow[] = await checkGpuErrors(device, 'fused vs layer-wise', () =>
@@ -82,6 +107,7 @@ export function benchNnCommand(): Command {
             adapter: gpu.adapter,
             ceilingGflops: ceiling.gpuGflops,
             reports,
+            ...(locomotion ? { locomotion } : {}),
             fusedVsLayerwise: fused,
           };
           await writeFile(options.json, `${JSON.stringify(record, null, 2)}\n`);
