@@ -31,6 +31,13 @@ export interface Evaluation {
   readonly lengths: readonly number[];
 }
 
+/**
+ * A vector env's writeActions as evaluate calls it: a hybrid env's actions given as { continuous:
+ * f32 [N][D], discrete: u32 [N][K] }, the two parts act() returns (ActResult's actions and
+ * discreteActions), every other env's as one typed array.
+ */
+type ActionWriter = (actions: Uint32Array | Float32Array | { readonly continuous: Float32Array; readonly discrete: Uint32Array }) => void;
+
 /** Plays `episodes` episodes of the agent's env with its current policy; see the file comment. */
 export async function evaluateAgent(agent: Agent, options: EvaluationOptions): Promise<Evaluation> {
   const { episodes } = options;
@@ -38,6 +45,7 @@ export async function evaluateAgent(agent: Agent, options: EvaluationOptions): P
   if (isHostEnvDescriptor(agent.env)) throw new RangeError(`evaluate: env '${agent.env.id}' is a JavaScript env: play it in the game with agent.act()`);
   const device = agent.device;
   const env = await createVectorEnv(device, agent.env, { numEnvs: episodes, seed: options.seed ?? 0x80000001 });
+  const writeActions = env.writeActions.bind(env) as ActionWriter;
   try {
     const encoder = device.createCommandEncoder({ label: 'evaluate.reset' });
     env.encodeReset(encoder);
@@ -49,8 +57,10 @@ export async function evaluateAgent(agent: Agent, options: EvaluationOptions): P
       const observations = new Float32Array(await readBufferOnce(device, env.buffers.observations));
       // The env's own masks of these observations: the policy chooses among the legal actions, as in training.
       const actionMask = env.buffers.masks ? new Uint32Array(await readBufferOnce(device, env.buffers.masks)) : undefined;
-      const { actions } = await agent.act(observations, { deterministic: options.deterministic ?? true, ...(actionMask ? { actionMask } : {}) });
-      env.writeActions(actions);
+      const { actions, discreteActions } = await agent.act(observations, { deterministic: options.deterministic ?? true, ...(actionMask ? { actionMask } : {}) });
+      // A hybrid env takes its actions as act() returns them, the two parts apart; the env lays them
+      // out as its rows of D floats then K branch words.
+      writeActions(discreteActions ? { continuous: actions as Float32Array, discrete: discreteActions } : actions);
       const stepEncoder = device.createCommandEncoder({ label: 'evaluate.step' });
       env.encodeStep(stepEncoder);
       device.queue.submit([stepEncoder.finish()]);
