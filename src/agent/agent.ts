@@ -21,7 +21,7 @@ import type { CheckpointSink } from '../persistence/store-sink';
 import { actionBranches } from '../envs/action-branches';
 import { maskWidth, type EnvDescriptor } from '../envs/types';
 import { acquireGpu, type Gpu, type GpuLostReport } from '../gpu/device';
-import { CheckpointError, checkCheckpointMatches, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../train/checkpoint';
+import { CheckpointError, checkCheckpointMatches, checkCheckpointPolicy, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../train/checkpoint';
 import type { Pacing } from '../train/loop';
 import type { Trainer, TrainerEnvView } from '../train/trainer';
 import type { IterationStats } from '../train/report';
@@ -188,6 +188,7 @@ export class Agent extends EventTarget {
     }
     const env = lookupEnv(options.env ?? checkpoint.env.id);
     checkCheckpointMatches(checkpoint, { observationSize: env.observationSpace.size, actionSpace: env.actionSpace });
+    checkCheckpointPolicy(checkpoint);
     const { env: _env, ...config } = checkpoint.config as Record<string, unknown>;
     return Agent.recipe({ ...options, env: options.env ?? checkpoint.env.id, algorithm: { ...config, algo: checkpoint.algo } as AlgorithmConfig });
   }
@@ -360,14 +361,19 @@ export class Agent extends EventTarget {
   /**
    * Actions for `observations` ([batch][OBS] row-major, batch ≤ maxActBatch) under the current
    * policy, on the GPU: sampled, or greedy with `deterministic`; masked actions are never chosen.
+   * {@link ActResult} lists the result's shapes per action space: a hybrid env's continuous part
+   * comes as `actions` (f32 [batch][D], clipped) and its branches as `discreteActions` (u32 [batch][K]).
    * On an env with action masks, `options.actionMask` is required (null opts out): the policy was
    * trained over the legal actions only, and what it would do with an illegal one is unlearnt.
    */
   async act(observations: ArrayLike<number>, options: ActOptions = {}): Promise<ActResult> {
     this.usable('act()');
+    const space = this.recipe.env.actionSpace;
     if (this.recipe.env.actionMasks && options.actionMask === undefined) {
+      // A hybrid env's mask covers its branches only.
+      const width = space.kind === 'hybrid' ? `Σ nvec = ${maskWidth(space)}: its branches' actions; the continuous dims have none` : String(maskWidth(space));
       throw new RangeError(
-        `agent: env '${this.recipe.env.id}' has action masks: act() takes its legal actions as options.actionMask ([batch][${maskWidth(this.recipe.env.actionSpace)}], ` +
+        `agent: env '${this.recipe.env.id}' has action masks: act() takes its legal actions as options.actionMask ([batch][${width}], ` +
           '1 = legal: the masks the env wrote for these observations), or actionMask: null to choose among every action',
       );
     }
@@ -377,7 +383,7 @@ export class Agent extends EventTarget {
       this.inference = await createPolicyInference(this.gpu.device, {
         actor: policy.actor,
         critic: policy.critic,
-        actionSpace: this.recipe.env.actionSpace,
+        actionSpace: space,
         maxBatch: this.recipe.maxActBatch,
         ...(policy.observationStatistics ? { observationNormaliser: { moments: policy.observationStatistics, ...OBSERVATION_NORMALISER } } : {}),
         seed: (this.trainer.config as { seed: number }).seed,

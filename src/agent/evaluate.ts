@@ -49,8 +49,10 @@ export async function evaluateAgent(agent: Agent, options: EvaluationOptions): P
       const observations = new Float32Array(await readBufferOnce(device, env.buffers.observations));
       // The env's own masks of these observations: the policy chooses among the legal actions, as in training.
       const actionMask = env.buffers.masks ? new Uint32Array(await readBufferOnce(device, env.buffers.masks)) : undefined;
-      const { actions } = await agent.act(observations, { deterministic: options.deterministic ?? true, ...(actionMask ? { actionMask } : {}) });
-      env.writeActions(actions);
+      const { actions, discreteActions } = await agent.act(observations, { deterministic: options.deterministic ?? true, ...(actionMask ? { actionMask } : {}) });
+      // A hybrid env takes its actions as act() returns them, the two parts apart; the env lays them
+      // out as its rows of D floats then K branch words.
+      env.writeActions(discreteActions ? { continuous: actions as Float32Array, discrete: discreteActions } : actions);
       const stepEncoder = device.createCommandEncoder({ label: 'evaluate.step' });
       env.encodeStep(stepEncoder);
       device.queue.submit([stepEncoder.finish()]);

@@ -59,7 +59,8 @@ export interface MultiDiscreteSpace {
  * log π(a|s) = log N(a_c; μ, σ²) + Σ_b log π_b(a_b|s), and the entropy is the same sum.
  *
  * An action is one row of D + K words: the D floats of the box first (f32), then the K branch
- * indices (u32), as the GPU's action buffers, a JavaScript env's batch and act() lay it out.
+ * indices (u32), as the GPU's action buffers and a JavaScript env's batch lay it out; act() returns
+ * the two parts apart (ActResult: `actions` f32 [batch][D], `discreteActions` u32 [batch][K]).
  * The policy head's output row is the D means followed by the Σ nvec logits; masks cover the
  * branches only ([Σ nvec] per row, as a multi-discrete space's).
  */

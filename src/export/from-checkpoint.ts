@@ -1,11 +1,12 @@
 /**
  * From a checkpoint (src/train/checkpoint.ts) to the ONNX export's input: picks the actor and one
  * agent's parameters, carries the observation statistics over, and checks that the policy kind
- * agrees with the env's action space, so `webgpu-rl export` and the Agent API export the same way.
+ * agrees with the env's action space (checkCheckpointPolicy), so `webgpu-rl export` and the Agent
+ * API export the same way. The model's doc_string names its outputs and how to act on them.
  */
-import { policyOutputWidth } from '../envs/action-branches';
+import type { ActionSpace, BoxSpace } from '../envs/types';
 import { mlpLayout } from '../nn/mlp-spec';
-import { CheckpointError, type Checkpoint } from '../train/checkpoint';
+import { CheckpointError, checkCheckpointPolicy, type Checkpoint } from '../train/checkpoint';
 import { ENGINE_VERSION } from '../version';
 import { exportPolicyOnnx, type OnnxPolicy } from './onnx';
 
@@ -42,40 +43,47 @@ export function onnxPolicyFromCheckpoint(checkpoint: Checkpoint, options: Checkp
   if (env.observationSpace.size !== actor.spec.inputSize) {
     throw new CheckpointError(`checkpoint env '${env.id}' has observations of ${env.observationSpace.size} values but its actor takes ${actor.spec.inputSize}`);
   }
-  const policyHead = actor.spec.heads.find((h) => h.name === 'policy');
-  const actions = policyOutputWidth(env.actionSpace);
-  const expectedPolicy = env.actionSpace.kind === 'box' ? 'gaussian' : 'categorical';
-  if (policy !== expectedPolicy) {
-    throw new CheckpointError(`checkpoint policy '${String(policy)}' does not fit env '${env.id}''s ${env.actionSpace.kind} action space (expected '${expectedPolicy}')`);
-  }
-  if (policyHead && policyHead.size !== actions) {
-    throw new CheckpointError(`checkpoint actor's policy head has ${policyHead.size} outputs but env '${env.id}' has ${actions} ${env.actionSpace.kind === 'box' ? 'action dims' : 'actions'}`);
-  }
+  checkCheckpointPolicy(checkpoint);
 
   const P = layout.parametersPerAgent;
   const space = env.actionSpace;
-  const actionNote =
-    space.kind === 'discrete'
-      ? `'logits' [batch, ${actions}]: the greedy action is their argmax, sampling is softmax`
-      : space.kind === 'multiDiscrete'
-        ? `${space.nvec.map((n, b) => `'logits_${b}' [batch, ${n}]`).join(', ')}, one per branch: the greedy action is each branch's argmax, sampling a softmax per branch`
-        : space.kind === 'hybrid' ? 'hybrid (not exported yet)' : `'mean' [batch, ${actions}] and 'log_std' [${actions}] of the action Gaussian, before the env clips actions to [${space.low.join(', ')}] … [${space.high.join(', ')}]`;
   return {
     actor: actor.spec,
     parameters: actor.parameters.slice(agent * P, (agent + 1) * P),
     policy,
-    ...(space.kind === 'multiDiscrete' ? { branches: space.nvec } : {}),
+    ...(space.kind === 'multiDiscrete' || space.kind === 'hybrid' ? { branches: space.nvec } : {}),
     ...(normaliser ? { observationNormaliser: { mean: normaliser.mean, variance: normaliser.variance, epsilon: normaliser.epsilon, clip: normaliser.clip } } : {}),
     producerVersion: ENGINE_VERSION,
     docString:
       `webgpu-rl ${checkpoint.algo} policy for ${env.id} (seed ${checkpoint.seed}, iteration ${checkpoint.iteration}, ` +
       `${checkpoint.globalStep} env steps, agent ${agent} of ${agents}, trained by webgpu-rl ${checkpoint.engineVersion}). ` +
       `Input 'observations' [batch, ${env.observationSpace.size}] as the env returns them${normaliser ? ' (the running observation normaliser is folded in)' : ''}. ` +
-      `Output ${actionNote}.`,
+      `Output ${outputsNote(space)}.`,
   };
 }
 
 /** The ONNX model bytes of one agent's policy in `checkpoint` (onnxPolicyFromCheckpoint, then exportPolicyOnnx). */
 export function exportCheckpointOnnx(checkpoint: Checkpoint, options: CheckpointExportOptions = {}): Uint8Array {
   return exportPolicyOnnx(onnxPolicyFromCheckpoint(checkpoint, options));
+}
+
+/** The branches' outputs for the doc string: 'logits_b' [batch, nvec[b]] each. */
+function branchesNote(nvec: readonly number[]): string {
+  return `${nvec.map((n, b) => `'logits_${b}' [batch, ${n}]`).join(', ')}, one per branch`;
+}
+
+/** The Gaussian's outputs for the doc string, and the bounds the env clips its actions to. */
+function gaussianNote(box: BoxSpace): string {
+  return `'mean' [batch, ${box.size}] and 'log_std' [${box.size}] of the action Gaussian, before the env clips actions to [${box.low.join(', ')}] … [${box.high.join(', ')}]`;
+}
+
+/** What the model outputs for `space` and how a runtime acts on it (the doc string's last sentence). */
+function outputsNote(space: ActionSpace): string {
+  if (space.kind === 'discrete') return `'logits' [batch, ${space.n}]: the greedy action is their argmax, sampling is softmax`;
+  if (space.kind === 'multiDiscrete') return `${branchesNote(space.nvec)}: the greedy action is each branch's argmax, sampling a softmax per branch`;
+  if (space.kind === 'box') return gaussianNote(space);
+  return (
+    `${gaussianNote(space.continuous)}, then ${branchesNote(space.nvec)}: an action is the D continuous dims (the mean, or a Gaussian sample) ` +
+    `and each branch's index (its argmax, or a softmax sample), drawn independently`
+  );
 }

@@ -13,7 +13,10 @@
  *                                                  (multi-discrete: one output per branch b, from
  *                                                   the branch's rows of the head's weight and bias)
  *                                                  → mean   [batch, A]   (Gaussian)
- *   log_std.value ─ Identity → log_std [A]                               (Gaussian: the learned extras.logStd)
+ *   ─ Gemm(policy.weight_mean, policy.bias_mean) → mean [batch, D], and Gemm(policy.weight_b,
+ *     policy.bias_b) → logits_b [batch, nvec[b]] per branch (hybrid: the head's first D rows, then
+ *     each branch's rows after them)
+ *   log_std.value ─ Identity → log_std [A]                               (Gaussian, hybrid: the learned extras.logStd)
  *
  * The normaliser nodes are running_moments_normalise (shaders/normalise/running_moments.wgsl),
  * clamp((x − μ)/√(σ² + ε), −clip, clip), operation for operation in float32: the statistics go in as
@@ -62,12 +65,16 @@ export interface OnnxPolicy {
   readonly actor: MlpSpec;
   /** ONE agent's parameters in mlpLayout(actor)'s flat layout (parametersPerAgent values). */
   readonly parameters: Float32Array;
-  /** 'categorical': the policy head's outputs are logits. 'gaussian': means, with a learned extras.logStd. */
-  readonly policy: 'categorical' | 'gaussian';
   /**
-   * A multi-discrete policy's branch sizes (Gymnasium's MultiDiscrete nvec, summing to the policy
-   * head's size): the model then outputs 'logits_0' … 'logits_{K−1}', branch b's nvec[b] logits,
-   * instead of one 'logits'. Only with policy 'categorical'.
+   * 'categorical': the policy head's outputs are logits. 'gaussian': means, with a learned
+   * extras.logStd. 'hybrid' (src/envs/types.ts HybridSpace): D means, then the logits of
+   * `branches`, with a learned extras.logStd of the D continuous dims.
+   */
+  readonly policy: 'categorical' | 'gaussian' | 'hybrid';
+  /**
+   * The discrete branches' sizes (nvec): a multi-discrete policy's (policy 'categorical', summing to
+   * the head's size) or a hybrid policy's (required; the head's size less the D means). The model
+   * then outputs 'logits_0' … 'logits_{K−1}', branch b's nvec[b] logits, instead of one 'logits'.
    */
   readonly branches?: readonly number[];
   /** Running observation statistics when training normalised observations: y = clip((x − mean)/sqrt(var + epsilon), −clip, clip). */
@@ -124,23 +131,19 @@ export function exportPolicyOnnx(policy: OnnxPolicy): Uint8Array {
     x = layer.name;
   }
   const outputs: ValueInfo[] = [];
-  if (policy.branches) {
-    // One Gemm per branch over its rows of the head: each output is a branch's own logits, which a
-    // runtime argmaxes or softmaxes on its own, with no Split node to configure.
-    let start = 0;
-    policy.branches.forEach((n, b) => {
-      const name = branchLogitsName(b);
-      const rows = (slot: TensorSlot, width: number) => parameters.subarray(slot.offset + start * width, slot.offset + (start + n) * width);
-      addInitializer(`${policyLayer.weight.name}_${b}`, [n, policyLayer.inputSize], rows(policyLayer.weight, policyLayer.inputSize));
-      addInitializer(`${policyLayer.bias.name}_${b}`, [n], rows(policyLayer.bias, 1));
-      addNode('Gemm', [x, `${policyLayer.weight.name}_${b}`, `${policyLayer.bias.name}_${b}`], name, [intAttribute('transB', 1)]);
-      outputs.push(floatValueInfo(name, ['batch', n]));
-      start += n;
-    });
-  } else {
-    const outputName = policy.policy === 'categorical' ? ONNX_POLICY_NAMES.logits : ONNX_POLICY_NAMES.mean;
-    dense(policyLayer, x, outputName);
-    outputs.push(floatValueInfo(outputName, ['batch', policyLayer.outputSize]));
+  for (const output of headOutputs(policy, policyLayer.outputSize)) {
+    if (output.suffix === '') {
+      dense(policyLayer, x, output.name);
+    } else {
+      // One Gemm per slice over its rows of the head (the means, each branch's logits): each output
+      // is one distribution's own numbers, which a runtime reads on its own, with no Split node to configure.
+      const rows = (slot: TensorSlot, width: number) => parameters.subarray(slot.offset + output.start * width, slot.offset + (output.start + output.size) * width);
+      const [weight, bias] = [`${policyLayer.weight.name}_${output.suffix}`, `${policyLayer.bias.name}_${output.suffix}`];
+      addInitializer(weight, [output.size, policyLayer.inputSize], rows(policyLayer.weight, policyLayer.inputSize));
+      addInitializer(bias, [output.size], rows(policyLayer.bias, 1));
+      addNode('Gemm', [x, weight, bias], output.name, [intAttribute('transB', 1)]);
+    }
+    outputs.push(floatValueInfo(output.name, ['batch', output.size]));
   }
   if (logStd) {
     // A graph output must be a node's output for every runtime to accept it, so the constant
@@ -173,27 +176,71 @@ export function exportPolicyOnnx(policy: OnnxPolicy): Uint8Array {
   return new Uint8Array(encoded.buffer.slice(encoded.byteOffset, encoded.byteOffset + encoded.byteLength));
 }
 
-/** The output of branch b of a multi-discrete policy: 'logits_b'. */
+/** The output of branch b of a multi-discrete or hybrid policy: 'logits_b'. */
 export function branchLogitsName(b: number): string {
   return `${ONNX_POLICY_NAMES.logits}_${b}`;
 }
 
-/** Throws unless `branches` (when given) are positive integers summing to the head's width, for a categorical policy. */
-function checkBranches(policy: OnnxPolicy, width: number): void {
+interface HeadOutput {
+  readonly name: string;
+  readonly start: number;
+  readonly size: number;
+  readonly suffix: string;
+}
+
+/**
+ * The graph's outputs from the policy head, in order: each output's name and the rows [start,
+ * start + size) of the head it is; `suffix` names its initializers ('' for the whole head, which
+ * keeps the layer's own names). One whole 'logits' or 'mean'; or, with branches, the D means of a
+ * hybrid policy and then one 'logits_b' per branch.
+ */
+function headOutputs(policy: OnnxPolicy, width: number): HeadOutput[] {
   const branches = policy.branches;
-  if (branches === undefined) return;
-  if (policy.policy !== 'categorical') throw new RangeError(`policy.branches is only for a 'categorical' policy (got policy '${policy.policy}')`);
-  if (!Array.isArray(branches) || branches.length < 1 || branches.some((n) => !Number.isInteger(n) || n < 1)) {
-    throw new RangeError(`policy.branches must be a non-empty array of positive integers (got ${JSON.stringify(branches)})`);
+  if (!branches) return [{ name: policy.policy === 'categorical' ? ONNX_POLICY_NAMES.logits : ONNX_POLICY_NAMES.mean, start: 0, size: width, suffix: '' }];
+  const D = width - branches.reduce((sum, n) => sum + n, 0);
+  const outputs: HeadOutput[] = D > 0 ? [{ name: ONNX_POLICY_NAMES.mean, start: 0, size: D, suffix: 'mean' }] : [];
+  let start = D;
+  branches.forEach((n, b) => {
+    outputs.push({ name: branchLogitsName(b), start, size: n, suffix: String(b) });
+    start += n;
+  });
+  return outputs;
+}
+
+/**
+ * Checks the policy kind against the head: `branches` (a categorical policy's, summing to the
+ * head's width, or a hybrid one's, required, leaving D ≥ 1 means before them) and the learned
+ * log-std (a Gaussian's of the head's width, a hybrid's of D; none for a categorical policy).
+ */
+function checkHead(policy: OnnxPolicy, width: number, logStd: TensorSlot | undefined): void {
+  const branches = policy.branches;
+  if (branches !== undefined) {
+    if (policy.policy === 'gaussian') throw new RangeError(`policy.branches is only for a 'categorical' or 'hybrid' policy (got policy '${policy.policy}')`);
+    if (!Array.isArray(branches) || branches.length < 1 || branches.some((n) => !Number.isInteger(n) || n < 1)) {
+      throw new RangeError(`policy.branches must be a non-empty array of positive integers (got ${JSON.stringify(branches)})`);
+    }
+  } else if (policy.policy === 'hybrid') {
+    throw new RangeError("policy.branches is required for a 'hybrid' policy: the sizes of its discrete branches (nvec), whose logits follow the D means in the head");
   }
-  const total = branches.reduce((sum, n) => sum + n, 0);
-  if (total !== width) throw new RangeError(`policy.branches [${branches.join(', ')}] sum to ${total}, but the '${POLICY_HEAD}' head has ${width} logits`);
+  const total = (branches ?? []).reduce((sum, n) => sum + n, 0);
+  if (policy.policy === 'categorical') {
+    if (branches && total !== width) throw new RangeError(`policy.branches [${branches.join(', ')}] sum to ${total}, but the '${POLICY_HEAD}' head has ${width} logits`);
+    if (logStd) throw new RangeError(`policy.actor has extras.logStd, which only a Gaussian or hybrid actor has, but policy.policy is 'categorical'`);
+    return;
+  }
+  const D = width - total;
+  if (D < 1) {
+    throw new RangeError(`policy.branches [${branches!.join(', ')}] sum to ${total}, leaving no means in the '${POLICY_HEAD}' head of ${width}: a 'hybrid' head is D ≥ 1 means, then the branches' logits`);
+  }
+  const dims = policy.policy === 'gaussian' ? `the Gaussian policy has ${D} action dims (the '${POLICY_HEAD}' head's size)` : `the hybrid policy has D = ${D} continuous dims (the '${POLICY_HEAD}' head's ${width} less Σ branches ${total})`;
+  if (!logStd) throw new RangeError(`policy.actor has no extras.logStd; a '${policy.policy}' policy needs the learned log-std (extras: { logStd: ${D} })`);
+  if (logStd.length !== D) throw new RangeError(`policy.actor.extras.logStd has ${logStd.length} values; ${dims}`);
 }
 
 /** Validates `policy`, naming the field, the value and what is valid; returns its layout. */
 function checkPolicy(policy: OnnxPolicy): { layout: MlpLayout; policyLayer: DenseLayer; logStd: TensorSlot | undefined } {
-  if (policy.policy !== 'categorical' && policy.policy !== 'gaussian') {
-    throw new RangeError(`policy.policy must be 'categorical' or 'gaussian' (got ${String(policy.policy)})`);
+  if (policy.policy !== 'categorical' && policy.policy !== 'gaussian' && policy.policy !== 'hybrid') {
+    throw new RangeError(`policy.policy must be 'categorical', 'gaussian' or 'hybrid' (got ${String(policy.policy)})`);
   }
   if (typeof policy.producerVersion !== 'string') {
     throw new TypeError(`policy.producerVersion must be a string, the engine version (got ${String(policy.producerVersion)})`);
@@ -205,14 +252,7 @@ function checkPolicy(policy: OnnxPolicy): { layout: MlpLayout; policyLayer: Dens
   }
   const policyLayer = layout.layers[headIndex]!;
   const logStd = layout.extras.logStd;
-  if (policy.policy === 'gaussian') {
-    if (!logStd) throw new RangeError(`policy.actor has no extras.logStd; a 'gaussian' policy needs the learned log-std (extras: { logStd: ${policyLayer.outputSize} })`);
-    if (logStd.length !== policyLayer.outputSize) {
-      throw new RangeError(`policy.actor.extras.logStd has ${logStd.length} values; the Gaussian policy has ${policyLayer.outputSize} action dims (the '${POLICY_HEAD}' head's size)`);
-    }
-  } else if (logStd) {
-    throw new RangeError(`policy.actor has extras.logStd, which only a Gaussian actor has, but policy.policy is 'categorical'`);
-  }
+  checkHead(policy, policyLayer.outputSize, logStd);
 
   const parameters = policy.parameters;
   if (!(parameters instanceof Float32Array)) throw new TypeError('policy.parameters must be a Float32Array');
@@ -252,7 +292,6 @@ function checkPolicy(policy: OnnxPolicy): { layout: MlpLayout; policyLayer: Dens
       }
     }
   }
-  checkBranches(policy, policyLayer.outputSize);
   return { layout, policyLayer, logStd };
 }
 

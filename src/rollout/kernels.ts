@@ -192,7 +192,8 @@ export function policySampleCategoricalKernel(shape: { agents: number; envsPerAg
 /**
  * POLICY_SAMPLE_CATEGORICAL once per branch of a multi-discrete policy (src/nn/heads-multi-discrete.ts):
  * logits and the env's mask [N][Σ nvec] sliced per branch, actions u32 [N][K], log_probs the sum over
- * branches, branch b drawing word b of the row's draw. One branch ([A]) is the plain sampler.
+ * branches, branch b drawing word b of the row's draw (a hybrid head's: word firstDraw + b). One
+ * branch ([A]) is the plain sampler.
  */
 export function policySampleCategoricalKernels(shape: {
   agents: number;
@@ -217,6 +218,7 @@ export function policySampleCategoricalKernels(shape: {
     return {
       spec: {
         ...POLICY_SAMPLE_CATEGORICAL,
+        // BRANCH is the branch's uniform word: b, or a hybrid head's firstDraw + b (past the Gaussian's blocks).
         constants: { ...categoricalRowConstants('policySampleCategorical', branch), ROWS_PER_AGENT: rowsPerAgent, BRANCH: branch.branch!, ...sampled.constants },
       },
       invocations: sampled.invocations,

@@ -22,8 +22,10 @@
  * A reader refuses a newer format version (it cannot know what a newer writer meant) and a file
  * whose digest does not match; `checkCheckpointMatches` refuses one made for another network or env.
  */
+import { continuousActionDims, policyOutputWidth } from '../envs/action-branches';
 import type { ActionSpace, BoxSpace } from '../envs/types';
 import type { MlpSpec } from '../nn/mlp-spec';
+import { policyKindOf } from './policy-head';
 import { ENGINE_VERSION } from '../version';
 import { migrateReportV2 } from './report';
 
@@ -95,7 +97,11 @@ export interface Checkpoint {
   readonly config: Readonly<Record<string, unknown>>;
   /** The env it was trained on. */
   readonly env: CheckpointEnv;
-  /** The policy head: categorical over discrete actions, a Gaussian over a box, or both (a hybrid space). */
+  /**
+   * The policy head: categorical over discrete actions (logits), a Gaussian over a box (means and a
+   * learned log-std), or both over a hybrid space (the D means, then the Σ nvec logits, and a
+   * log-std of the D continuous dims): policyKindOf(env.actionSpace), checked by checkCheckpointPolicy.
+   */
   readonly policy: 'categorical' | 'gaussian' | 'hybrid';
   /** The config's seed (agent g used seed + g). */
   readonly seed: number;
@@ -270,5 +276,43 @@ export function checkCheckpointMatches(checkpoint: Checkpoint, expected: Checkpo
     if (canonical(stored.spec) !== canonical(network.spec)) {
       throw new CheckpointError(`checkpoint network '${network.name}' is ${canonical(stored.spec)}; expected ${canonical(network.spec)}`);
     }
+  }
+}
+
+/** What the 'policy' head of a space's actor holds, for messages: its width and what it is made of. */
+function policyHeadOf(space: ActionSpace): { width: number; parts: string } {
+  const D = continuousActionDims(space);
+  const logits = policyOutputWidth(space) - D;
+  if (space.kind === 'box') return { width: D, parts: 'a mean per action dim' };
+  if (space.kind === 'hybrid') return { width: D + logits, parts: `D + Σ nvec: ${D} means, then ${logits} logits` };
+  return { width: logits, parts: space.kind === 'multiDiscrete' ? 'Σ nvec logits' : 'a logit per action' };
+}
+
+/**
+ * Throws CheckpointError unless the checkpoint's policy fits its own env: the kind policyKindOf
+ * gives its action space ('categorical', 'gaussian' or 'hybrid'), an 'actor' network whose
+ * 'policy' head is as wide as the space needs (D + Σ nvec: the means, then the logits) and whose
+ * learned log-std covers the D continuous dims (none for a categorical policy). A checkpoint that
+ * passes can act and be exported as its env's kind of policy.
+ */
+export function checkCheckpointPolicy(checkpoint: Checkpoint): void {
+  const { env, policy } = checkpoint;
+  const space = env.actionSpace;
+  const expected = policyKindOf(space);
+  if (policy !== expected) {
+    throw new CheckpointError(`checkpoint policy '${String(policy)}' does not fit env '${env.id}''s ${space.kind} action space (expected '${expected}')`);
+  }
+  const actor = checkpoint.networks.find((n) => n.name === 'actor');
+  if (!actor) throw new CheckpointError(`checkpoint has no 'actor' network (it has ${checkpoint.networks.map((n) => `'${n.name}'`).join(', ') || 'none'})`);
+  const head = actor.spec.heads.find((h) => h.name === 'policy');
+  const need = policyHeadOf(space);
+  if (!head || head.size !== need.width) {
+    throw new CheckpointError(`checkpoint actor's policy head has ${head ? head.size : 'no'} outputs but env '${env.id}''s ${space.kind} action space needs ${need.width} (${need.parts})`);
+  }
+  const D = continuousActionDims(space);
+  const logStd = actor.spec.extras?.logStd ?? 0;
+  if (logStd !== D) {
+    const want = D === 0 ? `none: a ${policy} policy has no continuous dims` : `${D}, one per continuous dim of its ${space.kind} action space`;
+    throw new CheckpointError(`checkpoint actor's extras.logStd has ${logStd} values; env '${env.id}' needs ${want}`);
   }
 }

@@ -6,7 +6,7 @@
 import type { EnvDescriptor } from '../envs/types';
 import { readBufferOnce } from '../gpu/readback';
 import { decodeRunningMoments, RUNNING_MOMENTS_PRIOR_COUNT } from '../normalise/running-normalisers';
-import { CheckpointError, checkCheckpointMatches, type Checkpoint, type CheckpointObservationNormaliser } from './checkpoint';
+import { CheckpointError, checkCheckpointMatches, checkCheckpointPolicy, type Checkpoint, type CheckpointObservationNormaliser } from './checkpoint';
 import type { Trainer } from './trainer';
 
 /** The normaliser constants the rollout uses (src/normalise: gymnasium's ε, CleanRL's clip). */
@@ -72,7 +72,8 @@ export async function captureCheckpoint(trainer: Trainer, context: CheckpointCon
 }
 
 /**
- * Continues `trainer` from `checkpoint`: its networks and env spaces must match (checked before any
+ * Continues `trainer` from `checkpoint`: its networks, its policy kind (categorical, Gaussian or
+ * hybrid, fitting its env: checkCheckpointPolicy) and env spaces must match (checked before any
  * write); then every persistent buffer is overwritten and the next iteration is the checkpoint's.
  */
 export function restoreCheckpoint(trainer: Trainer, checkpoint: Checkpoint, algo: string): void {
@@ -85,6 +86,10 @@ export function restoreCheckpoint(trainer: Trainer, checkpoint: Checkpoint, algo
       { name: 'critic', spec: policy.critic.spec },
     ],
   });
+  checkCheckpointPolicy(checkpoint);
+  if (checkpoint.policy !== policy.kind) {
+    throw new CheckpointError(`checkpoint policy '${checkpoint.policy}' does not fit this trainer, whose policy is '${policy.kind}'`);
+  }
   if (!checkpoint.state) throw new CheckpointError('checkpoint holds networks only (no trainer state): it can act and export but not resume training');
   try {
     trainer.restoreState({ iteration: checkpoint.iteration, buffers: checkpoint.state });

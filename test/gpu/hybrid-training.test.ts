@@ -8,10 +8,13 @@
  *   evaluates on the same rows (so PPO's first ratio is 1);
  * - PPO on the JavaScript twin (test/support/aim-host.ts) pipelined in halves and whole gives
  *   identical IterationStats, its hits metric in them;
+ * - an Agent on Aim-v0: act() (sampled and greedy) never picks a masked weapon over 10 000
+ *   observations before and after training, and the trained greedy one hits; evaluateAgent plays
+ *   the env; a saved and loaded agent acts the same;
  * - the trainers without a Gaussian head refuse a hybrid env, naming it and its space.
  */
 import { describe, expect, it } from 'vitest';
-import { Agent, type IterationStats } from '../../src/index';
+import { Agent, evaluateAgent, type IterationStats } from '../../src/index';
 import { createTrainer, resolveTrainerConfig } from '../../src/algos/index';
 import { createVectorEnv, customEnv, registerCustomEnv, unregisterEnv } from '../../src/envs/index';
 import { BufferSet, readBufferOnce } from '../../src/gpu/index';
@@ -25,7 +28,7 @@ import { createBufferWithData } from '../../src/gpu/buffers';
 import { AIM, AIM_MASK_WIDTH, AIM_NVEC, aimMask } from '../support/aim-env';
 import { aimHost } from '../support/aim-host';
 import { gpuStep, useGpu } from '../support/gpu';
-import { freshSeed } from '../support/random';
+import { freshSeed, seededRandom } from '../support/random';
 
 const D = 1;
 const K = AIM_NVEC.length;
@@ -161,6 +164,70 @@ describe('training on a hybrid action space', () => {
     expect(last.episodesFinished, `seed ${seed}`).toBe(8 * 3);
     expect(last.episodeMetrics!.hits!, `seed ${seed}`).toBeGreaterThanOrEqual(0);
     expect(last.episodeMetrics!.hits!, `seed ${seed}`).toBeLessThanOrEqual(20);
+  });
+
+  it('Agent on Aim-v0: act() never picks a masked weapon over 10 000 observations, untrained and trained; evaluateAgent plays it; save and load keep the policy', async () => {
+    const seed = freshSeed();
+    const random = seededRandom(seed);
+    const agent = await Agent.create({
+      env: customEnv(AIM),
+      device: gpu().device,
+      maxActBatch: 1024,
+      algorithm: { algo: 'ppo', seed, numEnvs: 16, numSteps: 64, hiddenSizes: [16], learningRate: 1e-3, totalTimesteps: 16 * 64 * 12 },
+    });
+    // Observations [x, one-hot colour] with the mask of each row's colour.
+    const observe = () => {
+      const colours = Array.from({ length: 1024 }, () => Math.floor(3 * random()));
+      const observations = Float32Array.from(colours.flatMap((c) => [2 * random() - 1, c === 0 ? 1 : 0, c === 1 ? 1 : 0, c === 2 ? 1 : 0]));
+      return { colours, observations, actionMask: Uint32Array.from(colours.flatMap((c) => aimMask(c))) };
+    };
+    const illegal = async (deterministic: boolean) => {
+      let count = 0;
+      let hits = 0;
+      for (let call = 0; call < 10; call += 1) {
+        const { colours, observations, actionMask } = observe();
+        const { actions, discreteActions } = await agent.act(observations, { actionMask, deterministic });
+        expect(actions.length, `seed ${seed}`).toBe(1024 * D);
+        expect(discreteActions!.length, `seed ${seed}`).toBe(1024 * K);
+        colours.forEach((c, r) => {
+          const weapon = discreteActions![r * K]!;
+          if (aimMask(c)[weapon] !== 1) count += 1;
+          if (weapon === c) hits += 1;
+          expect(actions[r]! >= -1 && actions[r]! <= 1, `seed ${seed}: aim ${actions[r]} outside the box`).toBe(true);
+        });
+      }
+      return { count, hits };
+    };
+    try {
+      await gpuStep(gpu(), 'agent aim', async () => {
+        for (const deterministic of [false, true]) expect((await illegal(deterministic)).count, `seed ${seed}: masked weapons, untrained`).toBe(0);
+        for await (const _ of agent.train()) {
+          // Twelve iterations.
+        }
+        for (const deterministic of [false, true]) {
+          const { count, hits } = await illegal(deterministic);
+          expect(count, `seed ${seed}: masked weapons, trained`).toBe(0);
+          // Trained, the greedy weapon is the target's colour nearly always (a legal guess: half the time).
+          if (deterministic) expect(hits, `seed ${seed}: greedy hits of 10 240`).toBeGreaterThan(9_000);
+        }
+        const evaluation = await evaluateAgent(agent, { episodes: 8 });
+        expect(evaluation.lengths, `seed ${seed}`).toEqual(new Array<number>(8).fill(20));
+        // A random legal policy's mean return is about −5; the greedy trained one is well above.
+        const mean = evaluation.returns.reduce((sum, r) => sum + r, 0) / 8;
+        expect(mean, `seed ${seed}: greedy mean return`).toBeGreaterThan(10);
+        const restored = await Agent.load(await agent.save(), { env: customEnv(AIM), device: gpu().device, maxActBatch: 1024 });
+        try {
+          const { observations, actionMask } = observe();
+          const [a, b] = [await agent.act(observations, { actionMask, deterministic: true }), await restored.act(observations, { actionMask, deterministic: true })];
+          expect(Array.from(b.actions), `seed ${seed}`).toEqual(Array.from(a.actions));
+          expect(Array.from(b.discreteActions!), `seed ${seed}`).toEqual(Array.from(a.discreteActions!));
+        } finally {
+          restored.destroy();
+        }
+      });
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('the trainers without a Gaussian head refuse a hybrid env by name', () => {

@@ -3,13 +3,15 @@
  * length, 4-byte alignment, the SHA-256 of everything before it), exact round trips, and every
  * refusal: foreign bytes, a newer or older format, a wrong digest (one flipped bit anywhere), a
  * truncated file, sections outside the data, and checkCheckpointMatches naming what differs; a
- * format-2 file (test/fixtures/cartpole-ppo-seed1.wgrl) read into today's report layout.
+ * format-2 file (test/fixtures/cartpole-ppo-seed1.wgrl) read into today's report layout; a hybrid
+ * policy's checkpoint round trip, and checkCheckpointPolicy naming a policy kind, a head width or a
+ * log-std that does not fit the env's action space.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { actorSpec, criticSpec, mlpLayout } from '../../src/nn/mlp-spec';
-import { CHECKPOINT_FORMAT_VERSION, checkCheckpointMatches, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../src/train/checkpoint';
+import { actorSpec, criticSpec, hybridActorSpec, mlpLayout } from '../../src/nn/mlp-spec';
+import { CHECKPOINT_FORMAT_VERSION, checkCheckpointMatches, checkCheckpointPolicy, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../src/train/checkpoint';
 import { decodeReport, decodeReportMaskErrors, REPORT_BYTES } from '../../src/train/report';
 import { ENGINE_VERSION } from '../../src/version';
 import { freshSeed, seededRandom } from '../support/random';
@@ -39,6 +41,28 @@ function sample(): Omit<Checkpoint, 'engineVersion' | 'createdAt'> {
     optimizer: { kind: 'adam', steps: 80 },
     // Odd sizes: sections are padded to 4 bytes.
     state: { odd: Uint8Array.of(1, 2, 3), empty: new Uint8Array(0), 'adam.firstMoment': new Uint8Array(random(9).buffer) },
+  };
+}
+
+/** A hybrid env's checkpoint: D = 3 continuous dims and branches [4, 1, 3], the actor's head 3 + 8 wide. */
+function hybridSample(): Omit<Checkpoint, 'engineVersion' | 'createdAt'> {
+  const hybridActor = hybridActorSpec(5, 3, 8, [6]);
+  const hybridCritic = criticSpec(5, [6]);
+  const random = (n: number) => Float32Array.from({ length: n }, () => uniform() * 2 - 1);
+  return {
+    ...sample(),
+    config: { env: 'Aim-v0' },
+    env: {
+      id: 'Aim-v0',
+      observationSpace: { kind: 'box', size: 5, low: new Array(5).fill(-Infinity), high: new Array(5).fill(Infinity) },
+      actionSpace: { kind: 'hybrid', continuous: { kind: 'box', size: 3, low: [-1, -1, 0], high: [1, 1, Infinity] }, nvec: [4, 1, 3] },
+    },
+    policy: 'hybrid',
+    networks: [
+      { name: 'actor', spec: hybridActor, parameters: random(mlpLayout(hybridActor).parametersPerAgent) },
+      { name: 'critic', spec: hybridCritic, parameters: random(mlpLayout(hybridCritic).parametersPerAgent) },
+    ],
+    observationNormaliser: { mean: [0, 0.1, 0.2, 0.3, 0.4], variance: [1, 1, 2, 2, 3], count: 10, epsilon: 1e-8, clip: 10 },
   };
 }
 
@@ -97,6 +121,47 @@ describe('checkpoint format 2', () => {
     );
     expect(() => checkCheckpointMatches(checkpoint, { networks: [{ name: 'actor', spec: actorSpec(4, 2, [6]) }] })).toThrow(/checkpoint network 'actor' is .*"hiddenSizes":\[5\].*; expected .*"hiddenSizes":\[6\]/);
     expect(() => checkCheckpointMatches(checkpoint, { networks: [{ name: 'policy', spec: actor }] })).toThrow("checkpoint has no network 'policy' (it has actor, critic)");
+  });
+
+  it('round-trips a hybrid policy\'s checkpoint, whose policy fits its env', async () => {
+    const original = hybridSample();
+    const decoded = await decodeCheckpoint(await encodeCheckpoint(original));
+    const { engineVersion: _v, createdAt: _c, ...rest } = decoded;
+    expect(rest).toEqual(original);
+    expect(() => checkCheckpointPolicy(decoded)).not.toThrow();
+    expect(() => checkCheckpointPolicy(original as Checkpoint)).not.toThrow();
+    expect(() => checkCheckpointPolicy(sample() as Checkpoint)).not.toThrow();
+    expect(() => checkCheckpointMatches(decoded, { actionSpace: { ...decoded.env.actionSpace, nvec: [4, 3] } as Checkpoint['env']['actionSpace'] })).toThrow(
+      /checkpoint env 'Aim-v0' has action space .*"nvec":\[4,1,3\]\}; this env has .*"nvec":\[4,3\]\}/,
+    );
+  });
+
+  it('checkCheckpointPolicy names a policy kind, a policy head or a log-std that does not fit the env\'s action space', () => {
+    const hybrid = hybridSample() as Checkpoint;
+    const discrete = sample() as Checkpoint;
+    const withActor = (checkpoint: Checkpoint, spec: Checkpoint['networks'][number]['spec']): Checkpoint => ({
+      ...checkpoint,
+      networks: [{ name: 'actor', spec, parameters: new Float32Array(mlpLayout(spec).parametersPerAgent) }, checkpoint.networks[1]!],
+    });
+    const cases: [string, Checkpoint, string][] = [
+      ['a Gaussian policy on a hybrid env', { ...hybrid, policy: 'gaussian' }, "checkpoint policy 'gaussian' does not fit env 'Aim-v0''s hybrid action space (expected 'hybrid')"],
+      ['a hybrid policy on a discrete env', { ...discrete, policy: 'hybrid' }, "checkpoint policy 'hybrid' does not fit env 'CartPole-v1''s discrete action space (expected 'categorical')"],
+      ['an unknown kind', { ...discrete, policy: 'beta' as 'categorical' }, "checkpoint policy 'beta' does not fit env 'CartPole-v1''s discrete action space (expected 'categorical')"],
+      [
+        'a head of the means only',
+        withActor(hybrid, { ...hybridActorSpec(5, 3, 8, [6]), heads: [{ name: 'policy', size: 3, gain: 0.01 }] }),
+        "checkpoint actor's policy head has 3 outputs but env 'Aim-v0''s hybrid action space needs 11 (D + Σ nvec: 3 means, then 8 logits)",
+      ],
+      ['a hybrid actor without a log-std', withActor(hybrid, { ...hybridActorSpec(5, 3, 8, [6]), extras: {} }), "checkpoint actor's extras.logStd has 0 values; env 'Aim-v0' needs 3, one per continuous dim of its hybrid action space"],
+      [
+        'a categorical actor with a log-std',
+        withActor(discrete, { ...actorSpec(4, 2, [5]), extras: { logStd: 2 } }),
+        "checkpoint actor's extras.logStd has 2 values; env 'CartPole-v1' needs none: a categorical policy has no continuous dims",
+      ],
+      ['a discrete head of another width', withActor(discrete, actorSpec(4, 3, [5])), "checkpoint actor's policy head has 3 outputs but env 'CartPole-v1''s discrete action space needs 2 (a logit per action)"],
+      ['no actor', { ...hybrid, networks: hybrid.networks.slice(1) }, "checkpoint has no 'actor' network (it has 'critic')"],
+    ];
+    for (const [what, checkpoint, message] of cases) expect(() => checkCheckpointPolicy(checkpoint), what).toThrow(message);
   });
 
   it('reads a format-2 checkpoint, moving its report into the layout with mask-error and metric words', async () => {

@@ -1,8 +1,9 @@
 /**
  * `webgpu-rl export` without a GPU: checkpoints written by encodeCheckpoint (src/train/checkpoint.ts)
- * in the test, exported by the command in process, the .onnx run by onnxruntime-web (wasm backend,
- * loaded from node_modules; see test/unit/onnx-export.test.ts) against the float64 reference; and
- * the command's errors, which leave an existing --out untouched.
+ * in the test (categorical, Gaussian and hybrid policies), exported by the command in process, the
+ * .onnx run by onnxruntime-web (wasm backend, loaded from node_modules; see
+ * test/unit/onnx-export.test.ts) against the float64 reference; and the command's errors, which
+ * leave an existing --out untouched.
  */
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -65,6 +66,26 @@ function checkpointOf(kind: 'categorical' | 'gaussian', agents: number, random: 
       { name: 'critic', spec: critic(size), parameters: randomBlock(critic(size), agents, random) },
     ],
     ...(observationNormaliser ? { observationNormaliser } : {}),
+  };
+}
+
+/** A hybrid policy's actor: D = 2 means, then branches [3, 2]. */
+const HYBRID_NVEC = [3, 2];
+const hybridActor: MlpSpec = { inputSize: 4, hiddenSizes: [6], activation: 'relu', heads: [{ name: 'policy', size: 2 + 5, gain: 0.01 }], extras: { logStd: 2 } };
+
+function hybridCheckpointOf(random: () => number): CheckpointInput {
+  return {
+    ...checkpointOf('categorical', 1, random, true),
+    env: {
+      id: 'Aim-test',
+      observationSpace: { kind: 'box', size: 4, low: Array(4).fill(-5), high: Array(4).fill(5) },
+      actionSpace: { kind: 'hybrid', continuous: { kind: 'box', size: 2, low: [-1, 0], high: [1, 2] }, nvec: HYBRID_NVEC },
+    },
+    policy: 'hybrid',
+    networks: [
+      { name: 'actor', spec: hybridActor, parameters: randomBlock(hybridActor, 1, random) },
+      { name: 'critic', spec: critic(4), parameters: randomBlock(critic(4), 1, random) },
+    ],
   };
 }
 
@@ -147,6 +168,26 @@ describe('webgpu-rl export', () => {
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('writes a model of a hybrid checkpoint: mean, one logits_b per branch and log_std, as the reference computes them', async () => {
+    const seed = freshSeed();
+    const random = seededRandom(seed);
+    const checkpoint = hybridCheckpointOf(random);
+    const input = await writeCheckpoint('hybrid.wgrl', checkpoint);
+    const out = join(dir, 'hybrid.onnx');
+    const printed = await runExport(['--checkpoint', input, '--out', out]);
+    expect(printed, `seed ${seed}`).toMatch(
+      /: hybrid policy of ppo on Aim-test, observations \[batch, 4\] → mean \[batch, 2\], logits_0 \[batch, 3\], logits_1 \[batch, 2\], log_std \[2\], observation normaliser folded in$/,
+    );
+    const observations = Array.from({ length: 200 }, () => Float32Array.from({ length: 4 }, () => 8 * random() - 4));
+    const outputs = await runModel(out, observations);
+    const expected = reference(checkpoint, 0, observations);
+    expect(maxScaledError(outputs.mean!.data as Float32Array, expected.map((row) => row.subarray(0, 2))), `seed ${seed}: mean`).toBeLessThan(1e-5);
+    expect(maxScaledError(outputs.logits_0!.data as Float32Array, expected.map((row) => row.subarray(2, 5))), `seed ${seed}: logits_0`).toBeLessThan(1e-5);
+    expect(maxScaledError(outputs.logits_1!.data as Float32Array, expected.map((row) => row.subarray(5, 7))), `seed ${seed}: logits_1`).toBeLessThan(1e-5);
+    const slot = mlpLayout(hybridActor).extras.logStd!;
+    expect(Array.from(outputs.log_std!.data as Float32Array)).toEqual(Array.from(checkpoint.networks[0]!.parameters.subarray(slot.offset, slot.offset + slot.length)));
+  });
+
   describe('errors leave an existing --out as it was', () => {
     const random = seededRandom(freshSeed());
     const cases: [string, () => Promise<string[]>, RegExp][] = [
@@ -173,6 +214,29 @@ describe('webgpu-rl export', () => {
         'policy kind against the action space',
         async () => ['--checkpoint', await writeCheckpoint('kind.wgrl', { ...checkpointOf('gaussian', 1, random, false), policy: 'categorical' })],
         /checkpoint policy 'categorical' does not fit env 'Pendulum-v1''s box action space \(expected 'gaussian'\)/,
+      ],
+      [
+        'a hybrid env with a Gaussian policy',
+        async () => ['--checkpoint', await writeCheckpoint('hybrid-kind.wgrl', { ...hybridCheckpointOf(random), policy: 'gaussian' })],
+        /checkpoint policy 'gaussian' does not fit env 'Aim-test''s hybrid action space \(expected 'hybrid'\)/,
+      ],
+      [
+        'a hybrid policy head without the branches',
+        async () => {
+          const c = hybridCheckpointOf(random);
+          const actor: MlpSpec = { ...hybridActor, heads: [{ name: 'policy', size: 2 + 3, gain: 0.01 }] };
+          return ['--checkpoint', await writeCheckpoint('hybrid-width.wgrl', { ...c, networks: [{ name: 'actor', spec: actor, parameters: randomBlock(actor, 1, random) }, c.networks[1]!] })];
+        },
+        /checkpoint actor's policy head has 5 outputs but env 'Aim-test''s hybrid action space needs 7 \(D \+ Σ nvec: 2 means, then 5 logits\)/,
+      ],
+      [
+        'a hybrid actor with a log-std of the whole head',
+        async () => {
+          const c = hybridCheckpointOf(random);
+          const actor: MlpSpec = { ...hybridActor, extras: { logStd: 7 } };
+          return ['--checkpoint', await writeCheckpoint('hybrid-logstd.wgrl', { ...c, networks: [{ name: 'actor', spec: actor, parameters: randomBlock(actor, 1, random) }, c.networks[1]!] })];
+        },
+        /checkpoint actor's extras.logStd has 7 values; env 'Aim-test' needs 2, one per continuous dim of its hybrid action space/,
       ],
       [
         'no actor',

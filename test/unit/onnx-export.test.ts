@@ -1,8 +1,9 @@
 /**
  * ONNX export (src/export/onnx.ts) run by onnxruntime-web against the float64 reference forward
  * (test/reference/mlp.ts), categorical and Gaussian policies up to a box of MAX_ACTION_SIZE = 64
- * dims, with the observation normaliser applied in float64 as
- * running_moments_normalise (shaders/normalise/running_moments.wgsl) defines it.
+ * dims, multi-discrete and hybrid ones (their head's slices as outputs), with the observation
+ * normaliser applied in float64 as running_moments_normalise (shaders/normalise/running_moments.wgsl)
+ * defines it.
  *
  * How onnxruntime-web runs here, offline: in Node the package's "node" export condition resolves
  * `onnxruntime-web` to dist/ort.node.min.mjs, which imports its Emscripten glue
@@ -210,6 +211,45 @@ describe('exportPolicyOnnx in onnxruntime-web vs the float64 reference', () => {
     });
   });
 
+  it.each([
+    { nvec: [4, 1, 3], dims: 3, normalised: true },
+    { nvec: [2], dims: 1, normalised: false },
+  ])('hybrid, D = $dims and nvec $nvec: \'mean\' [batch, D], one logits_b per branch and \'log_std\' [D], the head\'s slices, to < 1e-5', async ({ nvec, dims, normalised }) => {
+    const seed = freshSeed();
+    const random = seededRandom(seed);
+    const total = nvec.reduce((sum, n) => sum + n, 0);
+    const actor: MlpSpec = {
+      inputSize: 5,
+      hiddenSizes: [7, 9],
+      activation: ['tanh', 'relu'],
+      heads: [{ name: 'value', size: 1, gain: 1 }, { name: 'policy', size: dims + total, gain: 0.01 }],
+      extras: { logStd: dims },
+    };
+    const layout = mlpLayout(actor);
+    const observationNormaliser = normalised ? randomNormaliser(actor.inputSize, random) : undefined;
+    const exported: OnnxPolicy = { actor, parameters: randomParameters(layout, random), policy: 'hybrid', branches: nvec, observationNormaliser, producerVersion: '0.0.0-test' };
+    const observations = randomObservations(actor.inputSize, ROWS, random, observationNormaliser);
+    const bytes = exportPolicyOnnx(exported);
+    const outputs = await runOnnx(bytes, observations, actor.inputSize);
+    const expected = referencePolicy(exported, observations);
+    // Graph order: the means, the branches, then the log-std.
+    expect(onnx.ModelProto.decode(bytes).graph!.output!.map((o) => o.name), `seed ${seed}`).toEqual(['mean', ...nvec.map((_, b) => `logits_${b}`), 'log_std']);
+    expect(outputs.mean!.dims, `seed ${seed}`).toEqual([ROWS, dims]);
+    expect(maxError(outputs.mean!.data as Float32Array, expected.map((row) => row.subarray(0, dims)), dims).scaled, `seed ${seed}, mean`).toBeLessThan(TOLERANCE);
+    let start = dims;
+    nvec.forEach((n, b) => {
+      const output = outputs[`logits_${b}`]!;
+      expect(output.dims, `seed ${seed}, branch ${b}`).toEqual([ROWS, n]);
+      expect(maxError(output.data as Float32Array, expected.map((row) => row.subarray(start, start + n)), n).scaled, `seed ${seed}, branch ${b}`).toBeLessThan(TOLERANCE);
+      start += n;
+    });
+    const slot = layout.extras.logStd!;
+    expect(outputs.log_std!.dims).toEqual([dims]);
+    expect(Array.from(outputs.log_std!.data as Float32Array)).toEqual(Array.from(exported.parameters.subarray(slot.offset, slot.offset + slot.length)));
+    const metadata = onnx.ModelProto.decode(bytes).metadataProps!.find((p) => p.key === 'webgpu-rl.policy');
+    expect(metadata?.value).toBe('hybrid');
+  });
+
   it('computes a hand-checked 2 → [1] tanh → 2 policy with its normaliser (pins the reference)', async () => {
     // Layout (4-float aligned): hidden0.weight [0, 2), hidden0.bias [4], policy.weight [8, 10), policy.bias [12, 14).
     const actor: MlpSpec = { inputSize: 2, hiddenSizes: [1], activation: 'tanh', heads: [{ name: 'policy', size: 2, gain: 1 }] };
@@ -289,6 +329,9 @@ describe('exportPolicyOnnx rejects bad input before encoding', () => {
   const gaussian: MlpSpec = { ...categorical, extras: { logStd: 3 } };
   const P = mlpLayout(categorical).parametersPerAgent;
   const PG = mlpLayout(gaussian).parametersPerAgent;
+  // A hybrid head of 3: D = 1 mean and a branch of 2 logits.
+  const hybrid: MlpSpec = { ...categorical, extras: { logStd: 1 } };
+  const PH = mlpLayout(hybrid).parametersPerAgent;
   const base = (over: Partial<OnnxPolicy>): OnnxPolicy => ({ actor: categorical, parameters: new Float32Array(P), policy: 'categorical', producerVersion: 'x', ...over });
   const normaliser = { mean: new Float32Array(5), variance: new Float32Array(5).fill(1), epsilon: 1e-8, clip: 10 };
   const nan = new Float32Array(P);
@@ -299,9 +342,13 @@ describe('exportPolicyOnnx rejects bad input before encoding', () => {
     ['two agents', base({ parameters: new Float32Array(2 * P) }), /looks like 2 agents' blocks: pass one/],
     ['not f32', base({ parameters: new Float64Array(P) as unknown as Float32Array }), /policy.parameters must be a Float32Array/],
     ['NaN weight', base({ parameters: nan }), /policy.parameters: policy.bias\[2\] \(offset \d+\) is NaN; every exported parameter must be finite/],
-    ['unknown policy', base({ policy: 'beta' as 'gaussian' }), /policy.policy must be 'categorical' or 'gaussian' \(got beta\)/],
+    ['unknown policy', base({ policy: 'beta' as 'gaussian' }), /policy.policy must be 'categorical', 'gaussian' or 'hybrid' \(got beta\)/],
     ['gaussian without logStd', base({ policy: 'gaussian' }), /policy.actor has no extras.logStd; a 'gaussian' policy needs the learned log-std \(extras: \{ logStd: 3 \}\)/],
-    ['categorical with logStd', base({ actor: gaussian, parameters: new Float32Array(PG) }), /extras.logStd, which only a Gaussian actor has, but policy.policy is 'categorical'/],
+    ['categorical with logStd', base({ actor: gaussian, parameters: new Float32Array(PG) }), /extras.logStd, which only a Gaussian or hybrid actor has, but policy.policy is 'categorical'/],
+    ['hybrid without branches', base({ actor: hybrid, parameters: new Float32Array(PH), policy: 'hybrid' }), /policy.branches is required for a 'hybrid' policy: the sizes of its discrete branches \(nvec\)/],
+    ['hybrid without logStd', base({ policy: 'hybrid', branches: [2] }), /policy.actor has no extras.logStd; a 'hybrid' policy needs the learned log-std \(extras: \{ logStd: 1 \}\)/],
+    ['hybrid logStd size', base({ actor: hybrid, parameters: new Float32Array(PH), policy: 'hybrid', branches: [1] }), /extras.logStd has 1 values; the hybrid policy has D = 2 continuous dims \(the 'policy' head's 3 less Σ branches 1\)/],
+    ['hybrid with no means', base({ actor: hybrid, parameters: new Float32Array(PH), policy: 'hybrid', branches: [1, 2] }), /policy.branches \[1, 2\] sum to 3, leaving no means in the 'policy' head of 3/],
     ['logStd size', base({ actor: { ...gaussian, extras: { logStd: 2 } }, policy: 'gaussian', parameters: new Float32Array(PG) }), /extras.logStd has 2 values; the Gaussian policy has 3 action dims/],
     ['no policy head', base({ actor: { ...categorical, heads: [{ name: 'value', size: 1, gain: 1 }] } }), /policy.actor must have a 'policy' head \(its heads: 'value'\)/],
     ['bad spec', base({ actor: { ...categorical, hiddenSizes: [0] } }), /mlp.hiddenSizes\[0\] must be a positive integer \(got 0\)/],
@@ -310,7 +357,7 @@ describe('exportPolicyOnnx rejects bad input before encoding', () => {
     ['infinite mean', base({ observationNormaliser: { ...normaliser, mean: [0, Infinity, 0, 0, 0] } }), /policy.observationNormaliser.mean\[1\] must be a finite number \(got Infinity\)/],
     ['zero epsilon', base({ observationNormaliser: { ...normaliser, epsilon: 0 } }), /policy.observationNormaliser.epsilon must be a finite number > 0 .*\(got 0\)/],
     ['epsilon below f32', base({ observationNormaliser: { ...normaliser, epsilon: 1e-50 } }), /policy.observationNormaliser.epsilon must be .*float32 represents as > 0 \(got 1e-50\)/],
-    ['branches of a Gaussian', base({ actor: gaussian, parameters: new Float32Array(PG), policy: 'gaussian', branches: [1, 2] }), /policy.branches is only for a 'categorical' policy \(got policy 'gaussian'\)/],
+    ['branches of a Gaussian', base({ actor: gaussian, parameters: new Float32Array(PG), policy: 'gaussian', branches: [1, 2] }), /policy.branches is only for a 'categorical' or 'hybrid' policy \(got policy 'gaussian'\)/],
     ['branches sum', base({ branches: [1, 1] }), /policy.branches \[1, 1\] sum to 2, but the 'policy' head has 3 logits/],
     ['branch of 0', base({ branches: [3, 0] }), /policy.branches must be a non-empty array of positive integers \(got \[3,0\]\)/],
     ['NaN clip', base({ observationNormaliser: { ...normaliser, clip: Number.NaN } }), /policy.observationNormaliser.clip must be a finite number > 0 .*\(got NaN\)/],
