@@ -22,6 +22,7 @@ import { mkdir, readFile, writeFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ALGORITHMS, checkAlgorithm, createTrainer, resolveTrainerConfig, type TrainerConfig } from '../algos/index';
+import { PRESETS, presetConfig } from '../algos/presets';
 import { formatAdapter } from '../gpu/device';
 import { registeredEnvNames } from '../envs/registry';
 import { cleanStaleTempFiles, writeFileAtomic } from '../node/file-store';
@@ -42,6 +43,8 @@ export interface TrainOptions {
   /** G: agents trained together (a population); passed to the trainer config as `agents`. */
   agents?: number;
   config?: string;
+  /** A named config (src/algos/presets.ts) under the --config file's fields and the flags. */
+  preset?: string;
   out: string;
   quiet?: boolean;
 }
@@ -100,7 +103,9 @@ export async function trainConfigFromOptions(options: TrainOptions): Promise<Tra
     }
   }
   // `$schema` names the file's JSON Schema for editors (dist/config.schema.json); the flag wins over the file's algo.
-  const { $schema: _schema, ...fields } = fromFile;
+  const { $schema: _schema, ...fileFields } = fromFile;
+  // A preset is the base; the file's fields and then the flags go on top of it.
+  const fields: Record<string, unknown> = { ...(options.preset === undefined ? {} : presetConfig(options.preset)), ...fileFields };
   const config: Record<string, unknown> = { ...fields, algo: options.algo ?? fields.algo ?? 'ppo' };
   if (options.env !== undefined) config.env = options.env;
   if (options.seed !== undefined) config.seed = options.seed;
@@ -311,6 +316,7 @@ export function trainCommand(): Command {
     .option('--steps <n>', "env steps to train for (default: the algorithm's and env's, e.g. 500000 for ppo on CartPole-v1)", integer)
     .option('--agents <G>', 'agents trained together in the same dispatches (a population, each with its own seed; default 1)', agentsOption)
     .option('--config <file>', 'JSON object of config fields (CleanRL names in camelCase, e.g. {"numEnvs": 8}); flags override it')
+    .option('--preset <name>', `a named config under --config and the flags: ${Object.keys(PRESETS).join(', ')}`)
     .option('--out <dir>', 'output directory', 'runs/latest')
     .option('--quiet', 'no progress display')
     .action(async (options: GpuCliOptions & TrainOptions) => {

@@ -7,7 +7,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ALGORITHMS } from '../../src/algos/index';
+import { ALGORITHMS, resolveTrainerConfig } from '../../src/algos/index';
+import type { ResolvedPpoConfig } from '../../src/algos/ppo/config';
 import { createProgress, formatProgressLine, type ProgressUpdate } from '../../src/cli/progress';
 import { metricsRecord, populationReturn, trainCommand, trainConfigFromOptions } from '../../src/cli/train';
 import { STATISTICS, type StatisticName } from '../../src/losses/statistics';
@@ -86,6 +87,22 @@ describe('train command options', () => {
     expect(fromFile).not.toHaveProperty('$schema');
     expect(await trainConfigFromOptions({ config: file, algo: 'ppo', out: dir })).toMatchObject({ algo: 'ppo', numEnvs: 8 });
     expect(await trainConfigFromOptions({ out: dir })).toMatchObject({ algo: 'ppo' });
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('--preset locomotion is the base the --config file and the flags go on top of; an unknown preset is named', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'webgpu-rl-preset-'));
+    const file = join(dir, 'wide.json');
+    await writeFile(file, JSON.stringify({ hiddenSizes: [512, 512] }));
+    const preset = await trainConfigFromOptions({ preset: 'locomotion', env: 'Pendulum-v1', out: dir });
+    expect(preset).toMatchObject({ algo: 'ppo', env: 'Pendulum-v1', numEnvs: 64, numSteps: 32, numMinibatches: 32, updateEpochs: 4, entCoef: 0.01, annealEntCoef: true, hiddenSizes: [256, 256] });
+    const resolved = resolveTrainerConfig(preset) as ResolvedPpoConfig;
+    // 64 envs × 32 steps = 2 048 per update in minibatches of 64; Pendulum's own defaults give way to the preset's.
+    expect([resolved.batchSize, resolved.minibatchSize, resolved.gamma, resolved.normObs, resolved.normReward]).toEqual([2048, 64, 0.99, true, true]);
+    const overridden = await trainConfigFromOptions({ preset: 'locomotion', config: file, seed: 7, steps: 4096, out: dir });
+    expect(overridden).toMatchObject({ hiddenSizes: [512, 512], seed: 7, totalTimesteps: 4096, numEnvs: 64 });
+    await expect(trainConfigFromOptions({ preset: 'walking', out: dir })).rejects.toThrow("unknown preset 'walking' (valid: locomotion)");
+    expect(trainCommand().helpInformation()).toContain('--preset <name>');
     await rm(dir, { recursive: true, force: true });
   });
 
