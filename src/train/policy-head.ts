@@ -110,7 +110,8 @@ export async function createPolicyHead(device: GPUDevice, config: PolicyHeadConf
     throw new RangeError(`${label}: ${D} continuous dims and the branches [${branches.join(', ')}] make ${D + total} outputs, but the policy head has ${width}`);
   }
   const rows = agents * rowsPerAgent;
-  const actionWords = D + (kind === 'categorical' ? branches.length : kind === 'hybrid' ? branches.length : 0);
+  // A row of D floats, then one word per branch.
+  const actionWords = D + branches.length;
   const masked = config.masked ?? false;
   const parts = [
     ...(D > 0 ? [await gaussianPart(compile, { agents, rowsPerAgent, actionDims: D, logStd: learnedLogStd(actor), mean: { stride: width }, actions: { stride: actionWords } })] : []),
