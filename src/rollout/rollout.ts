@@ -14,14 +14,9 @@
  * the truncation bootstraps V(final observation) with the same values as T per-step passes.
  *
  * Populations (agents G > 1). Env n belongs to agent ⌊n / B⌋, B = N / G; the actor's per-step rows
- * are the envs, already agent-major. The critic's rows are not: the record is time-major [T + 1][N],
- * while the MLP passes give agent g the rows g·R … g·R + R − 1. One gather kernel
- * (critic_rows_gather.wgsl) copies observations and final observations into agent-major order
- * [G][2][T + 1][B], one critic pass of R = 2·(T + 1)·B rows per agent values both, and one scatter
- * (critic_values_scatter.wgsl) writes values, lastValues and finalValues back in [T][N] order:
- * 2 + L dispatches instead of G = 1's 2·L, for a copy of the observations (T + 1)·N·OBS words
- * each way. Alternatives: a critic pass per step (T·L dispatches), or per agent (G passes, and a
- * parameter slice per agent is not 256-byte aligned in general). G = 1 keeps the two direct passes.
+ * are the envs, already agent-major. The critic's rows are not: ./critic-values.ts gathers them into
+ * agent-major order for one pass and scatters the values back (2 + L dispatches instead of G = 1's
+ * 2·L, for a copy of the observations each way).
  *
  * Randomness. Agent g's action draws use Philox key (seeds[g], ACTION_STREAM) and counter
  * (draw, k, t, i) for its k-th env (k = n mod B) at step t of iteration i; with env seeds equal to
@@ -50,7 +45,6 @@
  * rewards hold the scaled rewards. episodeReturns stay raw (the env wrapper sums raw rewards).
  */
 import { createBuffer, createBufferWithData, destroyBuffer } from '../gpu/buffers';
-import { createKernel, type Kernel } from '../gpu/kernel';
 import type { VectorEnv } from '../envs/vector-env';
 import { splitPoint } from '../gpu/split-point';
 import { createMlpPasses, type MlpPasses } from '../nn/mlp';
@@ -58,20 +52,14 @@ import type { MlpLayout } from '../nn/mlp-spec';
 import { createRunningNormalisers, type RunningNormalisers } from '../normalise/running-normalisers';
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../rng/params';
 import { clearMaskErrors, MASK_ERRORS_BYTES } from '../nn/heads';
-import { createHostHalves, type HostHalves } from './host-halves';
-import {
-  criticRowsGatherKernel,
-  criticValuesScatterKernel,
-  policySampleCategoricalKernels,
-  policySampleGaussianKernel,
-  type SampledRows,
-} from './kernels';
-import { sampleGroupCache, type RolloutSampler, type SampleBindings } from './sample-groups';
-import { createStepRecorder } from './step-record';
+import { createCriticValues } from './critic-values';
+import { createHostHalves } from './host-halves';
+import { createRolloutSamplers, type RolloutSamplers } from './rollout-samplers';
+import { createStepRecorder, type StepRecorder } from './step-record';
 import { resolveRolloutShape, type RolloutConfig, type RolloutShape } from './rollout-shape';
+import { createTransitions, type Transitions } from './transitions';
 
 export type { RolloutConfig } from './rollout-shape';
-import { createTransitions, type Transitions } from './transitions';
 
 /** The Philox stream of the policy's action sampling ('ACT'). */
 export const ACTION_STREAM = 0x414354;
@@ -123,123 +111,112 @@ export interface Rollout {
   destroy(): void;
 }
 
-/** Compiles the rollout's kernels and allocates its buffers (once). */
+/** Compiles the rollout's kernels and allocates its buffers (once): the named steps below, in order. */
 export async function createRollout(device: GPUDevice, config: RolloutConfig): Promise<Rollout> {
   const shape = resolveRolloutShape(config);
-  const { env, steps, actor, critic, label, N, G, B, seeds, continuousDims: D, branches, A, policySize, logStdSlot } = shape;
-  const { normalizeObservations, normalizeRewards, masked, maskRow, hostEnv, pipelined, OBS } = shape;
-  const transitions = createTransitions(device, {
-    steps,
-    envs: N,
-    observationSize: OBS,
-    actionSize: A,
-    maskWidth: maskRow,
-    metricCount: env.buffers.episodeMetrics ? (env.descriptor.episodeMetrics?.length ?? 0) : 0,
-    label: `${label}.transitions`,
-  });
-  const t = transitions.buffers;
-
-  const align = device.limits.minUniformBufferOffsetAlignment;
-  const slotBytes = Math.ceil(RNG_PARAMS_BYTES / align) * align;
-  const stepParams = createBuffer(device, {
-    label: `${label}.step-params`,
-    size: steps * slotBytes,
-    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-  });
-  const stepLogProbs = createBuffer(device, { label: `${label}.step-log-probs`, size: 4 * N, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-  const unusedMask = createBuffer(device, { label: `${label}.unused-mask`, size: 16, usage: GPUBufferUsage.STORAGE });
-  const maskErrors = createBuffer(device, { label: `${label}.mask-errors`, size: MASK_ERRORS_BYTES, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
-  const seedBuffer = createBufferWithData(device, `${label}.agent-seeds`, Uint32Array.from(seeds), GPUBufferUsage.STORAGE);
-  const population = G > 1;
-  // The agent-major critic input of a population: [G][2][T + 1][B][OBS].
-  const criticInput = population
-    ? createBuffer(device, { label: `${label}.critic-input`, size: 4 * 2 * (steps + 1) * N * OBS, usage: GPUBufferUsage.STORAGE })
-    : undefined;
-  const owned = [stepParams, stepLogProbs, unusedMask, maskErrors, seedBuffer, ...(criticInput ? [criticInput] : [])];
-
-  let actorPasses: MlpPasses | undefined;
-  let criticPasses: MlpPasses | undefined;
-  let normalisers: RunningNormalisers | undefined;
-  let halves: HostHalves | undefined;
-  const destroyAll = () => {
-    halves?.destroy();
-    actorPasses?.destroy();
-    criticPasses?.destroy();
-    normalisers?.destroy();
-    transitions.destroy();
-    for (const buffer of owned) destroyBuffer(device, buffer);
-  };
-  const e = env.buffers;
-  const sampleKernels: Kernel[] = [];
-  let gatherKernel: Kernel | undefined;
-  let scatterKernel: Kernel | undefined;
-  // The Gaussian sampler of a box (or of a hybrid space's box, first), then one per categorical
-  // branch (src/nn/heads-multi-discrete.ts), over rows [from, to) of the N (all of them but for a
-  // pipelined JavaScript env's halves).
-  const samplersOf = (rows?: SampledRows): RolloutSampler[] => [
-    ...(D > 0 ? [gaussianSampler(shape, rows)] : []),
-    ...(branches.length > 0 ? categoricalSamplers(shape, rows) : []),
-  ];
-  const samples = samplersOf();
-  const stepParamsOf = (step: number) => ({ buffer: stepParams, offset: step * slotBytes, size: RNG_PARAMS_BYTES });
-  // The Gaussian sampler also reads the actor's parameters (the log-std).
-  const sampleBindings: SampleBindings = (step, actorParams, kind): Record<string, GPUBuffer | GPUBufferBinding> =>
-    kind === 'gaussian'
-      ? { params: stepParamsOf(step), agent_seeds: seedBuffer, mean: actorPasses!.outputs.policy!, log_std: actorParams, actions: e.actions, log_probs: stepLogProbs }
-      : {
-          params: stepParamsOf(step),
-          agent_seeds: seedBuffer,
-          logits: actorPasses!.outputs.policy!,
-          mask: masked ? e.masks! : unusedMask,
-          actions: e.actions,
-          log_probs: stepLogProbs,
-          mask_errors: maskErrors,
-        };
-  const gather = criticRowsGatherKernel({ steps, envs: N, agents: G, observationSize: OBS });
-  const scatter = criticValuesScatterKernel({ steps, envs: N, agents: G });
+  const owned: { destroy(): void }[] = [];
+  const own = <X extends { destroy(): void }>(x: X): X => (owned.push(x), x);
+  const destroyAll = () => owned.splice(0).reverse().forEach((x) => x.destroy());
   try {
-    actorPasses = await createMlpPasses(device, actor, { agents: G, rowsPerAgent: B, label: `${label}.actor` });
-    criticPasses = await createMlpPasses(device, critic, {
-      agents: G,
-      rowsPerAgent: population ? 2 * (steps + 1) * B : (steps + 1) * N,
-      label: `${label}.critic`,
-    });
-    if (normalizeObservations || normalizeRewards) {
-      normalisers = await createRunningNormalisers(device, {
-        agents: G,
-        envsPerAgent: B,
-        observationSize: OBS,
-        observations: normalizeObservations,
-        rewards: normalizeRewards,
-        sources: { observations: e.observations, finalObservations: e.finalObservations, rewards: e.rewards, terminated: e.terminated },
-        label: `${label}.normalisers`,
-      });
-    }
-    for (const [b, sample] of samples.entries()) {
-      sampleKernels.push(await createKernel(device, { ...sample.spec, label: `${label}.sample${samples.length > 1 ? `[branch ${b}]` : ''}` }));
-    }
-    if (population) {
-      gatherKernel = await createKernel(device, { ...gather.spec, label: `${label}.critic-gather` });
-      scatterKernel = await createKernel(device, { ...scatter.spec, label: `${label}.critic-scatter` });
-    }
+    const buffers = createRolloutBuffers(device, shape, own);
+    const models = await createRolloutModels(device, shape, own);
+    const samplers = await createRolloutSamplers(device, shape, buffers, models.actorPasses);
+    const values = await createCriticValues(device, shape, buffers, models.criticPasses);
+    const recorder = createStepRecorder(buffers.transitions, recordSources(shape, models.normalisers, buffers.stepLogProbs));
+    const halves = shape.pipelined
+      ? own(
+          await createHostHalves(device, {
+            env: shape.hostEnv!,
+            steps: shape.steps,
+            actor: shape.actor,
+            observations: models.observationSource,
+            policyOutput: models.actorPasses.outputs.policy!,
+            policySize: shape.policySize,
+            sampler: samplers.samplersOf,
+            sampleBindings: samplers.bindings,
+            recorder,
+            label: shape.label,
+          }),
+        )
+      : undefined;
+    const encodeWholeSteps = wholeStepsEncoder(shape, models, samplers, recorder);
+    return rolloutOf(device, shape, buffers, models, (encoder, params) => {
+      if (halves) halves.encodeSteps(encoder, params.actor);
+      else encodeWholeSteps(encoder, params.actor);
+      encoder.copyBufferToBuffer(models.observationSource, 0, buffers.transitions.buffers.observations, 4 * shape.steps * shape.N * shape.OBS, 4 * shape.N * shape.OBS);
+      values.encode(encoder, params.critic);
+    }, destroyAll);
   } catch (error) {
     destroyAll();
     throw error;
   }
-  const sampleGroups = sampleKernels.map((kernel, b) => sampleGroupCache(kernel, samples[b]!.kind, steps, sampleBindings, `${label}.sample.${b}`));
-  const values = criticPasses.outputs.value!;
-  const gatherGroup = gatherKernel?.bind({ observations: t.observations, final_observations: t.finalObservations, destination: criticInput! }, `${label}.critic-gather`);
-  const scatterGroup = scatterKernel?.bind(
-    { critic_values: values, values: t.values, last_values: t.lastValues, final_values: t.finalValues },
-    `${label}.critic-scatter`,
+}
+
+type Own = <X extends { destroy(): void }>(x: X) => X;
+
+/** The transitions, the per-step RNG slots, the samplers' scratch, the agents' seeds and a population's critic input. */
+function createRolloutBuffers(device: GPUDevice, shape: RolloutShape, own: Own) {
+  const { env, steps, label, N, G, seeds, A, maskRow, OBS } = shape;
+  const transitions = own(
+    createTransitions(device, {
+      steps,
+      envs: N,
+      observationSize: OBS,
+      actionSize: A,
+      maskWidth: maskRow,
+      metricCount: env.buffers.episodeMetrics ? (env.descriptor.episodeMetrics?.length ?? 0) : 0,
+      label: `${label}.transitions`,
+    }),
   );
-  const slots = new Uint32Array((steps * slotBytes) / 4);
-  const hostStepAll = () => hostEnv!.hostStep();
+  const buffer = (b: GPUBuffer) => (own({ destroy: () => destroyBuffer(device, b) }), b);
+  const align = device.limits.minUniformBufferOffsetAlignment;
+  const slotBytes = Math.ceil(RNG_PARAMS_BYTES / align) * align;
+  const storage = GPUBufferUsage.STORAGE;
+  return {
+    transitions,
+    slotBytes,
+    stepParams: buffer(createBuffer(device, { label: `${label}.step-params`, size: steps * slotBytes, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST })),
+    stepLogProbs: buffer(createBuffer(device, { label: `${label}.step-log-probs`, size: 4 * N, usage: storage | GPUBufferUsage.COPY_SRC })),
+    unusedMask: buffer(createBuffer(device, { label: `${label}.unused-mask`, size: 16, usage: storage })),
+    maskErrors: buffer(createBuffer(device, { label: `${label}.mask-errors`, size: MASK_ERRORS_BYTES, usage: storage | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST })),
+    seedBuffer: buffer(createBufferWithData(device, `${label}.agent-seeds`, Uint32Array.from(seeds), storage)),
+    // The agent-major critic input of a population: [G][2][T + 1][B][OBS].
+    criticInput: G > 1 ? buffer(createBuffer(device, { label: `${label}.critic-input`, size: 4 * 2 * (steps + 1) * N * OBS, usage: storage })) : undefined,
+  };
+}
+type RolloutBuffers = ReturnType<typeof createRolloutBuffers>;
+
+/** The actor's per-step passes (N rows), the critic's whole-rollout passes and the normalisers, and what the networks read. */
+async function createRolloutModels(device: GPUDevice, shape: RolloutShape, own: Own) {
+  const { env, steps, actor, critic, label, N, G, B, OBS, normalizeObservations, normalizeRewards } = shape;
+  const e = env.buffers;
+  const actorPasses = own(await createMlpPasses(device, actor, { agents: G, rowsPerAgent: B, label: `${label}.actor` }));
+  const criticPasses = own(await createMlpPasses(device, critic, { agents: G, rowsPerAgent: G > 1 ? 2 * (steps + 1) * B : (steps + 1) * N, label: `${label}.critic` }));
+  const normalisers =
+    normalizeObservations || normalizeRewards
+      ? own(
+          await createRunningNormalisers(device, {
+            agents: G,
+            envsPerAgent: B,
+            observationSize: OBS,
+            observations: normalizeObservations,
+            rewards: normalizeRewards,
+            sources: { observations: e.observations, finalObservations: e.finalObservations, rewards: e.rewards, terminated: e.terminated },
+            label: `${label}.normalisers`,
+          }),
+        )
+      : undefined;
+  // What the networks see and the record keeps: normalised observations when enabled.
+  return { actorPasses, criticPasses, normalisers, observationSource: normalisers?.buffers.normalisedObservations ?? e.observations };
+}
+type RolloutModels = Awaited<ReturnType<typeof createRolloutModels>>;
+
+/** The step recorder's sources: normalised observations and scaled rewards when enabled, the env's own buffers otherwise. */
+function recordSources(shape: RolloutShape, normalisers: RunningNormalisers | undefined, stepLogProbs: GPUBuffer): Parameters<typeof createStepRecorder>[1] {
+  const e = shape.env.buffers;
   const nb = normalisers?.buffers;
-  // What the networks see and the record keeps: normalised observations and scaled rewards when enabled.
-  const observationSource = nb?.normalisedObservations ?? e.observations;
-  const recorder = createStepRecorder(transitions, {
-    observations: observationSource,
+  return {
+    observations: nb?.normalisedObservations ?? e.observations,
     finalObservations: nb?.normalisedFinalObservations ?? e.finalObservations,
     rewards: nb?.scaledRewards ?? e.rewards,
     actions: e.actions,
@@ -248,39 +225,26 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
     truncated: e.truncated,
     episodeReturns: e.episodeReturns,
     episodeLengths: e.episodeLengths,
-    ...(masked ? { masks: e.masks! } : {}),
+    ...(shape.masked ? { masks: e.masks! } : {}),
     ...(e.episodeMetrics ? { episodeMetrics: e.episodeMetrics } : {}),
-  });
-  if (pipelined) {
-    try {
-      halves = await createHostHalves(device, {
-        env: hostEnv!,
-        steps,
-        actor,
-        observations: observationSource,
-        policyOutput: actorPasses.outputs.policy!,
-        policySize,
-        sampler: (rows) => samplersOf(rows),
-        sampleBindings,
-        recorder,
-        label,
-      });
-    } catch (error) {
-      destroyAll();
-      throw error;
-    }
-  }
-  const obsBytes = 4 * N * OBS;
-  const rowBytes = 4 * N;
-  // Unpipelined: every step samples all N, then steps the env (a dispatch, or a JavaScript env's step between two submits).
-  const encodeWholeSteps = (encoder: GPUCommandEncoder, actorParams: GPUBuffer) => {
-    const groups = sampleGroups.map((branch) => branch(actorParams));
+  };
+}
+
+/**
+ * Unpipelined steps: every step samples all N, then steps the env (a dispatch, or a JavaScript
+ * env's step between two submits), then the normalisers, then records the step's results.
+ */
+function wholeStepsEncoder(shape: RolloutShape, models: RolloutModels, samplers: RolloutSamplers, recorder: StepRecorder) {
+  const { env, steps, label, N, hostEnv } = shape;
+  const { actorPasses, normalisers, observationSource } = models;
+  const hostStepAll = () => hostEnv!.hostStep();
+  return (encoder: GPUCommandEncoder, actorParams: GPUBuffer) => {
+    const groups = samplers.groups(actorParams);
     for (let step = 0; step < steps; step += 1) {
       recorder.encodeInputs(encoder, step, 0, N);
-      actorPasses!.encodeForward(encoder, { params: actorParams, inputs: observationSource });
+      actorPasses.encodeForward(encoder, { params: actorParams, inputs: observationSource });
       let pass = encoder.beginComputePass({ label: `${label}.step` });
-      // Branch b > 0 adds its log p to the branches before it: the dispatches run in order.
-      sampleKernels.forEach((kernel, b) => kernel.dispatch(pass, groups[b]![step]!, samples[b]!.invocations));
+      samplers.dispatch(pass, groups, step);
       if (hostEnv) {
         // A JavaScript env steps between two submits: the actions are written and copied to the CPU in the first.
         pass.end();
@@ -300,7 +264,21 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
       splitPoint(encoder);
     }
   };
+}
 
+/** The Rollout over what the steps above built; `encodeSteps` records the T steps and the critic's values. */
+function rolloutOf(
+  device: GPUDevice,
+  shape: RolloutShape,
+  buffers: RolloutBuffers,
+  models: RolloutModels,
+  encodeSteps: (encoder: GPUCommandEncoder, params: RolloutParams) => void,
+  destroy: () => void,
+): Rollout {
+  const { env, steps, label, N, G, seeds, continuousDims: D, branches, A, masked, pipelined } = shape;
+  const { transitions, stepParams, slotBytes, maskErrors } = buffers;
+  const { normalisers } = models;
+  const slots = new Uint32Array((steps * slotBytes) / 4);
   return {
     transitions,
     steps,
@@ -308,7 +286,7 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
     agents: G,
     policy: D === 0 ? 'categorical' : branches.length === 0 ? 'gaussian' : 'hybrid',
     actionSize: A,
-    actorPasses,
+    actorPasses: models.actorPasses,
     seeds,
     normalisers,
     masked,
@@ -333,47 +311,7 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
         }
       }
     },
-    encode(encoder, params) {
-      if (halves) halves.encodeSteps(encoder, params.actor);
-      else encodeWholeSteps(encoder, params.actor);
-      encoder.copyBufferToBuffer(observationSource, 0, t.observations, steps * obsBytes, obsBytes);
-      if (population) {
-        // Agent-major rows [G][2][T + 1][B]: one critic pass values observations and final observations.
-        const pass = encoder.beginComputePass({ label: `${label}.critic-gather` });
-        gatherKernel!.dispatch(pass, gatherGroup!, gather.invocations);
-        pass.end();
-        criticPasses!.encodeForward(encoder, { params: params.critic, inputs: criticInput! });
-        const back = encoder.beginComputePass({ label: `${label}.critic-scatter` });
-        scatterKernel!.dispatch(back, scatterGroup!, scatter.invocations);
-        back.end();
-        return;
-      }
-      // V(s_t) for t ≤ T in one pass; then V(final obs) in a second (row T of it is unused).
-      criticPasses!.encodeForward(encoder, { params: params.critic, inputs: t.observations });
-      encoder.copyBufferToBuffer(values, 0, t.values, 0, steps * rowBytes);
-      encoder.copyBufferToBuffer(values, steps * rowBytes, t.lastValues, 0, rowBytes);
-      criticPasses!.encodeForward(encoder, { params: params.critic, inputs: t.finalObservations });
-      encoder.copyBufferToBuffer(values, 0, t.finalValues, 0, steps * rowBytes);
-    },
-    destroy() {
-      destroyAll();
-    },
+    encode: encodeSteps,
+    destroy,
   };
-}
-
-/** The Gaussian sampler of a box, or of a hybrid space's first D dims (means the first D outputs of a row, actions the first D words). */
-function gaussianSampler(shape: RolloutShape, rows: SampledRows | undefined): RolloutSampler {
-  const { G, B, continuousDims: D, actor, logStdSlot, policySize, A } = shape;
-  const logStd = { agentStride: actor.parametersPerAgent, offset: logStdSlot!.offset };
-  return { kind: 'gaussian', ...policySampleGaussianKernel({ agents: G, envsPerAgent: B, actionDims: D, logStd, rows, rowWidths: { outputs: policySize, actions: A } }) };
-}
-
-/**
- * One sampler per categorical branch; a hybrid space's read the logits after the D means, write the
- * words after the D floats, draw after the Gaussian's ⌈D/4⌉ Philox blocks and add to its log p.
- */
-function categoricalSamplers(shape: RolloutShape, rows: SampledRows | undefined): RolloutSampler[] {
-  const { G, B, continuousDims: D, branches, masked, policySize, A } = shape;
-  const hybrid = D > 0 ? { hybrid: { logits: { stride: policySize, offset: D }, actions: { stride: A, offset: D }, firstDraw: 4 * Math.ceil(D / 4) } } : {};
-  return policySampleCategoricalKernels({ agents: G, envsPerAgent: B, nvec: branches, masked, rows, ...hybrid }).map((s) => ({ kind: 'categorical', ...s }));
 }
