@@ -6,9 +6,8 @@
  * logits; for a hybrid one log π = log N(a_c; μ, σ²) + Σ_b log π_b, the Gaussian over the first D
  * outputs and the branches over the rest), which is the policy gradient with every weight equal to
  * one: the surrogate objective 'clone' (shaders/losses/surrogate.wgsl, ∂L/∂log π = −1/B), then the
- * same head backward, MLP backward and
- * Adam as PPO's update. The trained parameters are in the actor's mlpLayout order, so an agent
- * copies them into PPO's actor to warm-start it.
+ * same head backward, MLP backward and Adam as PPO's update. The trained parameters are in the
+ * actor's mlpLayout order, so an agent copies them into PPO's actor to warm-start it.
  *
  * Reads in phase order: validation, setup (dataset upload, passes, head, loss, Adam, permutation
  * and gathers, the NLL reduction), then one epoch = a fresh Feistel permutation of the M pairs →
