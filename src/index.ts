@@ -14,7 +14,7 @@ export { Agent, DeviceLostError } from './agent/agent';
 export type { AgentEventDetail, AgentOptions, AlgorithmConfig, CloneOptions, TrainOptions } from './agent/agent';
 export type { ActOptions, ActResult } from './agent/policy-inference';
 export { Demonstrations, DEMONSTRATIONS_VERSION } from './agent/demonstrations';
-export type { DemonstrationDataset, DemonstrationEpisode, DemonstrationsConfig, DemonstrationsJson } from './agent/demonstrations';
+export type { DemonstrationBox, DemonstrationDataset, DemonstrationEpisode, DemonstrationHybridSpace, DemonstrationsConfig, DemonstrationsJson, HybridDemonstrationAction } from './agent/demonstrations';
 export { evaluateAgent } from './agent/evaluate';
 export type { Evaluation, EvaluationOptions } from './agent/evaluate';
 

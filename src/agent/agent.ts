@@ -18,8 +18,8 @@
 import { createTrainer, resolveTrainerConfig, type TrainerConfig } from '../algos/index';
 import { lookupEnv, type EnvSource } from '../envs/registry';
 import type { CheckpointSink } from '../persistence/store-sink';
-import { actionBranches } from '../envs/action-branches';
-import { maskWidth, type EnvDescriptor } from '../envs/types';
+import { actionBranches, actionWords, continuousActionDims } from '../envs/action-branches';
+import { maskWidth, type ActionSpace, type EnvDescriptor } from '../envs/types';
 import { acquireGpu, type Gpu, type GpuLostReport } from '../gpu/device';
 import { CheckpointError, checkCheckpointMatches, checkCheckpointPolicy, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../train/checkpoint';
 import type { Pacing } from '../train/loop';
@@ -106,6 +106,32 @@ const DEFAULT_MAX_ACT_BATCH = 1024;
 function positiveInteger(field: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new RangeError(`agent: ${field} must be a positive integer (got ${String(value)})`);
   return value;
+}
+
+/** An action space in an error: its kind, and a hybrid one's continuous dims and branches. */
+function describeSpace(space: ActionSpace | Demonstrations['actionSpace']): string {
+  return space.kind === 'hybrid' ? `hybrid (${space.continuous.size} continuous dims, nvec [${space.nvec.join(', ')}])` : space.kind;
+}
+
+/**
+ * Throws unless the demonstrations were recorded for an action space of this env's shape: as many
+ * words per action and, where either space is hybrid, both hybrid with the same D and branches (the
+ * same words split otherwise would be read as the wrong parts: floats as branch indices).
+ */
+function checkDemonstrationSpace(demonstrations: Demonstrations, space: ActionSpace): void {
+  const words = actionWords(space);
+  if (demonstrations.actionSize !== words) {
+    throw new RangeError(`agent: cloneBehaviour() demonstrations.actionSize must be ${words}, this env's words per action (got ${demonstrations.actionSize}); record them with recordDemonstrations()`);
+  }
+  const recorded = demonstrations.actionSpace;
+  if (space.kind !== 'hybrid' && recorded.kind !== 'hybrid') return;
+  const same =
+    space.kind === 'hybrid' && recorded.kind === 'hybrid' && recorded.continuous.size === continuousActionDims(space) && recorded.nvec.join() === space.nvec.join();
+  if (!same) {
+    throw new RangeError(
+      `agent: cloneBehaviour() demonstrations.actionSpace must be ${describeSpace(space)}, this env's (got ${describeSpace(recorded)}); record them with recordDemonstrations()`,
+    );
+  }
 }
 
 /** What the agent rebuilds on a new device: everything but the GPU objects. */
@@ -466,8 +492,9 @@ export class Agent extends EventTarget {
    * Behaviour cloning on the GPU: fits the actor to the demonstrations (−mean log π(a|s), the
    * policy gradient with unit weights) and writes it into the agent's policy, so act() follows it
    * and train() continues from it (a warm start: the critic and the optimiser are untouched).
-   * Discrete, multi-discrete (log π summed over the branches) and box actions; action masks are not
-   * applied (the demonstrated actions were legal, so the loss pushes the rest down anyway).
+   * Discrete, multi-discrete (log π summed over the branches), box and hybrid actions (the
+   * Gaussian's log-density plus the branches' log π); action masks are not applied (the
+   * demonstrated actions were legal, so the loss pushes the rest down anyway).
    * Resolves with each epoch's mean negative log-likelihood.
    */
   async cloneBehaviour(demonstrations: Demonstrations, options: CloneOptions = {}): Promise<readonly number[]> {
@@ -482,14 +509,10 @@ export class Agent extends EventTarget {
       throw new RangeError('agent: behaviour cloning needs raw observations: this config normalises them (normObs); turn it off to clone');
     }
     const space = this.recipe.env.actionSpace;
+    checkDemonstrationSpace(demonstrations, space);
     const dataset = demonstrations.toDataset();
-    // Words per action: 1 (discrete), K (multi-discrete: one per branch) or the box's D floats.
     const branches = actionBranches(space);
-    const words = space.kind === 'box' ? space.size : branches.length;
-    if (demonstrations.actionSize !== words) {
-      throw new RangeError(`agent: cloneBehaviour() demonstrations.actionSize must be ${words}, this env's words per action (got ${demonstrations.actionSize}); record them with recordDemonstrations()`);
-    }
-    const rows = dataset.actions.length / words;
+    const rows = dataset.actions.length / actionWords(space);
     if (rows < 1) throw new RangeError('agent: cloneBehaviour() needs at least one recorded (observation, action) pair');
     const state = await this.guard(() => this.trainer.captureState!());
     const P = policy.actor.parametersPerAgent;
@@ -498,7 +521,7 @@ export class Agent extends EventTarget {
     const bc = await createBehaviourCloning(this.gpu.device, {
       actor: policy.actor,
       policy: policy.kind,
-      branches: policy.kind === 'categorical' ? branches : undefined,
+      branches: policy.kind === 'gaussian' ? undefined : branches,
       dataset,
       epochs: positiveInteger('epochs', options.epochs ?? 50),
       minibatchSize: Math.min(positiveInteger('minibatchSize', options.minibatchSize ?? 64), rows),

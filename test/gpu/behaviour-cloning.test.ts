@@ -2,9 +2,11 @@
  * Behaviour cloning on the GPU (src/algos/behaviour-cloning/behaviour-cloning.ts).
  *
  * 1. The float64 reference of L(θ) = −(1/B) Σ_r log π_θ(a_r|s_r) and its gradient, checked by
- *    central finite differences (categorical, multi-discrete and Gaussian, the log-std included).
+ *    central finite differences (categorical, multi-discrete, Gaussian and hybrid, the log-std
+ *    included).
  * 2. Two epochs at odd sizes (123 pairs, minibatches of 40, so 3 dropped per epoch) on fresh random
- *    data (categorical; multi-discrete [3, 2, 4]; Gaussian at 2, 17 and MAX_ACTION_SIZE = 64 dims):
+ *    data (categorical; multi-discrete [3, 2, 4]; Gaussian at 2, 17 and MAX_ACTION_SIZE = 64 dims;
+ *    hybrid: 2 dims and branches [3, 2], and 3 dims and the default one branch of 4):
  *    the GPU's last-minibatch gradient, the parameters after every Adam step of the epoch and each
  *    epoch's mean NLL against a float64 replay that follows the permutation the GPU drew.
  * 3. Learning: 20 episodes of a scripted CartPole-v1 controller recorded through Demonstrations from
@@ -18,15 +20,16 @@ import { createBehaviourCloning, resolveBehaviourCloningConfig, type BehaviourCl
 import { createVectorEnv, type VectorEnv } from '../../src/envs/vector-env';
 import { readBufferOnce } from '../../src/gpu/index';
 import { initialParameters } from '../../src/nn/init';
-import { actorSpec, gaussianActorSpec, mlpLayout, type MlpLayout } from '../../src/nn/mlp-spec';
+import { actorSpec, gaussianActorSpec, hybridActorSpec, mlpLayout, type MlpLayout } from '../../src/nn/mlp-spec';
 import { gaussianLogProb, gaussianLogProbGrad } from '../reference/heads';
+import { hybridLogProb, hybridLogProbGrad } from '../reference/hybrid';
 import { mlpBackward, mlpForward } from '../reference/mlp';
 import { multiCategoricalLogProb, multiCategoricalLogProbGrad } from '../reference/multi-categorical';
 import { adamState, adamStep } from '../reference/optimizer';
 import { gpuStep, useGpu } from '../support/gpu';
 import { freshSeed, seededRandom } from '../support/random';
 
-type Policy = 'categorical' | 'gaussian';
+type Policy = 'categorical' | 'gaussian' | 'hybrid';
 
 interface Pairs {
   observations: Float32Array<ArrayBuffer>;
@@ -34,13 +37,31 @@ interface Pairs {
 }
 
 /**
+ * Branch sizes of a categorical or hybrid head when none are given: one branch of all its logits
+ * (the head's outputs after a hybrid head's D means).
+ */
+const defaultBranches = (layout: MlpLayout) => [layout.spec.heads[0]!.size - (layout.extras.logStd?.length ?? 0)];
+
+/**
+ * A hybrid action row of `data` as the reference takes it: its D floats (the words' f32 bits) then
+ * its K branch indices.
+ */
+function hybridRow(data: Pairs, row: number, D: number, K: number): number[] {
+  const words = data.actions as Uint32Array;
+  const floats = new Float32Array(words.buffer, words.byteOffset, words.length);
+  const at = row * (D + K);
+  return [...floats.subarray(at, at + D), ...words.subarray(at + D, at + D + K)];
+}
+
+/**
  * The float64 NLL −(1/|rows|) Σ log π(a|s) over `rows` of the dataset, and ∂/∂θ in the layout
  * (log-std included). A categorical policy's actions are u32 [M][K] over the branches `nvec`
- * (default one branch of the whole head).
+ * (default one branch of the whole head); a hybrid policy's u32 rows of D f32 words then K indices.
  */
-function referenceNll(layout: MlpLayout, policy: Policy, params: ArrayLike<number>, data: Pairs, rows: readonly number[], nvec = [layout.spec.heads[0]!.size]) {
+function referenceNll(layout: MlpLayout, policy: Policy, params: ArrayLike<number>, data: Pairs, rows: readonly number[], nvec = defaultBranches(layout)) {
   const OBS = layout.spec.inputSize;
-  const D = layout.spec.heads[0]!.size;
+  // The Gaussian dims: the whole head of a Gaussian policy, the log-std's length for a hybrid one.
+  const D = policy === 'hybrid' ? layout.extras.logStd!.length : layout.spec.heads[0]!.size;
   const inputs = rows.map((i) => data.observations.subarray(i * OBS, (i + 1) * OBS));
   const forward = mlpForward(layout, params, inputs);
   const outputs = forward.outputs.policy!;
@@ -56,6 +77,14 @@ function referenceNll(layout: MlpLayout, policy: Policy, params: ArrayLike<numbe
       const a = Array.from(data.actions.subarray(rows[r]! * K, (rows[r]! + 1) * K));
       loss -= multiCategoricalLogProb(row, nvec, undefined, a) / B;
       return multiCategoricalLogProbGrad(row, nvec, undefined, a).map((g) => -g / B);
+    }
+    if (policy === 'hybrid') {
+      const head = { outputs: row, logStd, nvec, mask: undefined };
+      const a = hybridRow(data, rows[r]!, D, nvec.length);
+      loss -= hybridLogProb(head, a) / B;
+      const g = hybridLogProbGrad(head, a);
+      g.logStd.forEach((v, d) => (logStdGrad[d] = logStdGrad[d]! - v / B));
+      return g.outputs.map((v) => -v / B);
     }
     const action = Array.from(data.actions.subarray(rows[r]! * D, (rows[r]! + 1) * D));
     loss -= gaussianLogProb(action, row, logStd) / B;
@@ -80,10 +109,22 @@ function randomParameters(layout: MlpLayout, random: () => number): Float32Array
   return params;
 }
 
-function randomPairs(layout: MlpLayout, policy: Policy, count: number, random: () => number, nvec = [layout.spec.heads[0]!.size]): Pairs {
+function randomPairs(layout: MlpLayout, policy: Policy, count: number, random: () => number, nvec = defaultBranches(layout)): Pairs {
   const OBS = layout.spec.inputSize;
   const A = layout.spec.heads[0]!.size;
   const K = nvec.length;
+  if (policy === 'hybrid') {
+    // Rows of D floats (written through an f32 view) then K branch indices, as Demonstrations stores them.
+    const D = layout.extras.logStd!.length;
+    const actions = new Uint32Array(count * (D + K));
+    const floats = new Float32Array(actions.buffer);
+    for (let i = 0; i < actions.length; i += 1) {
+      const c = i % (D + K);
+      if (c < D) floats[i] = random() * 3 - 1.5;
+      else actions[i] = Math.floor(random() * nvec[c - D]!);
+    }
+    return { observations: Float32Array.from({ length: count * OBS }, () => random() * 4 - 2), actions };
+  }
   return {
     observations: Float32Array.from({ length: count * OBS }, () => random() * 4 - 2),
     actions:
@@ -99,16 +140,21 @@ const slots = (layout: MlpLayout) => [...layout.layers.flatMap((l) => [l.weight,
 const layouts: Record<Policy, MlpLayout> = {
   categorical: mlpLayout(actorSpec(5, 3, [13, 7])),
   gaussian: mlpLayout(gaussianActorSpec(5, 2, [13, 7])),
+  /** 2 Gaussian means, then the logits of the branches HYBRID_NVEC = [3, 2] (Aim-v0's), 7 outputs in all. */
+  hybrid: mlpLayout(hybridActorSpec(5, 2, 5, [13, 7])),
 };
 /** Three branches side by side in one categorical head of 3 + 2 + 4 logits. */
 const NVEC = [3, 2, 4];
 const multiDiscreteLayout = mlpLayout(actorSpec(5, 9, [13, 7]));
+const HYBRID_NVEC = [3, 2];
+const hybridLayout = layouts.hybrid;
 
 describe('behaviour cloning: the float64 reference', () => {
   const cases: [string, Policy, MlpLayout, number[] | undefined][] = [
     ['categorical', 'categorical', layouts.categorical, undefined],
     ['multi-discrete [3, 2, 4]', 'categorical', multiDiscreteLayout, NVEC],
     ['gaussian', 'gaussian', layouts.gaussian, undefined],
+    ['hybrid 2 dims, [3, 2]', 'hybrid', hybridLayout, HYBRID_NVEC],
   ];
   for (const [name, policy, layout, nvec] of cases) {
     it(`${name}: ∂L/∂θ matches central finite differences`, () => {
@@ -146,6 +192,10 @@ describe('behaviour cloning on the GPU', () => {
     ['gaussian', 'gaussian', layouts.gaussian],
     ['gaussian 17 dims', 'gaussian', mlpLayout(gaussianActorSpec(5, 17, [13, 7]))],
     ['gaussian 64 dims', 'gaussian', mlpLayout(gaussianActorSpec(5, 64, [13, 7]))],
+    // Hybrid: D + K words per pair through the gathers, the floats read as f32 and the indices as u32.
+    ['hybrid 2 dims, [3, 2]', 'hybrid', hybridLayout, HYBRID_NVEC],
+    // Branches left out: one branch of the 4 logits after the 3 means.
+    ['hybrid 3 dims, one branch of 4', 'hybrid', mlpLayout(hybridActorSpec(5, 3, 4, [13, 7]))],
   ];
   for (const [name, policy, layout, nvec] of replayCases) {
     it(`${name}: two epochs of 123 pairs in minibatches of 40 match a float64 replay`, async () => {
@@ -253,7 +303,7 @@ describe('behaviour cloning on the GPU', () => {
     expect(bad({ dataset: { observations: new Float32Array(50).fill(Number.NaN), actions: new Uint32Array(10) } })).toThrow(/observations\[0\] must be finite/);
     expect(bad({ dataset: { observations: new Float32Array(50), actions: new Float32Array(10) } })).toThrow(/dataset.actions must be a Uint32Array/);
     expect(bad({ policy: 'gaussian' })).toThrow(/extras.logStd/);
-    expect(bad({ policy: 'beta' as never })).toThrow(/policy must be 'categorical' or 'gaussian'/);
+    expect(bad({ policy: 'beta' as never })).toThrow(/policy must be 'categorical', 'gaussian' or 'hybrid' \(got beta\)/);
     expect(bad({ initialParameters: new Float32Array(3) })).toThrow(new RegExp(`initialParameters must be a Float32Array of ${actor.parametersPerAgent} floats`));
     expect(bad({ adamEpsilon: 0 })).toThrow(/adamEpsilon must be a finite number > 0/);
     // A categorical head of up to MAX_DISCRETE_ACTIONS = 1 024 actions; one more is refused, naming the size and the limit.
@@ -285,6 +335,67 @@ describe('behaviour cloning on the GPU', () => {
     );
     expect(bad({ policy: 'gaussian', actor: layouts.gaussian, branches: [1, 1], dataset: { observations: new Float32Array(50), actions: new Float32Array(20) } })).toThrow(
       /branches must be absent for a Gaussian policy .*\(got \[1,1\]\)/,
+    );
+  });
+});
+
+describe('behaviour cloning: a hybrid config', () => {
+  /** M = 10 hybrid rows of 2 floats then 2 indices (all zero: valid). */
+  const rows = () => new Uint32Array(10 * 4);
+  const good: BehaviourCloningConfig = {
+    actor: hybridLayout,
+    policy: 'hybrid',
+    branches: HYBRID_NVEC,
+    dataset: { observations: new Float32Array(5 * 10), actions: rows() },
+    epochs: 1,
+    minibatchSize: 4,
+    learningRate: 1e-3,
+    seed: 1,
+  };
+  const bad = (patch: Partial<BehaviourCloningConfig>) => () => resolveBehaviourCloningConfig({ ...good, ...patch });
+  /** A dataset whose action word `i` is `value`: written through an f32 view (a continuous dim) or as a u32 (a branch index). */
+  const withWord = (i: number, value: number, asFloat: boolean) => {
+    const actions = rows();
+    if (asFloat) new Float32Array(actions.buffer)[i] = value;
+    else actions[i] = value;
+    return { dataset: { observations: new Float32Array(50), actions } };
+  };
+
+  it('resolves the branches after the D means, and refuses bad rows naming dataset.actions[i], the pair, the dim or branch and the value', () => {
+    const resolved = resolveBehaviourCloningConfig(good);
+    expect([resolved.branches, resolved.continuousDims, resolved.width]).toEqual([HYBRID_NVEC, 2, 7]);
+    // Branches left out: one branch of the 5 logits after the 2 means.
+    const oneBranch = { observations: new Float32Array(50), actions: new Uint32Array(10 * 3) };
+    expect(resolveBehaviourCloningConfig({ ...good, branches: undefined, dataset: oneBranch }).branches).toEqual([5]);
+    expect(() => resolveBehaviourCloningConfig({ ...good, ...withWord(1, -3.4e38, true) })).not.toThrow();
+    expect(bad(withWord(5, Number.NaN, true))).toThrow(/behaviourCloning.dataset.actions\[5\] must be a finite f32 \(pair 1, continuous dim 1\) \(got NaN\)/);
+    expect(bad(withWord(8, Number.NEGATIVE_INFINITY, true))).toThrow(/dataset.actions\[8\] must be a finite f32 \(pair 2, continuous dim 0\) \(got -Infinity\)/);
+    expect(bad(withWord(14, 3, false))).toThrow(/dataset.actions\[14\] must be an action in \[0, 3\) \(pair 3, branch 0 of \[3, 2\]\) \(got 3\)/);
+    expect(bad(withWord(39, 2, false))).toThrow(/dataset.actions\[39\] must be an action in \[0, 2\) \(pair 9, branch 1 of \[3, 2\]\) \(got 2\)/);
+    expect(bad({ dataset: { observations: new Float32Array(50), actions: new Uint32Array(39) } })).toThrow(
+      /dataset.actions.length must be 40 \(10 pairs × \(2 continuous dims \+ 2 branches\)\) \(got 39\)/,
+    );
+    expect(bad({ dataset: { observations: new Float32Array(50), actions: new Float32Array(40) } })).toThrow(
+      /dataset.actions must be a Uint32Array \[M\]\[D \+ K\] for a hybrid policy \(each row 2 f32 words, then 2 branch indices: Demonstrations.toDataset\(\)\) \(got Float32Array\)/,
+    );
+  });
+
+  it('refuses branches and actors that do not fit a hybrid head', () => {
+    expect(bad({ branches: [3, 3] })).toThrow(/branches must be branch sizes summing to the policy head's 5 logits \(its 7 outputs less the 2 means\) \(got \[3, 3\], summing to 6\)/);
+    expect(bad({ branches: [3, 0, 2] })).toThrow(/branches\[1\] must be a positive integer \(got 0\)/);
+    // A head without a log-std, or whose log-std covers every output, has no hybrid split.
+    expect(bad({ actor: multiDiscreteLayout })).toThrow(/actor.extras.logStd must be a slot of D floats, 1 ≤ D < the policy head's 9 outputs .*hybridActorSpec.* \(got undefined\)/);
+    expect(bad({ actor: layouts.gaussian, branches: undefined })).toThrow(/actor.extras.logStd must be a slot of D floats, 1 ≤ D < the policy head's 2 outputs .* \(got 2\)/);
+    // D + K ≤ MAX_ACTION_SIZE = 64 words per action: 62 dims leave room for 2 branches, not 3.
+    const wide = mlpLayout(hybridActorSpec(5, 62, 3, [4]));
+    const dataset = (K: number) => ({ observations: new Float32Array(50), actions: new Uint32Array(10 * (62 + K)) });
+    expect(() => resolveBehaviourCloningConfig({ ...good, actor: wide, branches: [2, 1], dataset: dataset(2) })).not.toThrow();
+    expect(bad({ actor: wide, branches: [1, 1, 1], dataset: dataset(3) })).toThrow(
+      /branches must be at most 2 branches: D \+ K ≤ 64 words per action \(MAX_ACTION_SIZE\) \(got 3 branches after 62 continuous dims\)/,
+    );
+    // At most MAX_DISCRETE_ACTIONS = 1 024 logits after the means.
+    expect(bad({ actor: mlpLayout(hybridActorSpec(5, 2, 1025, [4])), branches: undefined })).toThrow(
+      /actor policy head size must be at most 1024 logits after the means \(MAX_DISCRETE_ACTIONS\) \(got 1027 \(2 means and 1025 logits\)\)/,
     );
   });
 });

@@ -3,10 +3,11 @@
  * minimising the negative log-likelihood of the demonstrated actions,
  *   L(θ) = −(1/B) Σ_r log π_θ(a_r | s_r)   over a minibatch of B pairs,
  * (for a multi-discrete space log π = Σ_b log π_b, each branch a categorical over its slice of the
- * logits), which is the policy gradient with every weight equal to one: the surrogate objective 'clone'
- * (shaders/losses/surrogate.wgsl, ∂L/∂log π = −1/B), then the same head backward, MLP backward and
- * Adam as PPO's update. The trained parameters are in the actor's mlpLayout order, so an agent
- * copies them into PPO's actor to warm-start it.
+ * logits; for a hybrid one log π = log N(a_c; μ, σ²) + Σ_b log π_b, the Gaussian over the first D
+ * outputs and the branches over the rest), which is the policy gradient with every weight equal to
+ * one: the surrogate objective 'clone' (shaders/losses/surrogate.wgsl, ∂L/∂log π = −1/B), then the
+ * same head backward, MLP backward and Adam as PPO's update. The trained parameters are in the
+ * actor's mlpLayout order, so an agent copies them into PPO's actor to warm-start it.
  *
  * Reads in phase order: validation, setup (dataset upload, passes, head, loss, Adam, permutation
  * and gathers, the NLL reduction), then one epoch = a fresh Feistel permutation of the M pairs →
@@ -42,19 +43,28 @@ import { createPolicyHead, type PolicyKind } from '../../train/policy-head';
 export const BC_PERMUTATION_STREAM = 0x424350;
 
 export interface BehaviourCloningConfig {
-  /** The actor to train: the layout the agent's PPO uses (a 'policy' head; a Gaussian one with extras.logStd). */
+  /**
+   * The actor to train: the layout the agent's PPO uses (a 'policy' head; a Gaussian or hybrid one
+   * with extras.logStd, whose length is a hybrid head's D continuous dims: hybridActorSpec).
+   */
   readonly actor: MlpLayout;
-  /** Categorical logits over discrete actions, or a Gaussian mean with the layout's learned log-std. */
+  /**
+   * Categorical logits over discrete actions, a Gaussian mean with the layout's learned log-std, or
+   * hybrid: the D Gaussian means, then the logits of the branches.
+   */
   readonly policy: PolicyKind;
   /**
-   * A categorical policy's branch sizes: a multi-discrete space's nvec (K branches, summing to the
-   * policy head's width; log π = Σ_b log π_b over each branch's slice of the logits). Default one
-   * branch of the whole head. Not for a Gaussian policy.
+   * The branch sizes of a categorical policy (a multi-discrete space's nvec: K branches summing to
+   * the policy head's width) or of a hybrid one (its nvec, summing to the width less the D means);
+   * log π = Σ_b log π_b over each branch's slice of the logits. Default one branch of all the
+   * logits. Not for a Gaussian policy.
    */
   readonly branches?: readonly number[];
   /**
    * M pairs: observations f32 [M][inputSize]; actions u32 [M][K] (categorical: K = 1 for one
-   * branch, word b in [0, branches[b])) or f32 [M][D] (Gaussian).
+   * branch, word b in [0, branches[b])), f32 [M][D] (Gaussian), or u32 [M][D + K] (hybrid: each
+   * row's D continuous values as f32 bit patterns, then its K branch indices, as
+   * Demonstrations.toDataset() hands them over; the words are uploaded as they are).
    */
   readonly dataset: { readonly observations: Float32Array; readonly actions: Uint32Array | Float32Array };
   /** Passes over the dataset. */
@@ -101,8 +111,10 @@ export interface BehaviourCloning {
 interface Resolved {
   readonly actor: MlpLayout;
   readonly policy: PolicyKind;
-  /** The categorical head's branch sizes ([width] for one categorical); empty for a Gaussian. */
+  /** The categorical branches' sizes (one branch of the width − D logits by default); empty for a Gaussian. */
   readonly branches: readonly number[];
+  /** D: the Gaussian means' dims (0 for a categorical head). */
+  readonly continuousDims: number;
   readonly pairs: number;
   readonly width: number;
   readonly epochs: number;
@@ -125,61 +137,114 @@ function firstNonFinite(values: ArrayLike<number>): number {
   return -1;
 }
 
-/** A categorical head's branches: given ones checked against the head's width, else one branch of all of it. */
-function resolveBranches(branches: unknown, policy: PolicyKind, width: number): readonly number[] {
+/**
+ * The categorical branches of a head of `width` outputs whose first D are Gaussian means: given ones
+ * checked against the width − D logits, else one branch of all of them; none for a Gaussian.
+ */
+function resolveBranches(branches: unknown, policy: PolicyKind, width: number, D: number): readonly number[] {
   if (policy === 'gaussian') {
     if (branches !== undefined) fail('branches', JSON.stringify(branches), 'absent for a Gaussian policy (branches split categorical logits)');
     return [];
   }
-  if (branches === undefined) return [width];
+  const logits = width - D;
+  if (branches === undefined) return [logits];
   if (!Array.isArray(branches) || branches.length < 1 || branches.length > MAX_ACTION_BRANCHES) {
     fail('branches', JSON.stringify(branches), `an array of 1 to ${MAX_ACTION_BRANCHES} branch sizes (MAX_ACTION_BRANCHES)`);
   }
   const bad = branches.findIndex((n) => !isPositiveInteger(n));
   if (bad >= 0) fail(`branches[${bad}]`, branches[bad], 'a positive integer');
   const total = (branches as number[]).reduce((sum, n) => sum + n, 0);
-  if (total !== width) fail('branches', `[${branches.join(', ')}], summing to ${total}`, `branch sizes summing to the policy head's ${width} logits`);
+  if (total !== logits) {
+    const head = D === 0 ? `the policy head's ${width} logits` : `the policy head's ${logits} logits (its ${width} outputs less the ${D} means)`;
+    fail('branches', `[${branches.join(', ')}], summing to ${total}`, `branch sizes summing to ${head}`);
+  }
+  // A hybrid action is one row of D + K words, and rows are at most MAX_ACTION_SIZE words.
+  if (D + branches.length > MAX_ACTION_SIZE) {
+    fail('branches', `${branches.length} branches after ${D} continuous dims`, `at most ${MAX_ACTION_SIZE - D} branches: D + K ≤ ${MAX_ACTION_SIZE} words per action (MAX_ACTION_SIZE)`);
+  }
   return Object.freeze([...(branches as number[])]);
 }
 
-/** The dataset's actions: u32 [M][K], word b of each row within branch b (categorical), or f32 [M][D] (Gaussian). */
-function checkActions(actions: unknown, policy: PolicyKind, branches: readonly number[], pairs: number, width: number): void {
-  if (policy === 'categorical') {
-    const K = branches.length;
-    if (!(actions instanceof Uint32Array)) fail('dataset.actions', (actions as object | null)?.constructor?.name ?? actions, 'a Uint32Array [M][K] for a categorical policy');
-    if (actions.length !== pairs * K) {
-      fail('dataset.actions.length', actions.length, K === 1 ? `${pairs} (one action per observation)` : `${pairs * K} (${pairs} pairs × ${K} branches)`);
-    }
-    for (let i = 0; i < actions.length; i += 1) {
-      const b = i % K;
-      if (actions[i]! >= branches[b]!) {
-        fail(`dataset.actions[${i}]`, actions[i], `an action in [0, ${branches[b]}) (${K === 1 ? "the policy head's size" : `pair ${Math.floor(i / K)}, branch ${b} of [${branches.join(', ')}]`})`);
-      }
-    }
-    return;
+/** The name of a value's constructor, for an error about its type. */
+const typeName = (v: unknown) => (v as object | null)?.constructor?.name ?? v;
+
+/** The dataset's actions: u32 [M][K], word b of each row within branch b (categorical). */
+function checkCategoricalActions(actions: unknown, branches: readonly number[], pairs: number): void {
+  const K = branches.length;
+  if (!(actions instanceof Uint32Array)) fail('dataset.actions', typeName(actions), 'a Uint32Array [M][K] for a categorical policy');
+  if (actions.length !== pairs * K) {
+    fail('dataset.actions.length', actions.length, K === 1 ? `${pairs} (one action per observation)` : `${pairs * K} (${pairs} pairs × ${K} branches)`);
   }
-  if (!(actions instanceof Float32Array)) fail('dataset.actions', (actions as object | null)?.constructor?.name ?? actions, 'a Float32Array [M][D] for a Gaussian policy');
+  for (let i = 0; i < actions.length; i += 1) {
+    const b = i % K;
+    if (actions[i]! >= branches[b]!) {
+      fail(`dataset.actions[${i}]`, actions[i], `an action in [0, ${branches[b]}) (${K === 1 ? "the policy head's size" : `pair ${Math.floor(i / K)}, branch ${b} of [${branches.join(', ')}]`})`);
+    }
+  }
+}
+
+/**
+ * The dataset's actions for a hybrid head: u32 [M][D + K], each row's first D words finite f32
+ * values (read through an f32 view of the same memory) and word D + b within branch b.
+ */
+function checkHybridActions(actions: unknown, branches: readonly number[], D: number, pairs: number): void {
+  const K = branches.length;
+  const W = D + K;
+  if (!(actions instanceof Uint32Array)) {
+    fail('dataset.actions', typeName(actions), `a Uint32Array [M][D + K] for a hybrid policy (each row ${D} f32 words, then ${K} branch indices: Demonstrations.toDataset())`);
+  }
+  if (actions.length !== pairs * W) fail('dataset.actions.length', actions.length, `${pairs * W} (${pairs} pairs × (${D} continuous dims + ${K} branches))`);
+  const floats = new Float32Array(actions.buffer, actions.byteOffset, actions.length);
+  for (let i = 0; i < actions.length; i += 1) {
+    const pair = Math.floor(i / W);
+    const c = i % W;
+    if (c < D) {
+      if (!Number.isFinite(floats[i]!)) fail(`dataset.actions[${i}]`, floats[i], `a finite f32 (pair ${pair}, continuous dim ${c})`);
+    } else if (actions[i]! >= branches[c - D]!) {
+      fail(`dataset.actions[${i}]`, actions[i], `an action in [0, ${branches[c - D]}) (pair ${pair}, branch ${c - D} of [${branches.join(', ')}])`);
+    }
+  }
+}
+
+/** The dataset's actions, by policy: see BehaviourCloningConfig.dataset. */
+function checkActions(actions: unknown, policy: PolicyKind, branches: readonly number[], pairs: number, width: number, D: number): void {
+  if (policy === 'categorical') return checkCategoricalActions(actions, branches, pairs);
+  if (policy === 'hybrid') return checkHybridActions(actions, branches, D, pairs);
+  if (!(actions instanceof Float32Array)) fail('dataset.actions', typeName(actions), 'a Float32Array [M][D] for a Gaussian policy');
   if (actions.length !== pairs * width) fail('dataset.actions.length', actions.length, `${pairs * width} (${pairs} pairs × ${width} action dims)`);
   const bad = firstNonFinite(actions);
   if (bad >= 0) fail(`dataset.actions[${bad}]`, actions[bad], 'finite');
 }
 
-/** The policy head's width, after checking the layout and its head against the policy kind. */
-function checkActor(actor: MlpLayout, policy: PolicyKind): number {
+/**
+ * The policy head's width and its D Gaussian dims, after checking the layout and its head against
+ * the policy kind: a Gaussian head is D means, a hybrid one D means (D = its log-std's length) and
+ * then logits.
+ */
+function checkActor(actor: MlpLayout, policy: PolicyKind): { width: number; continuousDims: number } {
   if (typeof actor !== 'object' || actor === null || !Array.isArray(actor.layers) || !actor.spec) fail('actor', actor, 'an MlpLayout (mlpLayout(spec))');
   const headIndex = actor.headLayer.policy;
   if (headIndex === undefined) fail('actor', `heads ${Object.keys(actor.headLayer).join(', ')}`, "a layout with a 'policy' head");
   const width = actor.layers[headIndex]!.outputSize;
-  if (policy !== 'categorical' && policy !== 'gaussian') fail('policy', policy, "'categorical' or 'gaussian'");
-  if (policy === 'categorical' && width > MAX_DISCRETE_ACTIONS) fail('actor policy head size', width, `at most ${MAX_DISCRETE_ACTIONS} actions (MAX_DISCRETE_ACTIONS)`);
+  if (policy !== 'categorical' && policy !== 'gaussian' && policy !== 'hybrid') fail('policy', policy, "'categorical', 'gaussian' or 'hybrid'");
+  if (policy === 'categorical') {
+    if (width > MAX_DISCRETE_ACTIONS) fail('actor policy head size', width, `at most ${MAX_DISCRETE_ACTIONS} actions (MAX_DISCRETE_ACTIONS)`);
+    return { width, continuousDims: 0 };
+  }
+  const logStd = actor.extras.logStd;
   if (policy === 'gaussian') {
     if (width > MAX_ACTION_SIZE) fail('actor policy head size', width, `at most ${MAX_ACTION_SIZE} action dims (MAX_ACTION_SIZE)`);
-    const logStd = actor.extras.logStd;
     if (!logStd || logStd.length !== width) {
       fail('actor.extras.logStd', logStd?.length, `a slot of ${width} floats (one log σ per action dim; gaussianActorSpec makes it)`);
     }
+    return { width, continuousDims: width };
   }
-  return width;
+  if (!logStd || logStd.length < 1 || logStd.length >= width || logStd.length > MAX_ACTION_SIZE) {
+    fail('actor.extras.logStd', logStd?.length, `a slot of D floats, 1 ≤ D < the policy head's ${width} outputs and D ≤ ${MAX_ACTION_SIZE} (one log σ per continuous dim; hybridActorSpec makes it)`);
+  }
+  const D = logStd.length;
+  if (width - D > MAX_DISCRETE_ACTIONS) fail('actor policy head size', `${width} (${D} means and ${width - D} logits)`, `at most ${MAX_DISCRETE_ACTIONS} logits after the means (MAX_DISCRETE_ACTIONS)`);
+  return { width, continuousDims: D };
 }
 
 /** The initial parameters: a checked copy of the given ones, or the layout's initialisation from the seed. */
@@ -198,8 +263,8 @@ function resolveInitial(actor: MlpLayout, given: unknown, seed: number): Float32
 export function resolveBehaviourCloningConfig(config: BehaviourCloningConfig): Resolved {
   if (typeof config !== 'object' || config === null) fail('config', config, 'an object');
   const { actor, policy, dataset } = config;
-  const width = checkActor(actor, policy);
-  const branches = resolveBranches(config.branches, policy, width);
+  const { width, continuousDims } = checkActor(actor, policy);
+  const branches = resolveBranches(config.branches, policy, width, continuousDims);
   const OBS = actor.spec.inputSize;
   if (typeof dataset !== 'object' || dataset === null) fail('dataset', dataset, 'an object { observations, actions }');
   const { observations, actions } = dataset;
@@ -210,7 +275,7 @@ export function resolveBehaviourCloningConfig(config: BehaviourCloningConfig): R
   const pairs = observations.length / OBS;
   const badObservation = firstNonFinite(observations);
   if (badObservation >= 0) fail(`dataset.observations[${badObservation}]`, observations[badObservation], 'finite');
-  checkActions(actions, policy, branches, pairs, width);
+  checkActions(actions, policy, branches, pairs, width, continuousDims);
   if (!isPositiveInteger(config.epochs)) fail('epochs', config.epochs, 'a positive integer');
   if (!isPositiveInteger(config.minibatchSize) || config.minibatchSize > pairs) {
     fail('minibatchSize', config.minibatchSize, `an integer in [1, ${pairs}] (the dataset has ${pairs} pairs)`);
@@ -224,7 +289,7 @@ export function resolveBehaviourCloningConfig(config: BehaviourCloningConfig): R
   const initial = resolveInitial(actor, config.initialParameters, seed);
   const label = config.label ?? 'bc';
   if (typeof label !== 'string' || label.length === 0) fail('label', label, 'a non-empty string');
-  return { actor, policy, branches, pairs, width, epochs: config.epochs, minibatchSize: config.minibatchSize, learningRate, seed, adamEpsilon, initial, label };
+  return { actor, policy, branches, continuousDims, pairs, width, epochs: config.epochs, minibatchSize: config.minibatchSize, learningRate, seed, adamEpsilon, initial, label };
 }
 
 /** Uploads the dataset and builds every kernel, buffer and bind group once; `train()` only encodes and submits. */
@@ -240,13 +305,14 @@ export async function createBehaviourCloning(device: GPUDevice, config: Behaviou
   try {
     // ---- setup: passes, head, loss, Adam, permutation, gathers, the NLL reduction ----
     const passes = own(await createMlpPasses(device, actor, { agents: 1, rowsPerAgent: B, label: `${name}.actor` }));
-    // A categorical head reads K words per row (one per branch); the gathers below copy that width.
+    // A categorical head reads K words per row (one per branch), a Gaussian D, a hybrid D + K (the
+    // floats, then the branch indices): the gathers below copy head.actionWords per row.
     const head = await createPolicyHead(device, {
       kind: c.policy,
       actor,
       agents: 1,
       rowsPerAgent: B,
-      branches: c.policy === 'categorical' ? c.branches : undefined,
+      branches: c.policy === 'gaussian' ? undefined : c.branches,
       label: name,
     });
     const A = head.width;
