@@ -123,8 +123,8 @@ export const CEM_DEFAULTS = Object.freeze({
  *   lucky starts and the population stalls near −800), Z₀ = 0.01 decaying to 0 over the run
  *   (Z₀ = 0.1 kept σ too wide for the population to settle; Z = 0 collapsed it near −1 000), 1 M
  *   steps (50 iterations of 20 000). Measured (SwiftShader): the mean return of the last 100
- *   candidates reaches −250 at 820 000 steps for seed 1 (best −243); seed 2's best is −249, seed
- *   3's −682 (docs/LEARNING.md). Its elites score about −100.
+ *   candidates reaches −250 at 820 000 and 940 000 steps for seeds 1 and 2; seed 3's best is −682
+ *   (docs/LEARNING.md). Its elites score about −100.
  */
 export const CEM_ENV_DEFAULTS: Readonly<Record<string, CemConfig>> = Object.freeze({
   'Pendulum-v1': {

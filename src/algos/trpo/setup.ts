@@ -44,7 +44,9 @@ export interface TrpoShape {
 
 export function resolveTrpoShape(config: ResolvedTrpoConfig, ac: ActorCritic, name: string): TrpoShape {
   // The config refuses hybrid envs: their Fisher product would need both parts at once.
-  if (ac.policy === 'hybrid') throw new RangeError(`${name}: a hybrid policy has no natural-gradient path here`);
+  if (ac.policy === 'hybrid') {
+    throw new RangeError(`${name}: env '${config.env}' needs a 'hybrid' policy; TRPO's Fisher product and line search take a 'categorical' or a 'gaussian' one`);
+  }
   const { actor } = ac;
   return {
     name,
