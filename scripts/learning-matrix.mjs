@@ -23,6 +23,9 @@ const RUNS = [
   { name: 'trpo-cartpole', algo: 'trpo', env: 'CartPole-v1', seed: 1, steps: 500_000, target: 475 },
   { name: 'a2c-cartpole', algo: 'a2c', env: 'CartPole-v1', seed: 1, steps: 1_000_000, target: 475 },
   { name: 'cem-cartpole', algo: 'cem', env: 'CartPole-v1', seed: 1, steps: 500_000, target: 475 },
+  { name: 'ppo-kl-pendulum', algo: 'ppo-kl', env: 'Pendulum-v1', seed: 1, steps: 1_000_000, target: -250 },
+  { name: 'trpo-pendulum', algo: 'trpo', env: 'Pendulum-v1', seed: 1, steps: 1_000_000, target: -250 },
+  { name: 'cem-pendulum', algo: 'cem', env: 'Pendulum-v1', seed: 1, steps: 1_000_000, target: -250 },
   { name: 'reinforce-rtg-value', algo: 'reinforce', env: 'CartPole-v1', seed: 1, steps: 1_000_000, target: 475 },
   // The same run without causality and baseline (nor the normalisation that is a batch-mean
   // baseline in disguise): no target, compared with the run above.

@@ -61,9 +61,9 @@ export { A2C_DEFAULTS } from './algos/a2c/config';
 export type { A2cConfig, ResolvedA2cConfig } from './algos/a2c/config';
 export { OFFPOLICY_DEFAULTS } from './algos/offpolicy/config';
 export type { ImportanceWeighting, OffPolicyConfig, ResolvedOffPolicyConfig } from './algos/offpolicy/config';
-export { TRPO_DEFAULTS } from './algos/trpo/config';
+export { TRPO_DEFAULTS, TRPO_ENV_DEFAULTS } from './algos/trpo/config';
 export type { ResolvedTrpoConfig, TrpoConfig } from './algos/trpo/config';
-export { CEM_DEFAULTS } from './algos/cem/config';
+export { CEM_DEFAULTS, CEM_ENV_DEFAULTS } from './algos/cem/config';
 export type { CemConfig, ResolvedCemConfig } from './algos/cem/config';
 export { ConfigError } from './train/config';
 

@@ -9,12 +9,17 @@
 // that σ does not collapse onto a premature optimum. The variance is two-pass (mean first), which
 // keeps it ≥ 0 and exact for equal elites. The sums run over K elites (tens): serial per j.
 // champion ← θ_{e_0}: the best candidate, which cem/sample.wgsl re-enters with KEEP_BEST.
+// Parameters FROZEN_OFFSET … FROZEN_OFFSET + FROZEN_COUNT − 1 are not searched: μ_j stays, σ_j = 0
+// (so every candidate, and the champion, holds μ_j). CEM freezes a Gaussian policy's log-std there
+// at a tiny σ, so each candidate acts by its mean action (src/algos/cem/cem.ts).
 // One invocation per parameter j.
 
 override WORKGROUP_SIZE: u32 = 64u;
 override AGENTS: u32;
 override PARAMETERS: u32;
 override ELITES: u32;
+override FROZEN_OFFSET: u32 = 0u;
+override FROZEN_COUNT: u32 = 0u;
 
 struct CemSchedule {
   // Z_i ≥ 0.
@@ -38,6 +43,12 @@ struct CemSchedule {
 fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups) workgroups: vec3u) {
   let j = flat_index(global_id, workgroups);
   if (j >= PARAMETERS) {
+    return;
+  }
+  // One unsigned comparison: below the range, j − FROZEN_OFFSET wraps past FROZEN_COUNT.
+  if (j - FROZEN_OFFSET < FROZEN_COUNT) {
+    stddev[j] = 0.0;
+    champion[j] = mean[j];
     return;
   }
   var sum = 0.0;

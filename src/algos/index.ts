@@ -38,8 +38,8 @@ export const ALGORITHMS = Object.keys(REGISTRY) as readonly AlgorithmName[];
 export type AlgorithmName = 'ppo' | 'ppo-kl' | 'reinforce' | 'a2c' | 'offpolicy' | 'trpo' | 'cem';
 
 /**
- * An algorithm's config schema (valibot; `algo` is not among its fields) and its defaults (PPO's
- * env-specific ones aside: PPO_ENV_DEFAULTS). scripts/config-schema.ts makes the JSON Schema of
+ * An algorithm's config schema (valibot; `algo` is not among its fields) and its defaults (the
+ * env-specific ones aside: PPO_ENV_DEFAULTS, which PPO-KL shares, TRPO_ENV_DEFAULTS, CEM_ENV_DEFAULTS). scripts/config-schema.ts makes the JSON Schema of
  * `--config` files from these.
  */
 export function algorithmConfigSchema(algo: AlgorithmName): { readonly schema: ConfigSchema; readonly defaults: Readonly<Record<string, unknown>> } {

@@ -7,7 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { CEM_REPORT_WORDS, CEM_SCHEDULE_BYTES, CEM_STREAM, CEM_WORDS, cemEliteSelectKernel, cemFirstEpisodeKernel, cemReportKernel, cemSampleKernel, cemUpdateKernel, encodeCemSchedule } from '../../src/algos/cem/kernels';
 import type { SizedKernel } from '../../src/gpu/kernel';
-import { createCemTrainer, type CemIterationStats, type CemTrainer } from '../../src/algos/cem/cem';
+import { CEM_ACTION_LOG_STD, createCemTrainer, type CemIterationStats, type CemTrainer } from '../../src/algos/cem/cem';
+import { registerCustomEnv, unregisterEnv } from '../../src/envs/index';
+import { mlpForward } from '../reference/mlp';
+import { AIM } from '../support/aim-env';
 import { cemExtraVariance, resolveCemConfig, type CemConfig } from '../../src/algos/cem/config';
 import { BufferSet, createKernel, readBufferOnce } from '../../src/gpu/index';
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../../src/rng/params';
@@ -27,8 +30,16 @@ const bitsOf = (x: number) => new Uint32Array(Float32Array.of(x).buffer)[0]!;
 const context = `seed ${seed}`;
 
 type Data = Float32Array | Uint32Array;
-/** A binding: input data, an output of `words` words (poisoned, with a tail), or a uniform. */
-type Binding = { input: Data } | { output: number } | { uniform: Data };
+/** A binding: input data, an output of `words` words (poisoned, with a tail), input data read back as an output (with a tail), or a uniform. */
+type Binding = { input: Data } | { output: number } | { inout: Data } | { uniform: Data };
+const outputWords = (b: Binding) => ('output' in b ? b.output : 'inout' in b ? b.inout.length : undefined);
+
+/** `data` followed by a poisoned tail of TAIL words, as an input the kernel may also write. */
+function poisonedTail(data: Data): Uint32Array {
+  const words = new Uint32Array(data.length + TAIL).fill(NAN_BITS);
+  words.set(new Uint32Array(data.buffer, data.byteOffset, data.length));
+  return words;
+}
 
 describe('CEM kernels', () => {
   const gpu = useGpu();
@@ -39,14 +50,15 @@ describe('CEM kernels', () => {
     const compiled = await createKernel(device, kernel.spec);
     const declarations: Record<string, { size: number; usage?: number }> = {};
     for (const [name, b] of Object.entries(bindings)) {
-      const words = 'output' in b ? b.output + TAIL : 'input' in b ? b.input.length : b.uniform.length;
+      const out = outputWords(b);
+      const words = out !== undefined ? out + TAIL : 'input' in b ? b.input.length : 'uniform' in b ? b.uniform.length : 0;
       declarations[name] = 'uniform' in b ? { size: 4 * words, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST } : { size: 4 * Math.max(words, 1) };
     }
     const set = new BufferSet(device, `test.${kernel.spec.label}`, declarations);
     try {
       return await gpuStep(gpu(), kernel.spec.label, async () => {
         for (const [name, b] of Object.entries(bindings)) {
-          const data = 'output' in b ? new Uint32Array(b.output + TAIL).fill(NAN_BITS) : 'input' in b ? b.input : b.uniform;
+          const data = 'output' in b ? new Uint32Array(b.output + TAIL).fill(NAN_BITS) : 'inout' in b ? poisonedTail(b.inout) : 'input' in b ? b.input : b.uniform;
           device.queue.writeBuffer(set.buffers[name]!, 0, data as Uint32Array<ArrayBuffer>);
         }
         const encoder = device.createCommandEncoder();
@@ -56,11 +68,12 @@ describe('CEM kernels', () => {
         device.queue.submit([encoder.finish()]);
         const out: Record<string, ArrayBuffer> = {};
         for (const [name, b] of Object.entries(bindings)) {
-          if (!('output' in b)) continue;
+          const words = outputWords(b);
+          if (words === undefined) continue;
           const bytes = await readBufferOnce(device, set.buffers[name]!);
-          const tail = new Uint32Array(bytes, 4 * b.output);
+          const tail = new Uint32Array(bytes, 4 * words);
           expect(tail.filter((w) => w !== NAN_BITS).length, `${context}: ${kernel.spec.label} wrote past the end of '${name}'`).toBe(0);
-          out[name] = bytes.slice(0, 4 * b.output);
+          out[name] = bytes.slice(0, 4 * words);
         }
         return out;
       });
@@ -190,6 +203,45 @@ describe('CEM kernels', () => {
     expect(Math.abs(std[5]! - Math.sqrt(Math.fround(Z)))).toBeLessThanOrEqual(1e-7);
   });
 
+  it('update with a frozen range (a Gaussian policy’s log-std): μ kept, σ = 0, the champion holds μ; the rest as without; G = 37, P = 123, K = 7', async () => {
+    const G = 37;
+    const P = 123;
+    const K = 7;
+    const frozen = { offset: 117, count: 5 };
+    const mean = f32(Array.from({ length: P }, normal));
+    // The candidates of a frozen parameter hold μ (σ = 0 when they were sampled).
+    const candidates = f32(Array.from({ length: G * P }, (_, i) => (i % P >= frozen.offset && i % P < frozen.offset + frozen.count ? mean[i % P]! : 4 * normal() + 1)));
+    const elites = Array.from({ length: G }, (_, g) => g).sort(() => random() - 0.5).slice(0, K);
+    const Z = 0.25 + random() * 0.5;
+    const out = await run(cemUpdateKernel({ agents: G, parameters: P, elites: K, frozen }), {
+      schedule: { uniform: encodeCemSchedule(Z) },
+      candidates: { input: candidates },
+      elites: { input: Uint32Array.from(elites) },
+      mean: { inout: mean },
+      stddev: { output: P },
+      champion: { output: P },
+    });
+    const expected = referenceUpdate(candidates, elites, P, Math.fround(Z), { ...frozen, mean });
+    const gotMean = new Float32Array(out.mean!);
+    const std = new Float32Array(out.stddev!);
+    const champion = new Float32Array(out.champion!);
+    for (let j = 0; j < P; j += 1) {
+      if (j >= frozen.offset && j < frozen.offset + frozen.count) {
+        expect(gotMean[j], `${context}: μ ${j} frozen`).toBe(mean[j]);
+        expect(std[j], `${context}: σ ${j} frozen`).toBe(0);
+        expect(champion[j], `${context}: champion ${j} frozen`).toBe(mean[j]);
+      } else {
+        const scale = Math.max(...elites.map((e) => Math.abs(candidates[e * P + j]!)));
+        expect(Math.abs(gotMean[j]! - expected.mean[j]!), `${context}: μ ${j}`).toBeLessThanOrEqual(1e-6 * scale);
+        expect(Math.abs(std[j]! - expected.std[j]!), `${context}: σ ${j}`).toBeLessThanOrEqual(1e-5 * (expected.std[j]! + scale));
+        expect(champion[j], `${context}: champion ${j}`).toBe(candidates[elites[0]! * P + j]);
+      }
+    }
+    expect(() => cemUpdateKernel({ agents: G, parameters: P, elites: K, frozen: { offset: 120, count: 5 } })).toThrow(
+      /cemUpdate\.frozen must be a range of whole parameters inside \[0, 123\) \(got offset 120, count 5\)/,
+    );
+  });
+
   it.each([
     { G: 37, E: 3, K: 7, P: 123, count: 95 },
     { G: 300, E: 1, K: 60, P: 10, count: 0 },
@@ -296,7 +348,6 @@ describe('CEM config', () => {
     expect(() => resolveCemConfig({ populationSize: 1 })).toThrow(/cem: populationSize must be an integer in \[2, 1024\]/);
     expect(() => resolveCemConfig({ populationSize: 2000 })).toThrow(/cem: populationSize must be an integer in \[2, 1024\] \(CEM ranks a population\) \(got 2000\)/);
     expect(() => resolveCemConfig({ eliteFraction: 0 })).toThrow(/cem: eliteFraction must be a number in \(0, 1\] \(got 0\)/);
-    expect(() => resolveCemConfig({ env: 'Pendulum-v1' })).toThrow(/continuous \(box\) action space/);
     expect(() => resolveCemConfig({ totalTimesteps: 1000 })).toThrow(/totalTimesteps must be at least one iteration, numSteps × numEnvs = 20000 \(got 1000\)/);
     expect(() => resolveCemConfig({ learningRate: 1 } as CemConfig)).toThrow(/cem: unknown field 'learningRate'/);
     expect(() => resolveCemConfig({ initStd: -1 })).toThrow(/cem: initStd must be a finite number > 0 \(got -1\)/);
@@ -344,5 +395,66 @@ describe('CEM trainer on CartPole-v1', () => {
     const last = stats.at(-1)!;
     expect(last.cem.fitnessMean, 'population mean fitness: last vs first iteration').toBeGreaterThan(3 * first.cem.fitnessMean);
     expect(last.cem.stdMean, 'σ shrinks').toBeLessThan(first.cem.stdMean);
+  });
+});
+
+describe('CEM trainer on Pendulum-v1 (a box)', () => {
+  const gpu = useGpu();
+
+  it('each candidate acts by its mean action, the log-std stays frozen, and the population improves over 20 iterations', async () => {
+    const { device } = gpu();
+    const seed = freshSeed();
+    const config: CemConfig = { env: 'Pendulum-v1', seed, populationSize: 20, envsPerCandidate: 2, totalTimesteps: 20 * 8_000 };
+    const { stats, wallS, trainer } = await gpuStep(gpu(), 'cem.pendulum', () => train(device, config));
+    try {
+      console.log(`[cem pendulum] seed ${seed}: ${stats.length} iterations in ${wallS.toFixed(1)} s; ${stats.filter((_, i) => i % 5 === 0 || i === stats.length - 1).map(show).join('; ')}`);
+      expect(trainer.policy?.kind).toBe('gaussian');
+      const { actor } = trainer.layouts;
+      const slot = actor.extras.logStd!;
+      const P = actor.parametersPerAgent;
+      const f32 = async (buffer: GPUBuffer) => new Float32Array(await readBufferOnce(device, buffer));
+      const mean = await f32(trainer.buffers.mean);
+      const std = await f32(trainer.buffers.stddev);
+      expect(Array.from(mean.subarray(slot.offset, slot.offset + slot.length))).toEqual([CEM_ACTION_LOG_STD]);
+      expect(Array.from(std.subarray(slot.offset, slot.offset + slot.length))).toEqual([0]);
+
+      // The last rollout: every recorded action is its candidate's mean action on the recorded observation.
+      const candidates = await f32(trainer.buffers.candidates);
+      const tr = trainer.buffers.transitions;
+      const observations = await f32(tr.observations);
+      const actions = await f32(tr.actions);
+      const { numEnvs: N, envsPerCandidate: E } = trainer.config;
+      let worst = 0;
+      for (let n = 0; n < N; n += 1) {
+        const theta = candidates.subarray(Math.floor(n / E) * P, (Math.floor(n / E) + 1) * P);
+        expect(theta[slot.offset], 'every candidate holds the frozen log-std').toBe(CEM_ACTION_LOG_STD);
+        const rows = [0, 57, 199].map((t) => observations.subarray((t * N + n) * 3, (t * N + n) * 3 + 3));
+        const means = mlpForward(actor, theta, rows).outputs.policy!;
+        [0, 57, 199].forEach((t, k) => {
+          const mu = means[k]![0]!;
+          worst = Math.max(worst, Math.abs(actions[t * N + n]! - mu) / (1 + Math.abs(mu)));
+        });
+      }
+      expect(worst, `seed ${seed}: recorded actions against the float64 mean actions`).toBeLessThan(1e-5);
+
+      const fitness = (from: number, to: number) => stats.slice(from, to).reduce((sum, s) => sum + s.cem.fitnessMean, 0) / (to - from);
+      const early = fitness(0, 3);
+      const late = fitness(stats.length - 3, stats.length);
+      console.log(`[cem pendulum] seed ${seed}: population mean fitness ${early.toFixed(1)} (first 3 iterations) → ${late.toFixed(1)} (last 3); worst action error ${worst.toExponential(1)}`);
+      expect(late - early, `seed ${seed}: the population's mean fitness rises`).toBeGreaterThan(150);
+    } finally {
+      trainer.destroy();
+    }
+  });
+
+  it('refuses a hybrid env by name, and takes Pendulum-v1 with its documented defaults', () => {
+    const pendulum = resolveCemConfig({ env: 'Pendulum-v1' });
+    expect([pendulum.numSteps, pendulum.populationSize, pendulum.numEnvs, pendulum.hiddenSizes]).toEqual([200, 50, 100, [16]]);
+    registerCustomEnv(AIM);
+    try {
+      expect(() => resolveCemConfig({ env: AIM.id })).toThrow(/cem: env 'Aim-v0' has a hybrid \(box and discrete branches\) action space; .*not both at once/);
+    } finally {
+      unregisterEnv(AIM.id);
+    }
   });
 });

@@ -65,7 +65,8 @@ describe('train command', () => {
     const base = { algo: 'ppo', out: 'unused' };
     await expect(trainConfigFromOptions({ ...base, algo: 'sac' })).rejects.toThrow(`unknown algorithm 'sac' (valid: ${ALGORITHMS.join(', ')})`);
     await expect(trainConfigFromOptions({ ...base, env: 'Pong-v5' })).rejects.toThrow(/unknown env 'Pong-v5'/);
-    await expect(trainConfigFromOptions({ ...base, algo: 'trpo', env: 'MountainCarContinuous-v0' })).rejects.toThrow(/needs a discrete env/);
+    // A box env is TRPO's too (a Gaussian head).
+    await expect(trainConfigFromOptions({ ...base, algo: 'trpo', env: 'MountainCarContinuous-v0' })).resolves.toMatchObject({ algo: 'trpo', env: 'MountainCarContinuous-v0' });
     await expect(trainConfigFromOptions({ ...base, seed: -1 })).rejects.toThrow('ppo: seed must be an integer in [0, 4294967295] (got -1)');
     await expect(trainConfigFromOptions({ ...base, steps: Number.NaN })).rejects.toThrow('ppo: totalTimesteps must be a positive integer (got NaN)');
     await expect(trainConfigFromOptions({ ...base, config: '/nonexistent/config.json' })).rejects.toThrow(/ENOENT/);

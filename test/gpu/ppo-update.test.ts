@@ -14,15 +14,14 @@
  * reported and replaced (about one fresh seed in forty lands there).
  */
 import { describe, expect, it } from 'vitest';
-import { createPpoTrainer, criticInitSeed, PERMUTATION_STREAM } from '../../src/algos/ppo/ppo';
+import { createPpoTrainer, criticInitSeed } from '../../src/algos/ppo/ppo';
 import { readBufferOnce } from '../../src/gpu/index';
 import { initialParameters } from '../../src/nn/init';
 import type { MlpLayout } from '../../src/nn/mlp-spec';
-import { feistelHalfBits } from '../../src/rollout/kernels';
 import { categoricalEntropy, categoricalEntropyGrad, categoricalLogProb, categoricalLogProbGrad } from '../reference/heads';
 import { mlpBackward, mlpForward } from '../reference/mlp';
 import { adamState, adamStep, clipScale, l2Norm } from '../reference/optimizer';
-import { philox4x32 } from '../reference/philox';
+import { referencePermutation } from '../reference/permutation';
 import { referenceGae } from '../reference/returns';
 import { gpuStep, useGpu } from '../support/gpu';
 import { freshSeed } from '../support/random';
@@ -40,26 +39,6 @@ const CONFIG = {
   totalTimesteps: 63,
 } as const;
 const OBS = 4;
-
-/** The GPU's permutation of one epoch (shaders/rollout/feistel_permutation.wgsl, one agent). */
-export function referencePermutation(samples: number, seed: number, iteration: number, epoch: number): number[] {
-  const h = feistelHalfBits(samples);
-  const mask = (1 << h) - 1;
-  const feistel = (value: number) => {
-    let left = value >>> h;
-    let right = value & mask;
-    for (let round = 0; round < 4; round += 1) {
-      const f = philox4x32([right, round, epoch, iteration], [seed, PERMUTATION_STREAM])[0] & mask;
-      [left, right] = [right, (left ^ f) >>> 0];
-    }
-    return ((left << h) | right) >>> 0;
-  };
-  return Array.from({ length: samples }, (_, i) => {
-    let j = feistel(i);
-    while (j >= samples) j = feistel(j);
-    return j;
-  });
-}
 
 interface Rollout {
   observations: Float32Array;

@@ -168,7 +168,6 @@ describe('trpo', () => {
     expect(() => resolveTrpoConfig({ backtrackCoef: 1 })).toThrow(/trpo: backtrackCoef must be a number in \(0, 1\) \(got 1\)/);
     expect(() => resolveTrpoConfig({ fisherSubsample: 3 })).toThrow(/trpo: fisherSubsample must be a divisor of the batch numEnvs × numSteps = 1024 \(got 3\)/);
     expect(() => resolveTrpoConfig({ cgIterations: 0 })).toThrow(/trpo: cgIterations must be an integer in \[1, 1024\] \(got 0\)/);
-    expect(() => resolveTrpoConfig({ env: 'Pendulum-v1' })).toThrow(/continuous \(box\) action space/);
     expect(() => resolveTrpoConfig({ clipCoef: 0.2 } as never)).toThrow(/trpo: unknown field 'clipCoef'/);
     expect(resolveTrpoConfig().valueIterations).toBe(TRPO_DEFAULTS.valueIterations);
     expect(resolveTrpoConfig().batchSize).toBe(1024);

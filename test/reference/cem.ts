@@ -84,12 +84,19 @@ export function referenceUpdate(
   elites: readonly number[],
   parameters: number,
   extraVariance: number,
+  frozen?: { readonly offset: number; readonly count: number; readonly mean: ArrayLike<number> },
 ): { mean: Float64Array; std: Float64Array; champion: Float64Array } {
   const K = elites.length;
   const mean = new Float64Array(parameters);
   const std = new Float64Array(parameters);
   const champion = new Float64Array(parameters);
   for (let j = 0; j < parameters; j += 1) {
+    // Left out of the search: μ kept, σ = 0, and every candidate (the champion too) holds μ.
+    if (frozen && j >= frozen.offset && j < frozen.offset + frozen.count) {
+      mean[j] = frozen.mean[j]!;
+      champion[j] = frozen.mean[j]!;
+      continue;
+    }
     const column = elites.map((e) => candidates[e * parameters + j]!);
     const mu = column.reduce((s, x) => s + x, 0) / K;
     const variance = column.reduce((s, x) => s + (x - mu) ** 2, 0) / K;

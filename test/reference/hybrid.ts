@@ -3,10 +3,19 @@
  * Gaussian over the row's first D outputs (test/reference/heads.ts) times independent categoricals
  * over the branches of the remaining Σ nvec (test/reference/multi-categorical.ts). The joint
  * log-probability, entropy and their gradients are the sums of the parts' (the parts share no
- * parameter), and an action is the row of D floats then K branch indices.
+ * parameter), and an action is the row of D floats then K branch indices. So is the KL between two
+ * such policies (a product's KL is the sum of its factors'). With nvec [] a row is a plain diagonal
+ * Gaussian (a box action).
  */
-import { gaussianEntropy, gaussianLogProb, gaussianLogProbGrad } from './heads';
-import { multiCategoricalEntropy, multiCategoricalEntropyGrad, multiCategoricalLogProb, multiCategoricalLogProbGrad } from './multi-categorical';
+import { gaussianEntropy, gaussianKl, gaussianKlGrad, gaussianLogProb, gaussianLogProbGrad } from './heads';
+import {
+  multiCategoricalEntropy,
+  multiCategoricalEntropyGrad,
+  multiCategoricalKl,
+  multiCategoricalKlGrad,
+  multiCategoricalLogProb,
+  multiCategoricalLogProbGrad,
+} from './multi-categorical';
 
 type Vector = readonly number[];
 type Mask = readonly number[] | undefined;
@@ -48,4 +57,19 @@ export function hybridLogProbGrad(row: HybridRow, action: Vector): { outputs: nu
 export function hybridEntropyGrad(row: HybridRow): { outputs: number[]; logStd: number[] } {
   const { D, logits } = split(row);
   return { outputs: [...new Array<number>(D).fill(0), ...multiCategoricalEntropyGrad(logits, row.nvec, row.mask)], logStd: row.logStd.map(() => 1) };
+}
+
+/** KL(old ‖ new) = KL of the Gaussians (each row its own log-std) + Σ_b KL of the branches (under new's mask). */
+export function hybridKl(old: HybridRow, row: HybridRow): number {
+  const o = split(old);
+  const n = split(row);
+  return gaussianKl(o.means, old.logStd, n.means, row.logStd) + multiCategoricalKl(o.logits, n.logits, row.nvec, row.mask);
+}
+
+/** ∂KL(old ‖ new) / ∂ new's outputs (means, then logits) and / ∂ new's logStd. */
+export function hybridKlGrad(old: HybridRow, row: HybridRow): { outputs: number[]; logStd: number[] } {
+  const o = split(old);
+  const n = split(row);
+  const gaussian = gaussianKlGrad(o.means, old.logStd, n.means, row.logStd);
+  return { outputs: [...gaussian.mean, ...multiCategoricalKlGrad(o.logits, n.logits, row.nvec, row.mask)], logStd: gaussian.logStd };
 }

@@ -21,13 +21,20 @@
  *   episodes under its stochastic policy. It is not an evaluation of μ (which CEM never runs),
  *   and it does not count the restarts after a failure, which would weigh a policy by how often it
  *   falls.
- * - The policy acts stochastically (the rollout samples the categorical head); CEM learns large
- *   logits, so the search itself makes it near-deterministic.
+ * - A categorical policy acts stochastically (the rollout samples the categorical head); CEM learns
+ *   large logits, so the search itself makes it near-deterministic.
+ * - A box env's policy is a diagonal Gaussian (the actor of the other trainers, with its log-std
+ *   slot), but each candidate acts by its MEAN action: the log-std is frozen out of the search at
+ *   CEM_ACTION_LOG_STD = −20 (σ ≈ 2·10⁻⁹, below f32's resolution of any mean |μ| > 0.03, and the
+ *   env clips to its bounds), so a candidate's fitness is that of a deterministic policy. This is
+ *   what evolution strategies on continuous control usually evaluate (Salimans et al. 2017; Mania
+ *   et al. 2018's ARS): action noise on top of the parameter noise only makes the ranking noisier,
+ *   and a searched log-std would be pushed down to the same place. The exported policy is that
+ *   Gaussian: sampled or greedy, it acts by its mean.
  * - The rollout needs a critic layout: a linear critic whose parameters stay zero; its values are
  *   computed by the rollout and ignored (a few dispatches per iteration).
  * - No optimiser, no gradient, no learning rate (IterationStats.learningRate is NaN).
  */
-import { policyOutputWidth } from '../../envs/action-branches';
 import { createVectorEnv } from '../../envs/vector-env';
 import { BufferSet, readBufferOnce } from '../../gpu/index';
 import { createKernel, type KernelSpec } from '../../gpu/kernel';
@@ -44,7 +51,7 @@ import {
   encodeCemSchedule,
 } from './kernels';
 import { initialParameters } from '../../nn/init';
-import { actorSpec, criticSpec, mlpLayout, type MlpLayout } from '../../nn/mlp-spec';
+import { criticSpec, mlpLayout, type MlpLayout } from '../../nn/mlp-spec';
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../../rng/params';
 import { createRollout } from '../../rollout/rollout';
 import type { Transitions } from '../../rollout/transitions';
@@ -52,9 +59,14 @@ import { createIterationLoop, type LoopReport, type Pacing } from '../../train/l
 import { MASK_ERRORS_BYTES } from '../../nn/heads';
 import { decodeReport, MASK_ERRORS_WORD, throwIfMaskedOut, type IterationStats } from '../../train/report';
 import { captureBuffers, restoreBuffers } from '../../train/trainer-state';
+import { actorSpecFor } from '../../train/actor-critic';
+import { policyKindOf } from '../../train/policy-head';
 import type { Trainer } from '../../train/trainer';
 import { cemExtraVariance, resolveCemConfig, type CemConfig, type ResolvedCemConfig } from './config';
 
+
+/** The log-std every candidate of a box env's Gaussian policy acts with: σ = e^−20, its mean action (see the header). */
+export const CEM_ACTION_LOG_STD = -20;
 
 /** CEM's summary of one iteration (the report's algorithm words, src/algos/cem/kernels.ts CEM_WORDS). */
 export interface CemSummary {
@@ -64,7 +76,7 @@ export interface CemSummary {
   readonly fitnessElite: number;
   /** Index of the best candidate. */
   readonly bestIndex: number;
-  /** Mean and max of σ_j after the update (the next iteration's sampling spread). */
+  /** Mean and max of σ_j after the update (the next iteration's sampling spread; a frozen log-std counts as 0). */
   readonly stdMean: number;
   readonly stdMax: number;
 }
@@ -130,8 +142,11 @@ export async function createCemTrainer(device: GPUDevice, input: CemConfig = {})
   try {
     // ---- setup: the policy, the envs, the rollout of G candidates ----
     // Σ nvec logits for a multi-discrete env: the rollout samples each branch from its slice, and
-    // CEM reads only the returns, so nothing else here depends on the branches.
-    const actor = mlpLayout(actorSpec(OBS, policyOutputWidth(config.envDescriptor.actionSpace), config.hiddenSizes));
+    // CEM reads only the returns, so nothing else here depends on the branches. A box's means and
+    // a log-std slot, which the search leaves frozen (`frozen`).
+    const space = config.envDescriptor.actionSpace;
+    const actor = mlpLayout(actorSpecFor(space, OBS, config.hiddenSizes));
+    const frozen = actor.extras.logStd;
     const critic = mlpLayout(criticSpec(OBS, []));
     const P = actor.parametersPerAgent;
     const env = own(await createVectorEnv(device, config.envDescriptor, { numEnvs: N, seed, maxEpisodeSteps: config.maxEpisodeSteps }));
@@ -144,7 +159,7 @@ export async function createCemTrainer(device: GPUDevice, input: CemConfig = {})
       sample: cemSampleKernel({ ...shape, keepBest: config.keepBest }),
       firstEpisode: cemFirstEpisodeKernel({ steps: T, envs: N }),
       eliteSelect: cemEliteSelectKernel(shape),
-      update: cemUpdateKernel(shape),
+      update: cemUpdateKernel({ ...shape, ...(frozen ? { frozen: { offset: frozen.offset, count: frozen.length } } : {}) }),
       report: cemReportKernel(shape),
     };
     const compile = (s: { spec: KernelSpec }) => createKernel(device, s.spec);
@@ -175,11 +190,17 @@ export async function createCemTrainer(device: GPUDevice, input: CemConfig = {})
     const b = set.buffers;
     const { queue } = device;
     // μ₀: the actor's initialisation under the run's seed (orthogonal, policy gain 0.01: near 0);
-    // σ₀ everywhere; the champion starts as μ₀. The critic's parameters stay 0 (never read for a decision).
+    // σ₀ everywhere but on a frozen log-std (μ = CEM_ACTION_LOG_STD, σ = 0); the champion starts as
+    // μ₀. The critic's parameters stay 0 (never read for a decision).
     const mean0 = initialParameters(actor, seed);
+    const std0 = new Float32Array(P).fill(config.initStd);
+    if (frozen) {
+      mean0.fill(CEM_ACTION_LOG_STD, frozen.offset, frozen.offset + frozen.length);
+      std0.fill(0, frozen.offset, frozen.offset + frozen.length);
+    }
     queue.writeBuffer(b.mean, 0, mean0);
     queue.writeBuffer(b.champion, 0, mean0);
-    queue.writeBuffer(b.stddev, 0, new Float32Array(P).fill(config.initStd));
+    queue.writeBuffer(b.stddev, 0, std0);
 
     const sampleGroup = sample.bind({ params: b.rngParams, mean: b.mean, stddev: b.stddev, champion: b.champion, candidates: b.candidates });
     const firstEpisodeGroup = firstEpisode.bind({
@@ -272,7 +293,7 @@ export async function createCemTrainer(device: GPUDevice, input: CemConfig = {})
       async iterate(pacing?: Pacing) {
         return checkedStats(await loop.iterate(pacing));
       },
-      policy: { kind: 'categorical', actor, critic, actorParameters: b.mean, criticParameters: b.criticParameters },
+      policy: { kind: policyKindOf(space), actor, critic, actorParameters: b.mean, criticParameters: b.criticParameters },
       envView: { descriptor: env.descriptor, states: env.buffers.states, stateSize: env.stateSize, numEnvs: env.numEnvs },
       device,
       nextIteration() {

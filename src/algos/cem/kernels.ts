@@ -146,11 +146,24 @@ export function cemEliteSelectKernel(shape: { agents: number; envs: number; elit
   };
 }
 
-/** CEM_UPDATE for G × P, K elites; one invocation per parameter. */
-export function cemUpdateKernel(shape: { agents: number; parameters: number; elites: number }): SizedKernel {
+/** Parameters the update leaves out of the search: μ kept, σ = 0 (e.g. a Gaussian policy's log-std slot). */
+export interface CemFrozen {
+  readonly offset: number;
+  readonly count: number;
+}
+
+/** CEM_UPDATE for G × P, K elites, `frozen` parameters kept as they are; one invocation per parameter. */
+export function cemUpdateKernel(shape: { agents: number; parameters: number; elites: number; frozen?: CemFrozen }): SizedKernel {
   checkShape('cemUpdate', shape, ['agents', 'parameters', 'elites']);
+  const frozen = shape.frozen ?? { offset: 0, count: 0 };
+  if (!Number.isInteger(frozen.offset) || !Number.isInteger(frozen.count) || frozen.offset < 0 || frozen.count < 0 || frozen.offset + frozen.count > shape.parameters) {
+    throw new RangeError(`cemUpdate.frozen must be a range of whole parameters inside [0, ${shape.parameters}) (got offset ${frozen.offset}, count ${frozen.count})`);
+  }
   return {
-    spec: { ...CEM_UPDATE, constants: { AGENTS: shape.agents, PARAMETERS: shape.parameters, ELITES: shape.elites } },
+    spec: {
+      ...CEM_UPDATE,
+      constants: { AGENTS: shape.agents, PARAMETERS: shape.parameters, ELITES: shape.elites, FROZEN_OFFSET: frozen.offset, FROZEN_COUNT: frozen.count },
+    },
     invocations: shape.parameters,
   };
 }
@@ -189,7 +202,7 @@ export function cemKernelExamples(): KernelSpec[] {
     cemSampleKernel({ ...shape, keepBest: true }).spec,
     cemFirstEpisodeKernel({ steps: 123, envs: 111 }).spec,
     cemEliteSelectKernel(shape).spec,
-    cemUpdateKernel(shape).spec,
+    cemUpdateKernel({ ...shape, frozen: { offset: 119, count: 3 } }).spec,
     cemReportKernel(shape).spec,
   ];
 }

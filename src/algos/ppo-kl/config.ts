@@ -39,14 +39,12 @@ export const PPO_KL_DEFAULTS = Object.freeze({
   klBeta: 1,
 });
 
-/** Validates a PPO-KL config and freezes the result. Throws before any GPU work. */
+/**
+ * Validates a PPO-KL config and freezes the result. Throws before any GPU work. Every action space
+ * PPO takes: the penalty's KL is the head's own (categorical per branch, the Gaussian's closed form,
+ * or their sum for a hybrid head: src/train/policy-kl.ts).
+ */
 export function resolvePpoKlConfig(config: PpoKlConfig = {}): ResolvedPpoKlConfig {
   const { merged, resolved } = resolvePpoFamilyConfig('ppo-kl', PPO_KL_SCHEMA, PPO_KL_DEFAULTS, config);
-  const space = resolved.envDescriptor.actionSpace;
-  if (space.kind === 'box' || space.kind === 'hybrid') {
-    throw new RangeError(
-      `ppo-kl: env '${resolved.env}' has a ${space.kind === 'box' ? 'continuous (box)' : 'hybrid (box and discrete branches)'} action space; ppo-kl's KL penalty is wired for the categorical head only and needs a discrete or multi-discrete env (use 'ppo' for ${space.kind} envs)`,
-    );
-  }
   return Object.freeze({ ...resolved, klTarget: merged.klTarget, klBeta: merged.klBeta });
 }

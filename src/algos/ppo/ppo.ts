@@ -82,9 +82,10 @@ export async function createPpoTrainer(device: GPUDevice, input: PpoConfig = {})
 
 /**
  * PPO-clip, or PPO with the adaptive KL penalty (`plan`): the same rollout, GAE, epochs and
- * minibatches; the penalty variant adds one actor pass over the whole batch with θ_old (the old
- * logits the per-row KL needs), a gather of them per minibatch, KL(π_old ‖ π) with its gradient
- * added to the logits' gradient, and the β update on the GPU after the statistics.
+ * minibatches; the penalty variant keeps a copy of θ_old, adds an actor forward pass with it per
+ * minibatch (the old logits or Gaussian means the per-row KL needs; θ_old's log-std is read from
+ * the copy), KL(π_old ‖ π) with its gradient added to the head output's (and the log-std's), and
+ * the β update on the GPU after the statistics.
  */
 export async function createPpoFamilyTrainer<C extends ResolvedPpoConfig>(device: GPUDevice, config: C, plan: PpoPlan): Promise<PpoTrainer<C>> {
   const sizes = resolvePpoSizes(device.limits, config, plan.name, plan.objective === 'kl-penalty' ? plan : undefined);

@@ -4,13 +4,12 @@
  * and `PpoUpdate`, which records one iteration's returns and K epochs × M minibatches.
  */
 import { BufferSet } from '../../gpu/index';
-import { createKernel, type Kernel, type KernelSpec } from '../../gpu/kernel';
+import { createKernel, type KernelSpec } from '../../gpu/kernel';
 import { splitPoint } from '../../gpu/split-point';
 import { klAdaptBetaKernel, klEarlyStopKernel } from '../../losses/kl-control';
 import { packLossCoefficients } from '../../losses/layout';
 import { entropyBonusKernel, klPenaltyKernel, surrogateLossKernel, valueLossKernel } from '../../losses/losses';
 import { createStatistics, type Statistics } from '../../losses/statistics';
-import { multiCategoricalKlBackwardKernels, multiCategoricalKlKernels } from '../../nn/heads-multi-discrete';
 import { createMlpPasses, type MlpPasses } from '../../nn/mlp';
 import { createAdvantageNormaliser, type AdvantageNormaliser } from '../../returns/normalise';
 import { createReturns, returnsInputs, type Returns } from '../../returns/returns';
@@ -18,6 +17,7 @@ import { RNG_PARAMS_BYTES } from '../../rng/params';
 import { feistelPermutationKernel, GATHER_PARAMS_BYTES, gatherRowsKernel } from '../../rollout/kernels';
 import type { ActorCritic } from '../../train/actor-critic';
 import { createPolicyHead, type PolicyHead } from '../../train/policy-head';
+import { createPolicyKl, type PolicyKl } from '../../train/policy-kl';
 import type { ResolvedPpoConfig } from './config';
 
 /** The adaptive KL penalty's target and initial β (ppo-kl); absent for PPO-clip. */
@@ -50,7 +50,7 @@ export function resolvePpoSizes(limits: GPUSupportedLimits, config: ResolvedPpoC
   return { name, penalty, T, K, M, B, G, N: config.numEnvs * G, rows: G * B, epochSlot: slot(RNG_PARAMS_BYTES), minibatchSlot: slot(GATHER_PARAMS_BYTES) };
 }
 
-/** Returns, minibatch passes (and θ_old's for the KL penalty), head and statistics. */
+/** Returns, minibatch passes (and θ_old's for the KL penalty), head (and its KL) and statistics. */
 export interface PpoModels {
   readonly returns: Returns;
   readonly normaliser: AdvantageNormaliser;
@@ -58,6 +58,8 @@ export interface PpoModels {
   readonly criticPasses: MlpPasses;
   readonly oldActorPasses: MlpPasses | undefined;
   readonly head: PolicyHead;
+  /** KL(π_old ‖ π) of the head's distribution and its gradient, for the KL penalty. */
+  readonly policyKl: PolicyKl | undefined;
   readonly statistics: Statistics;
 }
 
@@ -73,16 +75,16 @@ export async function createPpoModels(device: GPUDevice, config: ResolvedPpoConf
   const criticPasses = own(await createMlpPasses(device, critic, { ...passes, label: `${name}.critic` }));
   const oldActorPasses = penalty ? own(await createMlpPasses(device, actor, { ...passes, label: `${name}.actor-old` })) : undefined;
   const head = await createPolicyHead(device, { kind: ac.policy, actor, ...passes, masked: ac.masked, branches: ac.branches, label: name });
+  const policyKl = penalty ? await createPolicyKl(device, { head, actor, ...passes, masked: ac.masked, label: name }) : undefined;
   const statistics = own(
     await createStatistics(device, { agents: G, steps: T, envs: N, minibatches: M, updates: K * M, klPenalty: penalty !== undefined, label: `${name}.statistics` }),
   );
-  return { returns, normaliser, actorPasses, criticPasses, oldActorPasses, head, statistics };
+  return { returns, normaliser, actorPasses, criticPasses, oldActorPasses, head, policyKl, statistics };
 }
 
 /** Every update kernel's spec and invocations per dispatch. */
 export function ppoKernelSizes(config: ResolvedPpoConfig, sizes: PpoSizes, ac: ActorCritic, head: PolicyHead) {
-  const { penalty, T, M, B, G, N, rows } = sizes;
-  const { masked } = ac;
+  const { penalty, T, M, B, G, N } = sizes;
   const batch = { steps: T, envs: N, agents: G };
   const loss = { agents: G, batchPerAgent: T * config.numEnvs, minibatches: M, accumulateTerms: true };
   return {
@@ -93,10 +95,7 @@ export function ppoKernelSizes(config: ResolvedPpoConfig, sizes: PpoSizes, ac: A
     gatherMasks: gatherRowsKernel({ ...batch, rowsPerAgent: B, width: Math.max(1, head.maskWidth) }),
     surrogate: surrogateLossKernel({ ...loss, objective: penalty ? 'importance' : 'clip' }),
     entropyBonus: entropyBonusKernel(loss),
-    // Per branch of a (multi-)discrete head: KL = Σ_b KL_b, each branch's gradient in its slice.
-    kl: penalty ? multiCategoricalKlKernels({ rows, nvec: head.branches, masked }) : [],
     klPenalty: klPenaltyKernel(loss),
-    klBackward: penalty ? multiCategoricalKlBackwardKernels({ rows, nvec: head.branches, masked, accumulate: true }) : [],
     valueLoss: valueLossKernel({ ...loss, clipped: config.clipVloss }),
     earlyStop: klEarlyStopKernel({ agents: G, rowsPerAgent: B, targetKl: config.targetKl ?? 1 }),
     adaptBeta: klAdaptBetaKernel({ agents: G, targetKl: penalty?.klTarget ?? 1 }),
@@ -116,12 +115,7 @@ export async function compilePpoKernels(device: GPUDevice, config: ResolvedPpoCo
   const entropyBonus = await compile(ks.entropyBonus);
   const valueLoss = await compile(ks.valueLoss);
   const earlyStop = config.targetKl === null ? undefined : await compile(ks.earlyStop);
-  const penalty = sizes.penalty && {
-    kl: await Promise.all(ks.kl.map(compile)),
-    klPenalty: await compile(ks.klPenalty),
-    klBackward: await Promise.all(ks.klBackward.map(compile)),
-    adaptBeta: await compile(ks.adaptBeta),
-  };
+  const penalty = sizes.penalty && { klPenalty: await compile(ks.klPenalty), adaptBeta: await compile(ks.adaptBeta) };
   return { permute, gatherObs, gatherActions, gatherScalar, gatherMasks, surrogate, entropyBonus, valueLoss, earlyStop, penalty };
 }
 export type PpoKernels = Awaited<ReturnType<typeof compilePpoKernels>>;
@@ -266,17 +260,30 @@ function bindPpoLosses({ ac, models, kernels: k, buffers: b }: PpoParts) {
   return { policyHead, surrogateGroup, entropyGroup, valueLossGroup, earlyStopGroup };
 }
 
-/** The KL penalty's bind groups: KL(π_old ‖ π) per branch, the penalty, its backward, β's update. */
+/**
+ * The KL penalty's bind groups: KL(π_old ‖ π) of the head (per branch, the Gaussian's closed form, or
+ * both), the penalty, its backward into the head output and the log-std, β's update.
+ */
 function bindPpoPenalty({ ac, models, kernels: k, buffers: b }: PpoParts) {
-  const logits = models.actorPasses.outputs.policy!;
-  const oldLogits = models.oldActorPasses?.outputs.policy;
-  const mask = ac.masked ? b.mbMasks : b.unused;
+  const oldOutputs = models.oldActorPasses?.outputs.policy;
   return (
     k.penalty &&
-    oldLogits && {
-      kl: k.penalty.kl.map((kernel) => kernel.bind({ old_logits: oldLogits, logits, mask, kl: b.kl })),
+    models.policyKl &&
+    oldOutputs && {
+      kl: models.policyKl.bind({
+        oldOutputs,
+        outputs: models.actorPasses.outputs.policy!,
+        oldParameters: b.oldActorParameters,
+        parameters: ac.buffers.actorParameters,
+        ...(ac.masked ? { mask: b.mbMasks } : {}),
+        unused: b.unused,
+        kl: b.kl,
+        klGrads: b.klGrads,
+        outputGrads: b.headGrads,
+        parameterGrads: ac.buffers.actorGradients,
+        logStdTerms: b.logStdTerms,
+      }),
       klPenalty: k.penalty.klPenalty.bind({ kl: b.kl, coefficients: b.coefficients, kl_grads: b.klGrads, terms: models.statistics.buffers.lossTerms }),
-      klBackward: k.penalty.klBackward.map((kernel) => kernel.bind({ old_logits: oldLogits, logits, mask, kl_grads: b.klGrads, logit_grads: b.headGrads })),
       adaptBeta: k.penalty.adaptBeta.bind({ statistics: models.statistics.buffers.statistics, coefficients: b.coefficients }),
     }
   );
@@ -368,14 +375,14 @@ export class PpoUpdate {
   }
 }
 
-/** KL(π_old ‖ π) per branch, the β-weighted penalty, and its gradient added to the logits'. */
+/** KL(π_old ‖ π) per row, the β-weighted penalty, and its gradient added to the head output's and the log-std's. */
 function encodePenalty(
   pass: GPUComputePassEncoder,
   kernels: NonNullable<PpoKernels['penalty']>,
   groups: NonNullable<PpoGroups['penalty']>,
   ks: PpoKernelSizes,
 ): void {
-  kernels.kl.forEach((kernel: Kernel, i) => kernel.dispatch(pass, groups.kl[i]!, ks.kl[i]!.invocations));
+  groups.kl.forward(pass);
   kernels.klPenalty.dispatch(pass, groups.klPenalty, ks.klPenalty.invocations);
-  kernels.klBackward.forEach((kernel: Kernel, i) => kernel.dispatch(pass, groups.klBackward[i]!, ks.klBackward[i]!.invocations));
+  groups.kl.backward(pass);
 }

@@ -32,7 +32,7 @@ import {
 /** TRPO's config schema (valibot). */
 export const TRPO_SCHEMA = strictObject(
   {
-    /** A registered env id or alias ('CartPole-v1'; a discrete-action env), a customEnv descriptor, or a game's HostEnv. */
+    /** A registered env id or alias ('CartPole-v1'; a discrete, multi-discrete or box env), a customEnv descriptor, or a game's HostEnv. */
     env: optional(envSource()),
     /** u32 seed of initialisation, envs and sampling. */
     seed: optional(u32()), // 1
@@ -79,6 +79,10 @@ export const TRPO_SCHEMA = strictObject(
     maxGradNorm: optional(nonNegative()), // 0
     /** Hidden layer widths of the actor and of the critic, tanh (SU, SB3 MlpPolicy). */
     hiddenSizes: optional(layerWidths()), // [64, 64]
+    /** Normalise observations by running statistics on the GPU (as PPO's normObs; SB3's VecNormalize). */
+    normObs: optional(flag()), // false
+    /** Scale rewards by the running std of the γ-discounted return (as PPO's normReward). */
+    normReward: optional(flag()), // false
     /** Truncation limit; default the env's (500 for CartPole-v1). */
     maxEpisodeSteps: optional(positiveInteger()),
   },
@@ -86,8 +90,9 @@ export const TRPO_SCHEMA = strictObject(
 );
 
 /**
- * TRPO's hyperparameters (`algorithm: { algo: 'trpo', ... }`; discrete-action envs). Every field is
- * optional: {@link TRPO_DEFAULTS} fills the ones left out.
+ * TRPO's hyperparameters (`algorithm: { algo: 'trpo', ... }`; discrete, multi-discrete and box envs).
+ * Every field is optional: {@link TRPO_DEFAULTS} fills the ones left out, over the env's own
+ * defaults in {@link TRPO_ENV_DEFAULTS}.
  */
 export interface TrpoConfig extends ConfigInput<typeof TRPO_SCHEMA> {}
 
@@ -134,6 +139,30 @@ export const TRPO_DEFAULTS = Object.freeze({
   maxGradNorm: 0,
   /** Hidden layer widths of the actor and of the critic: [64, 64] (tanh). */
   hiddenSizes: Object.freeze([64, 64]) as readonly number[],
+  /** Normalise observations by running statistics. */
+  normObs: false,
+  /** Scale rewards by the running std of the discounted return. */
+  normReward: false,
+});
+
+/**
+ * Each env's documented defaults over TRPO_DEFAULTS (a field the caller gives wins):
+ * - Pendulum-v1: PPO's Pendulum settings where TRPO has them (PPO_ENV_DEFAULTS: observation
+ *   normalisation and reward scaling, γ = 0.9 as rl-baselines3-zoo's tuned TRPO and PPO for
+ *   Pendulum, a batch of 16 envs × 256 steps, 1 M steps), GAE λ 0.95 and 20 value steps (the zoo's
+ *   n_critic_updates). Measured: docs/LEARNING.md.
+ */
+export const TRPO_ENV_DEFAULTS: Readonly<Record<string, TrpoConfig>> = Object.freeze({
+  'Pendulum-v1': {
+    numEnvs: 16,
+    numSteps: 256,
+    gamma: 0.9,
+    gaeLambda: 0.95,
+    valueIterations: 20,
+    normObs: true,
+    normReward: true,
+    totalTimesteps: 1_000_000,
+  },
 });
 
 /** A validated TRPO config with defaults filled in and the derived sizes (what resolveTrainerConfig returns for TRPO). */
@@ -155,15 +184,17 @@ export interface ResolvedTrpoConfig extends Required<Omit<TrpoConfig, 'maxEpisod
 /** Validates `config` (unknown fields, types, ranges) and freezes the result. Throws before any GPU work. */
 export function resolveTrpoConfig(config: TrpoConfig = {}): ResolvedTrpoConfig {
   const given = parseConfig('trpo', TRPO_SCHEMA, config);
-  const c = { ...TRPO_DEFAULTS, ...given };
+  const envDescriptor = lookupEnv(given.env ?? TRPO_DEFAULTS.env);
+  const c = { ...TRPO_DEFAULTS, ...TRPO_ENV_DEFAULTS[envDescriptor.id], ...given };
   const fail = (field: string, value: unknown, valid: string) => failConfig('trpo', field, value, valid);
-  const envDescriptor = lookupEnv(c.env);
   const space = envDescriptor.actionSpace;
   // A multi-discrete space (its Σ nvec checked by the env's registration) trains as K independent
-  // categoricals: the Fisher product and the line search run per branch.
-  if (space.kind === 'box' || space.kind === 'hybrid') {
+  // categoricals: the Fisher product and the line search run per branch; a box as a diagonal
+  // Gaussian. A hybrid policy's Fisher product and line search would need both parts in one
+  // product (block-diagonal, as its KL is a sum): not built.
+  if (space.kind === 'hybrid') {
     throw new RangeError(
-      `trpo: env '${envDescriptor.id}' has a ${space.kind === 'box' ? 'continuous (box)' : 'hybrid (box and discrete branches)'} action space; this TRPO trainer has a categorical policy and needs a discrete env (the Gaussian Fisher product is not built yet)`,
+      `trpo: env '${envDescriptor.id}' has a hybrid (box and discrete branches) action space; TRPO's Fisher product and line search take a categorical (discrete, multi-discrete) or a Gaussian (box) policy, not both at once (use 'ppo' or 'ppo-kl' for hybrid envs)`,
     );
   }
   if (space.kind === 'discrete' && space.n > MAX_DISCRETE_ACTIONS) {

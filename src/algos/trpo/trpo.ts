@@ -1,9 +1,11 @@
 /**
  * TRPO (Schulman et al. 2015) for a categorical policy (one, or the independent branches of a
- * multi-discrete space: log π, the KL and the Fisher matrix's blocks are per branch), every phase on the GPU, one command buffer
- * per iteration. Reads in phase order: collect (the scaffold's rollout) → returns → policy step
- * (gradient, conjugate gradient on Fisher-vector products, line search with every candidate at
- * once) → value steps → statistics.
+ * multi-discrete space: log π, the KL and the Fisher matrix's blocks are per branch) or a diagonal
+ * Gaussian with a state-independent learned log-std (box envs: the Fisher matrix is diag(1/σ²) in
+ * the means and 2 per log-std, the line search's KL the closed form), every phase on the GPU, one
+ * command buffer per iteration. Reads in phase order: collect (the scaffold's rollout) → returns →
+ * policy step (gradient, conjugate gradient on Fisher-vector products, line search with every
+ * candidate at once) → value steps → statistics.
  *
  *   g   = ∇θ L(θ_old),  L(θ) = −mean ρ_θ·Â  (the surrogate loss; ρ = 1 at θ_old)
  *   x  ≈ (F + λI)⁻¹ g   by cgIterations steps of conjugate gradient, F·v the Fisher-vector product
@@ -14,11 +16,14 @@
  *        KL(π_old ‖ π_θ) ≤ δ, all k evaluated in one forward through the agent dimension and the
  *        choice made by a kernel; θ_old kept when none passes (src/algos/trpo/line-search.ts)
  *   V  ← valueIterations full-batch Adam steps on ½(V − R)², R = Â + V_old (GAE targets).
+ * θ holds the Gaussian's log-std (the actor's extras.logStd): the gradient, the Fisher product, the
+ * step and the line search all move it with the network.
  *
  * The scaffold (src/train/actor-critic.ts) owns the envs, the rollout, the joint [actor | critic]
- * vector and its Adam, and the report. TRPO moves the actor itself, so Adam sees an actor gradient
- * that is always zero (its actor moments stay 0 and its actor step is exactly 0), and the accepted
- * θ is copied into the joint vector before the value steps so that their parameter copies keep it.
+ * vector and its Adam, the running normalisers (normObs, normReward) and the report. TRPO moves the
+ * actor itself, so Adam sees an actor gradient that is always zero (its actor moments stay 0 and
+ * its actor step is exactly 0), and the accepted θ is copied into the joint vector before the value
+ * steps so that their parameter copies keep it. The setup's steps are in ./setup.ts.
  *
  * Report: the statistics record describes θ after the step on this batch (policy_loss = −L(θ_new),
  * approx_kl the k3 estimate, entropy; value_loss of the last value step; grad_norm the critic's),
@@ -26,28 +31,16 @@
  * when none), its step fraction, surrogate improvement and mean KL, the full step's improvement and
  * KL, the step scale and ‖g‖.
  */
-import { BufferSet } from '../../gpu/index';
-import { createKernel, type KernelSpec } from '../../gpu/kernel';
-import { packLossCoefficients } from '../../losses/layout';
-import { entropyBonusKernel, surrogateLossKernel, valueLossKernel } from '../../losses/losses';
-import { createStatistics } from '../../losses/statistics';
-import { createConjugateGradient } from './conjugate-gradient';
-import { createFisherVectorProduct } from './fisher';
-import { LINE_SEARCH, LINE_SEARCH_WORDS } from './kernels';
-import { createLineSearch } from './line-search';
-import { createMlpPasses } from '../../nn/mlp';
-import { createPolicyHead } from '../../train/policy-head';
 import type { MlpLayout } from '../../nn/mlp-spec';
-import { createAdvantageNormaliser } from '../../returns/normalise';
-import { createReturns, returnsInputs } from '../../returns/returns';
-import { GATHER_PARAMS_BYTES, gatherRowsKernel } from '../../rollout/kernels';
+import { returnsInputs } from '../../returns/returns';
 import type { Transitions } from '../../rollout/transitions';
-import { createActorCritic } from '../../train/actor-critic';
+import { createActorCritic, type ActorCriticIteration } from '../../train/actor-critic';
 import { requiredStatistics } from '../../train/nan-guard';
 import { ALGORITHM_BASE } from '../../train/report';
 import type { Trainer } from '../../train/trainer';
 import { resolveTrpoConfig, type ResolvedTrpoConfig, type TrpoConfig } from './config';
-
+import { LINE_SEARCH, LINE_SEARCH_WORDS } from './kernels';
+import { bindTrpo, compileTrpoKernels, createTrpoBuffers, createTrpoModels, resolveTrpoShape, type TrpoGroups, type TrpoKernel, type TrpoParts } from './setup';
 
 /** TRPO's words in the report's algorithm area: the LineSearchResult record, word for word. */
 export const TRPO_WORD = LINE_SEARCH;
@@ -77,273 +70,146 @@ export interface TrpoTrainer extends Trainer<ResolvedTrpoConfig> {
 /** Builds everything once (kernels, buffers, bind groups on first use), then trains by `iterate()`. */
 export async function createTrpoTrainer(device: GPUDevice, input: TrpoConfig = {}): Promise<TrpoTrainer> {
   const config = resolveTrpoConfig(input);
-  const { numEnvs: N, numSteps: T, batchSize: B } = config;
   const name = 'trpo';
   const ac = await createActorCritic(device, {
     ...config,
     name,
     trainCritic: true,
-    numIterations: config.numIterations,
-    totalTimesteps: config.totalTimesteps,
+    normalizeObservations: config.normObs,
+    normalizeRewards: config.normReward ? { gamma: config.gamma } : false,
   });
-  const { own, actor, critic } = ac;
-  const A = actor.layers[actor.headLayer.policy!]!.outputSize;
-  // Masked: every π here (gradient, Fisher, line search, statistics) is over the legal actions.
-  const masked = ac.masked;
-  const OBS = actor.spec.inputSize;
-  const PA = ac.sizes.actor;
-  const tr = ac.transitions;
-  const rolloutInputs = returnsInputs(tr);
-  const p = ac.buffers;
   try {
-    // ---- setup: returns, the batch passes, natural gradient, statistics ----
-    const returns = own(await createReturns(device, { steps: T, envs: N, estimator: 'gae', gamma: config.gamma, lambda: config.gaeLambda, critic: true, label: `${name}.gae` }));
-    const normaliser = own(await createAdvantageNormaliser(device, { steps: T, envs: N, label: `${name}.normalise` }));
-    // Every pass runs over the whole batch: the Fisher matrix and the line search see all T·N rows.
-    const actorPasses = own(await createMlpPasses(device, actor, { agents: 1, rowsPerAgent: B, label: `${name}.actor` }));
-    const criticPasses = own(await createMlpPasses(device, critic, { agents: 1, rowsPerAgent: B, label: `${name}.critic` }));
-    // Fisher-vector products over every k-th sample (k = fisherSubsample), gathered once per
-    // iteration through a fixed index list; k = 1 uses the batch passes themselves.
-    const FB = config.fisherBatchSize;
-    const subsample = config.fisherSubsample > 1;
-    const fisherPasses = subsample ? own(await createMlpPasses(device, actor, { agents: 1, rowsPerAgent: FB, label: `${name}.fisher-actor` })) : actorPasses;
-    // A multi-discrete policy is a product of independent categoricals: its Fisher matrix is block
-    // diagonal over the branches, and the line search's log ρ and KL are sums over them.
-    const branches = ac.branches;
-    const fisher = own(await createFisherVectorProduct(device, { passes: fisherPasses, masked, branches, label: `${name}.fisher` }));
-    const cg = own(
-      await createConjugateGradient(device, {
-        agents: 1,
-        parametersPerAgent: PA,
-        iterations: config.cgIterations,
-        damping: config.damping,
-        maxKl: config.maxKl,
-        label: `${name}.cg`,
-      }),
-    );
-    const lineSearch = own(
-      await createLineSearch(device, {
-        layout: actor,
-        agents: 1,
-        rowsPerAgent: B,
-        candidates: config.backtrackIterations,
-        masked,
-        branches,
-        backtrack: config.backtrackCoef,
-        maxKl: config.maxKl,
-        label: `${name}.line-search`,
-      }),
-    );
-    // One "minibatch" of all B rows; the loss kernels overwrite their terms (the last write counts).
-    const statistics = own(await createStatistics(device, { agents: 1, steps: T, envs: N, minibatches: 1, label: `${name}.statistics` }));
-
-    const loss = { agents: 1, batchPerAgent: B, minibatches: 1 };
-    // Evaluate and backward per branch over its slice of the logits (src/nn/heads-multi-discrete.ts).
-    const head = await createPolicyHead(device, { kind: 'categorical', actor, agents: 1, rowsPerAgent: B, masked, branches, label: name });
-    const sizes = {
-      surrogate: surrogateLossKernel({ ...loss, objective: 'importance' }),
-      entropy: entropyBonusKernel(loss),
-      valueLoss: valueLossKernel({ ...loss, clipped: false }),
-      gatherFisher: gatherRowsKernel({ steps: T, envs: N, agents: 1, rowsPerAgent: FB, width: OBS }),
-      gatherFisherMasks: gatherRowsKernel({ steps: T, envs: N, agents: 1, rowsPerAgent: FB, width: A }),
-    };
-    const compile = (s: { spec: KernelSpec }) => createKernel(device, { ...s.spec, label: `${name}.${s.spec.label}` });
-    const surrogate = await compile(sizes.surrogate);
-    const entropy = await compile(sizes.entropy);
-    const valueLoss = await compile(sizes.valueLoss);
-    const gatherFisher = await compile(sizes.gatherFisher);
-    const gatherFisherMasks = masked && subsample ? await compile(sizes.gatherFisherMasks) : undefined;
-
-    const words = (count: number) => ({ size: 4 * count });
-    const set = own(
-      new BufferSet(device, name, {
-        advantages: words(B),
-        normalisedAdvantages: words(B),
-        returns: words(B),
-        logProbsOld: words(B),
-        logProbs: words(B),
-        entropies: words(B),
-        logProbGrads: words(B),
-        entropyGrads: words(B),
-        logitGrads: words(B * A),
-        valueGrads: words(B),
-        // Zero padding (never written) keeps CG's vectors' padding at 0.
-        policyGradient: words(PA),
-        oldLogits: words(B * A),
-        coefficients: words(8),
-        unused: words(4),
-        fisherIndices: words(FB),
-        fisherObservations: words(FB * OBS),
-        fisherMasks: words(masked && subsample ? FB * A : 4),
-        gatherParams: { size: GATHER_PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST },
-      }),
-    );
-    const b = set.buffers;
-    // ent_coef 0: the entropy kernel only records H; vf_coef 1: the critic's loss is ½(V − R)².
-    device.queue.writeBuffer(b.coefficients, 0, packLossCoefficients(1, { entCoef: 0, vfCoef: 1 }));
-    // Sample i·k of the batch (t·N + n order): Baselines' arr[::5]. Minibatch 0 of the gather.
-    device.queue.writeBuffer(b.fisherIndices, 0, Uint32Array.from({ length: FB }, (_, i) => i * config.fisherSubsample));
-    device.queue.writeBuffer(b.gatherParams, 0, new Uint32Array(GATHER_PARAMS_BYTES / 4));
-    const fisherInputs = subsample ? b.fisherObservations : tr.observations;
-    const mask = masked ? tr.masks! : b.unused;
-    const fisherMask = masked ? (subsample ? b.fisherMasks : tr.masks!) : undefined;
-
-    const advantages = config.normAdv ? b.normalisedAdvantages : b.advantages;
-    const logits = actorPasses.outputs.policy!;
-    const terms = statistics.buffers.lossTerms;
-    const headBuffers = {
-      outputs: logits,
-      parameters: p.actorParameters,
-      actions: tr.actions,
-      entropies: b.entropies,
-      logProbGrads: b.logProbGrads,
-      entropyGrads: b.entropyGrads,
-      outputGrads: b.logitGrads,
-      parameterGrads: b.policyGradient,
-      logStdTerms: b.unused,
-      unused: b.unused,
-      ...(masked ? { mask } : {}),
-    };
-    // Old: log π_old (and, through the backward, the policy gradient); new: log π_θnew for the statistics.
-    const headOld = head.bind({ ...headBuffers, logProbs: b.logProbsOld });
-    const headNew = head.bind({ ...headBuffers, logProbs: b.logProbs });
-    const groups = {
-      // At θ_old: ρ = 1, ∂L/∂log π = −Â/B.
-      surrogateOld: surrogate.bind({
-        log_probs: b.logProbsOld,
-        old_log_probs: b.logProbsOld,
-        advantages,
-        trajectory_weights: b.unused,
-        coefficients: b.coefficients,
-        log_prob_grads: b.logProbGrads,
-        terms,
-      }),
-      entropy: entropy.bind({ entropies: b.entropies, coefficients: b.coefficients, entropy_grads: b.entropyGrads, terms }),
-      // At θ_new, for the statistics: ℓ = −ρ·Â, k3, |ρ − 1| > ε.
-      surrogateNew: surrogate.bind({
-        log_probs: b.logProbs,
-        old_log_probs: b.logProbsOld,
-        advantages,
-        trajectory_weights: b.unused,
-        coefficients: b.coefficients,
-        log_prob_grads: b.logProbGrads,
-        terms,
-      }),
-      valueLoss: valueLoss.bind({
-        values: criticPasses.outputs.value!,
-        returns: b.returns,
-        old_values: tr.values,
-        coefficients: b.coefficients,
-        value_grads: b.valueGrads,
-        terms,
-      }),
-    };
-    const gatherFisherGroup = gatherFisher.bind({ params: b.gatherParams, indices: b.fisherIndices, source: tr.observations, destination: b.fisherObservations });
-    const gatherFisherMasksGroup =
-      masked && subsample ? gatherFisherMasks!.bind({ params: b.gatherParams, indices: b.fisherIndices, source: tr.masks!, destination: b.fisherMasks }) : undefined;
-    type Step = [{ dispatch: typeof surrogate.dispatch }, GPUBindGroup, number] | ((pass: GPUComputePassEncoder) => void);
-    const run = (encoder: GPUCommandEncoder, label: string, steps: Step[]) => {
-      const pass = encoder.beginComputePass({ label: `${name}.${label}` });
-      for (const step of steps) {
-        if (typeof step === 'function') step(pass);
-        else step[0].dispatch(pass, step[1], step[2]);
-      }
-      pass.end();
-    };
-
-    // ---- one iteration, after the scaffold's rollout ----
-    const encodeUpdate = (encoder: GPUCommandEncoder) => {
-      // Returns: GAE(λ) advantages and the critic's targets R = Â + V.
-      returns.encode(encoder, { ...rolloutInputs, output: b.advantages, returns: b.returns });
-      if (config.normAdv) normaliser.encode(encoder, { advantages: b.advantages, output: b.normalisedAdvantages });
-
-      // Policy gradient at θ_old: g = ∇θ(−mean ρ·Â), through the categorical head and the actor.
-      actorPasses.encodeForward(encoder, { params: p.actorParameters, inputs: tr.observations });
-      run(encoder, 'policy-gradient', [
-        headOld.evaluate,
-        [surrogate, groups.surrogateOld, sizes.surrogate.invocations],
-        headOld.backward,
-      ]);
-      actorPasses.encodeBackward(encoder, { params: p.actorParameters, inputs: tr.observations, headGrads: { policy: b.logitGrads }, paramGrads: b.policyGradient });
-      // π_old's logits for the line search's KL and ratios (the FVPs below leave them in place,
-      // but the line search reads a copy so that this stays true whatever the passes do next).
-      encoder.copyBufferToBuffer(logits, 0, b.oldLogits, 0, 4 * B * A);
-
-      // Natural direction x ≈ (F + λI)⁻¹g and the step scale √(2δ / xᵀ(F + λI)x), F at θ_old.
-      if (subsample) {
-        run(encoder, 'fisher-subsample', [
-          [gatherFisher, gatherFisherGroup, sizes.gatherFisher.invocations],
-          ...(gatherFisherMasksGroup ? [[gatherFisherMasks!, gatherFisherMasksGroup, sizes.gatherFisherMasks.invocations] as Step] : []),
-        ]);
-        fisherPasses.encodeForward(encoder, { params: p.actorParameters, inputs: fisherInputs });
-      }
-      cg.encode(encoder, {
-        rhs: b.policyGradient,
-        operator: (e, vector, output) => fisher.encode(e, { params: p.actorParameters, inputs: fisherInputs, vector, output, ...(fisherMask ? { mask: fisherMask } : {}) }),
-      });
-
-      // Line search: all candidates θ − c^k·scale·x at once; θ ← the first acceptable one (or kept).
-      lineSearch.encode(encoder, {
-        params: p.actorParameters,
-        direction: cg.buffers.x,
-        scalars: cg.buffers.scalars,
-        inputs: tr.observations,
-        oldOutputs: b.oldLogits,
-        actions: tr.actions,
-        advantages,
-        ...(masked ? { mask: tr.masks! } : {}),
-      });
-      // The joint vector mirrors θ, so the value steps' copies (joint → actor) keep the new θ.
-      encoder.copyBufferToBuffer(p.actorParameters, 0, p.parameters, 0, 4 * PA);
-
-      // Statistics of θ_new on this batch: −ρ·Â, k3 approx_kl, entropy.
-      actorPasses.encodeForward(encoder, { params: p.actorParameters, inputs: tr.observations });
-      run(encoder, 'policy-statistics', [
-        headNew.evaluate,
-        [surrogate, groups.surrogateNew, sizes.surrogate.invocations],
-        [entropy, groups.entropy, sizes.entropy.invocations],
-      ]);
-
-      // Value: valueIterations full-batch Adam steps on ½(V − R)² (the actor's gradient stays 0).
-      for (let i = 0; i < config.valueIterations; i += 1) {
-        criticPasses.encodeForward(encoder, { params: p.criticParameters, inputs: tr.observations });
-        run(encoder, 'value-loss', [[valueLoss, groups.valueLoss, sizes.valueLoss.invocations]]);
-        criticPasses.encodeBackward(encoder, { params: p.criticParameters, inputs: tr.observations, headGrads: { value: b.valueGrads }, paramGrads: p.criticGradients });
-        ac.encodeStep(encoder);
-      }
-    };
-
-    const trainer = await ac.finish(
-      config,
-      {
-        learningRates: () => [config.vfLearningRate],
-        encode: encodeUpdate,
-        encodeReport(encoder, report) {
-          encoder.copyBufferToBuffer(lineSearch.buffers.result, 0, report, 4 * ALGORITHM_BASE, 4 * LINE_SEARCH_WORDS);
-        },
-        statistics,
-        // H (entropy kernel at ent_coef 0), ½(V − R)² and the critic's gradient norm all apply.
-        requiredStatistics: requiredStatistics({}),
-        statisticsInputs: ac.statisticsInputs({ returns: b.returns, coefficients: b.coefficients }),
-      },
-      B,
-    );
+    const shape = resolveTrpoShape(config, ac, name);
+    const models = await createTrpoModels(device, config, shape, ac);
+    const kernels = await compileTrpoKernels(device, config, shape);
+    const buffers = createTrpoBuffers(device, config, shape, ac, models.head);
+    const parts: TrpoParts = { config, shape, ac, models, kernels, buffers };
+    const groups = bindTrpo(parts);
+    const trainer = await ac.finish(config, trpoIteration(parts, groups), config.batchSize);
+    const p = ac.buffers;
     return {
       ...trainer,
-      layouts: { actor, critic },
+      layouts: { actor: ac.actor, critic: ac.critic },
       buffers: {
         parameters: p.parameters,
         actorParameters: p.actorParameters,
-        policyGradient: b.policyGradient,
-        naturalDirection: cg.buffers.x,
-        cgScalars: cg.buffers.scalars,
-        lineSearch: lineSearch.buffers.result,
-        advantages,
-        transitions: tr,
+        policyGradient: buffers.policyGradient,
+        naturalDirection: models.cg.buffers.x,
+        cgScalars: models.cg.buffers.scalars,
+        lineSearch: models.lineSearch.buffers.result,
+        advantages: groups.advantages,
+        transitions: ac.transitions,
       },
     };
   } catch (error) {
     ac.destroy();
     throw error;
+  }
+}
+
+/** The scaffold's per-iteration hooks: the update, the line search's record into the report. */
+function trpoIteration(parts: TrpoParts, groups: TrpoGroups): ActorCriticIteration {
+  const { config, ac, models, buffers: b } = parts;
+  return {
+    learningRates: () => [config.vfLearningRate],
+    encode(encoder) {
+      encodeReturns(parts, encoder);
+      encodePolicyGradient(parts, groups, encoder);
+      encodeNaturalDirection(parts, groups, encoder);
+      encodeLineSearch(parts, groups, encoder);
+      encodePolicyStatistics(parts, groups, encoder);
+      encodeValueSteps(parts, groups, encoder);
+    },
+    encodeReport(encoder, report) {
+      encoder.copyBufferToBuffer(models.lineSearch.buffers.result, 0, report, 4 * ALGORITHM_BASE, 4 * LINE_SEARCH_WORDS);
+    },
+    statistics: models.statistics,
+    // H (entropy kernel at ent_coef 0), ½(V − R)² and the critic's gradient norm all apply.
+    requiredStatistics: requiredStatistics({}),
+    statisticsInputs: ac.statisticsInputs({ returns: b.returns, coefficients: b.coefficients }),
+  };
+}
+
+/** A step of a compute pass: a bound kernel, or a head's recorder. */
+type Step = readonly [TrpoKernel, GPUBindGroup | undefined] | ((pass: GPUComputePassEncoder) => void);
+
+function run(encoder: GPUCommandEncoder, label: string, steps: readonly Step[]): void {
+  const pass = encoder.beginComputePass({ label });
+  for (const step of steps) {
+    if (typeof step === 'function') step(pass);
+    else if (step[1]) step[0][0].dispatch(pass, step[1], step[0][1]);
+  }
+  pass.end();
+}
+
+/** GAE(λ) advantages and the critic's targets R = Â + V, then Â normalised over the batch. */
+function encodeReturns({ config, ac, models, buffers: b }: TrpoParts, encoder: GPUCommandEncoder): void {
+  models.returns.encode(encoder, { ...returnsInputs(ac.transitions), output: b.advantages, returns: b.returns });
+  if (config.normAdv) models.normaliser.encode(encoder, { advantages: b.advantages, output: b.normalisedAdvantages });
+}
+
+/** g = ∇θ(−mean ρ·Â) at θ_old, through the head (and the Gaussian's log-std) and the actor; π_old's outputs kept. */
+function encodePolicyGradient({ shape, ac, models, kernels: k, buffers: b }: TrpoParts, groups: TrpoGroups, encoder: GPUCommandEncoder): void {
+  const p = ac.buffers;
+  const inputs = ac.transitions.observations;
+  models.actorPasses.encodeForward(encoder, { params: p.actorParameters, inputs });
+  run(encoder, `${shape.name}.policy-gradient`, [groups.headOld.evaluate, [k.surrogate, groups.surrogateOld], groups.headOld.backward]);
+  models.actorPasses.encodeBackward(encoder, { params: p.actorParameters, inputs, headGrads: { policy: b.outputGrads }, paramGrads: b.policyGradient });
+  // π_old's logits or means for the line search's KL and ratios (the FVPs below leave them in
+  // place, but the line search reads a copy so that this stays true whatever the passes do next).
+  encoder.copyBufferToBuffer(models.actorPasses.outputs.policy!, 0, b.oldOutputs, 0, 4 * shape.B * shape.A);
+}
+
+/** The natural direction x ≈ (F + λI)⁻¹g and the step scale √(2δ / xᵀ(F + λI)x), F at θ_old. */
+function encodeNaturalDirection({ shape, ac, models, kernels: k, buffers: b }: TrpoParts, groups: TrpoGroups, encoder: GPUCommandEncoder): void {
+  const p = ac.buffers;
+  const tr = ac.transitions;
+  const inputs = shape.subsample ? b.fisherObservations : tr.observations;
+  const mask = shape.masked ? (shape.subsample ? b.fisherMasks : tr.masks!) : undefined;
+  if (shape.subsample) {
+    const gathers: Step[] = [[k.gatherFisher!, groups.gatherFisher]];
+    if (k.gatherFisherMasks) gathers.push([k.gatherFisherMasks, groups.gatherFisherMasks]);
+    run(encoder, `${shape.name}.fisher-subsample`, gathers);
+    models.fisherPasses.encodeForward(encoder, { params: p.actorParameters, inputs });
+  }
+  models.cg.encode(encoder, {
+    rhs: b.policyGradient,
+    operator: (e, vector, output) => models.fisher.encode(e, { params: p.actorParameters, inputs, vector, output, ...(mask ? { mask } : {}) }),
+  });
+}
+
+/** All candidates θ − c^k·scale·x at once; θ ← the first acceptable one (or kept), mirrored into the joint vector. */
+function encodeLineSearch({ shape, ac, models, buffers: b }: TrpoParts, groups: TrpoGroups, encoder: GPUCommandEncoder): void {
+  const p = ac.buffers;
+  const tr = ac.transitions;
+  models.lineSearch.encode(encoder, {
+    params: p.actorParameters,
+    direction: models.cg.buffers.x,
+    scalars: models.cg.buffers.scalars,
+    inputs: tr.observations,
+    oldOutputs: b.oldOutputs,
+    actions: tr.actions,
+    advantages: groups.advantages,
+    ...(shape.masked ? { mask: tr.masks! } : {}),
+  });
+  // The joint vector mirrors θ, so the value steps' copies (joint → actor) keep the new θ.
+  encoder.copyBufferToBuffer(p.actorParameters, 0, p.parameters, 0, 4 * shape.PA);
+}
+
+/** Statistics of θ_new on this batch: −ρ·Â, k3 approx_kl, entropy. */
+function encodePolicyStatistics({ shape, ac, models, kernels: k }: TrpoParts, groups: TrpoGroups, encoder: GPUCommandEncoder): void {
+  models.actorPasses.encodeForward(encoder, { params: ac.buffers.actorParameters, inputs: ac.transitions.observations });
+  run(encoder, `${shape.name}.policy-statistics`, [groups.headNew.evaluate, [k.surrogate, groups.surrogateNew], [k.entropy, groups.entropy]]);
+}
+
+/** valueIterations full-batch Adam steps on ½(V − R)² (the actor's gradient stays 0). */
+function encodeValueSteps({ config, shape, ac, models, kernels: k, buffers: b }: TrpoParts, groups: TrpoGroups, encoder: GPUCommandEncoder): void {
+  const p = ac.buffers;
+  const inputs = ac.transitions.observations;
+  for (let i = 0; i < config.valueIterations; i += 1) {
+    models.criticPasses.encodeForward(encoder, { params: p.criticParameters, inputs });
+    run(encoder, `${shape.name}.value-loss`, [[k.valueLoss, groups.valueLoss]]);
+    models.criticPasses.encodeBackward(encoder, { params: p.criticParameters, inputs, headGrads: { value: b.valueGrads }, paramGrads: p.criticGradients });
+    ac.encodeStep(encoder);
   }
 }
