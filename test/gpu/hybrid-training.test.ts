@@ -11,11 +11,14 @@
  * - an Agent on Aim-v0: act() (sampled and greedy) never picks a masked weapon over 10 000
  *   observations before and after training, and the trained greedy one hits; evaluateAgent plays
  *   the env; a saved and loaded agent acts the same;
+ * - reinforce, a2c and offpolicy train it with the same head: their update's log π before its first
+ *   step is the rollout's log p (approx_kl 0), offpolicy's second step reweighs the rows (ESS/n < 1),
+ *   and a population gathers the [rows][D + K] action words and [rows][Σ nvec] masks agent-major;
  * - the trainers without a hybrid head refuse a hybrid env, naming it and its space; ppo-kl takes it.
  */
 import { describe, expect, it } from 'vitest';
 import { Agent, evaluateAgent, type IterationStats } from '../../src/index';
-import { createTrainer, resolveTrainerConfig } from '../../src/algos/index';
+import { createTrainer, resolveTrainerConfig, type TrainerConfig } from '../../src/algos/index';
 import { createVectorEnv, customEnv, registerCustomEnv, unregisterEnv } from '../../src/envs/index';
 import { BufferSet, readBufferOnce } from '../../src/gpu/index';
 import { createMlpPasses } from '../../src/nn/mlp';
@@ -230,10 +233,43 @@ describe('training on a hybrid action space', () => {
     }
   });
 
+  it('reinforce, a2c and offpolicy train it: log π before the step is the rollout\'s, offpolicy reweighs, a population gathers hybrid rows', async () => {
+    const small = { env: customEnv(AIM), numEnvs: 7, numSteps: 13, hiddenSizes: [8], totalTimesteps: 7 * 13 * 2 };
+    /** Two iterations; the second's statistics (the first iteration's update). */
+    const twoIterations = async (config: { readonly algo: 'a2c' | 'reinforce' | 'offpolicy' } & Record<string, unknown>) => {
+      const trainer = await createTrainer(gpu().device, { ...small, ...config } as unknown as TrainerConfig);
+      try {
+        await gpuStep(gpu(), config.algo, () => trainer.iterate());
+        const stats = (await gpuStep(gpu(), config.algo, () => trainer.iterate()))!;
+        await trainer.drain();
+        return stats;
+      } finally {
+        trainer.destroy();
+      }
+    };
+    // k3 ≈ x²/2 of the f32 rounding of log p (≈ 1e-6); one row's log p off by 0.01 alone gives 5e-5/rows.
+    const onPolicy = (label: string, statistics: IterationStats['statistics']) => {
+      expect(statistics.approx_kl, `${label}: approx_kl`).toBeGreaterThanOrEqual(0);
+      expect(statistics.approx_kl, `${label}: approx_kl`).toBeLessThan(1e-8);
+      expect(statistics.nonfinite_terms, `${label}: non-finite loss terms`).toBe(0);
+    };
+    for (const algo of ['a2c', 'reinforce'] as const) {
+      const seed = freshSeed();
+      onPolicy(`${algo}, seed ${seed}`, (await twoIterations({ algo, seed })).statistics);
+    }
+    const seed = freshSeed();
+    const offpolicy = await twoIterations({ algo: 'offpolicy', seed, updateSteps: 2, learningRate: 0.01 });
+    expect(offpolicy.algorithmWords![1], `offpolicy, seed ${seed}: ESS₀/n`).toBeCloseTo(1, 6);
+    expect(offpolicy.algorithmWords![2], `offpolicy, seed ${seed}: ESS₁/n`).toBeLessThan(1 - 1e-6);
+    const population = await twoIterations({ algo: 'reinforce', seed, agents: 2 });
+    expect(population.agents).toHaveLength(2);
+    population.agents!.forEach((agent, g) => onPolicy(`reinforce agent ${g}, seed ${seed}`, agent.statistics));
+  });
+
   it('the trainers without a Gaussian head refuse a hybrid env by name', () => {
     registerCustomEnv(AIM);
     try {
-      for (const algo of ['a2c', 'reinforce', 'offpolicy', 'trpo', 'cem'] as const) {
+      for (const algo of ['trpo', 'cem'] as const) {
         expect(() => resolveTrainerConfig({ algo, env: AIM.id }), algo).toThrow(/env 'Aim-v0' has a hybrid \(box and discrete branches\) action space/);
       }
       // PPO-KL shares PPO's head, and its penalty's KL is the Gaussian's plus the branches' (test/gpu/ppo-kl-gaussian.test.ts).

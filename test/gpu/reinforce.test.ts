@@ -85,7 +85,6 @@ describe('reinforce', () => {
     expect(() => resolveTrainerConfig({ algo: 'reinforce', numSteps: 0 })).toThrow('reinforce: numSteps must be an integer in [1, 1048576] (got 0)');
     expect(() => resolveTrainerConfig({ algo: 'reinforce', totalTimesteps: 100 })).toThrow('reinforce: totalTimesteps must be at least one batch, numEnvs × numSteps = 512 (got 100)');
     expect(() => resolveTrainerConfig({ algo: 'reinforce', clipCoef: 0.2 } as never)).toThrow(/reinforce: unknown field 'clipCoef'/);
-    expect(() => resolveTrainerConfig({ algo: 'reinforce', env: 'Pendulum-v1' })).toThrow(/reinforce: .*continuous \(box\) action space.*needs a discrete env/);
     await expect(createTrainer(gpu().device, { algo: 'reinforce', baseline: 'critic' as never })).rejects.toThrow(/reinforce: baseline must be/);
     const resolved = resolveTrainerConfig({ algo: 'reinforce' });
     expect(resolved).toMatchObject({ env: 'CartPole-v1', numEnvs: 8, numSteps: 64, batchSize: 512, numIterations: 1953, weights: 'reward-to-go', baseline: 'value' });

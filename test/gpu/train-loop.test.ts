@@ -59,7 +59,7 @@ describe('training loop', () => {
     expect(() => resolveTrainerConfig({ algo: 'dqn' as 'ppo' })).toThrow(UnknownAlgorithmError);
     expect(() => resolveTrainerConfig({ algo: 'dqn' as 'ppo' })).toThrow(`unknown algorithm 'dqn' (valid: ${ALGORITHMS.join(', ')})`);
     expect(() => resolveTrainerConfig({ env: 'Nope-v0' })).toThrow(/unknown env 'Nope-v0' \(valid: CartPole-v1/);
-    expect(() => resolveTrainerConfig({ algo: 'reinforce', env: 'Pendulum-v1' })).toThrow(/continuous \(box\) action space.*needs a discrete (or multi-discrete )?env/);
+    expect(resolveTrainerConfig({ algo: 'reinforce', env: 'Pendulum-v1' })).toMatchObject({ env: 'Pendulum-v1' });
     // PPO-KL takes a box with PPO's env defaults (a Gaussian head and its closed-form KL penalty).
     expect(resolveTrainerConfig({ algo: 'ppo-kl', env: 'Pendulum-v1' })).toMatchObject({ env: 'Pendulum-v1', gamma: 0.9, normObs: true, normReward: true });
     expect(() => resolveTrainerConfig({ agents: 2, learningRate: [1e-3, 2e-3, 3e-3] })).toThrow('ppo: learningRate must be one number or 2 numbers (one per agent) (got [0.001, 0.002, 0.003])');

@@ -11,12 +11,11 @@
  * Adam and SGD.
  */
 
-import type { Trainer } from '../../train/trainer';
-import { createPolicyGradientTrainer } from '../reinforce/reinforce';
+import { createPolicyGradientTrainer, type PolicyGradientTrainer } from '../reinforce/reinforce';
 import { resolveA2cConfig, type A2cConfig, type ResolvedA2cConfig } from './config';
 
 /** Builds an A2C trainer; the config is validated before any GPU work. */
-export async function createA2cTrainer(device: GPUDevice, input: A2cConfig = {}): Promise<Trainer<ResolvedA2cConfig>> {
+export async function createA2cTrainer(device: GPUDevice, input: A2cConfig = {}): Promise<PolicyGradientTrainer<ResolvedA2cConfig>> {
   const config = resolveA2cConfig(input);
   return createPolicyGradientTrainer(device, config, { name: 'a2c', estimator: 'gae', lambda: config.gaeLambda, baseline: 'gae' });
 }

@@ -60,6 +60,10 @@ export const A2C_DEFAULTS = Object.freeze({
   adamEpsilon: 1e-5,
   /** Hidden layer widths of the actor and of the critic: [64, 64] (tanh). */
   hiddenSizes: Object.freeze([64, 64]) as readonly number[],
+  /** Normalise observations by running statistics. */
+  normObs: false,
+  /** Scale rewards by the running std of the discounted return. */
+  normReward: false,
 });
 
 /** Validates an A2C config and freezes the result. Throws before any GPU work. */

@@ -14,12 +14,11 @@
  * test is that K > 1 reaches the same return in fewer env steps.
  */
 
-import type { Trainer } from '../../train/trainer';
-import { createPolicyGradientTrainer } from '../reinforce/reinforce';
+import { createPolicyGradientTrainer, type PolicyGradientTrainer } from '../reinforce/reinforce';
 import { resolveOffPolicyConfig, type OffPolicyConfig, type ResolvedOffPolicyConfig } from './config';
 
 /** Builds an off-policy trainer; the config is validated before any GPU work. */
-export async function createOffPolicyTrainer(device: GPUDevice, input: OffPolicyConfig = {}): Promise<Trainer<ResolvedOffPolicyConfig>> {
+export async function createOffPolicyTrainer(device: GPUDevice, input: OffPolicyConfig = {}): Promise<PolicyGradientTrainer<ResolvedOffPolicyConfig>> {
   const config = resolveOffPolicyConfig(input);
   return createPolicyGradientTrainer(device, config, {
     name: 'offpolicy',

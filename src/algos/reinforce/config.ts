@@ -60,6 +60,10 @@ export const POLICY_GRADIENT_FIELDS = {
   hiddenSizes: optional(layerWidths()),
   /** Truncation limit; default the env's. */
   maxEpisodeSteps: optional(positiveInteger()),
+  /** Normalise observations by running statistics on the GPU (gymnasium's NormalizeObservation, clip ±10), as PPO's normObs. */
+  normObs: optional(flag()),
+  /** Scale rewards by the running std of the γ-discounted return (NormalizeReward, clip ±10), as PPO's normReward. */
+  normReward: optional(flag()),
 };
 
 /** The hyperparameters every one-step policy-gradient trainer (reinforce, a2c, offpolicy) takes; all optional. */
@@ -240,6 +244,10 @@ export const REINFORCE_DEFAULTS = Object.freeze({
   adamEpsilon: 1e-5,
   /** Hidden layer widths of the actor and of the critic: [64, 64] (tanh). */
   hiddenSizes: Object.freeze([64, 64]) as readonly number[],
+  /** Normalise observations by running statistics. */
+  normObs: false,
+  /** Scale rewards by the running std of the discounted return. */
+  normReward: false,
 });
 
 /**
@@ -253,11 +261,9 @@ export function resolvePolicyGradientConfig<D extends object>(name: string, sche
   const fail = (field: string, value: unknown, valid: string) => failConfig(name, field, value, valid);
   const envDescriptor = lookupEnv(c.env);
   const space = envDescriptor.actionSpace;
-  // A multi-discrete space is K categoricals side by side (the policy head's branches); its nvec
-  // was checked against MAX_DISCRETE_ACTIONS when the env was described.
-  if (space.kind === 'box' || space.kind === 'hybrid') {
-    throw new RangeError(`${name}: env '${envDescriptor.id}' has a ${space.kind === 'box' ? 'continuous (box)' : 'hybrid (box and discrete branches)'} action space; this trainer has a categorical policy and needs a discrete env`);
-  }
+  // Every action space has its head (src/train/policy-head.ts): a box is a Gaussian, a hybrid space
+  // a Gaussian and categoricals; a multi-discrete (or hybrid) nvec was checked against
+  // MAX_DISCRETE_ACTIONS when the env was described.
   if (space.kind === 'discrete' && space.n > MAX_DISCRETE_ACTIONS) {
     fail('env', c.env, `an env with at most ${MAX_DISCRETE_ACTIONS} discrete actions (MAX_DISCRETE_ACTIONS); '${envDescriptor.id}' has ${space.n}`);
   }
@@ -279,6 +285,8 @@ export function resolvePolicyGradientConfig<D extends object>(name: string, sche
     maxGradNorm: c.maxGradNorm,
     adamEpsilon: c.adamEpsilon,
     hiddenSizes: Object.freeze([...c.hiddenSizes]),
+    normObs: c.normObs,
+    normReward: c.normReward,
     maxEpisodeSteps: given.maxEpisodeSteps ?? checkField(name, 'maxEpisodeSteps', positiveInteger(), envDescriptor.maxEpisodeSteps),
     envDescriptor,
     batchSize,
