@@ -90,6 +90,12 @@ export interface ActorCriticConfig {
   readonly actionMasks?: boolean;
   /** The critic is trained (its gradients join the optimiser's vector); otherwise it only feeds the rollout. */
   readonly trainCritic: boolean;
+  /**
+   * One network with a 'policy' and a 'value' head serves as actor and critic (default false): the
+   * critic is then the actor's layout over the actor's parameters, the joint vector is the actor's
+   * alone, and the algorithm backpropagates both heads' gradients in one pass (MlpPasses does).
+   */
+  readonly sharedTrunk?: boolean;
   readonly adamEpsilon: number;
   /** 0: no clipping. */
   readonly maxGradNorm: number;
@@ -134,6 +140,8 @@ export interface ActorCritic {
   readonly branches: readonly number[];
   /** Actions are sampled under the env's masks, recorded in transitions.masks: the update must read them. */
   readonly masked: boolean;
+  /** The critic is the actor's value head over the actor's parameters (ActorCriticConfig.sharedTrunk). */
+  readonly sharedTrunk: boolean;
   /** Parameters per agent of the actor, the critic and the joint vector. */
   readonly sizes: { readonly actor: number; readonly critic: number; readonly joint: number };
   readonly env: VectorEnv;
@@ -187,12 +195,17 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
     }
     const { observationSpace, actionSpace } = env.descriptor;
     const policy = policyKindOf(actionSpace);
-    const actor = mlpLayout(actorSpecFor(actionSpace, observationSpace.size, config.hiddenSizes));
-    const critic = mlpLayout(criticSpec(observationSpace.size, config.hiddenSizes));
+    const shared = config.sharedTrunk ?? false;
+    const actorSpec = actorSpecFor(actionSpace, observationSpace.size, config.hiddenSizes);
+    // A shared trunk: the actor gains the critic's value head (CleanRL's gain 1), and is the critic.
+    const actor = mlpLayout(shared ? { ...actorSpec, heads: [...actorSpec.heads, ...criticSpec(observationSpace.size, config.hiddenSizes).heads] } : actorSpec);
+    const critic = shared ? actor : mlpLayout(criticSpec(observationSpace.size, config.hiddenSizes));
     const metricNames = env.descriptor.episodeMetrics ?? [];
     const PA = actor.parametersPerAgent;
     const PC = critic.parametersPerAgent;
-    const P = config.trainCritic ? PA + PC : PA;
+    // The joint vector: [actor | critic] when the critic is trained on its own, the actor alone otherwise.
+    const jointCritic = config.trainCritic && !shared;
+    const P = jointCritic ? PA + PC : PA;
     const rollout = own(
       await createRollout(device, {
         env,
@@ -220,25 +233,28 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
       }),
     );
     const words = (count: number) => ({ size: 4 * count });
-    const b = own(
+    const set = own(
       new BufferSet(device, name, {
         parameters: words(G * P),
         gradients: words(G * P),
         actorParameters: words(G * PA),
-        criticParameters: words(G * PC),
+        criticParameters: words(shared ? 4 : G * PC),
         actorGradients: words(G * PA),
-        criticGradients: words(G * PC),
+        criticGradients: words(shared ? 4 : G * PC),
         report: { size: G * REPORT_BYTES },
         metricRing: { size: metricRingBytes(G, metricNames.length) },
       }),
     ).buffers;
+    // A shared trunk's critic is the actor: its parameters and gradients are the actor's buffers.
+    const b = shared ? { ...set, criticParameters: set.actorParameters, criticGradients: set.actorGradients } : set;
     const { queue } = device;
     seeds.forEach((agentSeed, g) => {
       const actorInit = initialParameters(actor, agentSeed);
-      const criticInit = initialParameters(critic, criticInitSeed(agentSeed));
       queue.writeBuffer(b.parameters, 4 * g * P, actorInit);
-      if (config.trainCritic) queue.writeBuffer(b.parameters, 4 * (g * P + PA), criticInit);
       queue.writeBuffer(b.actorParameters, 4 * g * PA, actorInit);
+      if (shared) return;
+      const criticInit = initialParameters(critic, criticInitSeed(agentSeed));
+      if (jointCritic) queue.writeBuffer(b.parameters, 4 * (g * P + PA), criticInit);
       queue.writeBuffer(b.criticParameters, 4 * g * PC, criticInit);
     });
     const episodeRing = await createKernel(device, episodeRingSpec({ steps: T, envs: N, agents: G, metrics: metricNames.length }));
@@ -261,13 +277,13 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
     const copyParametersOut = (encoder: GPUCommandEncoder) => {
       for (let g = 0; g < G; g += 1) {
         encoder.copyBufferToBuffer(b.parameters, 4 * g * P, b.actorParameters, 4 * g * PA, 4 * PA);
-        if (config.trainCritic) encoder.copyBufferToBuffer(b.parameters, 4 * (g * P + PA), b.criticParameters, 4 * g * PC, 4 * PC);
+        if (jointCritic) encoder.copyBufferToBuffer(b.parameters, 4 * (g * P + PA), b.criticParameters, 4 * g * PC, 4 * PC);
       }
     };
     const encodeStep = (encoder: GPUCommandEncoder) => {
       for (let g = 0; g < G; g += 1) {
         encoder.copyBufferToBuffer(b.actorGradients, 4 * g * PA, b.gradients, 4 * g * P, 4 * PA);
-        if (config.trainCritic) encoder.copyBufferToBuffer(b.criticGradients, 4 * g * PC, b.gradients, 4 * (g * P + PA), 4 * PC);
+        if (jointCritic) encoder.copyBufferToBuffer(b.criticGradients, 4 * g * PC, b.gradients, 4 * (g * P + PA), 4 * PC);
       }
       optimizer.encodeStep(encoder, { parameters: b.parameters, gradients: b.gradients });
       copyParametersOut(encoder);
@@ -359,7 +375,8 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
       const persistent: Record<string, GPUBuffer> = {
         parameters: b.parameters,
         actorParameters: b.actorParameters,
-        criticParameters: b.criticParameters,
+        // A shared trunk's critic parameters are the actor's, saved once.
+        ...(shared ? {} : { criticParameters: b.criticParameters }),
         report: b.report,
         ...(metricNames.length > 0 ? { metricRing: b.metricRing } : {}),
         'adam.firstMoment': firstMoment!,
@@ -436,6 +453,7 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
       actor,
       critic,
       policy,
+      sharedTrunk: shared,
       branches: actionBranches(actionSpace),
       masked: rollout.masked,
       sizes: { actor: PA, critic: PC, joint: P },

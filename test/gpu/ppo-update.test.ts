@@ -1,5 +1,6 @@
 /**
- * One whole PPO iteration on the GPU against a float64 reference of CleanRL's update, at odd sizes
+ * One whole PPO iteration on the GPU against a float64 reference of CleanRL's update (separate actor
+ * and critic networks, and one shared trunk with a policy and a value head), at odd sizes
  * (N = 3 envs × T = 21 steps, 3 minibatches of 21, 2 epochs, hidden [9, 6]): from the rollout the
  * GPU recorded (checked on its own in ppo-rollout.test.ts), the reference recomputes GAE, replays
  * the GPU's Feistel permutations bit for bit, normalises advantages per minibatch, and runs every
@@ -54,7 +55,7 @@ interface Rollout {
 }
 
 /** CleanRL's update of one iteration in float64; returns the parameters and the statistics. */
-function referenceUpdate(actor: MlpLayout, critic: MlpLayout, initial: Float64Array, rollout: Rollout, seed: number) {
+function referenceUpdate(actor: MlpLayout, critic: MlpLayout, initial: Float64Array, rollout: Rollout, seed: number, shared: boolean) {
   const { numEnvs: N, numSteps: T, numMinibatches: M, updateEpochs: K } = CONFIG;
   const B = (N * T) / M;
   const PA = actor.parametersPerAgent;
@@ -78,9 +79,10 @@ function referenceUpdate(actor: MlpLayout, critic: MlpLayout, initial: Float64Ar
       const normalised = adv.map((a) => (a - mean) / (std + 1e-8));
       const inputs = rows.map((i) => rollout.observations.subarray(i * OBS, (i + 1) * OBS));
       const actorParams = params.subarray(0, PA);
-      const criticParams = params.subarray(PA);
+      // A shared trunk is one network: the critic's value is the actor's value head.
+      const criticParams = shared ? actorParams : params.subarray(PA);
       const af = mlpForward(actor, actorParams, inputs);
-      const cf = mlpForward(critic, criticParams, inputs);
+      const cf = shared ? af : mlpForward(critic, criticParams, inputs);
       const logitGrads: number[][] = [];
       const valueGrads: number[][] = [];
       rows.forEach((i, r) => {
@@ -112,11 +114,13 @@ function referenceUpdate(actor: MlpLayout, critic: MlpLayout, initial: Float64Ar
         const dValue = dc * dc > d * d ? (Math.abs(delta) <= clip ? dc : 0) : d;
         valueGrads.push([(0.5 * dValue) / B]);
       });
-      const ga = mlpBackward(actor, actorParams, inputs, af, { policy: logitGrads }).paramGrad;
-      const gc = mlpBackward(critic, criticParams, inputs, cf, { value: valueGrads }).paramGrad;
       const grads = new Float64Array(params.length);
-      grads.set(ga, 0);
-      grads.set(gc, PA);
+      if (shared) {
+        grads.set(mlpBackward(actor, actorParams, inputs, af, { policy: logitGrads, value: valueGrads }).paramGrad, 0);
+      } else {
+        grads.set(mlpBackward(actor, actorParams, inputs, af, { policy: logitGrads }).paramGrad, 0);
+        grads.set(mlpBackward(critic, criticParams, inputs, cf, { value: valueGrads }).paramGrad, PA);
+      }
       gradNorm = l2Norm(grads);
       adamStep(params, grads, adam, CONFIG.learningRate, { beta1: 0.9, beta2: 0.999, epsilon: 1e-5 }, 0, params.length, clipScale(gradNorm, 0.5));
     }
@@ -145,17 +149,20 @@ function referenceUpdate(actor: MlpLayout, critic: MlpLayout, initial: Float64Ar
 describe('PPO update', () => {
   const gpu = useGpu();
 
-  it('one iteration (2 epochs × 3 minibatches) matches the float64 reference of CleanRL’s update', async () => {
+  it.each([false, true])('one iteration (2 epochs × 3 minibatches) matches the float64 reference of CleanRL’s update (shared trunk: %s)', async (shared) => {
     const { device } = gpu();
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const seed = freshSeed();
-      const trainer = await createPpoTrainer(device, { ...CONFIG, seed });
+      const trainer = await createPpoTrainer(device, { ...CONFIG, seed, sharedTrunk: shared });
       try {
         const { actor, critic } = trainer.layouts;
         const PA = actor.parametersPerAgent;
-        const initial = new Float64Array(PA + critic.parametersPerAgent);
+        // Separate networks: [actor | critic]; a shared trunk: the one network, whose heads are policy and value.
+        expect(actor.spec.heads.map((h) => h.name)).toEqual(shared ? ['policy', 'value'] : ['policy']);
+        expect(critic === actor, 'the critic is the actor network exactly when the trunk is shared').toBe(shared);
+        const initial = new Float64Array(shared ? PA : PA + critic.parametersPerAgent);
         initial.set(initialParameters(actor, seed), 0);
-        initial.set(initialParameters(critic, criticInitSeed(seed)), PA);
+        if (!shared) initial.set(initialParameters(critic, criticInitSeed(seed)), PA);
         const before = new Float32Array(await readBufferOnce(device, trainer.buffers.parameters));
         expect([...before], 'the trainer starts from the documented initialisation').toEqual([...Float32Array.from(initial)]);
 
@@ -180,7 +187,7 @@ describe('PPO update', () => {
         };
         const after = new Float32Array(await readBufferOnce(device, trainer.buffers.parameters));
         const indices = await u32(trainer.buffers.indices);
-        const reference = referenceUpdate(actor, critic, initial, rollout, seed);
+        const reference = referenceUpdate(actor, critic, initial, rollout, seed, shared);
 
         // The last epoch's permutation, bit for bit, and a bijection.
         expect([...indices], `seed ${seed}`).toEqual(reference.permutations.at(-1));

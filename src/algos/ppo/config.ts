@@ -67,6 +67,12 @@ export const PPO_FIELDS = {
   adamEpsilon: optional(positive()), // 1e-5
   /** Hidden layer widths of the actor and of the critic (tanh). */
   hiddenSizes: optional(layerWidths()), // [64, 64]
+  /**
+   * One trunk for the actor and the critic: a single network with a 'policy' and a 'value' head,
+   * trained by the sum of the losses through the shared layers (as the original PPO's Atari
+   * network); false: separate networks of the same shape (CleanRL's continuous control).
+   */
+  sharedTrunk: optional(flag()), // false
   /** Normalise observations by running statistics on the GPU (gymnasium's NormalizeObservation, clip ±10). */
   normObs: optional(flag()), // false
   /** Scale rewards by the running std of the γ-discounted return (NormalizeReward, clip ±10). */
@@ -144,6 +150,8 @@ export const PPO_DEFAULTS = Object.freeze({
   adamEpsilon: 1e-5,
   /** Hidden layer widths of the actor and of the critic: [64, 64] (tanh). */
   hiddenSizes: Object.freeze([64, 64]) as readonly number[],
+  /** Separate actor and critic networks (true: one trunk with both heads). */
+  sharedTrunk: false,
   /** Approximate-KL bound that stops an iteration's epochs early: null, never. */
   targetKl: null as number | null,
   /** Normalise observations by running statistics. */

@@ -94,6 +94,7 @@ export async function createPpoFamilyTrainer<C extends ResolvedPpoConfig>(device
     name: sizes.name,
     numEnvs: sizes.N,
     trainCritic: true,
+    sharedTrunk: config.sharedTrunk,
     normalizeObservations: config.normObs,
     normalizeRewards: config.normReward ? { gamma: config.gamma } : false,
   });

@@ -55,7 +55,8 @@ export interface PpoModels {
   readonly returns: Returns;
   readonly normaliser: AdvantageNormaliser;
   readonly actorPasses: MlpPasses;
-  readonly criticPasses: MlpPasses;
+  /** The critic's passes; none with a shared trunk, whose actor passes hold the value head. */
+  readonly criticPasses: MlpPasses | undefined;
   readonly oldActorPasses: MlpPasses | undefined;
   readonly head: PolicyHead;
   /** KL(π_old ‖ π) of the head's distribution and its gradient, for the KL penalty. */
@@ -72,7 +73,7 @@ export async function createPpoModels(device: GPUDevice, config: ResolvedPpoConf
   const normaliser = own(await createAdvantageNormaliser(device, { steps: T, envs: N, agents: G, minibatches: M, label: `${name}.normalise` }));
   const passes = { agents: G, rowsPerAgent: B };
   const actorPasses = own(await createMlpPasses(device, actor, { ...passes, label: `${name}.actor` }));
-  const criticPasses = own(await createMlpPasses(device, critic, { ...passes, label: `${name}.critic` }));
+  const criticPasses = ac.sharedTrunk ? undefined : own(await createMlpPasses(device, critic, { ...passes, label: `${name}.critic` }));
   const oldActorPasses = penalty ? own(await createMlpPasses(device, actor, { ...passes, label: `${name}.actor-old` })) : undefined;
   const head = await createPolicyHead(device, { kind: ac.policy, actor, ...passes, masked: ac.masked, branches: ac.branches, label: name });
   const policyKl = penalty ? await createPolicyKl(device, { head, actor, ...passes, masked: ac.masked, label: name }) : undefined;
@@ -249,7 +250,8 @@ function bindPpoLosses({ ac, models, kernels: k, buffers: b }: PpoParts) {
   });
   const entropyGroup = k.entropyBonus.bind({ entropies: b.entropies, coefficients: b.coefficients, entropy_grads: b.entropyGrads, terms });
   const valueLossGroup = k.valueLoss.bind({
-    values: models.criticPasses.outputs.value!,
+    // A shared trunk's value head is the actor network's own.
+    values: (models.criticPasses ?? models.actorPasses).outputs.value!,
     returns: b.mbReturns,
     old_values: b.mbValuesOld,
     coefficients: b.coefficients,
@@ -348,15 +350,23 @@ export class PpoUpdate {
     k.entropyBonus.dispatch(headPass, g.entropyGroup, ks.entropyBonus.invocations);
     g.policyHead.backward(headPass);
     if (k.penalty && g.penalty) encodePenalty(headPass, k.penalty, g.penalty, ks);
-    headPass.end();
-    actorPasses.encodeBackward(encoder, { params: p.actorParameters, inputs: b.mbObservations, headGrads: { policy: b.headGrads }, paramGrads: p.actorGradients });
-
-    // Value: c_v · ½ max((V − R)², (V_clipped − R)²), back through the critic.
-    criticPasses.encodeForward(encoder, { params: p.criticParameters, inputs: b.mbObservations });
-    const valuePass = encoder.beginComputePass({ label: `${sizes.name}.value-loss` });
-    k.valueLoss.dispatch(valuePass, g.valueLossGroup, ks.valueLoss.invocations);
-    valuePass.end();
-    criticPasses.encodeBackward(encoder, { params: p.criticParameters, inputs: b.mbObservations, headGrads: { value: b.valueGrads }, paramGrads: p.criticGradients });
+    if (!criticPasses) {
+      // One trunk: the value loss reads the actor's own value head, and one backward pass takes both
+      // heads' gradients (summed into the shared layers' deltas).
+      k.valueLoss.dispatch(headPass, g.valueLossGroup, ks.valueLoss.invocations);
+      headPass.end();
+      const headGrads = { policy: b.headGrads, value: b.valueGrads };
+      actorPasses.encodeBackward(encoder, { params: p.actorParameters, inputs: b.mbObservations, headGrads, paramGrads: p.actorGradients });
+    } else {
+      headPass.end();
+      actorPasses.encodeBackward(encoder, { params: p.actorParameters, inputs: b.mbObservations, headGrads: { policy: b.headGrads }, paramGrads: p.actorGradients });
+      // Value: c_v · ½ max((V − R)², (V_clipped − R)²), back through the critic.
+      criticPasses.encodeForward(encoder, { params: p.criticParameters, inputs: b.mbObservations });
+      const valuePass = encoder.beginComputePass({ label: `${sizes.name}.value-loss` });
+      k.valueLoss.dispatch(valuePass, g.valueLossGroup, ks.valueLoss.invocations);
+      valuePass.end();
+      criticPasses.encodeBackward(encoder, { params: p.criticParameters, inputs: b.mbObservations, headGrads: { value: b.valueGrads }, paramGrads: p.criticGradients });
+    }
 
     // One Adam step over [actor | critic], clipped by the joint gradient norm.
     ac.encodeStep(encoder);
