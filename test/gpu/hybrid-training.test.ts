@@ -14,7 +14,7 @@
  * - reinforce, a2c and offpolicy train it with the same head: their update's log π before its first
  *   step is the rollout's log p (approx_kl 0), offpolicy's second step reweighs the rows (ESS/n < 1),
  *   and a population gathers the [rows][D + K] action words and [rows][Σ nvec] masks agent-major;
- * - the trainers without a hybrid head refuse a hybrid env, naming it and its space; ppo-kl takes it.
+ * - TRPO and CEM refuse a hybrid env, naming it and its space; PPO-KL takes it.
  */
 import { describe, expect, it } from 'vitest';
 import { Agent, evaluateAgent, type IterationStats } from '../../src/index';
@@ -266,7 +266,7 @@ describe('training on a hybrid action space', () => {
     population.agents!.forEach((agent, g) => onPolicy(`reinforce agent ${g}, seed ${seed}`, agent.statistics));
   });
 
-  it('the trainers without a Gaussian head refuse a hybrid env by name', () => {
+  it('TRPO and CEM refuse a hybrid env by name; PPO-KL takes it', () => {
     registerCustomEnv(AIM);
     try {
       for (const algo of ['trpo', 'cem'] as const) {
