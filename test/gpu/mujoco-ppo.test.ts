@@ -3,12 +3,17 @@
  * JavaScript env: a few iterations, every loss, statistic and episode metric finite, episodes ended
  * (a random Hopper falls within tens of steps) with their metrics reported; pipelined in halves
  * without normalisers, stepped whole with CleanRL's continuous-control normalisers (the rollout
- * pipelines only un-normalised runs); and the engine hands the run's MjData back (releaseBatch)
- * when the agent is destroyed.
+ * pipelines only un-normalised runs); the engine hands the run's MjData back (releaseBatch)
+ * when the agent is destroyed; and `webgpu-rl train --env Hopper-v5` trains it with its defaults.
  */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runTraining, trainConfigFromOptions } from '../../src/cli/train';
+import { formatAdapter } from '../../src/gpu/index';
 import { Agent, type HostEnvBatch, type IterationStats, type PpoConfig } from '../../src/index';
-import { hopperV5 } from '../../src/mujoco';
+import { hopperV5, type MujocoLocomotionEnv } from '../../src/mujoco';
 import { gpuStep, useGpu } from '../support/gpu';
 import { freshSeed } from '../support/random';
 
@@ -68,7 +73,8 @@ describe('PPO on MuJoCo Hopper-v5', () => {
 
   it('trains pipelined in halves (no normalisers): everything finite, the run released after', async () => {
     const seed = freshSeed();
-    const history = await train(seed, {});
+    // Hopper-v5's PPO defaults normalise (CleanRL's): switched off here, since the rollout pipelines only without.
+    const history = await train(seed, { normObs: false, normReward: false });
     // Two submits a step (the halves), as the env declares stepsRanges.
     expect(history.map((s) => s.counters.submits), `seed ${seed}`).toEqual([0, 1, 2].map(() => 2 * 64 + 2));
     expectSound(history, seed);
@@ -79,5 +85,22 @@ describe('PPO on MuJoCo Hopper-v5', () => {
     const history = await train(seed, { normObs: true, normReward: true, entCoef: 0, learningRate: 3e-4 });
     expect(history.map((s) => s.counters.submits), `seed ${seed}`).toEqual([0, 1, 2].map(() => 64 + 1));
     expectSound(history, seed);
+  });
+
+  it('runs `webgpu-rl train --env Hopper-v5` (one iteration of its PPO defaults): summary and metrics name the env and its metrics', async () => {
+    const seed = freshSeed();
+    const out = await mkdtemp(join(tmpdir(), 'wgrl-hopper-'));
+    const config = await trainConfigFromOptions({ env: 'Hopper-v5', steps: 2048, seed, out });
+    try {
+      const summary = await gpuStep(gpu(), 'hopper cli', () => runTraining(gpu().device, formatAdapter(gpu().adapter), config, out));
+      expect([summary.env, summary.steps, summary.iterations, summary.threshold], `seed ${seed}`).toEqual(['Hopper-v5', 2048, 1, null]);
+      const record = JSON.parse((await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim()) as { episode_metrics: Record<string, number>; policy_loss: number };
+      expect(Object.keys(record.episode_metrics), `seed ${seed}`).toEqual(['x_position', 'x_velocity', 'reward_forward', 'reward_ctrl', 'reward_survive', 'unstable']);
+      expect(Number.isFinite(record.policy_loss), `seed ${seed}`).toBe(true);
+      expect(JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')).config.numEnvs).toBe(16);
+    } finally {
+      (config.env as MujocoLocomotionEnv).close();
+      await rm(out, { recursive: true, force: true });
+    }
   });
 });

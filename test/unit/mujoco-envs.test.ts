@@ -5,7 +5,8 @@
  * - the observation is qpos[1:] then qvel, clipped to ±10 for Hopper and Walker2d, not for HalfCheetah;
  * - the reward is healthy reward + x_velocity − ctrl_cost, x_velocity = Δqpos[0] / dt;
  * - Hopper terminates on an unhealthy state (height, angle, state range on the unclipped qvel) with
- *   healthy reward 0 on that step; HalfCheetah never terminates, even upside down;
+ *   healthy reward 0 on that step, Walker2d on height and angle only; HalfCheetah never
+ *   terminates, even upside down;
  * - two envs with the same seed give identical trajectories under the same actions, even when the
  *   WebAssembly heap grows between their steps (stale views);
  * - resets scatter qpos and qvel around qpos0 within the noise scale, mean ≈ 0;
@@ -147,6 +148,40 @@ describe('MuJoCo locomotion envs (Gymnasium v5 semantics)', () => {
     expect(state(hopper, drive, 3).qvel[0], `seed ${seed}`).toBeGreaterThan(100);
     expect(drive.observation(3)[5], `seed ${seed}`).toBe(10);
     hopper.releaseBatch(drive.batch);
+  });
+
+  it('Walker2d: healthy while 0.8 < z < 2 and |angle| < 1, no state range; reward and observation as Hopper', async () => {
+    const seed = freshSeed();
+    const random = seededRandom(seed);
+    const walker = await walker2dV5({ mujoco });
+    try {
+      const drive = driveBatch(walker, 5, seed);
+      drive.reset();
+      // Instance 0 healthy; 1 too low; 2 too high; 3 tilted beyond 1 rad; 4 a joint spinning at 150 (no state rule).
+      const data = (i: number) => walker.instanceData(drive.batch, i)!;
+      data(1).qpos[1] = 0.75;
+      data(2).qpos[1] = 2.2;
+      data(3).qpos[2] = 1.2;
+      data(4).qvel[0] = 150;
+      const before = [0, 1, 2, 3, 4].map((i) => state(walker, drive, i));
+      randomActions(drive, random, 0.5);
+      const actions = Array.from(drive.batch.actions);
+      drive.step();
+      expect(Array.from(drive.batch.terminated), `seed ${seed}`).toEqual([0, 1, 1, 1, 0]);
+      for (let i = 0; i < 5; i += 1) {
+        const after = state(walker, drive, i);
+        const [z, angle] = [after.qpos[1]!, after.qpos[2]!];
+        const healthy = 0.8 < z && z < 2 && -1 < angle && angle < 1;
+        const squares = actions.slice(6 * i, 6 * i + 6).reduce((sum, a) => sum + a * a, 0);
+        const expected = (after.qpos[0]! - before[i]!.qpos[0]!) / walker.dt + (healthy ? 1 : 0) - 1e-3 * squares;
+        expect(close32(drive.batch.rewards[i]!, expected), `seed ${seed}: instance ${i}: reward ${drive.batch.rewards[i]} vs ${expected}`).toBe(true);
+        const observation = [...after.qpos.slice(1), ...after.qvel.map((v) => Math.min(Math.max(v, -10), 10))].map(Math.fround);
+        expect(Array.from(drive.observation(i)), `seed ${seed}: instance ${i}`).toEqual(observation);
+      }
+      expect(drive.observation(4)[8], `seed ${seed}: the fast slide is clipped in the observation`).toBe(10);
+    } finally {
+      walker.close();
+    }
   });
 
   it('never end a HalfCheetah episode, not even upside down (1 000 steps)', () => {
