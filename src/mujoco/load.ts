@@ -43,7 +43,11 @@ export interface MujocoData {
 /** The MuJoCo module, as `(await import('@mujoco/mujoco')).default()` resolves it; the part used here. */
 export interface MujocoModule {
   readonly MjModel: { from_xml_string(xml: string): MujocoModel };
-  readonly MjData: new (model: MujocoModel) => MujocoData;
+  /**
+   * `new MjData(model)`. The parameter is typed `never` so that the package's own overloaded
+   * constructor (typed against its own MjModel class) fits; pass a {@link MujocoModel}.
+   */
+  readonly MjData: new (model: never) => MujocoData;
   mj_step(model: MujocoModel, data: MujocoData): void;
   mj_forward(model: MujocoModel, data: MujocoData): void;
   mj_resetData(model: MujocoModel, data: MujocoData): void;

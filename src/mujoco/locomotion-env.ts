@@ -202,7 +202,7 @@ export class MujocoLocomotionEnv implements BatchedHostEnv {
     const n = batch.numEnvs;
     const datas: MujocoData[] = [];
     try {
-      for (let i = 0; i < n; i += 1) datas.push(new this.mujoco.MjData(this.model));
+      for (let i = 0; i < n; i += 1) datas.push(new this.mujoco.MjData(this.model as never));
     } catch (error) {
       for (const data of datas) data.delete();
       throw new Error(

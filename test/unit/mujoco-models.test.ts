@@ -123,6 +123,27 @@ describe('MuJoCo locomotion models', () => {
     expect((mujoco as unknown as { mj_versionString(): string }).mj_versionString()).toMatch(/^3\./);
   });
 
+  it("take a module the caller loaded (the package's own types fit, single- and multi-threaded)", async () => {
+    const own = await (await import('@mujoco/mujoco')).default();
+    // Type-level: the multi-threaded build's module fits the option too (it needs cross-origin isolation to run).
+    const withMt: (module: Awaited<ReturnType<typeof import('@mujoco/mujoco/mt').default>>) => Promise<MujocoLocomotionEnv> = (module) => hopperV5({ mujoco: module });
+    expect(typeof withMt).toBe('function');
+    const env = await halfCheetahV5({ mujoco: own });
+    try {
+      expect(env.mujoco).toBe(own);
+      expect(own).not.toBe(mujoco);
+      const drive = driveBatch(env, 2, 7);
+      drive.reset();
+      drive.batch.actions.fill(0.5);
+      drive.step();
+      expect(drive.batch.observations.every(Number.isFinite)).toBe(true);
+      expect(drive.batch.rewards.every(Number.isFinite)).toBe(true);
+      expect(Array.from(env.instanceData(drive.batch, 1)!.ctrl)).toEqual(Array(6).fill(0.5));
+    } finally {
+      env.close();
+    }
+  });
+
   it('check their options, naming the field, the value and what is valid', async () => {
     const cases: [Promise<unknown>, RegExp][] = [
       [hopperV5({ mujoco, ctrlCostWeight: Number.NaN }), /^Hopper-v5: ctrlCostWeight must be a finite number \(got NaN\)$/],
