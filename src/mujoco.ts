@@ -1,5 +1,5 @@
 /**
- * `webgpu-rl/mujoco`: Gymnasium's v5 locomotion envs (Hopper-v5, HalfCheetah-v5, Walker2d-v5)
+ * `webgpu-rl/mujoco`: Gymnasium's v5 locomotion envs (Hopper-v5, HalfCheetah-v5, Walker2d-v5, Ant-v5)
  * simulated by MuJoCo's official WebAssembly bindings, `@mujoco/mujoco`, an optional peer
  * dependency: `npm install @mujoco/mujoco`. Each env is a {@link BatchedHostEnv} (a JavaScript env
  * stepped on the CPU, pipelined in halves with the GPU), so it trains like a game's env:
@@ -18,6 +18,7 @@
  * @module webgpu-rl/mujoco
  */
 export {
+  ANT_TASK,
   HALF_CHEETAH_TASK,
   HOPPER_TASK,
   LOCOMOTION_TASKS,
@@ -27,6 +28,7 @@ export {
   MujocoLocomotionEnv,
   MujocoUnavailableError,
   WALKER2D_TASK,
+  antV5,
   findMujocoEnvId,
   halfCheetahV5,
   hopperV5,
@@ -36,7 +38,11 @@ export {
   walker2dV5,
 } from './mujoco/index';
 export type {
-  HealthRange,
+  AntOptions,
+  AnyLocomotionOptions,
+  HealthRule,
+  HeightHealth,
+  Interval,
   HealthyLocomotionOptions,
   HopperOptions,
   InstanceViews,

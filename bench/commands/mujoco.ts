@@ -13,7 +13,7 @@ import { checkGpuErrors } from '../../src/gpu/error-scope';
 import { hostEnvTimings, type HostEnvTimings } from '../../src/envs/host-env';
 import type { HostEnvBatch } from '../../src/envs/batched-host-env';
 import { VERSION } from '../../src/index';
-import { halfCheetahV5, hopperV5, loadMujoco, walker2dV5, type MujocoLocomotionEnv, type MujocoModule } from '../../src/mujoco/index';
+import { antV5, halfCheetahV5, hopperV5, loadMujoco, walker2dV5, type MujocoLocomotionEnv, type MujocoModule } from '../../src/mujoco/index';
 import { acquireFromCli, addGpuOptions, type GpuCliOptions } from '../../src/cli/gpu-options';
 import { measureMujocoSteps, type MujocoStepReport } from '../measure/mujoco-steps';
 import { runEnginePpo } from '../peers/engine-ppo';
@@ -61,7 +61,7 @@ async function stepCosts(mujoco: MujocoModule, quick: boolean): Promise<MujocoSt
   const columns = ['env', 'N', 'env step', 'physics', 'binding', 'obs copy', 'env − physics', 'steps/s'];
   console.log(columns.map((c, i) => (i === 0 ? c.padEnd(16) : c.padStart(i === 1 ? 5 : 20))).join(''));
   const reports: MujocoStepReport[] = [];
-  for (const make of [hopperV5, halfCheetahV5, walker2dV5]) {
+  for (const make of [hopperV5, halfCheetahV5, walker2dV5, antV5]) {
     const env = await make({ mujoco });
     try {
       for (const numEnvs of [1, 16, 64]) {

@@ -10,7 +10,7 @@
  * Each quantity is timed over `steps` env steps of all N instances (instances that end are reset,
  * outside the clock), repeated, and reported as the median µs per instance step.
  */
-import { observePlanar, planarHealthy, type MujocoLocomotionEnv, type MujocoModule } from '../../src/mujoco/index';
+import { isHealthy, observeState, type MujocoLocomotionEnv, type MujocoModule } from '../../src/mujoco/index';
 import type { HostEnvBatch } from '../../src/envs/batched-host-env';
 import { sample, type Repetition, type Samples } from './timing';
 
@@ -63,13 +63,13 @@ export async function measureMujocoSteps(
   env.resetBatch(batch, all);
   const datas = Array.from({ length: numEnvs }, (_, i) => env.instanceData(batch, i)!);
   // Resets allocate nothing, so these views stay valid for the whole measurement.
-  const views = datas.map((data) => ({ qpos: data.qpos, qvel: data.qvel, qacc: data.qacc, ctrl: data.ctrl }));
-  const { frameSkip, observationVelocityClip: clip } = env.task;
-  const health = env.settings.health;
+  const views = datas.map((data) => ({ qpos: data.qpos, qvel: data.qvel, qacc: data.qacc, ctrl: data.ctrl, xpos: data.xpos, cfrc_ext: data.cfrc_ext }));
+  const { frameSkip, skippedPositions, observationVelocityClip: clip } = env.task;
+  const { health, contactForceRange } = env.settings;
   const nu = env.actionSpace.size;
   // The env ends episodes itself; the bare physics ends them by the same health rule, off the clock.
   const endedByEnv = () => all.filter((i) => batch.terminated[i] === 1);
-  const endedByHealth = () => (health ? all.filter((i) => !planarHealthy(views[i]!, health)) : new Uint32Array(0));
+  const endedByHealth = () => all.filter((i) => !isHealthy(views[i]!, health));
   /**
    * Times `work` (one env step of all instances) over options.steps steps, after `before` off the
    * clock; µs per instance step.
@@ -96,7 +96,7 @@ export async function measureMujocoSteps(
     }
   };
   const observe = () => {
-    for (let i = 0; i < numEnvs; i += 1) observePlanar(views[i]!, clip, batch.observations, i * env.observationSize);
+    for (let i = 0; i < numEnvs; i += 1) observeState(views[i]!, skippedPositions, clip, contactForceRange, batch.observations, i * env.observationSize);
   };
   // mj_checkPos(model, data) only scans qpos (a few entries) in C: its time is the crossing's.
   const checkPos = (mujoco as unknown as { mj_checkPos(m: unknown, d: unknown): void }).mj_checkPos;

@@ -6,13 +6,14 @@
  * A step of instance i, as Gymnasium's MujocoEnv.step and the env's step() (hopper_v5.py, …):
  * write the action into ctrl unclipped (MuJoCo clamps to ctrlrange inside; the control cost sees
  * the raw values; the engine has clipped a trainer's actions to the ±1 box already), mj_step
- * frameSkip times, mj_rnePostConstraint once; then x_velocity = Δqpos[0] / dt, reward = healthy
- * reward (only if healthy after the step) + forward weight · x_velocity − ctrl weight · Σ action²,
- * terminated = unhealthy (when the env terminates on it). The observation is taken after the step.
+ * frameSkip times, mj_rnePostConstraint once; then x_velocity = Δx / dt (x = qpos[0], or the
+ * torso's xpos for Ant), reward = healthy reward (only if healthy after the step) + forward weight
+ * · x_velocity − ctrl weight · Σ action² (− Ant's contact weight · Σ clip(cfrc_ext)²), terminated =
+ * unhealthy (when the env terminates on it). The observation is taken after the step.
  * Truncation at 1000 steps is the engine's (maxEpisodeSteps, Gymnasium's TimeLimit).
  *
  * Reset, as MujocoEnv.reset and reset_model: mj_resetData, qpos = qpos0 + U(−s, s) over every
- * entry, then qvel = U(−s, s) (or s · N(0, 1) for HalfCheetah; Box–Muller on two uniforms), drawn
+ * entry, then qvel = U(−s, s) (or s · N(0, 1) for HalfCheetah and Ant; Box–Muller on two uniforms), drawn
  * from the engine's per-instance stream (batch.random) in that order, then mj_forward.
  *
  * Instability. MuJoCo flags a qpos, qvel or qacc entry that is NaN or beyond 1e10 (mjMAXVAL) as bad;
@@ -34,7 +35,7 @@
 import type { BatchedHostEnv, HostEnvBatch } from '../envs/batched-host-env';
 import type { BoxSpace } from '../envs/types';
 import type { MujocoData, MujocoModel, MujocoModule } from './load';
-import { observePlanar, planarHealthy, type InstanceViews, type LocomotionTask, type PlanarHealth } from './tasks';
+import { clippedContactSquares, isHealthy, observeState, type HealthRule, type InstanceViews, type Interval, type LocomotionTask } from './tasks';
 
 /** MuJoCo's mjMAXVAL: a state or control entry beyond it (or NaN) is "bad" (mju_isBad). */
 export const MUJOCO_MAX_VALUE = 1e10;
@@ -49,7 +50,11 @@ export interface LocomotionSettings {
   readonly terminateWhenUnhealthy: boolean;
   readonly resetNoiseScale: number;
   /** The health rule (null: none; HalfCheetah). */
-  readonly health: PlanarHealth | null;
+  readonly health: HealthRule | null;
+  /** Weight of the contact cost (Ant; 0 for the others). */
+  readonly contactCostWeight: number;
+  /** cfrc_ext's clipping range in the observation and the contact cost (Ant; null for the others). */
+  readonly contactForceRange: Interval | null;
 }
 
 /** One run's instances: their MjData, views and episode accumulators. */
@@ -62,10 +67,11 @@ interface Run {
   readonly steps: Float64Array;
   readonly forwardSum: Float64Array;
   readonly ctrlSum: Float64Array;
+  readonly contactSum: Float64Array;
   readonly surviveSum: Float64Array;
 }
 
-const viewsOf = (data: MujocoData): InstanceViews => ({ qpos: data.qpos, qvel: data.qvel, qacc: data.qacc, ctrl: data.ctrl });
+const viewsOf = (data: MujocoData): InstanceViews => ({ qpos: data.qpos, qvel: data.qvel, qacc: data.qacc, ctrl: data.ctrl, xpos: data.xpos, cfrc_ext: data.cfrc_ext });
 
 /** Whether every entry of `values` is finite and within MuJoCo's mjMAXVAL (NaN fails). */
 function allGood(values: ArrayLike<number>, from: number, to: number): boolean {
@@ -132,7 +138,15 @@ export class MujocoLocomotionEnv implements BatchedHostEnv {
     this.name = settings.name;
     this.maxEpisodeSteps = settings.maxEpisodeSteps;
     this.observationSize = task.observationSize;
-    this.episodeMetrics = ['x_position', 'x_velocity', 'reward_forward', 'reward_ctrl', ...(settings.health ? ['reward_survive'] : []), 'unstable'];
+    this.episodeMetrics = [
+      'x_position',
+      'x_velocity',
+      'reward_forward',
+      'reward_ctrl',
+      ...(settings.contactForceRange ? ['reward_contact'] : []),
+      ...(settings.health ? ['reward_survive'] : []),
+      'unstable',
+    ];
     const model = compileModel(mujoco, task.id, task.xml);
     try {
       for (const key of ['nq', 'nv', 'nu', 'nbody'] as const) {
@@ -211,7 +225,17 @@ export class MujocoLocomotionEnv implements BatchedHostEnv {
       );
     }
     const zeros = () => new Float64Array(n);
-    const run: Run = { datas, views: datas.map(viewsOf), xStart: zeros(), xLast: zeros(), steps: zeros(), forwardSum: zeros(), ctrlSum: zeros(), surviveSum: zeros() };
+    const run: Run = {
+      datas,
+      views: datas.map(viewsOf),
+      xStart: zeros(),
+      xLast: zeros(),
+      steps: zeros(),
+      forwardSum: zeros(),
+      ctrlSum: zeros(),
+      contactSum: zeros(),
+      surviveSum: zeros(),
+    };
     this.runs.set(batch, run);
     return run;
   }
@@ -236,9 +260,9 @@ export class MujocoLocomotionEnv implements BatchedHostEnv {
       for (let j = 0; j < this.nv; j += 1) qvel[j] = s * Math.sqrt(-2 * Math.log(batch.random(i))) * Math.cos(2 * Math.PI * batch.random(i));
     }
     mujoco.mj_forward(model, data);
-    observePlanar(run.views[i]!, this.task.observationVelocityClip, batch.observations, i * this.observationSize);
-    run.xStart[i] = run.xLast[i] = qpos[0]!;
-    run.steps[i] = run.forwardSum[i] = run.ctrlSum[i] = run.surviveSum[i] = 0;
+    this.observe(run.views[i]!, batch.observations, i);
+    run.xStart[i] = run.xLast[i] = this.forwardPosition(run.views[i]!);
+    run.steps[i] = run.forwardSum[i] = run.ctrlSum[i] = run.contactSum[i] = run.surviveSum[i] = 0;
   }
 
   /** One env step of instance i: see the file comment. */
@@ -258,30 +282,44 @@ export class MujocoLocomotionEnv implements BatchedHostEnv {
       squares += a * a;
     }
     const data = run.datas[i]!;
-    const xBefore = v.qpos[0]!;
+    const xBefore = this.forwardPosition(v);
     for (let k = 0; k < this.task.frameSkip; k += 1) mujoco.mj_step(model, data);
-    // Gymnasium calls it after every step (it fills cfrc_ext, which Ant's observation reads).
+    // Gymnasium calls it after every step: it fills cfrc_ext, which Ant's observation and cost read.
     mujoco.mj_rnePostConstraint(model, data);
     if (!allGood(v.qpos, 0, this.nq) || !allGood(v.qvel, 0, this.nv) || !allGood(v.qacc, 0, this.nv)) {
       this.endUnstable(run, batch, i);
       return;
     }
-    const xAfter = v.qpos[0]!;
-    const xVelocity = (xAfter - xBefore) / this.dt;
-    const healthy = settings.health === null || planarHealthy(v, settings.health);
-    const forward = settings.forwardRewardWeight * xVelocity;
+    const xAfter = this.forwardPosition(v);
+    const healthy = isHealthy(v, settings.health);
+    const forward = (settings.forwardRewardWeight * (xAfter - xBefore)) / this.dt;
     const survive = healthy && settings.health !== null ? settings.healthyReward : 0;
     const ctrlCost = settings.ctrlCostWeight * squares;
-    batch.rewards[i] = forward + survive - ctrlCost;
-    observePlanar(v, this.task.observationVelocityClip, batch.observations, i * this.observationSize);
+    const range = settings.contactForceRange;
+    const contactCost = range === null ? 0 : settings.contactCostWeight * clippedContactSquares(v, range);
+    // Gymnasium's order: (forward + healthy) − (ctrl + contact).
+    batch.rewards[i] = forward + survive - (ctrlCost + contactCost);
+    this.observe(v, batch.observations, i);
     const terminated = !healthy && settings.terminateWhenUnhealthy;
     batch.terminated[i] = terminated ? 1 : 0;
     run.xLast[i] = xAfter;
     run.steps[i]! += 1;
     run.forwardSum[i]! += forward;
     run.ctrlSum[i]! += ctrlCost;
+    run.contactSum[i]! += contactCost;
     run.surviveSum[i]! += survive;
     if (terminated || batch.truncated[i] === 1) this.writeMetrics(run, batch, i, 0);
+  }
+
+  /** The x the forward reward differentiates: qpos[0], or the torso's xpos (Ant). */
+  private forwardPosition(v: InstanceViews): number {
+    return this.task.forwardPosition === 'qpos' ? v.qpos[0]! : v.xpos[3]!;
+  }
+
+  /** Instance i's observation row. */
+  private observe(v: InstanceViews, out: Float32Array, i: number): void {
+    const task = this.task;
+    observeState(v, task.skippedPositions, task.observationVelocityClip, this.settings.contactForceRange, out, i * this.observationSize);
   }
 
   /** Ends instance i's episode on a bad action or state: terminated, reward 0, `unstable` 1. */
@@ -300,6 +338,7 @@ export class MujocoLocomotionEnv implements BatchedHostEnv {
     m[k++] = steps > 0 ? (run.xLast[i]! - run.xStart[i]!) / (steps * this.dt) : 0;
     m[k++] = run.forwardSum[i]!;
     m[k++] = -run.ctrlSum[i]!;
+    if (this.settings.contactForceRange) m[k++] = -run.contactSum[i]!;
     if (this.settings.health) m[k++] = run.surviveSum[i]!;
     m[k] = unstable;
   }

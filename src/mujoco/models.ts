@@ -1,9 +1,9 @@
 /**
  * The MJCF models of the locomotion envs, written from the published bodies of Gymnasium's v5
- * models (gymnasium/envs/mujoco/assets/hopper.xml, half_cheetah.xml and walker2d_v5.xml): body
- * positions, joint axes and ranges, geom sizes, frictions, defaults, options and gears. Masses come
- * from the geoms (MuJoCo's default density 1000 and inertiafromgeom; HalfCheetah rescaled to 14 kg
- * by settotalmass), so a test checks them against the published values.
+ * models (gymnasium/envs/mujoco/assets/hopper.xml, half_cheetah.xml, walker2d_v5.xml and ant.xml):
+ * body positions, joint axes and ranges, geom sizes, frictions, defaults, options and gears. Masses
+ * come from the geoms (inertiafromgeom, at MuJoCo's default density 1000 or the model's own;
+ * HalfCheetah rescaled to 14 kg by settotalmass), so a test checks them against the published values.
  *
  * What differs from Gymnasium's files, none of which changes the dynamics:
  * - no visual assets (textures, materials, colours, lights, cameras): nothing here renders;
@@ -12,8 +12,8 @@
  *   env; disabled, the bad values stay, and the env ends the episode and reports it (see
  *   ./locomotion-env.ts);
  * - `<size memory="1M"/>`: each MjData's arena (contacts and constraint rows). MuJoCo's default
- *   (13.6 MB for Hopper and Walker2d, 6.3 MB for HalfCheetah) would cap an env at about 140 instances in the
- *   2 GiB heap of the single-threaded build, while a random policy peaks below 20 kB; a test keeps
+ *   (6.3 MB for HalfCheetah to 14.7 MB for Ant) would cap an env at about 140 instances in the
+ *   2 GiB heap of the single-threaded build, while a random policy peaks near 20 kB; a test keeps
  *   the peak well inside the arena.
  */
 
@@ -176,6 +176,86 @@ export const WALKER2D_XML = `<mujoco model="walker2d">
     <motor name="thigh_left" joint="thigh_left_joint"/>
     <motor name="leg_left" joint="leg_left_joint"/>
     <motor name="foot_left" joint="foot_left_joint"/>
+  </actuator>
+</mujoco>
+`;
+
+/**
+ * Ant-v5 (ant.xml): a sphere torso on a free joint with four three-segment legs (hip about z,
+ * ankle about a diagonal), density 5; the robot's geoms collide only with the floor.
+ * (Gymnasium's file also has a `<custom>` init_qpos, which the env never reads: left out.)
+ */
+export const ANT_XML = `<mujoco model="ant">
+  <compiler angle="degree" inertiafromgeom="true"/>
+  <size memory="${ARENA}"/>
+  <option integrator="RK4" timestep="0.01">
+    <flag autoreset="disable"/>
+  </option>
+  <default>
+    <joint armature="1" damping="1" limited="true"/>
+    <geom contype="1" conaffinity="0" condim="3" density="5" friction="1 0.5 0.5" margin="0.01"/>
+    <motor ctrllimited="true" ctrlrange="-1 1" gear="150"/>
+  </default>
+  <worldbody>
+    <geom name="floor" type="plane" size="40 40 40" conaffinity="1" condim="3"/>
+    <body name="torso" pos="0 0 0.75">
+      <geom name="torso_geom" type="sphere" size="0.25"/>
+      <joint name="root" type="free" limited="false" armature="0" damping="0" margin="0.01"/>
+      <body name="front_left_leg">
+        <geom name="aux_1_geom" type="capsule" fromto="0 0 0 0.2 0.2 0" size="0.08"/>
+        <body name="aux_1" pos="0.2 0.2 0">
+          <joint name="hip_1" type="hinge" axis="0 0 1" range="-30 30"/>
+          <geom name="left_leg_geom" type="capsule" fromto="0 0 0 0.2 0.2 0" size="0.08"/>
+          <body pos="0.2 0.2 0">
+            <joint name="ankle_1" type="hinge" axis="-1 1 0" range="30 70"/>
+            <geom name="left_ankle_geom" type="capsule" fromto="0 0 0 0.4 0.4 0" size="0.08"/>
+          </body>
+        </body>
+      </body>
+      <body name="front_right_leg">
+        <geom name="aux_2_geom" type="capsule" fromto="0 0 0 -0.2 0.2 0" size="0.08"/>
+        <body name="aux_2" pos="-0.2 0.2 0">
+          <joint name="hip_2" type="hinge" axis="0 0 1" range="-30 30"/>
+          <geom name="right_leg_geom" type="capsule" fromto="0 0 0 -0.2 0.2 0" size="0.08"/>
+          <body pos="-0.2 0.2 0">
+            <joint name="ankle_2" type="hinge" axis="1 1 0" range="-70 -30"/>
+            <geom name="right_ankle_geom" type="capsule" fromto="0 0 0 -0.4 0.4 0" size="0.08"/>
+          </body>
+        </body>
+      </body>
+      <body name="back_leg">
+        <geom name="aux_3_geom" type="capsule" fromto="0 0 0 -0.2 -0.2 0" size="0.08"/>
+        <body name="aux_3" pos="-0.2 -0.2 0">
+          <joint name="hip_3" type="hinge" axis="0 0 1" range="-30 30"/>
+          <geom name="back_leg_geom" type="capsule" fromto="0 0 0 -0.2 -0.2 0" size="0.08"/>
+          <body pos="-0.2 -0.2 0">
+            <joint name="ankle_3" type="hinge" axis="-1 1 0" range="-70 -30"/>
+            <geom name="third_ankle_geom" type="capsule" fromto="0 0 0 -0.4 -0.4 0" size="0.08"/>
+          </body>
+        </body>
+      </body>
+      <body name="right_back_leg">
+        <geom name="aux_4_geom" type="capsule" fromto="0 0 0 0.2 -0.2 0" size="0.08"/>
+        <body name="aux_4" pos="0.2 -0.2 0">
+          <joint name="hip_4" type="hinge" axis="0 0 1" range="-30 30"/>
+          <geom name="rightback_leg_geom" type="capsule" fromto="0 0 0 0.2 -0.2 0" size="0.08"/>
+          <body pos="0.2 -0.2 0">
+            <joint name="ankle_4" type="hinge" axis="1 1 0" range="30 70"/>
+            <geom name="fourth_ankle_geom" type="capsule" fromto="0 0 0 0.4 -0.4 0" size="0.08"/>
+          </body>
+        </body>
+      </body>
+    </body>
+  </worldbody>
+  <actuator>
+    <motor name="hip_4" joint="hip_4"/>
+    <motor name="ankle_4" joint="ankle_4"/>
+    <motor name="hip_1" joint="hip_1"/>
+    <motor name="ankle_1" joint="ankle_1"/>
+    <motor name="hip_2" joint="hip_2"/>
+    <motor name="ankle_2" joint="ankle_2"/>
+    <motor name="hip_3" joint="hip_3"/>
+    <motor name="ankle_3" joint="ankle_3"/>
   </actuator>
 </mujoco>
 `;

@@ -2,8 +2,10 @@
  * Gymnasium v5 semantics of the MuJoCo locomotion envs, driven through their BatchedHostEnv
  * interface without a GPU (test/support/mujoco-batch.ts), each value recomputed here from the
  * instance's MjData before and after the step:
- * - the observation is qpos[1:] then qvel, clipped to ±10 for Hopper and Walker2d, not for HalfCheetah;
- * - the reward is healthy reward + x_velocity − ctrl_cost, x_velocity = Δqpos[0] / dt;
+ * - the observation is qpos[1:] then qvel, clipped to ±10 for Hopper and Walker2d, not for
+ *   HalfCheetah; Ant's is qpos[2:], qvel, then cfrc_ext[1:] clipped to ±1;
+ * - the reward is healthy reward + x_velocity − ctrl_cost, x_velocity = Δqpos[0] / dt (Ant: Δ of
+ *   the torso's xpos, less a contact cost; healthy while 0.2 ≤ z ≤ 1, ends included);
  * - Hopper terminates on an unhealthy state (height, angle, state range on the unclipped qvel) with
  *   healthy reward 0 on that step, Walker2d on height and angle only; HalfCheetah never
  *   terminates, even upside down;
@@ -15,7 +17,8 @@
  * - releaseBatch and close free the MjData and the model; a closed env refuses to reset.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { halfCheetahV5, hopperV5, loadMujoco, walker2dV5, type MujocoLocomotionEnv, type MujocoModule } from '../../src/mujoco';
+import { antV5, halfCheetahV5, hopperV5, loadMujoco, walker2dV5, type InstanceViews, type MujocoLocomotionEnv, type MujocoModule } from '../../src/mujoco';
+import { isHealthy } from '../../src/mujoco/tasks';
 import { driveBatch, type BatchDriver } from '../support/mujoco-batch';
 import { freshSeed, seededRandom } from '../support/random';
 
@@ -184,6 +187,57 @@ describe('MuJoCo locomotion envs (Gymnasium v5 semantics)', () => {
     }
   });
 
+  it('Ant: observes qpos[2:], qvel, cfrc_ext[1:] clipped to ±1; pays healthy + Δx_torso / dt − 0.5 Σa² − 5e-4 Σ clip(cfrc_ext)², x from xpos', async () => {
+    const seed = freshSeed();
+    const random = seededRandom(seed);
+    const ant = await antV5({ mujoco });
+    try {
+      const n = 3;
+      const drive = driveBatch(ant, n, seed);
+      drive.reset();
+      const seen = { clippedForces: 0, xposNotQpos: 0, ends: 0 };
+      for (let t = 0; t < 60; t += 1) {
+        randomActions(drive, random);
+        const actions = Array.from(drive.batch.actions);
+        const before = Array.from({ length: n }, (_, i) => {
+          const data = ant.instanceData(drive.batch, i)!;
+          return { torsoX: data.xpos[3]!, rootX: data.qpos[0]! };
+        });
+        drive.step();
+        for (let i = 0; i < n; i += 1) {
+          const data = ant.instanceData(drive.batch, i)!;
+          const { qpos, qvel } = state(ant, drive, i);
+          const forces = Array.from(data.cfrc_ext);
+          const clipped = forces.map((f) => Math.min(Math.max(f, -1), 1));
+          const z = qpos[2]!;
+          const healthy = 0.2 <= z && z <= 1;
+          const squares = actions.slice(8 * i, 8 * i + 8).reduce((sum, a) => sum + a * a, 0);
+          const contact = 5e-4 * clipped.reduce((sum, f) => sum + f * f, 0);
+          const expected = (data.xpos[3]! - before[i]!.torsoX) / ant.dt + (healthy ? 1 : 0) - (0.5 * squares + contact);
+          const context = `seed ${seed}: step ${t} instance ${i}`;
+          expect(close32(drive.batch.rewards[i]!, expected), `${context}: reward ${drive.batch.rewards[i]} vs ${expected}`).toBe(true);
+          expect(drive.batch.terminated[i], context).toBe(healthy ? 0 : 1);
+          expect(Array.from(drive.observation(i)), context).toEqual([...qpos.slice(2), ...qvel, ...clipped.slice(6)].map(Math.fround));
+          seen.clippedForces += forces.filter((f) => Math.abs(f) > 1).length;
+          const fromQpos = expected - (data.xpos[3]! - before[i]!.torsoX) / ant.dt + (qpos[0]! - before[i]!.rootX) / ant.dt;
+          seen.xposNotQpos += close32(drive.batch.rewards[i]!, fromQpos) ? 0 : 1;
+          seen.ends += drive.batch.terminated[i]!;
+        }
+        drive.reset(Array.from(drive.batch.terminated.entries()).filter(([, f]) => f === 1).map(([i]) => i));
+      }
+      // Feet on the floor push harder than 1; and xpos lags qpos by the step's last position evaluation.
+      expect(seen.clippedForces, `seed ${seed}`).toBeGreaterThan(0);
+      expect(seen.xposNotQpos, `seed ${seed}: the forward reward follows the torso's xpos`).toBeGreaterThan(0);
+      expect(ant.episodeMetrics).toEqual(['x_position', 'x_velocity', 'reward_forward', 'reward_ctrl', 'reward_contact', 'reward_survive', 'unstable']);
+      // The height rule includes both ends (ant_v5.py compares with ≤).
+      const views = (z: number) => ({ ...state(ant, drive, 0), qpos: Float64Array.from([0, 0, z]) }) as unknown as InstanceViews;
+      expect([0.2, 1, 0.6, 0.19999, 1.00001].map((z) => isHealthy(views(z), ant.settings.health))).toEqual([true, true, true, false, false]);
+      ant.releaseBatch(drive.batch);
+    } finally {
+      ant.close();
+    }
+  });
+
   it('never end a HalfCheetah episode, not even upside down (1 000 steps)', () => {
     const seed = freshSeed();
     const random = seededRandom(seed);
@@ -234,42 +288,51 @@ describe('MuJoCo locomotion envs (Gymnasium v5 semantics)', () => {
     }
   });
 
-  it('scatter resets uniformly within ±5e-3 (Hopper) and qvel by 0.1 · N(0, 1) (HalfCheetah), mean ≈ 0', () => {
+  it('scatter resets: qpos U(±s) on every entry, qvel U(±s) (Hopper) or s · N(0, 1) (HalfCheetah, Ant), mean ≈ 0', async () => {
     const seed = freshSeed();
     const n = 400;
-    for (const env of [hopper, cheetah]) {
-      const drive = driveBatch(env, n, seed);
-      const dq: number[] = [];
-      const dv: number[] = [];
-      for (let round = 0; round < 3; round += 1) {
-        drive.reset();
-        for (let i = 0; i < n; i += 1) {
-          const { qpos, qvel } = state(env, drive, i);
-          const qpos0 = env.model.qpos0;
-          qpos.forEach((q, j) => dq.push(q - qpos0[j]!));
-          dv.push(...qvel);
-          expect(Array.from(drive.observation(i)), `seed ${seed}: ${env.name}: reset observation`).toEqual(
-            [...qpos.slice(1), ...qvel.map((v) => (env === hopper ? Math.min(Math.max(v, -10), 10) : v))].map(Math.fround),
-          );
+    const ant = await antV5({ mujoco });
+    try {
+      for (const env of [hopper, cheetah, ant]) {
+        const drive = driveBatch(env, n, seed);
+        const dq: number[] = [];
+        const dv: number[] = [];
+        const skipped = env === ant ? 2 : 1;
+        for (let round = 0; round < 3; round += 1) {
+          drive.reset();
+          for (let i = 0; i < n; i += 1) {
+            const { qpos, qvel } = state(env, drive, i);
+            const qpos0 = env.model.qpos0;
+            qpos.forEach((q, j) => dq.push(q - qpos0[j]!));
+            dv.push(...qvel);
+            // Ant's reset observation ends with cfrc_ext[1:], zero until a step's mj_rnePostConstraint fills it.
+            const forces = env === ant ? Array.from(env.instanceData(drive.batch, i)!.cfrc_ext.subarray(6)) : [];
+            const expected = [...qpos.slice(skipped), ...qvel.map((v) => (env === hopper ? Math.min(Math.max(v, -10), 10) : v)), ...forces];
+            expect(Array.from(drive.observation(i)), `seed ${seed}: ${env.name}: reset observation`).toEqual(expected.map(Math.fround));
+            if (env === ant) expect(forces.every((f) => f === 0), `seed ${seed}: Ant's reset contact forces`).toBe(true);
+          }
         }
+        const s = env === hopper ? 5e-3 : 0.1;
+        const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+        const std = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
+        const context = `seed ${seed}: ${env.name}`;
+        // Every qpos entry, Ant's quaternion included (left unnormalised, as Gymnasium leaves it).
+        expect(dq.every((d) => Math.abs(d) <= s), `${context}: qpos noise within ±${s}`).toBe(true);
+        // Uniform on (−s, s): σ = s / √3; the mean of m draws is within 5 σ / √m.
+        expect(Math.abs(mean(dq)), context).toBeLessThan((5 * s) / Math.sqrt(3 * dq.length));
+        expect(Math.abs(std(dq) - s / Math.sqrt(3)), context).toBeLessThan(0.05 * s);
+        if (env === hopper) {
+          expect(dv.every((d) => Math.abs(d) <= s), `${context}: qvel noise within ±${s}`).toBe(true);
+          expect(Math.abs(std(dv) - s / Math.sqrt(3)), context).toBeLessThan(0.05 * s);
+        } else {
+          expect(Math.abs(std(dv) - s), `${context}: qvel σ`).toBeLessThan(0.05 * s);
+          expect(dv.some((d) => Math.abs(d) > 2 * s), `${context}: a normal's tail`).toBe(true);
+        }
+        expect(Math.abs(mean(dv)), context).toBeLessThan((5 * s) / Math.sqrt(dv.length));
+        env.releaseBatch(drive.batch);
       }
-      const s = env === hopper ? 5e-3 : 0.1;
-      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-      const std = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
-      const context = `seed ${seed}: ${env.name}`;
-      expect(dq.every((d) => Math.abs(d) <= s), `${context}: qpos noise within ±${s}`).toBe(true);
-      // Uniform on (−s, s): σ = s / √3; the mean of m draws is within 5 σ / √m.
-      expect(Math.abs(mean(dq)), context).toBeLessThan((5 * s) / Math.sqrt(3 * dq.length));
-      expect(Math.abs(std(dq) - s / Math.sqrt(3)), context).toBeLessThan(0.05 * s);
-      if (env === hopper) {
-        expect(dv.every((d) => Math.abs(d) <= s), `${context}: qvel noise within ±${s}`).toBe(true);
-        expect(Math.abs(std(dv) - s / Math.sqrt(3)), context).toBeLessThan(0.05 * s);
-      } else {
-        expect(Math.abs(std(dv) - s), `${context}: qvel σ`).toBeLessThan(0.05 * s);
-        expect(dv.some((d) => Math.abs(d) > 2 * s), `${context}: a normal's tail`).toBe(true);
-      }
-      expect(Math.abs(mean(dv)), context).toBeLessThan((5 * s) / Math.sqrt(dv.length));
-      env.releaseBatch(drive.batch);
+    } finally {
+      ant.close();
     }
   });
 

@@ -1,14 +1,15 @@
 /**
- * The MuJoCo locomotion models and their loading, no GPU: each compiled model has the published
- * sizes, body masses, gears, joint ranges, timestep and integrator of Gymnasium's v5 model (the
- * values read back from the compiled Gymnasium XMLs under MuJoCo 3.14); loading without the package
+ * The MuJoCo locomotion models and their loading, no GPU: each compiled model (Hopper, HalfCheetah,
+ * Walker2d, Ant) has the published sizes, body masses, gears, joint ranges, timestep and
+ * integrator of Gymnasium's v5 model (the values read back from the compiled Gymnasium XMLs under
+ * MuJoCo 3.14); loading without the package
  * names the package to install, in one line; an MJCF error names the model and the line; the
  * options are checked, naming the field, the value and what is valid; the arena of 1 MB keeps a
  * wide margin over what a random policy uses.
  */
 import type { MjModel } from '@mujoco/mujoco';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { halfCheetahV5, hopperV5, loadMujoco, mujocoEnv, MUJOCO_ENV_IDS, walker2dV5, type MujocoLocomotionEnv, type MujocoModule } from '../../src/mujoco';
+import { antV5, halfCheetahV5, hopperV5, loadMujoco, mujocoEnv, MUJOCO_ENV_IDS, walker2dV5, type MujocoLocomotionEnv, type MujocoModule } from '../../src/mujoco';
 import { compileModel } from '../../src/mujoco/locomotion-env';
 import { startMujoco } from '../../src/mujoco/load';
 import { driveBatch } from '../support/mujoco-batch';
@@ -47,6 +48,17 @@ const PUBLISHED = {
     integrator: 1,
     dt: 0.008,
   },
+  'Ant-v5': {
+    sizes: { nq: 15, nv: 14, nu: 8, nbody: 14 },
+    masses: [0, 0.3272, ...[0, 1, 2, 3].flatMap(() => [0.0392, 0.0392, 0.0676])],
+    total: 0.91088,
+    gears: [150, 150, 150, 150, 150, 150, 150, 150],
+    // The free root is unlimited; hips ±30°; ankles 1 and 4 [30°, 70°], 2 and 3 [−70°, −30°].
+    ranges: [null, ...[[30, 70], [-70, -30], [-70, -30], [30, 70]].flatMap((ankle) => [[-30, 30], ankle].map((r) => r.map((deg) => (deg * Math.PI) / 180)))],
+    timestep: 0.01,
+    integrator: 1,
+    dt: 0.05,
+  },
 } as const;
 
 describe('MuJoCo locomotion models', () => {
@@ -54,7 +66,7 @@ describe('MuJoCo locomotion models', () => {
   const envs: MujocoLocomotionEnv[] = [];
   beforeAll(async () => {
     mujoco = await loadMujoco();
-    envs.push(await hopperV5({ mujoco }), await halfCheetahV5({ mujoco }), await walker2dV5({ mujoco }));
+    envs.push(await hopperV5({ mujoco }), await halfCheetahV5({ mujoco }), await walker2dV5({ mujoco }), await antV5({ mujoco }));
   });
   afterAll(() => envs.forEach((env) => env.close()));
 
@@ -151,15 +163,17 @@ describe('MuJoCo locomotion models', () => {
       [hopperV5({ mujoco, maxEpisodeSteps: 0 }), /^Hopper-v5: maxEpisodeSteps must be a positive integer \(got 0\)$/],
       [hopperV5({ mujoco, healthyZRange: [1, 0.5] }), /^Hopper-v5: healthyZRange must be \[low, high\] with low < high .*\(got \[1,0.5\]\)$/],
       [hopperV5({ mujoco, frameSkip: 2 } as never), /^Hopper-v5: unknown option 'frameSkip' \(valid: mujoco, name, .*\)$/],
-      [halfCheetahV5({ mujoco, healthyReward: 1 } as never), /^HalfCheetah-v5: option 'healthyReward' does not apply \(the env has no health rule and never terminates\)$/],
-      [walker2dV5({ mujoco, healthyStateRange: [-1, 1] } as never), /^Walker2d-v5: option 'healthyStateRange' does not apply/],
-      [mujocoEnv('Ant-v9', { mujoco }), /^unknown MuJoCo env 'Ant-v9' \(valid: Hopper-v5, HalfCheetah-v5, Walker2d-v5\)$/],
+      [halfCheetahV5({ mujoco, healthyReward: 1 } as never), /^HalfCheetah-v5: option 'healthyReward' does not apply to this env \(valid: mujoco, name, maxEpisodeSteps, forwardRewardWeight, ctrlCostWeight, resetNoiseScale\)$/],
+      [walker2dV5({ mujoco, healthyStateRange: [-1, 1] } as never), /^Walker2d-v5: option 'healthyStateRange' does not apply to this env/],
+      [antV5({ mujoco, healthyAngleRange: [-1, 1] } as never), /^Ant-v5: option 'healthyAngleRange' does not apply to this env \(valid: .*contactCostWeight, contactForceRange\)$/],
+      [antV5({ mujoco, contactForceRange: [1, 1] }), /^Ant-v5: contactForceRange must be \[low, high\] with low < high/],
+      [mujocoEnv('Ant-v9', { mujoco }), /^unknown MuJoCo env 'Ant-v9' \(valid: Hopper-v5, HalfCheetah-v5, Walker2d-v5, Ant-v5\)$/],
     ];
     for (const [made, message] of cases) await expect(made).rejects.toThrow(message);
     const custom = await mujocoEnv('hopper-V5', { mujoco, name: 'my-hopper', maxEpisodeSteps: 200, healthyReward: 0.5, terminateWhenUnhealthy: false });
     try {
       expect([custom.name, custom.maxEpisodeSteps, custom.settings.healthyReward, custom.settings.terminateWhenUnhealthy]).toEqual(['my-hopper', 200, 0.5, false]);
-      expect(custom.settings.health).toEqual({ z: [0.7, Infinity], angle: [-0.2, 0.2], state: [-100, 100] });
+      expect(custom.settings.health).toEqual({ kind: 'planar', z: [0.7, Infinity], angle: [-0.2, 0.2], state: [-100, 100] });
     } finally {
       custom.close();
     }
