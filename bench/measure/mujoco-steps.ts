@@ -8,11 +8,12 @@
  * health rule, the observation and the episode accumulators.
  *
  * Each quantity is timed over `steps` env steps of all N instances (instances that end are reset,
- * outside the clock), repeated, and reported as the median µs per instance step.
+ * outside the clock), repeated (the four interleaved), and reported in µs per instance step: the
+ * median, and the minimum, the best estimate on a loaded machine.
  */
 import { isHealthy, observeState, type MujocoLocomotionEnv, type MujocoModule } from '../../src/mujoco/index';
 import type { HostEnvBatch } from '../../src/envs/batched-host-env';
-import { sample, type Repetition, type Samples } from './timing';
+import { summarize, type Repetition, type Samples } from './timing';
 
 /** µs per instance step (one env step of one instance), median over repeats. */
 export interface MujocoStepReport {
@@ -52,12 +53,12 @@ function benchBatch(env: MujocoLocomotionEnv, numEnvs: number): HostEnvBatch & {
 }
 
 /** Times `steps` env steps of `env` at `numEnvs` three ways (see the file comment). */
-export async function measureMujocoSteps(
+export function measureMujocoSteps(
   mujoco: MujocoModule,
   env: MujocoLocomotionEnv,
   numEnvs: number,
   options: { readonly steps: number; readonly repetition: Repetition },
-): Promise<MujocoStepReport> {
+): MujocoStepReport {
   const batch = benchBatch(env, numEnvs);
   const all = Uint32Array.from({ length: numEnvs }, (_, i) => i);
   env.resetBatch(batch, all);
@@ -104,10 +105,19 @@ export async function measureMujocoSteps(
     for (let i = 0; i < numEnvs; i += 1) for (let k = 0; k <= frameSkip; k += 1) checkPos(env.model, datas[i]!);
   };
   try {
-    const envStepUs = await sample(options.repetition, timed(() => env.stepBatch(batch, 0, numEnvs), endedByEnv));
-    const physicsUs = await sample(options.repetition, timed(physics, endedByHealth));
-    const observationUs = await sample(options.repetition, timed(observe, endedByHealth, physics));
-    const bindingUs = await sample(options.repetition, timed(crossings, endedByHealth, physics));
+    // Interleaved: each repeat times the four in turn, so that a change in the machine's load
+    // (other processes share the CPU) weighs on all of them alike.
+    const measures = [
+      timed(() => env.stepBatch(batch, 0, numEnvs), endedByEnv),
+      timed(physics, endedByHealth),
+      timed(observe, endedByHealth, physics),
+      timed(crossings, endedByHealth, physics),
+    ];
+    const { warmup, repeats } = options.repetition;
+    for (let r = 0; r < warmup; r += 1) for (const measure of measures) measure();
+    const values = measures.map(() => [] as number[]);
+    for (let r = 0; r < repeats; r += 1) measures.forEach((measure, k) => values[k]!.push(measure()));
+    const [envStepUs, physicsUs, observationUs, bindingUs] = values.map(summarize) as [Samples, Samples, Samples, Samples];
     return { env: env.name, numEnvs, envStepUs, physicsUs, observationUs, bindingUs, stepsPerSecond: 1e6 / envStepUs.median };
   } finally {
     env.releaseBatch(batch);

@@ -112,13 +112,16 @@ export function observeState(
     for (let j = 0; j < qvel.length; j += 1) out[k++] = clamp(qvel[j]!, -velocityClip, velocityClip);
   }
   if (contactRange === null) return;
-  const [lo, hi] = contactRange;
+  const lo = contactRange[0];
+  const hi = contactRange[1];
   const forces = v.cfrc_ext;
   for (let j = 6; j < forces.length; j += 1) out[k++] = clamp(forces[j]!, lo, hi);
 }
 
 /** Σ clip(cfrc_ext, lo, hi)² over every row (the world's is zero), as ant_v5.py's contact_cost sums it. */
-export function clippedContactSquares(v: InstanceViews, [lo, hi]: Interval): number {
+export function clippedContactSquares(v: InstanceViews, range: Interval): number {
+  const lo = range[0];
+  const hi = range[1];
   const forces = v.cfrc_ext;
   let sum = 0;
   for (let j = 0; j < forces.length; j += 1) {
@@ -128,7 +131,8 @@ export function clippedContactSquares(v: InstanceViews, [lo, hi]: Interval): num
   return sum;
 }
 
-const inside = (value: number, [lo, hi]: Interval) => lo < value && value < hi;
+// Indexing, not destructuring: a step calls these per state entry and must not allocate an iterator.
+const inside = (value: number, range: Interval) => range[0] < value && value < range[1];
 
 /** Gymnasium's is_healthy for Hopper and Walker2d (strict comparisons, as the code has them). */
 export function planarHealthy(v: InstanceViews, health: PlanarHealth): boolean {
