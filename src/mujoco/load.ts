@@ -13,45 +13,76 @@
  * them again after anything allocates: a view goes stale, length 0, when the heap grows).
  */
 export interface MujocoModel {
+  /** Number of generalised coordinates (qpos entries). */
   readonly nq: number;
+  /** Number of degrees of freedom (qvel entries). */
   readonly nv: number;
+  /** Number of actuators (ctrl entries). */
   readonly nu: number;
+  /** Number of bodies, the world included. */
   readonly nbody: number;
   /** Bytes of each MjData's arena (contacts, constraint rows, the step's scratch). */
   readonly narena: number;
+  /** [nq] the reference configuration: mj_resetData's qpos. */
   readonly qpos0: Float64Array;
+  /** [nbody] body masses in kg. */
   readonly body_mass: Float64Array;
   /** The physics options: a handle, to be deleted after use. */
-  readonly opt: { readonly timestep: number; delete(): void };
+  readonly opt: {
+    /** Seconds per mj_step. */
+    readonly timestep: number;
+    /** Frees the handle (not the model). */
+    delete(): void;
+  };
+  /** Frees the model on the WebAssembly heap (exactly once). */
   delete(): void;
 }
 
 /** One simulation state of a model (MuJoCo's mjData); arrays as {@link MujocoModel}'s. */
 export interface MujocoData {
+  /** [nq] joint positions. */
   readonly qpos: Float64Array;
+  /** [nv] joint velocities. */
   readonly qvel: Float64Array;
+  /** [nv] joint accelerations of the last step. */
   readonly qacc: Float64Array;
+  /** [nu] actuator controls, written before a step. */
   readonly ctrl: Float64Array;
+  /** [nbody][3] body positions in the world frame. */
   readonly xpos: Float64Array;
+  /** [nbody][6] external contact wrenches on each body (filled by mj_rnePostConstraint). */
   readonly cfrc_ext: Float64Array;
   /** Peak bytes of the arena in use since the last reset. */
   readonly maxuse_arena: number;
-  readonly time: number;
+  /** Frees the state on the WebAssembly heap (exactly once). */
   delete(): void;
 }
 
 /** The MuJoCo module, as `(await import('@mujoco/mujoco')).default()` resolves it; the part used here. */
 export interface MujocoModule {
-  readonly MjModel: { from_xml_string(xml: string): MujocoModel };
-  /**
-   * `new MjData(model)`. The parameter is typed `never` so that the package's own overloaded
-   * constructor (typed against its own MjModel class) fits; pass a {@link MujocoModel}.
-   */
-  readonly MjData: new (model: never) => MujocoData;
+  /** The model class. */
+  readonly MjModel: {
+    /** Compiles an MJCF document; throws MuJoCo's error (element and line) when it does not compile. */
+    from_xml_string(xml: string): MujocoModel;
+  };
+  /** The state class. */
+  readonly MjData: {
+    /**
+     * `new MjData(model)`: a state of `model` at its reference configuration. The parameter is
+     * typed `never` so that the package's own overloaded constructor (typed against its own MjModel
+     * class) fits; pass a {@link MujocoModel}.
+     */
+    new (model: never): MujocoData;
+  };
+  /** Advances the state by one timestep. */
   mj_step(model: MujocoModel, data: MujocoData): void;
+  /** Computes everything derived from the state (positions, velocities, forces) without advancing time. */
   mj_forward(model: MujocoModel, data: MujocoData): void;
+  /** Resets the state to qpos0, zero velocities and controls, time 0. */
   mj_resetData(model: MujocoModel, data: MujocoData): void;
+  /** Computes cfrc_ext and the other post-constraint quantities of the current state. */
   mj_rnePostConstraint(model: MujocoModel, data: MujocoData): void;
+  /** MuJoCo's version, e.g. '3.14.0'. */
   mj_versionString(): string;
 }
 

@@ -42,12 +42,19 @@ export const MUJOCO_MAX_VALUE = 1e10;
 
 /** A resolved env configuration: the task's defaults with the caller's options on top. */
 export interface LocomotionSettings {
+  /** The env's name in errors and run summaries. */
   readonly name: string;
+  /** Episodes are truncated at this many steps. */
   readonly maxEpisodeSteps: number;
+  /** Weight of x_velocity in the reward. */
   readonly forwardRewardWeight: number;
+  /** Weight of Σ action² subtracted from the reward. */
   readonly ctrlCostWeight: number;
+  /** Paid on each step that ends healthy (envs with a health rule). */
   readonly healthyReward: number;
+  /** Whether an unhealthy state ends the episode (false for an env without a health rule). */
   readonly terminateWhenUnhealthy: boolean;
+  /** Scale of the reset noise. */
   readonly resetNoiseScale: number;
   /** The health rule (null: none; HalfCheetah). */
   readonly health: HealthRule | null;

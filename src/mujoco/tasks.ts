@@ -8,9 +8,13 @@ import { ANT_XML, HALF_CHEETAH_XML, HOPPER_XML, WALKER2D_XML } from './models';
 
 /** One instance's live views into its MjData (re-taken whenever the WebAssembly heap grows). */
 export interface InstanceViews {
+  /** [nq] joint positions. */
   readonly qpos: Float64Array;
+  /** [nv] joint velocities. */
   readonly qvel: Float64Array;
+  /** [nv] joint accelerations (checked for blow-ups after each step). */
   readonly qacc: Float64Array;
+  /** [nu] actuator controls: the action, written raw. */
   readonly ctrl: Float64Array;
   /** [nbody][3] body positions: Ant's forward measure reads the torso's. */
   readonly xpos: Float64Array;
@@ -27,8 +31,11 @@ export type Interval = readonly [number, number];
  * the state range. A NaN fails every comparison, so a NaN state is unhealthy.
  */
 export interface PlanarHealth {
+  /** Tells the rules apart. */
   readonly kind: 'planar';
+  /** The open interval of torso heights qpos[1]. */
   readonly z: Interval;
+  /** The open interval of torso angles qpos[2] (radians). */
   readonly angle: Interval;
   /** Hopper's healthy_state_range over qpos[2:] and the unclipped qvel; absent for Walker2d. */
   readonly state?: Interval;
@@ -40,7 +47,9 @@ export interface PlanarHealth {
  * episode as unstable first (./locomotion-env.ts).
  */
 export interface HeightHealth {
+  /** Tells the rules apart. */
   readonly kind: 'height';
+  /** The closed interval of torso heights qpos[2]. */
   readonly z: Interval;
 }
 
@@ -49,12 +58,15 @@ export type HealthRule = PlanarHealth | HeightHealth;
 
 /** Gymnasium's reward weights, health reward and reset noise of one env (its constructor's defaults). */
 export interface LocomotionWeights {
+  /** Weight of x_velocity in the reward. */
   readonly forwardRewardWeight: number;
+  /** Weight of Σ action² subtracted from the reward. */
   readonly ctrlCostWeight: number;
   /** Weight of Σ clip(cfrc_ext)² (Ant 5e-4; 0 for the envs without a contact cost). */
   readonly contactCostWeight: number;
   /** Paid on each step that ends healthy (0 for an env without a health rule). */
   readonly healthyReward: number;
+  /** Scale of the reset noise: U(−s, s), or s · N(0, 1) for the velocities where the task says so. */
   readonly resetNoiseScale: number;
 }
 
@@ -62,11 +74,22 @@ export interface LocomotionWeights {
 export interface LocomotionTask {
   /** Gymnasium's id, e.g. 'Hopper-v5'. */
   readonly id: string;
+  /** The MJCF model (./models.ts). */
   readonly xml: string;
   /** mj_step calls per env step: dt = timestep × frameSkip. */
   readonly frameSkip: number;
   /** The compiled model's sizes (checked after compiling: the MJCF and this file must agree). */
-  readonly sizes: { readonly nq: number; readonly nv: number; readonly nu: number; readonly nbody: number };
+  readonly sizes: {
+    /** qpos entries. */
+    readonly nq: number;
+    /** qvel entries. */
+    readonly nv: number;
+    /** Actuators, the action's size. */
+    readonly nu: number;
+    /** Bodies, the world included. */
+    readonly nbody: number;
+  };
+  /** Floats per observation. */
   readonly observationSize: number;
   /** Leading qpos entries left out of the observation: x (1), or x and y (2, Ant). */
   readonly skippedPositions: number;
@@ -83,6 +106,7 @@ export interface LocomotionTask {
   readonly health: HealthRule | null;
   /** How qvel's reset noise is drawn: U(−s, s), or s · N(0, 1) (HalfCheetah, Ant). qpos's is always uniform. */
   readonly velocityNoise: 'uniform' | 'normal';
+  /** Gymnasium's constructor defaults. */
   readonly defaults: LocomotionWeights;
   /** The reward at which Gymnasium's registration calls the env solved (none for Walker2d). */
   readonly rewardThreshold?: number;
