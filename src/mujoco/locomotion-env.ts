@@ -13,11 +13,12 @@
  * Truncation at 1000 steps is the engine's (maxEpisodeSteps, Gymnasium's TimeLimit).
  *
  * Reset, as MujocoEnv.reset and reset_model: mj_resetData, qpos = qpos0 + U(−s, s) over every
- * entry, then qvel = U(−s, s) (or s · N(0, 1) for HalfCheetah and Ant; Box–Muller on two uniforms), drawn
- * from the engine's per-instance stream (batch.random) in that order, then mj_forward.
+ * entry, then qvel = U(−s, s) (or s · N(0, 1) for HalfCheetah and Ant; Box–Muller on two
+ * uniforms), drawn from the engine's per-instance stream (batch.random) in that order, then
+ * mj_forward.
  *
- * Instability. MuJoCo flags a qpos, qvel or qacc entry that is NaN or beyond 1e10 (mjMAXVAL) as bad;
- * the models disable its auto-reset (./models.ts), so the env sees such a state after the step and
+ * Instability. MuJoCo flags a qpos, qvel or qacc entry that is NaN or beyond 1e10 (mjMAXVAL) as
+ * bad; the models disable its auto-reset (./models.ts), so the env sees such a state after the step and
  * ends the episode there: terminated, reward 0, the observation row left at the last finite one,
  * and the episode metric `unstable` 1. An action entry that is not finite or beyond 1e10 does the
  * same without stepping. No NaN reaches training either way. (MjData's warning counters are not
