@@ -29,6 +29,7 @@ export default defineConfig(({ mode }) => (mode === 'demo' ? demo : {
         node: 'src/node.ts',
         'node-browser': 'src/node-browser.ts',
         engine: 'src/engine.ts',
+        mujoco: 'src/mujoco.ts',
         cli: 'src/cli/main.ts',
       },
       formats: ['es'],

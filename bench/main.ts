@@ -1,13 +1,15 @@
 /**
  * The benchmarks, one program (`bench/.build/main.js`, built by bench/vite.config.ts): `ppo` (the
- * PPO suite against its peers, `npm run bench`), `runtime`, `nn`, `envs` and `heads` (`npm run
- * bench:runtime`, `bench:nn`, `bench:envs`, `bench:heads`). Every command prints the adapter it ran on.
+ * PPO suite against its peers, `npm run bench`), `runtime`, `nn`, `envs`, `heads` and `mujoco`
+ * (`npm run bench:runtime`, `bench:nn`, `bench:envs`, `bench:heads`, `bench:mujoco`). Every command
+ * prints the adapter it ran on.
  */
 import { Command } from 'commander';
 import { installAdapterSource } from '../src/gpu/device';
 import { dawnAdapterSource } from '../src/node/dawn';
 import { benchEnvsCommand } from './commands/envs';
 import { benchHeadsCommand } from './commands/heads';
+import { benchMujocoCommand } from './commands/mujoco';
 import { benchNnCommand } from './commands/nn';
 import { benchPpoCommand } from './commands/ppo';
 import { benchRuntimeCommand } from './commands/runtime';
@@ -22,6 +24,7 @@ new Command()
   .addCommand(benchNnCommand())
   .addCommand(benchEnvsCommand())
   .addCommand(benchHeadsCommand())
+  .addCommand(benchMujocoCommand())
   .parseAsync(process.argv)
   .catch((error: unknown) => {
     console.error(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -12,11 +12,12 @@
  *    trains the game for two iterations, acts, autosaves to IndexedDB and loads back; the
  *    JavaScript the page loaded must be at most BUDGET_GZIP bytes gzipped.
  * 5. The Node entry: without `webgpu` it names the package to install; in a browser bundle
- *    (`--conditions=browser`) it names the entry to use; with `webgpu` installed, a plain Node ESM
- *    script trains one iteration, and the installed `webgpu-rl` command runs.
+ *    (`--conditions=browser`) it names the entry to use; `webgpu-rl/mujoco` without
+ *    `@mujoco/mujoco` names that package; with `webgpu` installed, a plain Node ESM script trains
+ *    one iteration, and the installed `webgpu-rl` command runs.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
@@ -89,7 +90,8 @@ function installInto(tarball) {
     dawn = false;
   }
   if (dawn) throw new Error("installing webgpu-rl installed Dawn's 'webgpu' package: it must stay an optional peer");
-  console.log("installed; Dawn's 'webgpu' package was not installed (optional peer)");
+  if (existsSync(join(game, 'node_modules', '@mujoco', 'mujoco'))) throw new Error("installing webgpu-rl installed '@mujoco/mujoco': it must stay an optional peer");
+  console.log("installed; Dawn's 'webgpu' and '@mujoco/mujoco' were not installed (optional peers)");
 }
 
 function typeCheck() {
@@ -172,6 +174,11 @@ function nodeEntry() {
     /npm install webgpu@[\d.]+/,
   );
   expectFailure("in a browser bundle ('browser' condition)", nodeEval("await import('webgpu-rl/node');", ['--conditions=browser']), /in a browser import from 'webgpu-rl' instead/);
+  expectFailure(
+    "'webgpu-rl/mujoco' without '@mujoco/mujoco'",
+    nodeEval("const { hopperV5 } = await import('webgpu-rl/mujoco'); await hopperV5();"),
+    /webgpu-rl\/mujoco needs MuJoCo's WebAssembly bindings: npm install @mujoco\/mujoco/,
+  );
   run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', `webgpu@${installedVersion('webgpu')}`], { cwd: game });
   const output = run(process.execPath, ['src/train-one.mjs'], { cwd: game });
   const line = output.trim().split('\n').at(-1);

@@ -6,6 +6,7 @@
  * keeps the trainer's pipelining (iterate() submits iteration i and resolves with i − 1's report),
  * as a user's loop would.
  */
+import type { PpoConfig } from '../../src/algos/ppo/config';
 import { createPpoTrainer } from '../../src/algos/ppo/ppo';
 import type { EnvSource } from '../../src/envs/registry';
 
@@ -18,6 +19,8 @@ export interface EnginePpoOptions {
   readonly numSteps?: number; // 128
   /** The env (default 'CartPole-v1'): a JavaScript env trains on the same configuration. */
   readonly env?: EnvSource;
+  /** More PPO fields, over the env's defaults (e.g. normObs: false). */
+  readonly config?: PpoConfig;
   /** Called when the timed iterations begin (after the drained warm-up). */
   readonly onTimedStart?: () => void;
   readonly onIteration?: (iteration: number, returnMean100: number) => void;
@@ -38,6 +41,7 @@ export async function runEnginePpo(device: GPUDevice, options: EnginePpoOptions)
     throw new RangeError(`iterations must be an integer above warmupIterations = ${warmupIterations} (got ${iterations})`);
   }
   const trainer = await createPpoTrainer(device, {
+    ...options.config,
     env: options.env ?? 'CartPole-v1',
     numEnvs,
     numSteps,

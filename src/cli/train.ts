@@ -24,7 +24,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ALGORITHMS, checkAlgorithm, createTrainer, resolveTrainerConfig, type TrainerConfig } from '../algos/index';
 import { PRESETS, presetConfig } from '../algos/presets';
 import { formatAdapter } from '../gpu/device';
-import { registeredEnvNames } from '../envs/registry';
+import { findEnv, registeredEnvNames } from '../envs/registry';
+import { findMujocoEnvId, MUJOCO_ENV_IDS, mujocoEnv } from '../mujoco/envs';
 import { cleanStaleTempFiles, writeFileAtomic } from '../node/file-store';
 import { encodeCheckpoint } from '../train/checkpoint';
 import { captureCheckpoint, jsonConfig } from '../train/trainer-checkpoint';
@@ -82,7 +83,22 @@ function agentsOption(value: string): number {
   return g;
 }
 
-/** The trainer config from --config (JSON) with the command-line flags on top; validated, no GPU. */
+/**
+ * The MuJoCo locomotion env (webgpu-rl/mujoco) that `env` names, when it is a string that names no
+ * registered env but a locomotion id (Hopper-v5, …, any case); loading it needs `@mujoco/mujoco`,
+ * whose absence is an error naming the package. The run frees its MjData when its trainer is
+ * destroyed; the model lives until the process ends.
+ */
+async function locomotionEnv(env: unknown) {
+  if (typeof env !== 'string' || findEnv(env)) return undefined;
+  const id = findMujocoEnvId(env);
+  return id ? mujocoEnv(id) : undefined;
+}
+
+/**
+ * The trainer config from --config (JSON) with the command-line flags on top; validated, no GPU. A
+ * MuJoCo env id becomes the env itself (loaded here).
+ */
 export async function trainConfigFromOptions(options: TrainOptions): Promise<TrainerConfig> {
   if (options.algo !== undefined) checkAlgorithm(options.algo);
   let fromFile: Record<string, unknown> = {};
@@ -108,6 +124,8 @@ export async function trainConfigFromOptions(options: TrainOptions): Promise<Tra
   const fields: Record<string, unknown> = { ...(options.preset === undefined ? {} : presetConfig(options.preset)), ...fileFields };
   const config: Record<string, unknown> = { ...fields, algo: options.algo ?? fields.algo ?? 'ppo' };
   if (options.env !== undefined) config.env = options.env;
+  const locomotion = await locomotionEnv(config.env);
+  if (locomotion) config.env = locomotion;
   if (options.seed !== undefined) config.seed = options.seed;
   if (options.steps !== undefined) config.totalTimesteps = options.steps;
   if (options.agents !== undefined) {
@@ -310,7 +328,7 @@ export async function runTraining(
 export function trainCommand(): Command {
   return addGpuOptions(new Command('train'))
     .description('train an agent on the GPU; writes metrics.jsonl, summary.json, checkpoint.wgrl and curve.svg under --out')
-    .option('--env <id>', `env id or alias (default CartPole-v1): ${registeredEnvNames().join(', ')}`)
+    .option('--env <id>', `env id or alias (default CartPole-v1): ${registeredEnvNames().join(', ')}; with @mujoco/mujoco installed also ${MUJOCO_ENV_IDS.join(', ')}`)
     .option('--algo <name>', `algorithm: ${ALGORITHMS.join(', ')} (default: the --config file's algo, else ppo)`)
     .option('--seed <s>', 'u32 seed (default 1)', integer)
     .option('--steps <n>', "env steps to train for (default: the algorithm's and env's, e.g. 500000 for ppo on CartPole-v1)", integer)

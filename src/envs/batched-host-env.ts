@@ -118,6 +118,14 @@ export interface BatchedHostEnv {
    * Rows outside the range must be left alone.
    */
   stepBatch(batch: HostEnvBatch, from: number, to: number): void;
+  /**
+   * Called once, when the engine is done with `batch` (the vector env that handed it over was
+   * destroyed): frees what the game holds for that run outside JavaScript's garbage collector, such
+   * as a physics engine's WebAssembly memory (webgpu-rl/mujoco's envs keep an MjData per instance).
+   * Optional. An env may serve several runs, each with its own batch, so it frees that run's state
+   * only; the env itself stays usable.
+   */
+  releaseBatch?(batch: HostEnvBatch): void;
 }
 
 /** Whether `env` is a BatchedHostEnv: an object with resetBatch and stepBatch functions. */
@@ -167,6 +175,9 @@ export function validateBatchedHostEnv(env: BatchedHostEnv, name: string): void 
   }
   if (env.stepsRanges !== undefined && typeof env.stepsRanges !== 'boolean') {
     throw new TypeError(`${name}: stepsRanges must be true or false (got ${String(env.stepsRanges)})`);
+  }
+  if (env.releaseBatch !== undefined && typeof env.releaseBatch !== 'function') {
+    throw new TypeError(`${name}: releaseBatch must be a function of the batch, or left out (got ${typeof env.releaseBatch})`);
   }
 }
 

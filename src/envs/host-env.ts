@@ -145,6 +145,7 @@ export interface HostVectorEnv {
   writeActions(actions: Uint32Array | Float32Array | HybridActions): void;
   /** Reads every buffer back (readBufferOnce: tests and tools only). */
   read(): Promise<HostVectorEnvSnapshot>;
+  /** Frees the GPU buffers, then calls the game's releaseBatch (BatchedHostEnv) with this run's batch. */
   destroy(): void;
 }
 
@@ -440,6 +441,8 @@ class HostVectorEnvImpl implements HostVectorEnv {
     this.destroyed = true;
     for (const buffer of Object.values(this.buffers)) destroyBuffer(this.device, buffer);
     this.ring.destroy();
+    // The game frees what it holds for this run (BatchedHostEnv.releaseBatch).
+    this.batchedEnv.releaseBatch?.(this.batch);
   }
 
   /** A fresh episode's bookkeeping for instance `env`, its stream keyed for the reset. */

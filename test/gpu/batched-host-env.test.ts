@@ -3,8 +3,8 @@
  * and the same game written batched give identical runs (every buffer, masks and metrics included,
  * the game's own truncation and the step limit exercised); bad values written by the game are
  * refused naming the env, the instance, the field and the value; the JavaScript CartPole port
- * (test/support/cartpole-host.ts) replays the WGSL CartPole-v1 from the same seed; an Agent trains
- * PPO on a batched game end to end.
+ * (test/support/cartpole-host.ts) replays the WGSL CartPole-v1 from the same seed; destroy() hands
+ * the run's batch to the game's releaseBatch; an Agent trains PPO on a batched game end to end.
  */
 import { describe, expect, it } from 'vitest';
 import { Agent, type BatchedHostEnv, type HostEnv, type IterationStats } from '../../src/index';
@@ -301,6 +301,33 @@ describe('batched host envs', () => {
     const box = { ...batchedWalker(5), actionSpace: { kind: 'box', size: 1, low: [-1], high: [1] } } as BatchedHostEnv;
     await expect(createHostVectorEnv(device, box, { numEnvs: 1, seed: 1 })).rejects.toThrow(
       "host env 'walker': actionMasks needs a discrete, multi-discrete or hybrid action space (a box has no actions to mask)",
+    );
+  });
+
+  it("hands its batch to the game's releaseBatch once, when destroyed; refuses a releaseBatch that is no function", async () => {
+    const { device } = gpu();
+    const game = batchedWalker(8);
+    const seen: HostEnvBatch[] = [];
+    const released: HostEnvBatch[] = [];
+    const watched: BatchedHostEnv = {
+      ...game,
+      resetBatch(batch, instances) {
+        seen.push(batch);
+        game.resetBatch(batch, instances);
+      },
+      releaseBatch: (batch) => released.push(batch),
+    };
+    const envs = await createHostVectorEnv(device, watched, { numEnvs: 4, seed: 1 });
+    envs.reset();
+    envs.writeActions(new Uint32Array(4).fill(1));
+    await gpuStep(gpu(), 'walker step', () => envs.step());
+    expect(released).toEqual([]);
+    envs.destroy();
+    envs.destroy();
+    expect(released.length).toBe(1);
+    expect(released[0]).toBe(seen[0]);
+    await expect(createHostVectorEnv(device, { ...game, releaseBatch: 'later' } as unknown as BatchedHostEnv, { numEnvs: 1, seed: 1 })).rejects.toThrow(
+      "host env 'walker': releaseBatch must be a function of the batch, or left out (got string)",
     );
   });
 

@@ -1,7 +1,8 @@
 /**
  * `webgpu-rl train` without a GPU: option, --config and --out errors end the command with their
  * message before the GPU is acquired (acquireFromCli is replaced by one that fails the test), the
- * population's metrics.jsonl record, and the progress display on a terminal and in a log.
+ * population's metrics.jsonl record, and the progress display on a terminal and in a log; a MuJoCo
+ * locomotion id resolves to its env.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ALGORITHMS, resolveTrainerConfig } from '../../src/algos/index';
 import type { ResolvedPpoConfig } from '../../src/algos/ppo/config';
+import type { MujocoLocomotionEnv } from '../../src/mujoco';
 import { createProgress, formatProgressLine, type ProgressUpdate } from '../../src/cli/progress';
 import { metricsRecord, populationReturn, trainCommand, trainConfigFromOptions } from '../../src/cli/train';
 import { STATISTICS, type StatisticName } from '../../src/losses/statistics';
@@ -104,6 +106,22 @@ describe('train command options', () => {
     await expect(trainConfigFromOptions({ preset: 'walking', out: dir })).rejects.toThrow("unknown preset 'walking' (valid: locomotion)");
     expect(trainCommand().helpInformation()).toContain('--preset <name>');
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('resolves a MuJoCo locomotion id (any case) to its env, with its PPO defaults, and lists the ids in --help', async () => {
+    const config = await trainConfigFromOptions({ env: 'hopper-V5', steps: 4096, out: dir });
+    const env = config.env as MujocoLocomotionEnv;
+    try {
+      expect([env.name, env.observationSize, env.actionSpace.kind]).toEqual(['Hopper-v5', 11, 'box']);
+      const resolved = resolveTrainerConfig(config) as ResolvedPpoConfig;
+      expect([resolved.env, resolved.numEnvs, resolved.numSteps, resolved.updateEpochs, resolved.normObs, resolved.normReward, resolved.maxEpisodeSteps]).toEqual([
+        'Hopper-v5', 16, 128, 10, true, true, 1000,
+      ]);
+    } finally {
+      env.close();
+    }
+    expect(trainCommand().helpInformation().replace(/\s+/g, ' ')).toMatch(/with @mujoco\/mujoco installed also Hopper-v5, HalfCheetah-v5, Walker2d-v5, Ant-v5/);
+    expect((await trainError(['--env', 'Hopper-v9'])).message).toMatch(/^unknown env 'Hopper-v9' \(valid: CartPole-v1/);
   });
 
   it('lists every algorithm in --help', () => {

@@ -10,7 +10,12 @@ import { describe, expect, it } from 'vitest';
 import { ENGINE_VERSION } from '../../src/version';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const ENTRIES = { 'webgpu-rl': 'src/index.ts', 'webgpu-rl/node': 'src/node.ts', 'webgpu-rl/engine': 'src/engine.ts' } as const;
+const ENTRIES = {
+  'webgpu-rl': 'src/index.ts',
+  'webgpu-rl/node': 'src/node.ts',
+  'webgpu-rl/engine': 'src/engine.ts',
+  'webgpu-rl/mujoco': 'src/mujoco.ts',
+} as const;
 const pinned = JSON.parse(readFileSync(new URL('./entry-exports.json', import.meta.url), 'utf8')) as Record<string, string[]>;
 
 function exportedNames(): Record<string, string[]> {

@@ -16,6 +16,7 @@ export const LAYERS = [
   'rng', // Philox kernels and their CPU twin
   'nn', // MLP spec and passes, heads, optimiser
   'envs', // env contract, registry, vector env, built-in / custom / JavaScript envs
+  'mujoco', // MuJoCo locomotion envs (BatchedHostEnv factories), loaded only through webgpu-rl/mujoco
   'normalise', // running observation and reward normalisers
   'returns', // reward-to-go, GAE, baselines, advantage normalisation
   'losses', // policy-gradient losses, statistics, KL controls, ESS
@@ -31,6 +32,7 @@ export const LAYERS = [
   'node.ts',
   'node-browser.ts',
   'engine.ts',
+  'mujoco.ts',
 ] as const;
 
 const SRC = fileURLToPath(new URL('../../src', import.meta.url)).replace(/\/$/, '');
@@ -143,7 +145,7 @@ describe('layers of src/', () => {
     expect(cycles).toEqual([]);
   });
 
-  it("reaches no Node module and no Dawn from the browser entry (src/index.ts), dynamic imports included", () => {
+  it("reaches no Node module, no Dawn and no MuJoCo from the browser entry (src/index.ts), dynamic imports included", () => {
     const seen = new Set<string>();
     const pending = [join(SRC, 'index.ts')];
     const offenders: string[] = [];
@@ -152,10 +154,12 @@ describe('layers of src/', () => {
       if (seen.has(file)) continue;
       seen.add(file);
       for (const specifier of specifiersOf(file)) {
-        if (/^node:/.test(specifier) || specifier === 'webgpu') offenders.push(`${relative(SRC, file)} imports '${specifier}'`);
+        if (/^node:/.test(specifier) || specifier === 'webgpu' || specifier.startsWith('@mujoco/')) offenders.push(`${relative(SRC, file)} imports '${specifier}'`);
       }
       pending.push(...graph.get(file)!);
     }
+    // The locomotion envs are an entry of their own: a game without them must not load their code.
+    for (const file of seen) if (layerOf(file) === 'mujoco') offenders.push(`the root reaches ${relative(SRC, file)}`);
     expect(offenders).toEqual([]);
     expect(seen.size).toBeGreaterThan(50);
   });

@@ -162,6 +162,19 @@ export const PPO_DEFAULTS = Object.freeze({
   actionMasks: true,
 });
 
+/** CleanRL's continuous-control PPO for the MuJoCo locomotion envs (see PPO_ENV_DEFAULTS). */
+const LOCOMOTION_PPO: PpoConfig = Object.freeze({
+  learningRate: 3e-4,
+  numEnvs: 16,
+  numSteps: 128,
+  updateEpochs: 10,
+  numMinibatches: 8,
+  entCoef: 0,
+  normObs: true,
+  normReward: true,
+  totalTimesteps: 1_000_000,
+});
+
 /**
  * Each env's documented defaults over PPO_DEFAULTS (a field the caller gives wins):
  * - Acrobot-v1: CleanRL's discrete defaults as they are (its benchmark: −86.36 ± 1.32 at 500 000 steps).
@@ -179,6 +192,11 @@ export const PPO_DEFAULTS = Object.freeze({
  *   102 400 steps: its short episodes and dense shaping learn in tens of thousands of steps.
  *   Measured (SwiftShader, seeds 1–3): a mean of 8 over 100 episodes at about 20 000 steps under
  *   the env's masks, about 60 000–75 000 without (test/learning/ppo-snake-masks.test.ts).
+ * - MuJoCo locomotion (Hopper-v5, HalfCheetah-v5, Walker2d-v5, Ant-v5; webgpu-rl/mujoco): CleanRL's
+ *   ppo_continuous_action.py values — lr 3e-4, 10 epochs, no entropy bonus, observation
+ *   normalisation and reward scaling, 1 M steps, a batch of 2048 — as 16 envs × 128 steps in 8
+ *   minibatches of 256 rather than 1 × 2048 in 32 of 64 (the minibatches run as dispatches). Not
+ *   measured for learning here yet.
  */
 export const PPO_ENV_DEFAULTS: Readonly<Record<string, PpoConfig>> = Object.freeze({
   'Pendulum-v1': {
@@ -210,6 +228,10 @@ export const PPO_ENV_DEFAULTS: Readonly<Record<string, PpoConfig>> = Object.free
     normReward: true,
     totalTimesteps: 1_000_000,
   },
+  'Hopper-v5': LOCOMOTION_PPO,
+  'HalfCheetah-v5': LOCOMOTION_PPO,
+  'Walker2d-v5': LOCOMOTION_PPO,
+  'Ant-v5': LOCOMOTION_PPO,
 });
 
 /** A validated PPO config with defaults filled in and the derived sizes (what resolveTrainerConfig returns for PPO). */
