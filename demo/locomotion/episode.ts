@@ -4,6 +4,7 @@
  * exactly as training sees them, and the MjData is the one the env steps. The engine's step limit
  * (maxEpisodeSteps) is applied here as the engine applies it, by `truncated` on the last step.
  */
+import type { Agent } from '../../src/index';
 import type { HostEnvBatch } from '../../src/envs/batched-host-env';
 import type { GeomPose } from '../../src/mujoco/geometry';
 import type { MujocoData, MujocoLocomotionEnv } from '../../src/mujoco';
@@ -15,6 +16,14 @@ export type Policy = (observation: Float32Array, actions: Float32Array) => void 
 export const ZERO_POLICY: Policy = (_observation, actions) => {
   actions.fill(0);
 };
+
+/** The agent's deterministic action for the observation, written into the env's action row. */
+export function agentPolicy(agent: Agent): Policy {
+  return async (observation, actions) => {
+    const result = await agent.act(observation, { deterministic: true });
+    actions.set(result.actions as Float32Array);
+  };
+}
 
 /** The MjData arrays drawn, as views re-taken when the WebAssembly heap grows (a stale view has length 0). */
 interface Views extends GeomPose {

@@ -16,7 +16,7 @@ import { Agent, decodeCheckpoint } from '../../src/index';
 import type { GeomModel } from '../../src/mujoco/geometry';
 import { findMujocoEnvId, MUJOCO_ENV_IDS, mujocoEnv, type MujocoLocomotionEnv } from '../../src/mujoco';
 import { probe, type DemoContext, type Panel } from '../context';
-import { LocomotionEpisode, ZERO_POLICY, type Policy } from './episode';
+import { agentPolicy, LocomotionEpisode, ZERO_POLICY, type Policy } from './episode';
 import { createLocomotionRenderer, type LocomotionRenderer } from './renderer';
 
 export interface WalkProbe {
@@ -55,14 +55,6 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Reco
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
-/** The agent's deterministic action for each observation, written into the env's action row. */
-function agentPolicy(agent: Agent): Policy {
-  return async (observation, actions) => {
-    const result = await agent.act(observation, { deterministic: true });
-    actions.set(result.actions as Float32Array);
-  };
-}
 
 class WalkPanel {
   private readonly envSelect = element('select', { 'data-role': 'walk-env' });

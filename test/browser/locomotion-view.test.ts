@@ -4,6 +4,8 @@
  * holds the floor and the hopper's coloured body parts, and the env steps on. Then a checkpoint
  * made here (a PPO agent on Hopper-v5 after one short iteration, saved as the CLI saves it) is
  * chosen in the file input: the view plays that agent's policy on the env the checkpoint names.
+ * And "Train and watch" trains Hopper-v5 with PPO while its view plays one more instance with the
+ * current policy, drawn by the same renderer.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -93,4 +95,25 @@ describe('locomotion view in headless Chromium', () => {
     expect(browser().errors).toEqual([]);
     await page.close();
   }, 240_000);
+
+  it('"Train and watch" trains Hopper-v5 and draws one more instance played by the current policy', async () => {
+    const page = await browser().openPage('/demo/index.html');
+    await page.waitForFunction(() => window.__demo?.train !== undefined, { timeout: 60_000 });
+    await page.select('select[data-role="env"]', 'Hopper-v5');
+    await page.select('select[data-role="algo"]', 'ppo');
+    await page.click('button[data-action="start"]');
+    await page.waitForFunction(() => {
+      const train = window.__demo?.train as { iterations: number; locomotionSteps?: number; error?: string } | undefined;
+      return train !== undefined && (train.error !== undefined || (train.iterations >= 1 && (train.locomotionSteps ?? 0) > 5));
+    }, { timeout: 120_000 });
+    const train = (await page.evaluate(() => window.__demo?.train)) as { env: string; iterations: number; locomotionSteps: number; envViewFrames: number; error?: string };
+    console.log(`[locomotion view, training] ${JSON.stringify(train)}`);
+    expect(train.error).toBeUndefined();
+    expect(train.env).toBe('Hopper-v5');
+    expect(await page.$eval('canvas[data-role="env-view"]', (canvas) => (canvas as HTMLCanvasElement).hidden)).toBe(false);
+    await page.click('button[data-action="pause"]');
+    await page.click('button[data-action="reset"]');
+    expect(browser().errors).toEqual([]);
+    await page.close();
+  }, 180_000);
 });
