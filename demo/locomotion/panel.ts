@@ -124,6 +124,8 @@ class WalkPanel {
       this.scene = { env, episode: new LocomotionEpisode(env), renderer, agent, policy: agent ? agentPolicy(agent) : ZERO_POLICY };
       Object.assign(this.record, { env: env.name, policy: checkpoint?.name ?? 'zero actions', steps: 0, episodes: 0, returnSoFar: 0, lastReturn: Number.NaN, instances: renderer.instances });
       this.envSelect.value = env.name;
+      // Empty, so that the next frame writes the new scene's line.
+      this.status.textContent = '';
     } catch (error) {
       renderer?.destroy();
       agent?.destroy();
@@ -195,9 +197,15 @@ class WalkPanel {
     this.showStatus(scene);
   };
 
+  /** The status line and the probe, rewritten only when the instance has stepped. */
   private showStatus(scene: Scene): void {
     const { episode } = scene;
-    Object.assign(this.record, { steps: episode.totalSteps, episodes: episode.episodes, returnSoFar: episode.returnSoFar, lastReturn: episode.lastReturn });
+    const record = this.record;
+    if (record.steps === episode.totalSteps && this.status.textContent !== '') return;
+    record.steps = episode.totalSteps;
+    record.episodes = episode.episodes;
+    record.returnSoFar = episode.returnSoFar;
+    record.lastReturn = episode.lastReturn;
     const last = Number.isFinite(episode.lastReturn) ? ` · last episode ${episode.lastReturn.toFixed(1)}` : '';
     this.status.textContent = `${scene.env.name} · ${this.record.policy} · episode ${episode.episodes + 1}, step ${episode.steps} · return so far ${episode.returnSoFar.toFixed(1)}${last}`;
   }

@@ -180,7 +180,8 @@ export async function createLocomotionRenderer(device: GPUDevice, canvas: HTMLCa
       destroyed = true;
       for (const buffer of [vertexBuffer, indexBuffer, instanceBuffer, camera.buffer]) buffer.destroy();
       depth.destroy();
-      context.unconfigure();
+      // The context stays configured: a newer renderer of the same canvas (another env chosen while
+      // this one was built) may have configured it already, and unconfiguring would take it away.
     },
   };
 }

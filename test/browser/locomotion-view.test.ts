@@ -5,7 +5,8 @@
  * made here (a PPO agent on Hopper-v5 after one short iteration, saved as the CLI saves it) is
  * chosen in the file input: the view plays that agent's policy on the env the checkpoint names.
  * And "Train and watch" trains Hopper-v5 with PPO while its view plays one more instance with the
- * current policy, drawn by the same renderer.
+ * current policy, drawn by the same renderer. Where `@mujoco/mujoco` cannot be loaded (its script's
+ * request is refused here), the tab shows loadMujoco's line naming the package to install.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -95,6 +96,21 @@ describe('locomotion view in headless Chromium', () => {
     expect(browser().errors).toEqual([]);
     await page.close();
   }, 240_000);
+
+  it('without @mujoco/mujoco, the tab shows the line naming the package to install', async () => {
+    const session = browser();
+    const page = await session.browser.newPage();
+    await page.setRequestInterception(true);
+    page.on('request', (request) => void (request.url().includes('@mujoco/mujoco/mujoco.js') ? request.abort() : request.continue()));
+    await page.goto(`${session.baseUrl}/demo/index.html?tab=walk`, { waitUntil: 'load' });
+    await page.waitForFunction(() => (window.__demo?.walk as WalkProbe | undefined)?.message !== undefined, { timeout: 60_000 });
+    const shown = await page.$eval('[data-role="walk-message"]', (e) => ({ text: e.textContent ?? '', hidden: (e as HTMLElement).hidden }));
+    console.log(`[locomotion view, no MuJoCo] ${shown.text}`);
+    expect(shown.hidden).toBe(false);
+    expect(shown.text).toMatch(/^webgpu-rl\/mujoco needs MuJoCo's WebAssembly bindings: npm install @mujoco\/mujoco \(/);
+    expect(shown.text).not.toContain('\n');
+    await page.close();
+  }, 90_000);
 
   it('"Train and watch" trains Hopper-v5 and draws one more instance played by the current policy', async () => {
     const page = await browser().openPage('/demo/index.html');
