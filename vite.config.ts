@@ -14,6 +14,9 @@ const demo = {
   base: './',
   build: { target: 'es2022', outDir: '../demo-dist', emptyOutDir: true, sourcemap: true },
   server: { fs: { allow: ['..'] } },
+  // MuJoCo's bindings find mujoco.wasm beside mujoco.js (new URL(…, import.meta.url)); the dev
+  // server's dependency pre-bundling would move the script away from it.
+  optimizeDeps: { exclude: ['@mujoco/mujoco'] },
 };
 
 export default defineConfig(({ mode }) => (mode === 'demo' ? demo : {

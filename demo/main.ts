@@ -5,10 +5,11 @@
 import { acquireGpu, formatAdapter } from '../src/index';
 import { probe, type DemoContext, type Panel } from './context';
 import { labPanel } from './lab/panel';
+import { walkPanel } from './locomotion/panel';
 import { playPanel } from './play/panel';
 import { trainPanel } from './train/panel';
 
-const PANELS: Readonly<Record<string, Panel>> = { train: trainPanel, lab: labPanel, play: playPanel };
+const PANELS: Readonly<Record<string, Panel>> = { train: trainPanel, lab: labPanel, play: playPanel, walk: walkPanel };
 
 function fact(name: string, text: string): void {
   document.querySelector<HTMLElement>(`[data-fact="${name}"]`)!.textContent = text;

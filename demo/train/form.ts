@@ -4,7 +4,7 @@
  * what the user typed into a config that the resolver then validates. Each input carries
  * `data-field="<configField>"` (a published selector the browser tests use).
  */
-import { ALGORITHMS, resolveTrainerConfig, type AlgorithmName, type TrainerConfig } from '../../src/index';
+import { ALGORITHMS, resolveTrainerConfig, type AlgorithmName, type EnvSource, type TrainerConfig } from '../../src/index';
 
 /** One editable field: its config name, a short label and a one-line explanation. */
 interface FieldSpec {
@@ -67,7 +67,7 @@ export interface Refusal {
 }
 
 /** The resolver's verdict on every algorithm for `env`: the ones that refuse it, and why. */
-export function refusalsFor(env: string): Refusal[] {
+export function refusalsFor(env: EnvSource): Refusal[] {
   const refusals: Refusal[] = [];
   for (const algo of ALGORITHMS) {
     try {
@@ -86,7 +86,7 @@ function scalar(value: unknown): number | undefined {
 }
 
 /** The shown fields of `algo` on `env` with their defaults (sized down on a CPU adapter, widened on a GPU). */
-export function defaultsFor(algo: AlgorithmName, env: string, isSoftware: boolean): Map<string, number> {
+export function defaultsFor(algo: AlgorithmName, env: EnvSource, isSoftware: boolean): Map<string, number> {
   const resolved = resolveTrainerConfig({ algo, env } as TrainerConfig) as unknown as Record<string, unknown>;
   const defaults = new Map<string, number>();
   for (const field of ALGORITHM_FIELDS[algo]) {
@@ -123,7 +123,7 @@ export function renderFields(container: HTMLElement, defaults: ReadonlyMap<strin
 }
 
 /** The form's values as a config for `algo` on `env`, validated by the algorithm's resolver; throws with the field named. */
-export function readConfig(container: HTMLElement, algo: AlgorithmName, env: string): TrainerConfig {
+export function readConfig(container: HTMLElement, algo: AlgorithmName, env: EnvSource): TrainerConfig {
   const config: Record<string, unknown> = { algo, env };
   for (const input of container.querySelectorAll<HTMLInputElement>('input[data-field]')) {
     const field = input.dataset.field!;

@@ -11,11 +11,16 @@
  * running (a training loop is on); iterations (reported so far); points (points of the return
  * chart); firstReturn / lastReturn (returnMean100 of the first / last point where it is finite,
  * NaN until then); sps (env steps per second, last measured); envViewFrames (env view draw()
- * calls); error (the message shown, when one is).
+ * calls); locomotionSteps (a MuJoCo env: steps the view's own instance has played); error (the
+ * message shown, when one is). The env picker lists the MuJoCo locomotion envs after the built-in
+ * ones: Start loads MuJoCo then, and the view plays one more instance with the current policy.
  */
-import { ALGORITHMS, BUILTIN_ENVS, type AlgorithmName, type IterationStats, type TrainerConfig } from '../../src/index';
+import { ALGORITHMS, BUILTIN_ENVS, type AlgorithmName, type EnvSource, type IterationStats, type TrainerConfig } from '../../src/index';
+import { MUJOCO_ENV_IDS, mujocoEnv, type MujocoLocomotionEnv } from '../../src/mujoco';
 import { probe, type DemoContext, type Panel } from '../context';
 import { createEnvView, type EnvView } from '../env-view/env-view';
+import { createLiveLocomotionView } from '../locomotion/live';
+import { locomotionId, locomotionSpec } from '../locomotion/specs';
 import { ALGORITHM_TEXT } from './algorithms';
 import { ChartGrid } from './charts';
 import { defaultsFor, readConfig, refusalsFor, renderFields } from './form';
@@ -32,6 +37,8 @@ export interface TrainProbe {
   lastReturn: number;
   sps: number;
   envViewFrames: number;
+  /** Env steps of the extra instance the view plays, when the run trains a MuJoCo env. */
+  locomotionSteps?: number;
   error?: string;
 }
 
@@ -73,6 +80,8 @@ class TrainPanel {
   private metricNames: readonly string[] = [];
   private readonly record: TrainProbe;
 
+  /** The MuJoCo env of the run, when it trains one (made at Start, closed at Reset). */
+  private locomotionEnv: MujocoLocomotionEnv | null = null;
   private phase: Phase = 'idle';
   private session: TrainingSession | null = null;
   private envView: EnvView | null = null;
@@ -85,6 +94,10 @@ class TrainPanel {
     private readonly context: DemoContext,
   ) {
     for (const env of BUILTIN_ENVS) this.envSelect.append(element('option', { value: env.id }, env.id));
+    // Listed always; Start loads MuJoCo's WebAssembly, and says what to install when it is missing.
+    const locomotion = element('optgroup', { label: 'MuJoCo (webgpu-rl/mujoco)' });
+    for (const id of MUJOCO_ENV_IDS) locomotion.append(element('option', { value: id }, id));
+    this.envSelect.append(locomotion);
     for (const algo of ALGORITHMS) this.algoSelect.append(element('option', { value: algo }, `${ALGORITHM_TEXT[algo].name} (${algo})`));
     this.error.hidden = true;
     this.canvas.hidden = true;
@@ -122,13 +135,20 @@ class TrainPanel {
     return this.envSelect.value;
   }
 
+  /** The chosen env as the form resolves it: a built-in id, or a MuJoCo env's stand-in (no MuJoCo loaded yet). */
+  private get envSource(): EnvSource {
+    const id = locomotionId(this.env);
+    return id ? locomotionSpec(id) : this.env;
+  }
+
   private get algo(): AlgorithmName {
     return this.algoSelect.value as AlgorithmName;
   }
 
   /** The env or algorithm changed: mark the algorithms that refuse the env, show the chosen one's defaults. */
   private choose(): void {
-    const refused = refusalsFor(this.env);
+    const source = this.envSource;
+    const refused = refusalsFor(source);
     for (const option of this.algoSelect.options) {
       const refusal = refused.find((r) => r.algo === option.value);
       option.disabled = refusal !== undefined;
@@ -143,18 +163,18 @@ class TrainPanel {
       this.refusals.append(element('summary', {}, `${refused.length} of ${ALGORITHMS.length} algorithms refuse ${this.env}: why`), list);
     }
     this.idea.textContent = `${ALGORITHM_TEXT[this.algo].name}: ${ALGORITHM_TEXT[this.algo].idea}`;
-    renderFields(this.fields, defaultsFor(this.algo, this.env, this.context.isSoftware));
+    renderFields(this.fields, defaultsFor(this.algo, source, this.context.isSoftware));
     if (this.context.isSoftware) this.fieldset.title = 'sized down for a CPU adapter (SwiftShader): fewer envs and shorter rollouts than the documented defaults';
     this.record.env = this.env;
     this.record.algo = this.algo;
-    this.chartMetricsOf(this.env);
+    this.chartMetricsOf(source);
     this.showError(null);
     this.render();
   }
 
   /** The chart grid for `env`: a chart per metric it reports per episode (rebuilt when they differ). */
-  private chartMetricsOf(env: string): void {
-    const names = BUILTIN_ENVS.find((d) => d.id === env)?.episodeMetrics ?? [];
+  private chartMetricsOf(env: EnvSource): void {
+    const names = typeof env === 'string' ? (BUILTIN_ENVS.find((d) => d.id === env)?.episodeMetrics ?? []) : (env.episodeMetrics ?? []);
     if (names.join(',') === this.metricNames.join(',')) return;
     this.metricNames = names;
     this.charts.destroy();
@@ -195,7 +215,7 @@ class TrainPanel {
     if (!this.session) {
       let config: TrainerConfig;
       try {
-        config = readConfig(this.fields, this.algo, this.env);
+        config = readConfig(this.fields, this.algo, this.envSource);
       } catch (error) {
         this.showError(message(error));
         return;
@@ -208,8 +228,9 @@ class TrainPanel {
         const budget = this.context.isSoftware ? FRAME_BUDGET_MS.software : FRAME_BUDGET_MS.hardware;
         // Statistics of a run that Reset ended (its last iteration lands after) are dropped.
         const stats = (iteration: IterationStats, sps: number) => generation === this.generation && this.onStats(iteration, sps);
-        session = await TrainingSession.create(this.context.device, config, budget, { stats });
+        session = await TrainingSession.create(this.context.device, await this.withLocomotionEnv(config, generation), budget, { stats });
       } catch (error) {
+        this.closeLocomotionEnv();
         if (generation !== this.generation) return;
         this.showError(message(error));
         this.phase = 'idle';
@@ -225,6 +246,24 @@ class TrainPanel {
       if (generation !== this.generation) return;
     }
     this.run(this.session!);
+  }
+
+  /** `config` with the real MuJoCo env in place of the form's stand-in (kept for the view and closed at Reset). */
+  private async withLocomotionEnv(config: TrainerConfig, generation: number): Promise<TrainerConfig> {
+    const id = locomotionId(this.env);
+    if (!id) return config;
+    const env = await mujocoEnv(id);
+    if (generation !== this.generation) {
+      env.close();
+      throw new Error('reset while MuJoCo loaded');
+    }
+    this.locomotionEnv = env;
+    return { ...config, env } as TrainerConfig;
+  }
+
+  private closeLocomotionEnv(): void {
+    this.locomotionEnv?.close();
+    this.locomotionEnv = null;
   }
 
   private run(session: TrainingSession): void {
@@ -250,6 +289,7 @@ class TrainPanel {
   }
 
   private async attachEnvView(session: TrainingSession, generation: number): Promise<void> {
+    if (this.locomotionEnv) return this.attachLocomotionView(session, this.locomotionEnv, generation);
     const view = session.agent.envView;
     if (!view) {
       this.caption.textContent = 'env view: this env has no state to draw';
@@ -269,6 +309,31 @@ class TrainPanel {
     } catch (error) {
       console.error(`webgpu-rl demo, env view: ${message(error)}`);
       this.caption.textContent = `env view failed: ${message(error)}`;
+    }
+  }
+
+  /** A MuJoCo env: one extra instance played by the current policy, drawn in 3-D (demo/locomotion/live.ts). */
+  private async attachLocomotionView(session: TrainingSession, env: MujocoLocomotionEnv, generation: number): Promise<void> {
+    try {
+      const live = await createLiveLocomotionView(this.context.device, this.canvas, env, session.agent);
+      if (generation !== this.generation) {
+        live.destroy();
+        return;
+      }
+      const record = this.record;
+      this.envView = {
+        instances: live.instances,
+        draw() {
+          live.draw();
+          record.locomotionSteps = live.episode.totalSteps;
+        },
+        destroy: () => live.destroy(),
+      };
+      this.canvas.hidden = false;
+      this.caption.textContent = `one more ${env.name} instance, played by the policy as it trains (deterministic act() each step, beside training)`;
+    } catch (error) {
+      console.error(`webgpu-rl demo, locomotion view: ${message(error)}`);
+      this.caption.textContent = `locomotion view failed: ${message(error)}`;
     }
   }
 
@@ -308,6 +373,8 @@ class TrainPanel {
     this.showError(null);
     this.render();
     await session?.destroy();
+    // After the agent, whose batch of the env it frees; the view's own instance is freed already.
+    this.closeLocomotionEnv();
   }
 
   /** Every frame while visible: the charts that gained points, and the env view. */

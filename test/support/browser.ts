@@ -4,7 +4,8 @@
  * where it does not. The flags and the environment (SwiftShader's VK_ICD_FILENAMES above all) are
  * the package's own recipe, src/node/headless-chromium.ts, passed to Puppeteer explicitly.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
 import { createServer, type ViteDevServer } from 'vite';
@@ -41,7 +42,11 @@ export async function startBrowserSession(launch: HeadlessChromiumLaunch): Promi
     configFile: false,
     logLevel: 'error',
     plugins: [wgslPlugin()],
-    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
+    // node_modules by its real path too: a work tree whose node_modules is a link elsewhere still
+    // serves files that a package loads by URL (MuJoCo's mujoco.wasm).
+    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, fs: { allow: [REPO_ROOT, realpathSync(join(REPO_ROOT, 'node_modules'))] } },
+    // As the demo's config: pre-bundling would separate MuJoCo's script from its mujoco.wasm.
+    optimizeDeps: { exclude: ['@mujoco/mujoco'] },
   });
   await server.listen();
   const address = server.httpServer?.address();
