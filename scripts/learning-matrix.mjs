@@ -31,6 +31,12 @@ const RUNS = [
   // baseline in disguise): no target, compared with the run above.
   { name: 'reinforce-plain', algo: 'reinforce', env: 'CartPole-v1', seed: 1, steps: 1_000_000, config: { weights: 'total-return', baseline: 'none', normAdv: false } },
   { name: 'offpolicy-k4', algo: 'offpolicy', env: 'CartPole-v1', seed: 1, steps: 1_000_000, target: 475, config: { updateSteps: 4 } },
+  // MuJoCo locomotion (needs @mujoco/mujoco), PPO with the envs' defaults: the median seed must
+  // reach the target; Walker2d and Ant are documented without one.
+  ...[1, 2, 3].map((seed) => ({ name: `ppo-hopper-seed${seed}`, algo: 'ppo', env: 'Hopper-v5', seed, steps: 1_000_000, target: 1000 })),
+  ...[1, 2, 3].map((seed) => ({ name: `ppo-halfcheetah-seed${seed}`, algo: 'ppo', env: 'HalfCheetah-v5', seed, steps: 1_000_000, target: 1500 })),
+  { name: 'ppo-walker2d', algo: 'ppo', env: 'Walker2d-v5', seed: 1, steps: 1_000_000 },
+  { name: 'ppo-ant', algo: 'ppo', env: 'Ant-v5', seed: 1, steps: 1_000_000 },
 ];
 
 function cliMatrix(only) {

@@ -6,7 +6,7 @@
  * once, so drawing allocates only what WebGPU's own calls do (encoder, pass, texture view).
  */
 import { GEOM_INSTANCE_FLOATS, GEOM_SHAPES, planGeomInstances, writeGeomInstances, type GeomModel, type GeomPose } from '../../src/mujoco/geometry';
-import { lookAt, multiply, perspective } from './camera';
+import { cameraScratch, viewProjection } from './camera';
 import shaderWgsl from './locomotion.wgsl?raw';
 import { unitMeshes } from './meshes';
 
@@ -83,8 +83,7 @@ function createCamera(device: GPUDevice) {
   const buffer = device.createBuffer({ label: 'locomotion.frame', size: data.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   const lightLength = Math.hypot(...LIGHT);
   for (let i = 0; i < 3; i += 1) data[16 + i] = LIGHT[i]! / lightLength;
-  const projection = new Float32Array(16);
-  const view = new Float32Array(16);
+  const scratch = cameraScratch();
   const eye = new Float32Array(3);
   const focus = new Float32Array(3);
   const up = new Float32Array([0, 0, 1]);
@@ -98,9 +97,7 @@ function createCamera(device: GPUDevice) {
       eye[0] = focus[0];
       eye[1] = focus[1] - CAMERA.distance;
       eye[2] = focus[2] + CAMERA.height;
-      perspective(CAMERA.fovY, aspect, CAMERA.near, CAMERA.far, projection);
-      lookAt(eye, focus, up, view);
-      multiply(projection, view, data.subarray(0, 16));
+      viewProjection({ ...CAMERA, aspect }, eye, focus, up, scratch, data.subarray(0, 16));
       device.queue.writeBuffer(buffer, 0, data);
     },
   };
