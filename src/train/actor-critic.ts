@@ -196,9 +196,10 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
     const { observationSpace, actionSpace } = env.descriptor;
     const policy = policyKindOf(actionSpace);
     const shared = config.sharedTrunk ?? false;
-    const actorSpec = actorSpecFor(actionSpace, observationSpace.size, config.hiddenSizes);
+    const policySpec = actorSpecFor(actionSpace, observationSpace.size, config.hiddenSizes);
     // A shared trunk: the actor gains the critic's value head (CleanRL's gain 1), and is the critic.
-    const actor = mlpLayout(shared ? { ...actorSpec, heads: [...actorSpec.heads, ...criticSpec(observationSpace.size, config.hiddenSizes).heads] } : actorSpec);
+    const valueHeads = criticSpec(observationSpace.size, config.hiddenSizes).heads;
+    const actor = mlpLayout(shared ? { ...policySpec, heads: [...policySpec.heads, ...valueHeads] } : policySpec);
     const critic = shared ? actor : mlpLayout(criticSpec(observationSpace.size, config.hiddenSizes));
     const metricNames = env.descriptor.episodeMetrics ?? [];
     const PA = actor.parametersPerAgent;
