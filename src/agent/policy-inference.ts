@@ -71,7 +71,7 @@ import { MAX_DISCRETE_ACTIONS } from '../rng/categories';
 import { categoricalRowConstants } from '../nn/heads';
 import { branchHeadConfig, multiCategoricalSampleKernels, multiCategoricalWidth, type MultiCategoricalHeadConfig } from '../nn/heads-multi-discrete';
 import { checkMultiDiscrete } from '../envs/action-branches';
-import type { PolicyKind } from '../train/policy-head';
+import type { PolicyKind } from '../train/policy-kind';
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../rng/params';
 import categoricalArgmaxWgsl from '../../shaders/agent/categorical_argmax.wgsl';
 import categoricalCommonWgsl from '../../shaders/nn/categorical_common.wgsl';

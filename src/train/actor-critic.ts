@@ -34,7 +34,7 @@ import { createRollout, type Rollout } from '../rollout/rollout';
 import type { Transitions } from '../rollout/transitions';
 import { createIterationLoop, type LoopReport } from './loop';
 import { createNanGuard } from './nan-guard';
-import { policyKindOf, type PolicyKind } from './policy-head';
+import { policyKindOf, type PolicyKind } from './policy-kind';
 import { MASK_ERRORS_BYTES } from '../nn/heads';
 import {
   decodeReport,

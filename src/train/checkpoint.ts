@@ -25,7 +25,7 @@
 import { continuousActionDims, policyOutputWidth } from '../envs/action-branches';
 import type { ActionSpace, BoxSpace } from '../envs/types';
 import type { MlpSpec } from '../nn/mlp-spec';
-import { policyKindOf } from './policy-head';
+import { policyKindOf } from './policy-kind';
 import { ENGINE_VERSION } from '../version';
 import { migrateReportV2 } from './report';
 

@@ -15,20 +15,9 @@ import { createKernel, type Kernel, type SizedKernel } from '../gpu/kernel';
 import { gaussianBackwardKernel, gaussianEvaluateKernel, gaussianLogStdReduceKernel, learnedLogStd, type GaussianHeadConfig, type LogStdSource } from '../nn/heads';
 import { multiCategoricalBackwardKernels, multiCategoricalEvaluateKernels, type MultiCategoricalHeadConfig } from '../nn/heads-multi-discrete';
 import type { MlpLayout } from '../nn/mlp-spec';
-import type { ActionSpace } from '../envs/types';
+import type { PolicyKind } from './policy-kind';
 
-/**
- * The actor's distribution: 'categorical' (discrete or multi-discrete actions: logits), 'gaussian'
- * (a box: means and a learned log-std) or 'hybrid' (a box and discrete branches: the means, then
- * the logits, src/envs/types.ts HybridSpace).
- */
-export type PolicyKind = 'categorical' | 'gaussian' | 'hybrid';
-
-/** The policy kind an action space is learnt with. */
-export function policyKindOf(space: ActionSpace): PolicyKind {
-  if (space.kind === 'box') return 'gaussian';
-  return space.kind === 'hybrid' ? 'hybrid' : 'categorical';
-}
+export type { PolicyKind } from './policy-kind';
 
 export interface PolicyHeadConfig {
   readonly kind: PolicyKind;

@@ -8,7 +8,7 @@ import type { MlpSpec } from '../nn/mlp-spec';
 import type { EnvDescriptor } from '../envs/types';
 import type { MlpLayout } from '../nn/mlp-spec';
 import type { IterationCounters, Pacing } from './loop';
-import type { PolicyKind } from './policy-head';
+import type { PolicyKind } from './policy-kind';
 import type { IterationStats } from './report';
 
 /** Final parameters, copied to the CPU (outside the loop). */

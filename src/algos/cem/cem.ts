@@ -60,7 +60,7 @@ import { MASK_ERRORS_BYTES } from '../../nn/heads';
 import { decodeReport, MASK_ERRORS_WORD, throwIfMaskedOut, type IterationStats } from '../../train/report';
 import { captureBuffers, restoreBuffers } from '../../train/trainer-state';
 import { actorSpecFor } from '../../train/actor-critic';
-import { policyKindOf } from '../../train/policy-head';
+import { policyKindOf } from '../../train/policy-kind';
 import type { Trainer } from '../../train/trainer';
 import { cemExtraVariance, resolveCemConfig, type CemConfig, type ResolvedCemConfig } from './config';
 
