@@ -42,7 +42,7 @@ export { ALGORITHMS, UnknownAlgorithmError, resolveTrainerConfig } from './algos
 export type { AlgorithmName, TrainerConfig } from './algos/index';
 export { PPO_DEFAULTS, PPO_ENV_DEFAULTS } from './algos/ppo/config';
 export { PRESETS, presetConfig } from './algos/presets';
-export type { PresetName } from './algos/presets';
+export type { PpoPreset, PresetName, Presets } from './algos/presets';
 export type { PpoConfig, ResolvedPpoConfig } from './algos/ppo/config';
 export { PPO_KL_DEFAULTS } from './algos/ppo-kl/config';
 export type { PpoKlConfig, ResolvedPpoKlConfig } from './algos/ppo-kl/config';

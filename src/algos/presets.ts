@@ -15,7 +15,7 @@ import type { PpoConfig } from './ppo/config';
  * normalised and rewards scaled by running statistics (CleanRL's ppo_continuous_action.py wrappers),
  * and a budget of 10 M steps.
  */
-const LOCOMOTION: Readonly<PpoConfig & { readonly algo: 'ppo' }> = Object.freeze({
+const LOCOMOTION: PpoPreset = Object.freeze({
   algo: 'ppo',
   numEnvs: 64,
   numSteps: 32,
@@ -35,14 +35,30 @@ const LOCOMOTION: Readonly<PpoConfig & { readonly algo: 'ppo' }> = Object.freeze
   totalTimesteps: 10_000_000,
 });
 
-/** The named presets: `locomotion` (see its fields for the setup). */
-export const PRESETS = Object.freeze({ locomotion: LOCOMOTION });
+/** A preset of PPO: its config fields and the algorithm they configure. */
+export interface PpoPreset extends PpoConfig {
+  /** The trainer the fields configure. */
+  readonly algo: 'ppo';
+}
+
+/** The named presets. */
+export interface Presets {
+  /**
+   * The standard PPO setup for continuous control of a legged body: 64 envs × 32 steps in 32
+   * minibatches, 4 epochs, ε 0.2, GAE λ 0.95, entropy 0.01 decayed to 0, two tanh layers of 256,
+   * observation and reward normalisation, 10 M steps.
+   */
+  readonly locomotion: PpoPreset;
+}
+
+/** The named presets, by name. */
+export const PRESETS: Presets = Object.freeze({ locomotion: LOCOMOTION });
 
 /** A preset's name. */
-export type PresetName = keyof typeof PRESETS;
+export type PresetName = keyof Presets;
 
 /** The preset called `name`; a RangeError naming the valid ones otherwise. */
-export function presetConfig(name: string): (typeof PRESETS)[PresetName] {
+export function presetConfig(name: string): PpoPreset {
   if (!Object.hasOwn(PRESETS, name)) throw new RangeError(`unknown preset '${name}' (valid: ${Object.keys(PRESETS).join(', ')})`);
   return PRESETS[name as PresetName];
 }
