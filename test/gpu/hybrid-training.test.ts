@@ -49,7 +49,8 @@ async function checkRollouts(gpu: Gpu, seed: number, actorParameters: GPUBuffer 
   const critic = mlpLayout(criticSpec(OBS, [8]));
   const rollout = await createRollout(device, { env, steps: T, actor, critic, seed });
   const rows = T * N;
-  const owned = new BufferSet(device, 'test.hybrid-rollout', { logProbs: { size: 4 * rows }, entropies: { size: 4 * rows }, scratch: { size: 4 * rows * 8 } });
+  // Only evaluate() runs: the backward's buffers are bound (notWritten) but never written.
+  const owned = new BufferSet(device, 'test.hybrid-rollout', { logProbs: { size: 4 * rows }, entropies: { size: 4 * rows }, notWritten: { size: 4 * rows * 8 } });
   const initialActor = createBufferWithData(device, 'test.actor', initialParameters(actor, seed));
   const criticBuffer = createBufferWithData(device, 'test.critic', initialParameters(critic, seed));
   const parameters = actorParameters ?? initialActor;
@@ -76,12 +77,12 @@ async function checkRollouts(gpu: Gpu, seed: number, actorParameters: GPUBuffer 
           actions: tr.actions,
           logProbs: s.logProbs,
           entropies: s.entropies,
-          logProbGrads: s.scratch,
-          entropyGrads: s.scratch,
-          outputGrads: s.scratch,
-          parameterGrads: s.scratch,
-          logStdTerms: s.scratch,
-          unused: s.scratch,
+          logProbGrads: s.notWritten,
+          entropyGrads: s.notWritten,
+          outputGrads: s.notWritten,
+          parameterGrads: s.notWritten,
+          logStdTerms: s.notWritten,
+          unused: s.notWritten,
           mask: tr.masks!,
         });
         const pass = encoder.beginComputePass();
