@@ -5,6 +5,7 @@
  * the seed is in every failure message.
  */
 import { describe, expect, it } from 'vitest';
+import { finiteDifference, relativeError } from './finite-difference';
 import {
   HALF_LOG_TWO_PI,
   STANDARD_NORMAL_ENTROPY,
@@ -36,21 +37,6 @@ const uniform = (lo: number, hi: number) => lo + (hi - lo) * random();
 const vector = (n: number, lo: number, hi: number) => Array.from({ length: n }, () => uniform(lo, hi));
 const context = `seed ${seed}`;
 
-const H = 1e-5;
-/** Central differences of f at x, one coordinate at a time. */
-function finiteDifference(f: (x: number[]) => number, x: readonly number[]): number[] {
-  return x.map((_, i) => {
-    const plus = [...x];
-    const minus = [...x];
-    plus[i]! += H;
-    minus[i]! -= H;
-    return (f(plus) - f(minus)) / (2 * H);
-  });
-}
-function relativeError(analytic: readonly number[], numeric: readonly number[]): number {
-  const scale = Math.max(1, ...analytic.map(Math.abs));
-  return Math.max(...analytic.map((a, i) => Math.abs(a - numeric[i]!))) / scale;
-}
 
 /** A random mask over n actions with at least one action allowed (about a third masked). */
 function randomMask(n: number): number[] {

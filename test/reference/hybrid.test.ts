@@ -6,26 +6,13 @@
  * failure message.
  */
 import { describe, expect, it } from 'vitest';
+import { finiteDifference, relativeError } from './finite-difference';
 import { hybridEntropy, hybridEntropyGrad, hybridLogProb, hybridLogProbGrad, type HybridRow } from './hybrid';
 import { freshSeed, seededRandom } from '../support/random';
 
 const seed = freshSeed();
 const random = seededRandom(seed);
-const H = 1e-5;
 
-function finiteDifference(f: (x: number[]) => number, x: readonly number[]): number[] {
-  return x.map((_, i) => {
-    const plus = [...x];
-    const minus = [...x];
-    plus[i]! += H;
-    minus[i]! -= H;
-    return (f(plus) - f(minus)) / (2 * H);
-  });
-}
-function relativeError(analytic: readonly number[], numeric: readonly number[]): number {
-  const scale = Math.max(1, ...analytic.map(Math.abs));
-  return Math.max(...analytic.map((a, i) => Math.abs(a - numeric[i]!))) / scale;
-}
 
 describe('hybrid head reference', () => {
   it('a hand-computed row: N(0.5; 0, 1) and a uniform branch of 2', () => {

@@ -6,6 +6,7 @@
  * run, the seed in every failure message.
  */
 import { describe, expect, it } from 'vitest';
+import { finiteDifference, relativeError } from './finite-difference';
 import {
   multiCategoricalArgmax,
   multiCategoricalEntropy,
@@ -21,21 +22,7 @@ import { freshSeed, seededRandom } from '../support/random';
 
 const seed = freshSeed();
 const random = seededRandom(seed);
-const H = 1e-5;
 
-function finiteDifference(f: (x: number[]) => number, x: readonly number[]): number[] {
-  return x.map((_, i) => {
-    const plus = [...x];
-    const minus = [...x];
-    plus[i]! += H;
-    minus[i]! -= H;
-    return (f(plus) - f(minus)) / (2 * H);
-  });
-}
-function relativeError(analytic: readonly number[], numeric: readonly number[]): number {
-  const scale = Math.max(1, ...analytic.map(Math.abs));
-  return Math.max(...analytic.map((a, i) => Math.abs(a - numeric[i]!))) / scale;
-}
 
 /** A mask row over the branches, each branch allowing at least one action. */
 function randomMask(nvec: readonly number[]): number[] {
