@@ -1,6 +1,6 @@
 /**
- * `webgpu-rl/mujoco`: Gymnasium's v5 locomotion envs (Hopper-v5, HalfCheetah-v5, Walker2d-v5, Ant-v5)
- * simulated by MuJoCo's official WebAssembly bindings, `@mujoco/mujoco`, an optional peer
+ * `webgpu-rl/mujoco`: Gymnasium's v5 locomotion envs (Hopper-v5, HalfCheetah-v5, Walker2d-v5, Ant-v5,
+ * Humanoid-v5) simulated by MuJoCo's official WebAssembly bindings, `@mujoco/mujoco`, an optional peer
  * dependency: `npm install @mujoco/mujoco`. Each env is a {@link BatchedHostEnv} (a JavaScript env
  * stepped on the CPU, pipelined in halves with the GPU), so it trains like a game's env:
  * ```ts
@@ -21,6 +21,7 @@ export {
   ANT_TASK,
   HALF_CHEETAH_TASK,
   HOPPER_TASK,
+  HUMANOID_TASK,
   LOCOMOTION_TASKS,
   MUJOCO_ENV_IDS,
   MUJOCO_MAX_VALUE,
@@ -32,6 +33,7 @@ export {
   findMujocoEnvId,
   halfCheetahV5,
   hopperV5,
+  humanoidV5,
   loadMujoco,
   mujocoEnv,
   resolveLocomotionSettings,
@@ -45,6 +47,7 @@ export type {
   Interval,
   HealthyLocomotionOptions,
   HopperOptions,
+  HumanoidOptions,
   InstanceViews,
   LocomotionOptions,
   LocomotionSettings,

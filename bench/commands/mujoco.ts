@@ -2,9 +2,10 @@
  * `npm run bench:mujoco`: the MuJoCo locomotion envs (webgpu-rl/mujoco) on the CPU. First, what one
  * env step costs per instance at 1, 16 and 64 instances with a random policy: the env's stepBatch,
  * the physics alone, the observation copy and the binding's crossings (bench/measure/mujoco-steps.ts);
- * then PPO training SPS on Hopper-v5 at 16 and 64 envs, pipelined in halves (no normalisers) and
- * with its PPO defaults (CleanRL's normalisers: stepped whole), with the game's JavaScript time per
- * instance step from the host vector env's own timings. Needs `@mujoco/mujoco`.
+ * then PPO training SPS on Hopper-v5 at 1, 16 and 64 envs (a batch of 2 048 steps each), pipelined
+ * in halves (no normalisers) and with its PPO defaults (CleanRL's normalisers: stepped whole), and
+ * on Humanoid-v5 with the locomotion preset, with the game's JavaScript time per instance step from
+ * the host vector env's own timings. Needs `@mujoco/mujoco`.
  */
 import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -13,15 +14,20 @@ import { checkGpuErrors } from '../../src/gpu/error-scope';
 import { hostEnvTimings, type HostEnvTimings } from '../../src/envs/host-env';
 import type { HostEnvBatch } from '../../src/envs/batched-host-env';
 import { VERSION } from '../../src/index';
-import { antV5, halfCheetahV5, hopperV5, loadMujoco, walker2dV5, type MujocoLocomotionEnv, type MujocoModule } from '../../src/mujoco/index';
+import { loadMujoco, mujocoEnv, MUJOCO_ENV_IDS, type MujocoEnvId, type MujocoModule } from '../../src/mujoco/index';
+import { PRESETS } from '../../src/algos/presets';
+import type { PpoConfig } from '../../src/algos/ppo/config';
 import { acquireFromCli, addGpuOptions, type GpuCliOptions } from '../../src/cli/gpu-options';
 import { measureMujocoSteps, type MujocoStepReport } from '../measure/mujoco-steps';
 import { runEnginePpo } from '../peers/engine-ppo';
 
-/** One PPO run's throughput on Hopper-v5. */
-interface HopperPpoReport {
+/** One PPO run's throughput on a locomotion env. */
+interface PpoReport {
+  readonly env: MujocoEnvId;
   readonly numEnvs: number;
-  readonly run: 'halves' | 'defaults';
+  readonly numSteps: number;
+  /** halves: no normalisers (pipelined in halves); defaults: the env's PPO defaults; preset: PRESETS.locomotion. */
+  readonly run: 'halves' | 'defaults' | 'preset';
   readonly stepsPerSecond: number;
   /** The game's stepBatch and resetBatch, µs per instance step (HostEnvTimings.jsStepMs). */
   readonly jsStepUs: number;
@@ -31,7 +37,7 @@ interface HopperPpoReport {
 
 export function benchMujocoCommand(): Command {
   return addGpuOptions(new Command('mujoco'))
-    .description('MuJoCo locomotion envs: CPU cost per env step at 1, 16 and 64 envs, and PPO SPS on Hopper-v5')
+    .description('MuJoCo locomotion envs: CPU cost per env step at 1, 16 and 64 envs, and PPO SPS on Hopper-v5 and Humanoid-v5')
     .option('--quick', 'fewer steps and shorter PPO runs (CI)')
     .option('--json <file>', 'also write the numbers, with the adapter, as JSON')
     .action(async (options: GpuCliOptions & { quick?: boolean; json?: string }) => {
@@ -41,7 +47,7 @@ export function benchMujocoCommand(): Command {
       const steps = await stepCosts(mujoco, options.quick === true);
       const gpu = await acquireFromCli(options);
       try {
-        const ppo = await hopperPpo(gpu.device, mujoco, options.quick === true);
+        const ppo = await ppoThroughput(gpu.device, mujoco, options.quick === true);
         if (options.json) {
           const record = { benchmark: 'mujoco', version: VERSION, date: new Date().toISOString(), adapter: gpu.adapter, node: process.version, steps, ppo };
           await writeFile(options.json, `${JSON.stringify(record, null, 2)}\n`);
@@ -61,8 +67,8 @@ async function stepCosts(mujoco: MujocoModule, quick: boolean): Promise<MujocoSt
   const columns = ['env', 'N', 'env step', 'physics', 'binding', 'obs copy', 'env − physics (min)', 'steps/s'];
   console.log(columns.map((c, i) => (i === 0 ? c.padEnd(16) : c.padStart(i === 1 ? 5 : 20))).join(''));
   const reports: MujocoStepReport[] = [];
-  for (const make of [hopperV5, halfCheetahV5, walker2dV5, antV5]) {
-    const env = await make({ mujoco });
+  for (const id of MUJOCO_ENV_IDS) {
+    const env = await mujocoEnv(id, { mujoco });
     try {
       for (const numEnvs of [1, 16, 64]) {
         const r = measureMujocoSteps(mujoco, env, numEnvs, { steps, repetition });
@@ -79,40 +85,66 @@ async function stepCosts(mujoco: MujocoModule, quick: boolean): Promise<MujocoSt
   return reports;
 }
 
-/** PPO on Hopper-v5 at 16 and 64 envs: in halves without normalisers, and with its defaults (normalised, whole). */
-async function hopperPpo(device: GPUDevice, mujoco: MujocoModule, quick: boolean): Promise<HopperPpoReport[]> {
-  const numSteps = quick ? 16 : 128;
+/** One PPO throughput row: an env, a size and a config over the env's PPO defaults. */
+interface PpoRow {
+  readonly envId: MujocoEnvId;
+  readonly numEnvs: number;
+  readonly numSteps: number;
+  readonly run: PpoReport['run'];
+  readonly config: PpoConfig;
+}
+
+/**
+ * The rows: Hopper-v5 at 1, 16 and 64 envs with CleanRL's batch of 2 048 steps (1 × 2 048, as
+ * ppo_continuous_action.py, then 16 × 128 and 64 × 32), in halves (no normalisers) and with its
+ * defaults (normalised, stepped whole); then Humanoid-v5 with the locomotion preset (64 × 32,
+ * [256, 256], 4 epochs × 32 minibatches) unless quick.
+ */
+function ppoRows(quick: boolean): PpoRow[] {
+  const rows: PpoRow[] = [];
+  for (const numEnvs of [1, 16, 64]) {
+    const numSteps = quick ? 16 : 2048 / numEnvs;
+    rows.push({ envId: 'Hopper-v5', numEnvs, numSteps, run: 'halves', config: { normObs: false, normReward: false } });
+    rows.push({ envId: 'Hopper-v5', numEnvs, numSteps, run: 'defaults', config: {} });
+  }
+  if (!quick) {
+    const { algo: _algo, totalTimesteps: _budget, numEnvs, numSteps, ...preset } = PRESETS.locomotion;
+    rows.push({ envId: 'Humanoid-v5', numEnvs: numEnvs!, numSteps: numSteps!, run: 'preset', config: preset });
+  }
+  return rows;
+}
+
+/** PPO SPS for each row of {@link ppoRows}, with the game's JavaScript time per instance step. */
+async function ppoThroughput(device: GPUDevice, mujoco: MujocoModule, quick: boolean): Promise<PpoReport[]> {
   const iterations = quick ? 2 : 3;
   console.log(
-    `\nPPO on Hopper-v5 (N envs × ${numSteps} steps, its PPO defaults: 10 epochs × 8 minibatches, [64, 64]; ` +
-      `${iterations - 1} timed iteration${iterations > 2 ? 's' : ''} after 1 warm-up)`,
+    `\nPPO on Hopper-v5 (its PPO defaults: 10 epochs × 8 minibatches, [64, 64]) and Humanoid-v5 (--preset locomotion); ` +
+      `${iterations - 1} timed iteration${iterations > 2 ? 's' : ''} after 1 warm-up`,
   );
-  console.log(['N', 'run', 'SPS', 'JS µs/step', 'rest µs/step'].map((c, i) => c.padStart(i === 1 ? 10 : 14)).join(''));
-  const reports: HopperPpoReport[] = [];
-  for (const numEnvs of [16, 64]) {
-    for (const run of ['halves', 'defaults'] as const) {
-      const env = await hopperV5({ mujoco });
-      let batch: HostEnvBatch | undefined;
-      const resetBatch = env.resetBatch.bind(env);
-      env.resetBatch = (b, instances) => {
-        batch ??= b;
-        resetBatch(b, instances);
-      };
-      let before: HostEnvTimings | undefined;
-      try {
-        const config = run === 'halves' ? { normObs: false, normReward: false } : {};
-        const result = await checkGpuErrors(device, `bench hopper ppo × ${numEnvs}`, () =>
-          runEnginePpo(device, { numEnvs, numSteps, iterations, env, config, onTimedStart: () => (before = { ...hostEnvTimings(batch!)! }) }),
-        );
-        const after = hostEnvTimings(batch!)!;
-        const instanceSteps = after.instanceSteps - before!.instanceSteps;
-        const jsStepUs = ((after.jsStepMs - before!.jsStepMs) * 1000) / instanceSteps;
-        const r = { numEnvs, run, stepsPerSecond: result.stepsPerSecond, jsStepUs, restUs: 1e6 / result.stepsPerSecond - jsStepUs };
-        reports.push(r);
-        console.log([String(numEnvs), run, r.stepsPerSecond.toFixed(0), r.jsStepUs.toFixed(1), r.restUs.toFixed(1)].map((c, i) => c.padStart(i === 1 ? 10 : 14)).join(''));
-      } finally {
-        env.close();
-      }
+  console.log(['env', 'N × T', 'run', 'SPS', 'JS µs/step', 'rest µs/step'].map((c, i) => (i === 0 ? c.padEnd(14) : c.padStart(14))).join(''));
+  const reports: PpoReport[] = [];
+  for (const { envId, numEnvs, numSteps, run, config } of ppoRows(quick)) {
+    const env = await mujocoEnv(envId, { mujoco });
+    let batch: HostEnvBatch | undefined;
+    const resetBatch = env.resetBatch.bind(env);
+    env.resetBatch = (b, instances) => {
+      batch ??= b;
+      resetBatch(b, instances);
+    };
+    let before: HostEnvTimings | undefined;
+    try {
+      const result = await checkGpuErrors(device, `bench ${envId} ppo × ${numEnvs}`, () =>
+        runEnginePpo(device, { numEnvs, numSteps, iterations, env, config, onTimedStart: () => (before = { ...hostEnvTimings(batch!)! }) }),
+      );
+      const after = hostEnvTimings(batch!)!;
+      const instanceSteps = after.instanceSteps - before!.instanceSteps;
+      const jsStepUs = ((after.jsStepMs - before!.jsStepMs) * 1000) / instanceSteps;
+      const r = { env: envId, numEnvs, numSteps, run, stepsPerSecond: result.stepsPerSecond, jsStepUs, restUs: 1e6 / result.stepsPerSecond - jsStepUs };
+      reports.push(r);
+      const cells = [`${numEnvs} × ${numSteps}`, run, r.stepsPerSecond.toFixed(0), r.jsStepUs.toFixed(1), r.restUs.toFixed(1)];
+      console.log(envId.padEnd(14) + cells.map((c) => c.padStart(14)).join(''));
+    } finally {
+      env.close();
     }
   }
   console.log('(JS: the env\'s stepBatch and resets per instance step; rest: readback, uploads, encoding, the GPU\'s rollout and update share)');

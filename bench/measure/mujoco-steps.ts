@@ -2,7 +2,7 @@
  * What one env step of a MuJoCo locomotion env (webgpu-rl/mujoco) costs on the CPU, with a random
  * policy and no GPU: the env's stepBatch over N instances, beside the physics alone (writing ctrl,
  * frameSkip × mj_step + mj_rnePostConstraint called straight on the same MjData), the observation
- * copy alone (qpos/qvel views into the Float32Array row), and the binding's crossings alone (as
+ * copy alone (the live views into the Float32Array row), and the binding's crossings alone (as
  * many (model, data) calls as the physics makes, each doing next to nothing in C). What the env adds
  * over the physics is the rest of its JavaScript: checking the action, the reward terms, the
  * health rule, the observation and the episode accumulators.
@@ -11,7 +11,7 @@
  * outside the clock), repeated (the four interleaved), and reported in µs per instance step: the
  * median, and the minimum, the best estimate on a loaded machine.
  */
-import { isHealthy, observeState, type MujocoLocomotionEnv, type MujocoModule } from '../../src/mujoco/index';
+import { instanceViews, isHealthy, observationLayoutOf, observeState, type MujocoLocomotionEnv, type MujocoModule } from '../../src/mujoco/index';
 import type { HostEnvBatch } from '../../src/envs/batched-host-env';
 import { summarize, type Repetition, type Samples } from './timing';
 
@@ -64,9 +64,10 @@ export function measureMujocoSteps(
   env.resetBatch(batch, all);
   const datas = Array.from({ length: numEnvs }, (_, i) => env.instanceData(batch, i)!);
   // Resets allocate nothing, so these views stay valid for the whole measurement.
-  const views = datas.map((data) => ({ qpos: data.qpos, qvel: data.qvel, qacc: data.qacc, ctrl: data.ctrl, xpos: data.xpos, cfrc_ext: data.cfrc_ext }));
-  const { frameSkip, skippedPositions, observationVelocityClip: clip } = env.task;
+  const views = datas.map(instanceViews);
+  const frameSkip = env.task.frameSkip;
   const { health, contactForceRange } = env.settings;
+  const layout = observationLayoutOf(env.task, contactForceRange);
   const nu = env.actionSpace.size;
   // The env ends episodes itself; the bare physics ends them by the same health rule, off the clock.
   const endedByEnv = () => all.filter((i) => batch.terminated[i] === 1);
@@ -97,7 +98,7 @@ export function measureMujocoSteps(
     }
   };
   const observe = () => {
-    for (let i = 0; i < numEnvs; i += 1) observeState(views[i]!, skippedPositions, clip, contactForceRange, batch.observations, i * env.observationSize);
+    for (let i = 0; i < numEnvs; i += 1) observeState(views[i]!, layout, batch.observations, i * env.observationSize);
   };
   // mj_checkPos(model, data) only scans qpos (a few entries) in C: its time is the crossing's.
   const checkPos = (mujoco as unknown as { mj_checkPos(m: unknown, d: unknown): void }).mj_checkPos;

@@ -1,6 +1,6 @@
 /**
- * Watch it walk: a MuJoCo locomotion env (Hopper-v5, HalfCheetah-v5, Walker2d-v5, Ant-v5) drawn in
- * 3-D by the page's WebGPU device, one instance played in real time. Without a checkpoint the motors
+ * Watch it walk: a MuJoCo locomotion env (Hopper-v5, HalfCheetah-v5, Walker2d-v5, Ant-v5,
+ * Humanoid-v5) drawn in 3-D by the page's WebGPU device, one instance played in real time. Without a checkpoint the motors
  * stay idle (zero actions: the body falls and settles); "load checkpoint" reads a .wgrl file that
  * `webgpu-rl train --env Hopper-v5` wrote, builds its Agent on the env the checkpoint names, and
  * plays its deterministic policy, one act() per env step, resetting at each episode's end.

@@ -1,13 +1,13 @@
 /**
  * The locomotion envs by name: `await mujocoEnv('Hopper-v5')`, or each env's own factory
- * (`hopperV5`, `halfCheetahV5`, `walker2dV5`, `antV5`). Each resolves Gymnasium's defaults with the
+ * (`hopperV5`, `halfCheetahV5`, `walker2dV5`, `antV5`, `humanoidV5`). Each resolves Gymnasium's defaults with the
  * caller's options (the constructor arguments of hopper_v5.py & co., in camelCase), loads MuJoCo once
  * (./load.ts) unless given a module, and returns a {@link MujocoLocomotionEnv}: a BatchedHostEnv
  * that Agent.create, createTrainer or createHostVectorEnv take as they take a game's env.
  */
 import { loadMujoco, type MujocoModule } from './load';
 import { MujocoLocomotionEnv, type LocomotionSettings } from './locomotion-env';
-import { ANT_TASK, HALF_CHEETAH_TASK, HOPPER_TASK, LOCOMOTION_TASKS, WALKER2D_TASK, type HealthRule, type Interval, type LocomotionTask } from './tasks';
+import { ANT_TASK, HALF_CHEETAH_TASK, HOPPER_TASK, HUMANOID_TASK, LOCOMOTION_TASKS, WALKER2D_TASK, type HealthRule, type Interval, type LocomotionTask } from './tasks';
 
 /** Options every locomotion env takes; unset fields keep Gymnasium v5's defaults. */
 export interface LocomotionOptions {
@@ -19,19 +19,22 @@ export interface LocomotionOptions {
   readonly maxEpisodeSteps?: number;
   /** Weight of x_velocity in the reward (default 1). */
   readonly forwardRewardWeight?: number;
-  /** Weight of Σ action² subtracted from the reward (Hopper and Walker2d 1e-3, HalfCheetah 0.1, Ant 0.5). */
+  /** Weight of Σ action² subtracted from the reward (Hopper and Walker2d 1e-3, HalfCheetah and Humanoid 0.1, Ant 0.5). */
   readonly ctrlCostWeight?: number;
-  /** Scale of the reset noise (Hopper and Walker2d 5e-3, HalfCheetah and Ant 0.1). */
+  /** Scale of the reset noise (Hopper and Walker2d 5e-3, HalfCheetah and Ant 0.1, Humanoid 1e-2). */
   readonly resetNoiseScale?: number;
 }
 
 /** The options of an env with a health rule (Hopper, Walker2d, Ant). */
 export interface HealthyLocomotionOptions extends LocomotionOptions {
-  /** Paid on each step that ends healthy (default 1). */
+  /** Paid on each step that ends healthy (default 1; Humanoid 5). */
   readonly healthyReward?: number;
   /** End the episode when the state is unhealthy (default true). */
   readonly terminateWhenUnhealthy?: boolean;
-  /** Torso height must stay inside: qpos[1] strictly (Hopper (0.7, ∞), Walker2d (0.8, 2)); Ant's qpos[2] ends included ([0.2, 1]). */
+  /**
+   * Torso height must stay inside: qpos[1] strictly (Hopper (0.7, ∞), Walker2d (0.8, 2)); Ant's
+   * qpos[2] ends included ([0.2, 1]); Humanoid's qpos[2] strictly ((1, 2)).
+   */
   readonly healthyZRange?: Interval;
   /** Torso angle qpos[2] must stay strictly inside (Hopper (−0.2, 0.2), Walker2d (−1, 1)). */
   readonly healthyAngleRange?: Interval;
@@ -51,11 +54,19 @@ export interface AntOptions extends Omit<HealthyLocomotionOptions, 'healthyAngle
   readonly contactForceRange?: Interval;
 }
 
+/** Humanoid-v5's options: its health is the torso height alone, and it pays for the raw contact forces. */
+export interface HumanoidOptions extends Omit<HealthyLocomotionOptions, 'healthyAngleRange'> {
+  /** Weight of Σ cfrc_ext² subtracted from the reward (default 5e-7). */
+  readonly contactCostWeight?: number;
+  /** The contact cost is clamped to it (default (−∞, 10]). */
+  readonly contactCostRange?: Interval;
+}
+
 /** Every option of every locomotion env (each env takes those that apply to it). */
-export type AnyLocomotionOptions = HopperOptions & AntOptions;
+export type AnyLocomotionOptions = HopperOptions & AntOptions & HumanoidOptions;
 
 /** The Gymnasium ids of the locomotion envs. */
-export type MujocoEnvId = 'Hopper-v5' | 'HalfCheetah-v5' | 'Walker2d-v5' | 'Ant-v5';
+export type MujocoEnvId = 'Hopper-v5' | 'HalfCheetah-v5' | 'Walker2d-v5' | 'Ant-v5' | 'Humanoid-v5';
 
 /** The locomotion envs' ids, in the order help texts list them. */
 export const MUJOCO_ENV_IDS: readonly MujocoEnvId[] = LOCOMOTION_TASKS.map((task) => task.id as MujocoEnvId);
@@ -68,7 +79,17 @@ export function findMujocoEnvId(name: string): MujocoEnvId | undefined {
 
 /** The options every env takes, and those that only some do. */
 const COMMON_OPTIONS = ['mujoco', 'name', 'maxEpisodeSteps', 'forwardRewardWeight', 'ctrlCostWeight', 'resetNoiseScale'];
-const ALL_OPTIONS = [...COMMON_OPTIONS, 'healthyReward', 'terminateWhenUnhealthy', 'healthyZRange', 'healthyAngleRange', 'healthyStateRange', 'contactCostWeight', 'contactForceRange'];
+const ALL_OPTIONS = [
+  ...COMMON_OPTIONS,
+  'healthyReward',
+  'terminateWhenUnhealthy',
+  'healthyZRange',
+  'healthyAngleRange',
+  'healthyStateRange',
+  'contactCostWeight',
+  'contactForceRange',
+  'contactCostRange',
+];
 
 /** The options `task` takes. */
 function optionsOf(task: LocomotionTask): Set<string> {
@@ -78,6 +99,7 @@ function optionsOf(task: LocomotionTask): Set<string> {
   if (health?.kind === 'planar') names.add('healthyAngleRange');
   if (health?.kind === 'planar' && health.state) names.add('healthyStateRange');
   if (task.contactForceRange) for (const name of ['contactCostWeight', 'contactForceRange']) names.add(name);
+  if (task.contactCostRange) for (const name of ['contactCostWeight', 'contactCostRange']) names.add(name);
   return names;
 }
 
@@ -102,7 +124,7 @@ function healthOf(task: LocomotionTask, options: AnyLocomotionOptions): HealthRu
   const { id, health } = task;
   if (health === null) return null;
   const z = rangeOption(id, 'healthyZRange', options.healthyZRange, health.z);
-  if (health.kind === 'height') return { kind: 'height', z };
+  if (health.kind === 'height') return { kind: 'height', z, ends: health.ends };
   const angle = rangeOption(id, 'healthyAngleRange', options.healthyAngleRange, health.angle);
   return { kind: 'planar', z, angle, ...(health.state ? { state: rangeOption(id, 'healthyStateRange', options.healthyStateRange, health.state) } : {}) };
 }
@@ -125,6 +147,7 @@ export function resolveLocomotionSettings(task: LocomotionTask, options: AnyLoco
   }
   const d = task.defaults;
   const range = task.contactForceRange;
+  const costRange = task.contactCostRange;
   return {
     name: options.name ?? id,
     maxEpisodeSteps: steps,
@@ -136,6 +159,7 @@ export function resolveLocomotionSettings(task: LocomotionTask, options: AnyLoco
     health: healthOf(task, options),
     contactCostWeight: finiteOption(id, 'contactCostWeight', options.contactCostWeight, d.contactCostWeight),
     contactForceRange: range === null ? null : rangeOption(id, 'contactForceRange', options.contactForceRange, range),
+    contactCostRange: costRange === null ? null : rangeOption(id, 'contactCostRange', options.contactCostRange, costRange),
   };
 }
 
@@ -168,8 +192,16 @@ export function antV5(options?: AntOptions): Promise<MujocoLocomotionEnv> {
 }
 
 /**
+ * Humanoid-v5 (Gymnasium): walk forward on two legs, arms free; 348 observations (the bodies'
+ * inertias, velocities, actuator and contact forces included), 17 actions in ±0.4.
+ */
+export function humanoidV5(options?: HumanoidOptions): Promise<MujocoLocomotionEnv> {
+  return makeEnv(HUMANOID_TASK, options);
+}
+
+/**
  * The locomotion env `id` names (a Gymnasium id, any case: 'Hopper-v5', 'HalfCheetah-v5',
- * 'Walker2d-v5', 'Ant-v5'), with `options` (those that apply to it); an unknown id is an error
+ * 'Walker2d-v5', 'Ant-v5', 'Humanoid-v5'), with `options` (those that apply to it); an unknown id is an error
  * listing the valid ones.
  */
 export function mujocoEnv(id: string, options?: AnyLocomotionOptions): Promise<MujocoLocomotionEnv> {

@@ -27,6 +27,8 @@ export interface MujocoModel {
   readonly qpos0: Float64Array;
   /** [nbody] body masses in kg. */
   readonly body_mass: Float64Array;
+  /** [nu][2] each actuator's control range (the action box). */
+  readonly actuator_ctrlrange: Float64Array;
   /** The physics options: a handle, to be deleted after use. */
   readonly opt: {
     /** Seconds per mj_step. */
@@ -52,6 +54,14 @@ export interface MujocoData {
   readonly xpos: Float64Array;
   /** [nbody][6] external contact wrenches on each body (filled by mj_rnePostConstraint). */
   readonly cfrc_ext: Float64Array;
+  /** [nbody][3] each body's centre of mass in the world frame. */
+  readonly xipos: Float64Array;
+  /** [nbody][10] each body's inertia and mass in the frame at its tree's centre of mass (MuJoCo's com-based cinert). */
+  readonly cinert: Float64Array;
+  /** [nbody][6] each body's velocity in that frame, rotation then translation (MuJoCo's cvel). */
+  readonly cvel: Float64Array;
+  /** [nv] the actuators' generalised forces. */
+  readonly qfrc_actuator: Float64Array;
   /** Peak bytes of the arena in use since the last reset. */
   readonly maxuse_arena: number;
   /** Frees the state on the WebAssembly heap (exactly once). */

@@ -6,10 +6,11 @@
  * A step of instance i, as Gymnasium's MujocoEnv.step and the env's step() (hopper_v5.py, …):
  * write the action into ctrl unclipped (MuJoCo clamps to ctrlrange inside; the control cost sees
  * the raw values; the engine has clipped a trainer's actions to the ±1 box already), mj_step
- * frameSkip times, mj_rnePostConstraint once; then x_velocity = Δx / dt (x = qpos[0], or the
- * torso's xpos for Ant), reward = healthy reward (only if healthy after the step) + forward weight
- * · x_velocity − ctrl weight · Σ action² (− Ant's contact weight · Σ clip(cfrc_ext)²), terminated =
- * unhealthy (when the env terminates on it). The observation is taken after the step.
+ * frameSkip times, mj_rnePostConstraint once; then x_velocity = Δx / dt (x = qpos[0], the torso's
+ * xpos for Ant, the centre of mass of the whole body for Humanoid), reward = healthy reward (only if
+ * healthy after the step) + forward weight · x_velocity − ctrl weight · Σ action² (− Ant's contact
+ * weight · Σ clip(cfrc_ext)², − Humanoid's min(weight · Σ cfrc_ext², 10)), terminated = unhealthy
+ * (when the env terminates on it). The observation is taken after the step.
  * Truncation at 1000 steps is the engine's (maxEpisodeSteps, Gymnasium's TimeLimit).
  *
  * Reset, as MujocoEnv.reset and reset_model: mj_resetData, qpos = qpos0 + U(−s, s) over every
@@ -36,7 +37,7 @@
 import type { BatchedHostEnv, HostEnvBatch } from '../envs/batched-host-env';
 import type { BoxSpace } from '../envs/types';
 import type { MujocoData, MujocoModel, MujocoModule } from './load';
-import { clippedContactSquares, isHealthy, observeState, type HealthRule, type InstanceViews, type Interval, type LocomotionTask } from './tasks';
+import { contactSquares, isHealthy, observationLayoutOf, observeState, type HealthRule, type InstanceViews, type Interval, type LocomotionTask, type ObservationLayout } from './tasks';
 
 /** MuJoCo's mjMAXVAL: a state or control entry beyond it (or NaN) is "bad" (mju_isBad). */
 export const MUJOCO_MAX_VALUE = 1e10;
@@ -59,10 +60,12 @@ export interface LocomotionSettings {
   readonly resetNoiseScale: number;
   /** The health rule (null: none; HalfCheetah). */
   readonly health: HealthRule | null;
-  /** Weight of the contact cost (Ant; 0 for the others). */
+  /** Weight of the contact cost (Ant, Humanoid; 0 for the others). */
   readonly contactCostWeight: number;
   /** cfrc_ext's clipping range in the observation and the contact cost (Ant; null for the others). */
   readonly contactForceRange: Interval | null;
+  /** The contact cost's clamp (Humanoid; null for the others). */
+  readonly contactCostRange: Interval | null;
 }
 
 /** One run's instances: their MjData, views and episode accumulators. */
@@ -79,7 +82,19 @@ interface Run {
   readonly surviveSum: Float64Array;
 }
 
-const viewsOf = (data: MujocoData): InstanceViews => ({ qpos: data.qpos, qvel: data.qvel, qacc: data.qacc, ctrl: data.ctrl, xpos: data.xpos, cfrc_ext: data.cfrc_ext });
+/** The live views into `data` that a step reads (valid until the WebAssembly heap grows). */
+export const instanceViews = (data: MujocoData): InstanceViews => ({
+  qpos: data.qpos,
+  qvel: data.qvel,
+  qacc: data.qacc,
+  ctrl: data.ctrl,
+  xpos: data.xpos,
+  cfrc_ext: data.cfrc_ext,
+  xipos: data.xipos,
+  cinert: data.cinert,
+  cvel: data.cvel,
+  qfrc_actuator: data.qfrc_actuator,
+});
 
 /** Whether every entry of `values` is finite and within MuJoCo's mjMAXVAL (NaN fails). */
 function allGood(values: ArrayLike<number>, from: number, to: number): boolean {
@@ -107,9 +122,11 @@ export function compileModel(mujoco: MujocoModule, modelName: string, xml: strin
   }
 }
 
-/** The action space of every locomotion env here: a box of ±1 per actuator (their ctrlrange). */
-function unitBox(size: number): BoxSpace {
-  return { kind: 'box', size, low: new Array<number>(size).fill(-1), high: new Array<number>(size).fill(1) };
+/** The action space of a locomotion env: a box of the actuators' ctrlrange (±1, Humanoid's ±0.4). */
+function controlBox(model: MujocoModel): BoxSpace {
+  const range = model.actuator_ctrlrange;
+  const size = model.nu;
+  return { kind: 'box', size, low: Array.from({ length: size }, (_, a) => range[2 * a]!), high: Array.from({ length: size }, (_, a) => range[2 * a + 1]!) };
 }
 
 /** A Gymnasium-v5 locomotion env stepped by MuJoCo; see the file comment. */
@@ -132,6 +149,11 @@ export class MujocoLocomotionEnv implements BatchedHostEnv {
   private readonly nq: number;
   private readonly nv: number;
   private readonly nu: number;
+  private readonly layout: ObservationLayout;
+  /** Whether the env pays a contact cost (Ant, Humanoid), reported as `reward_contact`. */
+  private readonly reportsContact: boolean;
+  /** The bodies' masses over their total (Humanoid's centre of mass), copied once: model views detach when the heap grows. */
+  private readonly massShares: Float64Array;
   private closed = false;
 
   /** Use mujocoEnv() or an env's factory (hopperV5, …): they load MuJoCo and check the options. */
@@ -146,12 +168,13 @@ export class MujocoLocomotionEnv implements BatchedHostEnv {
     this.name = settings.name;
     this.maxEpisodeSteps = settings.maxEpisodeSteps;
     this.observationSize = task.observationSize;
+    this.reportsContact = task.contactForceRange !== null || task.contactCostRange !== null;
     this.episodeMetrics = [
       'x_position',
       'x_velocity',
       'reward_forward',
       'reward_ctrl',
-      ...(settings.contactForceRange ? ['reward_contact'] : []),
+      ...(this.reportsContact ? ['reward_contact'] : []),
       ...(settings.health ? ['reward_survive'] : []),
       'unstable',
     ];
@@ -174,7 +197,11 @@ export class MujocoLocomotionEnv implements BatchedHostEnv {
     this.nq = model.nq;
     this.nv = model.nv;
     this.nu = model.nu;
-    this.actionSpace = unitBox(this.nu);
+    this.actionSpace = controlBox(model);
+    const masses = Float64Array.from(model.body_mass);
+    const total = masses.reduce((sum, m) => sum + m, 0);
+    this.massShares = masses.map((m) => m / total);
+    this.layout = observationLayoutOf(task, settings.contactForceRange);
   }
 
   resetBatch(batch: HostEnvBatch, instances: Uint32Array): void {
@@ -235,7 +262,7 @@ export class MujocoLocomotionEnv implements BatchedHostEnv {
     const zeros = () => new Float64Array(n);
     const run: Run = {
       datas,
-      views: datas.map(viewsOf),
+      views: datas.map(instanceViews),
       xStart: zeros(),
       xLast: zeros(),
       steps: zeros(),
@@ -250,7 +277,7 @@ export class MujocoLocomotionEnv implements BatchedHostEnv {
 
   /** Re-takes a run's views when the heap has grown since (its views are then detached: length 0). */
   private refreshViews(run: Run): void {
-    if (run.views[0]!.qpos.length === 0) run.views = run.datas.map(viewsOf);
+    if (run.views[0]!.qpos.length === 0) run.views = run.datas.map(instanceViews);
   }
 
   /** Gymnasium's reset of one instance: see the file comment. */
@@ -303,8 +330,7 @@ export class MujocoLocomotionEnv implements BatchedHostEnv {
     const forward = (settings.forwardRewardWeight * (xAfter - xBefore)) / this.dt;
     const survive = healthy && settings.health !== null ? settings.healthyReward : 0;
     const ctrlCost = settings.ctrlCostWeight * squares;
-    const range = settings.contactForceRange;
-    const contactCost = range === null ? 0 : settings.contactCostWeight * clippedContactSquares(v, range);
+    const contactCost = this.contactCost(v);
     // Gymnasium's order: (forward + healthy) − (ctrl + contact).
     batch.rewards[i] = forward + survive - (ctrlCost + contactCost);
     this.observe(v, batch.observations, i);
@@ -319,15 +345,29 @@ export class MujocoLocomotionEnv implements BatchedHostEnv {
     if (terminated || batch.truncated[i] === 1) this.writeMetrics(run, batch, i, 0);
   }
 
-  /** The x the forward reward differentiates: qpos[0], or the torso's xpos (Ant). */
+  /** The x the forward reward differentiates: qpos[0], the torso's xpos (Ant) or the centre of mass (Humanoid). */
   private forwardPosition(v: InstanceViews): number {
-    return this.task.forwardPosition === 'qpos' ? v.qpos[0]! : v.xpos[3]!;
+    const measure = this.task.forwardPosition;
+    if (measure === 'qpos') return v.qpos[0]!;
+    if (measure === 'torso-xpos') return v.xpos[3]!;
+    const shares = this.massShares;
+    let x = 0;
+    for (let b = 0; b < shares.length; b += 1) x += shares[b]! * v.xipos[3 * b]!;
+    return x;
+  }
+
+  /** The contact cost: Ant's weight · Σ clip(cfrc_ext)², Humanoid's weight · Σ cfrc_ext² clamped, 0 for the others. */
+  private contactCost(v: InstanceViews): number {
+    const { contactCostWeight, contactForceRange, contactCostRange } = this.settings;
+    if (contactForceRange !== null) return contactCostWeight * contactSquares(v, contactForceRange);
+    if (contactCostRange === null) return 0;
+    const cost = contactCostWeight * contactSquares(v, null);
+    return Math.min(Math.max(cost, contactCostRange[0]), contactCostRange[1]);
   }
 
   /** Instance i's observation row. */
   private observe(v: InstanceViews, out: Float32Array, i: number): void {
-    const task = this.task;
-    observeState(v, task.skippedPositions, task.observationVelocityClip, this.settings.contactForceRange, out, i * this.observationSize);
+    observeState(v, this.layout, out, i * this.observationSize);
   }
 
   /** Ends instance i's episode on a bad action or state: terminated, reward 0, `unstable` 1. */
@@ -346,7 +386,7 @@ export class MujocoLocomotionEnv implements BatchedHostEnv {
     m[k++] = steps > 0 ? (run.xLast[i]! - run.xStart[i]!) / (steps * this.dt) : 0;
     m[k++] = run.forwardSum[i]!;
     m[k++] = -run.ctrlSum[i]!;
-    if (this.settings.contactForceRange) m[k++] = -run.contactSum[i]!;
+    if (this.reportsContact) m[k++] = -run.contactSum[i]!;
     if (this.settings.health) m[k++] = run.surviveSum[i]!;
     m[k] = unstable;
   }

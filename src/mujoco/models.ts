@@ -1,18 +1,20 @@
 /**
  * The MJCF models of the locomotion envs, written from the published bodies of Gymnasium's v5
- * models (gymnasium/envs/mujoco/assets/hopper.xml, half_cheetah.xml, walker2d_v5.xml and ant.xml):
+ * models (gymnasium/envs/mujoco/assets/hopper.xml, half_cheetah.xml, walker2d_v5.xml, ant.xml and
+ * humanoid.xml):
  * body positions, joint axes and ranges, geom sizes, frictions, defaults, options and gears. Masses
  * come from the geoms (inertiafromgeom, at MuJoCo's default density 1000 or the model's own;
  * HalfCheetah rescaled to 14 kg by settotalmass), so a test checks them against the published values.
  *
  * What differs from Gymnasium's files, none of which changes the dynamics:
- * - no visual assets (textures, materials, colours, lights, cameras): nothing here renders;
+ * - no visual assets (textures, materials, colours, lights, cameras) and no per-geom user data:
+ *   nothing here renders or reads them;
  * - `<flag autoreset="disable"/>`: MuJoCo resets a simulation whose qpos, qvel or qacc goes bad
  *   (NaN or beyond 1e10) in the middle of a step and carries on, which hides the blow-up from the
  *   env; disabled, the bad values stay, and the env ends the episode and reports it (see
  *   ./locomotion-env.ts);
  * - `<size memory="1M"/>`: each MjData's arena (contacts and constraint rows). MuJoCo's default
- *   (6.3 MB for HalfCheetah to 14.7 MB for Ant) would cap an env at about 140 instances in the
+ *   (6.3 MB for HalfCheetah to 14.7 MB for Ant and Humanoid) would cap an env at about 140 instances in the
  *   2 GiB heap of the single-threaded build, while a random policy peaks near 20 kB; a test keeps
  *   the peak well inside the arena.
  */
@@ -256,6 +258,121 @@ export const ANT_XML = `<mujoco model="ant">
     <motor name="ankle_2" joint="ankle_2"/>
     <motor name="hip_3" joint="hip_3"/>
     <motor name="ankle_3" joint="ankle_3"/>
+  </actuator>
+</mujoco>
+`;
+
+/**
+ * Humanoid-v5 (humanoid.xml): a torso with a head on a free joint, a two-part abdomen (z and y, then
+ * x), two legs (hip x, z, y; knee; a sphere foot) and two arms (two shoulder joints, an elbow);
+ * 17 motors in ±0.4, solved by PGS in 50 iterations at 3 ms, RK4. Every geom collides with every
+ * other (condim 1); the floor has friction. The fixed tendons hip_y − knee per leg carry no
+ * stiffness or limit (Gymnasium reports their length and velocity; they change no force). As in
+ * Gymnasium's file, the right knee has no stiffness and the left one 1.
+ */
+export const HUMANOID_XML = `<mujoco model="humanoid">
+  <compiler angle="degree" inertiafromgeom="true"/>
+  <size memory="${ARENA}"/>
+  <option integrator="RK4" solver="PGS" iterations="50" timestep="0.003">
+    <flag autoreset="disable"/>
+  </option>
+  <default>
+    <joint armature="1" damping="1" limited="true"/>
+    <geom contype="1" conaffinity="1" condim="1" margin="0.001"/>
+    <motor ctrllimited="true" ctrlrange="-0.4 0.4"/>
+  </default>
+  <worldbody>
+    <geom name="floor" type="plane" size="20 20 0.125" condim="3" friction="1 0.1 0.1"/>
+    <body name="torso" pos="0 0 1.4">
+      <joint name="root" type="free" limited="false" armature="0" damping="0" stiffness="0"/>
+      <geom name="torso1" type="capsule" fromto="0 -0.07 0 0 0.07 0" size="0.07"/>
+      <geom name="head" type="sphere" pos="0 0 0.19" size="0.09"/>
+      <geom name="uwaist" type="capsule" fromto="-0.01 -0.06 -0.12 -0.01 0.06 -0.12" size="0.06"/>
+      <body name="lwaist" pos="-0.01 0 -0.26" quat="1 0 -0.002 0">
+        <geom name="lwaist" type="capsule" fromto="0 -0.06 0 0 0.06 0" size="0.06"/>
+        <joint name="abdomen_z" type="hinge" pos="0 0 0.065" axis="0 0 1" range="-45 45" armature="0.02" damping="5" stiffness="20"/>
+        <joint name="abdomen_y" type="hinge" pos="0 0 0.065" axis="0 1 0" range="-75 30" armature="0.02" damping="5" stiffness="10"/>
+        <body name="pelvis" pos="0 0 -0.165" quat="1 0 -0.002 0">
+          <joint name="abdomen_x" type="hinge" pos="0 0 0.1" axis="1 0 0" range="-35 35" armature="0.02" damping="5" stiffness="10"/>
+          <geom name="butt" type="capsule" fromto="-0.02 -0.07 0 -0.02 0.07 0" size="0.09"/>
+          <body name="right_thigh" pos="0 -0.1 -0.04">
+            <joint name="right_hip_x" type="hinge" axis="1 0 0" range="-25 5" armature="0.01" damping="5" stiffness="10"/>
+            <joint name="right_hip_z" type="hinge" axis="0 0 1" range="-60 35" armature="0.01" damping="5" stiffness="10"/>
+            <joint name="right_hip_y" type="hinge" axis="0 1 0" range="-110 20" armature="0.008" damping="5" stiffness="20"/>
+            <geom name="right_thigh1" type="capsule" fromto="0 0 0 0 0.01 -0.34" size="0.06"/>
+            <body name="right_shin" pos="0 0.01 -0.403">
+              <joint name="right_knee" type="hinge" pos="0 0 0.02" axis="0 -1 0" range="-160 -2" armature="0.006"/>
+              <geom name="right_shin1" type="capsule" fromto="0 0 0 0 0 -0.3" size="0.049"/>
+              <body name="right_foot" pos="0 0 -0.45">
+                <geom name="right_foot" type="sphere" pos="0 0 0.1" size="0.075"/>
+              </body>
+            </body>
+          </body>
+          <body name="left_thigh" pos="0 0.1 -0.04">
+            <joint name="left_hip_x" type="hinge" axis="-1 0 0" range="-25 5" armature="0.01" damping="5" stiffness="10"/>
+            <joint name="left_hip_z" type="hinge" axis="0 0 -1" range="-60 35" armature="0.01" damping="5" stiffness="10"/>
+            <joint name="left_hip_y" type="hinge" axis="0 1 0" range="-110 20" armature="0.01" damping="5" stiffness="20"/>
+            <geom name="left_thigh1" type="capsule" fromto="0 0 0 0 -0.01 -0.34" size="0.06"/>
+            <body name="left_shin" pos="0 -0.01 -0.403">
+              <joint name="left_knee" type="hinge" pos="0 0 0.02" axis="0 -1 0" range="-160 -2" armature="0.006" stiffness="1"/>
+              <geom name="left_shin1" type="capsule" fromto="0 0 0 0 0 -0.3" size="0.049"/>
+              <body name="left_foot" pos="0 0 -0.45">
+                <geom name="left_foot" type="sphere" pos="0 0 0.1" size="0.075"/>
+              </body>
+            </body>
+          </body>
+        </body>
+      </body>
+      <body name="right_upper_arm" pos="0 -0.17 0.06">
+        <joint name="right_shoulder1" type="hinge" axis="2 1 1" range="-85 60" armature="0.0068" stiffness="1"/>
+        <joint name="right_shoulder2" type="hinge" axis="0 -1 1" range="-85 60" armature="0.0051" stiffness="1"/>
+        <geom name="right_uarm1" type="capsule" fromto="0 0 0 0.16 -0.16 -0.16" size="0.04"/>
+        <body name="right_lower_arm" pos="0.18 -0.18 -0.18">
+          <joint name="right_elbow" type="hinge" axis="0 -1 1" range="-90 50" armature="0.0028"/>
+          <geom name="right_larm" type="capsule" fromto="0.01 0.01 0.01 0.17 0.17 0.17" size="0.031"/>
+          <geom name="right_hand" type="sphere" pos="0.18 0.18 0.18" size="0.04"/>
+        </body>
+      </body>
+      <body name="left_upper_arm" pos="0 0.17 0.06">
+        <joint name="left_shoulder1" type="hinge" axis="2 -1 1" range="-60 85" armature="0.0068" stiffness="1"/>
+        <joint name="left_shoulder2" type="hinge" axis="0 1 1" range="-60 85" armature="0.0051" stiffness="1"/>
+        <geom name="left_uarm1" type="capsule" fromto="0 0 0 0.16 0.16 -0.16" size="0.04"/>
+        <body name="left_lower_arm" pos="0.18 0.18 -0.18">
+          <joint name="left_elbow" type="hinge" axis="0 -1 -1" range="-90 50" armature="0.0028"/>
+          <geom name="left_larm" type="capsule" fromto="0.01 -0.01 0.01 0.17 -0.17 0.17" size="0.031"/>
+          <geom name="left_hand" type="sphere" pos="0.18 -0.18 0.18" size="0.04"/>
+        </body>
+      </body>
+    </body>
+  </worldbody>
+  <tendon>
+    <fixed name="left_hipknee">
+      <joint joint="left_hip_y" coef="-1"/>
+      <joint joint="left_knee" coef="1"/>
+    </fixed>
+    <fixed name="right_hipknee">
+      <joint joint="right_hip_y" coef="-1"/>
+      <joint joint="right_knee" coef="1"/>
+    </fixed>
+  </tendon>
+  <actuator>
+    <motor name="abdomen_y" joint="abdomen_y" gear="100"/>
+    <motor name="abdomen_z" joint="abdomen_z" gear="100"/>
+    <motor name="abdomen_x" joint="abdomen_x" gear="100"/>
+    <motor name="right_hip_x" joint="right_hip_x" gear="100"/>
+    <motor name="right_hip_z" joint="right_hip_z" gear="100"/>
+    <motor name="right_hip_y" joint="right_hip_y" gear="300"/>
+    <motor name="right_knee" joint="right_knee" gear="200"/>
+    <motor name="left_hip_x" joint="left_hip_x" gear="100"/>
+    <motor name="left_hip_z" joint="left_hip_z" gear="100"/>
+    <motor name="left_hip_y" joint="left_hip_y" gear="300"/>
+    <motor name="left_knee" joint="left_knee" gear="200"/>
+    <motor name="right_shoulder1" joint="right_shoulder1" gear="25"/>
+    <motor name="right_shoulder2" joint="right_shoulder2" gear="25"/>
+    <motor name="right_elbow" joint="right_elbow" gear="25"/>
+    <motor name="left_shoulder1" joint="left_shoulder1" gear="25"/>
+    <motor name="left_shoulder2" joint="left_shoulder2" gear="25"/>
+    <motor name="left_elbow" joint="left_elbow" gear="25"/>
   </actuator>
 </mujoco>
 `;

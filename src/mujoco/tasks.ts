@@ -1,10 +1,10 @@
 /**
  * What makes each locomotion env Gymnasium's v5 env on top of its model: the observation, the
  * health rule, the forward measure, the reset noise and the reward weights, as in
- * gymnasium/envs/mujoco/hopper_v5.py, half_cheetah_v5.py, walker2d_v5.py and ant_v5.py (defaults of
- * their constructors). ./locomotion-env.ts runs them.
+ * gymnasium/envs/mujoco/hopper_v5.py, half_cheetah_v5.py, walker2d_v5.py, ant_v5.py and
+ * humanoid_v5.py (defaults of their constructors). ./locomotion-env.ts runs them.
  */
-import { ANT_XML, HALF_CHEETAH_XML, HOPPER_XML, WALKER2D_XML } from './models';
+import { ANT_XML, HALF_CHEETAH_XML, HOPPER_XML, HUMANOID_XML, WALKER2D_XML } from './models';
 
 /** One instance's live views into its MjData (re-taken whenever the WebAssembly heap grows). */
 export interface InstanceViews {
@@ -18,8 +18,16 @@ export interface InstanceViews {
   readonly ctrl: Float64Array;
   /** [nbody][3] body positions: Ant's forward measure reads the torso's. */
   readonly xpos: Float64Array;
-  /** [nbody][6] external contact wrenches (filled by mj_rnePostConstraint): Ant's observation and contact cost. */
+  /** [nbody][6] external contact wrenches (filled by mj_rnePostConstraint): Ant's and Humanoid's observation and contact cost. */
   readonly cfrc_ext: Float64Array;
+  /** [nbody][3] bodies' centres of mass: Humanoid's forward measure (the whole body's centre of mass). */
+  readonly xipos: Float64Array;
+  /** [nbody][10] inertia and mass in the frame at the tree's centre of mass (Humanoid's observation). */
+  readonly cinert: Float64Array;
+  /** [nbody][6] velocity in that frame, rotation then translation (Humanoid's observation). */
+  readonly cvel: Float64Array;
+  /** [nv] the actuators' generalised forces (Humanoid's observation, its joints' part). */
+  readonly qfrc_actuator: Float64Array;
 }
 
 /** An interval [lo, hi] (a health rule's is open or closed as the rule says); ±Infinity allowed. */
@@ -42,15 +50,18 @@ export interface PlanarHealth {
 }
 
 /**
- * Ant's health rule: torso height qpos[2] within [lo, hi], ends included (ant_v5.py compares with
- * ≤). Its other condition, a finite state, holds for every env here: a state that is not ends the
- * episode as unstable first (./locomotion-env.ts).
+ * The health rule of a free-floating body: torso height qpos[2] within [lo, hi] with its ends
+ * included (Ant: ant_v5.py compares with ≤) or strictly inside (Humanoid). Ant's other condition,
+ * a finite state, holds for every env here: a state that is not ends the episode as unstable first
+ * (./locomotion-env.ts).
  */
 export interface HeightHealth {
   /** Tells the rules apart. */
   readonly kind: 'height';
-  /** The closed interval of torso heights qpos[2]. */
+  /** The interval of torso heights qpos[2]. */
   readonly z: Interval;
+  /** Whether a height equal to an end is healthy (Ant) or not (Humanoid). */
+  readonly ends: 'included' | 'excluded';
 }
 
 /** A locomotion env's health rule. */
@@ -62,7 +73,7 @@ export interface LocomotionWeights {
   readonly forwardRewardWeight: number;
   /** Weight of Σ action² subtracted from the reward. */
   readonly ctrlCostWeight: number;
-  /** Weight of Σ clip(cfrc_ext)² (Ant 5e-4; 0 for the envs without a contact cost). */
+  /** Weight of Σ cfrc_ext² (clipped for Ant: 5e-4; raw for Humanoid: 5e-7; 0 for the envs without a contact cost). */
   readonly contactCostWeight: number;
   /** Paid on each step that ends healthy (0 for an env without a health rule). */
   readonly healthyReward: number;
@@ -100,8 +111,22 @@ export interface LocomotionTask {
    * clipped to it, and the reward pays a contact cost on the clipped forces; null for the others.
    */
   readonly contactForceRange: Interval | null;
-  /** The x that the forward reward differentiates: the root's qpos[0], or the torso's xpos (Ant, as ant_v5.py). */
-  readonly forwardPosition: 'qpos' | 'torso-xpos';
+  /**
+   * Humanoid's contact_cost_range: the reward pays a contact cost on the raw forces, clamped to it;
+   * null for the others.
+   */
+  readonly contactCostRange: Interval | null;
+  /**
+   * Whether the observation goes on, after qvel, with the bodies' dynamics, all unclipped and the
+   * world's rows left out: cinert[1:], cvel[1:], qfrc_actuator[6:] (the free joint's six left out)
+   * and cfrc_ext[1:] (Humanoid).
+   */
+  readonly observesBodyDynamics: boolean;
+  /**
+   * The x that the forward reward differentiates: the root's qpos[0], the torso's xpos (Ant, as
+   * ant_v5.py), or the whole body's centre of mass Σ mass · xipos / Σ mass (Humanoid).
+   */
+  readonly forwardPosition: 'qpos' | 'torso-xpos' | 'mass-centre';
   /** The health rule; null: the env is always healthy, never terminates and pays no survive reward (HalfCheetah). */
   readonly health: HealthRule | null;
   /** How qvel's reset noise is drawn: U(−s, s), or s · N(0, 1) (HalfCheetah, Ant). qpos's is always uniform. */
@@ -114,38 +139,64 @@ export interface LocomotionTask {
 
 const clamp = (x: number, lo: number, hi: number) => Math.min(Math.max(x, lo), hi);
 
+/** What a locomotion env's observation holds, resolved once per env (see {@link observeState}). */
+export interface ObservationLayout {
+  /** Leading qpos entries left out (Gymnasium's exclude_current_positions_from_observation). */
+  readonly skippedPositions: number;
+  /** qvel is clipped to ±this when it is a number. */
+  readonly velocityClip: number | null;
+  /** When given, the observation ends with cfrc_ext[1:] clipped to it (Ant). */
+  readonly contactRange: Interval | null;
+  /** Whether cinert[1:], cvel[1:], qfrc_actuator[6:] and cfrc_ext[1:] follow qvel, unclipped (Humanoid). */
+  readonly bodyDynamics: boolean;
+}
+
+/** The observation layout of `task` with Ant's clipping range `contactRange` (an option of the env). */
+export function observationLayoutOf(task: LocomotionTask, contactRange: Interval | null): ObservationLayout {
+  return { skippedPositions: task.skippedPositions, velocityClip: task.observationVelocityClip, contactRange, bodyDynamics: task.observesBodyDynamics };
+}
+
+/** Copies values[from …] to out[k …]; returns the next k. */
+function copyFrom(values: Float64Array, from: number, out: Float32Array, k: number): number {
+  for (let j = from; j < values.length; j += 1) out[k++] = values[j]!;
+  return k;
+}
+
 /**
- * Writes the observation of the state in `v` at out[at …]: qpos without its first `skipped`
- * entries (Gymnasium's exclude_current_positions_from_observation), qvel (clipped to ±velocityClip
- * when it is a number), then, when `contactRange` is given, cfrc_ext[1:] clipped to it.
+ * Writes the observation of the state in `v` at out[at …]: qpos without its first skipped
+ * entries, qvel (clipped when the layout says), then the bodies' dynamics (Humanoid) or the clipped
+ * contact forces (Ant) when the layout has them.
  */
-export function observeState(
-  v: InstanceViews,
-  skipped: number,
-  velocityClip: number | null,
-  contactRange: Interval | null,
-  out: Float32Array,
-  at: number,
-): void {
-  const { qpos, qvel } = v;
-  let k = at;
-  for (let j = skipped; j < qpos.length; j += 1) out[k++] = qpos[j]!;
+export function observeState(v: InstanceViews, layout: ObservationLayout, out: Float32Array, at: number): void {
+  const { qvel } = v;
+  let k = copyFrom(v.qpos, layout.skippedPositions, out, at);
+  const velocityClip = layout.velocityClip;
   if (velocityClip === null) {
-    for (let j = 0; j < qvel.length; j += 1) out[k++] = qvel[j]!;
+    k = copyFrom(qvel, 0, out, k);
   } else {
     for (let j = 0; j < qvel.length; j += 1) out[k++] = clamp(qvel[j]!, -velocityClip, velocityClip);
   }
-  if (contactRange === null) return;
-  const lo = contactRange[0];
-  const hi = contactRange[1];
+  if (layout.bodyDynamics) {
+    k = copyFrom(v.cinert, 10, out, k);
+    k = copyFrom(v.cvel, 6, out, k);
+    k = copyFrom(v.qfrc_actuator, 6, out, k);
+    copyFrom(v.cfrc_ext, 6, out, k);
+  }
+  const range = layout.contactRange;
+  if (range === null) return;
+  const lo = range[0];
+  const hi = range[1];
   const forces = v.cfrc_ext;
   for (let j = 6; j < forces.length; j += 1) out[k++] = clamp(forces[j]!, lo, hi);
 }
 
-/** Σ clip(cfrc_ext, lo, hi)² over every row (the world's is zero), as ant_v5.py's contact_cost sums it. */
-export function clippedContactSquares(v: InstanceViews, range: Interval): number {
-  const lo = range[0];
-  const hi = range[1];
+/**
+ * Σ cfrc_ext² over every row (the world's is zero), each force first clipped to `range` when it is
+ * given: ant_v5.py's contact_cost sums the clipped forces, humanoid_v5.py's the raw ones.
+ */
+export function contactSquares(v: InstanceViews, range: Interval | null): number {
+  const lo = range === null ? -Infinity : range[0];
+  const hi = range === null ? Infinity : range[1];
   const forces = v.cfrc_ext;
   let sum = 0;
   for (let j = 0; j < forces.length; j += 1) {
@@ -174,7 +225,7 @@ export function isHealthy(v: InstanceViews, rule: HealthRule | null): boolean {
   if (rule === null) return true;
   if (rule.kind === 'planar') return planarHealthy(v, rule);
   const z = v.qpos[2]!;
-  return rule.z[0] <= z && z <= rule.z[1];
+  return rule.ends === 'included' ? rule.z[0] <= z && z <= rule.z[1] : inside(z, rule.z);
 }
 
 /** Hopper-v5: 11 observations (qpos[1:], qvel clipped ±10), 3 actions, healthy while upright. */
@@ -187,6 +238,8 @@ export const HOPPER_TASK: LocomotionTask = {
   skippedPositions: 1,
   observationVelocityClip: 10,
   contactForceRange: null,
+  contactCostRange: null,
+  observesBodyDynamics: false,
   forwardPosition: 'qpos',
   health: { kind: 'planar', z: [0.7, Infinity], angle: [-0.2, 0.2], state: [-100, 100] },
   velocityNoise: 'uniform',
@@ -204,6 +257,8 @@ export const HALF_CHEETAH_TASK: LocomotionTask = {
   skippedPositions: 1,
   observationVelocityClip: null,
   contactForceRange: null,
+  contactCostRange: null,
+  observesBodyDynamics: false,
   forwardPosition: 'qpos',
   health: null,
   velocityNoise: 'normal',
@@ -221,6 +276,8 @@ export const WALKER2D_TASK: LocomotionTask = {
   skippedPositions: 1,
   observationVelocityClip: 10,
   contactForceRange: null,
+  contactCostRange: null,
+  observesBodyDynamics: false,
   forwardPosition: 'qpos',
   health: { kind: 'planar', z: [0.8, 2], angle: [-1, 1] },
   velocityNoise: 'uniform',
@@ -241,12 +298,37 @@ export const ANT_TASK: LocomotionTask = {
   skippedPositions: 2,
   observationVelocityClip: null,
   contactForceRange: [-1, 1],
+  contactCostRange: null,
+  observesBodyDynamics: false,
   forwardPosition: 'torso-xpos',
-  health: { kind: 'height', z: [0.2, 1] },
+  health: { kind: 'height', z: [0.2, 1], ends: 'included' },
   velocityNoise: 'normal',
   defaults: { forwardRewardWeight: 1, ctrlCostWeight: 0.5, contactCostWeight: 5e-4, healthyReward: 1, resetNoiseScale: 0.1 },
   rewardThreshold: 6000,
 };
 
+/**
+ * Humanoid-v5: 348 observations (qpos[2:] 22, qvel 23, cinert[1:] 130, cvel[1:] 78,
+ * qfrc_actuator[6:] 17, cfrc_ext[1:] 78; nothing clipped), 17 actions in ±0.4, healthy while
+ * 1 < z < 2; x from the whole body's centre of mass, read right after the step as Gymnasium reads
+ * it; reward 5 (healthy) + 1.25 · x_velocity − 0.1 Σa² − min(5e-7 Σ cfrc_ext², 10).
+ */
+export const HUMANOID_TASK: LocomotionTask = {
+  id: 'Humanoid-v5',
+  xml: HUMANOID_XML,
+  frameSkip: 5,
+  sizes: { nq: 24, nv: 23, nu: 17, nbody: 14 },
+  observationSize: 348,
+  skippedPositions: 2,
+  observationVelocityClip: null,
+  contactForceRange: null,
+  contactCostRange: [-Infinity, 10],
+  observesBodyDynamics: true,
+  forwardPosition: 'mass-centre',
+  health: { kind: 'height', z: [1, 2], ends: 'excluded' },
+  velocityNoise: 'uniform',
+  defaults: { forwardRewardWeight: 1.25, ctrlCostWeight: 0.1, contactCostWeight: 5e-7, healthyReward: 5, resetNoiseScale: 1e-2 },
+};
+
 /** The locomotion envs, in the order help texts list them. */
-export const LOCOMOTION_TASKS: readonly LocomotionTask[] = [HOPPER_TASK, HALF_CHEETAH_TASK, WALKER2D_TASK, ANT_TASK];
+export const LOCOMOTION_TASKS: readonly LocomotionTask[] = [HOPPER_TASK, HALF_CHEETAH_TASK, WALKER2D_TASK, ANT_TASK, HUMANOID_TASK];

@@ -4,7 +4,9 @@
  * (a random Hopper falls within tens of steps) with their metrics reported; pipelined in halves
  * without normalisers, stepped whole with CleanRL's continuous-control normalisers (the rollout
  * pipelines only un-normalised runs); the engine hands the run's MjData back (releaseBatch)
- * when the agent is destroyed; and `webgpu-rl train --env Hopper-v5` trains it with its defaults.
+ * when the agent is destroyed; `webgpu-rl train --env Hopper-v5` trains it with its defaults; and
+ * `webgpu-rl train --env Humanoid-v5 --preset locomotion` runs one iteration of the preset as it is
+ * (64 envs × 32 steps, [256, 256], 4 epochs × 32 minibatches) on the 348-float observation.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,12 +16,13 @@ import { runTraining, trainConfigFromOptions } from '../../src/cli/train';
 import { formatAdapter } from '../../src/gpu/index';
 import { Agent, type HostEnvBatch, type IterationStats, type PpoConfig } from '../../src/index';
 import { hopperV5, type MujocoLocomotionEnv } from '../../src/mujoco';
+import { PRESETS } from '../../src/algos/presets';
 import { gpuStep, useGpu } from '../support/gpu';
 import { freshSeed } from '../support/random';
 
 const STATISTICS = ['policy_loss', 'value_loss', 'entropy', 'approx_kl', 'clipfrac', 'explained_variance', 'grad_norm'] as const;
 
-describe('PPO on MuJoCo Hopper-v5', () => {
+describe('PPO on MuJoCo locomotion envs', () => {
   const gpu = useGpu();
 
   /** Trains 3 iterations of 8 envs × 64 steps; returns the stats, and checks the run's MjData lives exactly as long as the agent. */
@@ -98,6 +101,31 @@ describe('PPO on MuJoCo Hopper-v5', () => {
       expect(Object.keys(record.episode_metrics), `seed ${seed}`).toEqual(['x_position', 'x_velocity', 'reward_forward', 'reward_ctrl', 'reward_survive', 'unstable']);
       expect(Number.isFinite(record.policy_loss), `seed ${seed}`).toBe(true);
       expect(JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')).config.numEnvs).toBe(16);
+    } finally {
+      (config.env as MujocoLocomotionEnv).close();
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it('runs `webgpu-rl train --env Humanoid-v5 --preset locomotion` (one iteration of the preset as it is)', async () => {
+    const seed = freshSeed();
+    const out = await mkdtemp(join(tmpdir(), 'wgrl-humanoid-'));
+    const config = await trainConfigFromOptions({ env: 'Humanoid-v5', preset: 'locomotion', steps: 2048, seed, out });
+    try {
+      const started = performance.now();
+      const summary = await gpuStep(gpu(), 'humanoid cli', () => runTraining(gpu().device, formatAdapter(gpu().adapter), config, out));
+      console.log(`[humanoid preset] one iteration of 2 048 steps in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      expect([summary.env, summary.steps, summary.iterations], `seed ${seed}`).toEqual(['Humanoid-v5', 2048, 1]);
+      const record = JSON.parse((await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim()) as Record<string, number> & { episode_metrics: Record<string, number> };
+      for (const name of ['policy_loss', 'value_loss', 'entropy', 'approx_kl']) expect(Number.isFinite(record[name]), `seed ${seed}: ${name} = ${record[name]}`).toBe(true);
+      expect(Object.keys(record.episode_metrics), `seed ${seed}`).toEqual(['x_position', 'x_velocity', 'reward_forward', 'reward_ctrl', 'reward_contact', 'reward_survive', 'unstable']);
+      // A random humanoid falls within a few dozen steps: episodes end, each paid 5 a step while up.
+      expect(record.episode_metrics.reward_survive!, `seed ${seed}`).toBeGreaterThan(25);
+      const resolved = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')).config as Record<string, unknown>;
+      const { algo: _algo, totalTimesteps: _budget, ...preset } = PRESETS.locomotion;
+      // Resolved schedules are lists of values (a constant is a list of one).
+      const expected = { ...preset, hiddenSizes: [256, 256], learningRate: [preset.learningRate], entCoef: [preset.entCoef], totalTimesteps: 2048 };
+      expect(resolved, `seed ${seed}: the preset's fields, the step budget from --steps`).toMatchObject(expected);
     } finally {
       (config.env as MujocoLocomotionEnv).close();
       await rm(out, { recursive: true, force: true });

@@ -120,7 +120,7 @@ describe('train command options', () => {
     } finally {
       env.close();
     }
-    expect(trainCommand().helpInformation().replace(/\s+/g, ' ')).toMatch(/with @mujoco\/mujoco installed also Hopper-v5, HalfCheetah-v5, Walker2d-v5, Ant-v5/);
+    expect(trainCommand().helpInformation().replace(/\s+/g, ' ')).toMatch(/with @mujoco\/mujoco installed also Hopper-v5, HalfCheetah-v5, Walker2d-v5, Ant-v5, Humanoid-v5/);
     expect((await trainError(['--env', 'Hopper-v9'])).message).toMatch(/^unknown env 'Hopper-v9' \(valid: CartPole-v1/);
   });
 

@@ -9,6 +9,9 @@
  * - Hopper terminates on an unhealthy state (height, angle, state range on the unclipped qvel) with
  *   healthy reward 0 on that step, Walker2d on height and angle only; HalfCheetah never
  *   terminates, even upside down;
+ * - Humanoid's observation is qpos[2:], qvel, cinert[1:], cvel[1:], qfrc_actuator[6:] and
+ *   cfrc_ext[1:], unclipped; its reward 5 (healthy, 1 < z < 2 strictly) + 1.25 · Δ(centre of mass
+ *   x) / dt − 0.1 Σa² − clamp(5e-7 Σ cfrc_ext², contact cost range); its actions are in ±0.4;
  * - two envs with the same seed give identical trajectories under the same actions, even when the
  *   WebAssembly heap grows between their steps (stale views);
  * - resets scatter qpos and qvel around qpos0 within the noise scale, mean ≈ 0;
@@ -17,7 +20,7 @@
  * - releaseBatch and close free the MjData and the model; a closed env refuses to reset.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { antV5, halfCheetahV5, hopperV5, loadMujoco, walker2dV5, type InstanceViews, type MujocoLocomotionEnv, type MujocoModule } from '../../src/mujoco';
+import { antV5, halfCheetahV5, hopperV5, humanoidV5, loadMujoco, walker2dV5, type InstanceViews, type MujocoLocomotionEnv, type MujocoModule } from '../../src/mujoco';
 import { isHealthy } from '../../src/mujoco/tasks';
 import { driveBatch, type BatchDriver } from '../support/mujoco-batch';
 import { freshSeed, seededRandom } from '../support/random';
@@ -238,6 +241,65 @@ describe('MuJoCo locomotion envs (Gymnasium v5 semantics)', () => {
     }
   });
 
+  it('Humanoid: observes qpos[2:], qvel, cinert, cvel, qfrc_actuator, cfrc_ext; pays 5 + 1.25 Δx_com / dt − 0.1 Σa² − clamp(5e-7 Σ cfrc_ext²)', async () => {
+    const seed = freshSeed();
+    const random = seededRandom(seed);
+    // The default contact cost range, and one tight enough that the clamp is seen.
+    const humanoids = [await humanoidV5({ mujoco }), await humanoidV5({ mujoco, contactCostRange: [-Infinity, 2e-3] })];
+    try {
+      const seen = { clamped: [0, 0], ends: 0, contact: 0 };
+      for (const [k, humanoid] of humanoids.entries()) {
+        expect(humanoid.actionSpace, 'ctrlrange ±0.4').toEqual({ kind: 'box', size: 17, low: Array(17).fill(-0.4), high: Array(17).fill(0.4) });
+        const costMax = humanoid.settings.contactCostRange![1];
+        const masses = Array.from(humanoid.model.body_mass);
+        const total = masses.reduce((sum, m) => sum + m, 0);
+        const comX = (data: { xipos: Float64Array }) => masses.reduce((sum, m, b) => sum + m * data.xipos[3 * b]!, 0) / total;
+        const n = 3;
+        const drive = driveBatch(humanoid, n, seed + k);
+        drive.reset();
+        for (let t = 0; t < 40; t += 1) {
+          randomActions(drive, random, 0.4);
+          const actions = Array.from(drive.batch.actions);
+          const before = Array.from({ length: n }, (_, i) => comX(humanoid.instanceData(drive.batch, i)!));
+          drive.step();
+          for (let i = 0; i < n; i += 1) {
+            const data = humanoid.instanceData(drive.batch, i)!;
+            const { qpos, qvel } = state(humanoid, drive, i);
+            const z = qpos[2]!;
+            const healthy = 1 < z && z < 2;
+            const squares = actions.slice(17 * i, 17 * i + 17).reduce((sum, a) => sum + a * a, 0);
+            const rawContact = 5e-7 * Array.from(data.cfrc_ext).reduce((sum, f) => sum + f * f, 0);
+            const contact = Math.min(rawContact, costMax);
+            const expected = (1.25 * (comX(data) - before[i]!)) / humanoid.dt + (healthy ? 5 : 0) - (0.1 * squares + contact);
+            const context = `seed ${seed}: env ${k} step ${t} instance ${i}`;
+            expect(close32(drive.batch.rewards[i]!, expected), `${context}: reward ${drive.batch.rewards[i]} vs ${expected}`).toBe(true);
+            expect(drive.batch.terminated[i], context).toBe(healthy ? 0 : 1);
+            const dynamics = [data.cinert, data.cvel, data.qfrc_actuator, data.cfrc_ext].flatMap((values, part) => Array.from(values).slice([10, 6, 6, 6][part]));
+            const observation = [...qpos.slice(2), ...qvel, ...dynamics];
+            expect(observation.length, context).toBe(348);
+            expect(Array.from(drive.observation(i)), context).toEqual(observation.map(Math.fround));
+            seen.clamped[k]! += rawContact > costMax ? 1 : 0;
+            seen.contact += rawContact > 0 ? 1 : 0;
+            seen.ends += drive.batch.terminated[i]!;
+          }
+          drive.reset(Array.from(drive.batch.terminated.entries()).filter(([, f]) => f === 1).map(([i]) => i));
+        }
+        humanoid.releaseBatch(drive.batch);
+      }
+      // Random torques topple it (the rule ends those episodes) and its feet press on the floor.
+      expect(seen.ends, `seed ${seed}`).toBeGreaterThan(0);
+      expect(seen.contact, `seed ${seed}`).toBeGreaterThan(0);
+      expect(seen.clamped[1], `seed ${seed}: the tight contact cost range clamps`).toBeGreaterThan(0);
+      expect(humanoids[0]!.settings.contactCostRange).toEqual([-Infinity, 10]);
+      expect(humanoids[0]!.episodeMetrics).toEqual(['x_position', 'x_velocity', 'reward_forward', 'reward_ctrl', 'reward_contact', 'reward_survive', 'unstable']);
+      // The height rule excludes both ends (humanoid_v5.py compares with <).
+      const views = (z: number) => ({ qpos: Float64Array.from([0, 0, z]) }) as unknown as InstanceViews;
+      expect([1, 2, 1.5, 1.00001, 1.99999].map((z) => isHealthy(views(z), humanoids[0]!.settings.health))).toEqual([false, false, true, true, true]);
+    } finally {
+      for (const humanoid of humanoids) humanoid.close();
+    }
+  });
+
   it('never end a HalfCheetah episode, not even upside down (1 000 steps)', () => {
     const seed = freshSeed();
     const random = seededRandom(seed);
@@ -288,16 +350,18 @@ describe('MuJoCo locomotion envs (Gymnasium v5 semantics)', () => {
     }
   });
 
-  it('scatter resets: qpos U(±s) on every entry, qvel U(±s) (Hopper) or s · N(0, 1) (HalfCheetah, Ant), mean ≈ 0', async () => {
+  it('scatter resets: qpos U(±s) on every entry, qvel U(±s) (Hopper, Humanoid) or s · N(0, 1) (HalfCheetah, Ant), mean ≈ 0', async () => {
     const seed = freshSeed();
     const n = 400;
     const ant = await antV5({ mujoco });
+    const humanoid = await humanoidV5({ mujoco });
     try {
-      for (const env of [hopper, cheetah, ant]) {
+      for (const env of [hopper, cheetah, ant, humanoid]) {
         const drive = driveBatch(env, n, seed);
         const dq: number[] = [];
         const dv: number[] = [];
-        const skipped = env === ant ? 2 : 1;
+        const skipped = env === ant || env === humanoid ? 2 : 1;
+        const uniform = env === hopper || env === humanoid;
         for (let round = 0; round < 3; round += 1) {
           drive.reset();
           for (let i = 0; i < n; i += 1) {
@@ -305,14 +369,16 @@ describe('MuJoCo locomotion envs (Gymnasium v5 semantics)', () => {
             const qpos0 = env.model.qpos0;
             qpos.forEach((q, j) => dq.push(q - qpos0[j]!));
             dv.push(...qvel);
-            // Ant's reset observation ends with cfrc_ext[1:], zero until a step's mj_rnePostConstraint fills it.
-            const forces = env === ant ? Array.from(env.instanceData(drive.batch, i)!.cfrc_ext.subarray(6)) : [];
-            const expected = [...qpos.slice(skipped), ...qvel.map((v) => (env === hopper ? Math.min(Math.max(v, -10), 10) : v)), ...forces];
+            // Ant's and Humanoid's reset observations end with cfrc_ext[1:], zero until a step's mj_rnePostConstraint fills it.
+            const data = env.instanceData(drive.batch, i)!;
+            const forces = env === ant || env === humanoid ? Array.from(data.cfrc_ext.subarray(6)) : [];
+            const dynamics = env === humanoid ? [...data.cinert.subarray(10), ...data.cvel.subarray(6), ...data.qfrc_actuator.subarray(6)] : [];
+            const expected = [...qpos.slice(skipped), ...qvel.map((v) => (env === hopper ? Math.min(Math.max(v, -10), 10) : v)), ...dynamics, ...forces];
             expect(Array.from(drive.observation(i)), `seed ${seed}: ${env.name}: reset observation`).toEqual(expected.map(Math.fround));
-            if (env === ant) expect(forces.every((f) => f === 0), `seed ${seed}: Ant's reset contact forces`).toBe(true);
+            expect(forces.every((f) => f === 0), `seed ${seed}: ${env.name}'s reset contact forces`).toBe(true);
           }
         }
-        const s = env === hopper ? 5e-3 : 0.1;
+        const s = { 'Hopper-v5': 5e-3, 'HalfCheetah-v5': 0.1, 'Ant-v5': 0.1, 'Humanoid-v5': 1e-2 }[env.name]!;
         const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
         const std = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
         const context = `seed ${seed}: ${env.name}`;
@@ -321,7 +387,7 @@ describe('MuJoCo locomotion envs (Gymnasium v5 semantics)', () => {
         // Uniform on (−s, s): σ = s / √3; the mean of m draws is within 5 σ / √m.
         expect(Math.abs(mean(dq)), context).toBeLessThan((5 * s) / Math.sqrt(3 * dq.length));
         expect(Math.abs(std(dq) - s / Math.sqrt(3)), context).toBeLessThan(0.05 * s);
-        if (env === hopper) {
+        if (uniform) {
           expect(dv.every((d) => Math.abs(d) <= s), `${context}: qvel noise within ±${s}`).toBe(true);
           expect(Math.abs(std(dv) - s / Math.sqrt(3)), context).toBeLessThan(0.05 * s);
         } else {
@@ -333,6 +399,7 @@ describe('MuJoCo locomotion envs (Gymnasium v5 semantics)', () => {
       }
     } finally {
       ant.close();
+      humanoid.close();
     }
   });
 

@@ -1,7 +1,7 @@
 /**
  * The MuJoCo locomotion models and their loading, no GPU: each compiled model (Hopper, HalfCheetah,
- * Walker2d, Ant) has the published sizes, body masses, gears, joint ranges, timestep and
- * integrator of Gymnasium's v5 model (the values read back from the compiled Gymnasium XMLs under
+ * Walker2d, Ant, Humanoid) has the published sizes, body masses, gears, joint ranges, timestep and
+ * integrator (and Humanoid's solver) of Gymnasium's v5 model (the values read back from the compiled Gymnasium XMLs under
  * MuJoCo 3.14); loading without the package
  * names the package to install, in one line; an MJCF error names the model and the line; the
  * options are checked, naming the field, the value and what is valid; the arena of 1 MB keeps a
@@ -9,7 +9,7 @@
  */
 import type { MjModel } from '@mujoco/mujoco';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { antV5, halfCheetahV5, hopperV5, loadMujoco, mujocoEnv, MUJOCO_ENV_IDS, walker2dV5, type MujocoLocomotionEnv, type MujocoModule } from '../../src/mujoco';
+import { antV5, halfCheetahV5, hopperV5, humanoidV5, loadMujoco, mujocoEnv, MUJOCO_ENV_IDS, walker2dV5, type MujocoLocomotionEnv, type MujocoModule } from '../../src/mujoco';
 import { compileModel } from '../../src/mujoco/locomotion-env';
 import { startMujoco } from '../../src/mujoco/load';
 import { driveBatch } from '../support/mujoco-batch';
@@ -59,6 +59,24 @@ const PUBLISHED = {
     integrator: 1,
     dt: 0.05,
   },
+  'Humanoid-v5': {
+    sizes: { nq: 24, nv: 23, nu: 17, nbody: 14 },
+    // torso, lwaist, pelvis, then each leg's thigh, shin, foot, then each arm's upper and lower part.
+    masses: [0, 8.9075, 2.2619, 6.6162, 4.7518, 2.7557, 1.7671, 4.7518, 2.7557, 1.7671, 1.6611, 1.2295, 1.6611, 1.2295],
+    total: 42.116,
+    gears: [100, 100, 100, 100, 100, 300, 200, 100, 100, 300, 200, 25, 25, 25, 25, 25, 25],
+    // The free root; abdomen z, y, x; each leg's hip x, z, y and knee; each arm's shoulders and elbow (degrees).
+    ranges: [
+      null,
+      ...[[-45, 45], [-75, 30], [-35, 35], ...[0, 1].flatMap(() => [[-25, 5], [-60, 35], [-110, 20], [-160, -2]]), [-85, 60], [-85, 60], [-90, 50], [-60, 85], [-60, 85], [-90, 50]].map((r) =>
+        r.map((deg) => (deg * Math.PI) / 180),
+      ),
+    ],
+    timestep: 0.003,
+    integrator: 1,
+    dt: 0.015,
+    ctrlRange: 0.4,
+  },
 } as const;
 
 describe('MuJoCo locomotion models', () => {
@@ -66,7 +84,7 @@ describe('MuJoCo locomotion models', () => {
   const envs: MujocoLocomotionEnv[] = [];
   beforeAll(async () => {
     mujoco = await loadMujoco();
-    envs.push(await hopperV5({ mujoco }), await halfCheetahV5({ mujoco }), await walker2dV5({ mujoco }), await antV5({ mujoco }));
+    envs.push(await hopperV5({ mujoco }), await halfCheetahV5({ mujoco }), await walker2dV5({ mujoco }), await antV5({ mujoco }), await humanoidV5({ mujoco }));
   });
   afterAll(() => envs.forEach((env) => env.close()));
 
@@ -90,11 +108,15 @@ describe('MuJoCo locomotion models', () => {
       const opt = model.opt;
       try {
         expect([opt.timestep, opt.integrator], `${where}: timestep, integrator`).toEqual([published.timestep, published.integrator]);
+        // Humanoid alone sets PGS with 50 iterations; the others keep MuJoCo's Newton, 100.
+        const solver = env.name === 'Humanoid-v5' ? [0, 50] : [2, 100];
+        expect([opt.solver, opt.iterations], `${where}: solver, iterations`).toEqual(solver);
       } finally {
         opt.delete();
       }
       expect(env.dt, `${where}: dt`).toBeCloseTo(published.dt, 12);
-      expect(env.actionSpace, where).toEqual({ kind: 'box', size: published.sizes.nu, low: Array(published.sizes.nu).fill(-1), high: Array(published.sizes.nu).fill(1) });
+      const ctrl = 'ctrlRange' in published ? published.ctrlRange : 1;
+      expect(env.actionSpace, where).toEqual({ kind: 'box', size: published.sizes.nu, low: Array(published.sizes.nu).fill(-ctrl), high: Array(published.sizes.nu).fill(ctrl) });
     }
   });
 
@@ -167,7 +189,9 @@ describe('MuJoCo locomotion models', () => {
       [walker2dV5({ mujoco, healthyStateRange: [-1, 1] } as never), /^Walker2d-v5: option 'healthyStateRange' does not apply to this env/],
       [antV5({ mujoco, healthyAngleRange: [-1, 1] } as never), /^Ant-v5: option 'healthyAngleRange' does not apply to this env \(valid: .*contactCostWeight, contactForceRange\)$/],
       [antV5({ mujoco, contactForceRange: [1, 1] }), /^Ant-v5: contactForceRange must be \[low, high\] with low < high/],
-      [mujocoEnv('Ant-v9', { mujoco }), /^unknown MuJoCo env 'Ant-v9' \(valid: Hopper-v5, HalfCheetah-v5, Walker2d-v5, Ant-v5\)$/],
+      [humanoidV5({ mujoco, contactForceRange: [-1, 1] } as never), /^Humanoid-v5: option 'contactForceRange' does not apply to this env \(valid: .*contactCostWeight, contactCostRange\)$/],
+      [humanoidV5({ mujoco, contactCostRange: [10, 0] }), /^Humanoid-v5: contactCostRange must be \[low, high\] with low < high/],
+      [mujocoEnv('Ant-v9', { mujoco }), /^unknown MuJoCo env 'Ant-v9' \(valid: Hopper-v5, HalfCheetah-v5, Walker2d-v5, Ant-v5, Humanoid-v5\)$/],
     ];
     for (const [made, message] of cases) await expect(made).rejects.toThrow(message);
     const custom = await mujocoEnv('hopper-V5', { mujoco, name: 'my-hopper', maxEpisodeSteps: 200, healthyReward: 0.5, terminateWhenUnhealthy: false });

@@ -192,7 +192,7 @@ const LOCOMOTION_PPO: PpoConfig = Object.freeze({
  *   102 400 steps: its short episodes and dense shaping learn in tens of thousands of steps.
  *   Measured (SwiftShader, seeds 1–3): a mean of 8 over 100 episodes at about 20 000 steps under
  *   the env's masks, about 60 000–75 000 without (test/learning/ppo-snake-masks.test.ts).
- * - MuJoCo locomotion (Hopper-v5, HalfCheetah-v5, Walker2d-v5, Ant-v5; webgpu-rl/mujoco): CleanRL's
+ * - MuJoCo locomotion (Hopper-v5, HalfCheetah-v5, Walker2d-v5, Ant-v5, Humanoid-v5; webgpu-rl/mujoco): CleanRL's
  *   ppo_continuous_action.py values — lr 3e-4, 10 epochs, no entropy bonus, observation
  *   normalisation and reward scaling, 1 M steps, a batch of 2048 — as 16 envs × 128 steps in 8
  *   minibatches of 256 rather than 1 × 2048 in 32 of 64 (the minibatches run as dispatches). Not
@@ -232,6 +232,7 @@ export const PPO_ENV_DEFAULTS: Readonly<Record<string, PpoConfig>> = Object.free
   'HalfCheetah-v5': LOCOMOTION_PPO,
   'Walker2d-v5': LOCOMOTION_PPO,
   'Ant-v5': LOCOMOTION_PPO,
+  'Humanoid-v5': LOCOMOTION_PPO,
 });
 
 /** A validated PPO config with defaults filled in and the derived sizes (what resolveTrainerConfig returns for PPO). */
