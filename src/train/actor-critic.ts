@@ -16,38 +16,26 @@
  *
  * The NaN guard (./nan-guard.ts) checks every iteration on the GPU and snapshots the parameters and
  * Adam's state while they are finite; a poisoned report restores the snapshot and throws a
- * NonFiniteError naming the iteration and the statistic.
+ * NonFiniteError naming the iteration and the statistic. The Trainer over the scaffold (guard, loop,
+ * report decoding, checkpointed state) is assembled in ./actor-critic-trainer.ts.
  */
 import { createHostBackedVectorEnv } from '../envs/host-vector-env';
 import { isHostEnvDescriptor } from '../envs/host-env';
 import type { ActionSpace, EnvDescriptor } from '../envs/types';
 import { actionBranches, continuousActionDims, policyOutputWidth } from '../envs/action-branches';
 import { createVectorEnv, type VectorEnv } from '../envs/vector-env';
-import { BufferSet, readBufferOnce } from '../gpu/index';
+import { BufferSet } from '../gpu/index';
 import { createKernel } from '../gpu/kernel';
-import { STATISTICS_WORDS, type StatisticName, type Statistics, type StatisticsInputs } from '../losses/statistics';
+import type { StatisticName, Statistics, StatisticsInputs } from '../losses/statistics';
 import { initialParameters } from '../nn/init';
 import { actorSpec, criticSpec, gaussianActorSpec, hybridActorSpec, mlpLayout, type MlpLayout, type MlpSpec } from '../nn/mlp-spec';
 import { createOptimizer, type Optimizer } from '../nn/optimizer';
-import { AGENT_STATE_WORDS } from '../nn/optimizer-kernels';
 import { createRollout, type Rollout } from '../rollout/rollout';
 import type { Transitions } from '../rollout/transitions';
-import { createIterationLoop, type LoopReport } from './loop';
-import { createNanGuard } from './nan-guard';
+import { finishActorCritic, type ScaffoldBuffers, type ScaffoldParts } from './actor-critic-trainer';
 import { policyKindOf, type PolicyKind } from './policy-kind';
-import { MASK_ERRORS_BYTES } from '../nn/heads';
-import {
-  decodeReport,
-  episodeRingSpec,
-  MASK_ERRORS_WORD,
-  metricRingBytes,
-  REPORT_BYTES,
-  REPORT_WORDS,
-  throwIfMaskedOut,
-  type IterationStats,
-} from './report';
-import type { Trainer, TrainedParameters, TrainerState } from './trainer';
-import { captureBuffers, restoreBuffers } from './trainer-state';
+import { episodeRingSpec, metricRingBytes, REPORT_BYTES } from './report';
+import type { Trainer } from './trainer';
 
 /**
  * The actor for an action space: logits of every branch side by side (discrete, multi-discrete),
@@ -173,310 +161,192 @@ export interface ActorCritic {
   destroy(): void;
 }
 
+/** The networks of a run: layouts, the policy's kind and the parameter counts per agent. */
+interface Networks {
+  readonly actor: MlpLayout;
+  readonly critic: MlpLayout;
+  readonly policy: PolicyKind;
+  readonly shared: boolean;
+  /** The critic is trained on its own, so the joint vector is [actor | critic]; otherwise the actor alone. */
+  readonly jointCritic: boolean;
+  readonly sizes: { readonly actor: number; readonly critic: number; readonly joint: number };
+}
+
+/** The actor and critic for the env's spaces; a shared trunk's actor gains the critic's value head (CleanRL's gain 1) and is the critic. */
+function networksFor(descriptor: EnvDescriptor, config: ActorCriticConfig): Networks {
+  const { observationSpace, actionSpace } = descriptor;
+  const shared = config.sharedTrunk ?? false;
+  const policySpec = actorSpecFor(actionSpace, observationSpace.size, config.hiddenSizes);
+  const valueHeads = criticSpec(observationSpace.size, config.hiddenSizes).heads;
+  const actor = mlpLayout(shared ? { ...policySpec, heads: [...policySpec.heads, ...valueHeads] } : policySpec);
+  const critic = shared ? actor : mlpLayout(criticSpec(observationSpace.size, config.hiddenSizes));
+  const jointCritic = config.trainCritic && !shared;
+  const PA = actor.parametersPerAgent;
+  const PC = critic.parametersPerAgent;
+  return { actor, critic, policy: policyKindOf(actionSpace), shared, jointCritic, sizes: { actor: PA, critic: PC, joint: jointCritic ? PA + PC : PA } };
+}
+
+/** The run's envs: a game's JavaScript env (one agent only) or GPU envs keyed by each agent's seed. */
+async function createTrainerEnv(device: GPUDevice, config: ActorCriticConfig, seeds: readonly number[]): Promise<VectorEnv> {
+  const { name, seed, numEnvs, maxEpisodeSteps } = config;
+  const G = seeds.length;
+  const descriptor = config.envDescriptor ?? config.env;
+  if (typeof descriptor !== 'string' && isHostEnvDescriptor(descriptor)) {
+    if (G > 1) throw new RangeError(`${name}: agents must be 1 for a JavaScript env ('${descriptor.id}') (got ${G}): a population needs GPU envs`);
+    return createHostBackedVectorEnv(device, descriptor, { numEnvs, seed, maxEpisodeSteps });
+  }
+  return createVectorEnv(device, descriptor, { numEnvs, seed, ...(G > 1 ? { seeds: [...seeds] } : {}), maxEpisodeSteps });
+}
+
+/** The rollout over `env` for the networks, with the config's normalisers and masks. */
+function createTrainerRollout(device: GPUDevice, config: ActorCriticConfig, env: VectorEnv, nets: Networks, seeds: readonly number[]): Promise<Rollout> {
+  return createRollout(device, {
+    env,
+    steps: config.numSteps,
+    actor: nets.actor,
+    critic: nets.critic,
+    seed: config.seed,
+    agents: seeds.length,
+    seeds,
+    normalizeObservations: config.normalizeObservations ?? false,
+    normalizeRewards: config.normalizeRewards ?? false,
+    ...(config.actionMasks === false ? { useActionMasks: false } : {}),
+    label: `${config.name}.rollout`,
+  });
+}
+
+/** The statistics' inputs that come from the rollout and the optimiser (the algorithm adds its returns and coefficients). */
+function rolloutStatisticsInputs(tr: Transitions['buffers'], optimizer: Optimizer): Omit<StatisticsInputs, 'returns' | 'coefficients'> {
+  const { values, terminated, truncated, episodeReturns, episodeLengths } = tr;
+  return { values, terminated, truncated, episodeReturns, episodeLengths, gradNormSquared: optimizer.buffers.gradNormSquared };
+}
+
+/** The parameter, gradient and report buffers; a shared trunk's critic buffers are the actor's. */
+function createScaffoldBuffers(device: GPUDevice, name: string, nets: Networks, G: number, metrics: number): { set: { destroy(): void }; buffers: ScaffoldBuffers } {
+  const { actor: PA, critic: PC, joint: P } = nets.sizes;
+  const words = (count: number) => ({ size: 4 * count });
+  const set = new BufferSet(device, name, {
+    parameters: words(G * P),
+    gradients: words(G * P),
+    actorParameters: words(G * PA),
+    criticParameters: words(nets.shared ? 4 : G * PC),
+    actorGradients: words(G * PA),
+    criticGradients: words(nets.shared ? 4 : G * PC),
+    report: { size: G * REPORT_BYTES },
+    metricRing: { size: metricRingBytes(G, metrics) },
+  });
+  const b = set.buffers;
+  return { set, buffers: nets.shared ? { ...b, criticParameters: b.actorParameters, criticGradients: b.actorGradients } : b };
+}
+
+/** Agent g's initial networks, from its seed alone, into the joint vector and the networks' buffers. */
+function writeInitialParameters(queue: GPUQueue, b: ScaffoldBuffers, nets: Networks, seeds: readonly number[]): void {
+  const { actor: PA, critic: PC, joint: P } = nets.sizes;
+  seeds.forEach((agentSeed, g) => {
+    const actorInit = initialParameters(nets.actor, agentSeed);
+    queue.writeBuffer(b.parameters, 4 * g * P, actorInit);
+    queue.writeBuffer(b.actorParameters, 4 * g * PA, actorInit);
+    if (nets.shared) return;
+    const criticInit = initialParameters(nets.critic, criticInitSeed(agentSeed));
+    if (nets.jointCritic) queue.writeBuffer(b.parameters, 4 * (g * P + PA), criticInit);
+    queue.writeBuffer(b.criticParameters, 4 * g * PC, criticInit);
+  });
+}
+
+/** The copies between the joint vector and the networks' buffers (2G each way), and the optimiser step between them. */
+function parameterCopies(b: ScaffoldBuffers, nets: Networks, G: number, optimizer: Optimizer) {
+  const { actor: PA, critic: PC, joint: P } = nets.sizes;
+  const copyParametersOut = (encoder: GPUCommandEncoder) => {
+    for (let g = 0; g < G; g += 1) {
+      encoder.copyBufferToBuffer(b.parameters, 4 * g * P, b.actorParameters, 4 * g * PA, 4 * PA);
+      if (nets.jointCritic) encoder.copyBufferToBuffer(b.parameters, 4 * (g * P + PA), b.criticParameters, 4 * g * PC, 4 * PC);
+    }
+  };
+  const encodeStep = (encoder: GPUCommandEncoder) => {
+    for (let g = 0; g < G; g += 1) {
+      encoder.copyBufferToBuffer(b.actorGradients, 4 * g * PA, b.gradients, 4 * g * P, 4 * PA);
+      if (nets.jointCritic) encoder.copyBufferToBuffer(b.criticGradients, 4 * g * PC, b.gradients, 4 * (g * P + PA), 4 * PC);
+    }
+    optimizer.encodeStep(encoder, { parameters: b.parameters, gradients: b.gradients });
+    copyParametersOut(encoder);
+  };
+  return { copyParametersOut, encodeStep };
+}
+
+/** The finished episodes' ring: returns, lengths and metrics of the episodes that ended, into the report. */
+async function createEpisodeRing(device: GPUDevice, config: ActorCriticConfig, G: number, tr: Transitions['buffers'], b: ScaffoldBuffers, metrics: number) {
+  const kernel = await createKernel(device, episodeRingSpec({ steps: config.numSteps, envs: config.numEnvs, agents: G, metrics }));
+  const group = kernel.bind({
+    episode_returns: tr.episodeReturns,
+    terminated: tr.terminated,
+    truncated: tr.truncated,
+    report: b.report,
+    // Without metrics the binding is never read: any read-only buffer stands in (not metric_ring, which is written).
+    episode_metrics: tr.episodeMetrics ?? tr.episodeReturns,
+    metric_ring: b.metricRing,
+  });
+  return { kernel, group };
+}
+
+/** A list of GPU objects to destroy together, last made first. */
+function createOwner() {
+  const cleanup: { destroy(): void }[] = [];
+  return {
+    own: <X extends { destroy(): void }>(x: X): X => (cleanup.push(x), x),
+    destroy: () => {
+      for (const x of cleanup.reverse()) x.destroy();
+      cleanup.length = 0;
+    },
+  };
+}
+
 /** Builds the shared part of a trainer; on failure everything made so far is freed. */
 export async function createActorCritic(device: GPUDevice, config: ActorCriticConfig): Promise<ActorCritic> {
-  const { name, seed, numEnvs: N, numSteps: T } = config;
+  const { name, seed } = config;
   const G = config.agents ?? 1;
   const seeds = agentSeeds(seed, G);
-  const cleanup: { destroy(): void }[] = [];
-  const own = <X extends { destroy(): void }>(x: X): X => (cleanup.push(x), x);
-  const destroy = () => {
-    for (const x of cleanup.reverse()) x.destroy();
-    cleanup.length = 0;
-  };
+  const { own, destroy } = createOwner();
   try {
-    const descriptor = config.envDescriptor ?? config.env;
-    let env: VectorEnv;
-    if (typeof descriptor !== 'string' && isHostEnvDescriptor(descriptor)) {
-      if (G > 1) throw new RangeError(`${name}: agents must be 1 for a JavaScript env ('${descriptor.id}') (got ${G}): a population needs GPU envs`);
-      env = own(await createHostBackedVectorEnv(device, descriptor, { numEnvs: N, seed, maxEpisodeSteps: config.maxEpisodeSteps }));
-    } else {
-      env = own(await createVectorEnv(device, descriptor, { numEnvs: N, seed, ...(G > 1 ? { seeds } : {}), maxEpisodeSteps: config.maxEpisodeSteps }));
-    }
-    const { observationSpace, actionSpace } = env.descriptor;
-    const policy = policyKindOf(actionSpace);
-    const shared = config.sharedTrunk ?? false;
-    const policySpec = actorSpecFor(actionSpace, observationSpace.size, config.hiddenSizes);
-    // A shared trunk: the actor gains the critic's value head (CleanRL's gain 1), and is the critic.
-    const valueHeads = criticSpec(observationSpace.size, config.hiddenSizes).heads;
-    const actor = mlpLayout(shared ? { ...policySpec, heads: [...policySpec.heads, ...valueHeads] } : policySpec);
-    const critic = shared ? actor : mlpLayout(criticSpec(observationSpace.size, config.hiddenSizes));
+    const env = own(await createTrainerEnv(device, config, seeds));
+    const nets = networksFor(env.descriptor, config);
+    const { actor, critic, policy } = nets;
     const metricNames = env.descriptor.episodeMetrics ?? [];
-    const PA = actor.parametersPerAgent;
-    const PC = critic.parametersPerAgent;
-    // The joint vector: [actor | critic] when the critic is trained on its own, the actor alone otherwise.
-    const jointCritic = config.trainCritic && !shared;
-    const P = jointCritic ? PA + PC : PA;
-    const rollout = own(
-      await createRollout(device, {
-        env,
-        steps: T,
-        actor,
-        critic,
-        seed,
-        agents: G,
-        seeds,
-        normalizeObservations: config.normalizeObservations ?? false,
-        normalizeRewards: config.normalizeRewards ?? false,
-        ...(config.actionMasks === false ? { useActionMasks: false } : {}),
-        label: `${name}.rollout`,
-      }),
-    );
+    const rollout = own(await createTrainerRollout(device, config, env, nets, seeds));
     const optimizer = own(
       await createOptimizer(device, {
         kind: 'adam',
         agents: G,
-        parametersPerAgent: P,
+        parametersPerAgent: nets.sizes.joint,
         epsilon: config.adamEpsilon,
         maxGradNorm: config.maxGradNorm,
         trackGradNorm: true,
         label: `${name}.adam`,
       }),
     );
-    const words = (count: number) => ({ size: 4 * count });
-    const set = own(
-      new BufferSet(device, name, {
-        parameters: words(G * P),
-        gradients: words(G * P),
-        actorParameters: words(G * PA),
-        criticParameters: words(shared ? 4 : G * PC),
-        actorGradients: words(G * PA),
-        criticGradients: words(shared ? 4 : G * PC),
-        report: { size: G * REPORT_BYTES },
-        metricRing: { size: metricRingBytes(G, metricNames.length) },
-      }),
-    ).buffers;
-    // A shared trunk's critic is the actor: its parameters and gradients are the actor's buffers.
-    const b = shared ? { ...set, criticParameters: set.actorParameters, criticGradients: set.actorGradients } : set;
-    const { queue } = device;
-    seeds.forEach((agentSeed, g) => {
-      const actorInit = initialParameters(actor, agentSeed);
-      queue.writeBuffer(b.parameters, 4 * g * P, actorInit);
-      queue.writeBuffer(b.actorParameters, 4 * g * PA, actorInit);
-      if (shared) return;
-      const criticInit = initialParameters(critic, criticInitSeed(agentSeed));
-      if (jointCritic) queue.writeBuffer(b.parameters, 4 * (g * P + PA), criticInit);
-      queue.writeBuffer(b.criticParameters, 4 * g * PC, criticInit);
-    });
-    const episodeRing = await createKernel(device, episodeRingSpec({ steps: T, envs: N, agents: G, metrics: metricNames.length }));
+    const { set, buffers: b } = createScaffoldBuffers(device, name, nets, G, metricNames.length);
+    own(set);
+    writeInitialParameters(device.queue, b, nets, seeds);
     const tr = rollout.transitions.buffers;
-    const ringGroup = episodeRing.bind({
-      episode_returns: tr.episodeReturns,
-      terminated: tr.terminated,
-      truncated: tr.truncated,
-      report: b.report,
-      // Without metrics the binding is never read: any read-only buffer stands in (not metric_ring, which is written).
-      episode_metrics: tr.episodeMetrics ?? tr.episodeReturns,
-      metric_ring: b.metricRing,
-    });
+    const episodeRing = await createEpisodeRing(device, config, G, tr, b, metricNames.length);
 
     // The envs' first reset, before the first iteration.
     const encoder = device.createCommandEncoder({ label: `${name}.reset` });
     rollout.encodeReset(encoder);
-    queue.submit([encoder.finish()]);
+    device.queue.submit([encoder.finish()]);
 
-    const copyParametersOut = (encoder: GPUCommandEncoder) => {
-      for (let g = 0; g < G; g += 1) {
-        encoder.copyBufferToBuffer(b.parameters, 4 * g * P, b.actorParameters, 4 * g * PA, 4 * PA);
-        if (jointCritic) encoder.copyBufferToBuffer(b.parameters, 4 * (g * P + PA), b.criticParameters, 4 * g * PC, 4 * PC);
-      }
+    const { copyParametersOut, encodeStep } = parameterCopies(b, nets, G, optimizer);
+    const parts: ScaffoldParts = {
+      device, name, agents: G, env, metricNames, actor, critic, policy, rollout, optimizer, buffers: b, episodeRing, copyParametersOut, own, destroy,
+      numIterations: config.numIterations, totalTimesteps: config.totalTimesteps, sharedTrunk: nets.shared, jointSize: nets.sizes.joint,
     };
-    const encodeStep = (encoder: GPUCommandEncoder) => {
-      for (let g = 0; g < G; g += 1) {
-        encoder.copyBufferToBuffer(b.actorGradients, 4 * g * PA, b.gradients, 4 * g * P, 4 * PA);
-        if (jointCritic) encoder.copyBufferToBuffer(b.criticGradients, 4 * g * PC, b.gradients, 4 * (g * P + PA), 4 * PC);
-      }
-      optimizer.encodeStep(encoder, { parameters: b.parameters, gradients: b.gradients });
-      copyParametersOut(encoder);
-    };
-
-    const finish = async <C>(resolved: C, iteration: ActorCriticIteration, stepsPerIteration: number): Promise<Trainer<C>> => {
-      // Iteration i's rates, from prepare(i) until its report is decoded (the loop keeps at most one
-      // report pending): entries are dropped once reported, so a long run holds one or two, not one
-      // per iteration (test/gpu/soak.test.ts measures the heap over 10 000 iterations).
-      const learningRates = new Map<number, readonly number[]>();
-      const { firstMoment, secondMoment, agentState } = optimizer.buffers;
-      const guardedState = { firstMoment: firstMoment!, secondMoment: secondMoment!, agentState };
-      const guard = own(
-        await createNanGuard(device, {
-          agents: G,
-          parametersPerAgent: P,
-          statistics: iteration.requiredStatistics,
-          state: { firstMoment: P, secondMoment: P, agentState: AGENT_STATE_WORDS },
-          label: `${name}.nan-guard`,
-        }),
-      );
-      {
-        const encoder = device.createCommandEncoder({ label: `${name}.nan-guard.initialise` });
-        guard.encodeInitialise(encoder, { parameters: b.parameters, state: guardedState });
-        queue.submit([encoder.finish()]);
-      }
-      const loop = own(
-        createIterationLoop(
-          device,
-          {
-            prepare(i) {
-              if (i >= config.numIterations) {
-                throw new RangeError(`${name}: all ${config.numIterations} iterations of totalTimesteps = ${config.totalTimesteps} are done`);
-              }
-              const rates = iteration.learningRates(i);
-              learningRates.set(i, rates);
-              optimizer.setLearningRate(rates);
-              rollout.prepare(i);
-              iteration.prepare?.(i);
-            },
-            encode(encoder, i) {
-              // Collect: T steps of N envs, then V(s_t), V(s_T) and V(final obs).
-              rollout.encode(encoder, { actor: b.actorParameters, critic: b.criticParameters });
-              iteration.encode(encoder, i);
-              // Statistics, and the finished episodes' ring, into the report block.
-              iteration.statistics.encode(encoder, iteration.statisticsInputs);
-              const statisticsBuffer = iteration.statistics.buffers.statistics;
-              guard.encodeCheck(encoder, { parameters: b.parameters, statistics: statisticsBuffer, report: b.report, state: guardedState });
-              for (let g = 0; g < G; g += 1) {
-                encoder.copyBufferToBuffer(statisticsBuffer, 4 * g * STATISTICS_WORDS, b.report, 4 * g * REPORT_WORDS, 4 * STATISTICS_WORDS);
-              }
-              iteration.encodeReport?.(encoder, b.report);
-              encoder.copyBufferToBuffer(rollout.maskErrors, 0, b.report, 4 * MASK_ERRORS_WORD, MASK_ERRORS_BYTES);
-              const pass = encoder.beginComputePass({ label: `${name}.episode-ring` });
-              episodeRing.dispatch(pass, ringGroup, G);
-              pass.end();
-            },
-            report: b.report,
-            reportBytes: G * REPORT_BYTES,
-          },
-          name,
-        ),
-      );
-      const toStats = async (report: LoopReport | null): Promise<IterationStats | null> => {
-        if (!report) return null;
-        await guard.throwIfPoisoned(report.bytes, { parameters: b.parameters, state: guardedState }, copyParametersOut);
-        throwIfMaskedOut(name, { id: env.descriptor.id, numEnvs: env.numEnvs }, report);
-        const agents = decodeReport(report.bytes, G, metricNames);
-        const first = agents[0]!;
-        const rates = learningRates.get(report.iteration)!;
-        // Earlier keys too: a report skipped by restoreState() or a failed iteration is never decoded.
-        for (const k of learningRates.keys()) if (k <= report.iteration) learningRates.delete(k);
-        return {
-          iteration: report.iteration,
-          globalStep: (report.iteration + 1) * stepsPerIteration,
-          learningRate: rates[0]!,
-          statistics: first.statistics,
-          episodesFinished: first.episodesFinished,
-          recentReturns: first.recentReturns,
-          returnMean100: first.returnMean100,
-          episodeMetrics: first.episodeMetrics,
-          counters: report.counters,
-          algorithmWords: first.algorithm,
-          ...(G > 1 ? { agents } : {}),
-        };
-      };
-      // The persistent state (TrainerState): what the next iteration reads of the previous ones.
-      const host = 'host' in env;
-      const persistent: Record<string, GPUBuffer> = {
-        parameters: b.parameters,
-        actorParameters: b.actorParameters,
-        // A shared trunk's critic parameters are the actor's, saved once.
-        ...(shared ? {} : { criticParameters: b.criticParameters }),
-        report: b.report,
-        ...(metricNames.length > 0 ? { metricRing: b.metricRing } : {}),
-        'adam.firstMoment': firstMoment!,
-        'adam.secondMoment': secondMoment!,
-        'adam.agentState': agentState,
-        // The guard counts its checks (the iteration it judges).
-        'nanGuard.state': guard.buffers.guardState,
-        // A JavaScript env's state lives in the game: a restore starts fresh episodes instead.
-        ...(host ? {} : { 'env.states': env.buffers.states, 'env.observations': env.buffers.observations, 'env.episodeProgress': env.buffers.episodeProgress }),
-      };
-      for (const [key, buffer] of Object.entries(rollout.normalisers?.buffers ?? {})) persistent[`normalise.${key}`] = buffer;
-      for (const [key, buffer] of Object.entries(iteration.state ?? {})) persistent[`${name}.${key}`] = buffer;
-      const checkIdle = (what: string) => {
-        if (loop.pending) throw new Error(`${name}: ${what} while an iteration's report is pending (await drain() first)`);
-      };
-      return {
-        config: resolved,
-        numIterations: config.numIterations,
-        stepsPerIteration,
-        iterate: async (pacing) => toStats(await loop.iterate(pacing)),
-        drain: async () => toStats(await loop.drain()),
-        policy: {
-          kind: policy,
-          actor,
-          critic,
-          actorParameters: b.actorParameters,
-          criticParameters: b.criticParameters,
-          ...(rollout.normalisers?.buffers.observationStatistics ? { observationStatistics: rollout.normalisers.buffers.observationStatistics } : {}),
-        },
-        envView: {
-          descriptor: env.descriptor,
-          ...(host ? {} : { states: env.buffers.states }),
-          stateSize: env.stateSize,
-          numEnvs: env.numEnvs,
-        },
-        device,
-        nextIteration() {
-          return loop.submitted;
-        },
-        async captureState(): Promise<TrainerState> {
-          checkIdle('captureState()');
-          return captureBuffers(device, persistent, loop.submitted);
-        },
-        restoreState(state: TrainerState) {
-          checkIdle('restoreState()');
-          restoreBuffers(device, name, persistent, state, config.numIterations);
-          const encoder = device.createCommandEncoder({ label: `${name}.restore` });
-          if (host) rollout.encodeReset(encoder);
-          guard.encodeInitialise(encoder, { parameters: b.parameters, state: guardedState });
-          queue.submit([encoder.finish()]);
-          // The snapshot is now the restored state; the guard's own counters are the saved ones (written after that submit's clear).
-          const guardState = state.buffers['nanGuard.state']!;
-          queue.writeBuffer(guard.buffers.guardState, 0, guardState.buffer, guardState.byteOffset, guardState.byteLength);
-          loop.seek(state.iteration);
-        },
-        async readParameters(): Promise<TrainedParameters> {
-          const actorParameters = new Float32Array(await readBufferOnce(device, b.actorParameters));
-          const criticParameters = new Float32Array(await readBufferOnce(device, b.criticParameters));
-          return {
-            networks: {
-              actor: { spec: actor.spec, parameters: actorParameters },
-              critic: { spec: critic.spec, parameters: criticParameters },
-            },
-          };
-        },
-        destroy,
-      };
-    };
-
     return {
-      name,
-      agents: G,
-      seeds,
-      actor,
-      critic,
-      policy,
-      sharedTrunk: shared,
-      branches: actionBranches(actionSpace),
+      name, agents: G, seeds, actor, critic, policy, sharedTrunk: nets.shared, env, rollout, optimizer, buffers: b, own, encodeStep, destroy,
+      branches: actionBranches(env.descriptor.actionSpace),
       masked: rollout.masked,
-      sizes: { actor: PA, critic: PC, joint: P },
-      env,
-      rollout,
+      sizes: nets.sizes,
       transitions: tr,
-      optimizer,
-      buffers: b,
-      own,
-      statisticsInputs: ({ returns, coefficients }) => ({
-        returns,
-        values: tr.values,
-        terminated: tr.terminated,
-        truncated: tr.truncated,
-        episodeReturns: tr.episodeReturns,
-        episodeLengths: tr.episodeLengths,
-        gradNormSquared: optimizer.buffers.gradNormSquared,
-        coefficients,
-      }),
-      encodeStep,
-      finish,
-      destroy,
+      statisticsInputs: ({ returns, coefficients }) => ({ ...rolloutStatisticsInputs(tr, optimizer), returns, coefficients }),
+      finish: (resolved, iteration, stepsPerIteration) => finishActorCritic(parts, resolved, iteration, stepsPerIteration),
     };
   } catch (error) {
     destroy();
