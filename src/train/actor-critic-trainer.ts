@@ -6,19 +6,41 @@
 import type { VectorEnv } from '../envs/vector-env';
 import { readBufferOnce } from '../gpu/index';
 import type { Kernel } from '../gpu/kernel';
-import { STATISTICS_WORDS } from '../losses/statistics';
+import { STATISTICS_WORDS, type StatisticName, type Statistics, type StatisticsInputs } from '../losses/statistics';
 import { MASK_ERRORS_BYTES } from '../nn/heads';
 import type { MlpLayout } from '../nn/mlp-spec';
 import type { Optimizer } from '../nn/optimizer';
 import { AGENT_STATE_WORDS } from '../nn/optimizer-kernels';
 import type { Rollout } from '../rollout/rollout';
-import type { ActorCriticIteration } from './actor-critic';
 import { createIterationLoop, type IterationBody, type IterationLoop, type LoopReport } from './loop';
 import { createNanGuard, type NanGuard } from './nan-guard';
 import type { PolicyKind } from './policy-kind';
 import { decodeReport, MASK_ERRORS_WORD, REPORT_BYTES, REPORT_WORDS, throwIfMaskedOut, type IterationStats } from './report';
 import type { Trainer, TrainedParameters, TrainerState } from './trainer';
 import { captureBuffers, restoreBuffers } from './trainer-state';
+
+/** What an algorithm adds to each iteration. */
+export interface ActorCriticIteration {
+  /** Per-agent learning rates of iteration i (recorded for the stats). */
+  learningRates(iteration: number): readonly number[];
+  /** Queue writes of the algorithm for iteration i (schedules, RNG counters). */
+  prepare?(iteration: number): void;
+  /** Records returns, update and statistics; the scaffold records the rollout before and the report after. */
+  encode(encoder: GPUCommandEncoder, iteration: number): void;
+  /**
+   * Records what follows the statistics: decisions made from them on the GPU (adaptive β) and
+   * copies of the algorithm's own values into the report's ALGORITHM_WORDS area (at word
+   * g·REPORT_WORDS + ALGORITHM_BASE of `report` for agent g).
+   */
+  encodeReport?(encoder: GPUCommandEncoder, report: GPUBuffer): void;
+  /** The statistics the report carries and the inputs they are computed from. */
+  readonly statistics: Statistics;
+  /** Statistics that must stay finite (the NaN guard's; see requiredStatistics in ./nan-guard.ts). */
+  readonly requiredStatistics: readonly StatisticName[];
+  readonly statisticsInputs: StatisticsInputs;
+  /** The algorithm's own buffers that carry from one iteration to the next (e.g. ppo-kl's adaptive β), for checkpoints. */
+  readonly state?: Readonly<Record<string, GPUBuffer>>;
+}
 
 /** The scaffold's buffers the trainer reads and writes ([G][…] each). */
 export interface ScaffoldBuffers {

@@ -32,7 +32,7 @@ import { actorSpec, criticSpec, gaussianActorSpec, hybridActorSpec, mlpLayout, t
 import { createOptimizer, type Optimizer } from '../nn/optimizer';
 import { createRollout, type Rollout } from '../rollout/rollout';
 import type { Transitions } from '../rollout/transitions';
-import { finishActorCritic, type ScaffoldBuffers, type ScaffoldParts } from './actor-critic-trainer';
+import { finishActorCritic, type ActorCriticIteration, type ScaffoldBuffers, type ScaffoldParts } from './actor-critic-trainer';
 import { policyKindOf, type PolicyKind } from './policy-kind';
 import { episodeRingSpec, metricRingBytes, REPORT_BYTES } from './report';
 import type { Trainer } from './trainer';
@@ -92,28 +92,7 @@ export interface ActorCriticConfig {
   readonly totalTimesteps: number;
 }
 
-/** What an algorithm adds to each iteration. */
-export interface ActorCriticIteration {
-  /** Per-agent learning rates of iteration i (recorded for the stats). */
-  learningRates(iteration: number): readonly number[];
-  /** Queue writes of the algorithm for iteration i (schedules, RNG counters). */
-  prepare?(iteration: number): void;
-  /** Records returns, update and statistics; the scaffold records the rollout before and the report after. */
-  encode(encoder: GPUCommandEncoder, iteration: number): void;
-  /**
-   * Records what follows the statistics: decisions made from them on the GPU (adaptive β) and
-   * copies of the algorithm's own values into the report's ALGORITHM_WORDS area (at word
-   * g·REPORT_WORDS + ALGORITHM_BASE of `report` for agent g).
-   */
-  encodeReport?(encoder: GPUCommandEncoder, report: GPUBuffer): void;
-  /** The statistics the report carries and the inputs they are computed from. */
-  readonly statistics: Statistics;
-  /** Statistics that must stay finite (the NaN guard's; see requiredStatistics in ./nan-guard.ts). */
-  readonly requiredStatistics: readonly StatisticName[];
-  readonly statisticsInputs: StatisticsInputs;
-  /** The algorithm's own buffers that carry from one iteration to the next (e.g. ppo-kl's adaptive β), for checkpoints. */
-  readonly state?: Readonly<Record<string, GPUBuffer>>;
-}
+export type { ActorCriticIteration } from './actor-critic-trainer';
 
 export interface ActorCritic {
   readonly name: string;
