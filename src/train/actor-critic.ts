@@ -26,7 +26,7 @@ import { actionBranches, continuousActionDims, policyOutputWidth } from '../envs
 import { createVectorEnv, type VectorEnv } from '../envs/vector-env';
 import { BufferSet } from '../gpu/index';
 import { createKernel } from '../gpu/kernel';
-import type { StatisticName, Statistics, StatisticsInputs } from '../losses/statistics';
+import type { StatisticsInputs } from '../losses/statistics';
 import { initialParameters } from '../nn/init';
 import { actorSpec, criticSpec, gaussianActorSpec, hybridActorSpec, mlpLayout, type MlpLayout, type MlpSpec } from '../nn/mlp-spec';
 import { createOptimizer, type Optimizer } from '../nn/optimizer';
