@@ -123,42 +123,39 @@ function checkSeeds(numEnvs: number, seed: number, seeds: readonly number[] | un
 
 const NO_ACTION_ERRORS = Uint32Array.of(0, 0xffffffff, 0, 0);
 
-/**
- * Creates N instances of `env` (a registered id or alias, or a descriptor such as customEnv's),
- * compiles its wrapper kernels, and allocates its buffers. The envs are not reset yet: encode a
- * reset (encodeReset) before the first step.
- */
-export async function createVectorEnv(
-  device: GPUDevice,
-  env: string | EnvDescriptor,
-  options: VectorEnvOptions,
-): Promise<VectorEnv> {
-  const descriptor = typeof env === 'string' ? lookupEnv(env) : env;
-  const layout = checkEnvDescriptor(descriptor);
-  const { numEnvs, seed } = options;
-  checkNumEnvs(numEnvs);
-  const maxEpisodeSteps = options.maxEpisodeSteps ?? descriptor.maxEpisodeSteps;
-  checkMaxEpisodeSteps(descriptor.id, maxEpisodeSteps, 'options.maxEpisodeSteps');
-  const seeds = checkSeeds(numEnvs, seed, options.seeds);
-  const wrapperParams = encodeWrapperParams(seed, descriptor.actionSpace);
-  let envParams = encodeEnvParams(descriptor, layout, options.params);
+/** The wrapper's kernels; mask and metrics only when the env declares them. */
+interface EnvKernels {
+  readonly step: Kernel;
+  readonly autoreset: Kernel;
+  readonly reset: Kernel;
+  readonly observe: Kernel;
+  readonly mask?: Kernel;
+  readonly metrics?: Kernel;
+}
 
-  const specs = envKernelSpecs(descriptor, { numEnvs, maxEpisodeSteps, workgroupSize: options.workgroupSize });
-  const [step, autoreset, reset, observe] = await Promise.all(
+async function createEnvKernels(device: GPUDevice, specs: ReturnType<typeof envKernelSpecs>): Promise<EnvKernels> {
+  const [step, autoreset, reset, observe] = (await Promise.all(
     [specs.step, specs.autoreset, specs.reset, specs.observe].map((spec) => createKernel(device, spec)),
-  ) as [Kernel, Kernel, Kernel, Kernel];
-  const maskKernel = specs.mask ? await createKernel(device, specs.mask) : undefined;
-  const metricsKernel = specs.metrics ? await createKernel(device, specs.metrics) : undefined;
-  const metricCount = descriptor.episodeMetrics?.length ?? 0;
+  )) as [Kernel, Kernel, Kernel, Kernel];
+  const mask = specs.mask ? await createKernel(device, specs.mask) : undefined;
+  const metrics = specs.metrics ? await createKernel(device, specs.metrics) : undefined;
+  return { step, autoreset, reset, observe, ...(mask ? { mask } : {}), ...(metrics ? { metrics } : {}) };
+}
 
-  const { stateSize, obsSize } = layout;
-  const actionSize = actionWords(descriptor.actionSpace);
+/** Every buffer of N envs (see VectorEnv.buffers), the masks and metrics only when their kernels exist. */
+function createEnvBuffers(
+  device: GPUDevice,
+  descriptor: EnvDescriptor,
+  sizes: { readonly numEnvs: number; readonly stateSize: number; readonly obsSize: number; readonly actionSize: number; readonly envParamsBytes: number },
+  kernels: EnvKernels,
+): { readonly buffers: VectorEnv['buffers']; destroy(): void } {
+  const { numEnvs, stateSize, obsSize } = sizes;
   const floats = (count: number) => ({ size: 4 * count });
   const uniformUsage = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
   const set = new BufferSet<VectorEnvBufferName>(device, `env.${descriptor.id}`, {
     states: floats(numEnvs * stateSize),
     observations: floats(numEnvs * obsSize),
-    actions: floats(numEnvs * actionSize),
+    actions: floats(numEnvs * sizes.actionSize),
     rewards: floats(numEnvs),
     terminated: floats(numEnvs),
     truncated: floats(numEnvs),
@@ -169,25 +166,36 @@ export async function createVectorEnv(
     episodeProgress: { size: EPISODE_PROGRESS_BYTES * numEnvs },
     actionErrors: { size: ACTION_ERRORS_BYTES },
     wrapperParams: { size: WRAPPER_PARAMS_BYTES, usage: uniformUsage },
-    envParams: { size: envParams.byteLength, usage: uniformUsage },
+    envParams: { size: sizes.envParamsBytes, usage: uniformUsage },
   });
   let extras: BufferSet<keyof EnvExtraBuffers>;
   try {
     extras = new BufferSet<keyof EnvExtraBuffers>(device, `env.${descriptor.id}`, {
-      ...(maskKernel ? { masks: floats(numEnvs * maskWidth(descriptor.actionSpace)) } : {}),
-      ...(metricsKernel ? { episodeMetrics: floats(numEnvs * metricCount) } : {}),
+      ...(kernels.mask ? { masks: floats(numEnvs * maskWidth(descriptor.actionSpace)) } : {}),
+      ...(kernels.metrics ? { episodeMetrics: floats(numEnvs * (descriptor.episodeMetrics?.length ?? 0)) } : {}),
     } as Record<keyof EnvExtraBuffers, { size: number }>);
   } catch (error) {
     set.destroy();
     throw error;
   }
-  const b: VectorEnv['buffers'] = { ...set.buffers, ...extras.buffers };
-  const { queue } = device;
-  queue.writeBuffer(b.wrapperParams, 0, wrapperParams);
-  queue.writeBuffer(b.envParams, 0, envParams);
+  return {
+    buffers: { ...set.buffers, ...extras.buffers },
+    destroy() {
+      set.destroy();
+      extras.destroy();
+    },
+  };
+}
+
+/**
+ * The uniforms, a clear action-error record, and each env's progress words: episode index
+ * 0xFFFFFFFF before the first reset, so that the first reset starts episode 0, and the RNG key
+ * words (its group's seed, its index within the group), which stay as written here.
+ */
+function writeInitialEnvBuffers(queue: GPUQueue, b: VectorEnv['buffers'], uniforms: { wrapper: ArrayBuffer; env: ArrayBuffer }, seeds: readonly number[], numEnvs: number): void {
+  queue.writeBuffer(b.wrapperParams, 0, uniforms.wrapper);
+  queue.writeBuffer(b.envParams, 0, uniforms.env);
   queue.writeBuffer(b.actionErrors, 0, NO_ACTION_ERRORS);
-  // Episode index 0xFFFFFFFF before the first reset, so that the first reset starts episode 0; the
-  // RNG key words (seed, env index within its seed group) stay as written here.
   const progressWords = EPISODE_PROGRESS_BYTES / 4;
   const groupSize = numEnvs / seeds.length;
   const progress = new Uint32Array(progressWords * numEnvs);
@@ -197,56 +205,111 @@ export async function createVectorEnv(
     progress[progressWords * n + 5] = n % groupSize;
   }
   queue.writeBuffer(b.episodeProgress, 0, progress);
+}
 
-  const label = `env.${descriptor.id}`;
-  const stepGroup = step.bind(
-    {
-      wrapper: b.wrapperParams,
-      env_params: b.envParams,
-      states: b.states,
-      actions: b.actions,
-      next_states: b.nextStates,
-      rewards: b.rewards,
-      terminated: b.terminated,
-      truncated: b.truncated,
-      episode_progress: b.episodeProgress,
-      action_errors: b.actionErrors,
-    },
+/** The dispatches of the wrapper's kernels over N envs, each over the buffers it binds. */
+interface EnvDispatches {
+  /** A step: step, auto-reset, the ended episodes' metrics, the next state's mask. */
+  step(pass: GPUComputePassEncoder): void;
+  /** A reset of every env, and its mask. */
+  reset(pass: GPUComputePassEncoder): void;
+  /** The observations (and masks) of the states as they are. */
+  observe(pass: GPUComputePassEncoder): void;
+}
+
+function bindEnvKernels(k: EnvKernels, b: VectorEnv['buffers'], label: string, numEnvs: number): EnvDispatches {
+  const common = { wrapper: b.wrapperParams, env_params: b.envParams };
+  const stepGroup = k.step.bind(
+    { ...common, states: b.states, actions: b.actions, next_states: b.nextStates, rewards: b.rewards, terminated: b.terminated, truncated: b.truncated, episode_progress: b.episodeProgress, action_errors: b.actionErrors },
     `${label}.step.bind-group`,
   );
-  const autoresetGroup = autoreset.bind(
-    {
-      wrapper: b.wrapperParams,
-      env_params: b.envParams,
-      next_states: b.nextStates,
-      episode_progress: b.episodeProgress,
-      states: b.states,
-      observations: b.observations,
-      final_observations: b.finalObservations,
-      episode_returns: b.episodeReturns,
-      episode_lengths: b.episodeLengths,
-    },
+  const autoresetGroup = k.autoreset.bind(
+    { ...common, next_states: b.nextStates, episode_progress: b.episodeProgress, states: b.states, observations: b.observations, final_observations: b.finalObservations, episode_returns: b.episodeReturns, episode_lengths: b.episodeLengths },
     `${label}.autoreset.bind-group`,
   );
-  const resetGroup = reset.bind(
-    { wrapper: b.wrapperParams, env_params: b.envParams, episode_progress: b.episodeProgress, states: b.states, observations: b.observations },
-    `${label}.reset.bind-group`,
-  );
-  const observeGroup = observe.bind({ env_params: b.envParams, states: b.states, observations: b.observations }, `${label}.observe.bind-group`);
-  const maskGroup = maskKernel?.bind({ env_params: b.envParams, states: b.states, masks: b.masks! }, `${label}.mask.bind-group`);
-  const metricsGroup = metricsKernel?.bind(
+  const resetGroup = k.reset.bind({ ...common, episode_progress: b.episodeProgress, states: b.states, observations: b.observations }, `${label}.reset.bind-group`);
+  const observeGroup = k.observe.bind({ env_params: b.envParams, states: b.states, observations: b.observations }, `${label}.observe.bind-group`);
+  const maskGroup = k.mask?.bind({ env_params: b.envParams, states: b.states, masks: b.masks! }, `${label}.mask.bind-group`);
+  const metricsGroup = k.metrics?.bind(
     { env_params: b.envParams, next_states: b.nextStates, episode_progress: b.episodeProgress, episode_metrics: b.episodeMetrics! },
     `${label}.metrics.bind-group`,
   );
   // The mask of the state the policy acts on next: after every kernel that changes `states`.
-  const dispatchMask = (pass: GPUComputePassEncoder) => maskKernel?.dispatch(pass, maskGroup!, numEnvs);
+  const dispatchMask = (pass: GPUComputePassEncoder) => k.mask?.dispatch(pass, maskGroup!, numEnvs);
+  return {
+    step(pass) {
+      // Dispatches in one pass are ordered, and each sees the storage writes of the one before.
+      k.step.dispatch(pass, stepGroup, numEnvs);
+      k.autoreset.dispatch(pass, autoresetGroup, numEnvs);
+      k.metrics?.dispatch(pass, metricsGroup!, numEnvs);
+      dispatchMask(pass);
+    },
+    reset(pass) {
+      k.reset.dispatch(pass, resetGroup, numEnvs);
+      dispatchMask(pass);
+    },
+    observe(pass) {
+      k.observe.dispatch(pass, observeGroup, numEnvs);
+      dispatchMask(pass);
+    },
+  };
+}
 
-  const read = async <T extends Float32Array | Uint32Array>(buffer: GPUBuffer, make: (bytes: ArrayBuffer) => T): Promise<T> =>
-    make(await readBufferOnce(device, buffer));
-  const asF32 = (bytes: ArrayBuffer) => new Float32Array(bytes);
-  const asU32 = (bytes: ArrayBuffer) => new Uint32Array(bytes);
+/** Every buffer of the envs, copied to the host (tests and tools). */
+async function readSnapshot(device: GPUDevice, b: VectorEnv['buffers'], numEnvs: number): Promise<VectorEnvSnapshot> {
+  const f32 = async (buffer: GPUBuffer) => new Float32Array(await readBufferOnce(device, buffer));
+  const u32 = async (buffer: GPUBuffer) => new Uint32Array(await readBufferOnce(device, buffer));
+  const words = await u32(b.episodeProgress);
+  const stride = EPISODE_PROGRESS_BYTES / 4;
+  return {
+    states: await f32(b.states),
+    observations: await f32(b.observations),
+    rewards: await f32(b.rewards),
+    terminated: await u32(b.terminated),
+    truncated: await u32(b.truncated),
+    finalObservations: await f32(b.finalObservations),
+    nextStates: await f32(b.nextStates),
+    episodeReturns: await f32(b.episodeReturns),
+    episodeLengths: await u32(b.episodeLengths),
+    stepCounts: Uint32Array.from({ length: numEnvs }, (_, n) => words[stride * n]!),
+    episodeIndices: Uint32Array.from({ length: numEnvs }, (_, n) => words[stride * n + 1]!),
+    ...(b.masks ? { masks: await u32(b.masks) } : {}),
+    ...(b.episodeMetrics ? { episodeMetrics: await f32(b.episodeMetrics) } : {}),
+  };
+}
 
-  const vectorEnv: VectorEnv = {
+/**
+ * Creates N instances of `env` (a registered id or alias, or a descriptor such as customEnv's),
+ * compiles its wrapper kernels, and allocates its buffers. The envs are not reset yet: encode a
+ * reset (encodeReset) before the first step.
+ */
+export async function createVectorEnv(device: GPUDevice, env: string | EnvDescriptor, options: VectorEnvOptions): Promise<VectorEnv> {
+  const descriptor = typeof env === 'string' ? lookupEnv(env) : env;
+  const layout = checkEnvDescriptor(descriptor);
+  const { numEnvs, seed } = options;
+  checkNumEnvs(numEnvs);
+  const maxEpisodeSteps = options.maxEpisodeSteps ?? descriptor.maxEpisodeSteps;
+  checkMaxEpisodeSteps(descriptor.id, maxEpisodeSteps, 'options.maxEpisodeSteps');
+  const seeds = checkSeeds(numEnvs, seed, options.seeds);
+  const wrapperParams = encodeWrapperParams(seed, descriptor.actionSpace);
+  const envParams = encodeEnvParams(descriptor, layout, options.params);
+
+  const kernels = await createEnvKernels(device, envKernelSpecs(descriptor, { numEnvs, maxEpisodeSteps, workgroupSize: options.workgroupSize }));
+  const { stateSize, obsSize } = layout;
+  const actionSize = actionWords(descriptor.actionSpace);
+  const owned = createEnvBuffers(device, descriptor, { numEnvs, stateSize, obsSize, actionSize, envParamsBytes: envParams.byteLength }, kernels);
+  const b = owned.buffers;
+  const { queue } = device;
+  writeInitialEnvBuffers(queue, b, { wrapper: wrapperParams, env: envParams }, seeds, numEnvs);
+  const label = `env.${descriptor.id}`;
+  const dispatch = bindEnvKernels(kernels, b, label, numEnvs);
+  const inPass = (encoder: GPUCommandEncoder, name: string, record: (pass: GPUComputePassEncoder) => void) => {
+    const pass = encoder.beginComputePass({ label: `${label}.${name}` });
+    record(pass);
+    pass.end();
+  };
+
+  return {
     descriptor,
     numEnvs,
     maxEpisodeSteps,
@@ -255,37 +318,14 @@ export async function createVectorEnv(
     actionSize,
     seeds,
     buffers: b,
-    encodeReset(encoder) {
-      const pass = encoder.beginComputePass({ label: `${label}.reset` });
-      reset.dispatch(pass, resetGroup, numEnvs);
-      dispatchMask(pass);
-      pass.end();
-    },
-    encodeStep(encoder) {
-      const pass = encoder.beginComputePass({ label: `${label}.step` });
-      vectorEnv.dispatchStep(pass);
-      pass.end();
-    },
-    dispatchStep(pass) {
-      // Dispatches in one pass are ordered, and each sees the storage writes of the one before.
-      step.dispatch(pass, stepGroup, numEnvs);
-      autoreset.dispatch(pass, autoresetGroup, numEnvs);
-      metricsKernel?.dispatch(pass, metricsGroup!, numEnvs);
-      dispatchMask(pass);
-    },
+    encodeReset: (encoder) => inPass(encoder, 'reset', dispatch.reset),
+    encodeStep: (encoder) => inPass(encoder, 'step', dispatch.step),
+    dispatchStep: dispatch.step,
     writeStates(states) {
-      if (!(states instanceof Float32Array) || states.length !== numEnvs * stateSize) {
-        throw new RangeError(
-          `writeStates: states must be a Float32Array of numEnvs × STATE_SIZE = ${numEnvs} × ${stateSize} = ${numEnvs * stateSize} ` +
-            `floats (got ${states?.constructor?.name} of length ${states?.length})`,
-        );
-      }
+      checkStates(states, numEnvs, stateSize);
       queue.writeBuffer(b.states, 0, states as Float32Array<ArrayBuffer>);
       const encoder = device.createCommandEncoder({ label: `${label}.observe` });
-      const pass = encoder.beginComputePass({ label: `${label}.observe` });
-      observe.dispatch(pass, observeGroup, numEnvs);
-      dispatchMask(pass);
-      pass.end();
+      inPass(encoder, 'observe', dispatch.observe);
       queue.submit([encoder.finish()]);
     },
     writeActions(actions) {
@@ -300,40 +340,27 @@ export async function createVectorEnv(
       queue.writeBuffer(b.actions, 0, actions as Uint32Array<ArrayBuffer> | Float32Array<ArrayBuffer>);
     },
     setParams(params) {
-      envParams = encodeEnvParams(descriptor, layout, params);
-      queue.writeBuffer(b.envParams, 0, envParams);
+      queue.writeBuffer(b.envParams, 0, encodeEnvParams(descriptor, layout, params));
     },
     async checkActions() {
-      const [count, firstEnv, largest] = await read(b.actionErrors, asU32);
+      const [count, firstEnv, largest] = new Uint32Array(await readBufferOnce(device, b.actionErrors));
       queue.writeBuffer(b.actionErrors, 0, NO_ACTION_ERRORS);
       if (count === 0) return;
       throw new RangeError(refusedActionsMessage(descriptor, count!, firstEnv!, largest!));
     },
-    async read() {
-      const words = await read(b.episodeProgress, asU32);
-      const stride = EPISODE_PROGRESS_BYTES / 4;
-      return {
-        states: await read(b.states, asF32),
-        observations: await read(b.observations, asF32),
-        rewards: await read(b.rewards, asF32),
-        terminated: await read(b.terminated, asU32),
-        truncated: await read(b.truncated, asU32),
-        finalObservations: await read(b.finalObservations, asF32),
-        nextStates: await read(b.nextStates, asF32),
-        episodeReturns: await read(b.episodeReturns, asF32),
-        episodeLengths: await read(b.episodeLengths, asU32),
-        stepCounts: Uint32Array.from({ length: numEnvs }, (_, n) => words[stride * n]!),
-        episodeIndices: Uint32Array.from({ length: numEnvs }, (_, n) => words[stride * n + 1]!),
-        ...(b.masks ? { masks: await read(b.masks, asU32) } : {}),
-        ...(b.episodeMetrics ? { episodeMetrics: await read(b.episodeMetrics, asF32) } : {}),
-      };
-    },
-    destroy() {
-      set.destroy();
-      extras.destroy();
-    },
+    read: () => readSnapshot(device, b, numEnvs),
+    destroy: owned.destroy,
   };
-  return vectorEnv;
+}
+
+/** States that are not a Float32Array of N × STATE_SIZE. */
+function checkStates(states: Float32Array, numEnvs: number, stateSize: number): void {
+  if (!(states instanceof Float32Array) || states.length !== numEnvs * stateSize) {
+    throw new RangeError(
+      `writeStates: states must be a Float32Array of numEnvs × STATE_SIZE = ${numEnvs} × ${stateSize} = ${numEnvs * stateSize} ` +
+        `floats (got ${states?.constructor?.name} of length ${states?.length})`,
+    );
+  }
 }
 
 /** Host-side action checks: the array type and length, discrete actions < n, box actions finite. */
