@@ -53,9 +53,9 @@ import {
 import { initialParameters } from '../../nn/init';
 import { criticSpec, mlpLayout, type MlpLayout } from '../../nn/mlp-spec';
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../../rng/params';
-import { createRollout } from '../../rollout/rollout';
+import { createRollout, type Rollout } from '../../rollout/rollout';
 import type { Transitions } from '../../rollout/transitions';
-import { createIterationLoop, type LoopReport, type Pacing } from '../../train/loop';
+import { createIterationLoop, type IterationBody, type LoopReport, type Pacing } from '../../train/loop';
 import { MASK_ERRORS_BYTES } from '../../nn/heads';
 import { decodeReport, MASK_ERRORS_WORD, throwIfMaskedOut, type IterationStats } from '../../train/report';
 import { captureBuffers, restoreBuffers } from '../../train/trainer-state';
@@ -63,7 +63,6 @@ import { actorSpecFor } from '../../train/actor-critic';
 import { policyKindOf } from '../../train/policy-kind';
 import type { Trainer } from '../../train/trainer';
 import { cemExtraVariance, resolveCemConfig, type CemConfig, type ResolvedCemConfig } from './config';
-
 
 /** The log-std every candidate of a box env's Gaussian policy acts with: σ = e^−20, its mean action (see the header). */
 export const CEM_ACTION_LOG_STD = -20;
@@ -132,138 +131,140 @@ function cemStats(report: LoopReport | null, stepsPerIteration: number): CemIter
   };
 }
 
+/** The search's networks: the actor searched over (a box's log-std slot frozen) and the zero linear critic the rollout needs. */
+function cemNetworks(config: ResolvedCemConfig) {
+  // Σ nvec logits for a multi-discrete env: the rollout samples each branch from its slice, and
+  // CEM reads only the returns, so nothing else here depends on the branches. A box's means and
+  // a log-std slot, which the search leaves frozen (`frozen`).
+  const OBS = config.envDescriptor.observationSpace.size;
+  const actor = mlpLayout(actorSpecFor(config.envDescriptor.actionSpace, OBS, config.hiddenSizes));
+  return { actor, critic: mlpLayout(criticSpec(OBS, [])), frozen: actor.extras.logStd };
+}
+
+type Frozen = ReturnType<typeof cemNetworks>['frozen'];
+
+/** CEM's kernels, sized (the invocation counts their dispatches take) and compiled. */
+async function createCemKernels(device: GPUDevice, config: ResolvedCemConfig, P: number, frozen: Frozen) {
+  const { populationSize: G, numEnvs: N, numSteps: T, numElites: K } = config;
+  const shape = { agents: G, envs: N, elites: K, parameters: P };
+  const sizes = {
+    sample: cemSampleKernel({ ...shape, keepBest: config.keepBest }),
+    firstEpisode: cemFirstEpisodeKernel({ steps: T, envs: N }),
+    eliteSelect: cemEliteSelectKernel(shape),
+    update: cemUpdateKernel({ ...shape, ...(frozen ? { frozen: { offset: frozen.offset, count: frozen.length } } : {}) }),
+    report: cemReportKernel(shape),
+  };
+  const compile = (s: { spec: KernelSpec }) => createKernel(device, s.spec);
+  return {
+    sizes,
+    sample: await compile(sizes.sample),
+    firstEpisode: await compile(sizes.firstEpisode),
+    eliteSelect: await compile(sizes.eliteSelect),
+    update: await compile(sizes.update),
+    report: await compile(sizes.report),
+  };
+}
+
+type CemKernels = Awaited<ReturnType<typeof createCemKernels>>;
+
+function createCemBuffers(device: GPUDevice, config: ResolvedCemConfig, P: number, criticP: number) {
+  const { populationSize: G, numEnvs: N, numElites: K } = config;
+  const uniform = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
+  const words = (count: number) => ({ size: 4 * count });
+  return new BufferSet(device, 'cem', {
+    mean: words(P),
+    stddev: words(P),
+    champion: words(P),
+    candidates: words(G * P),
+    criticParameters: words(G * criticP),
+    firstReturns: words(N),
+    firstLengths: words(N),
+    fitness: words(G),
+    elites: words(K),
+    report: { size: CEM_REPORT_BYTES },
+    rngParams: { size: RNG_PARAMS_BYTES, usage: uniform },
+    schedule: { size: CEM_SCHEDULE_BYTES, usage: uniform },
+  });
+}
+
+type CemBuffers = ReturnType<typeof createCemBuffers>['buffers'];
+
+/**
+ * μ₀: the actor's initialisation under the run's seed (orthogonal, policy gain 0.01: near 0); σ₀
+ * everywhere but on a frozen log-std (μ = CEM_ACTION_LOG_STD, σ = 0); the champion starts as μ₀.
+ * The critic's parameters stay 0 (never read for a decision).
+ */
+function writeInitialSearch(queue: GPUQueue, b: CemBuffers, actor: MlpLayout, config: ResolvedCemConfig, frozen: Frozen): void {
+  const mean0 = initialParameters(actor, config.seed);
+  const std0 = new Float32Array(actor.parametersPerAgent).fill(config.initStd);
+  if (frozen) {
+    mean0.fill(CEM_ACTION_LOG_STD, frozen.offset, frozen.offset + frozen.length);
+    std0.fill(0, frozen.offset, frozen.offset + frozen.length);
+  }
+  queue.writeBuffer(b.mean, 0, mean0);
+  queue.writeBuffer(b.champion, 0, mean0);
+  queue.writeBuffer(b.stddev, 0, std0);
+}
+
+/** Records one CEM phase after another; the rollout's own passes sit between sampling and scoring. */
+function cemIterationBody(device: GPUDevice, config: ResolvedCemConfig, k: CemKernels, b: CemBuffers, rollout: Rollout): IterationBody {
+  const tr = rollout.transitions.buffers;
+  const sampleGroup = k.sample.bind({ params: b.rngParams, mean: b.mean, stddev: b.stddev, champion: b.champion, candidates: b.candidates });
+  const firstEpisodeGroup = k.firstEpisode.bind({ rewards: tr.rewards, terminated: tr.terminated, truncated: tr.truncated, first_returns: b.firstReturns, first_lengths: b.firstLengths });
+  const eliteSelectGroup = k.eliteSelect.bind({ first_returns: b.firstReturns, fitness: b.fitness, elites: b.elites });
+  const updateGroup = k.update.bind({ schedule: b.schedule, candidates: b.candidates, elites: b.elites, mean: b.mean, stddev: b.stddev, champion: b.champion });
+  const reportGroup = k.report.bind({ first_returns: b.firstReturns, first_lengths: b.firstLengths, fitness: b.fitness, elites: b.elites, stddev: b.stddev, report: b.report });
+  const { queue } = device;
+  return {
+    prepare(iteration) {
+      if (iteration >= config.numIterations) throw new RangeError(`cem: iteration ${iteration} is past the ${config.numIterations} the config asks for`);
+      rollout.prepare(iteration);
+      queue.writeBuffer(b.rngParams, 0, encodeRngParams({ seed: config.seed, stream: CEM_STREAM, iteration, step: 0, draw: 0 }));
+      queue.writeBuffer(b.schedule, 0, encodeCemSchedule(cemExtraVariance(config, iteration)));
+    },
+    encode(encoder) {
+      // Sample: θ_g = μ + σ ⊙ ε_g, ε from Philox (seed, CEM_STREAM, iteration).
+      let pass = encoder.beginComputePass({ label: 'cem.sample' });
+      k.sample.dispatch(pass, sampleGroup, k.sizes.sample.invocations);
+      pass.end();
+
+      // Collect: fresh episodes for every env, then T steps of the G candidates.
+      rollout.encodeReset(encoder);
+      rollout.encode(encoder, { actor: b.candidates, critic: b.criticParameters });
+
+      // Score, select, refit: f_g = first-episode return; the K best; μ, σ² ← elites (+ Z_i).
+      pass = encoder.beginComputePass({ label: 'cem.update' });
+      k.firstEpisode.dispatch(pass, firstEpisodeGroup, k.sizes.firstEpisode.invocations);
+      k.eliteSelect.dispatch(pass, eliteSelectGroup, k.sizes.eliteSelect.invocations);
+      k.update.dispatch(pass, updateGroup, k.sizes.update.invocations);
+      // Statistics, the first episodes' ring and CEM's words, into the report block.
+      k.report.dispatch(pass, reportGroup, k.sizes.report.invocations);
+      pass.end();
+      encoder.copyBufferToBuffer(rollout.maskErrors, 0, b.report, 4 * MASK_ERRORS_WORD, MASK_ERRORS_BYTES);
+    },
+    report: b.report,
+    reportBytes: CEM_REPORT_BYTES,
+  };
+}
+
 /** Builds everything once (kernels, buffers, bind groups), then searches by `iterate()`. */
 export async function createCemTrainer(device: GPUDevice, input: CemConfig = {}): Promise<CemTrainer> {
   const config = resolveCemConfig(input);
-  const { populationSize: G, numEnvs: N, numSteps: T, numElites: K, seed } = config;
-  const OBS = config.envDescriptor.observationSpace.size;
+  const { populationSize: G, numEnvs: N, numSteps: T, seed } = config;
   const cleanup: { destroy(): void }[] = [];
   const own = <X extends { destroy(): void }>(x: X): X => (cleanup.push(x), x);
+  const destroy = () => {
+    for (const x of cleanup.reverse()) x.destroy();
+    cleanup.length = 0;
+  };
   try {
-    // ---- setup: the policy, the envs, the rollout of G candidates ----
-    // Σ nvec logits for a multi-discrete env: the rollout samples each branch from its slice, and
-    // CEM reads only the returns, so nothing else here depends on the branches. A box's means and
-    // a log-std slot, which the search leaves frozen (`frozen`).
-    const space = config.envDescriptor.actionSpace;
-    const actor = mlpLayout(actorSpecFor(space, OBS, config.hiddenSizes));
-    const frozen = actor.extras.logStd;
-    const critic = mlpLayout(criticSpec(OBS, []));
-    const P = actor.parametersPerAgent;
+    const { actor, critic, frozen } = cemNetworks(config);
     const env = own(await createVectorEnv(device, config.envDescriptor, { numEnvs: N, seed, maxEpisodeSteps: config.maxEpisodeSteps }));
     const rollout = own(await createRollout(device, { env, steps: T, actor, critic, seed, agents: G, label: 'cem.rollout' }));
-    const tr = rollout.transitions.buffers;
-
-    // ---- setup: CEM kernels ----
-    const shape = { agents: G, envs: N, elites: K, parameters: P };
-    const sizes = {
-      sample: cemSampleKernel({ ...shape, keepBest: config.keepBest }),
-      firstEpisode: cemFirstEpisodeKernel({ steps: T, envs: N }),
-      eliteSelect: cemEliteSelectKernel(shape),
-      update: cemUpdateKernel({ ...shape, ...(frozen ? { frozen: { offset: frozen.offset, count: frozen.length } } : {}) }),
-      report: cemReportKernel(shape),
-    };
-    const compile = (s: { spec: KernelSpec }) => createKernel(device, s.spec);
-    const sample = await compile(sizes.sample);
-    const firstEpisode = await compile(sizes.firstEpisode);
-    const eliteSelect = await compile(sizes.eliteSelect);
-    const update = await compile(sizes.update);
-    const report = await compile(sizes.report);
-
-    const uniform = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
-    const words = (count: number) => ({ size: 4 * count });
-    const set = own(
-      new BufferSet(device, 'cem', {
-        mean: words(P),
-        stddev: words(P),
-        champion: words(P),
-        candidates: words(G * P),
-        criticParameters: words(G * critic.parametersPerAgent),
-        firstReturns: words(N),
-        firstLengths: words(N),
-        fitness: words(G),
-        elites: words(K),
-        report: { size: CEM_REPORT_BYTES },
-        rngParams: { size: RNG_PARAMS_BYTES, usage: uniform },
-        schedule: { size: CEM_SCHEDULE_BYTES, usage: uniform },
-      }),
-    );
-    const b = set.buffers;
-    const { queue } = device;
-    // μ₀: the actor's initialisation under the run's seed (orthogonal, policy gain 0.01: near 0);
-    // σ₀ everywhere but on a frozen log-std (μ = CEM_ACTION_LOG_STD, σ = 0); the champion starts as
-    // μ₀. The critic's parameters stay 0 (never read for a decision).
-    const mean0 = initialParameters(actor, seed);
-    const std0 = new Float32Array(P).fill(config.initStd);
-    if (frozen) {
-      mean0.fill(CEM_ACTION_LOG_STD, frozen.offset, frozen.offset + frozen.length);
-      std0.fill(0, frozen.offset, frozen.offset + frozen.length);
-    }
-    queue.writeBuffer(b.mean, 0, mean0);
-    queue.writeBuffer(b.champion, 0, mean0);
-    queue.writeBuffer(b.stddev, 0, std0);
-
-    const sampleGroup = sample.bind({ params: b.rngParams, mean: b.mean, stddev: b.stddev, champion: b.champion, candidates: b.candidates });
-    const firstEpisodeGroup = firstEpisode.bind({
-      rewards: tr.rewards,
-      terminated: tr.terminated,
-      truncated: tr.truncated,
-      first_returns: b.firstReturns,
-      first_lengths: b.firstLengths,
-    });
-    const eliteSelectGroup = eliteSelect.bind({ first_returns: b.firstReturns, fitness: b.fitness, elites: b.elites });
-    const updateGroup = update.bind({
-      schedule: b.schedule,
-      candidates: b.candidates,
-      elites: b.elites,
-      mean: b.mean,
-      stddev: b.stddev,
-      champion: b.champion,
-    });
-    const reportGroup = report.bind({
-      first_returns: b.firstReturns,
-      first_lengths: b.firstLengths,
-      fitness: b.fitness,
-      elites: b.elites,
-      stddev: b.stddev,
-      report: b.report,
-    });
-
-    // ---- one iteration ----
-    const loop = createIterationLoop(
-      device,
-      {
-        prepare(iteration) {
-          if (iteration >= config.numIterations) throw new RangeError(`cem: iteration ${iteration} is past the ${config.numIterations} the config asks for`);
-          rollout.prepare(iteration);
-          queue.writeBuffer(b.rngParams, 0, encodeRngParams({ seed, stream: CEM_STREAM, iteration, step: 0, draw: 0 }));
-          queue.writeBuffer(b.schedule, 0, encodeCemSchedule(cemExtraVariance(config, iteration)));
-        },
-        encode(encoder) {
-          // Sample: θ_g = μ + σ ⊙ ε_g, ε from Philox (seed, CEM_STREAM, iteration).
-          let pass = encoder.beginComputePass({ label: 'cem.sample' });
-          sample.dispatch(pass, sampleGroup, sizes.sample.invocations);
-          pass.end();
-
-          // Collect: fresh episodes for every env, then T steps of the G candidates.
-          rollout.encodeReset(encoder);
-          rollout.encode(encoder, { actor: b.candidates, critic: b.criticParameters });
-
-          // Score, select, refit: f_g = first-episode return; the K best; μ, σ² ← elites (+ Z_i).
-          pass = encoder.beginComputePass({ label: 'cem.update' });
-          firstEpisode.dispatch(pass, firstEpisodeGroup, sizes.firstEpisode.invocations);
-          eliteSelect.dispatch(pass, eliteSelectGroup, sizes.eliteSelect.invocations);
-          update.dispatch(pass, updateGroup, sizes.update.invocations);
-          // Statistics, the first episodes' ring and CEM's words, into the report block.
-          report.dispatch(pass, reportGroup, sizes.report.invocations);
-          pass.end();
-          encoder.copyBufferToBuffer(rollout.maskErrors, 0, b.report, 4 * MASK_ERRORS_WORD, MASK_ERRORS_BYTES);
-        },
-        report: b.report,
-        reportBytes: CEM_REPORT_BYTES,
-      },
-      'cem',
-    );
-    own(loop);
+    const kernels = await createCemKernels(device, config, actor.parametersPerAgent, frozen);
+    const b = own(createCemBuffers(device, config, actor.parametersPerAgent, critic.parametersPerAgent)).buffers;
+    writeInitialSearch(device.queue, b, actor, config, frozen);
+    const loop = own(createIterationLoop(device, cemIterationBody(device, config, kernels, b, rollout), 'cem'));
 
     // The envs are reset at every iteration, but each reset is keyed by the env's episode count.
     const persistent = {
@@ -280,36 +281,30 @@ export async function createCemTrainer(device: GPUDevice, input: CemConfig = {})
       if (report) throwIfMaskedOut('cem', { id: env.descriptor.id, numEnvs: env.numEnvs }, report);
       return cemStats(report, config.batchSize);
     };
-    const destroy = () => {
-      for (const x of cleanup.reverse()) x.destroy();
-      cleanup.length = 0;
+    const checkIdle = (what: string) => {
+      if (loop.pending) throw new Error(`cem: ${what} while an iteration's report is pending (await drain() first)`);
     };
+    const tr = rollout.transitions.buffers;
     return {
       config,
       numIterations: config.numIterations,
       stepsPerIteration: config.batchSize,
       layouts: { actor, critic },
       buffers: { mean: b.mean, stddev: b.stddev, champion: b.champion, candidates: b.candidates, fitness: b.fitness, elites: b.elites, transitions: tr },
-      async iterate(pacing?: Pacing) {
-        return checkedStats(await loop.iterate(pacing));
-      },
-      policy: { kind: policyKindOf(space), actor, critic, actorParameters: b.mean, criticParameters: b.criticParameters },
+      iterate: async (pacing?: Pacing) => checkedStats(await loop.iterate(pacing)),
+      drain: async () => checkedStats(await loop.drain()),
+      policy: { kind: policyKindOf(config.envDescriptor.actionSpace), actor, critic, actorParameters: b.mean, criticParameters: b.criticParameters },
       envView: { descriptor: env.descriptor, states: env.buffers.states, stateSize: env.stateSize, numEnvs: env.numEnvs },
       device,
-      nextIteration() {
-        return loop.submitted;
-      },
+      nextIteration: () => loop.submitted,
       async captureState() {
-        if (loop.pending) throw new Error("cem: captureState() while an iteration's report is pending (await drain() first)");
+        checkIdle('captureState()');
         return captureBuffers(device, persistent, loop.submitted);
       },
       restoreState(state) {
-        if (loop.pending) throw new Error("cem: restoreState() while an iteration's report is pending (await drain() first)");
+        checkIdle('restoreState()');
         restoreBuffers(device, 'cem', persistent, state, config.numIterations);
         loop.seek(state.iteration);
-      },
-      async drain() {
-        return checkedStats(await loop.drain());
       },
       async readParameters() {
         const mean = new Float32Array(await readBufferOnce(device, b.mean));
@@ -318,7 +313,7 @@ export async function createCemTrainer(device: GPUDevice, input: CemConfig = {})
       destroy,
     };
   } catch (error) {
-    for (const x of cleanup.reverse()) x.destroy();
+    destroy();
     throw error;
   }
 }
