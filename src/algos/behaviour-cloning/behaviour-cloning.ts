@@ -27,17 +27,17 @@ import { MAX_ACTION_SIZE } from '../../envs/contract';
 import { BufferSet } from '../../gpu/buffers';
 import { createKernel, type KernelSpec } from '../../gpu/kernel';
 import { readBufferOnce, ReadbackRing } from '../../gpu/readback';
-import { createSegmentedMoments, decodeMoments, SEGMENT_STATS_BYTES } from '../../gpu/reduce';
+import { createSegmentedMoments, decodeMoments, SEGMENT_STATS_BYTES, type SegmentedMoments } from '../../gpu/reduce';
 import { LOSS_TERM, LOSS_TERM_COUNT, packLossCoefficients } from '../../losses/layout';
 import { surrogateLossKernel } from '../../losses/losses';
 import { initialParameters } from '../../nn/init';
-import { createMlpPasses } from '../../nn/mlp';
+import { createMlpPasses, type MlpPasses } from '../../nn/mlp';
 import type { MlpLayout } from '../../nn/mlp-spec';
-import { createOptimizer } from '../../nn/optimizer';
+import { createOptimizer, type Optimizer } from '../../nn/optimizer';
 import { MAX_DISCRETE_ACTIONS } from '../../rng/categories';
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../../rng/params';
 import { feistelPermutationKernel, GATHER_PARAMS_BYTES, gatherRowsKernel } from '../../rollout/kernels';
-import { createPolicyHead, type PolicyKind } from '../../train/policy-head';
+import { createPolicyHead, type PolicyHead, type PolicyKind } from '../../train/policy-head';
 
 /** The Philox stream of the per-epoch permutations of behaviour cloning ('BCP'). */
 export const BC_PERMUTATION_STREAM = 0x424350;
@@ -292,149 +292,221 @@ export function resolveBehaviourCloningConfig(config: BehaviourCloningConfig): R
   return { actor, policy, branches, continuousDims, pairs, width, epochs: config.epochs, minibatchSize: config.minibatchSize, learningRate, seed, adamEpsilon, initial, label };
 }
 
+/** The sizes every step below shares: M pairs, minibatches of B, K = ⌊M/B⌋ of them an epoch, P parameters. */
+interface CloningShape {
+  readonly c: Resolved;
+  readonly head: PolicyHead;
+  readonly M: number;
+  readonly B: number;
+  readonly K: number;
+  readonly OBS: number;
+  readonly P: number;
+  /** A uniform-offset slot's bytes for `bytes` (the adapter's minUniformBufferOffsetAlignment). */
+  slot(bytes: number): number;
+}
+
+/**
+ * The permutation, the gathers and the loss kernels. The dataset is a rollout of M steps × 1 env:
+ * the permutation's indices are then pair indices. The gathers are sized for the ⌊M/B⌋·B positions
+ * an epoch uses (with G = 1 a gather reads position m·B + k, whatever the batch size it was built for).
+ */
+async function createCloningKernels(device: GPUDevice, shape: CloningShape) {
+  const { M, B, K, OBS, head } = shape;
+  const used = { steps: K * B, envs: 1, agents: 1, rowsPerAgent: B };
+  const sizes = {
+    permute: feistelPermutationKernel({ steps: M, envs: 1, agents: 1 }),
+    gatherObs: gatherRowsKernel({ ...used, width: OBS }),
+    gatherActions: gatherRowsKernel({ ...used, width: head.actionWords }),
+    // 'clone': ℓ = −log π, ∂L/∂log π = −1/B; terms accumulate over the epoch's minibatches.
+    surrogate: surrogateLossKernel({ agents: 1, batchPerAgent: B, minibatches: 1, accumulateTerms: true, objective: 'clone' }),
+  };
+  const name = shape.c.label;
+  const compile = (s: { spec: KernelSpec }) => createKernel(device, { ...s.spec, label: `${name}.${s.spec.label}` });
+  return {
+    sizes,
+    permute: await compile(sizes.permute),
+    gatherObs: await compile(sizes.gatherObs),
+    gatherActions: await compile(sizes.gatherActions),
+    surrogate: await compile(sizes.surrogate),
+  };
+}
+
+function createCloningBuffers(device: GPUDevice, shape: CloningShape) {
+  const { M, B, K, OBS, P, head } = shape;
+  const uniform = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
+  const words = (count: number) => ({ size: 4 * Math.max(4, count) });
+  return new BufferSet(device, shape.c.label, {
+    observations: words(M * OBS),
+    actions: words(M * head.actionWords),
+    parameters: words(P),
+    gradients: words(P),
+    indices: words(M),
+    agentSeeds: words(1),
+    mbObservations: words(B * OBS),
+    mbActions: words(B * head.actionWords),
+    logProbs: words(B),
+    entropies: words(B),
+    logProbGrads: words(B),
+    // Stays zero: behaviour cloning has no entropy term.
+    entropyGrads: words(B),
+    headGrads: words(B * head.width),
+    logStdTerms: words(head.continuousDims > 0 ? B * head.continuousDims : 4),
+    coefficients: words(8),
+    terms: words(LOSS_TERM_COUNT * B),
+    nll: { size: SEGMENT_STATS_BYTES },
+    unused: words(4),
+    epochParams: { size: RNG_PARAMS_BYTES, usage: uniform },
+    minibatchParams: { size: K * shape.slot(GATHER_PARAMS_BYTES), usage: uniform },
+  });
+}
+
+type CloningBuffers = ReturnType<typeof createCloningBuffers>['buffers'];
+
+/** The dataset, the initial parameters, the seed, the loss coefficients and each minibatch's index slot. */
+function writeCloningInputs(queue: GPUQueue, b: CloningBuffers, dataset: BehaviourCloningConfig['dataset'], shape: CloningShape): void {
+  const { c, K } = shape;
+  queue.writeBuffer(b.observations, 0, dataset.observations as Float32Array<ArrayBuffer>);
+  queue.writeBuffer(b.actions, 0, dataset.actions as Float32Array<ArrayBuffer>);
+  queue.writeBuffer(b.parameters, 0, c.initial);
+  queue.writeBuffer(b.agentSeeds, 0, Uint32Array.of(c.seed));
+  queue.writeBuffer(b.coefficients, 0, packLossCoefficients(1));
+  const stride = shape.slot(GATHER_PARAMS_BYTES);
+  const minibatchSlots = new Uint32Array((K * stride) / 4);
+  for (let m = 0; m < K; m += 1) minibatchSlots[(m * stride) / 4] = m;
+  queue.writeBuffer(b.minibatchParams, 0, minibatchSlots);
+}
+
+/** The pieces an epoch records, built by {@link createBehaviourCloning}. */
+interface EpochParts {
+  readonly shape: CloningShape;
+  readonly kernels: Awaited<ReturnType<typeof createCloningKernels>>;
+  readonly b: CloningBuffers;
+  readonly passes: MlpPasses;
+  readonly optimizer: Optimizer;
+  readonly nll: SegmentedMoments;
+}
+
+/** Binds everything once; returns the recorder of one epoch: permute, then per minibatch gather → forward → −log π → backward → Adam, then the NLL's reduction. */
+function epochRecorder({ shape, kernels: k, b, passes, optimizer, nll }: EpochParts): (encoder: GPUCommandEncoder) => void {
+  const { K, head } = shape;
+  const name = shape.c.label;
+  const permuteGroup = k.permute.bind({ params: b.epochParams, indices: b.indices, agent_seeds: b.agentSeeds }, `${name}.permute`);
+  const gatherGroups = Array.from({ length: K }, (_, m) => {
+    const params = { buffer: b.minibatchParams, offset: m * shape.slot(GATHER_PARAMS_BYTES), size: GATHER_PARAMS_BYTES };
+    return {
+      observations: k.gatherObs.bind({ params, indices: b.indices, source: b.observations, destination: b.mbObservations }, `${name}.gather[${m}].observations`),
+      actions: k.gatherActions.bind({ params, indices: b.indices, source: b.actions, destination: b.mbActions }, `${name}.gather[${m}].actions`),
+    };
+  });
+  const policyHead = head.bind({
+    outputs: passes.outputs.policy!,
+    parameters: b.parameters,
+    actions: b.mbActions,
+    logProbs: b.logProbs,
+    entropies: b.entropies,
+    logProbGrads: b.logProbGrads,
+    entropyGrads: b.entropyGrads,
+    outputGrads: b.headGrads,
+    parameterGrads: b.gradients,
+    logStdTerms: b.logStdTerms,
+    unused: b.unused,
+  });
+  // old_log_probs only feeds the approx_kl/clipfrac terms, which cloning ignores: bind log π itself.
+  const surrogateGroup = k.surrogate.bind({
+    log_probs: b.logProbs,
+    old_log_probs: b.logProbs,
+    advantages: b.unused,
+    trajectory_weights: b.unused,
+    coefficients: b.coefficients,
+    log_prob_grads: b.logProbGrads,
+    terms: b.terms,
+  });
+  return (encoder) => {
+    encoder.clearBuffer(b.terms);
+    const permutePass = encoder.beginComputePass({ label: `${name}.permute` });
+    k.permute.dispatch(permutePass, permuteGroup, k.sizes.permute.invocations);
+    permutePass.end();
+    for (let m = 0; m < K; m += 1) {
+      const gather = encoder.beginComputePass({ label: `${name}.gather` });
+      k.gatherObs.dispatch(gather, gatherGroups[m]!.observations, k.sizes.gatherObs.invocations);
+      k.gatherActions.dispatch(gather, gatherGroups[m]!.actions, k.sizes.gatherActions.invocations);
+      gather.end();
+      // L = −(1/B) Σ log π(a|s): forward, log π, ∂L/∂log π = −1/B, back through the head and the actor.
+      passes.encodeForward(encoder, { params: b.parameters, inputs: b.mbObservations });
+      const headPass = encoder.beginComputePass({ label: `${name}.nll` });
+      policyHead.evaluate(headPass);
+      k.surrogate.dispatch(headPass, surrogateGroup, k.sizes.surrogate.invocations);
+      policyHead.backward(headPass);
+      headPass.end();
+      passes.encodeBackward(encoder, { params: b.parameters, inputs: b.mbObservations, headGrads: { policy: b.headGrads }, paramGrads: b.gradients });
+      optimizer.encodeStep(encoder, { parameters: b.parameters, gradients: b.gradients });
+    }
+    // The epoch's Σ over minibatches of ℓ per row, reduced over the B rows: mean = K · mean NLL.
+    nll.encode(encoder, { values: b.terms, output: b.nll });
+  };
+}
+
+/**
+ * Runs `epochs` epochs from `firstEpoch`, at most two in flight (so the three-slot ring always has a
+ * free slot); returns each epoch's mean NLL, NaN for an epoch with a non-finite row (the reduction
+ * skips and counts it).
+ */
+async function runEpochs(
+  device: GPUDevice,
+  run: { readonly shape: CloningShape; readonly b: CloningBuffers; readonly ring: ReadbackRing; readonly encodeEpoch: (encoder: GPUCommandEncoder) => void },
+  firstEpoch: number,
+  alive: (what: string) => void,
+  onEpoch?: (epoch: number, meanNll: number) => void,
+): Promise<number[]> {
+  const { shape, b, ring } = run;
+  const { c, K } = shape;
+  const results: number[] = [];
+  const pending: { epoch: number; result: Promise<ArrayBuffer> }[] = [];
+  const settle = async () => {
+    const { epoch, result } = pending.shift()!;
+    const [moments] = decodeMoments(await result, 1);
+    const value = moments!.nonfinite > 0 ? Number.NaN : moments!.mean / K;
+    results.push(value);
+    onEpoch?.(epoch, value);
+  };
+  for (let e = 0; e < c.epochs; e += 1) {
+    const epoch = firstEpoch + e;
+    if (pending.length >= 2) await settle();
+    alive('train()');
+    device.queue.writeBuffer(b.epochParams, 0, encodeRngParams({ seed: c.seed, stream: BC_PERMUTATION_STREAM, iteration: 0, step: epoch, draw: 0 }));
+    const encoder = device.createCommandEncoder({ label: `${c.label}.epoch` });
+    run.encodeEpoch(encoder);
+    const ticket = ring.record(encoder, b.nll)!;
+    device.queue.submit([encoder.finish()]);
+    pending.push({ epoch, result: ring.collect(ticket) });
+  }
+  while (pending.length > 0) await settle();
+  return results;
+}
+
 /** Uploads the dataset and builds every kernel, buffer and bind group once; `train()` only encodes and submits. */
 export async function createBehaviourCloning(device: GPUDevice, config: BehaviourCloningConfig): Promise<BehaviourCloning> {
   const c = resolveBehaviourCloningConfig(config);
   const { actor, pairs: M, minibatchSize: B, label: name } = c;
   const K = Math.floor(M / B);
-  const OBS = actor.spec.inputSize;
   const P = actor.parametersPerAgent;
   const owned: { destroy(): void }[] = [];
   const own = <T extends { destroy(): void }>(x: T): T => (owned.push(x), x);
   const destroyAll = () => owned.splice(0).reverse().forEach((x) => x.destroy());
   try {
-    // ---- setup: passes, head, loss, Adam, permutation, gathers, the NLL reduction ----
     const passes = own(await createMlpPasses(device, actor, { agents: 1, rowsPerAgent: B, label: `${name}.actor` }));
     // A categorical head reads K words per row (one per branch), a Gaussian D, a hybrid D + K (the
-    // floats, then the branch indices): the gathers below copy head.actionWords per row.
-    const head = await createPolicyHead(device, {
-      kind: c.policy,
-      actor,
-      agents: 1,
-      rowsPerAgent: B,
-      branches: c.policy === 'gaussian' ? undefined : c.branches,
-      label: name,
-    });
-    const A = head.width;
-    const optimizer = own(
-      await createOptimizer(device, { kind: 'adam', agents: 1, parametersPerAgent: P, learningRate: c.learningRate, epsilon: c.adamEpsilon, label: `${name}.adam` }),
-    );
-    // The dataset as a rollout of M steps × 1 env: the permutation's indices are then pair indices.
-    // The gathers are sized for the ⌊M/B⌋·B positions an epoch uses (with G = 1 a gather reads
-    // position m·B + k, whatever the batch size it was built for).
-    const used = { steps: K * B, envs: 1, agents: 1, rowsPerAgent: B };
-    const sizes = {
-      permute: feistelPermutationKernel({ steps: M, envs: 1, agents: 1 }),
-      gatherObs: gatherRowsKernel({ ...used, width: OBS }),
-      gatherActions: gatherRowsKernel({ ...used, width: head.actionWords }),
-      // 'clone': ℓ = −log π, ∂L/∂log π = −1/B; terms accumulate over the epoch's minibatches.
-      surrogate: surrogateLossKernel({ agents: 1, batchPerAgent: B, minibatches: 1, accumulateTerms: true, objective: 'clone' }),
-    };
-    const compile = (s: { spec: KernelSpec }) => createKernel(device, { ...s.spec, label: `${name}.${s.spec.label}` });
-    const permute = await compile(sizes.permute);
-    const gatherObs = await compile(sizes.gatherObs);
-    const gatherActions = await compile(sizes.gatherActions);
-    const surrogate = await compile(sizes.surrogate);
+    // floats, then the branch indices): the gathers copy head.actionWords per row.
+    const head = await createPolicyHead(device, { kind: c.policy, actor, agents: 1, rowsPerAgent: B, branches: c.policy === 'gaussian' ? undefined : c.branches, label: name });
+    const optimizer = own(await createOptimizer(device, { kind: 'adam', agents: 1, parametersPerAgent: P, learningRate: c.learningRate, epsilon: c.adamEpsilon, label: `${name}.adam` }));
+    const align = device.limits.minUniformBufferOffsetAlignment;
+    const shape: CloningShape = { c, head, M, B, K, OBS: actor.spec.inputSize, P, slot: (bytes) => Math.ceil(bytes / align) * align };
+    const kernels = await createCloningKernels(device, shape);
     const nll = own(await createSegmentedMoments(device, { segments: 1, layout: { kind: 'contiguous', length: B, offset: LOSS_TERM.surrogate * B }, label: `${name}.nll` }));
     const ring = own(new ReadbackRing(device, { label: `${name}.nll`, byteLength: SEGMENT_STATS_BYTES, slots: 3 }));
-
-    const align = device.limits.minUniformBufferOffsetAlignment;
-    const slot = (bytes: number) => Math.ceil(bytes / align) * align;
-    const uniform = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
-    const words = (count: number) => ({ size: 4 * Math.max(4, count) });
-    const set = own(
-      new BufferSet(device, name, {
-        observations: words(M * OBS),
-        actions: words(M * head.actionWords),
-        parameters: words(P),
-        gradients: words(P),
-        indices: words(M),
-        agentSeeds: words(1),
-        mbObservations: words(B * OBS),
-        mbActions: words(B * head.actionWords),
-        logProbs: words(B),
-        entropies: words(B),
-        logProbGrads: words(B),
-        // Stays zero: behaviour cloning has no entropy term.
-        entropyGrads: words(B),
-        headGrads: words(B * A),
-        logStdTerms: words(head.continuousDims > 0 ? B * head.continuousDims : 4),
-        coefficients: words(8),
-        terms: words(LOSS_TERM_COUNT * B),
-        nll: { size: SEGMENT_STATS_BYTES },
-        unused: words(4),
-        epochParams: { size: RNG_PARAMS_BYTES, usage: uniform },
-        minibatchParams: { size: K * slot(GATHER_PARAMS_BYTES), usage: uniform },
-      }),
-    );
-    const b = set.buffers;
-    const { queue } = device;
-    queue.writeBuffer(b.observations, 0, config.dataset.observations as Float32Array<ArrayBuffer>);
-    queue.writeBuffer(b.actions, 0, config.dataset.actions as Float32Array<ArrayBuffer>);
-    queue.writeBuffer(b.parameters, 0, c.initial);
-    queue.writeBuffer(b.agentSeeds, 0, Uint32Array.of(c.seed));
-    queue.writeBuffer(b.coefficients, 0, packLossCoefficients(1));
-    const minibatchSlots = new Uint32Array((K * slot(GATHER_PARAMS_BYTES)) / 4);
-    for (let m = 0; m < K; m += 1) minibatchSlots[(m * slot(GATHER_PARAMS_BYTES)) / 4] = m;
-    queue.writeBuffer(b.minibatchParams, 0, minibatchSlots);
-
-    // Bind groups, once.
-    const permuteGroup = permute.bind({ params: b.epochParams, indices: b.indices, agent_seeds: b.agentSeeds }, `${name}.permute`);
-    const gatherGroups = Array.from({ length: K }, (_, m) => {
-      const params = { buffer: b.minibatchParams, offset: m * slot(GATHER_PARAMS_BYTES), size: GATHER_PARAMS_BYTES };
-      return {
-        observations: gatherObs.bind({ params, indices: b.indices, source: b.observations, destination: b.mbObservations }, `${name}.gather[${m}].observations`),
-        actions: gatherActions.bind({ params, indices: b.indices, source: b.actions, destination: b.mbActions }, `${name}.gather[${m}].actions`),
-      };
-    });
-    const policyHead = head.bind({
-      outputs: passes.outputs.policy!,
-      parameters: b.parameters,
-      actions: b.mbActions,
-      logProbs: b.logProbs,
-      entropies: b.entropies,
-      logProbGrads: b.logProbGrads,
-      entropyGrads: b.entropyGrads,
-      outputGrads: b.headGrads,
-      parameterGrads: b.gradients,
-      logStdTerms: b.logStdTerms,
-      unused: b.unused,
-    });
-    // old_log_probs only feeds the approx_kl/clipfrac terms, which cloning ignores: bind log π itself.
-    const surrogateGroup = surrogate.bind({
-      log_probs: b.logProbs,
-      old_log_probs: b.logProbs,
-      advantages: b.unused,
-      trajectory_weights: b.unused,
-      coefficients: b.coefficients,
-      log_prob_grads: b.logProbGrads,
-      terms: b.terms,
-    });
-
-    // ---- one epoch ----
-    const encodeEpoch = (encoder: GPUCommandEncoder) => {
-      encoder.clearBuffer(b.terms);
-      const permutePass = encoder.beginComputePass({ label: `${name}.permute` });
-      permute.dispatch(permutePass, permuteGroup, sizes.permute.invocations);
-      permutePass.end();
-      for (let m = 0; m < K; m += 1) {
-        const gather = encoder.beginComputePass({ label: `${name}.gather` });
-        gatherObs.dispatch(gather, gatherGroups[m]!.observations, sizes.gatherObs.invocations);
-        gatherActions.dispatch(gather, gatherGroups[m]!.actions, sizes.gatherActions.invocations);
-        gather.end();
-        // L = −(1/B) Σ log π(a|s): forward, log π, ∂L/∂log π = −1/B, back through the head and the actor.
-        passes.encodeForward(encoder, { params: b.parameters, inputs: b.mbObservations });
-        const headPass = encoder.beginComputePass({ label: `${name}.nll` });
-        policyHead.evaluate(headPass);
-        surrogate.dispatch(headPass, surrogateGroup, sizes.surrogate.invocations);
-        policyHead.backward(headPass);
-        headPass.end();
-        passes.encodeBackward(encoder, { params: b.parameters, inputs: b.mbObservations, headGrads: { policy: b.headGrads }, paramGrads: b.gradients });
-        optimizer.encodeStep(encoder, { parameters: b.parameters, gradients: b.gradients });
-      }
-      // The epoch's Σ over minibatches of ℓ per row, reduced over the B rows: mean = K · mean NLL.
-      nll.encode(encoder, { values: b.terms, output: b.nll });
-    };
+    const b = own(createCloningBuffers(device, shape)).buffers;
+    writeCloningInputs(device.queue, b, config.dataset, shape);
+    const encodeEpoch = epochRecorder({ shape, kernels, b, passes, optimizer, nll });
 
     let epochsDone = 0;
     let running = false;
@@ -442,7 +514,6 @@ export async function createBehaviourCloning(device: GPUDevice, config: Behaviou
     const alive = (what: string) => {
       if (destroyed) throw new Error(`behaviour cloning '${name}': ${what} after destroy()`);
     };
-
     return {
       parameters: b.parameters,
       minibatchesPerEpoch: K,
@@ -453,29 +524,7 @@ export async function createBehaviourCloning(device: GPUDevice, config: Behaviou
         if (running) throw new Error(`behaviour cloning '${name}': train() is already running`);
         running = true;
         try {
-          const results: number[] = [];
-          const pending: { epoch: number; result: Promise<ArrayBuffer> }[] = [];
-          const settle = async () => {
-            const { epoch, result } = pending.shift()!;
-            const [moments] = decodeMoments(await result, 1);
-            // A non-finite row poisons the epoch's mean (the reduction skips and counts it).
-            const value = moments!.nonfinite > 0 ? Number.NaN : moments!.mean / K;
-            results.push(value);
-            onEpoch?.(epoch, value);
-          };
-          for (let e = 0; e < c.epochs; e += 1) {
-            const epoch = epochsDone + e;
-            // At most two epochs in flight, so the three-slot ring always has a free slot.
-            if (pending.length >= 2) await settle();
-            alive('train()');
-            queue.writeBuffer(b.epochParams, 0, encodeRngParams({ seed: c.seed, stream: BC_PERMUTATION_STREAM, iteration: 0, step: epoch, draw: 0 }));
-            const encoder = device.createCommandEncoder({ label: `${name}.epoch` });
-            encodeEpoch(encoder);
-            const ticket = ring.record(encoder, b.nll)!;
-            queue.submit([encoder.finish()]);
-            pending.push({ epoch, result: ring.collect(ticket) });
-          }
-          while (pending.length > 0) await settle();
+          const results = await runEpochs(device, { shape, b, ring, encodeEpoch }, epochsDone, alive, onEpoch);
           epochsDone += c.epochs;
           return results;
         } finally {
