@@ -1,13 +1,15 @@
 /**
  * What a CPU policy (./cpu-policy.ts) is made from: one agent's actor parameters, the env's action
- * space and the observation normaliser's statistics, read back from a trainer's live buffers in one
- * go (readPolicySnapshot), and checked (checkSnapshot) into the shape the CPU policy runs.
+ * space and the observation normaliser's statistics, read back from a trainer's live buffers
+ * (readPolicySnapshot) or taken from a checkpoint (snapshotFromCheckpoint), and checked
+ * (checkSnapshot) into the shape the CPU policy runs.
  */
 import { maskWidth, type ActionSpace } from '../envs/types';
 import { readBufferOnce } from '../gpu/readback';
 import { CpuMlp } from '../nn/cpu-mlp';
 import { mlpLayout, type MlpSpec } from '../nn/mlp-spec';
 import { decodeRunningMoments, RUNNING_MOMENTS_BYTES } from '../normalise/running-normalisers';
+import { CheckpointError, checkCheckpointPolicy, type Checkpoint } from '../train/checkpoint';
 import { OBSERVATION_NORMALISER } from '../train/trainer-checkpoint';
 import type { TrainerPolicy } from '../train/trainer';
 
@@ -72,6 +74,32 @@ export async function readPolicySnapshot(device: GPUDevice, policy: TrainerPolic
     actionSpace,
     actionMasks,
     ...(statistics ? { observationNormaliser: { mean: statistics.mean, variance: statistics.variance, ...OBSERVATION_NORMALISER } } : {}),
+  };
+}
+
+/**
+ * One agent's policy from a checkpoint (its 'actor' network and, for agent 0, its observation
+ * statistics): a game can ship a checkpoint and act on the CPU without a GPU. The checkpoint does
+ * not record whether the env writes masks, so act() then takes a mask without requiring one.
+ */
+export function snapshotFromCheckpoint(checkpoint: Checkpoint, agent = 0): CpuPolicySnapshot {
+  const actor = checkpoint.networks.find((n) => n.name === 'actor');
+  if (!actor) throw new CheckpointError(`checkpoint has no 'actor' network (it has ${checkpoint.networks.map((n) => `'${n.name}'`).join(', ') || 'none'})`);
+  checkCheckpointPolicy(checkpoint);
+  const P = mlpLayout(actor.spec).parametersPerAgent;
+  const agents = checkpoint.agents;
+  if (!Number.isInteger(agent) || agent < 0 || agent >= agents) throw new RangeError(`agent must be an integer in [0, ${agents - 1}], one of the checkpoint's ${agents} agents (got ${String(agent)})`);
+  if (actor.parameters.length !== agents * P) {
+    throw new CheckpointError(`checkpoint network 'actor' holds ${actor.parameters.length} parameters; ${agents} agents of its spec need ${agents} × ${P}`);
+  }
+  const normaliser = checkpoint.observationNormaliser;
+  // The checkpoint's header holds agent 0's statistics only.
+  if (normaliser && agent !== 0) throw new RangeError(`agent ${agent}: the checkpoint holds the observation statistics of agent 0 only, so only agent 0 of a normalised run can act`);
+  return {
+    actor: actor.spec,
+    parameters: actor.parameters.slice(agent * P, (agent + 1) * P),
+    actionSpace: checkpoint.env.actionSpace,
+    ...(normaliser ? { observationNormaliser: { mean: normaliser.mean, variance: normaliser.variance, epsilon: normaliser.epsilon, clip: normaliser.clip } } : {}),
   };
 }
 

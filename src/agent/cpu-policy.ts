@@ -14,7 +14,8 @@
  */
 import { philox4x32Into, uniformFromBits } from '../rng/philox-cpu';
 import { gaussianLogDensity, logSumExpBelow, maskedArgmax, sampleMasked, type MaskLike } from './cpu-policy-heads';
-import { checkSnapshot, type CpuPolicyShape, type CpuPolicySnapshot } from './cpu-policy-snapshot';
+import { checkSnapshot, snapshotFromCheckpoint, type CpuPolicyShape, type CpuPolicySnapshot } from './cpu-policy-snapshot';
+import type { Checkpoint } from '../train/checkpoint';
 import type { ActionSpace } from '../envs/types';
 import type { ActOptions, ActResult } from './policy-inference';
 
@@ -43,7 +44,8 @@ const OPTION_NAMES = ['deterministic', 'actionMask', 'logProbs', 'policyOutputs'
 
 /**
  * A policy acting synchronously on the CPU. Made by {@link Agent.policy} (a snapshot of the agent's
- * current policy, refreshed on request: `refresh()`), or from a snapshot. `act(observations)` takes
+ * current policy, refreshed on request: `refresh()`), from a checkpoint ({@link CpuPolicy.fromCheckpoint}),
+ * or from a snapshot. `act(observations)` takes
  * [batch][OBS] row-major observations and returns at once.
  */
 export class CpuPolicy {
@@ -71,6 +73,16 @@ export class CpuPolicy {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`cpuPolicy.seed must be an integer in [0, 4294967295] (got ${String(seed)})`);
     this.seed = seed;
     this.source = options.source;
+  }
+
+  /**
+   * The CPU policy of one agent (`agent`, default 0) of a checkpoint (decodeCheckpoint(bytes)): no
+   * GPU needed, so a game can ship a trained checkpoint and act with it anywhere. Sampling is keyed
+   * by the checkpoint's seed unless `options.seed` says otherwise; without a source, refresh() throws.
+   */
+  static fromCheckpoint(checkpoint: Checkpoint, options: CpuPolicyOptions & { readonly agent?: number } = {}): CpuPolicy {
+    const { agent, ...rest } = options;
+    return new CpuPolicy(snapshotFromCheckpoint(checkpoint, agent), { seed: checkpoint.seed >>> 0, ...rest });
   }
 
   /** Floats per observation row. */

@@ -5,10 +5,11 @@
  * observation normaliser, on fresh random observations at odd batch and layer sizes, the CPU
  * policy's outputs (logits, means) equal the GPU's to 1e-5 (relative above 1), greedy discrete
  * actions are the GPU's (rows whose two best logits are within rounding of each other excepted and
- * counted) and greedy continuous actions its clipped means; refresh() follows further training.
+ * counted) and greedy continuous actions its clipped means; CpuPolicy.fromCheckpoint() gives the
+ * same numbers from the agent's checkpoint; refresh() follows further training.
  */
 import { describe, expect, it } from 'vitest';
-import { Agent, customEnv, type AlgorithmConfig, type EnvSource } from '../../src/index';
+import { Agent, CpuPolicy, customEnv, type AlgorithmConfig, type EnvSource } from '../../src/index';
 import { maskWidth } from '../../src/envs/types';
 import { useGpu } from '../support/gpu';
 import { freshSeed, seededRandom } from '../support/random';
@@ -123,7 +124,10 @@ describe('agent.policy() matches agent.act()', () => {
             expect(illegal).toEqual([]);
           }
         }
+        // The same policy from a checkpoint (what a game that ships one acts with, GPU-less) gives the same numbers.
         const checkpoint = await agent.checkpoint();
+        const fromCheckpoint = CpuPolicy.fromCheckpoint(checkpoint).act(observations, { ...options, actionMask: actionMask ?? null });
+        expect(Array.from(fromCheckpoint.policyOutputs!)).toEqual(Array.from(cpuResult.policyOutputs!));
         if (algorithm.normObs) {
           // The statistics had moved off their start (mean 0, variance 1): applying them was part of what matched.
           const moved = checkpoint.observationNormaliser!.variance.some((v) => Math.abs(v - 1) > 0.05);
