@@ -42,6 +42,13 @@ export type CpuActResult = Pick<ActResult, 'actions' | 'discreteActions' | 'logP
 
 const OPTION_NAMES = ['deterministic', 'actionMask', 'logProbs', 'policyOutputs'] as const;
 
+/** A boolean option, false when absent. */
+function flag(options: CpuActOptions, name: 'deterministic' | 'logProbs' | 'policyOutputs'): boolean {
+  const value = options[name];
+  if (value !== undefined && typeof value !== 'boolean') throw new TypeError(`cpuPolicy.act options.${name} must be a boolean (got ${String(value)})`);
+  return value === true;
+}
+
 /**
  * A policy acting synchronously on the CPU. Made by {@link Agent.policy} (a snapshot of the agent's
  * current policy, refreshed on request: `refresh()`), from a checkpoint ({@link CpuPolicy.fromCheckpoint}),
@@ -60,11 +67,14 @@ export class CpuPolicy {
   private logProbs = new Float32Array(0);
   /** The views of the last batch size, reused while it repeats. */
   private views: { rows: number; actions: Float32Array | Uint32Array; discrete: Uint32Array | undefined; logProbs: Float32Array; outputs: Float32Array } | null = null;
+  private readonly flags = { deterministic: false, logProbs: false, policyOutputs: false };
   private readonly bits = new Uint32Array(4);
   private word = 4;
   private block = 0;
   private row = 0;
-  private spareNormal: number | null = null;
+  /** Box–Muller's second normal, kept for the next draw (in a typed array: a field holding a float would be boxed on each write). */
+  private readonly spareNormal = new Float64Array(1);
+  private hasSpareNormal = false;
 
   /** Checks `snapshot` (head against action space, parameters, statistics) and copies what it needs. */
   constructor(snapshot: CpuPolicySnapshot, options: CpuPolicyOptions = {}) {
@@ -118,8 +128,10 @@ export class CpuPolicy {
     this.reserve(rows);
     for (let r = 0; r < rows; r += 1) {
       this.startRow(r);
-      const logP = D > 0 ? this.gaussianRow(outputs, r, flags.deterministic) : 0;
-      this.logProbs[r] = this.branchesRow(outputs, r, mask, flags.deterministic, logP);
+      // Each part adds its log p to the row's float32 entry, as the GPU's head kernels do.
+      this.logProbs[r] = 0;
+      if (D > 0) this.gaussianRow(outputs, r, flags.deterministic);
+      this.branchesRow(outputs, r, mask, flags.deterministic);
     }
     this.calls += 1;
     return this.result(rows, outputs, flags.logProbs, flags.policyOutputs);
@@ -127,7 +139,8 @@ export class CpuPolicy {
 
   // ---- input ---------------------------------------------------------------------------------------
 
-  private checkOptions(options: CpuActOptions): { deterministic: boolean; logProbs: boolean; policyOutputs: boolean } {
+  /** Checks the options into `flags` (one object, reused: a call allocates nothing here). */
+  private checkOptions(options: CpuActOptions): { readonly deterministic: boolean; readonly logProbs: boolean; readonly policyOutputs: boolean } {
     if (typeof options !== 'object' || options === null) throw new TypeError(`cpuPolicy.act options must be an object (got ${String(options)})`);
     for (const name in options) {
       if (!(OPTION_NAMES as readonly string[]).includes(name)) {
@@ -135,12 +148,10 @@ export class CpuPolicy {
         throw new RangeError(`cpuPolicy.act options: unknown option '${name}' (valid: ${OPTION_NAMES.join(', ')})${why}`);
       }
     }
-    const flag = (name: 'deterministic' | 'logProbs' | 'policyOutputs'): boolean => {
-      const value = options[name];
-      if (value !== undefined && typeof value !== 'boolean') throw new TypeError(`cpuPolicy.act options.${name} must be a boolean (got ${String(value)})`);
-      return value === true;
-    };
-    return { deterministic: flag('deterministic'), logProbs: flag('logProbs'), policyOutputs: flag('policyOutputs') };
+    this.flags.deterministic = flag(options, 'deterministic');
+    this.flags.logProbs = flag(options, 'logProbs');
+    this.flags.policyOutputs = flag(options, 'policyOutputs');
+    return this.flags;
   }
 
   /** Writes the (normalised) float32 observations into `inputs`; returns the rows. */
@@ -193,8 +204,8 @@ export class CpuPolicy {
 
   // ---- the head ------------------------------------------------------------------------------------
 
-  /** The Gaussian part of row r (actions clipped; log p of the unclipped sample, or of the mean). */
-  private gaussianRow(outputs: Float32Array, r: number, deterministic: boolean): number {
+  /** The Gaussian part of row r (actions clipped; log p of the unclipped sample, or of the mean, added to logProbs[r]). */
+  private gaussianRow(outputs: Float32Array, r: number, deterministic: boolean): void {
     const { continuousDims: D, mlp, parameters, logStdOffset, low, high } = this.shape;
     let logP = 0;
     for (let d = 0; d < D; d += 1) {
@@ -204,12 +215,13 @@ export class CpuPolicy {
       logP += gaussianLogDensity(action, mean, logStd);
       this.continuous[r * D + d] = Math.min(Math.max(action, low[d]!), high[d]!);
     }
-    return logP;
+    this.logProbs[r] = this.logProbs[r]! + logP;
   }
 
-  /** Each branch's action of row r, written to its word; returns logP plus their log p. */
-  private branchesRow(outputs: Float32Array, r: number, mask: MaskLike | null, deterministic: boolean, logP: number): number {
+  /** Each branch's action of row r, written to its word; their log p added to logProbs[r]. */
+  private branchesRow(outputs: Float32Array, r: number, mask: MaskLike | null, deterministic: boolean): void {
     const { continuousDims: D, branches, mlp, maskWidth } = this.shape;
+    let logP = 0;
     let offset = r * mlp.outputSize + D;
     let maskOffset = r * maskWidth;
     for (let b = 0; b < branches.length; b += 1) {
@@ -227,7 +239,7 @@ export class CpuPolicy {
       offset += n;
       maskOffset += n;
     }
-    return logP;
+    if (branches.length > 0) this.logProbs[r] = this.logProbs[r]! + logP;
   }
 
   // ---- randomness ------------------------------------------------------------------------------------
@@ -237,7 +249,7 @@ export class CpuPolicy {
     this.row = r;
     this.block = 0;
     this.word = 4;
-    this.spareNormal = null;
+    this.hasSpareNormal = false;
   }
 
   /** The next uniform in (0, 1) of the row's stream. */
@@ -252,14 +264,14 @@ export class CpuPolicy {
 
   /** The next standard normal of the row's stream (Box–Muller in float64, a pair per two uniforms). */
   private normal(): number {
-    if (this.spareNormal !== null) {
-      const spare = this.spareNormal;
-      this.spareNormal = null;
-      return spare;
+    if (this.hasSpareNormal) {
+      this.hasSpareNormal = false;
+      return this.spareNormal[0]!;
     }
     const radius = Math.sqrt(-2 * Math.log(this.uniform()));
     const angle = 2 * Math.PI * (this.uniform() - 0.5);
-    this.spareNormal = radius * Math.sin(angle);
+    this.spareNormal[0] = radius * Math.sin(angle);
+    this.hasSpareNormal = true;
     return radius * Math.cos(angle);
   }
 
