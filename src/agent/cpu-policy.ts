@@ -51,9 +51,9 @@ function flag(options: CpuActOptions, name: 'deterministic' | 'logProbs' | 'poli
 
 /**
  * A policy acting synchronously on the CPU. Made by {@link Agent.policy} (a snapshot of the agent's
- * current policy, refreshed on request: `refresh()`), from a checkpoint ({@link CpuPolicy.fromCheckpoint}),
- * or from a snapshot. `act(observations)` takes
- * [batch][OBS] row-major observations and returns at once.
+ * current policy, refreshed on request: `refresh()`), from a checkpoint
+ * ({@link CpuPolicy.fromCheckpoint}), or from a snapshot. `act(observations)` takes [batch][OBS]
+ * row-major observations and returns at once.
  */
 export class CpuPolicy {
   private shape: CpuPolicyShape;
