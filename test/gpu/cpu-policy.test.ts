@@ -142,7 +142,7 @@ describe('agent.policy() matches agent.act()', () => {
   it('refresh() follows training, also called while train() runs: a stale copy differs from act(), a refreshed one matches', async () => {
     const seed = freshSeed();
     const random = seededRandom(seed);
-    const agent = await Agent.create({ env: 'CartPole-v1', algorithm: { ...small, hiddenSizes: [8], seed, learningRate: 0.01 } as AlgorithmConfig, device: gpu().device, maxActBatch: ROWS });
+    const agent = await Agent.create({ env: 'CartPole-v1', algorithm: { ...CASES[0]!.algorithm, seed, learningRate: 0.01 } as AlgorithmConfig, device: gpu().device, maxActBatch: ROWS });
     try {
       const stale = await agent.policy();
       const live = await agent.policy();
