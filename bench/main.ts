@@ -1,12 +1,14 @@
 /**
  * The benchmarks, one program (`bench/.build/main.js`, built by bench/vite.config.ts): `ppo` (the
  * PPO suite against its peers, `npm run bench`), `runtime`, `nn`, `envs`, `heads` and `mujoco`
- * (`npm run bench:runtime`, `bench:nn`, `bench:envs`, `bench:heads`, `bench:mujoco`). Every command
+ * (`npm run bench:runtime`, `bench:nn`, `bench:envs`, `bench:heads`, `bench:mujoco`), and `act`
+ * (act() latency, GPU against the CPU policy). Every command
  * prints the adapter it ran on.
  */
 import { Command } from 'commander';
 import { installAdapterSource } from '../src/gpu/device';
 import { dawnAdapterSource } from '../src/node/dawn';
+import { benchActCommand } from './commands/act';
 import { benchEnvsCommand } from './commands/envs';
 import { benchHeadsCommand } from './commands/heads';
 import { benchMujocoCommand } from './commands/mujoco';
@@ -25,6 +27,7 @@ new Command()
   .addCommand(benchEnvsCommand())
   .addCommand(benchHeadsCommand())
   .addCommand(benchMujocoCommand())
+  .addCommand(benchActCommand())
   .parseAsync(process.argv)
   .catch((error: unknown) => {
     console.error(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

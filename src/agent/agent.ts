@@ -26,6 +26,8 @@ import type { Pacing } from '../train/loop';
 import type { Trainer, TrainerEnvView } from '../train/trainer';
 import type { IterationStats } from '../train/report';
 import { captureCheckpoint, OBSERVATION_NORMALISER, restoreCheckpoint } from '../train/trainer-checkpoint';
+import { CpuPolicy, type CpuPolicyOptions } from './cpu-policy';
+import { readPolicySnapshot, type CpuPolicySnapshot } from './cpu-policy-snapshot';
 import { Demonstrations } from './demonstrations';
 import { createPolicyInference, type ActOptions, type ActResult, type PolicyInference } from './policy-inference';
 
@@ -418,6 +420,28 @@ export class Agent extends EventTarget {
     }
     const input = observations instanceof Float32Array ? observations : Float32Array.from(observations);
     return this.guard(() => this.inference!.act({ actor: policy.actorParameters, critic: policy.criticParameters }, input, options));
+  }
+
+  /**
+   * A CPU copy of the current policy (agent 0's actor and the observation statistics) whose
+   * `act()` is synchronous, for a game's frame callback: see {@link CpuPolicy}. The copy is
+   * refreshed on request: `cpuPolicy.refresh()` (or another `policy()`) reads the parameters again,
+   * e.g. after each iteration train() yields. Reading them is a small readback in queue order, so it
+   * works while train() runs, as act() does. Sampling is keyed by the training seed unless
+   * `options.seed` says otherwise.
+   */
+  async policy(options: Omit<CpuPolicyOptions, 'source'> = {}): Promise<CpuPolicy> {
+    const seed = (this.trainer.config as { seed: number }).seed;
+    return new CpuPolicy(await this.policySnapshot(), { seed, ...options, source: () => this.policySnapshot() });
+  }
+
+  /** What policy() and CpuPolicy.refresh() read: the trainer's live actor parameters and observation statistics. */
+  private async policySnapshot(): Promise<CpuPolicySnapshot> {
+    this.usable('policy()');
+    const policy = this.trainer.policy;
+    if (!policy) throw new Error(`agent: '${this.algo}' has no policy to copy`);
+    const { actionSpace, actionMasks } = this.recipe.env;
+    return this.guard(() => readPolicySnapshot(this.gpu.device, policy, actionSpace, actionMasks === true));
   }
 
   /** Waits for the iteration in flight, then captures everything needed to continue (see src/train/checkpoint.ts). */

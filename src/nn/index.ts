@@ -4,3 +4,4 @@ export * from './init';
 export * from './mlp';
 export * from './mlp-spec';
 export * from './optimizer';
+export * from './cpu-mlp';
