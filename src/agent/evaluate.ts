@@ -5,9 +5,11 @@
  * game does with the agent, so it measures the policy the game would get.
  */
 import { isHostEnvDescriptor } from '../envs/host-env';
+import type { EnvDescriptor } from '../envs/types';
 import { createVectorEnv } from '../envs/vector-env';
 import { readBufferOnce } from '../gpu/readback';
 import type { Agent } from './agent';
+import type { ActOptions, ActResult } from './policy-inference';
 
 /** Options of {@link evaluateAgent}. */
 export interface EvaluationOptions {
@@ -31,13 +33,23 @@ export interface Evaluation {
   readonly lengths: readonly number[];
 }
 
+/** Actions for a batch of observations, as Agent.act() gives them. */
+export type ActFunction = (observations: Float32Array, options: ActOptions) => Promise<ActResult>;
+
 /** Plays `episodes` episodes of the agent's env with its current policy; see the file comment. */
 export async function evaluateAgent(agent: Agent, options: EvaluationOptions): Promise<Evaluation> {
+  return evaluatePolicy(agent.device, agent.env, (observations, actOptions) => agent.act(observations, actOptions), options);
+}
+
+/**
+ * Plays `episodes` episodes of `descriptor` (a GPU env) on `device`, each step's actions from `act`:
+ * what evaluateAgent does, for a caller with a policy but no Agent (the CLI's periodic evaluation).
+ */
+export async function evaluatePolicy(device: GPUDevice, descriptor: EnvDescriptor, act: ActFunction, options: EvaluationOptions): Promise<Evaluation> {
   const { episodes } = options;
   if (!Number.isInteger(episodes) || episodes < 1) throw new RangeError(`evaluate: episodes must be a positive integer (got ${String(episodes)})`);
-  if (isHostEnvDescriptor(agent.env)) throw new RangeError(`evaluate: env '${agent.env.id}' is a JavaScript env: play it in the game with agent.act()`);
-  const device = agent.device;
-  const env = await createVectorEnv(device, agent.env, { numEnvs: episodes, seed: options.seed ?? 0x80000001 });
+  if (isHostEnvDescriptor(descriptor)) throw new RangeError(`evaluate: env '${descriptor.id}' is a JavaScript env: play it in the game with agent.act()`);
+  const env = await createVectorEnv(device, descriptor, { numEnvs: episodes, seed: options.seed ?? 0x80000001 });
   try {
     const encoder = device.createCommandEncoder({ label: 'evaluate.reset' });
     env.encodeReset(encoder);
@@ -49,7 +61,7 @@ export async function evaluateAgent(agent: Agent, options: EvaluationOptions): P
       const observations = new Float32Array(await readBufferOnce(device, env.buffers.observations));
       // The env's own masks of these observations: the policy chooses among the legal actions, as in training.
       const actionMask = env.buffers.masks ? new Uint32Array(await readBufferOnce(device, env.buffers.masks)) : undefined;
-      const { actions, discreteActions } = await agent.act(observations, { deterministic: options.deterministic ?? true, ...(actionMask ? { actionMask } : {}) });
+      const { actions, discreteActions } = await act(observations, { deterministic: options.deterministic ?? true, ...(actionMask ? { actionMask } : {}) });
       // A hybrid env takes its actions as act() returns them, the two parts apart; the env lays them
       // out as its rows of D floats then K branch words.
       env.writeActions(discreteActions ? { continuous: actions as Float32Array, discrete: discreteActions } : actions);
