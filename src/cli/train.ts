@@ -8,12 +8,15 @@
  *                    (of those where it applies) and `agents` lists every agent's own values;
  *                    an env with its own per-episode metrics adds `episode_metrics`, each the mean
  *                    over the last 100 episodes (IterationStats.episodeMetrics);
- *   summary.json     env, algo, seed, steps, agents, final_return_mean_100 (mean return of the last
+ *   summary.json     env, algo, seed, steps, agents, ended, final_return_mean_100 (mean return of the last
  *                    100 finished episodes; the population's mean of it), wall_s, sps, adapter, when
  *                    the threshold was first met, and per agent (G > 1) its own final return;
  *   checkpoint.wgrl  the final state: networks, optimiser, envs, normalisers (format:
  *                    src/train/checkpoint.ts), written atomically; `eval` and `export` read it;
- *   curve.svg        return_mean_100 against env steps.
+ *   curve.svg        return_mean_100 against env steps;
+ *   best.wgrl        with --eval-every: the state at the best evaluation (eval_return_mean) so far.
+ * A run ends when its steps are spent, at --stop-at, or on Ctrl-C (exit status 130); --resume
+ * continues one with its own config (src/cli/train-run.ts, train-resume.ts).
  * Every option is checked before the GPU is touched: a bad one ends the command with its message
  * (main.ts prints it, no stack trace) and exit status 1. Progress (steps, SPS, latest mean return):
  * a cli-progress bar on a terminal, plain periodic lines otherwise (src/cli/progress.ts).
