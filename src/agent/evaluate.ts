@@ -3,10 +3,17 @@
  * `episodes` envs has finished one episode; the returns of those first episodes. A tool, not a
  * training loop: every step reads the observations back and acts through act(), which is what a
  * game does with the agent, so it measures the policy the game would get.
+ *
+ * A JavaScript env is stepped on the CPU between the actions, through the engine's host vector env
+ * (the same buffers, so the loop is the same). Its game keeps the instances' state, often by index
+ * alone: evaluating on the training env's object would overwrite the training instances' states.
+ * So a JavaScript env is evaluated on a separate instance of the game that the caller passes
+ * (`options.env`), checked to have the training env's spaces.
  */
-import { isHostEnvDescriptor } from '../envs/host-env';
+import { hostEnvDescriptor, isHostEnvDescriptor, type BatchedHostEnv, type HostEnv } from '../envs/host-env';
+import { createHostBackedVectorEnv } from '../envs/host-vector-env';
 import type { EnvDescriptor } from '../envs/types';
-import { createVectorEnv } from '../envs/vector-env';
+import { createVectorEnv, type VectorEnv } from '../envs/vector-env';
 import { readBufferOnce } from '../gpu/readback';
 import type { Agent } from './agent';
 import type { ActOptions, ActResult } from './policy-inference';
@@ -19,6 +26,12 @@ export interface EvaluationOptions {
   readonly seed?: number;
   /** Greedy actions (argmax / Gaussian mean); default true. */
   readonly deterministic?: boolean;
+  /**
+   * For an agent of a JavaScript env (required there, refused otherwise): another instance of the
+   * game's env, with the same spaces, whose state is not the training envs'. `episodes` instances of
+   * it are made, stepped on the CPU and released when the evaluation ends.
+   */
+  readonly env?: HostEnv | BatchedHostEnv;
 }
 
 /** The result of {@link evaluateAgent}: each episode's return and length, and the returns' mean and spread. */
@@ -42,14 +55,13 @@ export async function evaluateAgent(agent: Agent, options: EvaluationOptions): P
 }
 
 /**
- * Plays `episodes` episodes of `descriptor` (a GPU env) on `device`, each step's actions from `act`:
+ * Plays `episodes` episodes of `descriptor` on `device` (a JavaScript env's: on `options.env`), each step's actions from `act`:
  * what evaluateAgent does, for a caller with a policy but no Agent (the CLI's periodic evaluation).
  */
 export async function evaluatePolicy(device: GPUDevice, descriptor: EnvDescriptor, act: ActFunction, options: EvaluationOptions): Promise<Evaluation> {
   const { episodes } = options;
   if (!Number.isInteger(episodes) || episodes < 1) throw new RangeError(`evaluate: episodes must be a positive integer (got ${String(episodes)})`);
-  if (isHostEnvDescriptor(descriptor)) throw new RangeError(`evaluate: env '${descriptor.id}' is a JavaScript env: play it in the game with agent.act()`);
-  const env = await createVectorEnv(device, descriptor, { numEnvs: episodes, seed: options.seed ?? 0x80000001 });
+  const { env, step: stepEnvs } = await evaluationEnvs(device, descriptor, options);
   try {
     const encoder = device.createCommandEncoder({ label: 'evaluate.reset' });
     env.encodeReset(encoder);
@@ -65,9 +77,7 @@ export async function evaluatePolicy(device: GPUDevice, descriptor: EnvDescripto
       // A hybrid env takes its actions as act() returns them, the two parts apart; the env lays them
       // out as its rows of D floats then K branch words.
       env.writeActions(discreteActions ? { continuous: actions as Float32Array, discrete: discreteActions } : actions);
-      const stepEncoder = device.createCommandEncoder({ label: 'evaluate.step' });
-      env.encodeStep(stepEncoder);
-      device.queue.submit([stepEncoder.finish()]);
+      await stepEnvs();
       const ended = new Float32Array(await readBufferOnce(device, env.buffers.episodeReturns));
       const endedLengths = new Uint32Array(await readBufferOnce(device, env.buffers.episodeLengths));
       for (let n = 0; n < episodes; n += 1) {
@@ -84,4 +94,31 @@ export async function evaluatePolicy(device: GPUDevice, descriptor: EnvDescripto
   } finally {
     env.destroy();
   }
+}
+
+/** The envs an evaluation plays and their step: GPU envs of `descriptor`, or a JavaScript env's separate instance (see the file comment). */
+async function evaluationEnvs(device: GPUDevice, descriptor: EnvDescriptor, options: EvaluationOptions): Promise<{ env: VectorEnv; step: () => Promise<void> }> {
+  const seed = options.seed ?? 0x80000001;
+  if (!isHostEnvDescriptor(descriptor)) {
+    if (options.env !== undefined) throw new RangeError(`evaluate: options.env is for a JavaScript env; env '${descriptor.id}' runs on the GPU (leave options.env out)`);
+    const env = await createVectorEnv(device, descriptor, { numEnvs: options.episodes, seed });
+    const step = async () => {
+      const encoder = device.createCommandEncoder({ label: 'evaluate.step' });
+      env.encodeStep(encoder);
+      device.queue.submit([encoder.finish()]);
+    };
+    return { env, step };
+  }
+  if (options.env === undefined || options.env === descriptor.host) {
+    throw new RangeError(
+      `evaluate: env '${descriptor.id}' is a JavaScript env: pass options.env, a separate instance of it (${options.env === undefined ? 'none was given' : 'the training env itself was given'}: evaluating on it would overwrite the training instances' states)`,
+    );
+  }
+  const separate = hostEnvDescriptor(options.env);
+  const spaces = (d: EnvDescriptor) => JSON.stringify([d.observationSpace.size, d.actionSpace]);
+  if (spaces(separate) !== spaces(descriptor)) {
+    throw new RangeError(`evaluate: options.env '${separate.id}' has [observation size, action space] ${spaces(separate)}; the agent's env '${descriptor.id}' has ${spaces(descriptor)}`);
+  }
+  const env = await createHostBackedVectorEnv(device, separate, { numEnvs: options.episodes, seed });
+  return { env, step: () => env.hostStep() };
 }

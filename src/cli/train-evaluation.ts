@@ -4,10 +4,12 @@
  * otherwise. The policy is read straight from the trainer's parameter buffers through a policy
  * inference of its own, so evaluating writes nothing the training reads: a run with evaluation
  * trains bit for bit as one without. With a population (G > 1) agent 0's policy is evaluated.
+ * A JavaScript env (a MuJoCo one: the command can make another instance of it from its id) is
+ * evaluated on a separate instance, stepped on the CPU, never on the training envs' instances.
  */
 import { evaluatePolicy, type Evaluation } from '../agent/evaluate';
 import { createPolicyInference, type PolicyInference } from '../agent/policy-inference';
-import { isHostEnvDescriptor } from '../envs/host-env';
+import { isHostEnvDescriptor, type BatchedHostEnv, type HostEnv } from '../envs/host-env';
 import type { EnvDescriptor } from '../envs/types';
 import { OBSERVATION_NORMALISER } from '../train/trainer-checkpoint';
 import type { Trainer } from '../train/trainer';
@@ -20,6 +22,8 @@ export interface PeriodicEvaluationOptions {
   readonly episodes: number;
   /** Sample actions instead of the greedy ones. */
   readonly stochastic?: boolean;
+  /** For a JavaScript env: another instance of it to evaluate on (required there). */
+  readonly env?: HostEnv | BatchedHostEnv;
 }
 
 export interface PeriodicEvaluation {
@@ -30,16 +34,9 @@ export interface PeriodicEvaluation {
   destroy(): void;
 }
 
-/** Refuses an env that evaluation cannot step (a JavaScript env lives in its game, not on the GPU). */
-export function checkEvaluableEnv(env: EnvDescriptor): void {
-  if (isHostEnvDescriptor(env)) {
-    throw new RangeError(`--eval-every: env '${env.id}' is a JavaScript env, which evaluation cannot step yet; train without --eval-every, then evaluate in its game`);
-  }
-}
-
 /** The periodic evaluation of `trainer`'s policy on `env`; see the file comment. */
 export async function createPeriodicEvaluation(trainer: Trainer, env: EnvDescriptor, options: PeriodicEvaluationOptions): Promise<PeriodicEvaluation> {
-  checkEvaluableEnv(env);
+  if (isHostEnvDescriptor(env) && !options.env) throw new RangeError(`--eval-every: env '${env.id}' is a JavaScript env: its evaluation needs a separate instance of it`);
   const policy = trainer.policy;
   if (!policy) throw new RangeError('--eval-every: this trainer has no policy to evaluate');
   const inference: PolicyInference = await createPolicyInference(trainer.device, {
@@ -58,6 +55,7 @@ export async function createPeriodicEvaluation(trainer: Trainer, env: EnvDescrip
       evaluatePolicy(trainer.device, env, (observations, actOptions) => inference.act(parameters, observations, actOptions), {
         episodes: options.episodes,
         deterministic: !options.stochastic,
+        ...(options.env ? { env: options.env } : {}),
       }),
     destroy: () => inference.destroy(),
   };

@@ -31,7 +31,7 @@ import { findMujocoEnvId, MUJOCO_ENV_IDS, mujocoEnv } from '../mujoco/envs';
 import { acquireFromCli, addGpuOptions, type GpuCliOptions } from './gpu-options';
 import { createProgress } from './progress';
 import { planResume, type ResumeFlags } from './train-resume';
-import { checkEvaluableEnv } from './train-evaluation';
+import type { PeriodicEvaluationOptions } from './train-evaluation';
 import { runTraining, type RunOptions, type TrainSummary } from './train-run';
 
 export { metricsRecord, populationReturn } from './train-metrics';
@@ -176,7 +176,6 @@ async function planRun(options: TrainOptions): Promise<{ config: TrainerConfig; 
   }
   const plan = options.resume === undefined ? null : await planResume(options.resume, configFlags(options), trainConfigFromOptions);
   const config = plan ? plan.config : await trainConfigFromOptions(options);
-  if (options.evalEvery !== undefined) checkEvaluableEnv(resolveTrainerConfig(config).envDescriptor);
   const out = options.out ?? plan?.folder ?? 'runs/latest';
   // --out before the GPU too: a path that cannot be a folder ends the command here.
   await mkdir(out, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
@@ -185,9 +184,16 @@ async function planRun(options: TrainOptions): Promise<{ config: TrainerConfig; 
   const run: RunOptions = {
     ...(options.stopAt !== undefined ? { stopAt: options.stopAt } : {}),
     ...(plan ? { resume: plan.checkpoint } : {}),
-    ...(options.evalEvery !== undefined ? { evaluation: { every: options.evalEvery, episodes: options.evalEpisodes ?? 10, stochastic: options.evalStochastic ?? false } } : {}),
+    ...(options.evalEvery !== undefined ? { evaluation: await evaluationOptions(config, options.evalEvery, options) } : {}),
   };
   return { config, out, run };
+}
+
+/** What --eval-every asks for; a MuJoCo env (a JavaScript one) gets an instance of its own to be evaluated on. */
+async function evaluationOptions(config: TrainerConfig, every: number, options: TrainOptions): Promise<PeriodicEvaluationOptions> {
+  const env = resolveTrainerConfig(config).envDescriptor;
+  const separate = findMujocoEnvId(env.id) && typeof config.env === 'object' ? await locomotionEnv(env.id) : undefined;
+  return { every, episodes: options.evalEpisodes ?? 10, stochastic: options.evalStochastic ?? false, ...(separate ? { env: separate } : {}) };
 }
 
 /** The command's last line: the result, how the run ended, and what it wrote. */
