@@ -24,7 +24,7 @@ import { acquireGpu, type Gpu, type GpuLostReport } from '../gpu/device';
 import { CheckpointError, checkCheckpointMatches, checkCheckpointPolicy, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../train/checkpoint';
 import type { Pacing } from '../train/loop';
 import type { Trainer, TrainerEnvView } from '../train/trainer';
-import type { IterationStats } from '../train/report';
+import { populationReturnMean100, type IterationStats } from '../train/report';
 import { captureCheckpoint, OBSERVATION_NORMALISER, restoreCheckpoint } from '../train/trainer-checkpoint';
 import { Demonstrations } from './demonstrations';
 import { createPolicyInference, type ActOptions, type ActResult, type PolicyInference } from './policy-inference';
@@ -57,6 +57,11 @@ export interface TrainOptions {
   readonly iterations?: number;
   /** Stops after the iteration in flight; the iterator then ends normally. */
   readonly signal?: AbortSignal;
+  /**
+   * Stops once the mean return of the last 100 episodes (with a population, the agents' mean of it)
+   * reaches this: after the iteration in flight, which is yielded too; the iterator then ends normally.
+   */
+  readonly stopAtReturn?: number;
   /** Spread each iteration over frames with this much GPU time per frame (ms), so the game keeps its frame rate. */
   readonly frameBudgetMs?: number;
   /** Resolves at the next frame (default requestAnimationFrame, or a 16 ms timer in Node). */
@@ -327,18 +332,24 @@ export class Agent extends EventTarget {
     }
     const pacing: Pacing | undefined =
       options.frameBudgetMs === undefined ? undefined : { frameBudgetMs: options.frameBudgetMs, ...(options.nextFrame ? { nextFrame: options.nextFrame } : {}) };
+    const stopAt = options.stopAtReturn;
+    if (stopAt !== undefined && !Number.isFinite(stopAt)) throw new RangeError(`agent: stopAtReturn must be a finite number, a mean return (got ${String(stopAt)})`);
     const every = this.recipe.autosave?.every;
     const end = this.trainer.nextIteration() + count;
     this.training = true;
     let drained = false;
+    let reached = false;
+    const reaches = (stats: IterationStats) => stopAt !== undefined && populationReturnMean100(stats) >= stopAt;
     try {
-      while (this.trainer.nextIteration() < end && !options.signal?.aborted) {
+      while (this.trainer.nextIteration() < end && !options.signal?.aborted && !reached) {
         const stats = await this.guard(() => this.trainer.iterate(pacing));
         if (stats) yield stats;
+        reached = stats !== null && reaches(stats);
         if (every !== undefined && this.trainer.nextIteration() % every === 0) {
           // A checkpoint needs the iteration's report checked (the NaN guard) first.
           const last = await this.guard(() => this.trainer.drain());
           if (last) yield last;
+          reached ||= last !== null && reaches(last);
           await this.autosave();
         }
       }
