@@ -106,6 +106,10 @@ export async function planResume(source: string, flags: ResumeFlags, build: (fla
   } catch (error) {
     throw new Error(`--resume ${source}: the checkpoint's config is not one this build accepts (${(error as Error).message})`, { cause: error });
   }
+  const numIterations = (resolveTrainerConfig(own) as { numIterations?: number }).numIterations;
+  if (numIterations !== undefined && checkpoint.iteration >= numIterations) {
+    throw new RangeError(`--resume ${source}: the run is complete (iteration ${checkpoint.iteration} of ${numIterations}): nothing is left to train`);
+  }
   if (Object.values(flags).some((value) => value !== undefined)) {
     const flagged = await build(flags, own as unknown as Record<string, unknown>);
     try {

@@ -88,6 +88,8 @@ class RunLog {
   readonly agentThresholdReachedAt: (number | null)[];
   stopAtReachedAt: number | null = null;
   bestEvaluation: { mean: number; step: number } | null;
+  /** The last record of the run's earlier part (resumed runs). */
+  readonly earlier: { returnMean100: number; episodes: number } | null;
   private readonly started = performance.now();
 
   constructor(
@@ -99,6 +101,8 @@ class RunLog {
     this.thresholdReachedAt = history.thresholdReachedAt;
     this.agentThresholdReachedAt = [...history.agentThresholdReachedAt];
     this.bestEvaluation = history.bestEvaluation;
+    const previous = history.records.at(-1);
+    this.earlier = previous ? { returnMean100: typeof previous.return_mean_100 === 'number' ? previous.return_mean_100 : Number.NaN, episodes: Number(previous.episodes ?? 0) } : null;
   }
 
   /** Seconds since this session began. */
@@ -168,8 +172,9 @@ function summarise(trainer: Trainer, resolved: Resolved, log: RunLog, facts: { a
     seed: resolved.seed,
     steps,
     agents: facts.agentCount,
-    final_return_mean_100: final ? populationReturn(final).mean : Number.NaN,
-    episodes: population ? population.reduce((s, a) => s + a.episodesFinished, 0) : final ? final.episodesFinished : 0,
+    // A resumed session stopped before its first report ends where the earlier part did.
+    final_return_mean_100: final ? populationReturn(final).mean : (log.earlier?.returnMean100 ?? Number.NaN),
+    episodes: population ? population.reduce((s, a) => s + a.episodesFinished, 0) : final ? final.episodesFinished : (log.earlier?.episodes ?? 0),
     threshold: resolved.envDescriptor.rewardThreshold ?? null,
     threshold_reached_at_step: log.thresholdReachedAt,
     ended: facts.ended,

@@ -119,10 +119,12 @@ describe('train lifecycle', () => {
     expect(stateBytes(await checkpointOf(join(split, 'best.wgrl')))).toEqual(stateBytes(await checkpointOf(join(whole, 'best.wgrl'))));
   });
 
-  it('--resume refuses another env, algorithm or network before writing anything', async () => {
-    const { file, config } = await tinyConfig(2);
+  it('--resume refuses another env, algorithm or network, or a complete run, before writing anything', async () => {
+    const { file, config } = await tinyConfig(4);
     const out = join(dir, 'refuse');
-    await train(config, out);
+    const stop = new AbortController();
+    // Interrupted as the first report comes in: iterations 0 and 1 are done, 2 and 3 remain.
+    expect(await train(config, out, { signal: stop.signal, progress: () => stop.abort() })).toMatchObject({ ended: 'interrupted', iterations: 2 });
     const before = await Promise.all(['metrics.jsonl', 'summary.json', 'checkpoint.wgrl'].map(async (name) => (await stat(join(out, name))).mtimeMs));
     await expect(planResume(out, { env: 'Acrobot-v1' }, trainConfigFromOptions)).rejects.toThrow(`--env Acrobot-v1: the run of --resume ${out} was trained on CartPole-v1`);
     await expect(planResume(out, { algo: 'a2c' }, trainConfigFromOptions)).rejects.toThrow(`--algo a2c: the run of --resume ${out} was trained with ppo`);
@@ -131,12 +133,24 @@ describe('train lifecycle', () => {
     await expect(planResume(out, { config: wide }, trainConfigFromOptions)).rejects.toThrow(
       `--config/--preset field hiddenSizes: the run of --resume ${out} has hiddenSizes = [8], the flags ask for [32,32]`,
     );
-    await expect(planResume(out, { steps: 4096 }, trainConfigFromOptions)).rejects.toThrow(`--steps: the run of --resume ${out} has totalTimesteps = 128, the flags ask for 4096`);
+    await expect(planResume(out, { steps: 4096 }, trainConfigFromOptions)).rejects.toThrow(`--steps: the run of --resume ${out} has totalTimesteps = 256, the flags ask for 4096`);
     // Restating the run's own config is accepted.
     await expect(planResume(out, { env: 'cartpole', algo: 'ppo', config: file, seed: SEED }, trainConfigFromOptions)).resolves.toMatchObject({ checkpoint: { iteration: 2 } });
     await expect(readResumeCheckpoint(join(dir, 'nowhere'))).rejects.toThrow(`--resume ${join(dir, 'nowhere')}: cannot read it (ENOENT)`);
     const after = await Promise.all(['metrics.jsonl', 'summary.json', 'checkpoint.wgrl'].map(async (name) => (await stat(join(out, name))).mtimeMs));
     expect(after).toEqual(before);
+
+    const complete = join(dir, 'complete');
+    await train((await tinyConfig(2)).config, complete);
+    await expect(planResume(complete, {}, trainConfigFromOptions)).rejects.toThrow(`--resume ${complete}: the run is complete (iteration 2 of 2): nothing is left to train`);
+
+    // A resumed session interrupted before its first report ends where the earlier part did.
+    const lines = await metricsOf(out);
+    const plan = await planResume(out, {}, trainConfigFromOptions);
+    const aborted = AbortSignal.abort();
+    const summary = await train(plan.config, out, { resume: plan.checkpoint, signal: aborted });
+    expect(summary).toMatchObject({ ended: 'interrupted', iterations: 2, steps: 128, resumed_from_step: 128, final_return_mean_100: lines.at(-1)!.return_mean_100, episodes: lines.at(-1)!.episodes });
+    expect(await metricsOf(out)).toEqual(lines);
   });
 
   it('the command stops on SIGINT with every file written and exit status 130', async () => {
