@@ -27,6 +27,7 @@ import type { Trainer, TrainerEnvView } from '../train/trainer';
 import { populationReturnMean100, type IterationStats } from '../train/report';
 import { captureCheckpoint, OBSERVATION_NORMALISER, restoreCheckpoint } from '../train/trainer-checkpoint';
 import { Demonstrations } from './demonstrations';
+import { evaluatePolicy, type Evaluation, type EvaluationOptions } from './evaluate-policy';
 import { createPolicyInference, type ActOptions, type ActResult, type PolicyInference } from './policy-inference';
 
 /** A trainer config without its env (the agent's `env` names it). */
@@ -62,11 +63,19 @@ export interface TrainOptions {
    * reaches this: after the iteration in flight, which is yielded too; the iterator then ends normally.
    */
   readonly stopAtReturn?: number;
+  /**
+   * Every `every` iterations, plays `episodes` episodes on envs of their own (evaluateAgent, with
+   * these options) once that iteration is collected; its yielded statistics carry the `evaluation`.
+   */
+  readonly evaluation?: EvaluationOptions & { readonly every: number };
   /** Spread each iteration over frames with this much GPU time per frame (ms), so the game keeps its frame rate. */
   readonly frameBudgetMs?: number;
   /** Resolves at the next frame (default requestAnimationFrame, or a 16 ms timer in Node). */
   readonly nextFrame?: () => Promise<void>;
 }
+
+/** What {@link Agent.train} yields: an iteration's statistics, and after an evaluation (TrainOptions.evaluation) its result. */
+export type AgentIterationStats = IterationStats & { readonly evaluation?: Evaluation };
 
 /** Options of {@link Agent.cloneBehaviour}. */
 export interface CloneOptions {
@@ -322,7 +331,7 @@ export class Agent extends EventTarget {
    * when the requested iterations are done or `signal` aborts. A lost device ends it with a
    * DeviceLostError (after the 'devicelost' event).
    */
-  async *train(options: TrainOptions = {}): AsyncGenerator<IterationStats, void, undefined> {
+  async *train(options: TrainOptions = {}): AsyncGenerator<AgentIterationStats, void, undefined> {
     this.usable('train()');
     if (this.training) throw new Error('agent: train() is already running (one training loop per agent)');
     const remaining = this.trainer.numIterations - this.trainer.nextIteration();
@@ -335,6 +344,7 @@ export class Agent extends EventTarget {
     const stopAt = options.stopAtReturn;
     if (stopAt !== undefined && !Number.isFinite(stopAt)) throw new RangeError(`agent: stopAtReturn must be a finite number, a mean return (got ${String(stopAt)})`);
     const every = this.recipe.autosave?.every;
+    const evaluateEvery = options.evaluation === undefined ? undefined : positiveInteger('evaluation.every', options.evaluation.every);
     const end = this.trainer.nextIteration() + count;
     this.training = true;
     let drained = false;
@@ -345,12 +355,15 @@ export class Agent extends EventTarget {
         const stats = await this.guard(() => this.trainer.iterate(pacing));
         if (stats) yield stats;
         reached = stats !== null && reaches(stats);
-        if (every !== undefined && this.trainer.nextIteration() % every === 0) {
-          // A checkpoint needs the iteration's report checked (the NaN guard) first.
+        const saving = every !== undefined && this.trainer.nextIteration() % every === 0;
+        const evaluating = evaluateEvery !== undefined && this.trainer.nextIteration() % evaluateEvery === 0;
+        if (saving || evaluating) {
+          // A checkpoint needs the iteration's report checked (the NaN guard) first; an evaluation,
+          // the iteration's parameters.
           const last = await this.guard(() => this.trainer.drain());
-          if (last) yield last;
+          if (last) yield evaluating ? { ...last, evaluation: await evaluatePolicy(this.device, this.env, (o, actOptions) => this.act(o, actOptions), options.evaluation!) } : last;
           reached ||= last !== null && reaches(last);
-          await this.autosave();
+          if (saving) await this.autosave();
         }
       }
       const last = await this.guard(() => this.trainer.drain());
