@@ -229,7 +229,8 @@ export async function runTraining(device: GPUDevice, adapter: string, config: Tr
     const log = new RunLog(metrics, history, { trainer, threshold, stopAt, agentCount, startStep: resumedFrom ?? 0, ...(options.progress ? { progress: options.progress } : {}) });
     let ended: RunEnd;
     try {
-      ended = await trainIterations(trainer, log, options, evaluation, () => save('best.wgrl'));
+      // A trainer that cannot be checkpointed still reports its evaluations; it keeps no best.wgrl.
+      ended = await trainIterations(trainer, log, options, evaluation, async () => (trainer.captureState ? save('best.wgrl') : undefined));
     } finally {
       await metrics.close();
     }
