@@ -11,7 +11,7 @@
 
 // The agent: train, act, save, resume, clone demonstrations, export.
 export { Agent, DeviceLostError } from './agent/agent';
-export type { AgentEventDetail, AgentOptions, AlgorithmConfig, CloneOptions, TrainOptions } from './agent/agent';
+export type { AgentEventDetail, AgentIterationStats, AgentOptions, AlgorithmConfig, CloneOptions, TrainOptions } from './agent/agent';
 export type { ActOptions, ActResult } from './agent/policy-inference';
 export { CPU_INFERENCE_STREAM, CpuPolicy } from './agent/cpu-policy';
 export type { CpuActOptions, CpuActResult, CpuPolicyOptions } from './agent/cpu-policy';

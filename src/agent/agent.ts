@@ -24,11 +24,12 @@ import { acquireGpu, type Gpu, type GpuLostReport } from '../gpu/device';
 import { CheckpointError, checkCheckpointMatches, checkCheckpointPolicy, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../train/checkpoint';
 import type { Pacing } from '../train/loop';
 import type { Trainer, TrainerEnvView } from '../train/trainer';
-import type { IterationStats } from '../train/report';
+import { populationReturnMean100, type IterationStats } from '../train/report';
 import { captureCheckpoint, OBSERVATION_NORMALISER, restoreCheckpoint } from '../train/trainer-checkpoint';
 import { CpuPolicy, type CpuPolicyOptions } from './cpu-policy';
 import { readPolicySnapshot, type CpuPolicySnapshot } from './cpu-policy-snapshot';
 import { Demonstrations } from './demonstrations';
+import { evaluatePolicy, type Evaluation, type EvaluationOptions } from './evaluate-policy';
 import { createPolicyInference, type ActOptions, type ActResult, type PolicyInference } from './policy-inference';
 
 /** A trainer config without its env (the agent's `env` names it). */
@@ -59,11 +60,24 @@ export interface TrainOptions {
   readonly iterations?: number;
   /** Stops after the iteration in flight; the iterator then ends normally. */
   readonly signal?: AbortSignal;
+  /**
+   * Stops once the mean return of the last 100 episodes (with a population, the agents' mean of it)
+   * reaches this: after the iteration in flight, which is yielded too; the iterator then ends normally.
+   */
+  readonly stopAtReturn?: number;
+  /**
+   * Every `every` iterations, plays `episodes` episodes on envs of their own (evaluateAgent, with
+   * these options) once that iteration is collected; its yielded statistics carry the `evaluation`.
+   */
+  readonly evaluation?: EvaluationOptions & { readonly every: number };
   /** Spread each iteration over frames with this much GPU time per frame (ms), so the game keeps its frame rate. */
   readonly frameBudgetMs?: number;
   /** Resolves at the next frame (default requestAnimationFrame, or a 16 ms timer in Node). */
   readonly nextFrame?: () => Promise<void>;
 }
+
+/** What {@link Agent.train} yields: an iteration's statistics, and after an evaluation (TrainOptions.evaluation) its result. */
+export type AgentIterationStats = IterationStats & { readonly evaluation?: Evaluation };
 
 /** Options of {@link Agent.cloneBehaviour}. */
 export interface CloneOptions {
@@ -319,7 +333,7 @@ export class Agent extends EventTarget {
    * when the requested iterations are done or `signal` aborts. A lost device ends it with a
    * DeviceLostError (after the 'devicelost' event).
    */
-  async *train(options: TrainOptions = {}): AsyncGenerator<IterationStats, void, undefined> {
+  async *train(options: TrainOptions = {}): AsyncGenerator<AgentIterationStats, void, undefined> {
     this.usable('train()');
     if (this.training) throw new Error('agent: train() is already running (one training loop per agent)');
     const remaining = this.trainer.numIterations - this.trainer.nextIteration();
@@ -329,19 +343,29 @@ export class Agent extends EventTarget {
     }
     const pacing: Pacing | undefined =
       options.frameBudgetMs === undefined ? undefined : { frameBudgetMs: options.frameBudgetMs, ...(options.nextFrame ? { nextFrame: options.nextFrame } : {}) };
+    const stopAt = options.stopAtReturn;
+    if (stopAt !== undefined && !Number.isFinite(stopAt)) throw new RangeError(`agent: stopAtReturn must be a finite number, a mean return (got ${String(stopAt)})`);
     const every = this.recipe.autosave?.every;
+    const evaluateEvery = options.evaluation === undefined ? undefined : positiveInteger('evaluation.every', options.evaluation.every);
     const end = this.trainer.nextIteration() + count;
     this.training = true;
     let drained = false;
+    let reached = false;
+    const reaches = (stats: IterationStats) => stopAt !== undefined && populationReturnMean100(stats) >= stopAt;
     try {
-      while (this.trainer.nextIteration() < end && !options.signal?.aborted) {
+      while (this.trainer.nextIteration() < end && !options.signal?.aborted && !reached) {
         const stats = await this.guard(() => this.trainer.iterate(pacing));
         if (stats) yield stats;
-        if (every !== undefined && this.trainer.nextIteration() % every === 0) {
-          // A checkpoint needs the iteration's report checked (the NaN guard) first.
+        reached = stats !== null && reaches(stats);
+        const saving = every !== undefined && this.trainer.nextIteration() % every === 0;
+        const evaluating = evaluateEvery !== undefined && this.trainer.nextIteration() % evaluateEvery === 0;
+        if (saving || evaluating) {
+          // A checkpoint needs the iteration's report checked (the NaN guard) first; an evaluation,
+          // the iteration's parameters.
           const last = await this.guard(() => this.trainer.drain());
-          if (last) yield last;
-          await this.autosave();
+          if (last) yield evaluating ? { ...last, evaluation: await evaluatePolicy(this.device, this.env, (o, actOptions) => this.act(o, actOptions), options.evaluation!) } : last;
+          reached ||= last !== null && reaches(last);
+          if (saving) await this.autosave();
         }
       }
       const last = await this.guard(() => this.trainer.drain());

@@ -1,75 +1,13 @@
 /**
- * Evaluation: an agent's policy played on fresh envs (its own env, newly seeded) until each of
- * `episodes` envs has finished one episode; the returns of those first episodes. A tool, not a
- * training loop: every step reads the observations back and acts through act(), which is what a
- * game does with the agent, so it measures the policy the game would get.
+ * evaluateAgent: an Agent's policy played through its act() (src/agent/evaluate-policy.ts has the
+ * loop, its options and its result).
  */
-import { isHostEnvDescriptor } from '../envs/host-env';
-import { createVectorEnv } from '../envs/vector-env';
-import { readBufferOnce } from '../gpu/readback';
 import type { Agent } from './agent';
+import { evaluatePolicy, type Evaluation, type EvaluationOptions } from './evaluate-policy';
 
-/** Options of {@link evaluateAgent}. */
-export interface EvaluationOptions {
-  /** Episodes to play, one per env, all at once (≤ the agent's maxActBatch). */
-  readonly episodes: number;
-  /** Seed of the evaluation envs (default 2^31 + 1: not a training seed anyone picks). */
-  readonly seed?: number;
-  /** Greedy actions (argmax / Gaussian mean); default true. */
-  readonly deterministic?: boolean;
-}
-
-/** The result of {@link evaluateAgent}: each episode's return and length, and the returns' mean and spread. */
-export interface Evaluation {
-  /** Each env's first-episode return, in env order. */
-  readonly returns: readonly number[];
-  /** Mean of `returns`. */
-  readonly mean: number;
-  /** Population standard deviation (0 for one episode). */
-  readonly std: number;
-  /** Each episode's length in steps, in env order. */
-  readonly lengths: readonly number[];
-}
+export { evaluatePolicy, type ActFunction, type Evaluation, type EvaluationOptions } from './evaluate-policy';
 
 /** Plays `episodes` episodes of the agent's env with its current policy; see the file comment. */
 export async function evaluateAgent(agent: Agent, options: EvaluationOptions): Promise<Evaluation> {
-  const { episodes } = options;
-  if (!Number.isInteger(episodes) || episodes < 1) throw new RangeError(`evaluate: episodes must be a positive integer (got ${String(episodes)})`);
-  if (isHostEnvDescriptor(agent.env)) throw new RangeError(`evaluate: env '${agent.env.id}' is a JavaScript env: play it in the game with agent.act()`);
-  const device = agent.device;
-  const env = await createVectorEnv(device, agent.env, { numEnvs: episodes, seed: options.seed ?? 0x80000001 });
-  try {
-    const encoder = device.createCommandEncoder({ label: 'evaluate.reset' });
-    env.encodeReset(encoder);
-    device.queue.submit([encoder.finish()]);
-    const returns = new Array<number>(episodes).fill(Number.NaN);
-    const lengths = new Array<number>(episodes).fill(0);
-    let open = episodes;
-    for (let step = 0; open > 0 && step < env.maxEpisodeSteps; step += 1) {
-      const observations = new Float32Array(await readBufferOnce(device, env.buffers.observations));
-      // The env's own masks of these observations: the policy chooses among the legal actions, as in training.
-      const actionMask = env.buffers.masks ? new Uint32Array(await readBufferOnce(device, env.buffers.masks)) : undefined;
-      const { actions, discreteActions } = await agent.act(observations, { deterministic: options.deterministic ?? true, ...(actionMask ? { actionMask } : {}) });
-      // A hybrid env takes its actions as act() returns them, the two parts apart; the env lays them
-      // out as its rows of D floats then K branch words.
-      env.writeActions(discreteActions ? { continuous: actions as Float32Array, discrete: discreteActions } : actions);
-      const stepEncoder = device.createCommandEncoder({ label: 'evaluate.step' });
-      env.encodeStep(stepEncoder);
-      device.queue.submit([stepEncoder.finish()]);
-      const ended = new Float32Array(await readBufferOnce(device, env.buffers.episodeReturns));
-      const endedLengths = new Uint32Array(await readBufferOnce(device, env.buffers.episodeLengths));
-      for (let n = 0; n < episodes; n += 1) {
-        if (Number.isNaN(returns[n]!) && endedLengths[n]! > 0) {
-          returns[n] = ended[n]!;
-          lengths[n] = endedLengths[n]!;
-          open -= 1;
-        }
-      }
-    }
-    const mean = returns.reduce((s, r) => s + r, 0) / episodes;
-    const std = Math.sqrt(returns.reduce((s, r) => s + (r - mean) ** 2, 0) / episodes);
-    return { returns, mean, std, lengths };
-  } finally {
-    env.destroy();
-  }
+  return evaluatePolicy(agent.device, agent.env, (observations, actOptions) => agent.act(observations, actOptions), options);
 }

@@ -44,6 +44,16 @@ export interface IterationStats {
 }
 
 /** Finished episodes whose returns the ring keeps: Gymnasium's "solved" criterion averages 100. */
+/**
+ * The mean return of the last 100 episodes a run is judged by: agent 0's, or with a population the
+ * mean over the agents that have finished an episode (NaN before any has).
+ */
+export function populationReturnMean100(stats: IterationStats): number {
+  if (!stats.agents || stats.agents.length <= 1) return stats.returnMean100;
+  const values = stats.agents.map((a) => a.returnMean100).filter(Number.isFinite);
+  return values.length === 0 ? Number.NaN : values.reduce((s, v) => s + v, 0) / values.length;
+}
+
 export const EPISODE_RING_CAPACITY = 100;
 /** First word of the ring's header, after the statistics record. */
 export const RING_BASE = STATISTICS_WORDS;

@@ -80,6 +80,25 @@ describe('train command options', () => {
     expect((await trainError(['--steps', '1024', '--out', dir])).message).toMatch(/the GPU was acquired/);
   });
 
+  it('checks --stop-at, --eval-every, --eval-episodes and --resume before any GPU work', async () => {
+    for (const bad of ['x', 'Infinity', '-Infinity', 'NaN', '', '1e400']) {
+      expect((await trainError(['--stop-at', bad])).message).toContain(`--stop-at must be a finite number, a mean return (got '${bad}')`);
+    }
+    for (const bad of ['0', '-1', '2.5', 'often']) {
+      expect((await trainError(['--eval-every', bad])).message).toContain(`--eval-every must be a positive integer (got '${bad}')`);
+      expect((await trainError(['--eval-episodes', bad])).message).toContain(`--eval-episodes must be a positive integer (got '${bad}')`);
+    }
+    expect((await trainError(['--eval-episodes', '5'])).message).toBe('--eval-episodes and --eval-stochastic shape the evaluations of --eval-every: give --eval-every <K> too');
+    const missing = join(dir, 'no-run');
+    expect((await trainError(['--resume', missing])).message).toBe(`--resume ${missing}: cannot read it (ENOENT)`);
+    const notCheckpoint = await configFile('not-a-checkpoint.wgrl', 'hello');
+    expect((await trainError(['--resume', notCheckpoint])).message).toMatch(new RegExp(`^--resume ${notCheckpoint}: `));
+    // Valid ones get as far as the GPU (here: the stand-in that fails).
+    expect((await trainError(['--steps', '1024', '--stop-at', '-12.5', '--eval-every', '2', '--eval-episodes', '3', '--out', dir])).message).toMatch(/the GPU was acquired/);
+    const help = trainCommand().helpInformation();
+    for (const flag of ['--stop-at <R>', '--resume <path>', '--eval-every <K>', '--eval-episodes <n>', '--eval-stochastic']) expect(help).toContain(flag);
+  });
+
   it("takes the --config file's algo unless --algo is given, and ignores its $schema", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'webgpu-rl-config-'));
     const file = join(dir, 'trpo.json');

@@ -1,0 +1,118 @@
+/**
+ * Evaluation: a policy played on fresh envs (its own env, newly seeded) until each of
+ * `episodes` envs has finished one episode; the returns of those first episodes. A tool, not a
+ * training loop: every step reads the observations back and acts through act(), which is what a
+ * game does with the agent, so it measures the policy the game would get.
+ *
+ * A JavaScript env is stepped on the CPU between the actions, through the engine's host vector env
+ * (the same buffers, so the loop is the same). Its game keeps the instances' state, often by index
+ * alone: evaluating on the training env's object would overwrite the training instances' states.
+ * So a JavaScript env is evaluated on a separate instance of the game that the caller passes
+ * (`options.env`), checked to have the training env's spaces.
+ */
+import { hostEnvDescriptor, isHostEnvDescriptor, type BatchedHostEnv, type HostEnv } from '../envs/host-env';
+import { createHostBackedVectorEnv } from '../envs/host-vector-env';
+import type { EnvDescriptor } from '../envs/types';
+import { createVectorEnv, type VectorEnv } from '../envs/vector-env';
+import { readBufferOnce } from '../gpu/readback';
+import type { ActOptions, ActResult } from './policy-inference';
+
+/** Options of evaluateAgent and evaluatePolicy. */
+export interface EvaluationOptions {
+  /** Episodes to play, one per env, all at once (≤ the agent's maxActBatch). */
+  readonly episodes: number;
+  /** Seed of the evaluation envs (default 2^31 + 1: not a training seed anyone picks). */
+  readonly seed?: number;
+  /** Greedy actions (argmax / Gaussian mean); default true. */
+  readonly deterministic?: boolean;
+  /**
+   * For an agent of a JavaScript env (required there, refused otherwise): another instance of the
+   * game's env, with the same spaces, whose state is not the training envs'. `episodes` instances of
+   * it are made, stepped on the CPU and released when the evaluation ends.
+   */
+  readonly env?: HostEnv | BatchedHostEnv;
+}
+
+/** The result of evaluateAgent and evaluatePolicy: each episode's return and length, and the returns' mean and spread. */
+export interface Evaluation {
+  /** Each env's first-episode return, in env order. */
+  readonly returns: readonly number[];
+  /** Mean of `returns`. */
+  readonly mean: number;
+  /** Population standard deviation (0 for one episode). */
+  readonly std: number;
+  /** Each episode's length in steps, in env order. */
+  readonly lengths: readonly number[];
+}
+
+/** Actions for a batch of observations, as Agent.act() gives them. */
+export type ActFunction = (observations: Float32Array, options: ActOptions) => Promise<ActResult>;
+
+/**
+ * Plays `episodes` episodes of `descriptor` on `device` (a JavaScript env's: on `options.env`), each step's actions from `act`:
+ * what evaluateAgent does, for a caller with a policy but no Agent (the CLI's periodic evaluation).
+ */
+export async function evaluatePolicy(device: GPUDevice, descriptor: EnvDescriptor, act: ActFunction, options: EvaluationOptions): Promise<Evaluation> {
+  const { episodes } = options;
+  if (!Number.isInteger(episodes) || episodes < 1) throw new RangeError(`evaluate: episodes must be a positive integer (got ${String(episodes)})`);
+  const { env, step: stepEnvs } = await evaluationEnvs(device, descriptor, options);
+  try {
+    const encoder = device.createCommandEncoder({ label: 'evaluate.reset' });
+    env.encodeReset(encoder);
+    device.queue.submit([encoder.finish()]);
+    const returns = new Array<number>(episodes).fill(Number.NaN);
+    const lengths = new Array<number>(episodes).fill(0);
+    let open = episodes;
+    for (let step = 0; open > 0 && step < env.maxEpisodeSteps; step += 1) {
+      const observations = new Float32Array(await readBufferOnce(device, env.buffers.observations));
+      // The env's own masks of these observations: the policy chooses among the legal actions, as in training.
+      const actionMask = env.buffers.masks ? new Uint32Array(await readBufferOnce(device, env.buffers.masks)) : undefined;
+      const { actions, discreteActions } = await act(observations, { deterministic: options.deterministic ?? true, ...(actionMask ? { actionMask } : {}) });
+      // A hybrid env takes its actions as act() returns them, the two parts apart; the env lays them
+      // out as its rows of D floats then K branch words.
+      env.writeActions(discreteActions ? { continuous: actions as Float32Array, discrete: discreteActions } : actions);
+      await stepEnvs();
+      const ended = new Float32Array(await readBufferOnce(device, env.buffers.episodeReturns));
+      const endedLengths = new Uint32Array(await readBufferOnce(device, env.buffers.episodeLengths));
+      for (let n = 0; n < episodes; n += 1) {
+        if (Number.isNaN(returns[n]!) && endedLengths[n]! > 0) {
+          returns[n] = ended[n]!;
+          lengths[n] = endedLengths[n]!;
+          open -= 1;
+        }
+      }
+    }
+    const mean = returns.reduce((s, r) => s + r, 0) / episodes;
+    const std = Math.sqrt(returns.reduce((s, r) => s + (r - mean) ** 2, 0) / episodes);
+    return { returns, mean, std, lengths };
+  } finally {
+    env.destroy();
+  }
+}
+
+/** The envs an evaluation plays and their step: GPU envs of `descriptor`, or a JavaScript env's separate instance (see the file comment). */
+async function evaluationEnvs(device: GPUDevice, descriptor: EnvDescriptor, options: EvaluationOptions): Promise<{ env: VectorEnv; step: () => Promise<void> }> {
+  const seed = options.seed ?? 0x80000001;
+  if (!isHostEnvDescriptor(descriptor)) {
+    if (options.env !== undefined) throw new RangeError(`evaluate: options.env is for a JavaScript env; env '${descriptor.id}' runs on the GPU (leave options.env out)`);
+    const env = await createVectorEnv(device, descriptor, { numEnvs: options.episodes, seed });
+    const step = async () => {
+      const encoder = device.createCommandEncoder({ label: 'evaluate.step' });
+      env.encodeStep(encoder);
+      device.queue.submit([encoder.finish()]);
+    };
+    return { env, step };
+  }
+  if (options.env === undefined || options.env === descriptor.host) {
+    throw new RangeError(
+      `evaluate: env '${descriptor.id}' is a JavaScript env: pass options.env, a separate instance of it (${options.env === undefined ? 'none was given' : 'the training env itself was given'}: evaluating on it would overwrite the training instances' states)`,
+    );
+  }
+  const separate = hostEnvDescriptor(options.env);
+  const spaces = (d: EnvDescriptor) => JSON.stringify([d.observationSpace.size, d.actionSpace]);
+  if (spaces(separate) !== spaces(descriptor)) {
+    throw new RangeError(`evaluate: options.env '${separate.id}' has [observation size, action space] ${spaces(separate)}; the agent's env '${descriptor.id}' has ${spaces(descriptor)}`);
+  }
+  const env = await createHostBackedVectorEnv(device, separate, { numEnvs: options.episodes, seed });
+  return { env, step: () => env.hostStep() };
+}
