@@ -12,18 +12,13 @@ import { decodeRunningMoments, RUNNING_MOMENTS_BYTES } from '../normalise/runnin
 import { CheckpointError, checkCheckpointPolicy, type Checkpoint } from '../train/checkpoint';
 import { OBSERVATION_NORMALISER } from '../train/trainer-checkpoint';
 import type { TrainerPolicy } from '../train/trainer';
+import type { OnnxObservationNormaliser } from '../export/onnx';
 
-/** The running observation statistics a policy was trained with: y = clip((x − mean)/√(variance + epsilon), ±clip). */
-export interface CpuObservationNormaliser {
-  /** Running mean per observation dim. */
-  readonly mean: ArrayLike<number>;
-  /** Running variance per observation dim (≥ 0). */
-  readonly variance: ArrayLike<number>;
-  /** Added to the variance under the square root (the engine's: 1e-8). */
-  readonly epsilon: number;
-  /** Normalised observations are clipped to ±clip (the engine's: 10). */
-  readonly clip: number;
-}
+/**
+ * The running observation statistics a policy was trained with, y = clip((x − mean)/√(variance +
+ * epsilon), ±clip): the record the ONNX export takes too.
+ */
+export type CpuObservationNormaliser = OnnxObservationNormaliser;
 
 /** One agent's policy as the CPU runs it: {@link Agent.policy} reads it from the agent. */
 export interface CpuPolicySnapshot {

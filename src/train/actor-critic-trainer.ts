@@ -44,13 +44,18 @@ export interface ActorCriticIteration {
 
 /** The scaffold's buffers the trainer reads and writes ([G][…] each). */
 export interface ScaffoldBuffers {
+  /** f32 [G][joint]: what the optimiser updates, and its gradient. */
   readonly parameters: GPUBuffer;
   readonly gradients: GPUBuffer;
+  /** f32 [G][P_actor] and [G][P_critic]: what the MLP passes read (a shared trunk's critic's are the actor's). */
   readonly actorParameters: GPUBuffer;
   readonly criticParameters: GPUBuffer;
+  /** Where the backward passes write. */
   readonly actorGradients: GPUBuffer;
   readonly criticGradients: GPUBuffer;
+  /** [G][REPORT_WORDS]: the block read back each iteration. */
   readonly report: GPUBuffer;
+  /** The finished episodes' metrics, per agent (src/train/report.ts metricRingBytes). */
   readonly metricRing: GPUBuffer;
 }
 

@@ -115,19 +115,8 @@ export interface ActorCritic {
   readonly rollout: Rollout;
   readonly transitions: Transitions['buffers'];
   readonly optimizer: Optimizer;
-  readonly buffers: {
-    /** f32 [G][joint]: what the optimiser updates. */
-    readonly parameters: GPUBuffer;
-    readonly gradients: GPUBuffer;
-    /** f32 [G][P_actor] and [G][P_critic]: what the MLP passes read. */
-    readonly actorParameters: GPUBuffer;
-    readonly criticParameters: GPUBuffer;
-    /** Where the backward passes write. */
-    readonly actorGradients: GPUBuffer;
-    readonly criticGradients: GPUBuffer;
-    /** [G][REPORT_WORDS]: the block read back each iteration. */
-    readonly report: GPUBuffer;
-  };
+  /** The parameter, gradient and report buffers (the episodes' metric ring stays the scaffold's). */
+  readonly buffers: Omit<ScaffoldBuffers, 'metricRing'>;
   /** Registers a GPU object to destroy with the trainer. */
   own<X extends { destroy(): void }>(x: X): X;
   /** The statistics' inputs from this rollout, with the algorithm's value targets and loss coefficients. */
