@@ -15,7 +15,7 @@
  *   ./locomotion-env.ts);
  * - `<size memory="1M"/>`: each MjData's arena (contacts and constraint rows). MuJoCo's default
  *   (6.3 MB for HalfCheetah to 14.7 MB for Ant and Humanoid) would cap an env at about 140 instances in the
- *   2 GiB heap of the single-threaded build, while a random policy peaks near 20 kB; a test keeps
+ *   2 GiB heap of the single-threaded build, while a random policy peaks at 17–22 kB; a test keeps
  *   the peak well inside the arena.
  */
 
