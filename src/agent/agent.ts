@@ -26,10 +26,12 @@ import type { Pacing } from '../train/loop';
 import type { Trainer, TrainerEnvView } from '../train/trainer';
 import { populationReturnMean100, type IterationStats } from '../train/report';
 import { captureCheckpoint, OBSERVATION_NORMALISER, restoreCheckpoint } from '../train/trainer-checkpoint';
-import { CpuPolicy, type CpuPolicyOptions } from './cpu-policy';
-import { readPolicySnapshot, type CpuPolicySnapshot } from './cpu-policy-snapshot';
+// The CPU policy and the evaluation loop load on first use (dynamic imports below): a game page
+// that trains and acts on the GPU does not carry them (scripts/consumer-test.mjs's budget).
+import type { CpuPolicy, CpuPolicyOptions } from './cpu-policy';
+import type { CpuPolicySnapshot } from './cpu-policy-snapshot';
 import { Demonstrations } from './demonstrations';
-import { evaluatePolicy, type Evaluation, type EvaluationOptions } from './evaluate-policy';
+import type { Evaluation, EvaluationOptions } from './evaluate-policy';
 import { createPolicyInference, type ActOptions, type ActResult, type PolicyInference } from './policy-inference';
 
 /** A trainer config without its env (the agent's `env` names it). */
@@ -363,7 +365,7 @@ export class Agent extends EventTarget {
           // A checkpoint needs the iteration's report checked (the NaN guard) first; an evaluation,
           // the iteration's parameters.
           const last = await this.guard(() => this.trainer.drain());
-          if (last) yield evaluating ? { ...last, evaluation: await evaluatePolicy(this.device, this.env, (o, actOptions) => this.act(o, actOptions), options.evaluation!) } : last;
+          if (last) yield evaluating ? { ...last, evaluation: await this.evaluateNow(options.evaluation!) } : last;
           reached ||= last !== null && reaches(last);
           if (saving) await this.autosave();
         }
@@ -456,7 +458,15 @@ export class Agent extends EventTarget {
    */
   async policy(options: Omit<CpuPolicyOptions, 'source'> = {}): Promise<CpuPolicy> {
     const seed = (this.trainer.config as { seed: number }).seed;
-    return new CpuPolicy(await this.policySnapshot(), { seed, ...options, source: () => this.policySnapshot() });
+    const snapshot = await this.policySnapshot();
+    const { CpuPolicy } = await import('./cpu-policy');
+    return new CpuPolicy(snapshot, { seed, ...options, source: () => this.policySnapshot() });
+  }
+
+  /** train()'s periodic evaluation: evaluateAgent's episodes on the current parameters. */
+  private async evaluateNow(options: EvaluationOptions): Promise<Evaluation> {
+    const { evaluatePolicy } = await import('./evaluate-policy');
+    return evaluatePolicy(this.device, this.env, (observations, actOptions) => this.act(observations, actOptions), options);
   }
 
   /** What policy() and CpuPolicy.refresh() read: the trainer's live actor parameters and observation statistics. */
@@ -465,6 +475,7 @@ export class Agent extends EventTarget {
     const policy = this.trainer.policy;
     if (!policy) throw new Error(`agent: '${this.algo}' has no policy to copy`);
     const { actionSpace, actionMasks } = this.recipe.env;
+    const { readPolicySnapshot } = await import('./cpu-policy-snapshot');
     return this.guard(() => readPolicySnapshot(this.gpu.device, policy, actionSpace, actionMasks === true));
   }
 
