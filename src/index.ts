@@ -16,6 +16,7 @@ export type { ActOptions, ActResult } from './agent/policy-inference';
 export { CPU_INFERENCE_STREAM, CpuPolicy } from './agent/cpu-policy';
 export type { CpuActOptions, CpuActResult, CpuPolicyOptions } from './agent/cpu-policy';
 export type { CpuObservationNormaliser, CpuPolicySnapshot } from './agent/cpu-policy-snapshot';
+export type { ObservationNormaliserRecord } from './normalise/normaliser-record';
 export { Demonstrations, DEMONSTRATIONS_VERSION } from './agent/demonstrations';
 export type { DemonstrationBox, DemonstrationDataset, DemonstrationEpisode, DemonstrationHybridSpace, DemonstrationsConfig, DemonstrationsJson, HybridDemonstrationAction } from './agent/demonstrations';
 export { evaluateAgent } from './agent/evaluate';

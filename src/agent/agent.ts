@@ -71,7 +71,10 @@ export interface TrainOptions {
    * Every `every` iterations, plays `episodes` episodes on envs of their own (evaluateAgent, with
    * these options) once that iteration is collected; its yielded statistics carry the `evaluation`.
    */
-  readonly evaluation?: EvaluationOptions & { readonly every: number };
+  readonly evaluation?: EvaluationOptions & {
+    /** Evaluate after every this many iterations (a positive integer). */
+    readonly every: number;
+  };
   /** Spread each iteration over frames with this much GPU time per frame (ms), so the game keeps its frame rate. */
   readonly frameBudgetMs?: number;
   /** Resolves at the next frame (default requestAnimationFrame, or a 16 ms timer in Node). */
@@ -79,7 +82,10 @@ export interface TrainOptions {
 }
 
 /** What {@link Agent.train} yields: an iteration's statistics, and after an evaluation (TrainOptions.evaluation) its result. */
-export type AgentIterationStats = IterationStats & { readonly evaluation?: Evaluation };
+export type AgentIterationStats = IterationStats & {
+  /** The evaluation run after this iteration, on iterations TrainOptions.evaluation.every divides. */
+  readonly evaluation?: Evaluation;
+};
 
 /** Options of {@link Agent.cloneBehaviour}. */
 export interface CloneOptions {

@@ -12,13 +12,13 @@ import { decodeRunningMoments, RUNNING_MOMENTS_BYTES } from '../normalise/runnin
 import { CheckpointError, checkCheckpointPolicy, type Checkpoint } from '../train/checkpoint';
 import { OBSERVATION_NORMALISER } from '../train/trainer-checkpoint';
 import type { TrainerPolicy } from '../train/trainer';
-import type { OnnxObservationNormaliser } from '../export/onnx';
+import type { ObservationNormaliserRecord } from '../normalise/normaliser-record';
 
 /**
  * The running observation statistics a policy was trained with, y = clip((x − mean)/√(variance +
  * epsilon), ±clip): the record the ONNX export takes too.
  */
-export type CpuObservationNormaliser = OnnxObservationNormaliser;
+export type CpuObservationNormaliser = ObservationNormaliserRecord;
 
 /** One agent's policy as the CPU runs it: {@link Agent.policy} reads it from the agent. */
 export interface CpuPolicySnapshot {

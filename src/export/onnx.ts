@@ -29,6 +29,7 @@
  */
 import onnxProto from 'onnx-proto';
 import { mlpLayout, type DenseLayer, type LayerActivation, type MlpLayout, type MlpSpec, type TensorSlot } from '../nn/mlp-spec';
+import type { ObservationNormaliserRecord } from '../normalise/normaliser-record';
 
 // onnx-proto is CommonJS (`module.exports = { onnx }`): Node's ESM loader exposes it only as the
 // default export, and Vite's bundler does the same, so take the namespace from the default import.
@@ -47,17 +48,8 @@ export const ONNX_POLICY_NAMES = {
   logStd: 'log_std',
 } as const;
 
-/** The running observation statistics a policy was trained with (src/normalise). */
-export interface OnnxObservationNormaliser {
-  /** Running mean per observation dim (OBS values). */
-  readonly mean: ArrayLike<number>;
-  /** Running variance per observation dim (OBS values, ≥ 0). */
-  readonly variance: ArrayLike<number>;
-  /** Added to the variance under the square root; the engine's default is 1e-8. */
-  readonly epsilon: number;
-  /** Normalised observations are clipped to ±clip; the engine's default is 10. */
-  readonly clip: number;
-}
+/** The running observation statistics a policy was trained with (src/normalise/normaliser-record.ts). */
+export type OnnxObservationNormaliser = ObservationNormaliserRecord;
 
 /** Everything exportPolicyOnnx needs: one agent's actor, its parameters and its statistics. */
 export interface OnnxPolicy {
