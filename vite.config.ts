@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { agentWorkerUrlPlugin } from './scripts/vite-plugin-agent-worker.ts';
 import { wgslPlugin } from './scripts/vite-plugin-wgsl.ts';
 
 // One config for the three things Vite does here:
@@ -17,10 +18,14 @@ const demo = {
   // MuJoCo's bindings find mujoco.wasm beside mujoco.js (new URL(…, import.meta.url)); the dev
   // server's dependency pre-bundling would move the script away from it.
   optimizeDeps: { exclude: ['@mujoco/mujoco'] },
+  // The worker agent's script (new Worker(new URL(…, import.meta.url))) as an ES module: it
+  // loads algorithms on demand.
+  worker: { format: 'es' as const, plugins: () => [wgslPlugin()] },
 };
 
 export default defineConfig(({ mode }) => (mode === 'demo' ? demo : {
-  plugins: [wgslPlugin()],
+  // The worker agent's script is an entry of the library (scripts/vite-plugin-agent-worker.ts).
+  plugins: [wgslPlugin(), agentWorkerUrlPlugin()],
   build: {
     target: 'es2022',
     outDir: 'dist',
@@ -33,6 +38,7 @@ export default defineConfig(({ mode }) => (mode === 'demo' ? demo : {
         'node-browser': 'src/node-browser.ts',
         engine: 'src/engine.ts',
         mujoco: 'src/mujoco.ts',
+        'agent-worker': 'src/worker/agent-worker.ts',
         cli: 'src/cli/main.ts',
       },
       formats: ['es'],

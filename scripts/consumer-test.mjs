@@ -10,7 +10,9 @@
  *    and `nodenext`.
  * 4. Build the page with Vite; print every chunk's size; run it in headless Chromium, where it
  *    trains the game for two iterations, acts, autosaves to IndexedDB and loads back; the
- *    JavaScript the page loaded must be at most BUDGET_GZIP bytes gzipped.
+ *    JavaScript the page loaded must be at most BUDGET_GZIP bytes gzipped. A second page trains
+ *    in dedicated workers (the package's own worker on CartPole-v1, and the game's worker script
+ *    serving its JavaScript env), each bundled by the game's Vite build.
  * 5. The Node entry: without `webgpu` it names the package to install; in a browser bundle
  *    (`--conditions=browser`) it names the entry to use; `webgpu-rl/mujoco` without
  *    `@mujoco/mujoco` names that package; with `webgpu` installed, a plain Node ESM script trains
@@ -32,7 +34,8 @@ import puppeteer from 'puppeteer';
  * path, the host envs' hybrid rows and checks) and the multi-discrete and hybrid Demonstrations
  * (which Agent.recordDemonstrations keeps in every Agent page) took it to 102.2 kB. The CPU policy
  * (agent.policy()) and train()'s periodic evaluation load on first use, so such a page does not
- * carry them (101.8 kB once they were in the package). What to load lazily next to win some back:
+ * carry them (101.8 kB once they were in the package; 102.6 kB with save() at any time and the
+ * worker agent in it). What to load lazily next to win some back:
  * the built-in envs' WGSL, which a game on its own JavaScript env never runs, and Demonstrations'
  * validation, which a page that records nothing never calls.
  */
@@ -110,6 +113,7 @@ function typeCheck() {
 function buildPage() {
   step('vite build');
   run(process.execPath, [join(game, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: game });
+  run(process.execPath, [join(game, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'vite.worker.config.ts', '--logLevel', 'warn'], { cwd: game });
   const assets = join(game, 'dist', 'assets');
   const chunks = readdirSync(assets).filter((name) => name.endsWith('.js'));
   for (const name of chunks) {
@@ -171,6 +175,38 @@ async function runPage(dist) {
   if (gzip > BUDGET_GZIP) throw new Error(`the page's JavaScript is ${kib(gzip)} gzip, over the budget of ${kib(BUDGET_GZIP)}`);
 }
 
+/** The worker page, built apart (vite.worker.config.ts): its JavaScript is not the game page's. */
+async function runWorkerPage() {
+  step('run the worker page in headless Chromium');
+  const { headlessChromium } = await import(join(game, 'node_modules', 'webgpu-rl', 'dist', 'node.js'));
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  const launch = headlessChromium({ executablePath });
+  const server = await serve(join(game, 'dist-worker'));
+  const browser = await puppeteer.launch({ executablePath, headless: true, args: launch.args, env: launch.env });
+  try {
+    await checkWorkerPage(browser, `http://127.0.0.1:${server.address().port}/worker.html`);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+async function checkWorkerPage(browser, url) {
+  const page = await browser.newPage();
+  page.on('pageerror', (error) => console.error(`worker page error: ${error.message}`));
+  await page.goto(url, { waitUntil: 'load' });
+  await page.waitForFunction(() => document.getElementById('result')?.textContent !== 'running', { timeout: 300_000 });
+  const text = await page.$eval('#result', (element) => element.textContent);
+  if (!text.startsWith('{')) throw new Error(`the worker page failed: ${text}`);
+  console.log(`worker page: ${text}`);
+  const report = JSON.parse(text);
+  for (const [name, run] of Object.entries(report)) {
+    if (run.iterations !== 2 || run.lastStep !== 256) throw new Error(`the ${name} worker did not train two iterations of 8 × 16 steps`);
+    if (run.actions.length !== 3 || JSON.stringify(run.cpuActions) !== JSON.stringify(run.actions)) throw new Error(`the ${name} worker's CPU policy acts differently from its act()`);
+  }
+  await page.close();
+}
+
 function nodeEntry() {
   step('the Node entry');
   expectFailure(
@@ -200,6 +236,7 @@ try {
   installInto(tarball);
   typeCheck();
   await runPage(buildPage());
+  await runWorkerPage();
   nodeEntry();
   console.log('\n[consumer] ok');
 } catch (error) {

@@ -19,6 +19,14 @@ export type { CpuObservationNormaliser, CpuPolicySnapshot } from './agent/cpu-po
 export type { ObservationNormaliserRecord } from './normalise/normaliser-record';
 export { Demonstrations, DEMONSTRATIONS_VERSION } from './agent/demonstrations';
 export type { DemonstrationBox, DemonstrationDataset, DemonstrationEpisode, DemonstrationHybridSpace, DemonstrationsConfig, DemonstrationsJson, HybridDemonstrationAction } from './agent/demonstrations';
+export { createAgent } from './agent/create-agent';
+export type { MainThreadAgentOptions, WorkerThreadAgentOptions } from './agent/create-agent';
+export type { TrainingAgent } from './agent/training-agent';
+export { WorkerAgent, WorkerUnavailableError } from './worker/worker-agent';
+export type { WorkerAgentOptions, WorkerEnvModule, WorkerEnvView } from './worker/worker-agent';
+export { serveAgent } from './worker/agent-host';
+export type { ServeAgentOptions } from './worker/agent-host';
+export type { Endpoint as WorkerEndpoint, WorkerHandle } from './worker/protocol';
 export { evaluateAgent } from './agent/evaluate';
 export type { Evaluation, EvaluationOptions } from './agent/evaluate';
 

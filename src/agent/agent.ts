@@ -21,6 +21,9 @@ import type { CheckpointSink } from '../persistence/store-sink';
 import { actionBranches, actionWords, continuousActionDims } from '../envs/action-branches';
 import { maskWidth, type ActionSpace, type EnvDescriptor } from '../envs/types';
 import { acquireGpu, type Gpu, type GpuLostReport } from '../gpu/device';
+import { DeviceLostError } from './device-lost-error';
+
+export { DeviceLostError } from './device-lost-error';
 import { CheckpointError, checkCheckpointMatches, checkCheckpointPolicy, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../train/checkpoint';
 import type { Pacing } from '../train/loop';
 import type { Trainer, TrainerEnvView } from '../train/trainer';
@@ -32,6 +35,7 @@ import type { CpuPolicy, CpuPolicyOptions } from './cpu-policy';
 import type { CpuPolicySnapshot } from './cpu-policy-snapshot';
 import { Demonstrations } from './demonstrations';
 import type { Evaluation, EvaluationOptions } from './evaluate-policy';
+import type { TrainingAgent } from './training-agent';
 import { createPolicyInference, type ActOptions, type ActResult, type PolicyInference } from './policy-inference';
 
 /** A trainer config without its env (the agent's `env` names it). */
@@ -99,22 +103,6 @@ export interface CloneOptions {
   readonly onEpoch?: (epoch: number, meanNll: number) => void;
 }
 
-/** The device was lost (GPU process restart, driver reset, device.destroy()); `resume()` continues. */
-export class DeviceLostError extends Error {
-  constructor(
-    /** Why the device was lost. */
-    readonly report: GpuLostReport,
-    /** The iteration of the last checkpoint, which resume() continues from; null: none was saved. */
-    readonly lastCheckpointIteration: number | null,
-  ) {
-    super(
-      `the GPU device was lost (${report.reason}: ${report.message || 'no message'}); ` +
-        (lastCheckpointIteration === null ? 'no checkpoint was saved yet: create the agent again' : `call resume() to continue from the checkpoint of iteration ${lastCheckpointIteration}`),
-    );
-    this.name = 'DeviceLostError';
-  }
-}
-
 /** Details of the agent's events: 'devicelost' (DeviceLostError), 'autosave' and 'resumed' ({ iteration, globalStep }). */
 export type AgentEventDetail =
   | DeviceLostError
@@ -158,6 +146,18 @@ function checkDemonstrationSpace(demonstrations: Demonstrations, space: ActionSp
   }
 }
 
+/** train()'s options, checked and resolved. */
+interface TrainingPlan {
+  /** The iteration index train() stops before. */
+  readonly end: number;
+  readonly signal?: AbortSignal;
+  readonly pacing?: Pacing;
+  /** Whether an iteration's statistics reach stopAtReturn. */
+  readonly reaches: (stats: IterationStats) => boolean;
+  readonly autosaveEvery?: number;
+  readonly evaluation?: TrainOptions['evaluation'];
+}
+
 /** What the agent rebuilds on a new device: everything but the GPU objects. */
 interface Recipe {
   readonly env: EnvDescriptor;
@@ -175,15 +175,24 @@ interface Recipe {
  * on a new device. Events: 'devicelost', 'autosave', 'resumed' (details: {@link AgentEventDetail}).
  * `destroy()` frees its GPU objects (and its device, unless the game's).
  */
-export class Agent extends EventTarget {
+export class Agent extends EventTarget implements TrainingAgent {
   private gpu: Gpu;
   private trainer: Trainer;
   private inference: PolicyInference | null = null;
   private lostError: DeviceLostError | null = null;
   private destroyed = false;
   private training = false;
-  /** An autosave inside train(), between iterations. */
-  private saving = false;
+  /**
+   * Captures asked for while train() runs (checkpoint(), save(), exportOnnx()): the loop takes
+   * them at its next iteration boundary, once the iteration in flight is collected and checked.
+   */
+  private boundaryCaptures: { resolve: (checkpoint: Checkpoint) => void; reject: (error: unknown) => void }[] = [];
+  /** train() waits at a yield for its consumer (who may ask for a checkpoint meanwhile). */
+  private atYield = false;
+  /** The iteration in flight, collected by checkpoint() while train() waited at a yield; the loop reports it next. */
+  private collectedEarly: Promise<IterationStats | null> | null = null;
+  /** Captures checkpoint() is taking while train() waits at a yield: the loop submits nothing until they are done. */
+  private capturesAtYield: Promise<unknown>[] = [];
   private lastCheckpoint: Uint8Array | null = null;
   private lastCheckpointIteration: number | null = null;
 
@@ -344,50 +353,114 @@ export class Agent extends EventTarget {
   async *train(options: TrainOptions = {}): AsyncGenerator<AgentIterationStats, void, undefined> {
     this.usable('train()');
     if (this.training) throw new Error('agent: train() is already running (one training loop per agent)');
+    const plan = this.planTraining(options);
+    this.training = true;
+    let failure: unknown;
+    try {
+      yield* this.iterations(plan);
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      // A consumer that left the loop early (break, an exception) leaves an iteration in flight:
+      // collect it, so that its NaN check runs and save() works; a non-finite one throws here.
+      try {
+        if (!this.lostError && !this.destroyed) await this.collect();
+      } catch (error) {
+        failure ??= error;
+        throw error;
+      } finally {
+        this.training = false;
+        // Captures asked for during the last iteration, or left by an early exit, run now (or
+        // fail with what ended the loop: a lost device, destroy(), a non-finite iteration).
+        await this.takeBoundaryCaptures(failure);
+      }
+    }
+  }
+
+  /** train()'s options checked and resolved once. */
+  private planTraining(options: TrainOptions): TrainingPlan {
     const remaining = this.trainer.numIterations - this.trainer.nextIteration();
     const count = options.iterations === undefined ? remaining : Math.min(positiveInteger('iterations', options.iterations), remaining);
     if (options.frameBudgetMs !== undefined && !(options.frameBudgetMs > 0)) {
       throw new RangeError(`agent: frameBudgetMs must be a positive number of milliseconds (got ${String(options.frameBudgetMs)})`);
     }
-    const pacing: Pacing | undefined =
-      options.frameBudgetMs === undefined ? undefined : { frameBudgetMs: options.frameBudgetMs, ...(options.nextFrame ? { nextFrame: options.nextFrame } : {}) };
     const stopAt = options.stopAtReturn;
     if (stopAt !== undefined && !Number.isFinite(stopAt)) throw new RangeError(`agent: stopAtReturn must be a finite number, a mean return (got ${String(stopAt)})`);
-    const every = this.recipe.autosave?.every;
-    const evaluateEvery = options.evaluation === undefined ? undefined : positiveInteger('evaluation.every', options.evaluation.every);
-    const end = this.trainer.nextIteration() + count;
-    this.training = true;
-    let drained = false;
+    if (options.evaluation !== undefined) positiveInteger('evaluation.every', options.evaluation.every);
+    return {
+      end: this.trainer.nextIteration() + count,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.frameBudgetMs === undefined ? {} : { pacing: { frameBudgetMs: options.frameBudgetMs, ...(options.nextFrame ? { nextFrame: options.nextFrame } : {}) } }),
+      reaches: (stats) => stopAt !== undefined && populationReturnMean100(stats) >= stopAt,
+      ...(this.recipe.autosave ? { autosaveEvery: this.recipe.autosave.every } : {}),
+      ...(options.evaluation ? { evaluation: options.evaluation } : {}),
+    };
+  }
+
+  /**
+   * The loop: each iteration submitted, the previous one's statistics yielded; at an autosave, an
+   * evaluation or a capture asked for (checkpoint()), the iteration in flight is collected first.
+   */
+  private async *iterations(plan: TrainingPlan): AsyncGenerator<AgentIterationStats, void, undefined> {
     let reached = false;
-    const reaches = (stats: IterationStats) => stopAt !== undefined && populationReturnMean100(stats) >= stopAt;
+    while (this.trainer.nextIteration() < plan.end && !plan.signal?.aborted && !reached) {
+      await this.settleCapturesAtYield();
+      const stats = await this.guard(() => this.trainer.iterate(plan.pacing));
+      if (stats) yield* this.report(stats);
+      reached = stats !== null && plan.reaches(stats);
+      const next = this.trainer.nextIteration();
+      const saving = plan.autosaveEvery !== undefined && next % plan.autosaveEvery === 0;
+      const evaluating = plan.evaluation !== undefined && next % plan.evaluation.every === 0;
+      if (saving || evaluating || this.boundaryCaptures.length > 0 || this.collectedEarly) {
+        // A checkpoint needs the iteration's report checked (the NaN guard) first; an evaluation,
+        // the iteration's parameters.
+        const last = await this.collect();
+        await this.takeBoundaryCaptures();
+        if (last) yield* this.report(evaluating ? { ...last, evaluation: await this.evaluateNow(plan.evaluation!) } : last);
+        reached ||= last !== null && plan.reaches(last);
+        if (saving) await this.autosave();
+      }
+    }
+    const last = await this.collect();
+    await this.takeBoundaryCaptures();
+    if (last) yield* this.report(last);
+    if (plan.autosaveEvery !== undefined && this.lastCheckpointIteration !== this.trainer.nextIteration()) await this.autosave();
+  }
+
+  /** Yields `stats` to train()'s consumer; while the consumer holds them, checkpoint() collects the iteration in flight itself. */
+  private async *report(stats: AgentIterationStats): AsyncGenerator<AgentIterationStats, void, undefined> {
+    this.atYield = true;
     try {
-      while (this.trainer.nextIteration() < end && !options.signal?.aborted && !reached) {
-        const stats = await this.guard(() => this.trainer.iterate(pacing));
-        if (stats) yield stats;
-        reached = stats !== null && reaches(stats);
-        const saving = every !== undefined && this.trainer.nextIteration() % every === 0;
-        const evaluating = evaluateEvery !== undefined && this.trainer.nextIteration() % evaluateEvery === 0;
-        if (saving || evaluating) {
-          // A checkpoint needs the iteration's report checked (the NaN guard) first; an evaluation,
-          // the iteration's parameters.
-          const last = await this.guard(() => this.trainer.drain());
-          if (last) yield evaluating ? { ...last, evaluation: await this.evaluateNow(options.evaluation!) } : last;
-          reached ||= last !== null && reaches(last);
-          if (saving) await this.autosave();
-        }
-      }
-      const last = await this.guard(() => this.trainer.drain());
-      drained = true;
-      if (last) yield last;
-      if (every !== undefined && this.lastCheckpointIteration !== this.trainer.nextIteration()) await this.autosave();
+      yield stats;
     } finally {
-      // A consumer that left the loop early (break, an exception) leaves an iteration in flight:
-      // collect it, so that its NaN check runs and save() works; a non-finite one throws here.
-      try {
-        if (!drained && !this.lostError && !this.destroyed) await this.guard(() => this.trainer.drain());
-      } finally {
-        this.training = false;
-      }
+      this.atYield = false;
+    }
+  }
+
+  /** The iteration in flight, collected (or the one checkpoint() collected while train() waited at a yield). */
+  private async collect(): Promise<IterationStats | null> {
+    const early = this.collectedEarly;
+    this.collectedEarly = null;
+    const stats = await (early ?? this.guard(() => this.trainer.drain()));
+    await this.settleCapturesAtYield();
+    return stats;
+  }
+
+  private async settleCapturesAtYield(): Promise<void> {
+    while (this.capturesAtYield.length > 0) await Promise.allSettled(this.capturesAtYield.splice(0));
+  }
+
+  /** Answers the captures asked for while train() ran, at a boundary (nothing in flight), or rejects them with what ended it. */
+  private async takeBoundaryCaptures(failure?: unknown): Promise<void> {
+    const waiting = this.boundaryCaptures.splice(0);
+    if (waiting.length === 0) return;
+    try {
+      if (failure !== undefined) throw failure;
+      const checkpoint = await this.captureNow();
+      for (const capture of waiting) capture.resolve(checkpoint);
+    } catch (error) {
+      for (const capture of waiting) capture.reject(error);
     }
   }
 
@@ -406,13 +479,7 @@ export class Agent extends EventTarget {
   }
 
   private async autosave(): Promise<void> {
-    this.saving = true;
-    let bytes: Uint8Array;
-    try {
-      bytes = await this.save();
-    } finally {
-      this.saving = false;
-    }
+    const bytes = await this.encode(await this.captureNow());
     const info = { iteration: this.trainer.nextIteration(), globalStep: this.globalStep };
     await this.recipe.autosave?.sink?.(bytes, info);
     this.dispatchEvent(new CustomEvent<AgentEventDetail>('autosave', { detail: info }));
@@ -463,10 +530,17 @@ export class Agent extends EventTarget {
    * `options.seed` says otherwise.
    */
   async policy(options: Omit<CpuPolicyOptions, 'source'> = {}): Promise<CpuPolicy> {
-    const seed = (this.trainer.config as { seed: number }).seed;
     const snapshot = await this.policySnapshot();
     const { CpuPolicy } = await import('./cpu-policy');
-    return new CpuPolicy(snapshot, { seed, ...options, source: () => this.policySnapshot() });
+    return new CpuPolicy(snapshot, { seed: this.seed, ...options, source: () => this.policySnapshot() });
+  }
+
+  /**
+   * The training seed (the CPU policy's default sampling key).
+   * @internal
+   */
+  get seed(): number {
+    return (this.trainer.config as { seed: number }).seed;
   }
 
   /** train()'s periodic evaluation: evaluateAgent's episodes on the current parameters. */
@@ -475,8 +549,12 @@ export class Agent extends EventTarget {
     return evaluatePolicy(this.device, this.env, (observations, actOptions) => this.act(observations, actOptions), options);
   }
 
-  /** What policy() and CpuPolicy.refresh() read: the trainer's live actor parameters and observation statistics. */
-  private async policySnapshot(): Promise<CpuPolicySnapshot> {
+  /**
+   * What policy() and CpuPolicy.refresh() read: the trainer's live actor parameters and
+   * observation statistics (a worker's agent sends it to the page's CpuPolicy).
+   * @internal
+   */
+  async policySnapshot(): Promise<CpuPolicySnapshot> {
     this.usable('policy()');
     const policy = this.trainer.policy;
     if (!policy) throw new Error(`agent: '${this.algo}' has no policy to copy`);
@@ -485,10 +563,28 @@ export class Agent extends EventTarget {
     return this.guard(() => readPolicySnapshot(this.gpu.device, policy, actionSpace, actionMasks === true));
   }
 
-  /** Waits for the iteration in flight, then captures everything needed to continue (see src/train/checkpoint.ts). */
+  /**
+   * Captures everything needed to continue (see src/train/checkpoint.ts). While train() runs it
+   * resolves at the next iteration boundary (the iteration in flight collected and checked; the
+   * loop then goes on), so a checkpoint is always consistent between iterations.
+   */
   async checkpoint(): Promise<Checkpoint> {
     this.usable('checkpoint()');
-    if (this.training && !this.saving) throw new Error('agent: checkpoint() while train() has an iteration in flight: use autosave, or abort train() first');
+    if (!this.training) return this.captureNow();
+    if (this.atYield) {
+      // train() waits for its consumer, who asked for this: collect the iteration in flight here,
+      // and the loop reports it when it resumes.
+      this.collectedEarly ??= this.guard(() => this.trainer.drain());
+      const capture = this.collectedEarly.then(() => this.captureNow());
+      this.capturesAtYield.push(capture);
+      return capture;
+    }
+    return new Promise<Checkpoint>((resolve, reject) => this.boundaryCaptures.push({ resolve, reject }));
+  }
+
+  /** The checkpoint of the trainer as it stands: no iteration may be in flight. */
+  private captureNow(): Promise<Checkpoint> {
+    this.usable('checkpoint()');
     return this.guard(() =>
       captureCheckpoint(this.trainer, {
         algo: this.recipe.algo,
@@ -500,11 +596,18 @@ export class Agent extends EventTarget {
     );
   }
 
-  /** The checkpoint as bytes (format version 3, checksummed); kept as the one resume() falls back on. */
+  /**
+   * The checkpoint as bytes (format version 3, checksummed); kept as the one resume() falls back
+   * on. While train() runs, taken at the next iteration boundary (see checkpoint()).
+   */
   async save(): Promise<Uint8Array> {
-    const bytes = await encodeCheckpoint(await this.checkpoint());
+    return this.encode(await this.checkpoint());
+  }
+
+  private async encode(checkpoint: Checkpoint): Promise<Uint8Array> {
+    const bytes = await encodeCheckpoint(checkpoint);
     this.lastCheckpoint = bytes;
-    this.lastCheckpointIteration = this.trainer.nextIteration();
+    this.lastCheckpointIteration = checkpoint.iteration;
     return bytes;
   }
 

@@ -1,0 +1,219 @@
+/**
+ * The worker's side of a {@link WorkerAgent}: one Agent on a device of the worker's own, driven by
+ * the page's requests (src/worker/protocol.ts). train() runs here unpaced, its statistics streamed
+ * to the page as they come; act(), policy snapshots, saves and env states are answered between
+ * (the Agent takes checkpoints at iteration boundaries). src/worker/agent-worker.ts serves it on
+ * the worker's global scope; a test serves it on a MessagePort.
+ */
+import { Agent, DeviceLostError, type AgentEventDetail, type AgentOptions, type TrainOptions } from '../agent/agent';
+import { lookupEnv, type EnvSource } from '../envs/registry';
+import { acquireGpu, type Gpu } from '../gpu/device';
+import { readBufferOnce } from '../gpu/readback';
+import {
+  WORKER_UNAVAILABLE,
+  transferablesOf,
+  wireError,
+  type Endpoint,
+  type PageMessage,
+  type WireAgentInfo,
+  type WireBuild,
+  type WireEnv,
+  type WirePolicy,
+  type WireState,
+  type WorkerMessage,
+  type WorkerRequest,
+} from './protocol';
+
+const AGENT_EVENTS = ['devicelost', 'autosave', 'resumed'] as const;
+
+/** A game's JavaScript env, imported in the worker from the module the page named. */
+async function importEnv(env: Extract<WireEnv, { kind: 'module' }>): Promise<EnvSource> {
+  const module = (await import(/* @vite-ignore */ env.url)) as Record<string, unknown>;
+  const value = module[env.exportName];
+  if (value === undefined) {
+    const names = Object.keys(module).join(', ') || 'none';
+    throw new RangeError(`worker agent: env module ${env.url} has no export '${env.exportName}' (its exports: ${names})`);
+  }
+  return value as EnvSource;
+}
+
+/** Options of {@link serveAgent}. */
+export interface ServeAgentOptions {
+  /**
+   * The game's own envs by name (its JavaScript envs above all, which cannot cross a thread): a
+   * page's `env: '<name>'` finds them here before the registry's ids.
+   */
+  readonly envs?: Readonly<Record<string, EnvSource>>;
+}
+
+async function envSource(env: WireEnv, served: ServeAgentOptions['envs']): Promise<EnvSource> {
+  if (env.kind === 'id') return served && Object.hasOwn(served, env.id) ? served[env.id]! : env.id;
+  if (env.kind === 'descriptor') return env.descriptor;
+  return importEnv(env);
+}
+
+/** The device the worker's agent trains on; a worker that cannot get one says why. */
+async function workerGpu(): Promise<Gpu> {
+  try {
+    return await acquireGpu();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const unavailable = new Error(`the worker got no GPU device (${reason}); train on the main thread instead (Agent.create)`);
+    unavailable.name = WORKER_UNAVAILABLE;
+    throw unavailable;
+  }
+}
+
+/** The env descriptor as it can cross: a JavaScript env's functions stay in the worker. */
+function portableEnv(agent: Agent): WireAgentInfo['env'] {
+  const { host: _host, ...descriptor } = agent.env as WireAgentInfo['env'] & { host?: unknown };
+  return descriptor;
+}
+
+/**
+ * Serves one Agent on `endpoint` until 'destroy': the package's worker script calls it on its
+ * global scope, and so does a game's own worker script that brings its envs along
+ * (`serveAgent(self, { envs: { seek } })`, started by WorkerAgentOptions.createWorker).
+ */
+export function serveAgent(endpoint: Endpoint, serve: ServeAgentOptions = {}): void {
+  let agent: Agent | null = null;
+  let gpu: Gpu | null = null;
+  const trains = new Map<number, AbortController>();
+  const sinks = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  let nextSink = 0;
+
+  const state = (): WireState | undefined =>
+    agent ? { iteration: agent.iteration, numIterations: agent.numIterations, globalStep: agent.globalStep, lost: agent.lost } : undefined;
+  const post = (message: WorkerMessage, transfer: Transferable[] = []) => endpoint.postMessage(message, transfer);
+  const current = (): Agent => {
+    if (!agent) throw new Error('worker agent: no agent was built (create or load first)');
+    return agent;
+  };
+
+  /** The autosave sink the worker's agent writes to: the page runs the game's sink and answers. */
+  const pageSink = (bytes: Uint8Array, info: { iteration: number; globalStep: number }) =>
+    new Promise<void>((resolve, reject) => {
+      const id = nextSink++;
+      sinks.set(id, { resolve, reject });
+      // A copy: the agent keeps its own bytes as resume()'s fallback.
+      const copy = bytes.slice();
+      post({ kind: 'sink', id, bytes: copy, info }, [copy.buffer]);
+    });
+
+  async function build(wire: WireBuild, bytes?: Uint8Array): Promise<WireAgentInfo> {
+    if (agent) throw new Error('worker agent: this worker serves one agent, built already');
+    const env = wire.env ? await envSource(wire.env, serve.envs) : undefined;
+    const options: Partial<AgentOptions> = {
+      ...(env !== undefined ? { env } : {}),
+      ...(wire.algorithm ? { algorithm: wire.algorithm } : {}),
+      ...(wire.maxActBatch !== undefined ? { maxActBatch: wire.maxActBatch } : {}),
+      ...(wire.autosaveEvery !== undefined ? { autosave: { every: wire.autosaveEvery, ...(wire.autosaveSink ? { sink: pageSink } : {}) } } : {}),
+    };
+    // Everything the page could get wrong is checked before a device is asked for.
+    if (bytes) await Agent.check(bytes, options);
+    else if (env !== undefined) lookupEnv(env);
+    gpu = await workerGpu();
+    try {
+      agent = bytes ? await Agent.load(bytes, { ...options, device: gpu.device }) : await Agent.create({ ...(options as AgentOptions), device: gpu.device });
+    } catch (error) {
+      gpu.release();
+      gpu = null;
+      throw error;
+    }
+    for (const type of AGENT_EVENTS) {
+      agent.addEventListener(type, (event) => {
+        const detail = (event as CustomEvent<AgentEventDetail>).detail;
+        const wire = detail instanceof DeviceLostError ? { ...wireError(detail), report: detail.report, lastCheckpointIteration: detail.lastCheckpointIteration } : detail;
+        post({ kind: 'event', type, detail: wire, state: state()! });
+      });
+    }
+    const view = agent.envView;
+    return { env: portableEnv(agent), algo: agent.algo, seed: agent.seed, ...(view?.states ? { envView: { stateSize: view.stateSize, numEnvs: view.numEnvs } } : {}) };
+  }
+
+  async function train(id: number, request: Extract<WorkerRequest, { op: 'train' }>): Promise<void> {
+    const controller = new AbortController();
+    trains.set(id, controller);
+    try {
+      const options: TrainOptions = {
+        signal: controller.signal,
+        ...(request.iterations !== undefined ? { iterations: request.iterations } : {}),
+        ...(request.stopAtReturn !== undefined ? { stopAtReturn: request.stopAtReturn } : {}),
+        ...(request.evaluation !== undefined ? { evaluation: request.evaluation } : {}),
+        // Paced without frames: each submit waits for the one before, and the page's frames get in between.
+        ...(request.frameBudgetMs !== undefined ? { frameBudgetMs: request.frameBudgetMs, nextFrame: () => Promise.resolve() } : {}),
+      };
+      for await (const stats of current().train(options)) post({ kind: 'stats', train: id, stats, state: state()! });
+    } finally {
+      trains.delete(id);
+    }
+  }
+
+  async function envStates(instances: number): Promise<Float32Array> {
+    const view = current().envView;
+    if (!view?.states) throw new Error(`worker agent: env '${current().env.id}' runs in JavaScript: it has no GPU state to read`);
+    const count = Math.min(instances, view.numEnvs);
+    return new Float32Array(await readBufferOnce(current().device, view.states, 4 * count * view.stateSize));
+  }
+
+  /** Runs one request; resolves with its reply's value and what to transfer with it. */
+  async function answer(id: number, request: WorkerRequest): Promise<[unknown, Transferable[]]> {
+    switch (request.op) {
+      case 'create':
+        return [await build(request.build), []];
+      case 'load':
+        return [await build(request.build, request.bytes), []];
+      case 'train':
+        await train(id, request);
+        return [undefined, []];
+      case 'abort':
+        trains.get(request.train)?.abort();
+        return [undefined, []];
+      case 'act': {
+        const result = await current().act(request.observations, request.options);
+        return [result, transferablesOf(result.actions, result.discreteActions, result.logProbs, result.values, result.policyOutputs)];
+      }
+      case 'policy': {
+        const snapshot = await current().policySnapshot();
+        return [{ snapshot, seed: current().seed } satisfies WirePolicy, []];
+      }
+      case 'save': {
+        const bytes = await current().save();
+        return [bytes, []];
+      }
+      case 'exportOnnx': {
+        const bytes = await current().exportOnnx();
+        return [bytes, transferablesOf(bytes)];
+      }
+      case 'restore':
+        await current().restore(request.bytes);
+        return [undefined, []];
+      case 'envStates': {
+        const states = await envStates(request.instances);
+        return [states, transferablesOf(states)];
+      }
+      case 'destroy':
+        for (const controller of trains.values()) controller.abort();
+        agent?.destroy();
+        gpu?.release();
+        agent = null;
+        gpu = null;
+        return [undefined, []];
+    }
+  }
+
+  endpoint.addEventListener('message', (event: MessageEvent) => {
+    const message = event.data as PageMessage;
+    if (message.kind === 'sink-done') {
+      const sink = sinks.get(message.id);
+      sinks.delete(message.id);
+      if (message.error) sink?.reject(Object.assign(new Error(message.error.message), { name: message.error.name }));
+      else sink?.resolve();
+      return;
+    }
+    answer(message.id, message.request).then(
+      ([value, transfer]) => post({ kind: 'reply', id: message.id, value, ...(state() ? { state: state()! } : {}) }, transfer),
+      (error: unknown) => post({ kind: 'reply', id: message.id, error: wireError(error), ...(state() ? { state: state()! } : {}) }),
+    );
+  });
+}
