@@ -1,7 +1,9 @@
 /**
  * Play: Catch-v0 as a game. A person plays it with the keyboard (← → or A D), records their games
- * as demonstrations and clones them into the agent; the agent trains beside the game (paced by
- * frameBudgetMs, so the game keeps its frame rate), plays on its own ("Watch") or side by side with
+ * as demonstrations and clones them into the agent; the agent trains beside the game (in a worker;
+ * where workers get no GPU, on the page's thread paced by frameBudgetMs, so the game keeps its frame
+ * rate), plays through its CPU policy (refreshed after each iteration, a clone and a load) on its
+ * own ("Watch") or side by side with
  * the person on the same seed ("Versus"); the agent is saved to and loaded from IndexedDB and its
  * policy exported as ONNX.
  *
@@ -11,13 +13,14 @@
  *     watch or versus), recording, recordedPairs, recordedEpisodes, cloned (last epoch's NLL of the
  *     last clone, or null), training, agentIterations, returnMean100 (null before any episode),
  *     saved (bytes of the last save, or null), loadedIteration (of the last load, or null),
- *     exportedBytes (of the last ONNX export, or null), error? (the last failure's message) }
+ *     exportedBytes (of the last ONNX export, or null), thread ('worker' or 'page': where the agent
+ *     trains, once made), error? (the last failure's message) }
  */
-import { Agent, catchEnv, Demonstrations, openIndexedDbStore, type CheckpointStore } from '../../src/index';
+import { catchEnv, Demonstrations, openIndexedDbStore, WorkerAgent, type CheckpointStore, type CpuPolicy, type TrainingAgent } from '../../src/index';
 import { CATCH_PALETTE } from '../../src/engine';
 import { probe, type DemoContext, type Panel } from '../context';
 import { CatchGame, type CatchStep } from './catch-game';
-import { createCatchAgent, greedyAction, SAVE_NAME, STEPS_TO_LEARN } from './catch-agent';
+import { createCatchAgent, greedyAction, loadCatchAgent, SAVE_NAME, STEPS_TO_LEARN } from './catch-agent';
 import { KeyboardPaddle } from './keyboard';
 import { Match, drawSeat, type Seat } from './match';
 import './play.css';
@@ -39,6 +42,7 @@ interface PlayRecord {
   saved: number | null;
   loadedIteration: number | null;
   exportedBytes: number | null;
+  thread?: 'worker' | 'page';
   error?: string;
 }
 
@@ -122,8 +126,10 @@ class PlayPanel implements Panel {
   /** The person's (observation, action) pairs: the same recorder agent.recordDemonstrations() returns. */
   private readonly demonstrations = new Demonstrations({ observationSize: catchEnv.observationSpace.size, actionSpace: catchEnv.actionSpace });
 
-  private agent: Agent | null = null;
-  private agentReady: Promise<Agent> | null = null;
+  private agent: TrainingAgent | null = null;
+  private agentReady: Promise<TrainingAgent> | null = null;
+  /** The agent's policy on the CPU, which plays in the game's ticks. */
+  private policy: CpuPolicy | null = null;
   private training: AbortController | null = null;
   /** The agent operation in progress (clone, save, load, export): one at a time. */
   private busy: string | null = null;
@@ -227,12 +233,14 @@ class PlayPanel implements Panel {
     this.element('[data-role="agent-counts"]').textContent = agentLine;
   }
 
-  private ensureAgent(): Promise<Agent> {
+  private ensureAgent(): Promise<TrainingAgent> {
     if (!this.agentReady) {
       this.status('preparing the agent (compiling its kernels)…');
       this.agentReady = createCatchAgent(this.context.device, this.context.isSoftware).then(
-        (agent) => {
+        async (agent) => {
           this.agent = agent;
+          this.record.thread = agent instanceof WorkerAgent ? 'worker' : 'page';
+          this.policy = await agent.policy();
           this.record.agentIterations = agent.iteration;
           this.refresh();
           return agent;
@@ -267,7 +275,7 @@ class PlayPanel implements Panel {
     const playCanvas = this.element<HTMLCanvasElement>('canvas[data-role="play"]');
     const agentCanvas = this.element<HTMLCanvasElement>('canvas[data-role="agent"]');
     const byKeyboard = () => this.keyboard.take();
-    const byAgent = (observation: Float32Array) => greedyAction(agent!, observation);
+    const byAgent = (observation: Float32Array) => greedyAction(this.policy!, observation);
     const seats: Seat[] = [{ game: first, canvas: playCanvas, controller: mode === 'watch' ? byAgent : byKeyboard }];
     if (second) seats.push({ game: second, canvas: agentCanvas, controller: byAgent });
     this.element('[data-role="play-label"]').textContent = mode === 'watch' ? 'Agent (greedy)' : 'You';
@@ -394,13 +402,16 @@ class PlayPanel implements Panel {
     let lastTime = performance.now();
     let lastStep = agent.globalStep;
     try {
+      // On the page's thread the game comes first: each frame's share of training waits for the
+      // game's step in flight. A worker trains unpaced.
       const frameBudgetMs = this.context.isSoftware ? 4 : 6;
-      // The game comes first: each frame's share of training waits for the game's step in flight.
       const nextFrame = async () => {
         await new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
         await this.match?.betweenSteps();
       };
-      for await (const stats of agent.train({ signal: stop.signal, frameBudgetMs, nextFrame })) {
+      const pacing = agent instanceof WorkerAgent ? {} : { frameBudgetMs, nextFrame };
+      for await (const stats of agent.train({ signal: stop.signal, ...pacing })) {
+        void this.policy?.refresh();
         this.record.agentIterations = agent.iteration;
         this.record.returnMean100 = Number.isFinite(stats.returnMean100) ? stats.returnMean100 : null;
         const now = performance.now();
@@ -443,6 +454,7 @@ class PlayPanel implements Panel {
       const first = losses[0]!;
       const last = losses[losses.length - 1]!;
       this.record.cloned = last;
+      await this.policy?.refresh();
       this.status(`cloned ${pairs} pairs: NLL ${first.toFixed(3)} → ${last.toFixed(3)} over ${losses.length} epochs; Watch to see it play like you`);
     });
   }
@@ -474,9 +486,10 @@ class PlayPanel implements Panel {
       // The agent being replaced may be playing: let its game end first.
       if (this.record.mode === 'watch' || this.record.mode === 'versus') await this.stopMatch();
       await this.agentReady?.catch(() => undefined);
-      const loaded = await Agent.load(bytes, { device: this.context.device });
+      const loaded = await loadCatchAgent(bytes, this.context.device);
       const previous = this.agent;
       this.agent = loaded;
+      this.policy = await loaded.policy();
       this.agentReady = Promise.resolve(loaded);
       previous?.destroy();
       this.record.loadedIteration = loaded.iteration;

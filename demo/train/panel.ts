@@ -15,17 +15,18 @@
  * message shown, when one is). The env picker lists the MuJoCo locomotion envs after the built-in
  * ones: Start loads MuJoCo then, and the view plays one more instance with the current policy.
  */
-import { ALGORITHMS, BUILTIN_ENVS, type AlgorithmName, type EnvSource, type IterationStats, type TrainerConfig } from '../../src/index';
+import { ALGORITHMS, BUILTIN_ENVS, WorkerUnavailableError, type Agent, type AlgorithmName, type EnvSource, type IterationStats, type TrainerConfig, type WorkerAgent } from '../../src/index';
 import { MUJOCO_ENV_IDS, mujocoEnv, type MujocoLocomotionEnv } from '../../src/mujoco';
 import { probe, type DemoContext, type Panel } from '../context';
 import { createEnvView, type EnvView } from '../env-view/env-view';
+import { createWorkerEnvView } from '../env-view/worker-states';
 import { createLiveLocomotionView } from '../locomotion/live';
 import { locomotionId, locomotionSpec } from '../locomotion/specs';
 import { ALGORITHM_TEXT } from './algorithms';
 import { ChartGrid } from './charts';
 import { defaultsFor, readConfig, refusalsFor, renderFields } from './form';
 import { chartRows, RETURN_CHART, trainCharts } from './metrics';
-import { TrainingSession } from './session';
+import { TrainingSession, type Thread } from './session';
 
 export interface TrainProbe {
   env: string;
@@ -37,13 +38,21 @@ export interface TrainProbe {
   lastReturn: number;
   sps: number;
   envViewFrames: number;
+  /** Why a run meant for a worker trains on the page's thread (the worker got no GPU device). */
+  threadNote?: string;
   /** Env steps of the extra instance the view plays, when the run trains a MuJoCo env. */
   locomotionSteps?: number;
   error?: string;
 }
 
-/** GPU time per frame given to training: a CPU adapter gets less, its segments are long already. */
+/** On the page's thread, GPU time per frame given to training: a CPU adapter gets less, its segments are long already. */
 const FRAME_BUDGET_MS = { hardware: 6, software: 3 };
+/**
+ * In a worker, the longest run of submits without a pause: the browser runs every device's work in
+ * one GPU process, so a long run of the worker's delays the page's frames; none on a hardware GPU,
+ * whose iterations are short.
+ */
+const WORKER_SUBMIT_MS = { hardware: undefined, software: 8 };
 /** Env instances the view draws at most. */
 const ENV_VIEW_INSTANCES = 64;
 
@@ -63,6 +72,9 @@ function message(error: unknown): string {
 class TrainPanel {
   private readonly envSelect = element('select', { 'data-role': 'env' });
   private readonly algoSelect = element('select', { 'data-role': 'algo' });
+  private readonly threadSelect = element('select', { 'data-role': 'thread' });
+  private readonly returnText = element('output', { 'data-testid': 'return-mean-100' }, '–');
+  private readonly stepText = element('output', { 'data-testid': 'global-step' }, '0');
   private readonly startButton = element('button', { 'data-action': 'start', type: 'button' }, 'Start');
   private readonly pauseButton = element('button', { 'data-action': 'pause', type: 'button' }, 'Pause');
   private readonly resetButton = element('button', { 'data-action': 'reset', type: 'button' }, 'Reset');
@@ -83,6 +95,10 @@ class TrainPanel {
   /** The MuJoCo env of the run, when it trains one (made at Start, closed at Reset). */
   private locomotionEnv: MujocoLocomotionEnv | null = null;
   private phase: Phase = 'idle';
+  /** The env fixes the thread (a MuJoCo env trains on this page's thread). */
+  private threadOptionsFixed = false;
+  /** Why the run is not where the thread picker says (a worker without a GPU), shown in the status. */
+  private threadNote = '';
   private session: TrainingSession | null = null;
   private envView: EnvView | null = null;
   /** Bumped by Reset, so that an agent still being built when Reset came is thrown away. */
@@ -99,14 +115,18 @@ class TrainPanel {
     for (const id of MUJOCO_ENV_IDS) locomotion.append(element('option', { value: id }, id));
     this.envSelect.append(locomotion);
     for (const algo of ALGORITHMS) this.algoSelect.append(element('option', { value: algo }, `${ALGORITHM_TEXT[algo].name} (${algo})`));
+    this.threadSelect.append(element('option', { value: 'worker' }, 'a worker (its own GPU device)'), element('option', { value: 'page' }, "this page's thread (paced by frames)"));
+    this.threadSelect.title = "A worker trains beside the page; the page's thread shares the page's device and frames";
     this.error.hidden = true;
     this.canvas.hidden = true;
 
     const pickers = element('div', { class: 'train-controls' });
-    pickers.append(this.labelled('env', this.envSelect), this.labelled('algorithm', this.algoSelect), this.startButton, this.pauseButton, this.resetButton, this.status);
+    pickers.append(this.labelled('env', this.envSelect), this.labelled('algorithm', this.algoSelect), this.labelled('train in', this.threadSelect), this.startButton, this.pauseButton, this.resetButton, this.status);
+    const readout = element('p', { class: 'train-readout' });
+    readout.append('mean return of the last 100 episodes ', this.returnText, ' · env steps ', this.stepText);
     this.fieldset.append(element('legend', {}, 'hyperparameters'), this.fields);
     const setup = element('div', { class: 'train-setup' });
-    setup.append(pickers, this.idea, this.refusals, this.fieldset, this.error);
+    setup.append(pickers, readout, this.idea, this.refusals, this.fieldset, this.error);
     const view = element('figure', { class: 'train-env-view' });
     view.append(this.canvas, this.caption);
     const top = element('div', { class: 'row' });
@@ -119,6 +139,7 @@ class TrainPanel {
 
     this.envSelect.addEventListener('change', () => this.choose());
     this.algoSelect.addEventListener('change', () => this.choose());
+    this.threadSelect.addEventListener('change', () => this.choose());
     this.startButton.addEventListener('click', () => void this.start());
     this.pauseButton.addEventListener('click', () => void this.pause());
     this.resetButton.addEventListener('click', () => void this.reset());
@@ -163,8 +184,17 @@ class TrainPanel {
       this.refusals.append(element('summary', {}, `${refused.length} of ${ALGORITHMS.length} algorithms refuse ${this.env}: why`), list);
     }
     this.idea.textContent = `${ALGORITHM_TEXT[this.algo].name}: ${ALGORITHM_TEXT[this.algo].idea}`;
-    renderFields(this.fields, defaultsFor(this.algo, source, this.context.isSoftware));
-    if (this.context.isSoftware) this.fieldset.title = 'sized down for a CPU adapter (SwiftShader): fewer envs and shorter rollouts than the documented defaults';
+    // A MuJoCo env is a JavaScript object on this page, whose live view acts on this page's device.
+    const locomotion = locomotionId(this.env) !== undefined;
+    if (locomotion) this.threadSelect.value = 'page';
+    this.threadOptionsFixed = locomotion;
+    renderFields(this.fields, defaultsFor(this.algo, source, this.context.isSoftware, this.thread));
+    if (this.context.isSoftware) {
+      this.fieldset.title =
+        this.thread === 'page'
+          ? "sized down for a CPU adapter (SwiftShader) on this page's thread: fewer envs and shorter rollouts than the documented defaults"
+          : "the worker's sizes: see the form's defaults";
+    }
     this.record.env = this.env;
     this.record.algo = this.algo;
     this.chartMetricsOf(source);
@@ -196,12 +226,13 @@ class TrainPanel {
     this.resetButton.disabled = phase === 'idle' && this.charts.length === 0;
     // An agent's config is fixed once built: the settings open again after Reset.
     this.fieldset.disabled = this.envSelect.disabled = this.algoSelect.disabled = phase !== 'idle';
+    this.threadSelect.disabled = phase !== 'idle' || this.threadOptionsFixed;
     const agent = this.session?.agent;
     const progress = agent ? `iteration ${agent.iteration} of ${agent.numIterations}` : '';
     this.status.textContent = {
       idle: '',
       building: 'building the agent (compiling shaders)…',
-      running: `training: ${progress}`,
+      running: `training ${this.session?.workerAgent ? 'in a worker' : "on this page's thread"}: ${progress}${this.threadNote ? ` (${this.threadNote})` : ''}`,
       pausing: 'pausing after the iteration in flight…',
       paused: `paused at ${progress}; Reset to change the settings`,
       finished: `finished: ${progress}`,
@@ -225,10 +256,9 @@ class TrainPanel {
       this.render();
       let session: TrainingSession;
       try {
-        const budget = this.context.isSoftware ? FRAME_BUDGET_MS.software : FRAME_BUDGET_MS.hardware;
         // Statistics of a run that Reset ended (its last iteration lands after) are dropped.
         const stats = (iteration: IterationStats, sps: number) => generation === this.generation && this.onStats(iteration, sps);
-        session = await TrainingSession.create(this.context.device, await this.withLocomotionEnv(config, generation), budget, { stats });
+        session = await this.createSession(await this.withLocomotionEnv(config, generation), stats);
       } catch (error) {
         this.closeLocomotionEnv();
         if (generation !== this.generation) return;
@@ -246,6 +276,29 @@ class TrainPanel {
       if (generation !== this.generation) return;
     }
     this.run(this.session!);
+  }
+
+  /** The thread picked for the next run. */
+  private get thread(): Thread {
+    return this.threadSelect.value as Thread;
+  }
+
+  /** A session in a worker (a browser whose workers get no GPU: on this page's thread, saying why) or on this page's thread. */
+  private async createSession(config: TrainerConfig, stats: (iteration: IterationStats, sps: number) => void): Promise<TrainingSession> {
+    const software = this.context.isSoftware;
+    this.threadNote = '';
+    if (this.thread === 'worker') {
+      const frameBudgetMs = software ? WORKER_SUBMIT_MS.software : WORKER_SUBMIT_MS.hardware;
+      try {
+        return await TrainingSession.create(this.context.device, config, { thread: 'worker', ...(frameBudgetMs === undefined ? {} : { frameBudgetMs }) }, { stats });
+      } catch (error) {
+        if (!(error instanceof WorkerUnavailableError)) throw error;
+        console.warn(`webgpu-rl demo, train: ${error.message}`);
+        this.threadNote = "no GPU in workers here: on this page's thread";
+        this.record.threadNote = error.message;
+      }
+    }
+    return TrainingSession.create(this.context.device, config, { thread: 'page', frameBudgetMs: software ? FRAME_BUDGET_MS.software : FRAME_BUDGET_MS.hardware }, { stats });
   }
 
   /** `config` with the real MuJoCo env in place of the form's stand-in (kept for the view and closed at Reset). */
@@ -289,8 +342,9 @@ class TrainPanel {
   }
 
   private async attachEnvView(session: TrainingSession, generation: number): Promise<void> {
-    if (this.locomotionEnv) return this.attachLocomotionView(session, this.locomotionEnv, generation);
-    const view = session.agent.envView;
+    if (this.locomotionEnv && session.pageAgent) return this.attachLocomotionView(session.pageAgent, this.locomotionEnv, generation);
+    if (session.workerAgent) return this.attachWorkerEnvView(session.workerAgent, generation);
+    const view = session.pageAgent?.envView;
     if (!view) {
       this.caption.textContent = 'env view: this env has no state to draw';
       return;
@@ -312,10 +366,31 @@ class TrainPanel {
     }
   }
 
-  /** A MuJoCo env: one extra instance played by the current policy, drawn in 3-D (demo/locomotion/live.ts). */
-  private async attachLocomotionView(session: TrainingSession, env: MujocoLocomotionEnv, generation: number): Promise<void> {
+  /** A run in a worker: the grid drawn from the worker's env states, copied to this page's device. */
+  private async attachWorkerEnvView(agent: WorkerAgent, generation: number): Promise<void> {
     try {
-      const live = await createLiveLocomotionView(this.context.device, this.canvas, env, session.agent);
+      const envView = await createWorkerEnvView(this.context.device, this.canvas, agent, { maxInstances: ENV_VIEW_INSTANCES });
+      if (!envView) {
+        this.caption.textContent = `${agent.env.id} runs in JavaScript: no GPU state to draw`;
+        return;
+      }
+      if (generation !== this.generation) {
+        envView.destroy();
+        return;
+      }
+      this.envView = envView;
+      this.canvas.hidden = false;
+      this.caption.textContent = `${envView.instances} of ${agent.envView!.numEnvs} training envs, trained in a worker: their states read back between its submits`;
+    } catch (error) {
+      console.error(`webgpu-rl demo, env view: ${message(error)}`);
+      this.caption.textContent = `env view failed: ${message(error)}`;
+    }
+  }
+
+  /** A MuJoCo env: one extra instance played by the current policy, drawn in 3-D (demo/locomotion/live.ts). */
+  private async attachLocomotionView(agent: Agent, env: MujocoLocomotionEnv, generation: number): Promise<void> {
+    try {
+      const live = await createLiveLocomotionView(this.context.device, this.canvas, env, agent);
       if (generation !== this.generation) {
         live.destroy();
         return;
@@ -343,6 +418,8 @@ class TrainPanel {
     record.iterations = stats.iteration + 1;
     record.points = this.charts.length;
     record.sps = stepsPerSecond;
+    this.returnText.textContent = Number.isFinite(stats.returnMean100) ? stats.returnMean100.toFixed(1) : '–';
+    this.stepText.textContent = String(stats.globalStep * (stats.agents?.length ?? 1));
     if (Number.isFinite(stats.returnMean100)) {
       if (!Number.isFinite(record.firstReturn)) record.firstReturn = stats.returnMean100;
       record.lastReturn = stats.returnMean100;
@@ -369,6 +446,8 @@ class TrainPanel {
     this.phase = 'idle';
     this.charts.clear();
     Object.assign(this.record, { running: false, iterations: 0, points: 0, firstReturn: Number.NaN, lastReturn: Number.NaN, sps: Number.NaN });
+    this.returnText.textContent = '–';
+    this.stepText.textContent = '0';
     this.context.reportSps(Number.NaN);
     this.showError(null);
     this.render();

@@ -1,10 +1,13 @@
 /**
- * One training run of the Train panel: an Agent on the page's device, trained in paced runs
- * (`frameBudgetMs`, so the page keeps its frame rate) that Pause ends after the iteration in flight
- * and Start continues: the agent keeps its state in between. Steps per second are measured here,
- * over the last few seconds of wall time.
+ * One training run of the Train panel: an agent trained until Pause (which ends it after the
+ * iteration in flight; Start continues, the agent keeps its state in between). By default the agent
+ * trains in a dedicated worker with its own device (createAgent({ worker: true })), so the page's
+ * thread never waits on training and the charts and env view keep their frame rate; a MuJoCo env
+ * (a JavaScript env object here, whose live view acts with the agent on the page's device), or a
+ * browser whose workers get no GPU, trains on the page's thread instead, paced by `frameBudgetMs`.
+ * Steps per second are measured here, over the last few seconds of wall time.
  */
-import { Agent, type AlgorithmConfig, type IterationStats, type TrainerConfig } from '../../src/index';
+import { Agent, createAgent, WorkerAgent, type AlgorithmConfig, type IterationStats, type TrainerConfig, type TrainingAgent } from '../../src/index';
 
 /** The window of wall time the SPS estimate averages over. */
 const SPS_WINDOW_MS = 5000;
@@ -14,6 +17,15 @@ export interface SessionListener {
   stats(stats: IterationStats, stepsPerSecond: number): void;
 }
 
+/** Where a session trains: a worker, or the page's thread (paced by frameBudgetMs). */
+export type Thread = 'worker' | 'page';
+
+export interface SessionOptions {
+  readonly thread: Thread;
+  /** The page's thread: GPU time per frame given to training. A worker: the longest submit's GPU time (none: unbounded). */
+  readonly frameBudgetMs?: number;
+}
+
 export class TrainingSession {
   private controller: AbortController | null = null;
   private loop: Promise<void> | null = null;
@@ -21,15 +33,27 @@ export class TrainingSession {
   private samples: { time: number; steps: number }[] = [];
 
   private constructor(
-    readonly agent: Agent,
-    private readonly frameBudgetMs: number,
+    readonly agent: TrainingAgent,
+    private readonly frameBudgetMs: number | undefined,
     private readonly listener: SessionListener,
   ) {}
 
-  static async create(device: GPUDevice, config: TrainerConfig, frameBudgetMs: number, listener: SessionListener): Promise<TrainingSession> {
-    const { env, ...algorithm } = config as TrainerConfig & { env: string };
-    const agent = await Agent.create({ env, algorithm: algorithm as AlgorithmConfig, device });
-    return new TrainingSession(agent, frameBudgetMs, listener);
+  /** Builds the agent where `options.thread` says (the env may be a JavaScript env object only on the page's thread). */
+  static async create(device: GPUDevice, config: TrainerConfig, options: SessionOptions, listener: SessionListener): Promise<TrainingSession> {
+    const { env, ...rest } = config as TrainerConfig & { env: string };
+    const algorithm = rest as AlgorithmConfig;
+    const agent = options.thread === 'worker' ? await createAgent({ env, algorithm, worker: true }) : await Agent.create({ env, algorithm, device });
+    return new TrainingSession(agent, options.frameBudgetMs, listener);
+  }
+
+  /** The worker's agent, when the session trains in one. */
+  get workerAgent(): WorkerAgent | null {
+    return this.agent instanceof WorkerAgent ? this.agent : null;
+  }
+
+  /** The page's agent, when the session trains on the page's thread. */
+  get pageAgent(): Agent | null {
+    return this.agent instanceof Agent ? this.agent : null;
   }
 
   get running(): boolean {
@@ -49,7 +73,8 @@ export class TrainingSession {
     this.samples = [{ time: performance.now(), steps: this.agent.globalStep }];
     this.loop = (async () => {
       try {
-        for await (const stats of this.agent.train({ signal: controller.signal, frameBudgetMs: this.frameBudgetMs })) {
+        const budget = this.frameBudgetMs === undefined ? {} : { frameBudgetMs: this.frameBudgetMs };
+        for await (const stats of this.agent.train({ signal: controller.signal, ...budget })) {
           this.listener.stats(stats, this.measure(stats));
         }
       } finally {
@@ -76,7 +101,7 @@ export class TrainingSession {
     await this.loop?.catch(() => undefined);
   }
 
-  /** Stops and frees the agent's GPU objects. */
+  /** Stops and frees the agent's GPU objects (and its worker). */
   async destroy(): Promise<void> {
     await this.pause();
     this.agent.destroy();

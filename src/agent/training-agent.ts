@@ -3,7 +3,8 @@
  * the game's device if it likes) and {@link WorkerAgent} in a dedicated worker both implement it,
  * so a game's code is written once against this and the choice is one option of createAgent().
  */
-import type { AgentIterationStats, TrainOptions } from './agent';
+import type { AgentIterationStats, CloneOptions, TrainOptions } from './agent';
+import type { Demonstrations } from './demonstrations';
 import type { CpuPolicy, CpuPolicyOptions } from './cpu-policy';
 import type { ActOptions, ActResult } from './policy-inference';
 import type { EnvDescriptor } from '../envs/types';
@@ -28,6 +29,10 @@ export interface TrainingAgent extends EventTarget {
   act(observations: ArrayLike<number>, options?: ActOptions): Promise<ActResult>;
   /** A CPU copy of the current policy whose act() is synchronous (see {@link Agent.policy}). */
   policy(options?: Omit<CpuPolicyOptions, 'source'>): Promise<CpuPolicy>;
+  /** A recorder of (observation, action) pairs for this env's spaces. */
+  recordDemonstrations(): Demonstrations;
+  /** Behaviour cloning of demonstrations into the policy (see {@link Agent.cloneBehaviour}). */
+  cloneBehaviour(demonstrations: Demonstrations, options?: CloneOptions): Promise<readonly number[]>;
   /** A checkpoint, consistent between iterations even while train() runs. */
   save(): Promise<Uint8Array>;
   /** The policy as an ONNX model. */

@@ -50,8 +50,9 @@ export interface LoopReport {
 
 /**
  * How an iteration's work is spread over frames (a game's render loop beside training): its
- * segments (split at rollout steps and minibatches, see `splitPoint` in src/gpu/split-point.ts) are submitted one at a time,
- * each awaited, until this frame's share of GPU time is spent; then the loop waits for the next
+ * segments (split at rollout steps and minibatches, see `splitPoint` in src/gpu/split-point.ts)
+ * are submitted in groups that fit this frame's share of GPU time (by a running estimate of a
+ * segment's time), each group awaited, until the share is spent; then the loop waits for the next
  * frame. Without pacing an iteration is one submit.
  */
 export interface Pacing {
@@ -129,6 +130,50 @@ const defaultNextFrame = (): Promise<void> =>
     else setTimeout(resolve, 16);
   });
 
+/** A running estimate of one segment's GPU time (ms), kept across iterations by the loop's pacing. */
+interface SegmentTime {
+  ms: number | null;
+}
+
+/**
+ * Submits an iteration's segments, each followed by its host work. Under `pacing`, as many at a
+ * time as this frame's share of GPU time has room for by the running estimate of a segment's
+ * time, then one wait for them all (a wait is a round trip to the GPU process: waiting after
+ * every segment cost more than short segments' work), and the next frame once the share is spent.
+ */
+async function submitSegments(
+  device: GPUDevice,
+  segments: readonly { commands: GPUCommandBuffer; after?: () => Promise<void> }[],
+  counters: IterationCounters,
+  pacing: Pacing | undefined,
+  segmentTime: SegmentTime,
+  lastSubmitted: () => void,
+): Promise<void> {
+  let frameSpent = 0;
+  let group = 0;
+  let groupStarted = performance.now();
+  for (const [k, segment] of segments.entries()) {
+    device.queue.submit([segment.commands]);
+    counters.submits += 1;
+    if (k === segments.length - 1) lastSubmitted();
+    if (segment.after) await segment.after();
+    if (!pacing || k === segments.length - 1) continue;
+    group += 1;
+    // Room for one more segment in this frame's share (no estimate yet: none): submit it unawaited.
+    if (frameSpent + (group + 1) * (segmentTime.ms ?? pacing.frameBudgetMs) < pacing.frameBudgetMs) continue;
+    await device.queue.onSubmittedWorkDone();
+    const elapsed = performance.now() - groupStarted;
+    segmentTime.ms = elapsed / group;
+    frameSpent += elapsed;
+    group = 0;
+    if (frameSpent >= pacing.frameBudgetMs) {
+      await (pacing.nextFrame ?? defaultNextFrame)();
+      frameSpent = 0;
+    }
+    groupStarted = performance.now();
+  }
+}
+
 const zeroCounters = (): IterationCounters => ({
   dispatches: 0,
   copies: 0,
@@ -145,6 +190,7 @@ export function createIterationLoop(device: GPUDevice, body: IterationBody, labe
   let submitted = 0;
   let pending: Promise<LoopReport> | null = null;
   let destroyed = false;
+  const segmentTime: SegmentTime = { ms: null };
 
   const collect = async (ticket: ReadbackTicket, iteration: number, counters: IterationCounters): Promise<LoopReport> => {
     const bytes = await ring.collect(ticket);
@@ -185,22 +231,7 @@ export function createIterationLoop(device: GPUDevice, body: IterationBody, labe
         counters.submits += 1;
         report = collect(ticket, iteration, counters);
       } else {
-        let spent = 0;
-        for (const [k, segment] of segments.entries()) {
-          if (pacing && spent >= pacing.frameBudgetMs) {
-            await (pacing.nextFrame ?? defaultNextFrame)();
-            spent = 0;
-          }
-          const started = performance.now();
-          device.queue.submit([segment.commands]);
-          counters.submits += 1;
-          if (k === segments.length - 1) report = collect(ticket, iteration, counters);
-          if (segment.after) await segment.after();
-          if (pacing && k < segments.length - 1) {
-            await device.queue.onSubmittedWorkDone();
-            spent += performance.now() - started;
-          }
-        }
+        await submitSegments(device, segments, counters, pacing, segmentTime, () => (report = collect(ticket, iteration, counters)));
       }
       submitted += 1;
       // collect() counts its readback synchronously, before its first await.

@@ -5,6 +5,7 @@
  * (the Agent takes checkpoints at iteration boundaries). src/worker/agent-worker.ts serves it on
  * the worker's global scope; a test serves it on a MessagePort.
  */
+import { Demonstrations } from '../agent/demonstrations';
 import { Agent, DeviceLostError, type AgentEventDetail, type AgentOptions, type TrainOptions } from '../agent/agent';
 import { lookupEnv, type EnvSource } from '../envs/registry';
 import { acquireGpu, type Gpu } from '../gpu/device';
@@ -176,6 +177,11 @@ export function serveAgent(endpoint: Endpoint, serve: ServeAgentOptions = {}): v
       case 'policy': {
         const snapshot = await current().policySnapshot();
         return [{ snapshot, seed: current().seed } satisfies WirePolicy, []];
+      }
+      case 'clone': {
+        const demonstrations = Demonstrations.fromJSON(request.demonstrations);
+        const onEpoch = (epoch: number, meanNll: number) => post({ kind: 'epoch', clone: id, epoch, meanNll });
+        return [await current().cloneBehaviour(demonstrations, { ...request.options, onEpoch }), []];
       }
       case 'save': {
         const bytes = await current().save();

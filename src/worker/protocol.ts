@@ -6,7 +6,8 @@
  * message carries the agent's counters, so the page's getters answer at once. Typed arrays travel
  * as transferables where the sender gives them up.
  */
-import type { AgentIterationStats, AlgorithmConfig } from '../agent/agent';
+import type { AgentIterationStats, AlgorithmConfig, CloneOptions } from '../agent/agent';
+import type { DemonstrationsJson } from '../agent/demonstrations';
 import type { CpuPolicySnapshot } from '../agent/cpu-policy-snapshot';
 import type { EvaluationOptions } from '../agent/evaluate-policy';
 import type { ActOptions } from '../agent/policy-inference';
@@ -43,6 +44,7 @@ export type WorkerRequest =
   | { readonly op: 'abort'; readonly train: number }
   | { readonly op: 'act'; readonly observations: Float32Array; readonly options: Omit<ActOptions, 'actionMask'> & { readonly actionMask?: Uint8Array | Uint32Array | null } }
   | { readonly op: 'policy' }
+  | { readonly op: 'clone'; readonly demonstrations: DemonstrationsJson; readonly options: Omit<CloneOptions, 'onEpoch'> }
   | { readonly op: 'save' }
   | { readonly op: 'exportOnnx' }
   | { readonly op: 'restore'; readonly bytes: Uint8Array }
@@ -90,6 +92,7 @@ export type PageMessage =
 export type WorkerMessage =
   | { readonly kind: 'reply'; readonly id: number; readonly value?: unknown; readonly error?: WireError; readonly state?: WireState }
   | { readonly kind: 'stats'; readonly train: number; readonly stats: AgentIterationStats; readonly state: WireState }
+  | { readonly kind: 'epoch'; readonly clone: number; readonly epoch: number; readonly meanNll: number }
   | { readonly kind: 'sink'; readonly id: number; readonly bytes: Uint8Array; readonly info: { readonly iteration: number; readonly globalStep: number } }
   | { readonly kind: 'event'; readonly type: 'devicelost' | 'autosave' | 'resumed'; readonly detail: unknown; readonly state: WireState };
 

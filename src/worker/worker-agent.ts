@@ -13,7 +13,8 @@
  * delay the page's frames: `train({ frameBudgetMs })` bounds each submit's GPU time, the worker
  * waiting for one to finish before the next, so the page's frames get in between.
  */
-import type { AgentIterationStats, AgentOptions, AlgorithmConfig, TrainOptions } from '../agent/agent';
+import type { AgentIterationStats, AgentOptions, AlgorithmConfig, CloneOptions, TrainOptions } from '../agent/agent';
+import { Demonstrations } from '../agent/demonstrations';
 import { DeviceLostError } from '../agent/device-lost-error';
 import type { CpuPolicy, CpuPolicyOptions } from '../agent/cpu-policy';
 import type { ActOptions, ActResult } from '../agent/policy-inference';
@@ -109,6 +110,7 @@ function wireEnv(env: WorkerAgentOptions['env']): WireEnv {
 export class WorkerAgent extends EventTarget implements TrainingAgent {
   private readonly pending = new Map<number, Pending>();
   private readonly streams = new Map<number, (stats: AgentIterationStats) => void>();
+  private readonly epochs = new Map<number, NonNullable<CloneOptions['onEpoch']>>();
   private nextId = 0;
   private state: WireState = { iteration: 0, numIterations: 0, globalStep: 0, lost: false };
   private info: WireAgentInfo | null = null;
@@ -190,6 +192,9 @@ export class WorkerAgent extends EventTarget implements TrainingAgent {
       }
       case 'stats':
         this.streams.get(message.train)?.(message.stats);
+        return;
+      case 'epoch':
+        this.epochs.get(message.clone)?.(message.epoch, message.meanNll);
         return;
       case 'sink':
         void this.runSink(message.id, message.bytes, message.info);
@@ -338,6 +343,24 @@ export class WorkerAgent extends EventTarget implements TrainingAgent {
     return new CpuPolicy(first.snapshot, { seed: first.seed, ...options, source: async () => (await snapshot()).snapshot });
   }
 
+  /** A recorder of (observation, action) pairs for this env's spaces, kept on the page (see Agent.recordDemonstrations). */
+  recordDemonstrations(): Demonstrations {
+    const { observationSpace, actionSpace } = this.env;
+    return new Demonstrations({ observationSize: observationSpace.size, actionSpace });
+  }
+
+  /** Behaviour cloning in the worker (see Agent.cloneBehaviour): the demonstrations cross as their JSON form; onEpoch runs on the page. */
+  async cloneBehaviour(demonstrations: Demonstrations, options: CloneOptions = {}): Promise<readonly number[]> {
+    const { onEpoch, ...rest } = options;
+    const id = this.nextId++;
+    if (onEpoch) this.epochs.set(id, onEpoch);
+    try {
+      return await this.send<readonly number[]>(id, { op: 'clone', demonstrations: demonstrations.toJSON(), options: rest });
+    } finally {
+      this.epochs.delete(id);
+    }
+  }
+
   /** A checkpoint from the worker, taken between iterations even while train() runs. */
   save(): Promise<Uint8Array> {
     return this.call<Uint8Array>({ op: 'save' });
@@ -354,8 +377,8 @@ export class WorkerAgent extends EventTarget implements TrainingAgent {
   }
 
   /** The first `instances` training envs' states (f32 [instances][stateSize]), read in the worker after the work queued before. */
-  readEnvStates(instances: number): Promise<Float32Array> {
-    return this.call<Float32Array>({ op: 'envStates', instances });
+  readEnvStates(instances: number): Promise<Float32Array<ArrayBuffer>> {
+    return this.call<Float32Array<ArrayBuffer>>({ op: 'envStates', instances });
   }
 
   /** Frees the worker's GPU objects and ends the worker; pending calls reject. */
