@@ -240,7 +240,7 @@ class PlayPanel implements Panel {
         async (agent) => {
           this.agent = agent;
           this.record.thread = agent instanceof WorkerAgent ? 'worker' : 'page';
-          this.policy = await agent.policy();
+          this.policy = await agent.policy({ follow: true });
           this.record.agentIterations = agent.iteration;
           this.refresh();
           return agent;
@@ -411,7 +411,6 @@ class PlayPanel implements Panel {
       };
       const pacing = agent instanceof WorkerAgent ? {} : { frameBudgetMs, nextFrame };
       for await (const stats of agent.train({ signal: stop.signal, ...pacing })) {
-        void this.policy?.refresh();
         this.record.agentIterations = agent.iteration;
         this.record.returnMean100 = Number.isFinite(stats.returnMean100) ? stats.returnMean100 : null;
         const now = performance.now();
@@ -489,7 +488,7 @@ class PlayPanel implements Panel {
       const loaded = await loadCatchAgent(bytes, this.context.device);
       const previous = this.agent;
       this.agent = loaded;
-      this.policy = await loaded.policy();
+      this.policy = await loaded.policy({ follow: true });
       this.agentReady = Promise.resolve(loaded);
       previous?.destroy();
       this.record.loadedIteration = loaded.iteration;

@@ -34,6 +34,7 @@ import { captureCheckpoint, OBSERVATION_NORMALISER, restoreCheckpoint } from '..
 import type { CpuPolicy, CpuPolicyOptions } from './cpu-policy';
 import type { CpuPolicySnapshot } from './cpu-policy-snapshot';
 import { Demonstrations } from './demonstrations';
+import { PolicyFollowers } from './policy-followers';
 import type { Evaluation, EvaluationOptions } from './evaluate-policy';
 import type { TrainingAgent } from './training-agent';
 import { createPolicyInference, type ActOptions, type ActResult, type PolicyInference } from './policy-inference';
@@ -193,6 +194,8 @@ export class Agent extends EventTarget implements TrainingAgent {
   private collectedEarly: Promise<IterationStats | null> | null = null;
   /** Captures checkpoint() is taking while train() waits at a yield: the loop submits nothing until they are done. */
   private capturesAtYield: Promise<unknown>[] = [];
+  /** CPU policies made with { follow: true }. */
+  private readonly followers = new PolicyFollowers();
   private lastCheckpoint: Uint8Array | null = null;
   private lastCheckpointIteration: number | null = null;
 
@@ -430,6 +433,7 @@ export class Agent extends EventTarget implements TrainingAgent {
 
   /** Yields `stats` to train()'s consumer; while the consumer holds them, checkpoint() collects the iteration in flight itself. */
   private async *report(stats: AgentIterationStats): AsyncGenerator<AgentIterationStats, void, undefined> {
+    await this.followers.refresh(() => this.policySnapshot());
     this.atYield = true;
     try {
       yield stats;
@@ -524,15 +528,17 @@ export class Agent extends EventTarget implements TrainingAgent {
   /**
    * A CPU copy of the current policy (agent 0's actor and the observation statistics) whose
    * `act()` is synchronous, for a game's frame callback: see {@link CpuPolicy}. The copy is
-   * refreshed on request: `cpuPolicy.refresh()` (or another `policy()`) reads the parameters again,
-   * e.g. after each iteration train() yields. Reading them is a small readback in queue order, so it
+   * refreshed on request (`cpuPolicy.refresh()`, or another `policy()`), or with `follow: true`
+   * after each iteration train() reports. Reading them is a small readback in queue order, so it
    * works while train() runs, as act() does. Sampling is keyed by the training seed unless
    * `options.seed` says otherwise.
    */
   async policy(options: Omit<CpuPolicyOptions, 'source'> = {}): Promise<CpuPolicy> {
     const snapshot = await this.policySnapshot();
     const { CpuPolicy } = await import('./cpu-policy');
-    return new CpuPolicy(snapshot, { seed: this.seed, ...options, source: () => this.policySnapshot() });
+    const policy = new CpuPolicy(snapshot, { seed: this.seed, ...options, source: () => this.policySnapshot() });
+    if (options.follow) this.followers.add(policy);
+    return policy;
   }
 
   /**

@@ -28,6 +28,12 @@ export interface CpuPolicyOptions {
   readonly seed?: number;
   /** Where refresh() gets a fresh snapshot (Agent.policy() passes one reading the agent's live parameters). */
   readonly source?: () => Promise<CpuPolicySnapshot>;
+  /**
+   * agent.policy() only: the agent refreshes this copy after each iteration train() reports,
+   * before the statistics reach the game (one small readback per iteration), for as long as the
+   * game holds the policy. Default false: refresh() on request.
+   */
+  readonly follow?: boolean;
 }
 
 /** Options of {@link CpuPolicy.act}: Agent.act()'s, without values (the CPU policy holds the actor only). */
@@ -108,7 +114,16 @@ export class CpuPolicy {
   /** Replaces the parameters and statistics by a fresh snapshot from the policy's source (the agent's current policy). */
   async refresh(): Promise<void> {
     if (!this.source) throw new Error('cpuPolicy.refresh(): this policy was made from a snapshot without a source; make it with agent.policy() to refresh it');
-    this.shape = checkSnapshot(await this.source());
+    this.replace(await this.source());
+  }
+
+  /**
+   * Replaces the parameters and statistics by `snapshot` (an agent refreshing the policies that
+   * follow it reads one snapshot for all).
+   * @internal
+   */
+  replace(snapshot: CpuPolicySnapshot): void {
+    this.shape = checkSnapshot(snapshot);
     this.capacity = -1;
     this.views = null;
   }

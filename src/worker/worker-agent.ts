@@ -15,6 +15,7 @@
  */
 import type { AgentIterationStats, AgentOptions, AlgorithmConfig, CloneOptions, TrainOptions } from '../agent/agent';
 import { Demonstrations } from '../agent/demonstrations';
+import { PolicyFollowers } from '../agent/policy-followers';
 import { DeviceLostError } from '../agent/device-lost-error';
 import type { CpuPolicy, CpuPolicyOptions } from '../agent/cpu-policy';
 import type { ActOptions, ActResult } from '../agent/policy-inference';
@@ -111,6 +112,8 @@ export class WorkerAgent extends EventTarget implements TrainingAgent {
   private readonly pending = new Map<number, Pending>();
   private readonly streams = new Map<number, (stats: AgentIterationStats) => void>();
   private readonly epochs = new Map<number, NonNullable<CloneOptions['onEpoch']>>();
+  /** CPU policies made with { follow: true }. */
+  private readonly followers = new PolicyFollowers();
   private nextId = 0;
   private state: WireState = { iteration: 0, numIterations: 0, globalStep: 0, lost: false };
   private info: WireAgentInfo | null = null;
@@ -306,7 +309,9 @@ export class WorkerAgent extends EventTarget implements TrainingAgent {
     try {
       for (;;) {
         if (queue.length > 0) {
-          yield queue.shift()!;
+          const stats = queue.shift()!;
+          await this.followers.refresh(async () => (await this.call<WirePolicy>({ op: 'policy' })).snapshot);
+          yield stats;
           continue;
         }
         if (done) break;
@@ -335,12 +340,14 @@ export class WorkerAgent extends EventTarget implements TrainingAgent {
     );
   }
 
-  /** A CPU copy of the worker's current policy whose act() is synchronous; refresh() asks the worker again. */
+  /** A CPU copy of the worker's current policy whose act() is synchronous; refresh() asks the worker again, and `follow: true` after each iteration. */
   async policy(options: Omit<CpuPolicyOptions, 'source'> = {}): Promise<CpuPolicy> {
     const snapshot = () => this.call<WirePolicy>({ op: 'policy' });
     const first = await snapshot();
     const { CpuPolicy } = await import('../agent/cpu-policy');
-    return new CpuPolicy(first.snapshot, { seed: first.seed, ...options, source: async () => (await snapshot()).snapshot });
+    const policy = new CpuPolicy(first.snapshot, { seed: first.seed, ...options, source: async () => (await snapshot()).snapshot });
+    if (options.follow) this.followers.add(policy);
+    return policy;
   }
 
   /** A recorder of (observation, action) pairs for this env's spaces, kept on the page (see Agent.recordDemonstrations). */

@@ -2,7 +2,8 @@
  * The worker agent's protocol, end to end in one process: the worker's side (serveAgent) on one
  * end of a MessageChannel, WorkerAgent on the other, each with a device of its own, against an
  * Agent trained on the main thread with the same seed. Statistics are identical iteration for
- * iteration; act(), the CPU policy and checkpoints agree; a save while training is consistent
+ * iteration; act(), the CPU policy, behaviour cloning and checkpoints agree; a following CPU
+ * policy is refreshed after each iteration; a save while training is consistent
  * (a main-thread Agent loaded from it continues to the uninterrupted run's statistics); autosaves
  * reach the page's sink; bad input is refused by name. The real dedicated worker runs in the
  * browser tier (test/browser/worker-agent.test.ts).
@@ -123,6 +124,39 @@ describe('WorkerAgent over a MessageChannel', () => {
       expect(await collect(resumed.train()).then((s) => s.map(learning))).toEqual(reference.slice(start).map(learning));
     } finally {
       resumed.destroy();
+    }
+  });
+
+  it('clones demonstrations in the worker as on the page; a following CPU policy is refreshed after each iteration, on either thread', async () => {
+    const main = await Agent.create({ env: 'CartPole-v1', algorithm, device: gpu().device });
+    const worker = await WorkerAgent.create({ env: 'CartPole-v1', algorithm, createWorker: channelWorker() });
+    try {
+      const demonstrations = main.recordDemonstrations();
+      for (let i = 0; i < 40; i += 1) demonstrations.record([Math.sin(i), Math.cos(i), Math.sin(2 * i) * 0.1, Math.cos(3 * i) * 0.1], i % 3 === 0 ? 1 : 0);
+      demonstrations.endEpisode();
+      const epochs: number[] = [];
+      const onPage = await main.cloneBehaviour(demonstrations, { epochs: 5, minibatchSize: 16 });
+      const inWorker = await worker.cloneBehaviour(demonstrations, { epochs: 5, minibatchSize: 16, onEpoch: (epoch) => epochs.push(epoch) });
+      expect(inWorker).toEqual(onPage);
+      expect(epochs).toEqual([0, 1, 2, 3, 4]);
+      expect(worker.recordDemonstrations().actionSpace).toEqual(demonstrations.actionSpace);
+
+      const observations = Float32Array.from({ length: 9 * 4 }, (_, i) => Math.sin(i * 0.7) * 0.3);
+      const outputs = (policy: Awaited<ReturnType<Agent['policy']>>) => Array.from(policy.act(observations, { deterministic: true, policyOutputs: true }).policyOutputs!);
+      for (const agent of [main, worker]) {
+        const followed = await agent.policy({ follow: true });
+        const fixed = await agent.policy();
+        const before = outputs(fixed);
+        for await (const _stats of agent.train({ iterations: 2 })) {
+          // The statistics arrive once the following copy holds the parameters a fresh copy reads now.
+          expect(outputs(followed)).toEqual(outputs(await agent.policy()));
+        }
+        expect(outputs(fixed)).toEqual(before);
+        expect(outputs(followed)).not.toEqual(before);
+      }
+    } finally {
+      main.destroy();
+      worker.destroy();
     }
   });
 
