@@ -200,7 +200,7 @@ export class Agent extends EventTarget implements TrainingAgent {
   private lastCheckpointIteration: number | null = null;
 
   private constructor(
-    private readonly recipe: Recipe,
+    private recipe: Recipe,
     gpu: Gpu,
     trainer: Trainer,
   ) {
@@ -615,6 +615,40 @@ export class Agent extends EventTarget implements TrainingAgent {
     this.lastCheckpoint = bytes;
     this.lastCheckpointIteration = checkpoint.iteration;
     return bytes;
+  }
+
+  /**
+   * Raises the run's step budget to `totalTimesteps` (per agent, as the config's), so that train()
+   * goes on past the old end. The run continues as if it had been configured with the new budget
+   * from the start: its schedules (an annealed learning rate or entropy coefficient, 1 − i/N over
+   * the iterations) follow the new N, so an annealed rate steps back up from near 0 to the new
+   * schedule's value at the iteration reached (as Stable-Baselines3 continues a run with
+   * `reset_num_timesteps=False`). Everything else (parameters, optimiser, normalisers, envs, RNG
+   * counters) carries over, as through save() and load(). Not while train() runs; envView and act()'s
+   * buffers are new afterwards.
+   */
+  async extend(totalTimesteps: number): Promise<void> {
+    this.usable('extend()');
+    if (this.training) throw new Error('agent: extend() while train() runs (let it end, or abort it, first)');
+    const current = (this.trainer.config as { totalTimesteps: number }).totalTimesteps;
+    if (!Number.isInteger(totalTimesteps) || totalTimesteps <= current) {
+      throw new RangeError(`agent: extend(totalTimesteps) takes an integer above the run's totalTimesteps = ${current} (got ${String(totalTimesteps)})`);
+    }
+    const recipe: Recipe = { ...this.recipe, config: { ...this.recipe.config, totalTimesteps } as TrainerConfig };
+    resolveTrainerConfig(recipe.config);
+    const checkpoint = await this.captureNow();
+    const trainer = await this.guard(() => createTrainer(this.gpu.device, recipe.config));
+    try {
+      restoreCheckpoint(trainer, checkpoint, recipe.algo);
+    } catch (error) {
+      trainer.destroy();
+      throw error;
+    }
+    this.inference?.destroy();
+    this.inference = null;
+    this.trainer.destroy();
+    this.trainer = trainer;
+    this.recipe = recipe;
   }
 
   /**

@@ -37,6 +37,8 @@ export interface TrainingAgent extends EventTarget {
   save(): Promise<Uint8Array>;
   /** The policy as an ONNX model. */
   exportOnnx(): Promise<Uint8Array>;
+  /** Raises the run's step budget so that train() goes on past the old end (see {@link Agent.extend}). */
+  extend(totalTimesteps: number): Promise<void>;
   /** Replaces the agent's state by a checkpoint's (not while train() runs). */
   restore(checkpoint: Uint8Array): Promise<void>;
   /** Frees the agent's GPU objects (and a worker agent's worker). */

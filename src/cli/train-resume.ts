@@ -68,8 +68,9 @@ export function checkResumeFlags(source: string, own: TrainerConfig, flagged: Tr
   for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
     if (a[key] === b[key]) continue;
     const flag = FIELD_FLAGS[key] ?? `--config/--preset field ${key}`;
+    const extend = key === 'totalTimesteps' ? ', or give --steps above it to extend the run' : '';
     throw new RangeError(
-      `${flag}: the run of --resume ${source} has ${key} = ${a[key] ?? 'unset'}, the flags ask for ${b[key] ?? 'unset'}; a resumed run keeps its own config (leave the flag out)`,
+      `${flag}: the run of --resume ${source} has ${key} = ${a[key] ?? 'unset'}, the flags ask for ${b[key] ?? 'unset'}; a resumed run keeps its own config (leave the flag out${extend})`,
     );
   }
 }
@@ -89,7 +90,9 @@ export interface ResumeFlags {
  * The plan of `--resume source`: its checkpoint, checked, and the run's own config. `build(flags,
  * base)` makes a config of flags on top of a base (trainConfigFromOptions: it loads a MuJoCo env
  * by its id); the run's own config is the checkpoint's built with no flags, and the given flags'
- * config must resolve to the same (checkResumeFlags).
+ * config must resolve to the same (checkResumeFlags), but for `--steps` above the run's
+ * totalTimesteps, which extends the run (Agent.extend's continuation: the run as configured with
+ * the new budget from the start, its schedules over the new iterations).
  */
 export async function planResume(source: string, flags: ResumeFlags, build: (flags: ResumeFlags, base: Record<string, unknown>) => Promise<TrainerConfig>): Promise<ResumePlan> {
   const { path, checkpoint } = await readResumeCheckpoint(source);
@@ -100,9 +103,11 @@ export async function planResume(source: string, flags: ResumeFlags, build: (fla
   if (envId !== checkpoint.env.id) {
     throw new RangeError(`--env ${flags.env}: the run of --resume ${source} was trained on ${checkpoint.env.id}; a resumed run keeps its own config (leave --env out)`);
   }
+  const runSteps = (checkpoint.config as { totalTimesteps?: number }).totalTimesteps;
+  const extended = flags.steps !== undefined && runSteps !== undefined && flags.steps > runSteps;
   let own: TrainerConfig;
   try {
-    own = await build({}, { ...checkpoint.config, algo: checkpoint.algo });
+    own = await build(extended ? { steps: flags.steps } : {}, { ...checkpoint.config, algo: checkpoint.algo });
   } catch (error) {
     throw new Error(`--resume ${source}: the checkpoint's config is not one this build accepts (${(error as Error).message})`, { cause: error });
   }

@@ -220,7 +220,7 @@ export function trainCommand(): Command {
     .option('--preset <name>', `a named config under --config and the flags: ${Object.keys(PRESETS).join(', ')}`)
     .option('--out <dir>', 'output directory (default runs/latest; with --resume, the checkpoint\'s folder)')
     .option('--stop-at <R>', 'stop once the mean return of the last 100 episodes reaches R (after the iteration in flight)', stopAtOption)
-    .option('--resume <path>', "continue a run (its folder or a checkpoint.wgrl) with its own config; metrics.jsonl is appended to")
+    .option('--resume <path>', 'continue a run (its folder or a checkpoint.wgrl) with its own config (--steps above its budget extends it); metrics.jsonl is appended to')
     .option('--eval-every <K>', 'every K iterations, play --eval-episodes greedy episodes on separate envs (eval_return_mean) and keep best.wgrl', positiveIntegerOption('--eval-every'))
     .option('--eval-episodes <n>', 'episodes per evaluation (default 10)', positiveIntegerOption('--eval-episodes'))
     .option('--eval-stochastic', 'evaluate with sampled actions instead of greedy ones')

@@ -194,6 +194,9 @@ export function serveAgent(endpoint: Endpoint, serve: ServeAgentOptions = {}): v
       case 'restore':
         await current().restore(request.bytes);
         return [undefined, []];
+      case 'extend':
+        await current().extend(request.totalTimesteps);
+        return [undefined, []];
       case 'envStates': {
         const states = await envStates(request.instances);
         return [states, transferablesOf(states)];

@@ -48,6 +48,7 @@ export type WorkerRequest =
   | { readonly op: 'save' }
   | { readonly op: 'exportOnnx' }
   | { readonly op: 'restore'; readonly bytes: Uint8Array }
+  | { readonly op: 'extend'; readonly totalTimesteps: number }
   | { readonly op: 'envStates'; readonly instances: number }
   | { readonly op: 'destroy' };
 

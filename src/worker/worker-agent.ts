@@ -383,6 +383,11 @@ export class WorkerAgent extends EventTarget implements TrainingAgent {
     await this.call<void>({ op: 'restore', bytes: checkpoint });
   }
 
+  /** Raises the run's step budget so that train() goes on past the old end (see Agent.extend). */
+  async extend(totalTimesteps: number): Promise<void> {
+    await this.call<void>({ op: 'extend', totalTimesteps });
+  }
+
   /** The first `instances` training envs' states (f32 [instances][stateSize]), read in the worker after the work queued before. */
   readEnvStates(instances: number): Promise<Float32Array<ArrayBuffer>> {
     return this.call<Float32Array<ArrayBuffer>>({ op: 'envStates', instances });

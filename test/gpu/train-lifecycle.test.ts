@@ -133,7 +133,11 @@ describe('train lifecycle', () => {
     await expect(planResume(out, { config: wide }, trainConfigFromOptions)).rejects.toThrow(
       `--config/--preset field hiddenSizes: the run of --resume ${out} has hiddenSizes = [8], the flags ask for [32,32]`,
     );
-    await expect(planResume(out, { steps: 4096 }, trainConfigFromOptions)).rejects.toThrow(`--steps: the run of --resume ${out} has totalTimesteps = 256, the flags ask for 4096`);
+    await expect(planResume(out, { steps: 128 }, trainConfigFromOptions)).rejects.toThrow(
+      `--steps: the run of --resume ${out} has totalTimesteps = 256, the flags ask for 128; a resumed run keeps its own config (leave the flag out, or give --steps above it to extend the run)`,
+    );
+    // --steps above the run's budget extends it.
+    await expect(planResume(out, { steps: 4096 }, trainConfigFromOptions)).resolves.toMatchObject({ config: { totalTimesteps: 4096 }, checkpoint: { iteration: 2 } });
     // Restating the run's own config is accepted.
     await expect(planResume(out, { env: 'cartpole', algo: 'ppo', config: file, seed: SEED }, trainConfigFromOptions)).resolves.toMatchObject({ checkpoint: { iteration: 2 } });
     await expect(readResumeCheckpoint(join(dir, 'nowhere'))).rejects.toThrow(`--resume ${join(dir, 'nowhere')}: cannot read it (ENOENT)`);
@@ -143,6 +147,10 @@ describe('train lifecycle', () => {
     const complete = join(dir, 'complete');
     await train((await tinyConfig(2)).config, complete);
     await expect(planResume(complete, {}, trainConfigFromOptions)).rejects.toThrow(`--resume ${complete}: the run is complete (iteration 2 of 2): nothing is left to train`);
+    // A complete run extended by --steps trains on to the new end.
+    const extension = await planResume(complete, { steps: 4 * STEPS_PER_ITERATION }, trainConfigFromOptions);
+    expect(await train(extension.config, complete, { resume: extension.checkpoint })).toMatchObject({ ended: 'completed', iterations: 4, resumed_from_step: 2 * STEPS_PER_ITERATION });
+    expect((await metricsOf(complete)).map((line) => line.iteration)).toEqual([0, 1, 2, 3]);
 
     // A resumed session interrupted before its first report ends where the earlier part did.
     const lines = await metricsOf(out);
