@@ -19,8 +19,8 @@ export type { CpuObservationNormaliser, CpuPolicySnapshot } from './agent/cpu-po
 export type { ObservationNormaliserRecord } from './normalise/normaliser-record';
 export { Demonstrations, DEMONSTRATIONS_VERSION } from './agent/demonstrations';
 export type { DemonstrationBox, DemonstrationDataset, DemonstrationEpisode, DemonstrationHybridSpace, DemonstrationsConfig, DemonstrationsJson, HybridDemonstrationAction } from './agent/demonstrations';
-export { createAgent } from './agent/create-agent';
-export type { MainThreadAgentOptions, WorkerThreadAgentOptions } from './agent/create-agent';
+export { createAgent } from './worker/create-agent';
+export type { MainThreadAgentOptions, WorkerThreadAgentOptions } from './worker/create-agent';
 export type { TrainingAgent } from './agent/training-agent';
 export { WorkerAgent, WorkerUnavailableError } from './worker/worker-agent';
 export type { WorkerAgentOptions, WorkerEnvModule, WorkerEnvView } from './worker/worker-agent';

@@ -36,7 +36,6 @@ import type { CpuPolicySnapshot } from './cpu-policy-snapshot';
 import { Demonstrations } from './demonstrations';
 import { PolicyFollowers } from './policy-followers';
 import type { Evaluation, EvaluationOptions } from './evaluate-policy';
-import type { TrainingAgent } from './training-agent';
 import { createPolicyInference, type ActOptions, type ActResult, type PolicyInference } from './policy-inference';
 
 /** A trainer config without its env (the agent's `env` names it). */
@@ -176,7 +175,7 @@ interface Recipe {
  * on a new device. Events: 'devicelost', 'autosave', 'resumed' (details: {@link AgentEventDetail}).
  * `destroy()` frees its GPU objects (and its device, unless the game's).
  */
-export class Agent extends EventTarget implements TrainingAgent {
+export class Agent extends EventTarget {
   private gpu: Gpu;
   private trainer: Trainer;
   private inference: PolicyInference | null = null;

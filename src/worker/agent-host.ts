@@ -77,152 +77,168 @@ function portableEnv(agent: Agent): WireAgentInfo['env'] {
  * (`serveAgent(self, { envs: { seek } })`, started by WorkerAgentOptions.createWorker).
  */
 export function serveAgent(endpoint: Endpoint, serve: ServeAgentOptions = {}): void {
-  let agent: Agent | null = null;
-  let gpu: Gpu | null = null;
-  const trains = new Map<number, AbortController>();
-  const sinks = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
-  let nextSink = 0;
+  const host = new AgentHost(endpoint, serve);
+  endpoint.addEventListener('message', (event: MessageEvent) => host.receive(event.data as PageMessage));
+}
 
-  const state = (): WireState | undefined =>
-    agent ? { iteration: agent.iteration, numIterations: agent.numIterations, globalStep: agent.globalStep, lost: agent.lost } : undefined;
-  const post = (message: WorkerMessage, transfer: Transferable[] = []) => endpoint.postMessage(message, transfer);
-  const current = (): Agent => {
-    if (!agent) throw new Error('worker agent: no agent was built (create or load first)');
-    return agent;
-  };
+/** The worker's Agent and what it owes the page: running trainings, autosaves waiting on the page's sink. */
+class AgentHost {
+  private agent: Agent | null = null;
+  private gpu: Gpu | null = null;
+  private readonly trains = new Map<number, AbortController>();
+  private readonly sinks = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  private nextSink = 0;
+
+  constructor(
+    private readonly endpoint: Endpoint,
+    private readonly serve: ServeAgentOptions,
+  ) {}
+
+  receive(message: PageMessage): void {
+    if (message.kind === 'sink-done') {
+      const sink = this.sinks.get(message.id);
+      this.sinks.delete(message.id);
+      if (message.error) sink?.reject(Object.assign(new Error(message.error.message), { name: message.error.name }));
+      else sink?.resolve();
+      return;
+    }
+    this.answer(message.id, message.request).then(
+      ([value, transfer]) => this.post({ kind: 'reply', id: message.id, value, ...this.stateField() }, transfer),
+      (error: unknown) => this.post({ kind: 'reply', id: message.id, error: wireError(error), ...this.stateField() }),
+    );
+  }
+
+  private state(): WireState | undefined {
+    const agent = this.agent;
+    return agent ? { iteration: agent.iteration, numIterations: agent.numIterations, globalStep: agent.globalStep, lost: agent.lost } : undefined;
+  }
+
+  private stateField(): { state?: WireState } {
+    const state = this.state();
+    return state ? { state } : {};
+  }
+
+  private post(message: WorkerMessage, transfer: Transferable[] = []): void {
+    this.endpoint.postMessage(message, transfer);
+  }
+
+  private get current(): Agent {
+    if (!this.agent) throw new Error('worker agent: no agent was built (create or load first)');
+    return this.agent;
+  }
 
   /** The autosave sink the worker's agent writes to: the page runs the game's sink and answers. */
-  const pageSink = (bytes: Uint8Array, info: { iteration: number; globalStep: number }) =>
+  private readonly pageSink = (bytes: Uint8Array, info: { iteration: number; globalStep: number }) =>
     new Promise<void>((resolve, reject) => {
-      const id = nextSink++;
-      sinks.set(id, { resolve, reject });
+      const id = this.nextSink++;
+      this.sinks.set(id, { resolve, reject });
       // A copy: the agent keeps its own bytes as resume()'s fallback.
       const copy = bytes.slice();
-      post({ kind: 'sink', id, bytes: copy, info }, [copy.buffer]);
+      this.post({ kind: 'sink', id, bytes: copy, info }, [copy.buffer]);
     });
 
-  async function build(wire: WireBuild, bytes?: Uint8Array): Promise<WireAgentInfo> {
-    if (agent) throw new Error('worker agent: this worker serves one agent, built already');
-    const env = wire.env ? await envSource(wire.env, serve.envs) : undefined;
+  private async build(wire: WireBuild, bytes?: Uint8Array): Promise<WireAgentInfo> {
+    if (this.agent) throw new Error('worker agent: this worker serves one agent, built already');
+    const env = wire.env ? await envSource(wire.env, this.serve.envs) : undefined;
     const options: Partial<AgentOptions> = {
       ...(env !== undefined ? { env } : {}),
       ...(wire.algorithm ? { algorithm: wire.algorithm } : {}),
       ...(wire.maxActBatch !== undefined ? { maxActBatch: wire.maxActBatch } : {}),
-      ...(wire.autosaveEvery !== undefined ? { autosave: { every: wire.autosaveEvery, ...(wire.autosaveSink ? { sink: pageSink } : {}) } } : {}),
+      ...(wire.autosaveEvery !== undefined ? { autosave: { every: wire.autosaveEvery, ...(wire.autosaveSink ? { sink: this.pageSink } : {}) } } : {}),
     };
     // Everything the page could get wrong is checked before a device is asked for.
     if (bytes) await Agent.check(bytes, options);
     else if (env !== undefined) lookupEnv(env);
-    gpu = await workerGpu();
+    const gpu = await workerGpu();
+    let agent: Agent;
     try {
       agent = bytes ? await Agent.load(bytes, { ...options, device: gpu.device }) : await Agent.create({ ...(options as AgentOptions), device: gpu.device });
     } catch (error) {
       gpu.release();
-      gpu = null;
       throw error;
     }
-    for (const type of AGENT_EVENTS) {
-      agent.addEventListener(type, (event) => {
-        const detail = (event as CustomEvent<AgentEventDetail>).detail;
-        const wire = detail instanceof DeviceLostError ? { ...wireError(detail), report: detail.report, lastCheckpointIteration: detail.lastCheckpointIteration } : detail;
-        post({ kind: 'event', type, detail: wire, state: state()! });
-      });
-    }
+    this.agent = agent;
+    this.gpu = gpu;
+    for (const type of AGENT_EVENTS) agent.addEventListener(type, (event) => this.forward(type, (event as CustomEvent<AgentEventDetail>).detail));
     const view = agent.envView;
     return { env: portableEnv(agent), algo: agent.algo, seed: agent.seed, ...(view?.states ? { envView: { stateSize: view.stateSize, numEnvs: view.numEnvs } } : {}) };
   }
 
-  async function train(id: number, request: Extract<WorkerRequest, { op: 'train' }>): Promise<void> {
+  /** An agent event to the page (a DeviceLostError as its fields). */
+  private forward(type: (typeof AGENT_EVENTS)[number], detail: AgentEventDetail): void {
+    const wire = detail instanceof DeviceLostError ? { ...wireError(detail), report: detail.report, lastCheckpointIteration: detail.lastCheckpointIteration } : detail;
+    this.post({ kind: 'event', type, detail: wire, state: this.state()! });
+  }
+
+  private async train(id: number, request: Extract<WorkerRequest, { op: 'train' }>): Promise<void> {
     const controller = new AbortController();
-    trains.set(id, controller);
+    this.trains.set(id, controller);
     try {
       const options: TrainOptions = {
         signal: controller.signal,
         ...(request.iterations !== undefined ? { iterations: request.iterations } : {}),
         ...(request.stopAtReturn !== undefined ? { stopAtReturn: request.stopAtReturn } : {}),
         ...(request.evaluation !== undefined ? { evaluation: request.evaluation } : {}),
-        // Paced without frames: each submit waits for the one before, and the page's frames get in between.
+        // Paced without frames: each run of submits waits for the one before, and the page's frames get in between.
         ...(request.frameBudgetMs !== undefined ? { frameBudgetMs: request.frameBudgetMs, nextFrame: () => Promise.resolve() } : {}),
       };
-      for await (const stats of current().train(options)) post({ kind: 'stats', train: id, stats, state: state()! });
+      for await (const stats of this.current.train(options)) this.post({ kind: 'stats', train: id, stats, state: this.state()! });
     } finally {
-      trains.delete(id);
+      this.trains.delete(id);
     }
   }
 
-  async function envStates(instances: number): Promise<Float32Array> {
-    const view = current().envView;
-    if (!view?.states) throw new Error(`worker agent: env '${current().env.id}' runs in JavaScript: it has no GPU state to read`);
+  private async envStates(instances: number): Promise<Float32Array> {
+    const view = this.current.envView;
+    if (!view?.states) throw new Error(`worker agent: env '${this.current.env.id}' runs in JavaScript: it has no GPU state to read`);
     const count = Math.min(instances, view.numEnvs);
-    return new Float32Array(await readBufferOnce(current().device, view.states, 4 * count * view.stateSize));
+    return new Float32Array(await readBufferOnce(this.current.device, view.states, 4 * count * view.stateSize));
+  }
+
+  private destroy(): void {
+    for (const controller of this.trains.values()) controller.abort();
+    this.agent?.destroy();
+    this.gpu?.release();
+    this.agent = null;
+    this.gpu = null;
   }
 
   /** Runs one request; resolves with its reply's value and what to transfer with it. */
-  async function answer(id: number, request: WorkerRequest): Promise<[unknown, Transferable[]]> {
+  private async answer(id: number, request: WorkerRequest): Promise<[unknown, Transferable[]]> {
     switch (request.op) {
       case 'create':
-        return [await build(request.build), []];
       case 'load':
-        return [await build(request.build, request.bytes), []];
+        return [await this.build(request.build, request.op === 'load' ? request.bytes : undefined), []];
       case 'train':
-        await train(id, request);
-        return [undefined, []];
+        return [await this.train(id, request), []];
       case 'abort':
-        trains.get(request.train)?.abort();
-        return [undefined, []];
+        return [this.trains.get(request.train)?.abort(), []];
       case 'act': {
-        const result = await current().act(request.observations, request.options);
+        const result = await this.current.act(request.observations, request.options);
         return [result, transferablesOf(result.actions, result.discreteActions, result.logProbs, result.values, result.policyOutputs)];
       }
-      case 'policy': {
-        const snapshot = await current().policySnapshot();
-        return [{ snapshot, seed: current().seed } satisfies WirePolicy, []];
-      }
+      case 'policy':
+        return [{ snapshot: await this.current.policySnapshot(), seed: this.current.seed } satisfies WirePolicy, []];
       case 'clone': {
-        const demonstrations = Demonstrations.fromJSON(request.demonstrations);
-        const onEpoch = (epoch: number, meanNll: number) => post({ kind: 'epoch', clone: id, epoch, meanNll });
-        return [await current().cloneBehaviour(demonstrations, { ...request.options, onEpoch }), []];
+        const onEpoch = (epoch: number, meanNll: number) => this.post({ kind: 'epoch', clone: id, epoch, meanNll });
+        return [await this.current.cloneBehaviour(Demonstrations.fromJSON(request.demonstrations), { ...request.options, onEpoch }), []];
       }
-      case 'save': {
-        const bytes = await current().save();
-        return [bytes, []];
-      }
+      case 'save':
+        return [await this.current.save(), []];
       case 'exportOnnx': {
-        const bytes = await current().exportOnnx();
+        const bytes = await this.current.exportOnnx();
         return [bytes, transferablesOf(bytes)];
       }
       case 'restore':
-        await current().restore(request.bytes);
-        return [undefined, []];
+        return [await this.current.restore(request.bytes), []];
       case 'extend':
-        await current().extend(request.totalTimesteps);
-        return [undefined, []];
+        return [await this.current.extend(request.totalTimesteps), []];
       case 'envStates': {
-        const states = await envStates(request.instances);
+        const states = await this.envStates(request.instances);
         return [states, transferablesOf(states)];
       }
       case 'destroy':
-        for (const controller of trains.values()) controller.abort();
-        agent?.destroy();
-        gpu?.release();
-        agent = null;
-        gpu = null;
-        return [undefined, []];
+        return [this.destroy(), []];
     }
   }
-
-  endpoint.addEventListener('message', (event: MessageEvent) => {
-    const message = event.data as PageMessage;
-    if (message.kind === 'sink-done') {
-      const sink = sinks.get(message.id);
-      sinks.delete(message.id);
-      if (message.error) sink?.reject(Object.assign(new Error(message.error.message), { name: message.error.name }));
-      else sink?.resolve();
-      return;
-    }
-    answer(message.id, message.request).then(
-      ([value, transfer]) => post({ kind: 'reply', id: message.id, value, ...(state() ? { state: state()! } : {}) }, transfer),
-      (error: unknown) => post({ kind: 'reply', id: message.id, error: wireError(error), ...(state() ? { state: state()! } : {}) }),
-    );
-  });
 }

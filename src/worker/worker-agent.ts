@@ -104,6 +104,44 @@ function wireEnv(env: WorkerAgentOptions['env']): WireEnv {
   return { kind: 'descriptor', descriptor: env as EnvDescriptor };
 }
 
+/** train()'s options as the worker takes them (nextFrame and signal stay on the page). */
+function trainRequest(options: TrainOptions): WorkerRequest {
+  return {
+    op: 'train',
+    ...(options.iterations !== undefined ? { iterations: options.iterations } : {}),
+    ...(options.stopAtReturn !== undefined ? { stopAtReturn: options.stopAtReturn } : {}),
+    ...(options.evaluation !== undefined ? { evaluation: options.evaluation } : {}),
+    ...(options.frameBudgetMs !== undefined ? { frameBudgetMs: options.frameBudgetMs } : {}),
+  };
+}
+
+/** Statistics the worker pushes and train()'s consumer pulls: a queue with one waiter. */
+class StatsQueue {
+  private readonly items: AgentIterationStats[] = [];
+  private wake: (() => void) | null = null;
+  ended = false;
+
+  push(stats: AgentIterationStats): void {
+    this.items.push(stats);
+    this.wake?.();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.wake?.();
+  }
+
+  /** The next statistics; null once the training ended and all were taken. */
+  async next(): Promise<AgentIterationStats | null> {
+    for (;;) {
+      if (this.items.length > 0) return this.items.shift()!;
+      if (this.ended) return null;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = null;
+    }
+  }
+}
+
 /**
  * The agent in a worker: see the module's comment. Events as Agent's: 'devicelost' (a
  * DeviceLostError), 'autosave' and 'resumed'.
@@ -282,47 +320,25 @@ export class WorkerAgent extends EventTarget implements TrainingAgent {
     if (options.nextFrame !== undefined) throw new RangeError('worker agent: train() takes no nextFrame (the worker paces its own submits; frameBudgetMs bounds them)');
     if (options.signal?.aborted) return;
     const id = this.nextId++;
-    const queue: AgentIterationStats[] = [];
-    let wake: (() => void) | null = null;
-    let done = false;
+    const queue = new StatsQueue();
+    this.streams.set(id, (stats) => queue.push(stats));
     let failure: Error | null = null;
-    this.streams.set(id, (stats) => {
-      queue.push(stats);
-      wake?.();
-    });
-    const finished = this.send<void>(id, {
-      op: 'train',
-      ...(options.iterations !== undefined ? { iterations: options.iterations } : {}),
-      ...(options.stopAtReturn !== undefined ? { stopAtReturn: options.stopAtReturn } : {}),
-      ...(options.evaluation !== undefined ? { evaluation: options.evaluation } : {}),
-      ...(options.frameBudgetMs !== undefined ? { frameBudgetMs: options.frameBudgetMs } : {}),
-    }).then(
-      () => undefined,
-      (error: Error) => void (failure = error),
-    ).finally(() => {
-      done = true;
-      wake?.();
-    });
+    const finished = this.send<void>(id, trainRequest(options))
+      .catch((error: Error) => void (failure = error))
+      .finally(() => queue.end());
     const abort = () => void this.call({ op: 'abort', train: id }).catch(() => undefined);
     options.signal?.addEventListener('abort', abort);
     this.training = true;
     try {
-      for (;;) {
-        if (queue.length > 0) {
-          const stats = queue.shift()!;
-          await this.followers.refresh(async () => (await this.call<WirePolicy>({ op: 'policy' })).snapshot);
-          yield stats;
-          continue;
-        }
-        if (done) break;
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = null;
+      for (let stats = await queue.next(); stats; stats = await queue.next()) {
+        await this.followers.refresh(async () => (await this.call<WirePolicy>({ op: 'policy' })).snapshot);
+        yield stats;
       }
       if (failure) throw failure;
     } finally {
       options.signal?.removeEventListener('abort', abort);
       // A consumer that left early: the worker stops after the iteration in flight.
-      if (!done) abort();
+      if (!queue.ended) abort();
       await finished;
       this.streams.delete(id);
       this.training = false;

@@ -26,6 +26,7 @@ export const LAYERS = [
   'export', // ONNX export
   'persistence', // checkpoint stores and sinks
   'agent', // the game-facing Agent
+  'worker', // the Agent in a dedicated worker (WorkerAgent, its host), createAgent choosing the thread
   'node', // Node-only: Dawn, checkpoint files, the headless-Chromium recipe
   'cli', // the webgpu-rl command
   'index.ts', // the package's entries

@@ -3,9 +3,9 @@
  * trains in a dedicated worker with its own device (src/worker/worker-agent.ts: the page side
  * only, the engine loads in the worker), anything else on the page's thread (Agent). Either is a {@link TrainingAgent}.
  */
-import { Agent, type AgentOptions } from './agent';
-import type { TrainingAgent } from './training-agent';
-import { WorkerAgent, type WorkerAgentOptions } from '../worker/worker-agent';
+import { Agent, type AgentOptions } from '../agent/agent';
+import type { TrainingAgent } from '../agent/training-agent';
+import { WorkerAgent, type WorkerAgentOptions } from './worker-agent';
 
 /** Options of createAgent on the page's thread: Agent.create's. */
 export type MainThreadAgentOptions = AgentOptions & {
@@ -35,5 +35,7 @@ export async function createAgent(options: MainThreadAgentOptions | WorkerThread
     throw new TypeError(`createAgent: options.worker must be true (train in a worker) or false (default: the page's thread); got ${String(options.worker)}`);
   }
   const { worker: _worker, ...rest } = options;
-  return Agent.create(rest);
+  // Also the check that Agent is a TrainingAgent (agent.ts cannot name the interface that names its types).
+  const agent: TrainingAgent = await Agent.create(rest);
+  return agent;
 }
