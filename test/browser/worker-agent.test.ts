@@ -14,11 +14,11 @@ describe('WorkerAgent in headless Chromium', () => {
     await page.waitForFunction(() => window.__workerAgent !== undefined, { timeout: 110_000 });
     const result = (await page.evaluate(() => window.__workerAgent))!;
     expect(result.error).toBeUndefined();
-    console.log(`[browser worker agent] seeds 5 and 8: ${result.cartPole!.worker.length} CartPole and ${result.seek!.worker.length} seek iterations compared`);
+    console.log(`[browser worker agent] seeds 5 and 8: ${result.cartPole!.worker.length} CartPole and ${result.sign!.worker.length} sign iterations compared`);
     expect(result.cartPole!.main.length).toBe(3);
     expect(result.cartPole!.worker).toEqual(result.cartPole!.main);
-    expect(result.seek!.main.length).toBe(3);
-    expect(result.seek!.worker).toEqual(result.seek!.main);
+    expect(result.sign!.main.length).toBe(3);
+    expect(result.sign!.worker).toEqual(result.sign!.main);
     expect(result.sameActions).toBe(true);
     expect(result.sameCpuActions).toBe(true);
     expect(result.states).toBe(16);

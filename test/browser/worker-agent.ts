@@ -3,7 +3,7 @@
 // imports from its module; greedy actions, the CPU policy and the env states read from the worker.
 // The result lands in window.__workerAgent for the Puppeteer test.
 import { createAgent, type AgentIterationStats, type TrainingAgent } from '../../src/index';
-import { seek } from './worker-env';
+import { sign } from './worker-env';
 
 interface Run {
   main: unknown[];
@@ -14,7 +14,7 @@ declare global {
   interface Window {
     __workerAgent?: {
       cartPole?: Run;
-      seek?: Run;
+      sign?: Run;
       sameActions?: boolean;
       sameCpuActions?: boolean;
       states?: number;
@@ -49,16 +49,16 @@ async function main(): Promise<void> {
     onPage.destroy();
     inWorker.destroy();
 
-    const seekAlgorithm = { ...algorithm, seed: 8 };
-    const seekOnPage = await createAgent({ env: seek, algorithm: seekAlgorithm });
-    const seekInWorker = await createAgent({ env: { module: new URL('./worker-env.ts', import.meta.url), export: 'seek' }, algorithm: seekAlgorithm, worker: true });
-    const seekRun = { main: await stats(seekOnPage), worker: await stats(seekInWorker) };
-    seekOnPage.destroy();
-    seekInWorker.destroy();
+    const signAlgorithm = { ...algorithm, seed: 8 };
+    const signOnPage = await createAgent({ env: sign, algorithm: signAlgorithm });
+    const signInWorker = await createAgent({ env: { module: new URL('./worker-env.ts', import.meta.url), export: 'sign' }, algorithm: signAlgorithm, worker: true });
+    const signRun = { main: await stats(signOnPage), worker: await stats(signInWorker) };
+    signOnPage.destroy();
+    signInWorker.destroy();
 
     window.__workerAgent = {
       cartPole,
-      seek: seekRun,
+      sign: signRun,
       sameActions: Array.from(a.actions).join() === Array.from(b.actions).join(),
       sameCpuActions: Array.from(c.actions).join() === Array.from(a.actions).join(),
       states: states.length,

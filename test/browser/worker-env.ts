@@ -1,24 +1,21 @@
 // A game's JavaScript env in a module of its own, so a worker can import it (worker-agent.ts):
-// a cursor on a line seeks a target, sees the signed distance, and moves left or right.
+// each step shows a number in [−1, 1); the agent is paid for naming its sign (1: positive).
 import type { HostEnv } from '../../src/index';
 
-const cursor: number[] = [];
-const target: number[] = [];
+const shown: number[] = [];
 
-export const seek: HostEnv = {
-  name: 'seek',
+export const sign: HostEnv = {
+  name: 'sign',
   observationSize: 1,
   actionSpace: { kind: 'discrete', n: 2 },
-  maxEpisodeSteps: 30,
+  maxEpisodeSteps: 20,
   reset(i, random) {
-    cursor[i] = Math.floor(random() * 21) - 10;
-    do target[i] = Math.floor(random() * 21) - 10;
-    while (target[i] === cursor[i]);
-    return [(target[i]! - cursor[i]!) / 10];
+    shown[i] = 2 * random() - 1;
+    return [shown[i]!];
   },
-  step(i, action) {
-    cursor[i] = Math.max(-10, Math.min(10, cursor[i]! + (action === 1 ? 1 : -1)));
-    const arrived = cursor[i] === target[i];
-    return { observation: [(target[i]! - cursor[i]!) / 10], reward: arrived ? 1 : -0.05, terminated: arrived };
+  step(i, action, random) {
+    const right = (action === 1) === shown[i]! >= 0;
+    shown[i] = 2 * random() - 1;
+    return { observation: [shown[i]!], reward: right ? 1 : 0, terminated: false };
   },
 };

@@ -21,8 +21,9 @@ const learning = (stats: IterationStats) => ({ iteration: stats.iteration, globa
 describe('Agent.save() while train() runs', () => {
   const gpu = useGpu();
 
-  async function uninterrupted(): Promise<IterationStats[]> {
-    const agent = await Agent.create({ env: 'CartPole-v1', algorithm, device: gpu().device });
+  /** Every statistics record of `agent` trained to its end; the agent is destroyed after. */
+  async function trainedToEnd(made: Promise<Agent>): Promise<IterationStats[]> {
+    const agent = await made;
     try {
       const seen: IterationStats[] = [];
       for await (const stats of agent.train()) seen.push(stats);
@@ -32,16 +33,8 @@ describe('Agent.save() while train() runs', () => {
     }
   }
 
-  async function continued(bytes: Uint8Array): Promise<IterationStats[]> {
-    const agent = await Agent.load(bytes, { device: gpu().device });
-    try {
-      const seen: IterationStats[] = [];
-      for await (const stats of agent.train()) seen.push(stats);
-      return seen;
-    } finally {
-      agent.destroy();
-    }
-  }
+  const uninterrupted = () => trainedToEnd(Agent.create({ env: 'CartPole-v1', algorithm, device: gpu().device }));
+  const continued = (bytes: Uint8Array) => trainedToEnd(Agent.load(bytes, { device: gpu().device }));
 
   it('inside the loop body and from outside it: consistent checkpoints, every iteration reported once', async () => {
     console.log(`[agent-save-while-training] seed ${SEED}`);
