@@ -233,6 +233,8 @@ class AgentHost {
         return [await this.current.restore(request.bytes), []];
       case 'extend':
         return [await this.current.extend(request.totalTimesteps), []];
+      case 'resume':
+        return [await this.current.resume(request.bytes ? { checkpoint: request.bytes } : {}), []];
       case 'envStates': {
         const states = await this.envStates(request.instances);
         return [states, transferablesOf(states)];

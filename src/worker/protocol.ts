@@ -49,6 +49,7 @@ export type WorkerRequest =
   | { readonly op: 'exportOnnx' }
   | { readonly op: 'restore'; readonly bytes: Uint8Array }
   | { readonly op: 'extend'; readonly totalTimesteps: number }
+  | { readonly op: 'resume'; readonly bytes?: Uint8Array }
   | { readonly op: 'envStates'; readonly instances: number }
   | { readonly op: 'destroy' };
 

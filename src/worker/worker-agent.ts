@@ -399,6 +399,14 @@ export class WorkerAgent extends EventTarget implements TrainingAgent {
     await this.call<void>({ op: 'restore', bytes: checkpoint });
   }
 
+  /**
+   * After the worker's device was lost (a 'devicelost' event): the worker rebuilds its agent on a
+   * new device from `checkpoint` (default: its last save or autosave), as Agent.resume does.
+   */
+  async resume(checkpoint?: Uint8Array): Promise<void> {
+    await this.call<void>({ op: 'resume', ...(checkpoint ? { bytes: checkpoint } : {}) });
+  }
+
   /** Raises the run's step budget so that train() goes on past the old end (see Agent.extend). */
   async extend(totalTimesteps: number): Promise<void> {
     await this.call<void>({ op: 'extend', totalTimesteps });

@@ -160,6 +160,21 @@ describe('WorkerAgent over a MessageChannel', () => {
     }
   });
 
+  it('resume() rebuilds the worker\'s agent on a new device from a checkpoint and continues as the run did', async () => {
+    const worker = await WorkerAgent.create({ env: 'CartPole-v1', algorithm, createWorker: channelWorker() });
+    try {
+      const first = await collect(worker.train({ iterations: 2 }));
+      const bytes = await worker.save();
+      const rest = await collect(worker.train());
+      await worker.resume(bytes);
+      expect(worker.iteration).toBe(2);
+      expect((await collect(worker.train())).map(learning)).toEqual(rest.map(learning));
+      expect(first.length + rest.length).toBe(ITERATIONS);
+    } finally {
+      worker.destroy();
+    }
+  });
+
   it('refuses what cannot cross or does not exist, by name', async () => {
     const hostEnv = { observationSize: 1, actionSpace: { kind: 'discrete', n: 2 }, maxEpisodeSteps: 5, reset: () => [0], step: () => ({ observation: [0], reward: 0, terminated: false }) };
     await expect(WorkerAgent.create({ env: hostEnv as never, createWorker: channelWorker() })).rejects.toThrow(/options\.env is a JavaScript env object, which cannot cross to a worker/);
