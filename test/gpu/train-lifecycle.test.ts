@@ -4,11 +4,14 @@
  * AbortSignal Ctrl-C aborts), resumed, ends bit for bit where the uninterrupted run ends (metrics
  * lines after the resume point and final state), with --eval-every's evaluations and best.wgrl on
  * both; --resume refuses a run of another env, algorithm or network before writing anything; and
- * the command's SIGINT handler stops a run with its files written and exit status 130.
+ * the command's SIGINT handler stops a run with its files written and exit status 130, in process
+ * and as a spawned command sent a real SIGINT (once: every file; twice: at once, with no partial file).
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTraining, trainCommand, trainConfigFromOptions, type RunOptions } from '../../src/cli/train';
 import { planResume, readResumeCheckpoint } from '../../src/cli/train-resume';
@@ -189,4 +192,39 @@ describe('train lifecycle', () => {
     expect(await metricsOf(out)).toHaveLength(summary.iterations as number);
     expect(await checkpointOf(join(out, 'checkpoint.wgrl'))).toMatchObject({ iteration: summary.iterations, globalStep: summary.steps });
   });
+
+  /** The command from the sources in a process of its own; sends `signals` SIGINTs once it has recorded an iteration. */
+  async function interruptedCommand(out: string, file: string, signals: number): Promise<number | null> {
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../support/cli-process.mjs', import.meta.url)), 'train', '--env', 'CartPole-v1', '--seed', String(SEED), '--steps', String(4000 * STEPS_PER_ITERATION), '--config', file, '--out', out, '--quiet'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    for (let waited = 0; waited < 90_000; waited += 100) {
+      if ((await readFile(join(out, 'metrics.jsonl'), 'utf8').catch(() => '')).length > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    for (let k = 0; k < signals; k += 1) child.kill('SIGINT');
+    const code = await exited;
+    console.log(`[train-lifecycle] spawned command, ${signals} SIGINT: exit ${code}; ${output.trim().split('\n').at(-1)}`);
+    return code;
+  }
+
+  it('a spawned command stops on a real SIGINT: exit status 130, every file written; a second one exits at once, leaving no partial file', async () => {
+    const { file } = await tinyConfig(1);
+    const once = join(dir, 'spawned-once');
+    expect(await interruptedCommand(once, file, 1)).toBe(130);
+    const summary = await summaryOf(once);
+    expect(summary.ended).toBe('interrupted');
+    expect(await metricsOf(once)).toHaveLength(summary.iterations as number);
+    expect(await checkpointOf(join(once, 'checkpoint.wgrl'))).toMatchObject({ iteration: summary.iterations, globalStep: summary.steps });
+
+    const twice = join(dir, 'spawned-twice');
+    expect(await interruptedCommand(twice, file, 2)).toBe(130);
+    // Whatever was written is whole: a checkpoint, if one was, decodes (its digest checked).
+    const checkpoint = await readFile(join(twice, 'checkpoint.wgrl')).catch(() => null);
+    if (checkpoint) await expect(decodeCheckpoint(new Uint8Array(checkpoint))).resolves.toMatchObject({ env: { id: 'CartPole-v1' } });
+  }, 240_000);
 });
