@@ -39,6 +39,11 @@ export class HostEnvRandoms {
     this.used[env] = 4;
   }
 
+  /** The key instance `env`'s stream was last started with: its phase and episode (start's arguments). */
+  keyOf(env: number): [phase: number, episode: number] {
+    return [this.counters[4 * env + 2]!, this.counters[4 * env + 3]!];
+  }
+
   /** The next uniform in (0, 1) of instance `env`'s stream (uniform_from_bits, as on the GPU). */
   next(env: number): number {
     const c = 4 * env;

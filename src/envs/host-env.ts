@@ -118,8 +118,13 @@ export interface HostVectorEnv {
   readonly timings: Readonly<HostEnvTimings>;
   /** Whether step() may take a range of instances: the game declares stepsRanges (batchHostEnv's adapter does). */
   readonly stepsRanges: boolean;
-  /** Resets every instance (a new episode each, step count 0) and uploads the observations. */
+  /**
+   * Resets every instance (a new episode each, step count 0) and uploads the observations; an env
+   * whose resetBatch answers asynchronously (AsyncBatchedHostEnv) finishes by settled().
+   */
   reset(): void;
+  /** Resolves once the last reset() has uploaded its observations. */
+  settled(): Promise<void>;
   /**
    * Records the copy of instances [from, to)'s rows of `buffers.actions` (default all) to the CPU in
    * the caller's encoder, right after the kernels that write them; submit it before awaiting
@@ -184,6 +189,26 @@ export async function createHostVectorEnv(
 
 /** The timings of the host vector env that owns each batch. */
 const timingsByBatch = new WeakMap<HostEnvBatch, Readonly<HostEnvTimings>>();
+/** The random streams behind each batch's random(), and their seed. */
+const streamsByBatch = new WeakMap<HostEnvBatch, { readonly seed: number; readonly randoms: HostEnvRandoms }>();
+
+/**
+ * The seed and streams behind `batch.random` (undefined for any other object): an env that steps
+ * its instances elsewhere (a worker's stand-in for an env on the page) keys a copy of the streams
+ * the same way, so the game draws what it would draw here.
+ */
+export function hostEnvStreams(batch: HostEnvBatch): { readonly seed: number; readonly randoms: HostEnvRandoms } | undefined {
+  return streamsByBatch.get(batch);
+}
+
+/**
+ * A BatchedHostEnv whose calls may be asynchronous: the worker's stand-in for an env that steps on
+ * the page (src/worker/page-env.ts) answers once the page has stepped. The engine awaits them.
+ */
+export interface AsyncBatchedHostEnv extends Omit<BatchedHostEnv, 'resetBatch' | 'stepBatch'> {
+  resetBatch(batch: HostEnvBatch, instances: Uint32Array): void | Promise<void>;
+  stepBatch(batch: HostEnvBatch, from: number, to: number): void | Promise<void>;
+}
 
 /**
  * The cumulative step() timings of the host vector env that handed `batch` to its game (undefined
@@ -254,6 +279,8 @@ class HostVectorEnvImpl implements HostVectorEnv {
   ];
   private readonly tickets: (ReadbackTicket | null)[] = [null, null];
   private ready = false;
+  /** A reset() whose env answers asynchronously, until it has. */
+  private resetting: Promise<void> | null = null;
   private destroyed = false;
 
   constructor(
@@ -309,6 +336,7 @@ class HostVectorEnvImpl implements HostVectorEnv {
       name,
     );
     timingsByBatch.set(this.batch, this.timings);
+    streamsByBatch.set(this.batch, { seed, randoms: this.randoms });
     const made = this.createBuffers(actionBuffer.byteLength);
     this.buffers = made;
     this.uploads = Object.entries(this.latest).map(([key, array]) => [made[key as HostEnvBufferName]!, array, array.length / n]);
@@ -338,12 +366,24 @@ class HostVectorEnvImpl implements HostVectorEnv {
 
   reset(): void {
     this.assertAlive();
-    const { latest } = this;
     this.ready = false;
     // Copies recorded for an iteration that stopped part-way are never collected.
     this.pending.fill(0);
     for (let env = 0; env < this.numEnvs; env += 1) this.startEpisode(env);
-    this.batchedEnv.resetBatch(this.batch, this.everyInstance);
+    const reset = (this.batchedEnv as AsyncBatchedHostEnv).resetBatch(this.batch, this.everyInstance);
+    // An env stepping elsewhere answers later: settled() waits for it, as the next iteration does.
+    if (reset) this.resetting = reset.then(() => this.finishReset()).finally(() => (this.resetting = null));
+    else this.finishReset();
+  }
+
+  /** Resolves once the last reset() has written its observations (at once for a game's own env). */
+  settled(): Promise<void> {
+    return this.resetting ?? Promise.resolve();
+  }
+
+  /** The first observations checked, the episode statistics zeroed, everything uploaded. */
+  private finishReset(): void {
+    const { latest } = this;
     for (let env = 0; env < this.numEnvs; env += 1) this.checkFreshRow(env, 'resetBatch');
     latest.rewards.fill(0);
     latest.terminated.fill(0);
@@ -370,6 +410,7 @@ class HostVectorEnvImpl implements HostVectorEnv {
   async step(from = 0, to = this.numEnvs): Promise<void> {
     this.assertAlive();
     this.checkRange('step', from, to);
+    if (this.resetting) await this.resetting;
     if (!this.ready) throw new Error(`${this.name}: call reset() before step() (and again after a step threw)`);
     const slot = this.pendingSlot('step', from, to);
     if (this.pending[slot] === 0) {
@@ -387,11 +428,16 @@ class HostVectorEnvImpl implements HostVectorEnv {
     checkHostActions(this.name, this.batchedEnv.actionSpace, this.batch, from, to);
     this.beginStep(from, to);
     const t2 = performance.now();
-    this.batchedEnv.stepBatch(this.batch, from, to);
+    const env = this.batchedEnv as AsyncBatchedHostEnv;
+    const stepped = env.stepBatch(this.batch, from, to);
+    if (stepped) await stepped;
     const t3 = performance.now();
     const count = this.finishStep(from, to);
     const t4 = performance.now();
-    if (count > 0) this.batchedEnv.resetBatch(this.batch, this.endedViews[count] ?? (this.endedViews[count] = this.ended.subarray(0, count)));
+    if (count > 0) {
+      const reset = env.resetBatch(this.batch, this.endedViews[count] ?? (this.endedViews[count] = this.ended.subarray(0, count)));
+      if (reset) await reset;
+    }
     const t5 = performance.now();
     this.checkResets(count, from, to);
     this.ready = true;

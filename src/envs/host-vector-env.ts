@@ -25,6 +25,8 @@ export interface HostBackedVectorEnv extends VectorEnv {
   hostStep(from?: number, to?: number): Promise<void>;
   /** Records the copy of instances [from, to)'s actions that hostStep(from, to) reads (HostVectorEnv.encodeActionReadback). */
   encodeActionReadback(encoder: GPUCommandEncoder, from?: number, to?: number): void;
+  /** Resolves once the last reset has uploaded its observations (an env answering asynchronously). */
+  settled(): Promise<void>;
 }
 
 /** N instances of the descriptor's host env behind VectorEnv buffers (one group: populations need GPU envs). */
@@ -62,6 +64,7 @@ export async function createHostBackedVectorEnv(
     checkActions: async () => undefined,
     read: async () => ({ ...(await host.read()), states: new Float32Array(0), nextStates: new Float32Array(0) }),
     hostStep: (from, to) => host.step(from, to),
+    settled: () => host.settled(),
     encodeActionReadback: (encoder, from, to) => host.encodeActionReadback(encoder, from, to),
     destroy: () => host.destroy(),
   };

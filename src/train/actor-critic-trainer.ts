@@ -118,7 +118,9 @@ async function createGuard(parts: ScaffoldParts, iteration: ActorCriticIteration
 function loopSteps(parts: ScaffoldParts, iteration: ActorCriticIteration, guard: NanGuard, learningRates: Map<number, readonly number[]>): IterationBody {
   const { name, rollout, optimizer, buffers: b, agents: G } = parts;
   const state = guardedState(optimizer);
+  const hostEnv = 'settled' in parts.env ? (parts.env as { settled(): Promise<void> }) : undefined;
   return {
+    ...(hostEnv ? { ready: () => hostEnv.settled() } : {}),
     prepare(i) {
       if (i >= parts.numIterations) {
         throw new RangeError(`${name}: all ${parts.numIterations} iterations of totalTimesteps = ${parts.totalTimesteps} are done`);

@@ -10,6 +10,7 @@ import { Agent, DeviceLostError, type AgentEventDetail, type AgentOptions, type 
 import { lookupEnv, type EnvSource } from '../envs/registry';
 import { acquireGpu, type Gpu } from '../gpu/device';
 import { readBufferOnce } from '../gpu/readback';
+import { PageEnvProxy } from './page-env';
 import {
   WORKER_UNAVAILABLE,
   transferablesOf,
@@ -47,7 +48,7 @@ export interface ServeAgentOptions {
   readonly envs?: Readonly<Record<string, EnvSource>>;
 }
 
-async function envSource(env: WireEnv, served: ServeAgentOptions['envs']): Promise<EnvSource> {
+async function envSource(env: Exclude<WireEnv, { kind: 'page' }>, served: ServeAgentOptions['envs']): Promise<EnvSource> {
   if (env.kind === 'id') return served && Object.hasOwn(served, env.id) ? served[env.id]! : env.id;
   if (env.kind === 'descriptor') return env.descriptor;
   return importEnv(env);
@@ -88,6 +89,8 @@ class AgentHost {
   private readonly trains = new Map<number, AbortController>();
   private readonly sinks = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   private nextSink = 0;
+  /** The stand-in of an env that steps on the page, when the agent's env is one. */
+  private pageEnv: PageEnvProxy | null = null;
 
   constructor(
     private readonly endpoint: Endpoint,
@@ -95,6 +98,10 @@ class AgentHost {
   ) {}
 
   receive(message: PageMessage): void {
+    if (message.kind === 'env-done') {
+      this.pageEnv?.answer(message);
+      return;
+    }
     if (message.kind === 'sink-done') {
       const sink = this.sinks.get(message.id);
       this.sinks.delete(message.id);
@@ -139,7 +146,7 @@ class AgentHost {
 
   private async build(wire: WireBuild, bytes?: Uint8Array): Promise<WireAgentInfo> {
     if (this.agent) throw new Error('worker agent: this worker serves one agent, built already');
-    const env = wire.env ? await envSource(wire.env, this.serve.envs) : undefined;
+    const env = wire.env ? await this.envOf(wire.env) : undefined;
     const options: Partial<AgentOptions> = {
       ...(env !== undefined ? { env } : {}),
       ...(wire.algorithm ? { algorithm: wire.algorithm } : {}),
@@ -162,6 +169,13 @@ class AgentHost {
     for (const type of AGENT_EVENTS) agent.addEventListener(type, (event) => this.forward(type, (event as CustomEvent<AgentEventDetail>).detail));
     const view = agent.envView;
     return { env: portableEnv(agent), algo: agent.algo, seed: agent.seed, ...(view?.states ? { envView: { stateSize: view.stateSize, numEnvs: view.numEnvs } } : {}) };
+  }
+
+  /** The env a request names: an env on the page gets its stand-in here. */
+  private async envOf(env: WireEnv): Promise<EnvSource> {
+    if (env.kind !== 'page') return envSource(env, this.serve.envs);
+    this.pageEnv = new PageEnvProxy(env.spec, (call, transfer) => this.post(call, transfer));
+    return this.pageEnv as unknown as EnvSource;
   }
 
   /** An agent event to the page (a DeviceLostError as its fields). */

@@ -11,13 +11,57 @@ import type { DemonstrationsJson } from '../agent/demonstrations';
 import type { CpuPolicySnapshot } from '../agent/cpu-policy-snapshot';
 import type { EvaluationOptions } from '../agent/evaluate-policy';
 import type { ActOptions } from '../agent/policy-inference';
-import type { EnvDescriptor } from '../envs/types';
+import type { ActionSpace, EnvDescriptor } from '../envs/types';
 
-/** The env as it crosses to the worker: by id, as a WGSL descriptor, or as a module the worker imports. */
+/** The env as it crosses to the worker: by id, as a WGSL descriptor, as a module the worker imports, or as the spaces of an env that steps on the page. */
 export type WireEnv =
   | { readonly kind: 'id'; readonly id: string }
   | { readonly kind: 'descriptor'; readonly descriptor: EnvDescriptor }
-  | { readonly kind: 'module'; readonly url: string; readonly exportName: string };
+  | { readonly kind: 'module'; readonly url: string; readonly exportName: string }
+  | { readonly kind: 'page'; readonly spec: PageEnvSpec };
+
+/** A JavaScript env that steps on the page, as the worker's stand-in for it sees it. */
+export interface PageEnvSpec {
+  readonly name: string;
+  readonly observationSize: number;
+  readonly actionSpace: ActionSpace;
+  readonly maxEpisodeSteps: number;
+  readonly actionMasks: boolean;
+  readonly episodeMetrics: readonly string[];
+}
+
+/**
+ * The worker asks the page to reset or step its env. Each names its instances' random-stream keys
+ * (phase, episode per instance, [count][2]) and the seed, so that the page's draws are the worker's.
+ * A step carries the range's action rows (their raw 32-bit words) and truncated flags (the step limit).
+ */
+export type PageEnvCall =
+  | { readonly kind: 'env-reset'; readonly id: number; readonly numEnvs: number; readonly seed: number; readonly instances: Uint32Array; readonly keys: Uint32Array }
+  | {
+      readonly kind: 'env-step';
+      readonly id: number;
+      readonly numEnvs: number;
+      readonly seed: number;
+      readonly from: number;
+      readonly to: number;
+      readonly keys: Uint32Array;
+      readonly actionWords: Uint32Array;
+      readonly truncated: Uint32Array;
+    }
+  | { readonly kind: 'env-release' };
+
+/** The page's answer: the rows the env wrote (a reset's in the order of its instances; a step's, of its range). */
+export interface PageEnvRows {
+  readonly kind: 'env-done';
+  readonly id: number;
+  readonly observations?: Float32Array;
+  readonly rewards?: Float32Array;
+  readonly terminated?: Uint32Array;
+  readonly truncated?: Uint32Array;
+  readonly masks?: Uint32Array;
+  readonly episodeMetrics?: Float32Array;
+  readonly error?: WireError;
+}
 
 /** What builds the worker's Agent (create or load). */
 export interface WireBuild {
@@ -89,14 +133,16 @@ export interface WirePolicy {
 
 export type PageMessage =
   | { readonly kind: 'request'; readonly id: number; readonly request: WorkerRequest }
-  | { readonly kind: 'sink-done'; readonly id: number; readonly error?: WireError };
+  | { readonly kind: 'sink-done'; readonly id: number; readonly error?: WireError }
+  | PageEnvRows;
 
 export type WorkerMessage =
   | { readonly kind: 'reply'; readonly id: number; readonly value?: unknown; readonly error?: WireError; readonly state?: WireState }
   | { readonly kind: 'stats'; readonly train: number; readonly stats: AgentIterationStats; readonly state: WireState }
   | { readonly kind: 'epoch'; readonly clone: number; readonly epoch: number; readonly meanNll: number }
   | { readonly kind: 'sink'; readonly id: number; readonly bytes: Uint8Array; readonly info: { readonly iteration: number; readonly globalStep: number } }
-  | { readonly kind: 'event'; readonly type: 'devicelost' | 'autosave' | 'resumed'; readonly detail: unknown; readonly state: WireState };
+  | { readonly kind: 'event'; readonly type: 'devicelost' | 'autosave' | 'resumed'; readonly detail: unknown; readonly state: WireState }
+  | PageEnvCall;
 
 /** The side of a MessagePort a worker or a page talks through (a Worker, a DedicatedWorkerGlobalScope, a MessagePort). */
 export interface Endpoint {

@@ -5,9 +5,11 @@
  * the counters of the last message, so the getters answer at once. The same
  * {@link TrainingAgent} as {@link Agent}; createAgent({ worker: true }) picks it.
  *
- * The env crosses by value: a built-in env's id, a custom WGSL env's descriptor, or a game's
- * JavaScript env as `{ module, export }`, a module the worker imports (its instances then step in
- * the worker, beside the GPU device; a JavaScript env object cannot cross a thread).
+ * The env: a built-in env's id or a custom WGSL env's descriptor cross by value; a game's
+ * JavaScript env either steps in the worker, beside the GPU device (`{ module, export }`, a module
+ * the worker imports, or a game's own worker script serving it by name), or, given as the env
+ * object itself, steps on the page where the game keeps it: each step's actions come to the page in
+ * one batch and the rows the env wrote go back (src/worker/page-env.ts).
  *
  * A browser runs every device's work in one GPU process and queue, so a worker's long submits still
  * delay the page's frames: `train({ frameBudgetMs })` bounds each submit's GPU time, the worker
@@ -21,6 +23,9 @@ import type { CpuPolicy, CpuPolicyOptions } from '../agent/cpu-policy';
 import type { ActOptions, ActResult } from '../agent/policy-inference';
 import type { TrainingAgent } from '../agent/training-agent';
 import type { EnvDescriptor } from '../envs/types';
+import type { BatchedHostEnv } from '../envs/batched-host-env';
+import type { HostEnv } from '../envs/per-instance-host-env';
+import type { PageEnvRunner } from './page-env-runner';
 import type { GpuLostReport } from '../gpu/device';
 import {
   WORKER_UNAVAILABLE,
@@ -47,8 +52,12 @@ export interface WorkerEnvModule {
 
 /** Options of {@link WorkerAgent.create}: Agent's, with an env that can cross to a worker and no device (the worker gets its own). */
 export interface WorkerAgentOptions {
-  /** A built-in env id or alias, a customEnv descriptor, or a module exporting the game's JavaScript env. */
-  readonly env: string | EnvDescriptor | WorkerEnvModule;
+  /**
+   * A built-in env id or alias, a customEnv descriptor, a module exporting the game's JavaScript env
+   * (it then steps in the worker), or the game's JavaScript env object itself (it then steps on the
+   * page: each step's actions go to the page and its rows come back, one round trip per step).
+   */
+  readonly env: string | EnvDescriptor | WorkerEnvModule | HostEnv | BatchedHostEnv;
   /** The algorithm and its hyperparameters (default: PPO with the env's documented defaults). */
   readonly algorithm?: AlgorithmConfig;
   /** Save a checkpoint every `every` iterations (and when train() ends); `sink` runs on the page with the bytes. */
@@ -89,19 +98,27 @@ function defaultWorker(): WorkerHandle {
   return new Worker(new URL('./agent-worker.ts', import.meta.url), { type: 'module', name: 'webgpu-rl agent' });
 }
 
-function wireEnv(env: WorkerAgentOptions['env']): WireEnv {
-  if (typeof env === 'string') return { kind: 'id', id: env };
+/** Whether `env` is a game's JavaScript env object (per-instance or batched), which steps on the page. */
+function isEnvObject(env: WorkerAgentOptions['env']): env is HostEnv | BatchedHostEnv {
+  return typeof env === 'object' && env !== null && (typeof (env as { stepBatch?: unknown }).stepBatch === 'function' || typeof (env as { step?: unknown }).step === 'function');
+}
+
+/** The env as it crosses, and for an env object the page's runner of it (loaded only then). */
+async function wireEnv(env: WorkerAgentOptions['env']): Promise<{ wire: WireEnv; runner?: PageEnvRunner }> {
+  if (typeof env === 'string') return { wire: { kind: 'id', id: env } };
+  if (isEnvObject(env)) {
+    const { PageEnvRunner, pageEnvSpec } = await import('./page-env-runner');
+    const { env: batched, spec } = pageEnvSpec(env);
+    return { wire: { kind: 'page', spec }, runner: new PageEnvRunner(batched, spec) };
+  }
   if (typeof env === 'object' && env !== null && 'module' in env) {
     const base = typeof location !== 'undefined' ? location.href : undefined;
-    return { kind: 'module', url: new URL(String(env.module), base).href, exportName: env.export ?? 'default' };
+    return { wire: { kind: 'module', url: new URL(String(env.module), base).href, exportName: env.export ?? 'default' } };
   }
-  if (typeof env === 'object' && env !== null && (typeof (env as { stepBatch?: unknown }).stepBatch === 'function' || typeof (env as { step?: unknown }).step === 'function')) {
-    throw new TypeError(
-      "worker agent: options.env is a JavaScript env object, which cannot cross to a worker: give { module: '<URL of a module exporting it>', export: '<its name>' }, or train on the main thread (Agent.create)",
-    );
+  if (typeof env !== 'object' || env === null) {
+    throw new TypeError(`worker agent: options.env must be an env id, a customEnv descriptor, a JavaScript env object or { module, export } (got ${String(env)})`);
   }
-  if (typeof env !== 'object' || env === null) throw new TypeError(`worker agent: options.env must be an env id, a customEnv descriptor or { module, export } (got ${String(env)})`);
-  return { kind: 'descriptor', descriptor: env as EnvDescriptor };
+  return { wire: { kind: 'descriptor', descriptor: env as EnvDescriptor } };
 }
 
 /** train()'s options as the worker takes them (nextFrame and signal stay on the page). */
@@ -162,6 +179,8 @@ export class WorkerAgent extends EventTarget implements TrainingAgent {
   private constructor(
     private readonly endpoint: WorkerHandle,
     private readonly sink: NonNullable<AgentOptions['autosave']>['sink'] | undefined,
+    /** The game's env, when it steps on the page. */
+    private readonly pageEnv: PageEnvRunner | null,
   ) {
     super();
     endpoint.addEventListener('message', this.listener);
@@ -174,14 +193,15 @@ export class WorkerAgent extends EventTarget implements TrainingAgent {
   /** Starts a worker and builds the agent there; validation errors and a worker without a GPU reject here. */
   static async create(options: WorkerAgentOptions): Promise<WorkerAgent> {
     if (typeof options !== 'object' || options === null) throw new TypeError('worker agent: options must be an object with at least { env }');
-    if (options.env === undefined) throw new RangeError('worker agent: options.env is required (an env id, a customEnv descriptor or { module, export })');
-    return WorkerAgent.start(options, { op: 'create', build: WorkerAgent.build(options, wireEnv(options.env)) });
+    if (options.env === undefined) throw new RangeError('worker agent: options.env is required (an env id, a customEnv descriptor, a JavaScript env object or { module, export })');
+    const { wire, runner } = await wireEnv(options.env);
+    return WorkerAgent.start(options, { op: 'create', build: WorkerAgent.build(options, wire) }, runner);
   }
 
   /** Starts a worker and loads a checkpoint there (a JavaScript env's checkpoint needs options.env as { module, export }). */
   static async load(bytes: Uint8Array, options: Partial<Omit<WorkerAgentOptions, 'algorithm'>> = {}): Promise<WorkerAgent> {
-    const env = options.env === undefined ? undefined : wireEnv(options.env);
-    return WorkerAgent.start(options, { op: 'load', bytes, build: WorkerAgent.build(options, env) });
+    const env = options.env === undefined ? undefined : await wireEnv(options.env);
+    return WorkerAgent.start(options, { op: 'load', bytes, build: WorkerAgent.build(options, env?.wire) }, env?.runner);
   }
 
   private static build(options: Partial<WorkerAgentOptions>, env: WireEnv | undefined): WireBuild {
@@ -197,8 +217,8 @@ export class WorkerAgent extends EventTarget implements TrainingAgent {
     };
   }
 
-  private static async start(options: Partial<WorkerAgentOptions>, request: WorkerRequest): Promise<WorkerAgent> {
-    const agent = new WorkerAgent((options.createWorker ?? defaultWorker)(), options.autosave?.sink);
+  private static async start(options: Partial<WorkerAgentOptions>, request: WorkerRequest, runner?: PageEnvRunner): Promise<WorkerAgent> {
+    const agent = new WorkerAgent((options.createWorker ?? defaultWorker)(), options.autosave?.sink, runner ?? null);
     try {
       agent.info = await agent.call<WireAgentInfo>(request);
       return agent;
@@ -240,6 +260,13 @@ export class WorkerAgent extends EventTarget implements TrainingAgent {
       case 'sink':
         void this.runSink(message.id, message.bytes, message.info);
         return;
+      case 'env-reset':
+      case 'env-step':
+      case 'env-release': {
+        const answer = this.pageEnv?.run(message);
+        if (answer && !this.destroyed) this.endpoint.postMessage(answer.rows, answer.transfer);
+        return;
+      }
       case 'event': {
         const detail = message.type === 'devicelost' ? this.lostError(message.detail) : message.detail;
         this.dispatchEvent(new CustomEvent(message.type, { detail }));

@@ -1,7 +1,7 @@
 /**
  * Browser tier: training in a dedicated worker with its own GPU device gives the page's thread's
- * statistics for a seed, for a WGSL env and for a game's JavaScript env the worker imports from a
- * module; act() and the CPU policy agree with the page's agent; the worker's env states come back.
+ * statistics for a seed, for a WGSL env and for a game's JavaScript env, imported by the worker
+ * from a module or stepping on the page; act() and the CPU policy agree with the page's agent; the worker's env states come back.
  */
 import { describe, expect, it } from 'vitest';
 import { useBrowserSession } from '../support/browser';
@@ -19,6 +19,7 @@ describe('WorkerAgent in headless Chromium', () => {
     expect(result.cartPole!.worker).toEqual(result.cartPole!.main);
     expect(result.sign!.main.length).toBe(3);
     expect(result.sign!.worker).toEqual(result.sign!.main);
+    expect(result.sign!.envOnPage).toEqual(result.sign!.main);
     expect(result.sameActions).toBe(true);
     expect(result.sameCpuActions).toBe(true);
     expect(result.states).toBe(16);

@@ -8,6 +8,7 @@ import { sign } from './worker-env';
 interface Run {
   main: unknown[];
   worker: unknown[];
+  envOnPage?: unknown[];
 }
 
 declare global {
@@ -50,11 +51,20 @@ async function main(): Promise<void> {
     inWorker.destroy();
 
     const signAlgorithm = { ...algorithm, seed: 8 };
-    const signOnPage = await createAgent({ env: sign, algorithm: signAlgorithm });
-    const signInWorker = await createAgent({ env: { module: new URL('./worker-env.ts', import.meta.url), export: 'sign' }, algorithm: signAlgorithm, worker: true });
-    const signRun = { main: await stats(signOnPage), worker: await stats(signInWorker) };
-    signOnPage.destroy();
-    signInWorker.destroy();
+    // One agent at a time on the page's env object: the game keeps its instances' state in it.
+    const trained = async (agent: TrainingAgent) => {
+      try {
+        return await stats(agent);
+      } finally {
+        agent.destroy();
+      }
+    };
+    const signRun = {
+      main: await trained(await createAgent({ env: sign, algorithm: signAlgorithm })),
+      worker: await trained(await createAgent({ env: { module: new URL('./worker-env.ts', import.meta.url), export: 'sign' }, algorithm: signAlgorithm, worker: true })),
+      // The same env object on the page, its agent in a worker: the worker sends each step's actions.
+      envOnPage: await trained(await createAgent({ env: sign, algorithm: signAlgorithm, worker: true })),
+    };
 
     window.__workerAgent = {
       cartPole,

@@ -3,7 +3,8 @@
  * end of a MessageChannel, WorkerAgent on the other, each with a device of its own, against an
  * Agent trained on the main thread with the same seed. Statistics are identical iteration for
  * iteration; act(), the CPU policy, behaviour cloning and checkpoints agree; a following CPU
- * policy is refreshed after each iteration; a save while training is consistent
+ * policy is refreshed after each iteration; a JavaScript env object steps on the page with the
+ * statistics of the same env trained on the main thread; a save while training is consistent
  * (a main-thread Agent loaded from it continues to the uninterrupted run's statistics); autosaves
  * reach the page's sink; bad input is refused by name. The real dedicated worker runs in the
  * browser tier (test/browser/worker-agent.test.ts).
@@ -14,6 +15,7 @@ import type { IterationStats } from '../../src/train/report';
 import { serveAgent } from '../../src/worker/agent-host';
 import { WorkerAgent, WorkerUnavailableError, type WorkerAgentOptions } from '../../src/worker/worker-agent';
 import { useGpu } from '../support/gpu';
+import { SNAKE_MASK_SIZE, SNAKE_OBS_SIZE, SnakeBatch, SnakeHost } from '../support/snake-host';
 
 const SEED = 31;
 const ITERATIONS = 5;
@@ -175,9 +177,51 @@ describe('WorkerAgent over a MessageChannel', () => {
     }
   });
 
+  it('a JavaScript env object steps on the page, per-instance or batched, with masks and metrics: the main thread\'s statistics', async () => {
+    const snake = { algo: 'ppo', numEnvs: 6, numSteps: 16, numMinibatches: 2, updateEpochs: 2, hiddenSizes: [16], totalTimesteps: 3 * 96, seed: SEED } as const;
+    for (const make of [() => new SnakeHost(6, {}, 40), () => new SnakeBatch(6, {}, 40)]) {
+      const main = await Agent.create({ env: make(), algorithm: snake, device: gpu().device });
+      const worker = await WorkerAgent.create({ env: make(), algorithm: snake, createWorker: channelWorker() });
+      try {
+        const reference = await collect(main.train());
+        const streamed = await collect(worker.train());
+        const withMetrics = (stats: AgentIterationStats) => ({ ...learning(stats), episodeMetrics: stats.episodeMetrics });
+        expect(streamed.map(withMetrics)).toEqual(reference.map(withMetrics));
+        expect(reference.at(-1)!.episodeMetrics).toBeDefined();
+        const observations = Float32Array.from({ length: 3 * SNAKE_OBS_SIZE }, (_, i) => (i % 7) / 7);
+        const actionMask = Uint32Array.from({ length: 3 * SNAKE_MASK_SIZE }, (_, i) => (i % 3 === 0 ? 0 : 1));
+        const a = await main.act(observations, { deterministic: true, actionMask });
+        const b = await worker.act(observations, { deterministic: true, actionMask });
+        expect(Array.from(b.actions)).toEqual(Array.from(a.actions));
+      } finally {
+        main.destroy();
+        worker.destroy();
+      }
+    }
+  });
+
+  it('an env on the page that throws ends the worker\'s train() with its message', async () => {
+    let steps = 0;
+    const faulty = {
+      name: 'faulty',
+      observationSize: 1,
+      actionSpace: { kind: 'discrete', n: 2 },
+      maxEpisodeSteps: 10,
+      reset: () => [0],
+      step: () => {
+        if (++steps === 20) throw new Error('the game broke at step 20');
+        return { observation: [0], reward: 0, terminated: false };
+      },
+    } as const;
+    const worker = await WorkerAgent.create({ env: faulty, algorithm, createWorker: channelWorker() });
+    try {
+      await expect(collect(worker.train())).rejects.toThrow(/the game broke at step 20/);
+    } finally {
+      worker.destroy();
+    }
+  });
+
   it('refuses what cannot cross or does not exist, by name', async () => {
-    const hostEnv = { observationSize: 1, actionSpace: { kind: 'discrete', n: 2 }, maxEpisodeSteps: 5, reset: () => [0], step: () => ({ observation: [0], reward: 0, terminated: false }) };
-    await expect(WorkerAgent.create({ env: hostEnv as never, createWorker: channelWorker() })).rejects.toThrow(/options\.env is a JavaScript env object, which cannot cross to a worker/);
     await expect(WorkerAgent.create({ env: 'NoSuchEnv-v0', createWorker: channelWorker() })).rejects.toThrow(/NoSuchEnv-v0/);
     await expect(WorkerAgent.create({ env: 'CartPole-v1', algorithm: { ...algorithm, learningRate: -1 }, createWorker: channelWorker() })).rejects.toThrow(/learningRate/);
     // Node has no Web Workers: the default worker says so.
