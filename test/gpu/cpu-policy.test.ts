@@ -2,7 +2,7 @@
  * agent.policy() (src/agent/cpu-policy.ts) against agent.act() on the GPU, after one iteration of
  * training moved the parameters and the observation statistics off their start: for each policy
  * kind (categorical with masks, multi-discrete, a Gaussian box, hybrid), with and without the
- * observation normaliser, on fresh random observations at odd batch and layer sizes, the CPU
+ * observation normaliser, on 1 001 fresh random observations at odd layer sizes, the CPU
  * policy's outputs (logits, means) equal the GPU's to 1e-5 (relative above 1), greedy discrete
  * actions are the GPU's (rows whose two best logits are within rounding of each other excepted and
  * counted) and greedy continuous actions its clipped means; CpuPolicy.fromCheckpoint() gives the
@@ -16,7 +16,8 @@ import { freshSeed, seededRandom } from '../support/random';
 import { AIM } from '../support/aim-env';
 import { CURSOR } from '../support/cursor-env';
 
-const ROWS = 37;
+/** Fresh random observations per policy kind: a thousand, an odd count. */
+const ROWS = 1001;
 /** Outputs may differ by float32 rounding of sums over a few dozen terms. */
 const TOLERANCE = 1e-5;
 
@@ -116,7 +117,7 @@ describe('agent.policy() matches agent.act()', () => {
           const differing = ties.map((_, i) => i).filter((i) => cpuBranches[i] !== gpuBranches[i]);
           console.log(`${name}: ${ties.filter(Boolean).length} near ties of ${ties.length} (row, branch) argmaxes; ${differing.length} differ`);
           expect(differing.filter((i) => !ties[i])).toEqual([]);
-          expect(ties.filter(Boolean).length).toBeLessThanOrEqual(2);
+          expect(ties.filter(Boolean).length).toBeLessThanOrEqual(Math.ceil(ROWS / 100));
           if (actionMask) {
             // Every chosen action is one the mask allows: branch b of row r is entry offsets[b] + action of the row's mask.
             const offsets = nvec.map((_, b) => nvec.slice(0, b).reduce((s, n) => s + n, 0));
