@@ -198,7 +198,10 @@ export class WorkerAgent extends EventTarget implements TrainingAgent {
     return WorkerAgent.start(options, { op: 'create', build: WorkerAgent.build(options, wire) }, runner);
   }
 
-  /** Starts a worker and loads a checkpoint there (a JavaScript env's checkpoint needs options.env as { module, export }). */
+  /**
+   * Starts a worker and loads a checkpoint there. A JavaScript env's checkpoint needs that env as
+   * options.env: the object (it steps on the page), `{ module, export }` or a served name.
+   */
   static async load(bytes: Uint8Array, options: Partial<Omit<WorkerAgentOptions, 'algorithm'>> = {}): Promise<WorkerAgent> {
     const env = options.env === undefined ? undefined : await wireEnv(options.env);
     return WorkerAgent.start(options, { op: 'load', bytes, build: WorkerAgent.build(options, env?.wire) }, env?.runner);
