@@ -118,8 +118,8 @@ describe('reinforce populations of variants', () => {
     console.log(`[trajectories] trainer seed ${seed}: actor vs the numEnvs = 1 run, relative max |Δ|: trajectories 1 ${errors.masked.toExponential(2)}, all 3 envs ${errors.all.toExponential(2)} (moved from init ${errors.moved.toExponential(2)})`);
     // Only the losses' 1/numEnvs scale differs, which Adam removes up to rounding; with ε at 1e-12 a
     // weight whose gradient is at rounding level takes a full ±lr step either way, so a seed may
-    // leave one weight a few 1e-6 apart (seed 1102958126: 7.4e-6 of a 1.9e-3 move), still 500×
-    // below the other envs' effect.
+    // leave one weight a few 1e-6 apart (SEED=1102958126, trainer seed 551479063: 7.4e-6 of a 1.9e-3
+    // move), still 500× below the other envs' effect.
     expect(errors.masked).toBeLessThan(1e-2 * errors.moved);
     expect(errors.all).toBeGreaterThan(0.1 * errors.moved);
   });
