@@ -1,7 +1,7 @@
 /**
- * What the page's panels share: one device (every panel trains and draws on it: a game shares its
- * renderer's device the same way), the adapter's facts, and the header's SPS readout. Each panel is
- * a module exporting a Panel; main.ts mounts them into their tab.
+ * What the page's panels share: one device (every panel draws on it, and trains on it when not in a
+ * worker: a game shares its renderer's device the same way), the adapter's facts, and the header's
+ * SPS readout. Each panel is a module exporting a Panel; main.ts mounts them into their tab.
  */
 import type { Gpu } from '../src/index';
 
