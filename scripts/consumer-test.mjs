@@ -34,8 +34,8 @@ import puppeteer from 'puppeteer';
  * path, the host envs' hybrid rows and checks) and the multi-discrete and hybrid Demonstrations
  * (which Agent.recordDemonstrations keeps in every Agent page) took it to 102.2 kB. The CPU policy
  * (agent.policy()) and train()'s periodic evaluation load on first use, so such a page does not
- * carry them (101.8 kB once they were in the package; 102.6 kB with save() at any time and the
- * worker agent in it). What to load lazily next to win some back:
+ * carry them (101.8 kB once they were in the package; 103.0 kB with save() at any time, the worker
+ * agent and asynchronous host envs in it). What to load lazily next to win some back:
  * the built-in envs' WGSL, which a game on its own JavaScript env never runs, and Demonstrations'
  * validation, which a page that records nothing never calls.
  */
