@@ -11,7 +11,8 @@
 import type { Plugin } from 'vite';
 
 const SOURCE = "new URL('./agent-worker.ts', import.meta.url)";
-const PLACEHOLDER = '__WEBGPU_RL_AGENT_WORKER_URL__';
+/** The identifier the URL is held in between transform and renderChunk (no module declares it). */
+const URL_TOKEN = '__WEBGPU_RL_AGENT_WORKER_URL__';
 
 export function agentWorkerUrlPlugin(): Plugin {
   return {
@@ -21,11 +22,11 @@ export function agentWorkerUrlPlugin(): Plugin {
     transform(code, id) {
       if (!id.endsWith('/src/worker/worker-agent.ts')) return null;
       if (!code.includes(SOURCE)) this.error(`${id} no longer starts its worker with ${SOURCE}: update scripts/vite-plugin-agent-worker.ts`);
-      return { code: code.replace(SOURCE, `new URL(${PLACEHOLDER}, import.meta.url)`), map: null };
+      return { code: code.replace(SOURCE, `new URL(${URL_TOKEN}, import.meta.url)`), map: null };
     },
     renderChunk(code) {
-      if (!code.includes(PLACEHOLDER)) return null;
-      return { code: code.replaceAll(PLACEHOLDER, JSON.stringify('./agent-worker.js')), map: null };
+      if (!code.includes(URL_TOKEN)) return null;
+      return { code: code.replaceAll(URL_TOKEN, JSON.stringify('./agent-worker.js')), map: null };
     },
   };
 }

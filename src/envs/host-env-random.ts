@@ -39,9 +39,10 @@ export class HostEnvRandoms {
     this.used[env] = 4;
   }
 
-  /** The key instance `env`'s stream was last started with: its phase and episode (start's arguments). */
-  keyOf(env: number): [phase: number, episode: number] {
-    return [this.counters[4 * env + 2]!, this.counters[4 * env + 3]!];
+  /** Writes the key instance `env`'s stream was last started with (start's phase, then episode) at target[at], target[at + 1]. */
+  writeKey(env: number, target: Uint32Array, at: number): void {
+    target[at] = this.counters[4 * env + 2]!;
+    target[at + 1] = this.counters[4 * env + 3]!;
   }
 
   /** The next uniform in (0, 1) of instance `env`'s stream (uniform_from_bits, as on the GPU). */

@@ -9,10 +9,11 @@ import { Demonstrations } from '../agent/demonstrations';
 import { Agent, DeviceLostError, type AgentEventDetail, type AgentOptions, type TrainOptions } from '../agent/agent';
 import { lookupEnv, type EnvSource } from '../envs/registry';
 import { acquireGpu, type Gpu } from '../gpu/device';
-import { readBufferOnce } from '../gpu/readback';
+import { ReadbackRing } from '../gpu/readback';
 import { PageEnvProxy } from './page-env';
 import {
   WORKER_UNAVAILABLE,
+  fromWireError,
   transferablesOf,
   wireError,
   type Endpoint,
@@ -91,6 +92,9 @@ class AgentHost {
   private nextSink = 0;
   /** The stand-in of an env that steps on the page, when the agent's env is one. */
   private pageEnv: PageEnvProxy | null = null;
+  /** The page's reads of the training envs' states: one staging buffer (made again on a new device), one read at a time. */
+  private states: { ring: ReadbackRing; device: GPUDevice } | null = null;
+  private statesRead: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly endpoint: Endpoint,
@@ -105,7 +109,7 @@ class AgentHost {
     if (message.kind === 'sink-done') {
       const sink = this.sinks.get(message.id);
       this.sinks.delete(message.id);
-      if (message.error) sink?.reject(Object.assign(new Error(message.error.message), { name: message.error.name }));
+      if (message.error) sink?.reject(fromWireError(message.error));
       else sink?.resolve();
       return;
     }
@@ -202,14 +206,32 @@ class AgentHost {
     }
   }
 
-  private async envStates(instances: number): Promise<Float32Array> {
-    const view = this.current.envView;
-    if (!view?.states) throw new Error(`worker agent: env '${this.current.env.id}' runs in JavaScript: it has no GPU state to read`);
-    const count = Math.min(instances, view.numEnvs);
-    return new Float32Array(await readBufferOnce(this.current.device, view.states, 4 * count * view.stateSize));
+  /** The first `instances` training envs' states; reads queue behind each other (the page draws at frame rate). */
+  private envStates(instances: number): Promise<Float32Array> {
+    const read = this.statesRead.then(() => this.readEnvStates(instances));
+    this.statesRead = read.catch(() => undefined);
+    return read;
+  }
+
+  private async readEnvStates(instances: number): Promise<Float32Array> {
+    const agent = this.current;
+    const view = agent.envView;
+    if (!view?.states) throw new Error(`worker agent: env '${agent.env.id}' runs in JavaScript: it has no GPU state to read`);
+    if (this.states?.device !== agent.device) {
+      this.states?.ring.destroy();
+      this.states = { ring: new ReadbackRing(agent.device, { label: 'worker-agent.env-states', byteLength: 4 * view.numEnvs * view.stateSize, slots: 1 }), device: agent.device };
+    }
+    const states = new Float32Array(Math.min(instances, view.numEnvs) * view.stateSize);
+    const encoder = agent.device.createCommandEncoder({ label: 'worker-agent.env-states' });
+    const ticket = this.states.ring.recordAt(encoder, 0, view.states, 0, states.byteLength);
+    agent.device.queue.submit([encoder.finish()]);
+    await this.states.ring.collectInto(ticket, new Uint8Array(states.buffer));
+    return states;
   }
 
   private destroy(): void {
+    this.states?.ring.destroy();
+    this.states = null;
     for (const controller of this.trains.values()) controller.abort();
     this.agent?.destroy();
     this.gpu?.release();

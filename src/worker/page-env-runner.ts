@@ -64,9 +64,9 @@ class PageBatch implements HostEnvBatch {
     this.random = (env) => randoms.next(env);
   }
 
-  /** Keys each listed instance's stream as the worker did. */
-  key(instances: ArrayLike<number>, keys: Uint32Array): void {
-    for (let k = 0; k < instances.length; k += 1) this.randoms.start(instances[k]!, keys[2 * k]!, keys[2 * k + 1]!);
+  /** Keys the streams of instances instanceAt(0 … count − 1) as the worker did. */
+  key(count: number, instanceAt: (k: number) => number, keys: Uint32Array): void {
+    for (let k = 0; k < count; k += 1) this.randoms.start(instanceAt(k), keys[2 * k]!, keys[2 * k + 1]!);
   }
 }
 
@@ -104,7 +104,7 @@ export class PageEnvRunner {
 
   private reset(call: Extract<PageEnvCall, { kind: 'env-reset' }>): PageEnvRows {
     const batch = this.batchFor(call.numEnvs, call.seed);
-    batch.key(call.instances, call.keys);
+    batch.key(call.instances.length, (k) => call.instances[k]!, call.keys);
     this.env.resetBatch(batch, call.instances);
     const obs = this.spec.observationSize;
     const width = batch.masks.length / batch.numEnvs;
@@ -124,7 +124,7 @@ export class PageEnvRunner {
     const words = batch.words.length / n;
     batch.words.set(call.actionWords, from * words);
     batch.truncated.set(call.truncated, from);
-    batch.key(Array.from({ length: to - from }, (_, k) => from + k), call.keys);
+    batch.key(to - from, (k) => from + k, call.keys);
     this.env.stepBatch(batch, from, to);
     const rowsOf = <T extends Float32Array | Uint32Array>(array: T) => array.slice((array.length / n) * from, (array.length / n) * to) as T;
     return {

@@ -43,7 +43,7 @@ export class PageEnvProxy implements AsyncBatchedHostEnv {
   }
 
   async resetBatch(batch: HostEnvBatch, instances: Uint32Array): Promise<void> {
-    const { seed, keys } = streamKeys(batch, instances);
+    const { seed, keys } = streamKeys(batch, instances.length, (k) => instances[k]!);
     const rows = await this.call({ kind: 'env-reset', id: this.nextId++, numEnvs: batch.numEnvs, seed, instances: instances.slice(), keys });
     const obs = this.observationSize;
     const width = batch.masks.length / batch.numEnvs;
@@ -55,8 +55,7 @@ export class PageEnvProxy implements AsyncBatchedHostEnv {
 
   async stepBatch(batch: HostEnvBatch, from: number, to: number): Promise<void> {
     const n = batch.numEnvs;
-    const instances = Uint32Array.from({ length: to - from }, (_, k) => from + k);
-    const { seed, keys } = streamKeys(batch, instances);
+    const { seed, keys } = streamKeys(batch, to - from, (k) => from + k);
     const words = batch.actions.length / n;
     const actionWords = new Uint32Array(batch.actions.buffer, batch.actions.byteOffset + 4 * words * from, words * (to - from)).slice();
     const truncated = batch.truncated.slice(from, to);
@@ -81,11 +80,11 @@ export class PageEnvProxy implements AsyncBatchedHostEnv {
   }
 }
 
-/** The seed of `batch`'s streams and each listed instance's key (phase, episode), as the engine started it. */
-function streamKeys(batch: HostEnvBatch, instances: Uint32Array): { seed: number; keys: Uint32Array } {
+/** The seed of `batch`'s streams and the key (phase, episode) of instances instanceAt(0 … count − 1), as the engine started them. */
+function streamKeys(batch: HostEnvBatch, count: number, instanceAt: (k: number) => number): { seed: number; keys: Uint32Array } {
   const streams = hostEnvStreams(batch);
   if (!streams) throw new Error('page env: the batch is not the engine\'s (no random streams behind it)');
-  const keys = new Uint32Array(2 * instances.length);
-  instances.forEach((env, k) => keys.set(streams.randoms.keyOf(env), 2 * k));
+  const keys = new Uint32Array(2 * count);
+  for (let k = 0; k < count; k += 1) streams.randoms.writeKey(instanceAt(k), keys, 2 * k);
   return { seed: streams.seed, keys };
 }

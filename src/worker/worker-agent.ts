@@ -30,6 +30,7 @@ import type { GpuLostReport } from '../gpu/device';
 import {
   WORKER_UNAVAILABLE,
   fromWireError,
+  wireError,
   transferablesOf,
   type PageMessage,
   type WireAgentInfo,
@@ -288,7 +289,7 @@ export class WorkerAgent extends EventTarget implements TrainingAgent {
     try {
       await this.sink?.(bytes, info);
     } catch (error) {
-      reply = { kind: 'sink-done', id, error: { name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) } };
+      reply = { kind: 'sink-done', id, error: wireError(error) };
     }
     if (!this.destroyed) this.endpoint.postMessage(reply);
   }
