@@ -32,7 +32,7 @@ import { captureCheckpoint, OBSERVATION_NORMALISER, restoreCheckpoint } from '..
 // The CPU policy and the evaluation loop load on first use (dynamic imports below): a game page
 // that trains and acts on the GPU does not carry them (scripts/consumer-test.mjs's budget).
 import type { CpuPolicy, CpuPolicyOptions } from './cpu-policy';
-import type { CpuPolicySnapshot } from './cpu-policy-snapshot';
+import type { CpuPolicySnapshot, PolicySnapshotReader } from './cpu-policy-snapshot';
 import { Demonstrations } from './demonstrations';
 import { PolicyFollowers } from './policy-followers';
 import type { Evaluation, EvaluationOptions } from './evaluate-policy';
@@ -195,6 +195,8 @@ export class Agent extends EventTarget {
   private capturesAtYield: Promise<unknown>[] = [];
   /** CPU policies made with { follow: true }. */
   private readonly followers = new PolicyFollowers();
+  /** Reads the CPU policy's snapshots (made on first use, for this trainer). */
+  private snapshots: PolicySnapshotReader | null = null;
   private lastCheckpoint: Uint8Array | null = null;
   private lastCheckpointIteration: number | null = null;
 
@@ -564,8 +566,12 @@ export class Agent extends EventTarget {
     const policy = this.trainer.policy;
     if (!policy) throw new Error(`agent: '${this.algo}' has no policy to copy`);
     const { actionSpace, actionMasks } = this.recipe.env;
-    const { readPolicySnapshot } = await import('./cpu-policy-snapshot');
-    return this.guard(() => readPolicySnapshot(this.gpu.device, policy, actionSpace, actionMasks === true));
+    if (!this.snapshots) {
+      const { createPolicySnapshotReader } = await import('./cpu-policy-snapshot');
+      this.snapshots ??= createPolicySnapshotReader(this.gpu.device, policy, actionSpace, actionMasks === true);
+    }
+    const reader = this.snapshots;
+    return this.guard(() => reader.read());
   }
 
   /**
@@ -643,8 +649,7 @@ export class Agent extends EventTarget {
       trainer.destroy();
       throw error;
     }
-    this.inference?.destroy();
-    this.inference = null;
+    this.releaseReaders();
     this.trainer.destroy();
     this.trainer = trainer;
     this.recipe = recipe;
@@ -682,7 +687,6 @@ export class Agent extends EventTarget {
     this.releaseGpuObjects();
     this.gpu = next.gpu;
     this.trainer = next.trainer;
-    this.inference = null;
     this.lostError = null;
     const gpu = next.gpu;
     // The new device's loss is reported by this agent, not by the builder it came from.
@@ -763,9 +767,16 @@ export class Agent extends EventTarget {
     return exportCheckpointOnnx(await this.checkpoint());
   }
 
-  private releaseGpuObjects(): void {
+  /** act()'s inference and the snapshot reader, which read the current trainer's buffers. */
+  private releaseReaders(): void {
     this.inference?.destroy();
     this.inference = null;
+    this.snapshots?.destroy();
+    this.snapshots = null;
+  }
+
+  private releaseGpuObjects(): void {
+    this.releaseReaders();
     try {
       this.trainer.destroy();
     } catch {

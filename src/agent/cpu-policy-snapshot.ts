@@ -1,11 +1,11 @@
 /**
  * What a CPU policy (./cpu-policy.ts) is made from: one agent's actor parameters, the env's action
  * space and the observation normaliser's statistics, read back from a trainer's live buffers
- * (readPolicySnapshot) or taken from a checkpoint (snapshotFromCheckpoint), and checked
+ * (createPolicySnapshotReader) or taken from a checkpoint (snapshotFromCheckpoint), and checked
  * (checkSnapshot) into the shape the CPU policy runs.
  */
 import { maskWidth, type ActionSpace } from '../envs/types';
-import { readBufferOnce } from '../gpu/readback';
+import { ReadbackRing } from '../gpu/readback';
 import { CpuMlp } from '../nn/cpu-mlp';
 import { mlpLayout, type MlpSpec } from '../nn/mlp-spec';
 import { decodeRunningMoments, RUNNING_MOMENTS_BYTES } from '../normalise/running-normalisers';
@@ -55,20 +55,48 @@ export interface CpuPolicyShape {
   readonly normaliser: { readonly mean: Float32Array; readonly variance: Float32Array; readonly epsilon: number; readonly clip: number } | null;
 }
 
-/** Reads agent 0's actor parameters and observation statistics from a trainer's live buffers (two small readbacks). */
-export async function readPolicySnapshot(device: GPUDevice, policy: TrainerPolicy, actionSpace: ActionSpace, actionMasks: boolean): Promise<CpuPolicySnapshot> {
-  const observationSize = policy.actor.spec.inputSize;
-  const [parameters, moments] = await Promise.all([
-    readBufferOnce(device, policy.actorParameters, policy.actor.parametersPerAgent * 4),
-    policy.observationStatistics ? readBufferOnce(device, policy.observationStatistics, observationSize * RUNNING_MOMENTS_BYTES) : undefined,
-  ]);
-  const statistics = moments && decodeRunningMoments(moments);
+/** Reads snapshots of one trainer's policy; made once, reused for every read. */
+export interface PolicySnapshotReader {
+  /** Agent 0's actor parameters and observation statistics as they stand (reads queue behind each other). */
+  read(): Promise<CpuPolicySnapshot>;
+  destroy(): void;
+}
+
+/**
+ * A reader of agent 0's actor parameters and observation statistics from a trainer's live buffers:
+ * one copy into a staging buffer of its own for each, so reading after every iteration
+ * (policy({ follow: true })) allocates no GPU buffer.
+ */
+export function createPolicySnapshotReader(device: GPUDevice, policy: TrainerPolicy, actionSpace: ActionSpace, actionMasks: boolean): PolicySnapshotReader {
+  const momentsBytes = policy.actor.spec.inputSize * RUNNING_MOMENTS_BYTES;
+  const parametersRing = new ReadbackRing(device, { label: 'policy-snapshot.parameters', byteLength: policy.actor.parametersPerAgent * 4, slots: 1 });
+  const momentsRing = policy.observationStatistics ? new ReadbackRing(device, { label: 'policy-snapshot.moments', byteLength: momentsBytes, slots: 1 }) : null;
+  const readOnce = async (): Promise<CpuPolicySnapshot> => {
+    const encoder = device.createCommandEncoder({ label: 'policy-snapshot' });
+    const parametersTicket = parametersRing.recordAt(encoder, 0, policy.actorParameters);
+    const momentsTicket = momentsRing?.recordAt(encoder, 0, policy.observationStatistics!, 0, momentsBytes);
+    device.queue.submit([encoder.finish()]);
+    const [parameters, moments] = await Promise.all([parametersRing.collect(parametersTicket), momentsTicket ? momentsRing!.collect(momentsTicket) : undefined]);
+    const statistics = moments && decodeRunningMoments(moments);
+    return {
+      actor: policy.actor.spec,
+      parameters: new Float32Array(parameters),
+      actionSpace,
+      actionMasks,
+      ...(statistics ? { observationNormaliser: { mean: statistics.mean, variance: statistics.variance, ...OBSERVATION_NORMALISER } } : {}),
+    };
+  };
+  let last: Promise<unknown> = Promise.resolve();
   return {
-    actor: policy.actor.spec,
-    parameters: new Float32Array(parameters),
-    actionSpace,
-    actionMasks,
-    ...(statistics ? { observationNormaliser: { mean: statistics.mean, variance: statistics.variance, ...OBSERVATION_NORMALISER } } : {}),
+    read() {
+      const next = last.then(readOnce);
+      last = next.catch(() => undefined);
+      return next;
+    },
+    destroy() {
+      parametersRing.destroy();
+      momentsRing?.destroy();
+    },
   };
 }
 
