@@ -84,6 +84,8 @@ export interface ActorCriticConfig {
    * alone, and the algorithm backpropagates both heads' gradients in one pass (MlpPasses does).
    */
   readonly sharedTrunk?: boolean;
+  /** A Gaussian policy's initial log σ (extras.logStd), default 0: σ = 1. */
+  readonly initialLogStd?: number;
   readonly adamEpsilon: number;
   /** 0: no clipping. */
   readonly maxGradNorm: number;
@@ -208,10 +210,12 @@ function createScaffoldBuffers(device: GPUDevice, name: string, nets: Networks, 
 }
 
 /** Agent g's initial networks, from its seed alone, into the joint vector and the networks' buffers. */
-function writeInitialParameters(queue: GPUQueue, b: ScaffoldBuffers, nets: Networks, seeds: readonly number[]): void {
+function writeInitialParameters(queue: GPUQueue, b: ScaffoldBuffers, nets: Networks, seeds: readonly number[], initialLogStd = 0): void {
   const { actor: PA, critic: PC, joint: P } = nets.sizes;
+  const logStd = nets.actor.extras.logStd;
   seeds.forEach((agentSeed, g) => {
     const actorInit = initialParameters(nets.actor, agentSeed);
+    if (logStd) actorInit.fill(initialLogStd, logStd.offset, logStd.offset + logStd.length);
     queue.writeBuffer(b.parameters, 4 * g * P, actorInit);
     queue.writeBuffer(b.actorParameters, 4 * g * PA, actorInit);
     if (nets.shared) return;
@@ -293,7 +297,7 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
     );
     const { set, buffers: b } = createScaffoldBuffers(device, name, nets, G, metricNames.length);
     own(set);
-    writeInitialParameters(device.queue, b, nets, seeds);
+    writeInitialParameters(device.queue, b, nets, seeds, config.initialLogStd);
     const tr = rollout.transitions.buffers;
     const episodeRing = await createEpisodeRing(device, config, G, tr, b, metricNames.length);
 

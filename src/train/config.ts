@@ -130,6 +130,10 @@ const NON_NEGATIVE = 'a finite number ≥ 0';
 /** A finite number ≥ 0. */
 export const nonNegative = () => pipe(number(NON_NEGATIVE), finite(NON_NEGATIVE), minValue(0, NON_NEGATIVE));
 
+/** A number in [min, max] (finite). */
+export const numberIn = (min: number, max: number, valid = `a number in [${min}, ${max}]`) =>
+  pipe(number(valid), finite(valid), minValue(min, valid), maxValue(max, valid));
+
 /** true or false. */
 export const flag = () => boolean('true or false');
 

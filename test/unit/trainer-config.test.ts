@@ -49,6 +49,8 @@ const BAD_FIELDS: readonly { field: string; value: unknown; valid: RegExp }[] = 
   { field: 'updateEpochs', value: 0, valid: /positive integer|integer in \[1, / },
   { field: 'hiddenSizes', value: [], valid: /non-empty array/ },
   { field: 'annealLr', value: 'yes', valid: /true or false/ },
+  { field: 'initialLogStd', value: 3, valid: /number in \[-10, 2\]/ },
+  { field: 'initialLogStd', value: Number.NaN, valid: /number in \[-10, 2\]/ },
 ];
 
 const show = (value: unknown) => (typeof value === 'string' ? `'${value}'` : Array.isArray(value) ? `[${value.join(', ')}]` : String(value));
@@ -106,6 +108,14 @@ describe('trainer config: bad input is rejected before any GPU work', () => {
         if (!('numMinibatches' in defaults)) context.skip();
         const config = { algo, numEnvs: 3, numSteps: 7, totalTimesteps: 210, numMinibatches: 2 };
         expect(await rejection(config)).toBe(`${algo}: numMinibatches must be a divisor of the batch numEnvs × numSteps = 21 (got 2)`);
+      });
+
+      it('initialLogStd ≠ 0 is refused for a discrete action space', async (context) => {
+        if (!('initialLogStd' in defaults)) context.skip();
+        expect(await rejection({ algo, env: 'CartPole-v1', initialLogStd: -1 })).toBe(
+          `${algo}: initialLogStd must be 0 for a discrete action space (it sets a Gaussian policy's initial log σ: box and hybrid spaces) (got -1)`,
+        );
+        expect(() => resolveTrainerConfig({ algo, env: 'Pendulum-v1', initialLogStd: -1 } as TrainerConfig)).not.toThrow();
       });
 
       it('totalTimesteps must hold one batch', async (context) => {

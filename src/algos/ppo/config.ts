@@ -13,6 +13,7 @@ import {
   flag,
   layerWidths,
   nonNegative,
+  numberIn,
   parseConfig,
   perAgentNonNegative,
   positive,
@@ -73,6 +74,11 @@ export const PPO_FIELDS = {
    * network); false: separate networks of the same shape (CleanRL's continuous control).
    */
   sharedTrunk: optional(flag()), // false
+  /**
+   * The Gaussian policy's initial log σ, every continuous dim (SB3's log_std_init): 0 is σ = 1,
+   * CleanRL's; lower starts with less exploration noise. Box and hybrid action spaces only.
+   */
+  initialLogStd: optional(numberIn(-10, 2)), // 0
   /** Normalise observations by running statistics on the GPU (gymnasium's NormalizeObservation, clip ±10). */
   normObs: optional(flag()), // false
   /** Scale rewards by the running std of the γ-discounted return (NormalizeReward, clip ±10). */
@@ -152,6 +158,8 @@ export const PPO_DEFAULTS = Object.freeze({
   hiddenSizes: Object.freeze([64, 64]) as readonly number[],
   /** Separate actor and critic networks (true: one trunk with both heads). */
   sharedTrunk: false,
+  /** The Gaussian policy's initial log σ: 0, σ = 1. */
+  initialLogStd: 0,
   /** Approximate-KL bound that stops an iteration's epochs early: null, never. */
   targetKl: null as number | null,
   /** Normalise observations by running statistics. */
@@ -279,6 +287,9 @@ export function resolvePpoFamilyConfig<D extends typeof PPO_DEFAULTS>(name: stri
   }
   const batchSize = c.numEnvs * c.numSteps;
   if (batchSize > 1 << 24) fail('numEnvs × numSteps', batchSize, 'at most 2^24');
+  if (c.initialLogStd !== 0 && space.kind !== 'box' && space.kind !== 'hybrid') {
+    fail('initialLogStd', c.initialLogStd, `0 for a ${space.kind} action space (it sets a Gaussian policy's initial log σ: box and hybrid spaces)`);
+  }
   if (batchSize % c.numMinibatches !== 0) fail('numMinibatches', c.numMinibatches, `a divisor of the batch numEnvs × numSteps = ${batchSize}`);
   if (c.totalTimesteps < batchSize) fail('totalTimesteps', c.totalTimesteps, `at least one batch, numEnvs × numSteps = ${batchSize}`);
   const perAgent = (field: 'learningRate' | 'entCoef'): readonly number[] => {
