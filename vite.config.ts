@@ -38,6 +38,7 @@ export default defineConfig(({ mode }) => (mode === 'demo' ? demo : {
         'node-browser': 'src/node-browser.ts',
         engine: 'src/engine.ts',
         mujoco: 'src/mujoco.ts',
+        games: 'src/games.ts',
         'agent-worker': 'src/worker/agent-worker.ts',
         cli: 'src/cli/main.ts',
       },

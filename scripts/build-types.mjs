@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist', 'types');
-const ENTRIES = ['index.d.ts', 'node.d.ts', 'engine.d.ts', 'mujoco.d.ts'];
+const ENTRIES = ['index.d.ts', 'node.d.ts', 'engine.d.ts', 'mujoco.d.ts', 'games.d.ts'];
 
 rmSync(out, { recursive: true, force: true });
 execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.types.json')], { stdio: 'inherit' });

@@ -31,6 +31,11 @@ export interface EvaluationOptions {
    * it are made, stepped on the CPU and released when the evaluation ends.
    */
   readonly env?: HostEnv | BatchedHostEnv;
+  /**
+   * Overrides of a GPU env's parameters for the evaluation envs (EnvDescriptor.params names, e.g.
+   * a two-player env's opponent and seat); unknown names are an error. Not for a JavaScript env.
+   */
+  readonly params?: Partial<Record<string, number>>;
 }
 
 /** The result of evaluateAgent and evaluatePolicy: each episode's return and length, and the returns' mean and spread. */
@@ -95,7 +100,7 @@ async function evaluationEnvs(device: GPUDevice, descriptor: EnvDescriptor, opti
   const seed = options.seed ?? 0x80000001;
   if (!isHostEnvDescriptor(descriptor)) {
     if (options.env !== undefined) throw new RangeError(`evaluate: options.env is for a JavaScript env; env '${descriptor.id}' runs on the GPU (leave options.env out)`);
-    const env = await createVectorEnv(device, descriptor, { numEnvs: options.episodes, seed });
+    const env = await createVectorEnv(device, descriptor, { numEnvs: options.episodes, seed, ...(options.params ? { params: options.params } : {}) });
     const step = async () => {
       const encoder = device.createCommandEncoder({ label: 'evaluate.step' });
       env.encodeStep(encoder);
@@ -103,6 +108,7 @@ async function evaluationEnvs(device: GPUDevice, descriptor: EnvDescriptor, opti
     };
     return { env, step };
   }
+  if (options.params !== undefined) throw new RangeError(`evaluate: options.params sets a GPU env's parameters; env '${descriptor.id}' is a JavaScript env (configure the instance passed as options.env)`);
   if (options.env === undefined || options.env === descriptor.host) {
     throw new RangeError(
       `evaluate: env '${descriptor.id}' is a JavaScript env: pass options.env, a separate instance of it (${options.env === undefined ? 'none was given' : 'the training env itself was given'}: evaluating on it would overwrite the training instances' states)`,

@@ -1,14 +1,20 @@
 /**
  * `webgpu-rl eval --checkpoint <file> --episodes <n>`: plays a checkpoint's policy greedily on fresh
  * envs of its env (src/agent/evaluate.ts) and prints the returns; the last line is
- * `mean ± std return over n episodes`, for scripts to read. The checkpoint is read and checked
- * before the GPU is acquired, so a bad file ends the command with its name and no adapter line.
+ * `mean ± std return over n episodes`, for scripts to read. With `--opponent <name> --games <n>`
+ * (a two-player env: ConnectFour-v0) it plays n games against that scripted opponent, half as first
+ * player (src/games/matches.ts); the last line is `win rate W (wins/draws/losses)`. The checkpoint
+ * is read and checked before the GPU is acquired, so a bad file ends the command with its name and
+ * no adapter line.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { Agent } from '../agent/agent';
 import { evaluateAgent } from '../agent/evaluate';
 import { CheckpointFileError, readCheckpointFile } from '../node/file-store';
 import { CheckpointError, decodeCheckpoint, type Checkpoint } from '../train/checkpoint';
+import { lookupEnv } from '../envs/registry';
+import { evaluateAgentMatches, hasScriptedOpponents, SCRIPTED_OPPONENTS, type ScriptedOpponent } from '../games/matches';
+import { registerGameEnvs } from './games';
 import { acquireFromCli, addGpuOptions, type GpuCliOptions } from './gpu-options';
 
 /** The options of `webgpu-rl eval`. */
@@ -21,6 +27,19 @@ export interface EvalOptions {
   readonly seed?: number;
   /** Sample actions instead of taking the greedy ones. */
   readonly stochastic?: boolean;
+  /** A two-player env's scripted opponent to play matches against (then `games`, not `episodes`). */
+  readonly opponent?: ScriptedOpponent;
+  /** Games against `opponent`, half as first player (default 400). */
+  readonly games?: number;
+}
+
+const OPPONENTS = Object.keys(SCRIPTED_OPPONENTS) as ScriptedOpponent[];
+
+function opponentName(value: string): ScriptedOpponent {
+  if (!(OPPONENTS as string[]).includes(value)) {
+    throw new InvalidArgumentError(`--opponent must be one of ${OPPONENTS.join(', ')} (got '${value}'); an opponent checkpoint is not supported yet`);
+  }
+  return value as ScriptedOpponent;
 }
 
 function positiveInteger(flag: string) {
@@ -37,6 +56,7 @@ function positiveInteger(flag: string) {
  * accepts (what Agent.load checks before it builds). Every error starts `--checkpoint <file>:`.
  */
 export async function loadEvalCheckpoint(path: string): Promise<Checkpoint> {
+  registerGameEnvs();
   try {
     const checkpoint = await decodeCheckpoint(await readCheckpointFile(path));
     if (checkpoint.env.host) {
@@ -52,8 +72,24 @@ export async function loadEvalCheckpoint(path: string): Promise<Checkpoint> {
   }
 }
 
-/** Plays a checked checkpoint (loadEvalCheckpoint) on `device`; returns the lines the command prints (the last: mean ± std). */
+/** Refuses `--opponent` for an env without scripted opponents, naming the env, and `--games` without `--opponent` (before the GPU is acquired). */
+export function checkEvalOpponent(checkpoint: Checkpoint, options: Pick<EvalOptions, 'opponent' | 'games'>): void {
+  if (options.opponent === undefined) {
+    if (options.games !== undefined) throw new Error(`--games ${options.games}: games are played against an --opponent (${OPPONENTS.join(', ')}); without one, --episodes`);
+    return;
+  }
+  if (!hasScriptedOpponents(lookupEnv(checkpoint.env.id))) {
+    throw new Error(`--opponent ${options.opponent}: env '${checkpoint.env.id}' has no scripted opponent (a two-player env such as ConnectFour-v0 has)`);
+  }
+}
+
+/**
+ * Plays a checked checkpoint (loadEvalCheckpoint) on `device`; returns the lines the command prints
+ * (the last: mean ± std, or with an opponent the win rate).
+ */
 export async function evaluateCheckpoint(device: GPUDevice, checkpoint: Checkpoint, options: Omit<EvalOptions, 'checkpoint'>): Promise<string[]> {
+  checkEvalOpponent(checkpoint, options);
+  if (options.opponent !== undefined) return playMatches(device, checkpoint, options.opponent, options);
   const agent = await Agent.load(checkpoint, { device, maxActBatch: Math.max(options.episodes, 1) });
   try {
     const result = await evaluateAgent(agent, {
@@ -71,6 +107,28 @@ export async function evaluateCheckpoint(device: GPUDevice, checkpoint: Checkpoi
   }
 }
 
+/** Games against a scripted opponent: a line per seat, then `win rate W (wins/draws/losses)`. */
+async function playMatches(device: GPUDevice, checkpoint: Checkpoint, opponent: ScriptedOpponent, options: Omit<EvalOptions, 'checkpoint'>): Promise<string[]> {
+  const games = options.games ?? 400;
+  const agent = await Agent.load(checkpoint, { device, maxActBatch: Math.ceil(games / 2) });
+  try {
+    const result = await evaluateAgentMatches(agent, {
+      opponent,
+      games,
+      deterministic: !options.stochastic,
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+    });
+    const tally = (t: { wins: number; draws: number; losses: number }) => `${t.wins}/${t.draws}/${t.losses}`;
+    return [
+      `${checkpoint.algo} on ${checkpoint.env.id}, iteration ${checkpoint.iteration} (${checkpoint.globalStep} steps), ${options.stochastic ? 'sampled' : 'greedy'} moves against ${opponent}`,
+      `as first player ${tally(result.bySeat.first)}, as second ${tally(result.bySeat.second)} (wins/draws/losses)`,
+      `win rate ${result.winRate.toFixed(3)} (${tally(result)})`,
+    ];
+  } finally {
+    agent.destroy();
+  }
+}
+
 /** Loads, checks and plays `options.checkpoint` on `device`; returns the lines the command prints. */
 export async function evaluateCheckpointFile(device: GPUDevice, options: EvalOptions): Promise<string[]> {
   return evaluateCheckpoint(device, await loadEvalCheckpoint(options.checkpoint), options);
@@ -79,13 +137,16 @@ export async function evaluateCheckpointFile(device: GPUDevice, options: EvalOpt
 /** The `eval` subcommand: checks the checkpoint, then acquires the GPU and plays it. */
 export function evalCommand(): Command {
   return addGpuOptions(new Command('eval'))
-    .description("play a checkpoint's policy greedily; the last line is mean ± std return")
+    .description("play a checkpoint's policy greedily; the last line is mean ± std return (with --opponent: the win rate)")
     .requiredOption('--checkpoint <file>', 'checkpoint.wgrl written by `train --out` or the Agent API')
     .option('--episodes <n>', 'episodes to play, one per env, all at once (default 10)', positiveInteger('--episodes'), 10)
     .option('--seed <s>', 'seed of the evaluation envs (default 2147483649)', positiveInteger('--seed'))
     .option('--stochastic', 'sample actions instead of the greedy ones')
+    .option('--opponent <name>', `a two-player env's scripted opponent to play matches against: ${OPPONENTS.join(', ')}`, opponentName)
+    .option('--games <n>', 'games against --opponent, half as first player (default 400)', positiveInteger('--games'))
     .action(async (options: GpuCliOptions & EvalOptions) => {
       const checkpoint = await loadEvalCheckpoint(options.checkpoint);
+      checkEvalOpponent(checkpoint, options);
       // acquireFromCli prints the adapter line.
       const gpu = await acquireFromCli(options);
       try {

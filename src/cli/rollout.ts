@@ -25,6 +25,7 @@ import { lookupEnv, registeredEnvNames } from '../envs/registry';
 import type { ActionSpace, HybridActions } from '../envs/types';
 import { philox4x32, uniformFromBits } from '../rng/philox-cpu';
 import { acquireFromCli, addGpuOptions, type GpuCliOptions } from './gpu-options';
+import { registerGameEnvs } from './games';
 
 /** The Philox stream of the tracer's random policy ('POL'). */
 export const POLICY_STREAM = 0x504f4c;
@@ -183,6 +184,7 @@ export async function checkOutFile(path: string): Promise<void> {
 
 /** The `rollout` subcommand: checks its options and --out, then acquires the GPU and writes the trace. */
 export function rolloutCommand(): Command {
+  registerGameEnvs();
   return addGpuOptions(new Command('rollout'))
     .description('trace env transitions under a random policy as JSON lines (one per step and env)')
     .requiredOption('--env <id>', `env id or alias: ${registeredEnvNames().join(', ')}`)

@@ -28,6 +28,7 @@ import { PRESETS, presetConfig } from '../algos/presets';
 import { formatAdapter } from '../gpu/device';
 import { findEnv, registeredEnvNames } from '../envs/registry';
 import { findMujocoEnvId, MUJOCO_ENV_IDS, mujocoEnv } from '../mujoco/envs';
+import { registerGameEnvs } from './games';
 import { acquireFromCli, addGpuOptions, type GpuCliOptions } from './gpu-options';
 import { createProgress } from './progress';
 import { planResume, type ResumeFlags } from './train-resume';
@@ -209,6 +210,7 @@ function summaryLine(summary: TrainSummary, out: string): string {
 
 /** The `train` subcommand: checks the config and --out, then acquires the GPU and trains. */
 export function trainCommand(): Command {
+  registerGameEnvs();
   return addGpuOptions(new Command('train'))
     .description('train an agent on the GPU; writes metrics.jsonl, summary.json, checkpoint.wgrl and curve.svg under --out')
     .option('--env <id>', `env id or alias (default CartPole-v1): ${registeredEnvNames().join(', ')}; with @mujoco/mujoco installed also ${MUJOCO_ENV_IDS.join(', ')}`)

@@ -15,6 +15,7 @@ const ENTRIES = {
   'webgpu-rl/node': 'src/node.ts',
   'webgpu-rl/engine': 'src/engine.ts',
   'webgpu-rl/mujoco': 'src/mujoco.ts',
+  'webgpu-rl/games': 'src/games.ts',
 } as const;
 const pinned = JSON.parse(readFileSync(new URL('./entry-exports.json', import.meta.url), 'utf8')) as Record<string, string[]>;
 

@@ -26,6 +26,7 @@ export const LAYERS = [
   'export', // ONNX export
   'persistence', // checkpoint stores and sinks
   'agent', // the game-facing Agent
+  'games', // two-player games (ConnectFour-v0), matches against scripted opponents, Elo; loaded only through webgpu-rl/games
   'worker', // the Agent in a dedicated worker (WorkerAgent, its host), createAgent choosing the thread
   'node', // Node-only: Dawn, checkpoint files, the headless-Chromium recipe
   'cli', // the webgpu-rl command
@@ -34,6 +35,7 @@ export const LAYERS = [
   'node-browser.ts',
   'engine.ts',
   'mujoco.ts',
+  'games.ts',
 ] as const;
 
 const SRC = fileURLToPath(new URL('../../src', import.meta.url)).replace(/\/$/, '');
@@ -146,7 +148,7 @@ describe('layers of src/', () => {
     expect(cycles).toEqual([]);
   });
 
-  it("reaches no Node module, no Dawn and no MuJoCo from the browser entry (src/index.ts), dynamic imports included", () => {
+  it("reaches no Node module, no Dawn, no MuJoCo and no board game from the browser entry (src/index.ts), dynamic imports included", () => {
     const seen = new Set<string>();
     const pending = [join(SRC, 'index.ts')];
     const offenders: string[] = [];
@@ -159,8 +161,8 @@ describe('layers of src/', () => {
       }
       pending.push(...graph.get(file)!);
     }
-    // The locomotion envs are an entry of their own: a game without them must not load their code.
-    for (const file of seen) if (layerOf(file) === 'mujoco') offenders.push(`the root reaches ${relative(SRC, file)}`);
+    // The locomotion envs and the board games are entries of their own: a game without them must not load their code.
+    for (const file of seen) if (layerOf(file) === 'mujoco' || layerOf(file) === 'games') offenders.push(`the root reaches ${relative(SRC, file)}`);
     expect(offenders).toEqual([]);
     expect(seen.size).toBeGreaterThan(50);
   });

@@ -1,0 +1,91 @@
+/**
+ * Matches against an env's scripted opponent: a two-player env with a built-in opponent
+ * (ConnectFour-v0: `opponent_lookahead` and `learner_seat` parameters) played through
+ * evaluatePolicy, half the games as first player and half as second, each game's result read from
+ * its return (> 0 a win, < 0 a loss, 0 a draw; the env rewards only the end).
+ */
+import type { Agent } from '../agent/agent';
+import { evaluatePolicy, type ActFunction } from '../agent/evaluate-policy';
+import type { EnvDescriptor } from '../envs/types';
+
+/** The scripted opponents of a two-player env, by name, and the env parameter each sets. */
+export const SCRIPTED_OPPONENTS = Object.freeze({
+  /** A uniformly random legal move. */
+  random: { opponent_lookahead: 0 },
+  /** Wins now if it can, else blocks the learner's immediate win, else random. */
+  lookahead: { opponent_lookahead: 1 },
+});
+
+/** The match envs' default seed (2^31 + 1, as evaluatePolicy's). */
+const MATCH_SEED = 0x80000001;
+
+/** A scripted opponent's name. */
+export type ScriptedOpponent = keyof typeof SCRIPTED_OPPONENTS;
+
+/** Options of {@link evaluateMatches}. */
+export interface MatchOptions {
+  /** The scripted opponent. */
+  readonly opponent: ScriptedOpponent;
+  /** Games to play (≥ 2): ⌈games/2⌉ as first player, ⌊games/2⌋ as second. */
+  readonly games: number;
+  /** Seed of the match envs (evaluatePolicy's default when left out). */
+  readonly seed?: number;
+  /** Greedy moves (default true); false samples them. */
+  readonly deterministic?: boolean;
+}
+
+/** Wins, draws and losses over the games, and the win rate wins / games. */
+export interface MatchResult {
+  readonly games: number;
+  readonly wins: number;
+  readonly draws: number;
+  readonly losses: number;
+  readonly winRate: number;
+  /** The same counts as first player and as second. */
+  readonly bySeat: { readonly first: MatchTally; readonly second: MatchTally };
+}
+
+/** Counts of one seat's games. */
+export interface MatchTally {
+  readonly wins: number;
+  readonly draws: number;
+  readonly losses: number;
+}
+
+/** Whether `descriptor` is a two-player env with scripted opponents (its params name the opponent and the seat). */
+export function hasScriptedOpponents(descriptor: EnvDescriptor): boolean {
+  return 'opponent_lookahead' in descriptor.params && 'learner_seat' in descriptor.params;
+}
+
+/** Plays `options.games` games of `descriptor` against a scripted opponent with the policy `act`; see the file comment. */
+export async function evaluateMatches(device: GPUDevice, descriptor: EnvDescriptor, act: ActFunction, options: MatchOptions): Promise<MatchResult> {
+  if (!hasScriptedOpponents(descriptor)) {
+    throw new RangeError(`matches: env '${descriptor.id}' has no scripted opponent (a two-player env with the params opponent_lookahead and learner_seat, e.g. ConnectFour-v0)`);
+  }
+  if (!Object.hasOwn(SCRIPTED_OPPONENTS, options.opponent)) {
+    throw new RangeError(`matches: opponent must be one of ${Object.keys(SCRIPTED_OPPONENTS).join(', ')} (got '${String(options.opponent)}')`);
+  }
+  if (!Number.isInteger(options.games) || options.games < 2) throw new RangeError(`matches: games must be an integer ≥ 2 (got ${String(options.games)})`);
+  const seat = async (learnerSeat: 1 | 2, episodes: number): Promise<MatchTally> => {
+    const { returns } = await evaluatePolicy(device, descriptor, act, {
+      episodes,
+      deterministic: options.deterministic ?? true,
+      params: { ...SCRIPTED_OPPONENTS[options.opponent], learner_seat: learnerSeat },
+      // The second seat's games draw from the next seed.
+      seed: ((options.seed ?? MATCH_SEED) + learnerSeat - 1) >>> 0,
+    });
+    return { wins: returns.filter((r) => r > 0).length, draws: returns.filter((r) => r === 0).length, losses: returns.filter((r) => r < 0).length };
+  };
+  const first = await seat(1, Math.ceil(options.games / 2));
+  const second = await seat(2, Math.floor(options.games / 2));
+  const wins = first.wins + second.wins;
+  return { games: options.games, wins, draws: first.draws + second.draws, losses: first.losses + second.losses, winRate: wins / options.games, bySeat: { first, second } };
+}
+
+/**
+ * {@link evaluateMatches} with an Agent's policy (its act()): the agent's maxActBatch must hold
+ * ⌈games/2⌉ envs.
+ */
+export async function evaluateAgentMatches(agent: Agent, options: MatchOptions): Promise<MatchResult> {
+  return evaluateMatches(agent.device, agent.env, (observations, actOptions) => agent.act(observations, actOptions), options);
+}
