@@ -1,0 +1,105 @@
+/**
+ * Pong-v0's JavaScript twin (test/support/pong-host.ts) on hand-made positions: the paddles' moves
+ * and limits, the tracker's speed limit, a wall bounce, a return off the paddle's edge steepening
+ * the ball, points either way with the serve that follows, the end of a game. Then scripted paddles
+ * against the tracker over many games, the baselines src/games/pong.ts and docs quote: a paddle
+ * that follows the ball's height (it returns every ball and rarely scores), and one that meets the
+ * ball with its edge (it wins nearly every point).
+ */
+import { describe, expect, it } from 'vitest';
+import { freshSeed, seededRandom } from '../../support/random';
+import {
+  BALL_VX,
+  BALL_VY,
+  BALL_X,
+  BALL_Y,
+  OPPONENT_Y,
+  PADDLE_Y,
+  POINTS_LOST,
+  POINTS_WON,
+  PONG_DEFAULTS,
+  PONG_STATE_SIZE,
+  pongReset,
+  pongStep,
+  RETURNS,
+} from '../../support/pong-host';
+
+const draws = (...values: number[]) => {
+  let i = 0;
+  return () => {
+    if (i >= values.length) throw new Error('drew more uniforms than the test supplied');
+    return values[i++]!;
+  };
+};
+
+/** A state of [ball x, y, vx, vy, paddle, opponent] and no points. */
+function state(...values: number[]): Float32Array {
+  const s = new Float32Array(PONG_STATE_SIZE);
+  s.set(values);
+  return s;
+}
+
+describe('Pong-v0 twin', () => {
+  it('moves the paddles within their limits and bounces the ball off a wall', () => {
+    const s = state(60, 3, 2, -4, 10, 40);
+    expect(pongStep(s, 0, PONG_DEFAULTS, draws(0, 0))).toEqual({ reward: 0, terminated: false });
+    // Down by 3 but not below the half-length 8; the tracker 2 toward the ball (at y 3); the ball reflects off y = 0.
+    expect([s[PADDLE_Y], s[OPPONENT_Y], s[BALL_X], s[BALL_Y], s[BALL_VX], s[BALL_VY]]).toEqual([8, 38, 62, 1, 2, 4]);
+    const top = state(60, 94, -2, 4, 86, 87);
+    pongStep(top, 2, PONG_DEFAULTS, draws(0, 0));
+    expect([top[PADDLE_Y], top[OPPONENT_Y], top[BALL_Y], top[BALL_VY]]).toEqual([88, 88, 94, -4]);
+  });
+
+  it('returns the ball off the paddle’s edge, steeper, and scores the points either way with a serve', () => {
+    // The ball reaches x = 0 at y 50, the paddle centred at 44 (offset 6): returned, vy 1 + 3 = 4.
+    const hit = state(2, 49, -2, 1, 44, 48);
+    expect(pongStep(hit, 1, PONG_DEFAULTS, draws(0.9, 0.9))).toEqual({ reward: 0, terminated: false });
+    expect([hit[BALL_X], hit[BALL_Y], hit[BALL_VX], hit[BALL_VY], hit[RETURNS]]).toEqual([0, 50, 2, 4, 1]);
+    // The same ball with the paddle 10 away: the point is lost and the ball served (draws 0.9, 0.1: right, vy −2).
+    const miss = state(2, 49, -2, 1, 40, 48);
+    expect(pongStep(miss, 1, PONG_DEFAULTS, draws(0.9, 0.1))).toEqual({ reward: -1, terminated: false });
+    expect([miss[POINTS_LOST], miss[BALL_X], miss[BALL_Y], miss[BALL_VX], miss[BALL_VY]]).toEqual([1, 64, 48, 2, -2]);
+    // A steep ball the tracker (2 a step) cannot reach: the point is won; the fifth point ends the game.
+    const won = state(126, 20, 2, 4, 48, 40);
+    won[POINTS_WON] = 2;
+    won[POINTS_LOST] = 2;
+    expect(pongStep(won, 1, PONG_DEFAULTS, draws(0.2, 0.5))).toEqual({ reward: 1, terminated: true });
+    expect([won[POINTS_WON], won[BALL_VX], won[BALL_VY]]).toEqual([3, -2, 0]);
+    // The tracker's side returns the ball too.
+    const back = state(126, 40, 2, 0, 48, 44);
+    pongStep(back, 1, PONG_DEFAULTS, draws(0, 0));
+    expect([back[BALL_X], back[BALL_VX], back[BALL_VY], back[OPPONENT_Y]]).toEqual([128, -2, -1, 42]);
+  });
+
+  it('resets with both paddles centred and a serve from the centre', () => {
+    const s = new Float32Array(PONG_STATE_SIZE).fill(9);
+    pongReset(s, draws(0.1, 0.99));
+    expect([...s]).toEqual([64, 48, -2, 2, 48, 48, 0, 0, 0]);
+  });
+
+  it('scripted paddles against the tracker: meeting the ball with the edge wins a point every ~130 steps, following it rarely scores', () => {
+    const seed = freshSeed();
+    const random = seededRandom(seed);
+    const play = (target: (s: Float32Array) => number, steps: number) => {
+      const s = new Float32Array(PONG_STATE_SIZE);
+      pongReset(s, random);
+      let [won, lost] = [0, 0];
+      for (let t = 0; t < steps; t += 1) {
+        const gap = target(s) - s[PADDLE_Y]!;
+        const { reward, terminated } = pongStep(s, gap > 1 ? 2 : gap < -1 ? 0 : 1, PONG_DEFAULTS, random);
+        if (reward > 0) won += 1;
+        if (reward < 0) lost += 1;
+        if (terminated) pongReset(s, random);
+      }
+      return { won, lost, stepsPerPoint: Math.round(steps / Math.max(won + lost, 1)) };
+    };
+    const follow = play((s) => s[BALL_Y]!, 100_000);
+    // Aim 7 below the ball when it comes, so that it leaves off the edge upward or downward, whichever is steeper.
+    const edge = play((s) => (s[BALL_VX]! < 0 ? s[BALL_Y]! - 7 * Math.sign(s[BALL_VY]! || 1) : 48), 100_000);
+    console.log(`[pong] seed ${seed}, 100 000 steps each against the tracker: follow the ball ${JSON.stringify(follow)}; meet it with the edge ${JSON.stringify(edge)}`);
+    // The edge wins a point every ~130 steps and loses almost none; following returns everything and rarely scores.
+    expect(edge.won, `seed ${seed}`).toBeGreaterThan(500);
+    expect(edge.won / (edge.won + edge.lost), `seed ${seed}`).toBeGreaterThan(0.9);
+    expect(follow.won + follow.lost, `seed ${seed}`).toBeLessThan(100);
+  });
+});
