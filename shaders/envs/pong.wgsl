@@ -12,8 +12,9 @@
 //   Step: both paddles move, then the ball by (vx, vy), reflecting off y = 0 and y = 96. A ball at
 //     or past a paddle's line is returned when |ball y − paddle centre| ≤ paddle_half + 1: mirrored
 //     back across the line, vx negated, and vy += trunc((ball y − centre) / 2), clamped to ±4 (the
-//     paddle's edge steepens the ball). Otherwise the point is over: +1 when the opponent missed,
-//     −1 when the learner did, and the ball is served again.
+//     paddle's edge steepens the ball); the learner's return earns return_reward (0.1: a shaping
+//     term that makes the first lesson, meeting the ball, come sooner). Otherwise the point is
+//     over: +1 when the opponent missed, −1 when the learner did, and the ball is served again.
 //   Serve: from the centre (64, 48), vx = ±2 (each side with probability ½), vy uniform in −2 … 2.
 //   A game is points_per_game points (5): terminated after the last; truncated at 2 000 steps.
 //
@@ -40,6 +41,7 @@ struct EnvParams {
   opponent_speed: u32,
   paddle_half: u32,
   points_per_game: u32,
+  return_reward: f32,
 }
 
 struct State {
@@ -128,6 +130,7 @@ fn env_step(state: State, action: EnvAction, rng: ptr<function, EnvRng>, params:
       vx = -vx;
       vy = pong_english(vy, ball_y, paddle);
       s.returns += 1.0;
+      out.reward = params.return_reward;
     } else {
       out.reward = -1.0;
       s.points_lost += 1.0;

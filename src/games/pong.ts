@@ -12,7 +12,8 @@ import pongWgsl from '../../shaders/envs/pong.wgsl';
  *   the ball's height by at most `opponent_speed` (2) a step.
  * - A return off a paddle's edge steepens the ball (vy += trunc(offset / 2), |vy| ≤ 4): steep balls
  *   beat the slower tracker.
- * - Reward: +1 for a point won (the tracker missed), −1 for a point lost; a game is
+ * - Reward: +1 for a point won (the tracker missed), −1 for a point lost, and `return_reward` (0.1)
+ *   for each of the learner's returns (shaping: meeting the ball is the first lesson); a game is
  *   `points_per_game` (5) points, then terminated; truncated at 2 000 steps.
  * - Observation (6, each in [−1, 1]): ball x and y, its velocity (vx/2, vy/4), the learner's paddle,
  *   the tracker's paddle.
@@ -30,6 +31,7 @@ export const pong: EnvDescriptor = {
     opponent_speed: 2,
     paddle_half: 8,
     points_per_game: 5,
+    return_reward: 0.1,
   },
   maxEpisodeSteps: 2000,
   episodeMetrics: ['points_won', 'points_lost', 'returns'],

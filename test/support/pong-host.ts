@@ -18,6 +18,7 @@ export interface PongParams {
   readonly opponent_speed: number;
   readonly paddle_half: number;
   readonly points_per_game: number;
+  readonly return_reward: number;
 }
 
 export const PONG_DEFAULTS = pong.params as unknown as PongParams;
@@ -55,23 +56,27 @@ export function pongStep(s: Float32Array, action: number, params: PongParams, ra
   else if (y > HEIGHT) [y, vy] = [2 * HEIGHT - y, 0 - vy];
   const english = (centre: number) => clamp(vy + Math.trunc((y - centre) / 2), -4, 4);
   let reward = 0;
+  let point = false;
   if (x <= 0) {
     if (Math.abs(y - paddle) <= half + 1) {
       [x, vx, vy] = [0 - x, 0 - vx, english(paddle)];
       s[RETURNS] = s[RETURNS]! + 1;
+      reward = Math.fround(params.return_reward);
     } else {
       reward = -1;
+      point = true;
       s[POINTS_LOST] = s[POINTS_LOST]! + 1;
     }
   } else if (x >= WIDTH) {
     if (Math.abs(y - opponent) <= half + 1) [x, vx, vy] = [2 * WIDTH - x, 0 - vx, english(opponent)];
     else {
       reward = 1;
+      point = true;
       s[POINTS_WON] = s[POINTS_WON]! + 1;
     }
   }
   [s[PADDLE_Y], s[OPPONENT_Y], s[BALL_X], s[BALL_Y], s[BALL_VX], s[BALL_VY]] = [paddle, opponent, x, y, vx, vy];
-  if (reward !== 0) serve(s, uSide, uSlope);
+  if (point) serve(s, uSide, uSlope);
   return { reward, terminated: s[POINTS_WON]! + s[POINTS_LOST]! >= params.points_per_game };
 }
 

@@ -1,7 +1,7 @@
 /**
  * Pong-v0's JavaScript twin (test/support/pong-host.ts) on hand-made positions: the paddles' moves
  * and limits, the tracker's speed limit, a wall bounce, a return off the paddle's edge steepening
- * the ball, points either way with the serve that follows, the end of a game. Then scripted paddles
+ * the ball (and earning the shaping reward), points either way with the serve that follows, the end of a game. Then scripted paddles
  * against the tracker over many games, the baselines src/games/pong.ts and docs quote: a paddle
  * that follows the ball's height (it returns every ball and rarely scores), and one that meets the
  * ball with its edge (it wins nearly every point).
@@ -53,7 +53,7 @@ describe('Pong-v0 twin', () => {
   it('returns the ball off the paddle’s edge, steeper, and scores the points either way with a serve', () => {
     // The ball reaches x = 0 at y 50, the paddle centred at 44 (offset 6): returned, vy 1 + 3 = 4.
     const hit = state(2, 49, -2, 1, 44, 48);
-    expect(pongStep(hit, 1, PONG_DEFAULTS, draws(0.9, 0.9))).toEqual({ reward: 0, terminated: false });
+    expect(pongStep(hit, 1, PONG_DEFAULTS, draws(0.9, 0.9))).toEqual({ reward: Math.fround(0.1), terminated: false });
     expect([hit[BALL_X], hit[BALL_Y], hit[BALL_VX], hit[BALL_VY], hit[RETURNS]]).toEqual([0, 50, 2, 4, 1]);
     // The same ball with the paddle 10 away: the point is lost and the ball served (draws 0.9, 0.1: right, vy −2).
     const miss = state(2, 49, -2, 1, 40, 48);
@@ -87,8 +87,8 @@ describe('Pong-v0 twin', () => {
       for (let t = 0; t < steps; t += 1) {
         const gap = target(s) - s[PADDLE_Y]!;
         const { reward, terminated } = pongStep(s, gap > 1 ? 2 : gap < -1 ? 0 : 1, PONG_DEFAULTS, random);
-        if (reward > 0) won += 1;
-        if (reward < 0) lost += 1;
+        if (reward > 0.5) won += 1;
+        if (reward < -0.5) lost += 1;
         if (terminated) pongReset(s, random);
       }
       return { won, lost, stepsPerPoint: Math.round(steps / Math.max(won + lost, 1)) };
