@@ -16,7 +16,8 @@
  * 5. The Node entry: without `webgpu` it names the package to install; in a browser bundle
  *    (`--conditions=browser`) it names the entry to use; `webgpu-rl/mujoco` without
  *    `@mujoco/mujoco` names that package; with `webgpu` installed, a plain Node ESM script trains
- *    one iteration, and the installed `webgpu-rl` command runs.
+ *    one iteration, another trains on `webgpu-rl/games`' ConnectFour-v0 and plays matches (both
+ *    type-checked under `nodenext`), and the installed `webgpu-rl` command runs.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -226,6 +227,9 @@ function nodeEntry() {
   const stats = JSON.parse(line);
   if (stats.globalStep !== 128 || !stats.valueLossFinite) throw new Error(`the Node consumer did not train one iteration: ${output}`);
   console.log(`plain Node ESM trained one iteration: ${line}`);
+  const games = JSON.parse(run(process.execPath, ['src/games.mjs'], { cwd: game }).trim().split('\n').at(-1));
+  if (games.env !== 'ConnectFour-v0' || games.games !== 6) throw new Error(`the games entry did not train and play: ${JSON.stringify(games)}`);
+  console.log(`webgpu-rl/games from plain Node: trained on ${games.env} and played ${games.games} games against lookahead`);
   const version = run(join(game, 'node_modules', '.bin', 'webgpu-rl'), ['--version'], { cwd: game }).trim();
   if (version !== stats.version) throw new Error(`the installed CLI says ${version}, the package ${stats.version}`);
   console.log(`the installed CLI runs: webgpu-rl --version → ${version}`);

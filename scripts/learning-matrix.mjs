@@ -37,6 +37,10 @@ const RUNS = [
   ...[1, 2, 3].map((seed) => ({ name: `ppo-halfcheetah-seed${seed}`, algo: 'ppo', env: 'HalfCheetah-v5', seed, steps: 1_000_000, target: 1500 })),
   { name: 'ppo-walker2d', algo: 'ppo', env: 'Walker2d-v5', seed: 1, steps: 1_000_000 },
   { name: 'ppo-ant', algo: 'ppo', env: 'Ant-v5', seed: 1, steps: 1_000_000 },
+  // Two-player games against their scripted opponents (webgpu-rl/games), documented without a
+  // return target: the judge is `webgpu-rl eval --opponent` (Connect Four) and the points won.
+  { name: 'ppo-connectfour', algo: 'ppo', env: 'ConnectFour-v0', seed: 1, steps: 1_500_000 },
+  ...[1, 2, 3].map((seed) => ({ name: `ppo-pong-seed${seed}`, algo: 'ppo', env: 'Pong-v0', seed, steps: 2_000_000 })),
 ];
 
 function cliMatrix(only) {
