@@ -8,24 +8,12 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { evalCommand, evaluateCheckpointFile } from '../../src/cli/eval';
+import { describe, expect, it } from 'vitest';
+import { evaluateCheckpointFile } from '../../src/cli/eval';
 import { runTraining } from '../../src/cli/train';
 import { Agent, evaluateAgent, formatAdapter } from '../../src/index';
 import { useGpu } from '../support/gpu';
-
-/** Runs `eval <args>` in process; resolves with what it printed and the error it ended with. */
-async function runEval(args: string[]): Promise<{ printed: string[]; error: Error | null }> {
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  try {
-    await evalCommand().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} }).parseAsync(args, { from: 'user' });
-    return { printed: log.mock.calls.map((c) => c.join(' ')), error: null };
-  } catch (error) {
-    return { printed: log.mock.calls.map((c) => c.join(' ')), error: error as Error };
-  } finally {
-    log.mockRestore();
-  }
-}
+import { runEval } from '../support/run-eval';
 
 describe('eval command', () => {
   const gpu = useGpu();

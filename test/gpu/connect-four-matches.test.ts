@@ -10,8 +10,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { evalCommand, evaluateCheckpointFile } from '../../src/cli/eval';
+import { describe, expect, it } from 'vitest';
+import { evaluateCheckpointFile } from '../../src/cli/eval';
 import { registerGameEnvs } from '../../src/cli/games';
 import { runTraining } from '../../src/cli/train';
 import { evaluatePolicy } from '../../src/agent/evaluate-policy';
@@ -21,18 +21,7 @@ import { Agent, formatAdapter } from '../../src/index';
 import { ConnectFourHost } from '../support/connect-four-host';
 import { gpuStep, useGpu } from '../support/gpu';
 import { freshSeed } from '../support/random';
-
-async function runEval(args: string[]): Promise<{ printed: string[]; error: Error | null }> {
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  try {
-    await evalCommand().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} }).parseAsync(args, { from: 'user' });
-    return { printed: log.mock.calls.map((c) => c.join(' ')), error: null };
-  } catch (error) {
-    return { printed: log.mock.calls.map((c) => c.join(' ')), error: error as Error };
-  } finally {
-    log.mockRestore();
-  }
-}
+import { runEval } from '../support/run-eval';
 
 describe('matches against scripted opponents', () => {
   const gpu = useGpu();
