@@ -200,6 +200,11 @@ const LOCOMOTION_PPO: PpoConfig = Object.freeze({
  *   102 400 steps: its short episodes and dense shaping learn in tens of thousands of steps.
  *   Measured (SwiftShader, seeds 1–3): a mean of 8 over 100 episodes at about 20 000 steps under
  *   the env's masks, about 60 000–75 000 without (test/learning/ppo-snake-masks.test.ts).
+ * - Two-player games (webgpu-rl/games), against their scripted opponents: ConnectFour-v0 a batch
+ *   of 64 envs × 32 steps (a game lasts at most 21 moves) and two layers of 128, 1.5 M steps;
+ *   Pong-v0 32 envs × 128 steps (a point takes about 130 steps), 2 M steps: seeds 1–3 win 70 % of
+ *   the points by 610k–688k steps and end at 89–92 % (SwiftShader; docs/LEARNING.md, "Two-player
+ *   games").
  * - MuJoCo locomotion (Hopper-v5, HalfCheetah-v5, Walker2d-v5, Ant-v5, Humanoid-v5; webgpu-rl/mujoco): CleanRL's
  *   ppo_continuous_action.py values — lr 3e-4, 10 epochs, no entropy bonus, observation
  *   normalisation and reward scaling, 1 M steps, a batch of 2048 — as 16 envs × 128 steps in 8
@@ -239,6 +244,17 @@ export const PPO_ENV_DEFAULTS: Readonly<Record<string, PpoConfig>> = Object.free
     normObs: true,
     normReward: true,
     totalTimesteps: 1_000_000,
+  },
+  'ConnectFour-v0': {
+    numEnvs: 64,
+    numSteps: 32,
+    hiddenSizes: [128, 128],
+    totalTimesteps: 1_500_000,
+  },
+  'Pong-v0': {
+    numEnvs: 32,
+    numSteps: 128,
+    totalTimesteps: 2_000_000,
   },
   'Hopper-v5': LOCOMOTION_PPO,
   // CleanRL's values end at 1 432–1 440 (its own runs: 1 443 ± 46); starting σ at 0.5 rather than 1
