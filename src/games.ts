@@ -17,7 +17,7 @@
  */
 export { CONNECT_FOUR_COLUMNS, CONNECT_FOUR_ROWS, connectFour } from './games/connect-four';
 export { pong } from './games/pong';
-export { evaluateAgentMatches, evaluateMatches, hasScriptedOpponents, SCRIPTED_OPPONENTS } from './games/matches';
+export { evaluateAgentMatches, hasScriptedOpponents, SCRIPTED_OPPONENTS } from './games/matches';
 export type { MatchOptions, MatchResult, MatchTally, ScriptedOpponent } from './games/matches';
 export { EloRatings, eloUpdate, expectedScore } from './games/elo';
 export type { EloOptions, MatchScore } from './games/elo';

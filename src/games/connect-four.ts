@@ -7,8 +7,9 @@
 import type { EnvDescriptor } from '../envs/types';
 import connectFourWgsl from '../../shaders/envs/connect_four.wgsl';
 
-/** The board's columns and rows (the action space is the columns). */
+/** The board's columns (the action space: a move is the column a disc is dropped in). */
 export const CONNECT_FOUR_COLUMNS = 7;
+/** The board's rows (row 0 at the bottom). */
 export const CONNECT_FOUR_ROWS = 6;
 
 /**

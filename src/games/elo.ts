@@ -30,7 +30,9 @@ export interface EloOptions {
 
 /** A table of players' ratings, updated game by game. */
 export class EloRatings {
+  /** A new player's rating. */
   readonly initial: number;
+  /** The step K of every update. */
   readonly k: number;
   private readonly ratings = new Map<string, number>();
 

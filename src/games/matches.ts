@@ -11,9 +11,15 @@ import type { EnvDescriptor } from '../envs/types';
 /** The scripted opponents of a two-player env, by name, and the env parameter each sets. */
 export const SCRIPTED_OPPONENTS = Object.freeze({
   /** A uniformly random legal move. */
-  random: { opponent_lookahead: 0 },
+  random: {
+    /** The env's chance of the lookahead player: never. */
+    opponent_lookahead: 0,
+  },
   /** Wins now if it can, else blocks the learner's immediate win, else random. */
-  lookahead: { opponent_lookahead: 1 },
+  lookahead: {
+    /** The env's chance of the lookahead player: always. */
+    opponent_lookahead: 1,
+  },
 });
 
 /** The match envs' default seed (2^31 + 1, as evaluatePolicy's). */
@@ -22,7 +28,7 @@ const MATCH_SEED = 0x80000001;
 /** A scripted opponent's name. */
 export type ScriptedOpponent = keyof typeof SCRIPTED_OPPONENTS;
 
-/** Options of {@link evaluateMatches}. */
+/** Options of {@link evaluateAgentMatches}. */
 export interface MatchOptions {
   /** The scripted opponent. */
   readonly opponent: ScriptedOpponent;
@@ -35,20 +41,27 @@ export interface MatchOptions {
 }
 
 /** Wins, draws and losses over the games, and the win rate wins / games. */
-export interface MatchResult {
+export interface MatchResult extends MatchTally {
+  /** Games played. */
   readonly games: number;
-  readonly wins: number;
-  readonly draws: number;
-  readonly losses: number;
+  /** wins / games. */
   readonly winRate: number;
   /** The same counts as first player and as second. */
-  readonly bySeat: { readonly first: MatchTally; readonly second: MatchTally };
+  readonly bySeat: {
+    /** The games the learner opened. */
+    readonly first: MatchTally;
+    /** The games the opponent opened. */
+    readonly second: MatchTally;
+  };
 }
 
-/** Counts of one seat's games. */
+/** Counts of games by result. */
 export interface MatchTally {
+  /** Games the learner won. */
   readonly wins: number;
+  /** Games drawn. */
   readonly draws: number;
+  /** Games the learner lost. */
   readonly losses: number;
 }
 
@@ -83,8 +96,9 @@ export async function evaluateMatches(device: GPUDevice, descriptor: EnvDescript
 }
 
 /**
- * {@link evaluateMatches} with an Agent's policy (its act()): the agent's maxActBatch must hold
- * ⌈games/2⌉ envs.
+ * Plays `options.games` games of the agent's two-player env against its scripted opponent with the
+ * agent's policy (its act()), ⌈games/2⌉ as first player and ⌊games/2⌋ as second; the agent's
+ * maxActBatch must hold ⌈games/2⌉ envs.
  */
 export async function evaluateAgentMatches(agent: Agent, options: MatchOptions): Promise<MatchResult> {
   return evaluateMatches(agent.device, agent.env, (observations, actOptions) => agent.act(observations, actOptions), options);
