@@ -12,6 +12,8 @@ import { optimizerKernelExamples } from '../../src/nn/optimizer-kernels';
 import { fusedKernelExamples } from '../../src/nn/mlp-fused';
 import { envKernelExamples } from '../../src/envs/kernels';
 import { BUILTIN_ENVS } from '../../src/envs/registry';
+import { connectFour } from '../../src/games/connect-four';
+import { pong } from '../../src/games/pong';
 import { customEnv } from '../../src/envs/custom';
 import { CURSOR } from './cursor-env';
 import { AIM } from './aim-env';
@@ -41,7 +43,8 @@ export const KERNEL_CATALOGUE: readonly KernelSpec[] = [
   ...headKernelExamples(),
   ...optimizerKernelExamples(),
   ...fusedKernelExamples(),
-  ...envKernelExamples(BUILTIN_ENVS),
+  // The built-in envs and webgpu-rl/games' (GPU envs outside the root's registry).
+  ...envKernelExamples([...BUILTIN_ENVS, connectFour, pong]),
   // A multi-discrete env (no built-in one is): its step kernel decodes one action word per branch.
   ...envKernelExamples([customEnv(CURSOR)]),
   // A hybrid env (nor is any built-in one): its step kernel decodes D floats, then one word per branch.
