@@ -21,3 +21,5 @@ export { evaluateAgentMatches, hasScriptedOpponents, SCRIPTED_OPPONENTS } from '
 export type { MatchOptions, MatchResult, MatchTally, ScriptedOpponent } from './games/matches';
 export { EloRatings, eloUpdate, expectedScore } from './games/elo';
 export type { EloOptions, MatchScore } from './games/elo';
+export { SelfPlayRatings } from './games/self-play-ratings';
+export type { SelfPlayRoundSummary } from './games/self-play-ratings';

@@ -29,6 +29,7 @@ export type { ServeAgentOptions } from './worker/agent-host';
 export type { Endpoint as WorkerEndpoint, WorkerHandle } from './worker/protocol';
 export { evaluateAgent } from './agent/evaluate';
 export type { Evaluation, EvaluationOptions } from './agent/evaluate';
+export type { FrozenPolicy } from './agent/evaluate-policy';
 
 // Environments: the built-in ones, a game's JavaScript env, a custom WGSL env.
 export { acrobot } from './envs/builtin/acrobot';
@@ -81,6 +82,8 @@ export { ConfigError } from './train/config';
 
 // What training reports.
 export type { AgentReport, IterationStats } from './train/report';
+export type { SelfPlayOptions, SelfPlayRound, SelfPlaySettings } from './train/self-play';
+export type { PoolMemberResults } from './envs/opponent-pool';
 export type { IterationCounters } from './train/loop';
 export { STATISTICS } from './losses/statistics';
 export type { StatisticName } from './losses/statistics';

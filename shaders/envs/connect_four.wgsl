@@ -1,5 +1,5 @@
 // Include-only env body: ConnectFour-v0, the learner against a scripted opponent that plays inside
-// the step. Its JavaScript twin is test/support/connect-four-host.ts; the TS descriptor is
+// the step, or against a policy (the policy seat: a pool member of self-play). Its JavaScript twin is test/support/connect-four-host.ts; the TS descriptor is
 // src/envs/builtin/connect-four.ts.
 //
 // Rules
@@ -14,18 +14,23 @@
 //   Step: the learner's disc; a four wins (+1, terminated), a full board draws (0, terminated);
 //     otherwise the opponent replies in the same step, and its four loses (−1, terminated), its
 //     full board draws (0, terminated). An episode ends within 21 of the learner's moves.
-//   Opponent: each episode it is the lookahead player with probability opponent_lookahead (drawn
-//     at reset), else the random one. Random: a uniformly random non-full column. Lookahead: a
-//     column that wins now if there is one, else one that blocks the learner's immediate win, else
-//     random; among several, uniformly at random.
+//   Opponent: each episode (drawn at reset) it is the policy seat with probability
+//     opponent_policy, else the lookahead player with probability opponent_lookahead, else the
+//     random one. Random: a uniformly random non-full column. Lookahead: a column that wins now if
+//     there is one, else one that blocks the learner's immediate win, else random; among several,
+//     uniformly at random. The policy seat does not move inside env_reset or env_step: the
+//     wrapper's opponent kernels (env_opponent_opening.wgsl, env_opponent_reply.wgsl) play its
+//     opening and its replies through env_opponent_step, seeing the board from its side
+//     (env_opponent_obs: its discs first); opponent_policy > 0 needs an opponent pool, which the
+//     vector env refuses to run without (src/envs/opponent-pool.ts).
 //
 // Randomness: env_reset draws 3 uniforms (the seat, the opponent's kind, the opponent's first
 // move: drawn whether or not it moves); env_step draws 1 every step (the opponent's reply, drawn
 // whether or not it replies), so the JavaScript twin replays the draws. A uniform u picks the k-th
 // of n choices as k = (u·2^24 · n) >> 24 (exact integer arithmetic, the same in JavaScript).
 //
-// State (STATE_SIZE 46): seat (0 learner first, 1 second), lookahead (1 when the opponent is the
-// lookahead player), moves (discs on the board), outcome (0 playing, 1 win, 2 draw, 3 loss,
+// State (STATE_SIZE 46): seat (0 learner first, 1 second), opponent (0 random, 1 lookahead,
+// 2 the policy seat), moves (discs on the board), outcome (0 playing, 1 win, 2 draw, 3 loss,
 // 4 illegal move), then cells[42] (0 empty, 1 the learner's disc, 2 the opponent's).
 // Observation (OBS_SIZE 84): two planes of the 42 cells, the learner's discs then the opponent's
 // (1 where the disc is, else 0). Metrics (METRIC_COUNT 4, of the final state): win, draw, loss
@@ -42,15 +47,19 @@ const C4_ROWS: i32 = 6;
 const C4_CELLS: f32 = 42.0;
 const C4_LEARNER: f32 = 1.0;
 const C4_OPPONENT: f32 = 2.0;
+// The kinds of opponent (State.opponent).
+const C4_LOOKAHEAD: f32 = 1.0;
+const C4_POLICY: f32 = 2.0;
 
 struct EnvParams {
   opponent_lookahead: f32,
   learner_seat: u32,
+  opponent_policy: f32,
 }
 
 struct State {
   seat: f32,
-  lookahead: f32,
+  opponent: f32,
   moves: f32,
   outcome: f32,
   cells: array<f32, 42>,
@@ -144,7 +153,7 @@ fn c4_nth(columns: u32, k: u32) -> i32 {
 fn c4_opponent_column(state: State, u: f32) -> i32 {
   let legal = c4_legal(state);
   var choices = legal;
-  if (state.lookahead == 1.0) {
+  if (state.opponent == C4_LOOKAHEAD) {
     let wins = c4_winning(state, legal, C4_OPPONENT);
     let blocks = c4_winning(state, legal, C4_LEARNER);
     choices = select(select(legal, blocks, blocks != 0u), wins, wins != 0u);
@@ -166,8 +175,10 @@ fn env_reset(rng: ptr<function, EnvRng>, params: EnvParams) -> State {
   let move_draw = env_uniform(rng);
   var s: State;
   s.seat = select(f32(c4_pick(seat_draw, 2u)), f32(params.learner_seat - 1u), params.learner_seat == 1u || params.learner_seat == 2u);
-  s.lookahead = select(0.0, 1.0, kind_draw < params.opponent_lookahead);
-  if (s.seat == 1.0) {
+  // With opponent_policy 0 the lookahead player is chosen by the same comparison as without the seat.
+  let lookahead = kind_draw < params.opponent_policy + (1.0 - params.opponent_policy) * params.opponent_lookahead;
+  s.opponent = select(select(0.0, C4_LOOKAHEAD, lookahead), C4_POLICY, kind_draw < params.opponent_policy);
+  if (s.seat == 1.0 && s.opponent != C4_POLICY) {
     // An empty board: lookahead has nothing to win or block, so both kinds open at random.
     _ = c4_drop(&s, c4_opponent_column(s, move_draw), C4_OPPONENT);
   }
@@ -189,6 +200,9 @@ fn env_step(state: State, action: EnvAction, rng: ptr<function, EnvRng>, params:
     out.reward = 1.0;
   } else if (s.moves == C4_CELLS) {
     s.outcome = 2.0;
+  } else if (s.opponent == C4_POLICY) {
+    // The policy seat replies in the wrapper's next kernel (env_opponent_reply.wgsl).
+    out.terminated = false;
   } else if (c4_drop(&s, c4_opponent_column(s, reply_draw), C4_OPPONENT)) {
     s.outcome = 3.0;
     out.reward = -1.0;
@@ -227,4 +241,48 @@ fn env_metrics(state: State, params: EnvParams) -> array<f32, METRIC_COUNT> {
     select(0.0, 1.0, outcome >= 3.0),
     select(0.0, 1.0, outcome == 4.0),
   );
+}
+
+// The policy seat (env_opponent_common.wgsl). Its turn: an unfinished game against the policy with
+// the learner's discs one ahead of its own (the learner first) or level (the learner second).
+fn env_policy_seat(state: State, params: EnvParams) -> bool {
+  return state.opponent == C4_POLICY;
+}
+
+fn env_opponent_turn(state: State, params: EnvParams) -> bool {
+  let learner_moved_last = (u32(state.moves) % 2u) == select(1u, 0u, state.seat == 1.0);
+  return state.opponent == C4_POLICY && state.outcome == 0.0 && learner_moved_last;
+}
+
+// The board from the policy seat's side: its discs first, as the learner sees its own.
+fn env_opponent_obs(state: State, params: EnvParams) -> array<f32, OBS_SIZE> {
+  var obs: array<f32, OBS_SIZE>;
+  for (var i = 0; i < 42; i += 1) {
+    obs[i] = select(0.0, 1.0, state.cells[i] == C4_OPPONENT);
+    obs[42 + i] = select(0.0, 1.0, state.cells[i] == C4_LEARNER);
+  }
+  return obs;
+}
+
+fn env_opponent_mask(state: State, params: EnvParams) -> array<u32, MASK_SIZE> {
+  return env_mask(state, params);
+}
+
+// The seat's disc in `action` (masked to a column that is not full): its four loses the learner's
+// game (−1), a full board draws.
+fn env_opponent_step(state: State, action: EnvAction, params: EnvParams) -> EnvStep {
+  var out: EnvStep;
+  var s = state;
+  out.reward = 0.0;
+  out.terminated = true;
+  if (c4_drop(&s, i32(min(action, 6u)), C4_OPPONENT)) {
+    s.outcome = 3.0;
+    out.reward = -1.0;
+  } else if (s.moves == C4_CELLS) {
+    s.outcome = 2.0;
+  } else {
+    out.terminated = false;
+  }
+  out.state = s;
+  return out;
 }

@@ -49,8 +49,10 @@ struct EpisodeProgress {
   // group, index within the group), so a group replays a run of its own size under its seed.
   seed: u32,
   rng_env: u32,
+  // The pool member that plays the episode's policy seat (env_opponent_common.wgsl); unused by
+  // envs without one.
+  opponent: u32,
   pad0: u32,
-  pad1: u32,
 }
 
 // The generator of an env's draws while taking step `progress.length` of its episode.

@@ -14,7 +14,9 @@ import { hostEnvDescriptor, isHostEnvDescriptor, type BatchedHostEnv, type HostE
 import { createHostBackedVectorEnv } from '../envs/host-vector-env';
 import type { EnvDescriptor } from '../envs/types';
 import { createVectorEnv, type VectorEnv } from '../envs/vector-env';
+import { createBufferWithData, destroyBuffer } from '../gpu/buffers';
 import { readBufferOnce } from '../gpu/readback';
+import type { MlpSpec } from '../nn/mlp-spec';
 import type { ActOptions, ActResult } from './policy-inference';
 
 /** Options of evaluateAgent and evaluatePolicy. */
@@ -36,6 +38,20 @@ export interface EvaluationOptions {
    * a two-player env's opponent and seat); unknown names are an error. Not for a JavaScript env.
    */
   readonly params?: Partial<Record<string, number>>;
+  /**
+   * A frozen policy that plays a two-player GPU env's policy seat (EnvDescriptor.policySeat) in
+   * every episode, instead of the env's own opponent: its MLP (the env's observation in, one logit
+   * per action out) and one parameter set in mlpLayout(policy)'s order. It samples its moves.
+   */
+  readonly opponent?: FrozenPolicy;
+}
+
+/** A policy's network and parameters, frozen (an opponent from a checkpoint). */
+export interface FrozenPolicy {
+  /** The MLP. */
+  readonly policy: MlpSpec;
+  /** One parameter set, mlpLayout(policy).parametersPerAgent floats. */
+  readonly parameters: Float32Array;
 }
 
 /** The result of evaluateAgent and evaluatePolicy: each episode's return and length, and the returns' mean and spread. */
@@ -95,12 +111,28 @@ export async function evaluatePolicy(device: GPUDevice, descriptor: EnvDescripto
   }
 }
 
+/** Puts `opponent` in the env's one-member pool (through a staging buffer freed once the copy is submitted). */
+function seatOpponent(device: GPUDevice, env: VectorEnv, opponent: FrozenPolicy): void {
+  const expected = env.opponentPool!.layout.parametersPerAgent;
+  if (!(opponent.parameters instanceof Float32Array) || opponent.parameters.length < expected) {
+    env.destroy();
+    throw new RangeError(`evaluate: options.opponent.parameters must be a Float32Array of ${expected} floats for its policy (got ${opponent.parameters?.length})`);
+  }
+  const staging = createBufferWithData(device, 'evaluate.opponent', opponent.parameters.subarray(0, expected));
+  const encoder = device.createCommandEncoder({ label: 'evaluate.opponent' });
+  env.opponentPool!.encodeSnapshot(encoder, staging);
+  device.queue.submit([encoder.finish()]);
+  destroyBuffer(device, staging);
+}
+
 /** The envs an evaluation plays and their step: GPU envs of `descriptor`, or a JavaScript env's separate instance (see the file comment). */
 async function evaluationEnvs(device: GPUDevice, descriptor: EnvDescriptor, options: EvaluationOptions): Promise<{ env: VectorEnv; step: () => Promise<void> }> {
   const seed = options.seed ?? 0x80000001;
   if (!isHostEnvDescriptor(descriptor)) {
     if (options.env !== undefined) throw new RangeError(`evaluate: options.env is for a JavaScript env; env '${descriptor.id}' runs on the GPU (leave options.env out)`);
-    const env = await createVectorEnv(device, descriptor, { numEnvs: options.episodes, seed, ...(options.params ? { params: options.params } : {}) });
+    const opponentPool = options.opponent ? { policy: options.opponent.policy, window: 1, latestRatio: 1, probability: 1 } : undefined;
+    const env = await createVectorEnv(device, descriptor, { numEnvs: options.episodes, seed, ...(options.params ? { params: options.params } : {}), ...(opponentPool ? { opponentPool } : {}) });
+    if (options.opponent) seatOpponent(device, env, options.opponent);
     const step = async () => {
       const encoder = device.createCommandEncoder({ label: 'evaluate.step' });
       env.encodeStep(encoder);
@@ -108,6 +140,7 @@ async function evaluationEnvs(device: GPUDevice, descriptor: EnvDescriptor, opti
     };
     return { env, step };
   }
+  if (options.opponent !== undefined) throw new RangeError(`evaluate: options.opponent plays a GPU env's policy seat; env '${descriptor.id}' is a JavaScript env`);
   if (options.params !== undefined) throw new RangeError(`evaluate: options.params sets a GPU env's parameters; env '${descriptor.id}' is a JavaScript env (configure the instance passed as options.env)`);
   if (options.env === undefined || options.env === descriptor.host) {
     throw new RangeError(

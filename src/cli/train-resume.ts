@@ -24,7 +24,7 @@ export interface ResumePlan {
 }
 
 /** The flags that shape a config, by the config field each sets (for naming a flag in a refusal). */
-const FIELD_FLAGS: Readonly<Record<string, string>> = { totalTimesteps: '--steps', seed: '--seed', agents: '--agents', algo: '--algo', env: '--env' };
+const FIELD_FLAGS: Readonly<Record<string, string>> = { totalTimesteps: '--steps', seed: '--seed', agents: '--agents', algo: '--algo', env: '--env', selfPlay: '--self-play' };
 
 /** `source` as a checkpoint path: a folder means its checkpoint.wgrl. */
 async function checkpointPath(source: string): Promise<string> {
@@ -84,6 +84,7 @@ export interface ResumeFlags {
   readonly seed?: number;
   readonly steps?: number;
   readonly agents?: number;
+  readonly selfPlay?: boolean;
 }
 
 /**

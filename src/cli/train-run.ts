@@ -4,7 +4,8 @@
  * interrupted (Ctrl-C: an AbortSignal), evaluating every --eval-every iterations; then write the
  * run's files. However it ends, the files are the same set, each written whole (atomically):
  * checkpoint.wgrl (and best.wgrl, at the best evaluation), metrics.jsonl (appended to on resume),
- * curve.svg and, last, summary.json, whose `ended` says how the run ended.
+ * curve.svg (and elo.svg, a self-play run's learner rating at each snapshot) and, last,
+ * summary.json, whose `ended` says how the run ended.
  *
  * Stopping happens at an iteration boundary: the loop keeps one iteration in flight (its report
  * comes back one iteration late), so a stop finishes that iteration and records it too; nothing
@@ -18,6 +19,8 @@ import { cleanStaleTempFiles, writeFileAtomic } from '../node/file-store';
 import { encodeCheckpoint, type Checkpoint } from '../train/checkpoint';
 import { curveSvg, type CurvePoint } from '../train/curve-svg';
 import type { IterationStats } from '../train/report';
+import type { SelfPlayRound } from '../train/self-play';
+import { SelfPlayRatings, type SelfPlayRoundSummary } from '../games/self-play-ratings';
 import type { Trainer } from '../train/trainer';
 import { captureCheckpoint, jsonConfig, restoreCheckpoint } from '../train/trainer-checkpoint';
 import type { ProgressUpdate } from './progress';
@@ -91,6 +94,9 @@ class RunLog {
   /** The last record of the run's earlier part (resumed runs). */
   readonly earlier: { returnMean100: number; episodes: number } | null;
   private readonly started = performance.now();
+  /** A self-play run's ratings (from its first round on; a resumed run rates from its resumption) and the learner's at each snapshot. */
+  private ratings: SelfPlayRatings | null = null;
+  readonly eloCurve: CurvePoint[] = [];
 
   constructor(
     private readonly metrics: FileHandle,
@@ -110,6 +116,14 @@ class RunLog {
     return (performance.now() - this.started) / 1000;
   }
 
+  /** Rates a self-play round (the learner against its snapshots) and notes the learner's rating. */
+  private rate(round: SelfPlayRound, step: number): SelfPlayRoundSummary {
+    this.ratings ??= new SelfPlayRatings();
+    const summary = this.ratings.record(round);
+    this.eloCurve.push({ step, value: summary.elo });
+    return summary;
+  }
+
   /** Writes the iteration's metrics line (with its evaluation, if any) and notes what it reached; true when the evaluation is the best yet. */
   async record(stats: IterationStats | null, evaluation?: Evaluation): Promise<boolean> {
     if (!stats) return false;
@@ -118,7 +132,8 @@ class RunLog {
     const elapsed = this.elapsed();
     const sps = ((stats.globalStep - this.run.startStep) * agentCount) / elapsed;
     const evaluationFields = evaluation ? { eval_return_mean: evaluation.mean, eval_return_std: evaluation.std } : {};
-    await this.metrics.write(`${JSON.stringify({ ...metricsRecord(stats, sps), ...evaluationFields })}\n`);
+    const selfPlayFields = stats.selfPlay ? { self_play: this.rate(stats.selfPlay, stats.globalStep) } : {};
+    await this.metrics.write(`${JSON.stringify({ ...metricsRecord(stats, sps), ...evaluationFields, ...selfPlayFields })}\n`);
     const population = populationReturn(stats);
     this.curve.push({ step: stats.globalStep, value: population.mean });
     if (this.thresholdReachedAt === null && threshold !== null && population.mean >= threshold) this.thresholdReachedAt = stats.globalStep;
@@ -238,6 +253,10 @@ export async function runTraining(device: GPUDevice, adapter: string, config: Tr
     if (trainer.captureState) await save('checkpoint.wgrl');
     const title = `${summary.algo} on ${summary.env}, seed ${summary.seed}: mean return of the last 100 episodes`;
     await writeFileAtomic(join(out, 'curve.svg'), text(curveSvg(log.curve, { title, yLabel: 'return (mean of last 100 episodes)', ...(threshold !== null ? { threshold } : {}) })));
+    if (log.eloCurve.length > 0) {
+      const eloTitle = `${summary.algo} self-play on ${summary.env}, seed ${summary.seed}: the learner's Elo against its snapshots`;
+      await writeFileAtomic(join(out, 'elo.svg'), text(curveSvg(log.eloCurve, { title: eloTitle, yLabel: 'Elo (snapshots start at the learner\'s)' })));
+    }
     // Last: a summary.json says the run's other files are complete.
     await writeFileAtomic(join(out, 'summary.json'), text(`${JSON.stringify(summary, null, 2)}\n`));
     return summary;

@@ -46,6 +46,8 @@ export interface TrainOptions {
   steps?: number;
   /** G: agents trained together (a population); passed to the trainer config as `agents`. */
   agents?: number;
+  /** Self-play (a two-player env): the config's `selfPlay` options, or their defaults. */
+  selfPlay?: boolean;
   config?: string;
   /** A named config (src/algos/presets.ts) under the --config file's fields and the flags. */
   preset?: string;
@@ -128,6 +130,8 @@ export async function trainConfigFromOptions(options: TrainOptions, base: Readon
   if (locomotion) config.env = locomotion;
   if (options.seed !== undefined) config.seed = options.seed;
   if (options.steps !== undefined) config.totalTimesteps = options.steps;
+  // Self-play with the defaults, under any options a --config file gave.
+  if (options.selfPlay) config.selfPlay = { ...(config.selfPlay as object | null | undefined ?? {}) };
   if (options.agents !== undefined) {
     if (!Number.isInteger(options.agents) || options.agents < 1) throw new RangeError(`--agents must be a positive integer (got ${options.agents})`);
     config.agents = options.agents;
@@ -166,8 +170,8 @@ function interruptOnSigint(): { signal: AbortSignal; dispose(): void } {
 
 /** The flags that shape a config (what --resume checks against the run's own). */
 function configFlags(options: TrainOptions): ResumeFlags {
-  const { algo, env, config, preset, seed, steps, agents } = options;
-  return { algo, env, config, preset, seed, steps, agents };
+  const { algo, env, config, preset, seed, steps, agents, selfPlay } = options;
+  return { algo, env, config, preset, seed, steps, agents, selfPlay };
 }
 
 /** The config, the output folder and the run's options from the command line, every check made; no GPU. */
@@ -217,6 +221,7 @@ export function trainCommand(): Command {
     .option('--algo <name>', `algorithm: ${ALGORITHMS.join(', ')} (default: the --config file's algo, else ppo)`)
     .option('--seed <s>', 'u32 seed (default 1)', integer)
     .option('--steps <n>', "env steps to train for (default: the algorithm's and env's, e.g. 500000 for ppo on CartPole-v1)", integer)
+    .option('--self-play', 'a two-player env (ConnectFour-v0): train against a pool of the learner\'s own snapshots (the config\'s selfPlay options, or their defaults) instead of the env\'s scripted opponent')
     .option('--agents <G>', 'agents trained together in the same dispatches (a population, each with its own seed; default 1)', positiveIntegerOption('--agents'))
     .option('--config <file>', 'JSON object of config fields (CleanRL names in camelCase, e.g. {"numEnvs": 8}); flags override it')
     .option('--preset <name>', `a named config under --config and the flags: ${Object.keys(PRESETS).join(', ')}`)

@@ -14,3 +14,4 @@ export * from './registry';
 export * from './types';
 export * from './vector-env';
 export * from './action-branches';
+export * from './opponent-pool';

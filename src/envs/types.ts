@@ -26,6 +26,7 @@
  * MAX_EPISODE_STEPS, ACTION_COUNT, WORKGROUP_SIZE, and names starting env_ / ENV_); locals may.
  */
 import type { ShaderPart } from '../gpu/shaders';
+import type { MlpSpec } from '../nn/mlp-spec';
 
 /** A box of `size` floats with per-dimension bounds (±Infinity allowed for observations). */
 export interface BoxSpace {
@@ -138,6 +139,26 @@ export interface EnvDescriptor {
    * state the episode ended in. Default none.
    */
   episodeMetrics?: readonly string[];
+  /**
+   * A two-player env whose opponent a policy can play (self-play): the seat of that opponent. Its
+   * WGSL body then declares, besides the contract's functions,
+   * `fn env_policy_seat(state: State, params: EnvParams) -> bool` (this episode's opponent is the
+   * seat, decided at reset), `fn env_opponent_turn(state: State, params: EnvParams) -> bool` (the
+   * seat moves now), `fn env_opponent_obs(state: State, params: EnvParams) -> array<f32, OBS_SIZE>`
+   * (the game seen from the seat, in the learner's observation layout, so one policy plays both),
+   * `fn env_opponent_step(state: State, action: EnvAction, params: EnvParams) -> EnvStep` (the seat's
+   * move, its reward and termination from the learner's side) and, for a masked env,
+   * `fn env_opponent_mask(state: State, params: EnvParams) -> array<u32, MASK_SIZE>`. The action
+   * space must be discrete. The seat is played by a VectorEnv's opponent pool
+   * (VectorEnvOptions.opponentPool). Default none.
+   */
+  policySeat?: {
+    /**
+     * The EnvParams field (f32) giving the probability that an episode's opponent is the seat: the
+     * vector env writes it from its pool (0 without one) and refuses it in `params`.
+     */
+    readonly param: string;
+  };
 }
 
 /**
@@ -169,6 +190,24 @@ export interface VectorEnvOptions {
   maxEpisodeSteps?: number;
   /** Workgroup size of the wrapper kernels (default 64). */
   workgroupSize?: number;
+  /**
+   * Frozen policies that play the env's policy seat (an env with EnvDescriptor.policySeat; an
+   * error for any other). Empty until VectorEnv.opponentPool takes a snapshot, which must happen
+   * before the first reset when `probability` > 0.
+   */
+  opponentPool?: OpponentPoolOptions;
+}
+
+/** The opponent pool of a two-player env's policy seat (ML-Agents' self-play window and ratio). */
+export interface OpponentPoolOptions {
+  /** The policy's MLP (the learner's actor): the env's observation in, one logit per action out. */
+  readonly policy: MlpSpec;
+  /** Snapshots kept: a ring of this many members, the oldest overwritten (1 … 256). */
+  readonly window: number;
+  /** The probability that an episode plays the newest snapshot rather than a uniformly drawn member (default 0.5). */
+  readonly latestRatio?: number;
+  /** The probability that an episode's opponent is the pool rather than the env's own opponent (default 1). */
+  readonly probability?: number;
 }
 
 /** A host-side copy of every buffer a VectorEnv exposes (tests and tools; never inside a training loop). */

@@ -6,7 +6,7 @@
  * training loop.
  */
 import { BufferSet } from '../gpu/buffers';
-import { createKernel, type Kernel } from '../gpu/kernel';
+import { createKernel, type Kernel, type KernelSpec } from '../gpu/kernel';
 import { readBufferOnce } from '../gpu/readback';
 import { checkEnvDescriptor, checkMaxEpisodeSteps } from './contract';
 import {
@@ -18,6 +18,7 @@ import {
   WRAPPER_PARAMS_BYTES,
 } from './kernels';
 import { actionWords } from './action-branches';
+import { createPoolParts, resolvePoolOptions, type OpponentPool, type PoolBuffers } from './opponent-pool';
 import { checkHybridActionArrays, packHybridActions } from './hybrid-actions';
 import { lookupEnv } from './registry';
 import { maskWidth, type EnvDescriptor, type HybridActions, type HybridSpace, type VectorEnvOptions, type VectorEnvSnapshot } from './types';
@@ -78,8 +79,10 @@ export interface VectorEnv {
   encodeReset(encoder: GPUCommandEncoder): void;
   /** Records one step of every env from buffers.actions, with auto-reset, in its own compute pass. */
   encodeStep(encoder: GPUCommandEncoder): void;
-  /** Records one step into an open compute pass (two dispatches), e.g. T steps in one pass. */
+  /** Records one step into an open compute pass (two dispatches, four with an opponent pool), e.g. T steps in one pass. */
   dispatchStep(pass: GPUComputePassEncoder): void;
+  /** The frozen policies that play the env's policy seat (options.opponentPool), when it has them. */
+  readonly opponentPool?: OpponentPool;
   /** Overwrites every state ([N][STATE_SIZE]) and recomputes the observations; step counts are kept. */
   writeStates(states: Float32Array): void;
   /**
@@ -131,15 +134,24 @@ interface EnvKernels {
   readonly observe: Kernel;
   readonly mask?: Kernel;
   readonly metrics?: Kernel;
+  readonly opponentReply?: Kernel;
+  readonly opponentOpening?: Kernel;
 }
 
 async function createEnvKernels(device: GPUDevice, specs: ReturnType<typeof envKernelSpecs>): Promise<EnvKernels> {
   const [step, autoreset, reset, observe] = (await Promise.all(
     [specs.step, specs.autoreset, specs.reset, specs.observe].map((spec) => createKernel(device, spec)),
   )) as [Kernel, Kernel, Kernel, Kernel];
-  const mask = specs.mask ? await createKernel(device, specs.mask) : undefined;
-  const metrics = specs.metrics ? await createKernel(device, specs.metrics) : undefined;
-  return { step, autoreset, reset, observe, ...(mask ? { mask } : {}), ...(metrics ? { metrics } : {}) };
+  const optional = async (spec: KernelSpec | undefined) => (spec ? createKernel(device, spec) : undefined);
+  const [mask, metrics, opponentReply, opponentOpening] = await Promise.all(
+    [specs.mask, specs.metrics, specs.opponentReply, specs.opponentOpening].map(optional),
+  );
+  return {
+    step, autoreset, reset, observe,
+    ...(mask ? { mask } : {}),
+    ...(metrics ? { metrics } : {}),
+    ...(opponentReply && opponentOpening ? { opponentReply, opponentOpening } : {}),
+  };
 }
 
 /** Every buffer of N envs (see VectorEnv.buffers), the masks and metrics only when their kernels exist. */
@@ -217,7 +229,7 @@ interface EnvDispatches {
   observe(pass: GPUComputePassEncoder): void;
 }
 
-function bindEnvKernels(k: EnvKernels, b: VectorEnv['buffers'], label: string, numEnvs: number): EnvDispatches {
+function bindEnvKernels(k: EnvKernels, b: VectorEnv['buffers'], label: string, numEnvs: number, pool?: PoolBuffers): EnvDispatches {
   const common = { wrapper: b.wrapperParams, env_params: b.envParams };
   const stepGroup = k.step.bind(
     { ...common, states: b.states, actions: b.actions, next_states: b.nextStates, rewards: b.rewards, terminated: b.terminated, truncated: b.truncated, episode_progress: b.episodeProgress, action_errors: b.actionErrors },
@@ -234,24 +246,43 @@ function bindEnvKernels(k: EnvKernels, b: VectorEnv['buffers'], label: string, n
     { env_params: b.envParams, next_states: b.nextStates, episode_progress: b.episodeProgress, episode_metrics: b.episodeMetrics! },
     `${label}.metrics.bind-group`,
   );
+  const seat = bindPolicySeat(k, b, label, numEnvs, pool);
   // The mask of the state the policy acts on next: after every kernel that changes `states`.
   const dispatchMask = (pass: GPUComputePassEncoder) => k.mask?.dispatch(pass, maskGroup!, numEnvs);
   return {
     step(pass) {
       // Dispatches in one pass are ordered, and each sees the storage writes of the one before.
       k.step.dispatch(pass, stepGroup, numEnvs);
+      seat?.reply(pass);
       k.autoreset.dispatch(pass, autoresetGroup, numEnvs);
+      seat?.opening(pass);
       k.metrics?.dispatch(pass, metricsGroup!, numEnvs);
       dispatchMask(pass);
     },
     reset(pass) {
       k.reset.dispatch(pass, resetGroup, numEnvs);
+      seat?.opening(pass);
       dispatchMask(pass);
     },
     observe(pass) {
       k.observe.dispatch(pass, observeGroup, numEnvs);
       dispatchMask(pass);
     },
+  };
+}
+
+/** The policy seat's two dispatches (reply after a step, opening after a reset), when the env has a pool. */
+function bindPolicySeat(k: EnvKernels, b: VectorEnv['buffers'], label: string, numEnvs: number, pool?: PoolBuffers) {
+  if (!pool || !k.opponentReply || !k.opponentOpening) return undefined;
+  const common = { wrapper: b.wrapperParams, env_params: b.envParams, pool: pool.poolParams, pool_parameters: pool.poolParameters, episode_progress: b.episodeProgress };
+  const replyGroup = k.opponentReply.bind(
+    { ...common, next_states: b.nextStates, rewards: b.rewards, terminated: b.terminated, pool_results: pool.poolResults },
+    `${label}.opponent-reply.bind-group`,
+  );
+  const openingGroup = k.opponentOpening.bind({ ...common, states: b.states, observations: b.observations }, `${label}.opponent-opening.bind-group`);
+  return {
+    reply: (pass: GPUComputePassEncoder) => k.opponentReply!.dispatch(pass, replyGroup, numEnvs),
+    opening: (pass: GPUComputePassEncoder) => k.opponentOpening!.dispatch(pass, openingGroup, numEnvs),
   };
 }
 
@@ -292,18 +323,24 @@ export async function createVectorEnv(device: GPUDevice, env: string | EnvDescri
   checkMaxEpisodeSteps(descriptor.id, maxEpisodeSteps, 'options.maxEpisodeSteps');
   const seeds = checkSeeds(numEnvs, seed, options.seeds);
   const wrapperParams = encodeWrapperParams(seed, descriptor.actionSpace);
-  const envParams = encodeEnvParams(descriptor, layout, options.params);
+  const pool = options.opponentPool ? resolvePoolOptions(descriptor, options.opponentPool) : undefined;
+  const paramsWithSeat = (params: Partial<Record<string, number>> | undefined) => withPolicySeat(descriptor, params, pool?.probability ?? 0);
+  const envParams = encodeEnvParams(descriptor, layout, paramsWithSeat(options.params));
 
-  const kernels = await createEnvKernels(device, envKernelSpecs(descriptor, { numEnvs, maxEpisodeSteps, workgroupSize: options.workgroupSize }));
+  const kernels = await createEnvKernels(device, envKernelSpecs(descriptor, { numEnvs, maxEpisodeSteps, workgroupSize: options.workgroupSize }, pool?.layout));
   const { stateSize, obsSize } = layout;
   const actionSize = actionWords(descriptor.actionSpace);
   const owned = createEnvBuffers(device, descriptor, { numEnvs, stateSize, obsSize, actionSize, envParamsBytes: envParams.byteLength }, kernels);
+  const seat = pool ? createPoolParts(device, descriptor, pool) : undefined;
   const b = owned.buffers;
   const { queue } = device;
   writeInitialEnvBuffers(queue, b, { wrapper: wrapperParams, env: envParams }, seeds, numEnvs);
   const label = `env.${descriptor.id}`;
-  const dispatch = bindEnvKernels(kernels, b, label, numEnvs);
+  const dispatch = bindEnvKernels(kernels, b, label, numEnvs, seat?.buffers);
   const inPass = (encoder: GPUCommandEncoder, name: string, record: (pass: GPUComputePassEncoder) => void) => {
+    if (seat && pool!.probability > 0 && seat.pool.snapshots === 0) {
+      throw new Error(`env '${descriptor.id}': its opponent pool is empty: take a snapshot (opponentPool.encodeSnapshot) before the envs reset or step`);
+    }
     const pass = encoder.beginComputePass({ label: `${label}.${name}` });
     record(pass);
     pass.end();
@@ -321,6 +358,7 @@ export async function createVectorEnv(device: GPUDevice, env: string | EnvDescri
     encodeReset: (encoder) => inPass(encoder, 'reset', dispatch.reset),
     encodeStep: (encoder) => inPass(encoder, 'step', dispatch.step),
     dispatchStep: dispatch.step,
+    ...(seat ? { opponentPool: seat.pool } : {}),
     writeStates(states) {
       checkStates(states, numEnvs, stateSize);
       queue.writeBuffer(b.states, 0, states as Float32Array<ArrayBuffer>);
@@ -340,7 +378,7 @@ export async function createVectorEnv(device: GPUDevice, env: string | EnvDescri
       queue.writeBuffer(b.actions, 0, actions as Uint32Array<ArrayBuffer> | Float32Array<ArrayBuffer>);
     },
     setParams(params) {
-      queue.writeBuffer(b.envParams, 0, encodeEnvParams(descriptor, layout, params));
+      queue.writeBuffer(b.envParams, 0, encodeEnvParams(descriptor, layout, paramsWithSeat(params)));
     },
     async checkActions() {
       const [count, firstEnv, largest] = new Uint32Array(await readBufferOnce(device, b.actionErrors));
@@ -349,8 +387,27 @@ export async function createVectorEnv(device: GPUDevice, env: string | EnvDescri
       throw new RangeError(refusedActionsMessage(descriptor, count!, firstEnv!, largest!));
     },
     read: () => readSnapshot(device, b, numEnvs),
-    destroy: owned.destroy,
+    destroy() {
+      owned.destroy();
+      seat?.destroy();
+    },
   };
+}
+
+/**
+ * `params` with the policy seat's probability (EnvDescriptor.policySeat) set from the env's pool;
+ * the seat's parameter given by hand is refused, since the seat moves only with a pool behind it.
+ */
+function withPolicySeat(descriptor: EnvDescriptor, params: Partial<Record<string, number>> | undefined, probability: number): Partial<Record<string, number>> | undefined {
+  const seat = descriptor.policySeat;
+  if (!seat) return params;
+  if (params?.[seat.param] !== undefined) {
+    throw new RangeError(
+      `env '${descriptor.id}': param '${seat.param}' (got ${params[seat.param]}) is set by the env's opponent pool: ` +
+        'give options.opponentPool.probability instead',
+    );
+  }
+  return { ...params, [seat.param]: probability };
 }
 
 /** States that are not a Float32Array of N × STATE_SIZE. */

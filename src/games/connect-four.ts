@@ -23,8 +23,10 @@ export const CONNECT_FOUR_ROWS = 6;
  *   always first, 2 always second; when second, the opponent's opening disc is on the board at reset.
  * - Opponent: with probability `opponent_lookahead` (default 0.5, drawn each episode) the lookahead
  *   player (wins now if it can, else blocks the learner's immediate win, else random), otherwise a
- *   uniformly random legal column.
- * - State: seat, lookahead, moves, outcome (0 playing, 1 win, 2 draw, 3 loss, 4 illegal), cell_0 …
+ *   uniformly random legal column. With an opponent pool (self-play: VectorEnvOptions.opponentPool),
+ *   the policy seat instead with the pool's probability (`opponent_policy`, which the pool sets): a
+ *   frozen snapshot of a policy, seeing the board from its side (its own discs first).
+ * - State: seat, opponent (0 random, 1 lookahead, 2 the policy seat), moves, outcome (0 playing, 1 win, 2 draw, 3 loss, 4 illegal), cell_0 …
  *   cell_41 (row·7 + column, row 0 at the bottom; 0 empty, 1 the learner's, 2 the opponent's).
  * - Observation (84, each 0 or 1): the learner's discs (42 cells), then the opponent's.
  * - Episode metrics: win, draw, loss (illegal moves included), illegal.
@@ -35,12 +37,14 @@ export const connectFour: EnvDescriptor = {
   body: connectFourWgsl,
   observationSpace: { kind: 'box', size: 84, low: new Array<number>(84).fill(0), high: new Array<number>(84).fill(1) },
   actionSpace: { kind: 'discrete', n: CONNECT_FOUR_COLUMNS },
-  stateNames: ['seat', 'lookahead', 'moves', 'outcome', ...Array.from({ length: CONNECT_FOUR_COLUMNS * CONNECT_FOUR_ROWS }, (_, i) => `cell_${i}`)],
+  stateNames: ['seat', 'opponent', 'moves', 'outcome', ...Array.from({ length: CONNECT_FOUR_COLUMNS * CONNECT_FOUR_ROWS }, (_, i) => `cell_${i}`)],
   params: {
     opponent_lookahead: 0.5,
     learner_seat: 0,
+    opponent_policy: 0,
   },
   maxEpisodeSteps: 42,
   actionMasks: true,
   episodeMetrics: ['win', 'draw', 'loss', 'illegal'],
+  policySeat: { param: 'opponent_policy' },
 };

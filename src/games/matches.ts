@@ -1,11 +1,12 @@
 /**
  * Matches against an env's scripted opponent: a two-player env with a built-in opponent
- * (ConnectFour-v0: `opponent_lookahead` and `learner_seat` parameters) played through
+ * (ConnectFour-v0: `opponent_lookahead` and `learner_seat` parameters), or against a frozen policy
+ * in its policy seat (another checkpoint: evaluatePolicy's `opponent`), played through
  * evaluatePolicy, half the games as first player and half as second, each game's result read from
  * its return (> 0 a win, < 0 a loss, 0 a draw; the env rewards only the end).
  */
 import type { Agent } from '../agent/agent';
-import { evaluatePolicy, type ActFunction } from '../agent/evaluate-policy';
+import { evaluatePolicy, type ActFunction, type FrozenPolicy } from '../agent/evaluate-policy';
 import type { EnvDescriptor } from '../envs/types';
 
 /** The scripted opponents of a two-player env, by name, and the env parameter each sets. */
@@ -30,8 +31,11 @@ export type ScriptedOpponent = keyof typeof SCRIPTED_OPPONENTS;
 
 /** Options of {@link evaluateAgentMatches}. */
 export interface MatchOptions {
-  /** The scripted opponent. */
-  readonly opponent: ScriptedOpponent;
+  /**
+   * The opponent: a scripted one by name, or a frozen policy (another checkpoint's actor, a
+   * snapshot) that plays the env's policy seat (an env with EnvDescriptor.policySeat), sampling its moves.
+   */
+  readonly opponent: ScriptedOpponent | FrozenPolicy;
   /** Games to play (≥ 2): ⌈games/2⌉ as first player, ⌊games/2⌋ as second. */
   readonly games: number;
   /** Seed of the match envs (evaluatePolicy's default when left out). */
@@ -75,15 +79,19 @@ export async function evaluateMatches(device: GPUDevice, descriptor: EnvDescript
   if (!hasScriptedOpponents(descriptor)) {
     throw new RangeError(`matches: env '${descriptor.id}' has no scripted opponent (a two-player env with the params opponent_lookahead and learner_seat, e.g. ConnectFour-v0)`);
   }
-  if (!Object.hasOwn(SCRIPTED_OPPONENTS, options.opponent)) {
-    throw new RangeError(`matches: opponent must be one of ${Object.keys(SCRIPTED_OPPONENTS).join(', ')} (got '${String(options.opponent)}')`);
+  const { opponent } = options;
+  const frozen = typeof opponent === 'object' && opponent !== null;
+  if (frozen && !descriptor.policySeat) throw new RangeError(`matches: env '${descriptor.id}' has no policy seat for a policy opponent (EnvDescriptor.policySeat)`);
+  if (!frozen && !Object.hasOwn(SCRIPTED_OPPONENTS, opponent)) {
+    throw new RangeError(`matches: opponent must be one of ${Object.keys(SCRIPTED_OPPONENTS).join(', ')} or a frozen policy (got '${String(opponent)}')`);
   }
   if (!Number.isInteger(options.games) || options.games < 2) throw new RangeError(`matches: games must be an integer ≥ 2 (got ${String(options.games)})`);
   const seat = async (learnerSeat: 1 | 2, episodes: number): Promise<MatchTally> => {
     const { returns } = await evaluatePolicy(device, descriptor, act, {
       episodes,
       deterministic: options.deterministic ?? true,
-      params: { ...SCRIPTED_OPPONENTS[options.opponent], learner_seat: learnerSeat },
+      params: { ...(frozen ? {} : SCRIPTED_OPPONENTS[opponent]), learner_seat: learnerSeat },
+      ...(frozen ? { opponent } : {}),
       // The second seat's games draw from the next seed.
       seed: ((options.seed ?? MATCH_SEED) + learnerSeat - 1) >>> 0,
     });

@@ -17,6 +17,7 @@ import { createNanGuard, type NanGuard } from './nan-guard';
 import type { PolicyKind } from './policy-kind';
 import { decodeReport, MASK_ERRORS_WORD, REPORT_BYTES, REPORT_WORDS, throwIfMaskedOut, type IterationStats } from './report';
 import type { Trainer, TrainedParameters, TrainerState } from './trainer';
+import type { SelfPlayHooks } from './self-play';
 import { captureBuffers, restoreBuffers } from './trainer-state';
 
 /** What an algorithm adds to each iteration. */
@@ -83,6 +84,8 @@ export interface ScaffoldParts {
   readonly episodeRing: { readonly kernel: Kernel; readonly group: GPUBindGroup };
   /** Records the copies from the joint vector into the networks' own parameter buffers. */
   copyParametersOut(encoder: GPUCommandEncoder): void;
+  /** The opponent pool's hooks, in a self-play run. */
+  readonly selfPlay?: SelfPlayHooks;
   own<X extends { destroy(): void }>(x: X): X;
   destroy(): void;
 }
@@ -119,8 +122,13 @@ function loopSteps(parts: ScaffoldParts, iteration: ActorCriticIteration, guard:
   const { name, rollout, optimizer, buffers: b, agents: G } = parts;
   const state = guardedState(optimizer);
   const hostEnv = 'settled' in parts.env ? (parts.env as { settled(): Promise<void> }) : undefined;
+  const { selfPlay } = parts;
+  const ready = async (i: number) => {
+    await hostEnv?.settled();
+    await selfPlay?.beforeIteration(i);
+  };
   return {
-    ...(hostEnv ? { ready: () => hostEnv.settled() } : {}),
+    ...(hostEnv || selfPlay ? { ready } : {}),
     prepare(i) {
       if (i >= parts.numIterations) {
         throw new RangeError(`${name}: all ${parts.numIterations} iterations of totalTimesteps = ${parts.totalTimesteps} are done`);
@@ -132,6 +140,8 @@ function loopSteps(parts: ScaffoldParts, iteration: ActorCriticIteration, guard:
       iteration.prepare?.(i);
     },
     encode(encoder, i) {
+      // A snapshot of the learner for the opponent pool (self-play), before the steps that may play it.
+      selfPlay?.encode(encoder, i);
       // Collect: T steps of N envs, then V(s_t), V(s_T) and V(final obs).
       rollout.encode(encoder, { actor: b.actorParameters, critic: b.criticParameters });
       iteration.encode(encoder, i);
@@ -187,6 +197,13 @@ function statsDecoder(parts: ScaffoldParts, guard: NanGuard, learningRates: Map<
   };
 }
 
+/** Stats with the self-play round read while they were collected, if any (null stats keep it for the next). */
+function withSelfPlayRound(stats: IterationStats | null, selfPlay: SelfPlayHooks | undefined): IterationStats | null {
+  if (!stats || !selfPlay) return stats;
+  const round = selfPlay.takeRound();
+  return round ? { ...stats, selfPlay: round } : stats;
+}
+
 /** The persistent state (TrainerState): what the next iteration reads of the previous ones. */
 function persistentBuffers(parts: ScaffoldParts, guard: NanGuard, iteration: ActorCriticIteration): Record<string, GPUBuffer> {
   const { env, buffers: b, name } = parts;
@@ -206,6 +223,7 @@ function persistentBuffers(parts: ScaffoldParts, guard: NanGuard, iteration: Act
     'nanGuard.state': guard.buffers.guardState,
     // A JavaScript env's state lives in the game: a restore starts fresh episodes instead.
     ...(host ? {} : { 'env.states': env.buffers.states, 'env.observations': env.buffers.observations, 'env.episodeProgress': env.buffers.episodeProgress }),
+    ...(env.opponentPool ? { 'env.pool.parameters': env.opponentPool.buffers.parameters, 'env.pool.results': env.opponentPool.buffers.results } : {}),
   };
   for (const [key, buffer] of Object.entries(parts.rollout.normalisers?.buffers ?? {})) persistent[`normalise.${key}`] = buffer;
   for (const [key, buffer] of Object.entries(iteration.state ?? {})) persistent[`${name}.${key}`] = buffer;
@@ -224,6 +242,7 @@ function restoreInto(parts: ScaffoldParts, guard: NanGuard, loop: IterationLoop,
   const guardState = state.buffers['nanGuard.state']!;
   device.queue.writeBuffer(guard.buffers.guardState, 0, guardState.buffer, guardState.byteOffset, guardState.byteLength);
   loop.seek(state.iteration);
+  parts.selfPlay?.seek(state.iteration);
 }
 
 /** Builds the NaN guard and the loop over a built scaffold and returns the Trainer. */
@@ -243,8 +262,8 @@ export async function finishActorCritic<C>(parts: ScaffoldParts, resolved: C, it
     config: resolved,
     numIterations: parts.numIterations,
     stepsPerIteration,
-    iterate: async (pacing) => toStats(await loop.iterate(pacing)),
-    drain: async () => toStats(await loop.drain()),
+    iterate: async (pacing) => withSelfPlayRound(await toStats(await loop.iterate(pacing)), parts.selfPlay),
+    drain: async () => withSelfPlayRound(await toStats(await loop.drain()), parts.selfPlay),
     policy: {
       kind: parts.policy,
       actor: parts.actor,
@@ -253,6 +272,7 @@ export async function finishActorCritic<C>(parts: ScaffoldParts, resolved: C, it
       criticParameters: b.criticParameters,
       ...(observationStatistics ? { observationStatistics } : {}),
     },
+    ...(env.opponentPool ? { opponentPool: env.opponentPool } : {}),
     envView: { descriptor: env.descriptor, ...(host ? {} : { states: env.buffers.states }), stateSize: env.stateSize, numEnvs: env.numEnvs },
     device,
     nextIteration: () => loop.submitted,

@@ -21,7 +21,8 @@
  */
 import { createHostBackedVectorEnv } from '../envs/host-vector-env';
 import { isHostEnvDescriptor } from '../envs/host-env';
-import type { ActionSpace, EnvDescriptor } from '../envs/types';
+import { lookupEnv } from '../envs/registry';
+import type { ActionSpace, EnvDescriptor, OpponentPoolOptions } from '../envs/types';
 import { actionBranches, continuousActionDims, policyOutputWidth } from '../envs/action-branches';
 import { createVectorEnv, type VectorEnv } from '../envs/vector-env';
 import { BufferSet } from '../gpu/index';
@@ -35,6 +36,7 @@ import type { Transitions } from '../rollout/transitions';
 import { finishActorCritic, type ActorCriticIteration, type ScaffoldBuffers, type ScaffoldParts } from './actor-critic-trainer';
 import { policyKindOf, type PolicyKind } from './policy-kind';
 import { episodeRingSpec, metricRingBytes, REPORT_BYTES } from './report';
+import { createSelfPlayHooks, opponentPoolOptions, type SelfPlaySettings } from './self-play';
 import type { Trainer } from './trainer';
 
 /**
@@ -86,6 +88,8 @@ export interface ActorCriticConfig {
   readonly sharedTrunk?: boolean;
   /** A Gaussian policy's initial log σ (extras.logStd), default 0: σ = 1. */
   readonly initialLogStd?: number;
+  /** Self-play against a pool of the actor's snapshots (an env with a policy seat; resolveSelfPlay checked the rest). */
+  readonly selfPlay?: SelfPlaySettings | null;
   readonly adamEpsilon: number;
   /** 0: no clipping. */
   readonly maxGradNorm: number;
@@ -165,7 +169,13 @@ async function createTrainerEnv(device: GPUDevice, config: ActorCriticConfig, se
     if (G > 1) throw new RangeError(`${name}: agents must be 1 for a JavaScript env ('${descriptor.id}') (got ${G}): a population needs GPU envs`);
     return createHostBackedVectorEnv(device, descriptor, { numEnvs, seed, maxEpisodeSteps });
   }
-  return createVectorEnv(device, descriptor, { numEnvs, seed, ...(G > 1 ? { seeds: [...seeds] } : {}), maxEpisodeSteps });
+  const selfPlay = config.selfPlay ? selfPlayPool(config, config.selfPlay, typeof descriptor === 'string' ? lookupEnv(descriptor) : descriptor) : undefined;
+  return createVectorEnv(device, descriptor, { numEnvs, seed, ...(G > 1 ? { seeds: [...seeds] } : {}), maxEpisodeSteps, ...(selfPlay ? { opponentPool: selfPlay } : {}) });
+}
+
+/** The opponent pool of a self-play run: the actor's snapshots. */
+function selfPlayPool(config: ActorCriticConfig, settings: SelfPlaySettings, descriptor: EnvDescriptor): OpponentPoolOptions {
+  return opponentPoolOptions(settings, actorSpecFor(descriptor.actionSpace, descriptor.observationSpace.size, config.hiddenSizes));
 }
 
 /** The rollout over `env` for the networks, with the config's normalisers and masks. */
@@ -301,8 +311,10 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
     const tr = rollout.transitions.buffers;
     const episodeRing = await createEpisodeRing(device, config, G, tr, b, metricNames.length);
 
-    // The envs' first reset, before the first iteration.
+    // The envs' first reset, before the first iteration (after the pool's first member, in self-play).
+    const selfPlay = config.selfPlay ? createSelfPlayHooks(config.selfPlay, env.opponentPool!, b.actorParameters) : undefined;
     const encoder = device.createCommandEncoder({ label: `${name}.reset` });
+    selfPlay?.encodeFirstSnapshot(encoder);
     rollout.encodeReset(encoder);
     device.queue.submit([encoder.finish()]);
 
@@ -310,6 +322,7 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
     const parts: ScaffoldParts = {
       device, name, agents: G, env, metricNames, actor, critic, policy, rollout, optimizer, buffers: b, episodeRing, copyParametersOut, own, destroy,
       numIterations: config.numIterations, totalTimesteps: config.totalTimesteps, sharedTrunk: nets.shared, jointSize: nets.sizes.joint,
+      ...(selfPlay ? { selfPlay } : {}),
     };
     return {
       name, agents: G, seeds, actor, critic, policy, sharedTrunk: nets.shared, env, rollout, optimizer, buffers: b, own, encodeStep, destroy,

@@ -4,3 +4,4 @@ export * from './report';
 export * from './checkpoint';
 export * from './curve-svg';
 export * from './trainer';
+export * from './self-play';

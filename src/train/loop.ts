@@ -32,8 +32,8 @@ export interface IterationCounters {
 
 /** An algorithm's iteration, as the loop drives it. */
 export interface IterationBody {
-  /** Resolves when iteration i may be recorded (a JavaScript env answering asynchronously has reset). */
-  ready?(): Promise<void>;
+  /** Resolves when iteration i may be recorded (a JavaScript env answering asynchronously has reset; a self-play round read). */
+  ready?(iteration: number): Promise<void>;
   /** Queue writes for iteration i (schedules, RNG counters): made before its submit. */
   prepare(iteration: number): void;
   /** Records iteration i; the report block must be complete at the end of the encoder. */
@@ -211,7 +211,7 @@ export function createIterationLoop(device: GPUDevice, body: IterationBody, labe
       const iteration = submitted;
       const device0 = { ...gpuCounters(device) };
       const counters = zeroCounters();
-      if (body.ready) await body.ready();
+      if (body.ready) await body.ready(iteration);
       body.prepare(iteration);
       // Segments: command buffers, each with the host work that must follow its submit.
       const segments: { commands: GPUCommandBuffer; after?: () => Promise<void> }[] = [];

@@ -11,6 +11,7 @@ import { decodeMaskErrors, type MaskErrors } from '../nn/heads';
 import { decodeStatistics, STATISTICS_WORDS, type StatisticName } from '../losses/statistics';
 import type { LoopReport } from './loop';
 import type { IterationCounters } from './loop';
+import type { SelfPlayRound } from './self-play';
 import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
 import episodeRingWgsl from '../../shaders/train/episode_ring.wgsl';
 
@@ -41,6 +42,13 @@ export interface IterationStats {
   readonly algorithmWords?: Float32Array;
   /** Every agent's report when a population (G > 1) trains; the fields above are agent 0's. */
   readonly agents?: readonly AgentReport[];
+  /**
+   * A self-play run: the learner's results against each pool member since the previous snapshot,
+   * read just before the next snapshot was taken (every `snapshotEvery` iterations), so covering the
+   * iterations before it; it rides on the stats handed back next (with iterate() called in a loop,
+   * those of the last iteration it covers).
+   */
+  readonly selfPlay?: SelfPlayRound;
 }
 
 /** Finished episodes whose returns the ring keeps: Gymnasium's "solved" criterion averages 100. */

@@ -6,6 +6,7 @@
 import type { StatisticName } from '../losses/statistics';
 import type { MlpSpec } from '../nn/mlp-spec';
 import type { EnvDescriptor } from '../envs/types';
+import type { OpponentPool } from '../envs/opponent-pool';
 import type { MlpLayout } from '../nn/mlp-spec';
 import type { IterationCounters, Pacing } from './loop';
 import type { PolicyKind } from './policy-kind';
@@ -70,6 +71,8 @@ export interface Trainer<Config = unknown> {
   readParameters(): Promise<TrainedParameters>;
   /** The policy's layouts and buffers. */
   readonly policy?: TrainerPolicy;
+  /** A self-play run's opponent pool: the learner's snapshots that play the env's policy seat. */
+  readonly opponentPool?: OpponentPool;
   /** The training envs' state buffer (for drawing them). */
   readonly envView?: TrainerEnvView;
   /** Index of the next iteration (a method: trainers are spread into richer objects, which would freeze a getter). */

@@ -7,7 +7,7 @@
  * `win rate W (wins/draws/losses)` last, with counts that add up to the games, and refuses an env
  * without opponents, --games without --opponent and an unknown opponent by name.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -49,7 +49,7 @@ describe('matches against scripted opponents', () => {
         expect(result.bySeat.second, `seed ${seed}`).toEqual(await replay(2, 12));
         console.log(`[matches] seed ${seed}: one iteration of PPO against random: ${JSON.stringify(result.bySeat)}`);
       });
-      await expect(evaluateAgentMatches(agent, { opponent: 'minimax' as 'random', games: 4 })).rejects.toThrow("matches: opponent must be one of random, lookahead (got 'minimax')");
+      await expect(evaluateAgentMatches(agent, { opponent: 'minimax' as 'random', games: 4 })).rejects.toThrow("matches: opponent must be one of random, lookahead or a frozen policy (got 'minimax')");
       await expect(evaluateAgentMatches(agent, { opponent: 'random', games: 1 })).rejects.toThrow('matches: games must be an integer ≥ 2 (got 1)');
     } finally {
       agent.destroy();
@@ -73,15 +73,36 @@ describe('matches against scripted opponents', () => {
       expect(Number(last![1])).toBeCloseTo(wins / 9, 3);
       expect(lines[1]).toMatch(/^as first player \d+\/\d+\/\d+, as second \d+\/\d+\/\d+ \(wins\/draws\/losses\)$/);
 
+      // A self-play run: rounds rated in metrics.jsonl, the learner's Elo in elo.svg; then the
+      // checkpoint plays another checkpoint (its policy seat: the earlier run's actor).
+      const selfPlay = join(out, 'self-play');
+      await runTraining(device, formatAdapter(gpu().adapter), { ...config, totalTimesteps: 512, selfPlay: { saveSteps: 128, window: 2 } }, selfPlay);
+      const records = (await readFile(join(selfPlay, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+      const rounds = records.filter((r) => r.self_play).map((r) => r.self_play);
+      expect(rounds.map((r) => r.snapshot)).toEqual([1, 2, 3]);
+      expect(rounds.every((r) => Number.isFinite(r.elo) && r.wins + r.draws + r.losses > 0)).toBe(true);
+      expect(await readFile(join(selfPlay, 'elo.svg'), 'utf8')).toMatch(/^<svg/);
+      const rival = await evaluateCheckpointFile(device, { checkpoint: join(selfPlay, 'checkpoint.wgrl'), episodes: 10, opponent: checkpoint, games: 9, seed: 5 });
+      console.log(rival.join('\n'));
+      expect(rival[0]).toContain(`greedy moves against ${checkpoint} (iteration 1, 128 steps)`);
+      const rivalLast = /^win rate \d\.\d{3} \((\d+)\/(\d+)\/(\d+)\)$/.exec(rival.at(-1)!);
+      expect(rivalLast, rival.at(-1)).not.toBeNull();
+      expect(Number(rivalLast![1]) + Number(rivalLast![2]) + Number(rivalLast![3])).toBe(9);
+
       const cartPole = join(out, 'cartpole');
       await runTraining(device, formatAdapter(gpu().adapter), { algo: 'ppo', env: 'CartPole-v1', numEnvs: 4, numSteps: 32, hiddenSizes: [16], totalTimesteps: 128, seed: 3 }, cartPole);
       const refused = await runEval(['--checkpoint', join(cartPole, 'checkpoint.wgrl'), '--opponent', 'random']);
       expect(refused.error?.message).toBe("--opponent random: env 'CartPole-v1' has no scripted opponent (a two-player env such as ConnectFour-v0 has)");
       expect(refused.printed).toEqual([]);
       const noOpponent = await runEval(['--checkpoint', checkpoint, '--games', '10']);
-      expect(noOpponent.error?.message).toBe('--games 10: games are played against an --opponent (random, lookahead); without one, --episodes');
+      expect(noOpponent.error?.message).toBe('--games 10: games are played against an --opponent (random, lookahead, or a checkpoint); without one, --episodes');
       const unknown = await runEval(['--checkpoint', checkpoint, '--opponent', 'minimax']);
-      expect(unknown.error?.message).toMatch(/--opponent must be one of random, lookahead \(got 'minimax'\)/);
+      expect(unknown.error?.message).toBe('--opponent minimax: neither a scripted opponent (random, lookahead) nor a checkpoint: cannot read it (ENOENT)');
+      const otherEnv = await runEval(['--checkpoint', checkpoint, '--opponent', join(cartPole, 'checkpoint.wgrl')]);
+      expect(otherEnv.error?.message).toBe(
+        `--opponent ${join(cartPole, 'checkpoint.wgrl')}: trained on 'CartPole-v1'; the checkpoint plays 'ConnectFour-v0' (an opponent checkpoint must be of the same env)`,
+      );
+      expect(otherEnv.printed).toEqual([]);
     } finally {
       await rm(out, { recursive: true, force: true });
     }

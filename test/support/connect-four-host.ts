@@ -4,8 +4,9 @@
  * uniforms per reset, 1 per step), so that createHostVectorEnv over ConnectFourHost replays the
  * WGSL env from the same seed. Every value is a small integer: no rounding to match.
  *
- * The game logic is pure functions over one state row (seat, lookahead, moves, outcome,
- * cells[42]); the scripted players (randomColumn, lookaheadColumn) take a board and the player to
+ * The game logic is pure functions over one state row (seat, opponent kind, moves, outcome,
+ * cells[42]), the policy seat's too (c4OpponentTurn, c4OpponentObservation, c4OpponentStep: a
+ * policy plays it, so this twin leaves it to the test); the scripted players (randomColumn, lookaheadColumn) take a board and the player to
  * move, so tests can also pit them against each other.
  */
 import type { HostEnv, HostEnvStepResult, HostRandom } from '../../src/envs/host-env';
@@ -17,7 +18,10 @@ export const C4_METRIC_COUNT = 4;
 export const COLUMNS = 7;
 export const ROWS = 6;
 export const SEAT = 0;
-export const LOOKAHEAD = 1;
+/** State.opponent: 0 random, 1 lookahead (OPPONENT_LOOKAHEAD), 2 the policy seat (OPPONENT_POLICY). */
+export const OPPONENT_KIND = 1;
+export const OPPONENT_LOOKAHEAD = 1;
+export const OPPONENT_POLICY = 2;
 export const MOVES = 2;
 export const OUTCOME = 3;
 export const CELLS = 4;
@@ -28,6 +32,8 @@ export const OPPONENT = 2;
 export interface ConnectFourParams {
   readonly opponent_lookahead: number;
   readonly learner_seat: number;
+  /** The policy seat's probability (an opponent pool sets it on the GPU). */
+  readonly opponent_policy: number;
 }
 
 export const C4_DEFAULTS: Readonly<ConnectFourParams> = connectFour.params as unknown as ConnectFourParams;
@@ -81,7 +87,7 @@ export function lookaheadColumn(board: Board, player: number, u: number): number
 }
 
 /** Drops a disc of `player` in `column` (not full) of the state row; whether it made four. */
-function drop(state: Float32Array, column: number, player: number): boolean {
+export function drop(state: Float32Array, column: number, player: number): boolean {
   const board = state.subarray(CELLS);
   const row = height(board, column);
   board[row * COLUMNS + column] = player;
@@ -89,7 +95,7 @@ function drop(state: Float32Array, column: number, player: number): boolean {
   return winsAt(board, row, column, player);
 }
 
-const opponentColumn = (state: Float32Array, u: number) => (state[LOOKAHEAD] === 1 ? lookaheadColumn : randomColumn)(state.subarray(CELLS), OPPONENT, u);
+const opponentColumn = (state: Float32Array, u: number) => (state[OPPONENT_KIND] === OPPONENT_LOOKAHEAD ? lookaheadColumn : randomColumn)(state.subarray(CELLS), OPPONENT, u);
 
 export function c4Reset(state: Float32Array, params: ConnectFourParams, random: HostRandom): void {
   const seatDraw = random();
@@ -97,8 +103,11 @@ export function c4Reset(state: Float32Array, params: ConnectFourParams, random: 
   const moveDraw = random();
   state.fill(0);
   state[SEAT] = params.learner_seat === 1 || params.learner_seat === 2 ? params.learner_seat - 1 : c4Pick(seatDraw, 2);
-  state[LOOKAHEAD] = kindDraw < Math.fround(params.opponent_lookahead) ? 1 : 0;
-  if (state[SEAT] === 1) drop(state, opponentColumn(state, moveDraw), OPPONENT);
+  // As the WGSL: policy + (1 − policy) · lookahead in float32 (exact when policy is 0 or 1).
+  const policy = Math.fround(params.opponent_policy);
+  const lookahead = Math.fround(policy + Math.fround(Math.fround(1 - policy) * Math.fround(params.opponent_lookahead)));
+  state[OPPONENT_KIND] = kindDraw < policy ? OPPONENT_POLICY : kindDraw < lookahead ? OPPONENT_LOOKAHEAD : 0;
+  if (state[SEAT] === 1 && state[OPPONENT_KIND] !== OPPONENT_POLICY) drop(state, opponentColumn(state, moveDraw), OPPONENT);
 }
 
 export function c4Step(state: Float32Array, action: number, random: HostRandom): { reward: number; terminated: boolean } {
@@ -112,9 +121,36 @@ export function c4Step(state: Float32Array, action: number, random: HostRandom):
   if (height(board, column) === ROWS) return end(4, -1);
   if (drop(state, column, LEARNER)) return end(1, 1);
   if (state[MOVES] === 42) return end(2, 0);
-  if (drop(state, opponentColumn(state, replyDraw), OPPONENT)) return end(3, -1);
-  if (state[MOVES] === 42) return end(2, 0);
+  if (state[OPPONENT_KIND] === OPPONENT_POLICY) return { reward: 0, terminated: false };
+  return c4OpponentStep(state, opponentColumn(state, replyDraw));
+}
+
+/** Whether the policy seat moves now: its game, unfinished, the learner having moved last. */
+export function c4OpponentTurn(state: Float32Array): boolean {
+  const learnerMovedLast = state[MOVES]! % 2 === (state[SEAT] === 1 ? 0 : 1);
+  return state[OPPONENT_KIND] === OPPONENT_POLICY && state[OUTCOME] === 0 && learnerMovedLast;
+}
+
+/** The opponent's disc in `column` (not full): its four loses the learner's game, a full board draws. */
+export function c4OpponentStep(state: Float32Array, column: number): { reward: number; terminated: boolean } {
+  if (drop(state, column, OPPONENT)) {
+    state[OUTCOME] = 3;
+    return { reward: -1, terminated: true };
+  }
+  if (state[MOVES] === 42) {
+    state[OUTCOME] = 2;
+    return { reward: 0, terminated: true };
+  }
   return { reward: 0, terminated: false };
+}
+
+/** The board from the opponent's side: its discs first. */
+export function c4OpponentObservation(state: Float32Array, out: Float32Array): Float32Array {
+  for (let i = 0; i < 42; i += 1) {
+    out[i] = state[CELLS + i] === OPPONENT ? 1 : 0;
+    out[42 + i] = state[CELLS + i] === LEARNER ? 1 : 0;
+  }
+  return out;
 }
 
 export function c4Observation(state: Float32Array, out: Float32Array): Float32Array {

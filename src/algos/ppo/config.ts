@@ -23,6 +23,7 @@ import {
   type ConfigInput,
   type ConfigSchema,
 } from '../../train/config';
+import { resolveSelfPlay, SELF_PLAY_SCHEMA, type SelfPlayOptions, type SelfPlaySettings } from '../../train/self-play';
 
 /** PPO's fields, each with its schema (PPO-KL adds two). */
 export const PPO_FIELDS = {
@@ -96,6 +97,13 @@ export const PPO_FIELDS = {
   targetKl: optional(nullable(positive())), // null
   /** Truncation limit; default the env's (500 for CartPole-v1). */
   maxEpisodeSteps: optional(positiveInteger()),
+  /**
+   * Self-play on a two-player env (one with a policy seat, such as ConnectFour-v0): the learner
+   * plays a pool of its own frozen snapshots (src/train/self-play.ts: window, saveSteps,
+   * playAgainstLatestRatio, poolShare); `{}` takes the defaults, null (the default) plays the env's
+   * own opponent.
+   */
+  selfPlay: optional(SELF_PLAY_SCHEMA),
 };
 
 /** PPO's config schema (valibot), which resolvePpoConfig validates against. */
@@ -168,6 +176,8 @@ export const PPO_DEFAULTS = Object.freeze({
   normReward: false,
   /** Use the env's action masks when it has them. */
   actionMasks: true,
+  /** No self-play: the env's own opponent, if it has one. */
+  selfPlay: null as SelfPlayOptions | null,
 });
 
 /** CleanRL's continuous-control PPO for the MuJoCo locomotion envs (see PPO_ENV_DEFAULTS). */
@@ -266,7 +276,9 @@ export const PPO_ENV_DEFAULTS: Readonly<Record<string, PpoConfig>> = Object.free
 });
 
 /** A validated PPO config with defaults filled in and the derived sizes (what resolveTrainerConfig returns for PPO). */
-export interface ResolvedPpoConfig extends Required<Omit<PpoConfig, 'maxEpisodeSteps' | 'targetKl' | 'learningRate' | 'entCoef' | 'env'>> {
+export interface ResolvedPpoConfig extends Required<Omit<PpoConfig, 'maxEpisodeSteps' | 'targetKl' | 'learningRate' | 'entCoef' | 'env' | 'selfPlay'>> {
+  /** Self-play's options with the snapshot interval in iterations, or null. */
+  readonly selfPlay: SelfPlaySettings | null;
   /** The env's id (`envDescriptor` is the env). */
   readonly env: string;
   /** The approximate-KL bound that stops an iteration's epochs early; null: never. */
@@ -330,6 +342,7 @@ export function resolvePpoFamilyConfig<D extends typeof PPO_DEFAULTS>(name: stri
     batchSize,
     minibatchSize: batchSize / c.numMinibatches,
     numIterations: Math.floor(c.totalTimesteps / batchSize),
+    selfPlay: resolveSelfPlay(name, c.selfPlay, { envDescriptor, batchSize, agents: c.agents, normObs: c.normObs, sharedTrunk: c.sharedTrunk }),
   };
   return { merged: c, resolved };
 }

@@ -25,7 +25,12 @@ import {
   randomColumn,
   SEAT,
   winsAt,
-  LOOKAHEAD,
+  OPPONENT_KIND,
+  OPPONENT_LOOKAHEAD,
+  OPPONENT_POLICY,
+  c4OpponentObservation,
+  c4OpponentStep,
+  c4OpponentTurn,
   type ConnectFourParams,
 } from '../../support/connect-four-host';
 
@@ -41,7 +46,7 @@ function state(cells: readonly number[], lookahead = 0): Float32Array {
   const s = new Float32Array(C4_STATE_SIZE);
   s.set(cells, CELLS);
   s[MOVES] = cells.filter((c) => c !== 0).length;
-  s[LOOKAHEAD] = lookahead;
+  s[OPPONENT_KIND] = lookahead;
   return s;
 }
 
@@ -95,7 +100,7 @@ describe('ConnectFour-v0 twin', () => {
   });
 
   it('ends a step by an illegal move, a win, the opponent’s win, or a draw by either side’s last disc', () => {
-    const params: ConnectFourParams = { opponent_lookahead: 0, learner_seat: 0 };
+    const params: ConnectFourParams = { opponent_lookahead: 0, learner_seat: 0, opponent_policy: 0 };
     const metrics = (s: Float32Array) => {
       const out = [0, 0, 0, 0];
       c4Metrics(s, out);
@@ -134,15 +139,44 @@ describe('ConnectFour-v0 twin', () => {
 
   it('resets to the seat and opponent asked for, the opponent opening when the learner is second', () => {
     const s = new Float32Array(C4_STATE_SIZE).fill(7);
-    c4Reset(s, { opponent_lookahead: 0.5, learner_seat: 0 }, draws(0.2, 0.7, 0.99));
-    expect([s[SEAT], s[LOOKAHEAD], s[MOVES], s[OUTCOME]]).toEqual([0, 0, 0, 0]);
+    c4Reset(s, { opponent_lookahead: 0.5, learner_seat: 0, opponent_policy: 0 }, draws(0.2, 0.7, 0.99));
+    expect([s[SEAT], s[OPPONENT_KIND], s[MOVES], s[OUTCOME]]).toEqual([0, 0, 0, 0]);
     expect(s.subarray(CELLS).every((c) => c === 0)).toBe(true);
-    c4Reset(s, { opponent_lookahead: 0.5, learner_seat: 0 }, draws(0.6, 0.3, 0.99));
-    expect([s[SEAT], s[LOOKAHEAD], s[MOVES], s[CELLS + 6]]).toEqual([1, 1, 1, OPPONENT]);
-    c4Reset(s, { opponent_lookahead: 0, learner_seat: 2 }, draws(0.0, 0.0, 0.0));
-    expect([s[SEAT], s[LOOKAHEAD], s[MOVES], s[CELLS]]).toEqual([1, 0, 1, OPPONENT]);
-    c4Reset(s, { opponent_lookahead: 1, learner_seat: 1 }, draws(0.9, 0.99, 0.5));
-    expect([s[SEAT], s[LOOKAHEAD], s[MOVES]]).toEqual([0, 1, 0]);
+    c4Reset(s, { opponent_lookahead: 0.5, learner_seat: 0, opponent_policy: 0 }, draws(0.6, 0.3, 0.99));
+    expect([s[SEAT], s[OPPONENT_KIND], s[MOVES], s[CELLS + 6]]).toEqual([1, 1, 1, OPPONENT]);
+    c4Reset(s, { opponent_lookahead: 0, learner_seat: 2, opponent_policy: 0 }, draws(0.0, 0.0, 0.0));
+    expect([s[SEAT], s[OPPONENT_KIND], s[MOVES], s[CELLS]]).toEqual([1, 0, 1, OPPONENT]);
+    c4Reset(s, { opponent_lookahead: 1, learner_seat: 1, opponent_policy: 0 }, draws(0.9, 0.99, 0.5));
+    expect([s[SEAT], s[OPPONENT_KIND], s[MOVES]]).toEqual([0, 1, 0]);
+  });
+
+  it('leaves the policy seat to the policy: no opening, no reply, its own turn and view', () => {
+    const s = new Float32Array(C4_STATE_SIZE);
+    // Policy 0.25, lookahead 0.5: kind draws below 0.25 are the policy, below 0.625 lookahead, else random.
+    const mixed = { opponent_lookahead: 0.5, learner_seat: 2, opponent_policy: 0.25 };
+    c4Reset(s, mixed, draws(0, 0.6, 0));
+    expect([s[SEAT], s[OPPONENT_KIND], s[MOVES]]).toEqual([1, OPPONENT_LOOKAHEAD, 1]);
+    c4Reset(s, mixed, draws(0, 0.7, 0));
+    expect(s[OPPONENT_KIND]).toBe(0);
+    c4Reset(s, mixed, draws(0, 0.2, 0));
+    expect([s[SEAT], s[OPPONENT_KIND], s[MOVES]]).toEqual([1, OPPONENT_POLICY, 0]);
+    // Second, on an empty board: the seat opens; after its disc, the learner's turn.
+    expect(c4OpponentTurn(s)).toBe(true);
+    expect(c4OpponentStep(s, 3)).toEqual({ reward: 0, terminated: false });
+    expect(c4OpponentTurn(s)).toBe(false);
+    expect(c4Step(s, 3, draws(0))).toEqual({ reward: 0, terminated: false });
+    expect([s[MOVES], s[CELLS + 3], s[CELLS + 10]]).toEqual([2, OPPONENT, LEARNER]);
+    expect(c4OpponentTurn(s)).toBe(true);
+    const view = c4OpponentObservation(s, new Float32Array(84));
+    expect([view[3], view[10], view[42 + 3], view[42 + 10]]).toEqual([1, 0, 0, 1]);
+    // Its four ends the learner's game as a loss.
+    for (const column of [4, 5]) {
+      c4OpponentStep(s, column);
+      c4Step(s, column, draws(0));
+    }
+    expect(c4OpponentStep(s, 6)).toEqual({ reward: -1, terminated: true });
+    expect(s[OUTCOME]).toBe(3);
+    expect(c4OpponentTurn(s)).toBe(false);
   });
 
   it('the scripted players against each other: lookahead beats random, and both seats are played', () => {
@@ -152,7 +186,7 @@ describe('ConnectFour-v0 twin', () => {
       const totals = { win: 0, draw: 0, loss: 0 };
       const s = new Float32Array(C4_STATE_SIZE);
       for (let g = 0; g < games; g += 1) {
-        c4Reset(s, { opponent_lookahead: lookahead, learner_seat: 1 + (g % 2) }, random);
+        c4Reset(s, { opponent_lookahead: lookahead, learner_seat: 1 + (g % 2), opponent_policy: 0 }, random);
         for (;;) {
           const { reward, terminated } = c4Step(s, learner(s.subarray(CELLS), LEARNER, random()), random);
           if (terminated) {
