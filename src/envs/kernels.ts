@@ -9,8 +9,6 @@
 import type { KernelSpec } from '../gpu/kernel';
 import type { ShaderPart } from '../gpu/shaders';
 import { checkEnvDescriptor, EnvContractError, MAX_ACTION_SIZE, type EnvBodyLayout } from './contract';
-import { actorSpec, mlpLayout, type MlpLayout } from '../nn/mlp-spec';
-import { opponentKernelSpecs } from './opponent-pool';
 import type { ActionSpace, EnvDescriptor } from './types';
 import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
 import envAutoresetWgsl from '../../shaders/envs/env_autoreset.wgsl';
@@ -120,27 +118,19 @@ export interface EnvKernelSpecs {
   mask?: KernelSpec;
   /** episode_metrics ← env_metrics(state the episode ended in), after each auto-reset (an env with episodeMetrics). */
   metrics?: KernelSpec;
-  /** The policy seat's reply after each step (an env with an opponent pool: src/envs/opponent-pool.ts). */
-  opponentReply?: KernelSpec;
-  /** The policy seat's opening after each reset and auto-reset (an env with an opponent pool). */
-  opponentOpening?: KernelSpec;
 }
 
-/**
- * The wrapper kernels around `descriptor`'s body (checked against the contract first), and the
- * policy seat's when `pool` gives the layout of the policy that plays it.
- */
-export function envKernelSpecs(descriptor: EnvDescriptor, sizes: EnvKernelSizes, pool?: MlpLayout): EnvKernelSpecs {
+/** The includes every wrapper kernel of `descriptor` starts with: dispatch, Philox, env RNG and math, the body, the wrapper. */
+export function envWrapperParts(descriptor: EnvDescriptor): ShaderPart[] {
+  return [dispatchWgsl, philoxWgsl, envRngWgsl, envMathWgsl, descriptor.body, envWrapperWgsl];
+}
+
+/** The wrapper kernels around `descriptor`'s body (checked against the contract first). */
+export function envKernelSpecs(descriptor: EnvDescriptor, sizes: EnvKernelSizes): EnvKernelSpecs {
   checkEnvDescriptor(descriptor);
   const { numEnvs, maxEpisodeSteps, workgroupSize = ENV_WORKGROUP_SIZE } = sizes;
-  const base: ShaderPart[] = [
-    dispatchWgsl,
-    philoxWgsl,
-    envRngWgsl,
-    envMathWgsl,
-    descriptor.body,
-  ];
-  const wrapper = [...base, envWrapperWgsl];
+  const wrapper = envWrapperParts(descriptor);
+  const base = wrapper.slice(0, -1);
   const sized = { NUM_ENVS: numEnvs, MAX_EPISODE_STEPS: maxEpisodeSteps };
   const label = (kernel: string) => `env.${descriptor.id}.${kernel}`;
   const step: KernelSpec = {
@@ -173,13 +163,7 @@ export function envKernelSpecs(descriptor: EnvDescriptor, sizes: EnvKernelSizes,
   const metrics: KernelSpec | undefined = (descriptor.episodeMetrics?.length ?? 0) > 0
     ? { label: label('metrics'), parts: [...wrapper, envMetricsWgsl], workgroupSize, constants: sized }
     : undefined;
-  const seat = pool ? opponentKernelSpecs(descriptor, wrapper, pool, sized, workgroupSize) : undefined;
-  return {
-    step, autoreset, reset, observe,
-    ...(mask ? { mask } : {}),
-    ...(metrics ? { metrics } : {}),
-    ...(seat ? { opponentReply: seat.reply, opponentOpening: seat.opening } : {}),
-  };
+  return { step, autoreset, reset, observe, ...(mask ? { mask } : {}), ...(metrics ? { metrics } : {}) };
 }
 
 /** The step kernel's action decoding for a space: one index, one index per branch, floats, or floats then branches. */
@@ -201,11 +185,5 @@ function actionConstants(space: ActionSpace): Record<string, number> {
 
 /** Every wrapper kernel around each of `envs`, at a representative odd size (the kernel catalogue). */
 export function envKernelExamples(envs: readonly EnvDescriptor[]): KernelSpec[] {
-  return envs.flatMap((env) => {
-    // A policy seat's kernels with a two-layer tanh policy and a one-layer relu one (every activation).
-    const seat = env.policySeat && env.actionSpace.kind === 'discrete'
-      ? [[64, 64], [33]].map((hidden, i) => mlpLayout({ ...actorSpec(env.observationSpace.size, (env.actionSpace as { n: number }).n, hidden), ...(i === 1 ? { activation: 'relu' as const } : {}) }))
-      : [undefined];
-    return seat.flatMap((pool) => Object.values(envKernelSpecs(env, { numEnvs: 123, maxEpisodeSteps: env.maxEpisodeSteps }, pool)) as KernelSpec[]);
-  });
+  return envs.flatMap((env) => Object.values(envKernelSpecs(env, { numEnvs: 123, maxEpisodeSteps: env.maxEpisodeSteps })) as KernelSpec[]);
 }

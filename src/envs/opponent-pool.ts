@@ -14,8 +14,9 @@ import { BufferSet } from '../gpu/buffers';
 import type { KernelSpec } from '../gpu/kernel';
 import { readBufferOnce } from '../gpu/readback';
 import type { ShaderPart } from '../gpu/shaders';
-import { mlpLayout, type MlpLayout } from '../nn/mlp-spec';
+import { actorSpec, mlpLayout, type MlpLayout } from '../nn/mlp-spec';
 import { EnvContractError } from './contract';
+import { ENV_WORKGROUP_SIZE, envWrapperParts, type EnvKernelSizes } from './kernels';
 import type { EnvDescriptor, OpponentPoolOptions } from './types';
 import envOpponentCommonWgsl from '../../shaders/envs/env_opponent_common.wgsl';
 import envOpponentOpeningWgsl from '../../shaders/envs/env_opponent_opening.wgsl';
@@ -160,19 +161,24 @@ fn opponent_mask(state: State) -> array<u32, OPPONENT_ACTIONS> {
   return { name: `envs/opponent-forward(${spec.inputSize}-${spec.hiddenSizes.join('-')}-${actions}-${layers.map((l) => l.activation).join('-')}${masked ? '-masked' : ''})`, code };
 }
 
-/** The pool's two kernels around an env's wrapper parts (`wrapper`: the includes up to env_wrapper.wgsl). */
-export function opponentKernelSpecs(
-  descriptor: EnvDescriptor,
-  wrapper: readonly ShaderPart[],
-  layout: MlpLayout,
-  sized: { readonly NUM_ENVS: number; readonly MAX_EPISODE_STEPS: number },
-  workgroupSize: number,
-): { readonly reply: KernelSpec; readonly opening: KernelSpec } {
-  const parts = [...wrapper, envOpponentCommonWgsl, opponentForwardPart(layout, descriptor.actionMasks ?? false)];
+/** The pool's two wrapper kernels for an env at a size (src/envs/kernels.ts sizes the others alike), with `layout`'s forward pass. */
+export function opponentKernelSpecs(descriptor: EnvDescriptor, sizes: EnvKernelSizes, layout: MlpLayout): { readonly reply: KernelSpec; readonly opening: KernelSpec } {
+  const { workgroupSize = ENV_WORKGROUP_SIZE } = sizes;
+  const sized = { NUM_ENVS: sizes.numEnvs, MAX_EPISODE_STEPS: sizes.maxEpisodeSteps };
+  const parts = [...envWrapperParts(descriptor), envOpponentCommonWgsl, opponentForwardPart(layout, descriptor.actionMasks ?? false)];
   return {
     reply: { label: `env.${descriptor.id}.opponent-reply`, parts: [...parts, envOpponentReplyWgsl], workgroupSize, constants: sized },
     opening: { label: `env.${descriptor.id}.opponent-opening`, parts: [...parts, envOpponentOpeningWgsl], workgroupSize, constants: sized },
   };
+}
+
+/** The pool's kernels of every env with a policy seat among `envs`, with a two-layer tanh policy and a one-layer relu one (the kernel catalogue). */
+export function opponentKernelExamples(envs: readonly EnvDescriptor[]): KernelSpec[] {
+  return envs.filter((env) => env.policySeat && env.actionSpace.kind === 'discrete').flatMap((env) => {
+    const n = (env.actionSpace as { readonly n: number }).n;
+    const policies = [actorSpec(env.observationSpace.size, n, [64, 64]), { ...actorSpec(env.observationSpace.size, n, [33]), activation: 'relu' as const }];
+    return policies.flatMap((policy) => Object.values(opponentKernelSpecs(env, { numEnvs: 123, maxEpisodeSteps: env.maxEpisodeSteps }, mlpLayout(policy))));
+  });
 }
 
 /** The buffers a pool's kernels bind besides the env's own. */

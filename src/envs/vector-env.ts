@@ -14,11 +14,12 @@ import {
   encodeEnvParams,
   encodeWrapperParams,
   envKernelSpecs,
+  type EnvKernelSpecs,
   EPISODE_PROGRESS_BYTES,
   WRAPPER_PARAMS_BYTES,
 } from './kernels';
 import { actionWords } from './action-branches';
-import { createPoolParts, resolvePoolOptions, type OpponentPool, type PoolBuffers } from './opponent-pool';
+import type { OpponentPool, PoolBuffers } from './opponent-pool';
 import { checkHybridActionArrays, packHybridActions } from './hybrid-actions';
 import { lookupEnv } from './registry';
 import { maskWidth, type EnvDescriptor, type HybridActions, type HybridSpace, type VectorEnvOptions, type VectorEnvSnapshot } from './types';
@@ -126,6 +127,9 @@ function checkSeeds(numEnvs: number, seed: number, seeds: readonly number[] | un
 
 const NO_ACTION_ERRORS = Uint32Array.of(0, 0xffffffff, 0, 0);
 
+/** The wrapper's kernel specs, with the policy seat's when the env has an opponent pool (src/envs/opponent-pool.ts). */
+type WrapperSpecs = EnvKernelSpecs & { readonly opponentReply?: KernelSpec; readonly opponentOpening?: KernelSpec };
+
 /** The wrapper's kernels; mask and metrics only when the env declares them. */
 interface EnvKernels {
   readonly step: Kernel;
@@ -138,7 +142,7 @@ interface EnvKernels {
   readonly opponentOpening?: Kernel;
 }
 
-async function createEnvKernels(device: GPUDevice, specs: ReturnType<typeof envKernelSpecs>): Promise<EnvKernels> {
+async function createEnvKernels(device: GPUDevice, specs: WrapperSpecs): Promise<EnvKernels> {
   const [step, autoreset, reset, observe] = (await Promise.all(
     [specs.step, specs.autoreset, specs.reset, specs.observe].map((spec) => createKernel(device, spec)),
   )) as [Kernel, Kernel, Kernel, Kernel];
@@ -323,15 +327,19 @@ export async function createVectorEnv(device: GPUDevice, env: string | EnvDescri
   checkMaxEpisodeSteps(descriptor.id, maxEpisodeSteps, 'options.maxEpisodeSteps');
   const seeds = checkSeeds(numEnvs, seed, options.seeds);
   const wrapperParams = encodeWrapperParams(seed, descriptor.actionSpace);
-  const pool = options.opponentPool ? resolvePoolOptions(descriptor, options.opponentPool) : undefined;
+  // The opponent pool's code loads with the first env that has one: a page without self-play never fetches it.
+  const seatCode = options.opponentPool ? await import('./opponent-pool') : undefined;
+  const pool = seatCode?.resolvePoolOptions(descriptor, options.opponentPool!);
   const paramsWithSeat = (params: Partial<Record<string, number>> | undefined) => withPolicySeat(descriptor, params, pool?.probability ?? 0);
   const envParams = encodeEnvParams(descriptor, layout, paramsWithSeat(options.params));
 
-  const kernels = await createEnvKernels(device, envKernelSpecs(descriptor, { numEnvs, maxEpisodeSteps, workgroupSize: options.workgroupSize }, pool?.layout));
+  const sizes = { numEnvs, maxEpisodeSteps, workgroupSize: options.workgroupSize };
+  const seatSpecs = pool ? seatCode!.opponentKernelSpecs(descriptor, sizes, pool.layout) : undefined;
+  const kernels = await createEnvKernels(device, { ...envKernelSpecs(descriptor, sizes), ...(seatSpecs ? { opponentReply: seatSpecs.reply, opponentOpening: seatSpecs.opening } : {}) });
   const { stateSize, obsSize } = layout;
   const actionSize = actionWords(descriptor.actionSpace);
   const owned = createEnvBuffers(device, descriptor, { numEnvs, stateSize, obsSize, actionSize, envParamsBytes: envParams.byteLength }, kernels);
-  const seat = pool ? createPoolParts(device, descriptor, pool) : undefined;
+  const seat = pool ? seatCode!.createPoolParts(device, descriptor, pool) : undefined;
   const b = owned.buffers;
   const { queue } = device;
   writeInitialEnvBuffers(queue, b, { wrapper: wrapperParams, env: envParams }, seeds, numEnvs);

@@ -11,6 +11,7 @@ import { headKernelExamples } from '../../src/nn/heads';
 import { optimizerKernelExamples } from '../../src/nn/optimizer-kernels';
 import { fusedKernelExamples } from '../../src/nn/mlp-fused';
 import { envKernelExamples } from '../../src/envs/kernels';
+import { opponentKernelExamples } from '../../src/envs/opponent-pool';
 import { BUILTIN_ENVS } from '../../src/envs/registry';
 import { connectFour } from '../../src/games/connect-four';
 import { pong } from '../../src/games/pong';
@@ -45,6 +46,7 @@ export const KERNEL_CATALOGUE: readonly KernelSpec[] = [
   ...fusedKernelExamples(),
   // The built-in envs and webgpu-rl/games' (GPU envs outside the root's registry).
   ...envKernelExamples([...BUILTIN_ENVS, connectFour, pong]),
+  ...opponentKernelExamples([connectFour, pong]),
   // A multi-discrete env (no built-in one is): its step kernel decodes one action word per branch.
   ...envKernelExamples([customEnv(CURSOR)]),
   // A hybrid env (nor is any built-in one): its step kernel decodes D floats, then one word per branch.
