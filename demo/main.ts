@@ -1,15 +1,16 @@
 /**
  * The demo page's entry: acquire WebGPU through the engine's own code path (or explain why not),
- * show the adapter, mount the three panels into their tabs.
+ * show the adapter, mount the panels into their tabs.
  */
 import { acquireGpu, formatAdapter } from '../src/index';
 import { probe, type DemoContext, type Panel } from './context';
+import { connectFourPanel } from './connect-four/panel';
 import { labPanel } from './lab/panel';
 import { walkPanel } from './locomotion/panel';
 import { playPanel } from './play/panel';
 import { trainPanel } from './train/panel';
 
-const PANELS: Readonly<Record<string, Panel>> = { train: trainPanel, lab: labPanel, play: playPanel, walk: walkPanel };
+const PANELS: Readonly<Record<string, Panel>> = { train: trainPanel, lab: labPanel, play: playPanel, 'connect-four': connectFourPanel, walk: walkPanel };
 
 function fact(name: string, text: string): void {
   document.querySelector<HTMLElement>(`[data-fact="${name}"]`)!.textContent = text;

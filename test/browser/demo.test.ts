@@ -4,11 +4,12 @@
  * (the page's defaults) to a mean return of 475 within TIME_TO_475_MS of page time, read from the
  * page's text, the env view drawn (its pixels are not all background) and the page animating
  * meanwhile (requestAnimationFrame intervals: p50 and p95 reported, p95 at most 25 ms); the
- * Break-It Lab trains at least two variants at once; Play records a keyboard game; the built site,
+ * Break-It Lab trains at least two variants at once; Play records a keyboard game; Connect Four
+ * plays a game against the agent and trains it a little; the built site,
  * served by a plain static file server under a sub-path, trains with its numbers updating; and a
  * browser without WebGPU gets the explanation instead of a blank page.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -45,6 +46,44 @@ interface LabProbe {
   variants: string[];
   points: number[];
   lastReturns: number[];
+}
+
+interface ConnectFourProbe {
+  first: 'you' | 'agent';
+  turn: 'you' | 'agent' | null;
+  columns: number[];
+  lastAgentColumn: number | null;
+  result: 'you' | 'agent' | 'draw' | null;
+  finished: number;
+  ratings: { you: number; agent: number };
+  training: boolean;
+  iterations: number;
+  thread?: string;
+  error?: string;
+}
+
+/**
+ * The 42 cells (row·7 + column, row 0 at the bottom) after `columns` were played in turn from
+ * `first`, each disc on its column's lowest empty row: what the board must show. Throws on a move
+ * into a full column.
+ */
+function replayBoard(columns: readonly number[], first: 'you' | 'agent'): string[] {
+  const cells = new Array<string>(42).fill('empty');
+  columns.forEach((column, move) => {
+    const row = [0, 1, 2, 3, 4, 5].find((r) => cells[r * 7 + column] === 'empty');
+    if (row === undefined) throw new Error(`move ${move} into the full column ${column}`);
+    cells[row * 7 + column] = move % 2 === 0 ? first : first === 'you' ? 'agent' : 'you';
+  });
+  return cells;
+}
+
+/** The board's cells as the page shows them (data-disc by cell index). */
+function shownBoard(page: Page): Promise<string[]> {
+  return page.$$eval('.c4-cell', (cells) => {
+    const shown = new Array<string>(cells.length);
+    for (const cell of cells as HTMLElement[]) shown[Number(cell.dataset.cell)] = cell.dataset.disc ?? '?';
+    return shown;
+  });
 }
 
 /** The most page time from Start to a mean return of 475 on CartPole-v1 (PPO, the page's defaults, in a worker). */
@@ -200,6 +239,79 @@ describe('demo page', () => {
     await page.close();
   }, 600_000);
 
+  it('plays Connect Four: your disc lands in its column, the agent replies with legal columns, a finished game moves the ratings, a round of training runs', async () => {
+    const page = await browser().openPage('/demo/index.html?tab=connect-four');
+    const c4 = () => probeOf<ConnectFourProbe>(page, 'connectFour');
+    const opened = performance.now();
+    // The tab's code (and webgpu-rl/games) loads when the tab is shown; you open the first game.
+    await page.waitForSelector('button[data-column="3"]', { timeout: 60_000 });
+    expect((await c4())!.first).toBe('you');
+    await page.click('button[data-column="3"]');
+    expect(await page.$eval('.c4-cell[data-cell="3"]', (e) => (e as HTMLElement).dataset.disc)).toBe('you');
+    // The agent's first reply waits for its kernels to compile.
+    await page.waitForFunction(() => (window.__demo?.connectFour as ConnectFourProbe | undefined)?.turn === 'you', { timeout: 120_000, polling: 100 });
+    const firstReply = (performance.now() - opened) / 1000;
+    const replied = (await c4())!;
+    expect(replied.columns).toHaveLength(2);
+    expect(replied.lastAgentColumn).toBe(replied.columns[1]);
+    expect(await shownBoard(page)).toEqual(replayBoard(replied.columns, 'you'));
+
+    // Play it out from the leftmost open column; every disc is where the rules put it.
+    for (let move = 0; move < 21 && (await c4())!.result === null; move += 1) {
+      const column = await page.$eval('.c4-board', (board) => Number(board.querySelector<HTMLButtonElement>('.c4-column:not(:disabled)')!.dataset.column));
+      const played = (await c4())!.columns.length;
+      await page.click(`button[data-column="${column}"]`);
+      await page.waitForFunction(
+        (before) => {
+          const probe = window.__demo?.connectFour as ConnectFourProbe | undefined;
+          return probe !== undefined && (probe.result !== null || (probe.turn === 'you' && probe.columns.length >= before + 2));
+        },
+        { timeout: 30_000, polling: 50 },
+        played,
+      );
+    }
+    const ended = (await c4())!;
+    expect(ended.result).not.toBeNull();
+    expect(ended.finished).toBe(1);
+    expect(await shownBoard(page)).toEqual(replayBoard(ended.columns, 'you'));
+    // Elo from 1200 each with K 16: a win moves 8 points from the loser to the winner, a draw none.
+    const change = ended.result === 'you' ? 8 : ended.result === 'agent' ? -8 : 0;
+    expect(ended.ratings.you).toBeCloseTo(1200 + change, 9);
+    expect(ended.ratings.agent).toBeCloseTo(1200 - change, 9);
+    const ratings = await page.$eval('[data-role="c4-ratings"]', (e) => e.textContent ?? '');
+    expect(ratings).toContain(`you ${1200 + change} · agent ${1200 - change}`);
+    const message = await page.$eval('[data-role="c4-message"]', (e) => e.textContent ?? '');
+    expect(message).toMatch(ended.result === 'draw' ? /draw/ : ended.result === 'you' ? /You win/ : /agent wins/);
+
+    // The next game: the agent opens.
+    await page.click('button[data-action="c4-new"]');
+    await page.waitForFunction(() => (window.__demo?.connectFour as ConnectFourProbe | undefined)?.columns.length === 1, { timeout: 30_000, polling: 50 });
+    const second = (await c4())!;
+    expect(second.first).toBe('agent');
+    expect(second.turn).toBe('you');
+    expect(await shownBoard(page)).toEqual(replayBoard(second.columns, 'agent'));
+
+    // A round of training (stopped after its first iteration); the agent line shows its progress.
+    const trainStarted = performance.now();
+    await page.click('button[data-action="c4-train"]');
+    await page.waitForFunction(() => ((window.__demo?.connectFour as ConnectFourProbe | undefined)?.iterations ?? 0) >= 1, { timeout: 120_000, polling: 100 });
+    const firstIteration = (performance.now() - trainStarted) / 1000;
+    await page.click('button[data-action="c4-train"]');
+    await page.waitForFunction(() => (window.__demo?.connectFour as ConnectFourProbe | undefined)?.training === false, { timeout: 60_000, polling: 100 });
+    const trained = (await c4())!;
+    const agentLine = await page.$eval('[data-role="c4-agent"]', (e) => e.textContent ?? '');
+    console.log(
+      `[demo] connect four: first reply ${firstReply.toFixed(1)} s after opening the tab (agent in a ${trained.thread}); ` +
+        `game 1 (${ended.columns.length} moves) ${ended.result}, ratings "${ratings}"; first training iteration ${firstIteration.toFixed(1)} s; "${agentLine}"`,
+    );
+    expect(trained.error).toBeUndefined();
+    expect(trained.thread).toBe('worker');
+    expect(trained.iterations).toBeGreaterThanOrEqual(1);
+    expect(agentLine).toMatch(/^iteration \d+ · [\d,]+ steps/);
+    expect(browser().errors).toEqual([]);
+    await page.close();
+  }, 300_000);
+
   it('built as a static site and served from a plain file server under /games/rl/, trains with its numbers updating', async () => {
     // The test builds the demo itself (vite build --mode demo into a temporary folder, about 10 s
     // here) instead of reading demo-dist/: `npm test` does not build, so demo-dist/ may be missing
@@ -266,6 +378,13 @@ describe('demo page', () => {
       // Relative URLs: every request stayed under the sub-path, and every file was there.
       expect(requests.filter((path) => !path.startsWith(prefix))).toEqual([]);
       expect(missing).toEqual([]);
+      // webgpu-rl/games comes with the Connect Four tab, not with the page: the build holds its
+      // env's WGSL (C4_COLUMNS), but no script the page has fetched so far does.
+      const scripts = [...new Set(requests.filter((path) => path.endsWith('.js')))];
+      const fetched = await Promise.all(scripts.map(async (path) => ({ path, text: await readFile(join(out, path.slice(prefix.length)), 'utf8') })));
+      const built = await Promise.all((await readdir(join(out, 'assets'))).filter((name) => name.endsWith('.js')).map((name) => readFile(join(out, 'assets', name), 'utf8')));
+      expect(built.some((text) => text.includes('C4_COLUMNS'))).toBe(true);
+      expect(fetched.filter(({ text }) => text.includes('C4_COLUMNS')).map(({ path }) => path)).toEqual([]);
       expect(errors).toEqual([]);
       await page.close();
     } finally {
