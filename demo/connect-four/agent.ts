@@ -1,13 +1,13 @@
 /**
  * The Connect Four tab's agent: PPO on ConnectFour-v0 (webgpu-rl/games), untrained at first, in a
  * worker with its own device (on the page's thread, sharing the page's device, where workers get no
- * GPU). The trainer has no self-play yet: its games are against the env's scripted opponents (each
- * episode the lookahead player with probability opponent_lookahead, ½ by default, else the random
- * one), while its games against the person are played here, move by move, through its CPU policy.
+ * GPU). It trains by self-play (PPO's selfPlay): its training games are against a pool of its own
+ * snapshots, one taken every 20 000 steps, which play the env's policy seat on the GPU; its games
+ * against the person are played here, move by move, through its CPU policy.
  *
  * Its hyperparameters are the env's (PPO_ENV_DEFAULTS: 64 envs × 32 steps, two layers of 128, the
- * learning rate annealed over 1.5 M steps), which win about three games in four against that mix
- * after the whole budget. A software adapter (SwiftShader) runs every kernel on a couple of CPU
+ * learning rate annealed over 1.5 M steps; docs/LEARNING.md has what that budget reaches against
+ * the scripted opponents). A software adapter (SwiftShader) runs every kernel on a couple of CPU
  * cores, so it gets 16 envs and two layers of 64: an iteration of 512 steps then takes about half a
  * second in headless Chromium (600–1 000 steps per second measured), a round of 20 about ten.
  */
@@ -17,7 +17,7 @@ import type { Board } from './board';
 
 /** PPO with the env's defaults, sized down on a software adapter (see above). */
 export function connectFourAlgorithm(isSoftware: boolean): AlgorithmConfig {
-  return isSoftware ? { algo: 'ppo', numEnvs: 16, hiddenSizes: [64, 64] } : { algo: 'ppo' };
+  return isSoftware ? { algo: 'ppo', numEnvs: 16, hiddenSizes: [64, 64], selfPlay: {} } : { algo: 'ppo', selfPlay: {} };
 }
 
 /** Iterations of one "train" round: about 41 000 env steps on a GPU, 10 000 on a software adapter. */

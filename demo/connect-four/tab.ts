@@ -14,6 +14,7 @@
  * `[data-role="c4-message"]`, `[data-role="c4-agent"]`.
  */
 import type { CpuPolicy, TrainingAgent } from '../../src/index';
+import { SelfPlayRatings } from '../../src/games';
 import { probe, type DemoContext } from '../context';
 import { agentColumn, createConnectFourAgent, ROUND_ITERATIONS, threadOf } from './agent';
 import type { Side } from './board';
@@ -59,8 +60,8 @@ const TEMPLATE = `
     Four in a row wins: across, up or diagonally. Click a column to drop your disc (yellow); the agent
     (red) replies at once with its policy's move, and the two of you take turns to open. The agent is
     PPO on the GPU env ConnectFour-v0, untrained when the page loads: let it train between games and
-    watch the ratings. It trains against the env's scripted opponents (a random one, and one that
-    takes a winning move or blocks yours), not against you.
+    watch the ratings. It trains by self-play, against a pool of its own past snapshots (not against
+    you); its self-play Elo rates it against them.
   </p>
   <div class="row">
     <div class="c4-play">
@@ -95,6 +96,9 @@ const percent = (share: number) => `${Math.round(share * 100)} %`;
 class ConnectFourTab {
   private readonly board = new BoardView((column) => this.playYours(column));
   private readonly scores = new Scoreboard();
+  /** The learner against its own snapshots (each round of results the trainer reports), and its rating. */
+  private readonly selfPlayRatings = new SelfPlayRatings();
+  private selfPlayElo: number | null = null;
   private readonly record: ConnectFourProbe;
   private game: Game;
   private agent: TrainingAgent | null = null;
@@ -245,7 +249,7 @@ class ConnectFourTab {
     try {
       this.status('preparing the agent (compiling its kernels)…');
       await this.ensurePolicy();
-      this.status(`training ${ROUND_ITERATIONS} iterations against the scripted opponents; the board stays playable`);
+      this.status(`training ${ROUND_ITERATIONS} iterations by self-play; the board stays playable`);
       const agent = this.agent!;
       const done = await trainRound(agent, { iterations: ROUND_ITERATIONS, signal: stop.signal, isSoftware: this.context.isSoftware, onIteration: (progress) => this.onIteration(progress) });
       const spent = !stop.signal.aborted && done < ROUND_ITERATIONS && agent.iteration >= agent.numIterations;
@@ -259,6 +263,7 @@ class ConnectFourTab {
 
   private onIteration(progress: RoundProgress): void {
     this.last = progress;
+    if (progress.stats.selfPlay) this.selfPlayElo = this.selfPlayRatings.record(progress.stats.selfPlay).elo;
     this.context.reportSps(progress.stepsPerSecond);
     this.status(`training: iteration ${progress.done} of ${progress.of} this round`);
     this.refresh();
@@ -295,8 +300,9 @@ class ConnectFourTab {
     const progress = `iteration ${stats.iteration + 1} · ${stats.globalStep.toLocaleString('en')} steps`;
     const winRate = recentWinRate(stats);
     // Before its first training game ends there is nothing to average yet.
-    if (winRate === null || !Number.isFinite(stats.returnMean100)) return `${progress} · ${where}`;
-    return `${progress} · its last 100 training games: won ${percent(winRate)}, mean return ${stats.returnMean100.toFixed(2)} · ${where}`;
+    const elo = this.selfPlayElo === null ? '' : ` · self-play Elo ${Math.round(this.selfPlayElo)}`;
+    if (winRate === null || !Number.isFinite(stats.returnMean100)) return `${progress}${elo} · ${where}`;
+    return `${progress} · its last 100 training games: won ${percent(winRate)}, mean return ${stats.returnMean100.toFixed(2)}${elo} · ${where}`;
   }
 
   private updateProbe(): void {

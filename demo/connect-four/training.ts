@@ -1,5 +1,5 @@
 /**
- * "Train": one round of PPO iterations on ConnectFour-v0 against the env's scripted opponents,
+ * "Train": one round of PPO iterations on ConnectFour-v0 by self-play (the agent's config),
  * stoppable after the iteration in flight. In a worker the round runs unpaced; on the page's
  * thread each frame gets a few milliseconds of GPU work (frameBudgetMs), so the board stays
  * responsive. The agent's CPU policy follows it (agent.policy({ follow: true }) refreshes it after

@@ -19,7 +19,7 @@ import { cleanStaleTempFiles, writeFileAtomic } from '../node/file-store';
 import { encodeCheckpoint, type Checkpoint } from '../train/checkpoint';
 import { curveSvg, type CurvePoint } from '../train/curve-svg';
 import type { IterationStats } from '../train/report';
-import type { SelfPlayRound } from '../train/self-play';
+import type { SelfPlayRound } from '../train/self-play-config';
 import { SelfPlayRatings, type SelfPlayRoundSummary } from '../games/self-play-ratings';
 import type { Trainer } from '../train/trainer';
 import { captureCheckpoint, jsonConfig, restoreCheckpoint } from '../train/trainer-checkpoint';

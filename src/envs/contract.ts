@@ -78,7 +78,8 @@ function stripComments(code: string): string {
     .replace(/\/\/[^\n]*/g, '');
 }
 
-function declarationPattern(declaration: string): RegExp {
+/** A pattern that finds the declaration `keyword name` ('fn env_mask', 'struct State') in WGSL. */
+export function declarationPattern(declaration: string): RegExp {
   const [keyword, name] = declaration.split(' ');
   return new RegExp(`\\b${keyword}\\s+${name}\\b`);
 }
@@ -249,26 +250,7 @@ export function checkEnvDescriptor(descriptor: EnvDescriptor): EnvBodyLayout {
   checkMaxEpisodeSteps(env, descriptor.maxEpisodeSteps, 'maxEpisodeSteps');
   checkActionMasks(descriptor, fail);
   checkEpisodeMetrics(descriptor, fail);
-  checkPolicySeat(descriptor, layout, fail);
   return layout;
-}
-
-/** The functions a body with a policy seat declares besides the contract's (EnvDescriptor.policySeat). */
-const POLICY_SEAT_DECLARATIONS = ['fn env_policy_seat', 'fn env_opponent_turn', 'fn env_opponent_obs', 'fn env_opponent_step'] as const;
-
-/** A policy seat's env is discrete, declares the seat's functions, and names an f32 EnvParams field. */
-function checkPolicySeat(descriptor: EnvDescriptor, layout: EnvBodyLayout, fail: (problem: string) => never): void {
-  const seat = descriptor.policySeat;
-  if (seat === undefined) return;
-  if (descriptor.actionSpace.kind !== 'discrete') fail(`policySeat needs a discrete action space (got '${descriptor.actionSpace.kind}')`);
-  const field = layout.paramFields.find((f) => f.name === seat.param);
-  if (field?.type !== 'f32') {
-    fail(`policySeat.param must name an f32 field of struct EnvParams (got '${seat.param}'; the f32 fields: ${layout.paramFields.filter((f) => f.type === 'f32').map((f) => f.name).join(', ')})`);
-  }
-  const code = descriptor.body.code;
-  const declarations = [...POLICY_SEAT_DECLARATIONS, ...(descriptor.actionMasks ? ['fn env_opponent_mask'] : [])];
-  const missing = declarations.filter((declaration) => !declarationPattern(declaration).test(code));
-  if (missing.length > 0) fail(`policySeat is set, so its WGSL declares ${declarations.join(', ')} (missing: ${missing.join(', ')})`);
 }
 
 /**

@@ -11,11 +11,11 @@
  * takeResults reads and clears them.
  */
 import { BufferSet } from '../gpu/buffers';
-import type { KernelSpec } from '../gpu/kernel';
+import { createKernel, type KernelSpec } from '../gpu/kernel';
 import { readBufferOnce } from '../gpu/readback';
 import type { ShaderPart } from '../gpu/shaders';
 import { actorSpec, mlpLayout, type MlpLayout } from '../nn/mlp-spec';
-import { EnvContractError } from './contract';
+import { checkEnvDescriptor, declarationPattern, EnvContractError } from './contract';
 import { ENV_WORKGROUP_SIZE, envWrapperParts, type EnvKernelSizes } from './kernels';
 import type { EnvDescriptor, OpponentPoolOptions } from './types';
 import envOpponentCommonWgsl from '../../shaders/envs/env_opponent_common.wgsl';
@@ -74,13 +74,34 @@ const fail = (descriptor: EnvDescriptor, problem: string): never => {
   throw new EnvContractError(descriptor.id, problem);
 };
 
+/** The functions a body with a policy seat declares besides the contract's (EnvDescriptor.policySeat). */
+const POLICY_SEAT_DECLARATIONS = ['fn env_policy_seat', 'fn env_opponent_turn', 'fn env_opponent_obs', 'fn env_opponent_step'] as const;
+
 /**
- * Checks `options` against the env: it must have a policy seat, a window of 1 … MAX_POOL_WINDOW,
- * ratios in [0, 1], and a policy MLP over the env's observation with one 'policy' head of one logit
- * per action.
+ * A policy seat's env is discrete, declares the seat's functions, and names an f32 EnvParams field
+ * (checked when a pool is attached: nothing else compiles the seat's functions).
+ */
+function checkPolicySeat(descriptor: EnvDescriptor): void {
+  const seat = descriptor.policySeat;
+  if (!seat) fail(descriptor, 'opponentPool is set, but the env has no policy seat (EnvDescriptor.policySeat): it is not a two-player env a policy can play');
+  if (descriptor.actionSpace.kind !== 'discrete') fail(descriptor, `policySeat needs a discrete action space (got '${descriptor.actionSpace.kind}')`);
+  const { paramFields } = checkEnvDescriptor(descriptor);
+  if (paramFields.find((f) => f.name === seat!.param)?.type !== 'f32') {
+    const floats = paramFields.filter((f) => f.type === 'f32').map((f) => f.name);
+    fail(descriptor, `policySeat.param must name an f32 field of struct EnvParams (got '${seat!.param}'; the f32 fields: ${floats.join(', ')})`);
+  }
+  const declarations = [...POLICY_SEAT_DECLARATIONS, ...(descriptor.actionMasks ? ['fn env_opponent_mask'] : [])];
+  const missing = declarations.filter((declaration) => !declarationPattern(declaration).test(descriptor.body.code));
+  if (missing.length > 0) fail(descriptor, `policySeat is set, so its WGSL declares ${declarations.join(', ')} (missing: ${missing.join(', ')})`);
+}
+
+/**
+ * Checks `options` against the env: it must have a policy seat (checkPolicySeat), a window of
+ * 1 … MAX_POOL_WINDOW, ratios in [0, 1], and a policy MLP over the env's observation with one
+ * 'policy' head of one logit per action.
  */
 export function resolvePoolOptions(descriptor: EnvDescriptor, options: OpponentPoolOptions): PoolSettings {
-  if (!descriptor.policySeat) fail(descriptor, 'opponentPool is set, but the env has no policy seat (EnvDescriptor.policySeat): it is not a two-player env a policy can play');
+  checkPolicySeat(descriptor);
   const { window, latestRatio = 0.5, probability = 1 } = options;
   if (!Number.isInteger(window) || window < 1 || window > MAX_POOL_WINDOW) {
     fail(descriptor, `opponentPool.window must be an integer in [1, ${MAX_POOL_WINDOW}]: the number of snapshots the pool keeps (got ${window})`);
@@ -182,21 +203,14 @@ export function opponentKernelExamples(envs: readonly EnvDescriptor[]): KernelSp
 }
 
 /** The buffers a pool's kernels bind besides the env's own. */
-export interface PoolBuffers {
+interface PoolBuffers {
   readonly poolParams: GPUBuffer;
   readonly poolParameters: GPUBuffer;
   readonly poolResults: GPUBuffer;
 }
 
-/** A pool's state, which the env's opponent kernels bind (createVectorEnv). */
-export interface PoolParts {
-  readonly pool: OpponentPool;
-  readonly buffers: PoolBuffers;
-  destroy(): void;
-}
-
 /** Allocates a pool's members (empty until the first snapshot), its uniform and its result counts. */
-export function createPoolParts(device: GPUDevice, descriptor: EnvDescriptor, settings: PoolSettings): PoolParts {
+function createPoolParts(device: GPUDevice, descriptor: EnvDescriptor, settings: PoolSettings): { readonly pool: OpponentPool; readonly buffers: PoolBuffers; destroy(): void } {
   const { window, layout, latestRatio } = settings;
   const memberBytes = 4 * layout.parametersPerAgent;
   const set = new BufferSet<keyof PoolBuffers>(device, `env.${descriptor.id}.pool`, {
@@ -249,4 +263,46 @@ export function createPoolParts(device: GPUDevice, descriptor: EnvDescriptor, se
     },
   };
   return { pool, buffers: b, destroy: () => set.destroy() };
+}
+
+/** The env buffers the seat's kernels read and write (a VectorEnv's, by its names). */
+export type SeatEnvBuffers = Readonly<Record<'wrapperParams' | 'envParams' | 'episodeProgress' | 'nextStates' | 'rewards' | 'terminated' | 'states' | 'observations', GPUBuffer>>;
+
+/** A vector env's policy seat: its pool, its kernels, and their dispatches once bound to the env's buffers. */
+export interface PolicySeat {
+  readonly pool: OpponentPool;
+  /** The share of episodes played against the pool (the value of the body's policySeat param). */
+  readonly probability: number;
+  /** The two dispatches over the env's buffers: the reply after each step, the opening after each reset. */
+  bind(env: SeatEnvBuffers, label: string, numEnvs: number): { reply(pass: GPUComputePassEncoder): void; opening(pass: GPUComputePassEncoder): void };
+  /** Throws while the pool is empty and episodes would play it (a step or reset then would hang the seat's games). */
+  checkReady(): void;
+  destroy(): void;
+}
+
+/** Checks the options, compiles the seat's kernels for the env at `sizes`, and allocates the pool (createVectorEnv calls it). */
+export async function createPolicySeat(device: GPUDevice, descriptor: EnvDescriptor, options: OpponentPoolOptions, sizes: EnvKernelSizes): Promise<PolicySeat> {
+  const settings = resolvePoolOptions(descriptor, options);
+  const specs = opponentKernelSpecs(descriptor, sizes, settings.layout);
+  const [reply, opening] = await Promise.all([createKernel(device, specs.reply), createKernel(device, specs.opening)]);
+  const { pool, buffers: p, destroy } = createPoolParts(device, descriptor, settings);
+  return {
+    pool,
+    probability: settings.probability,
+    bind(b, label, numEnvs) {
+      const common = { wrapper: b.wrapperParams, env_params: b.envParams, pool: p.poolParams, pool_parameters: p.poolParameters, episode_progress: b.episodeProgress };
+      const replyGroup = reply.bind({ ...common, next_states: b.nextStates, rewards: b.rewards, terminated: b.terminated, pool_results: p.poolResults }, `${label}.opponent-reply.bind-group`);
+      const openingGroup = opening.bind({ ...common, states: b.states, observations: b.observations }, `${label}.opponent-opening.bind-group`);
+      return {
+        reply: (pass) => reply.dispatch(pass, replyGroup, numEnvs),
+        opening: (pass) => opening.dispatch(pass, openingGroup, numEnvs),
+      };
+    },
+    checkReady() {
+      if (settings.probability > 0 && pool.snapshots === 0) {
+        fail(descriptor, 'its opponent pool is empty: take a snapshot (opponentPool.encodeSnapshot) before the envs reset or step');
+      }
+    },
+    destroy,
+  };
 }

@@ -6,7 +6,7 @@
  * training loop.
  */
 import { BufferSet } from '../gpu/buffers';
-import { createKernel, type Kernel, type KernelSpec } from '../gpu/kernel';
+import { createKernel, type Kernel } from '../gpu/kernel';
 import { readBufferOnce } from '../gpu/readback';
 import { checkEnvDescriptor, checkMaxEpisodeSteps } from './contract';
 import {
@@ -19,7 +19,7 @@ import {
   WRAPPER_PARAMS_BYTES,
 } from './kernels';
 import { actionWords } from './action-branches';
-import type { OpponentPool, PoolBuffers } from './opponent-pool';
+import type { OpponentPool, PolicySeat } from './opponent-pool';
 import { checkHybridActionArrays, packHybridActions } from './hybrid-actions';
 import { lookupEnv } from './registry';
 import { maskWidth, type EnvDescriptor, type HybridActions, type HybridSpace, type VectorEnvOptions, type VectorEnvSnapshot } from './types';
@@ -127,9 +127,6 @@ function checkSeeds(numEnvs: number, seed: number, seeds: readonly number[] | un
 
 const NO_ACTION_ERRORS = Uint32Array.of(0, 0xffffffff, 0, 0);
 
-/** The wrapper's kernel specs, with the policy seat's when the env has an opponent pool (src/envs/opponent-pool.ts). */
-type WrapperSpecs = EnvKernelSpecs & { readonly opponentReply?: KernelSpec; readonly opponentOpening?: KernelSpec };
-
 /** The wrapper's kernels; mask and metrics only when the env declares them. */
 interface EnvKernels {
   readonly step: Kernel;
@@ -138,24 +135,15 @@ interface EnvKernels {
   readonly observe: Kernel;
   readonly mask?: Kernel;
   readonly metrics?: Kernel;
-  readonly opponentReply?: Kernel;
-  readonly opponentOpening?: Kernel;
 }
 
-async function createEnvKernels(device: GPUDevice, specs: WrapperSpecs): Promise<EnvKernels> {
+async function createEnvKernels(device: GPUDevice, specs: EnvKernelSpecs): Promise<EnvKernels> {
   const [step, autoreset, reset, observe] = (await Promise.all(
     [specs.step, specs.autoreset, specs.reset, specs.observe].map((spec) => createKernel(device, spec)),
   )) as [Kernel, Kernel, Kernel, Kernel];
-  const optional = async (spec: KernelSpec | undefined) => (spec ? createKernel(device, spec) : undefined);
-  const [mask, metrics, opponentReply, opponentOpening] = await Promise.all(
-    [specs.mask, specs.metrics, specs.opponentReply, specs.opponentOpening].map(optional),
-  );
-  return {
-    step, autoreset, reset, observe,
-    ...(mask ? { mask } : {}),
-    ...(metrics ? { metrics } : {}),
-    ...(opponentReply && opponentOpening ? { opponentReply, opponentOpening } : {}),
-  };
+  const mask = specs.mask ? await createKernel(device, specs.mask) : undefined;
+  const metrics = specs.metrics ? await createKernel(device, specs.metrics) : undefined;
+  return { step, autoreset, reset, observe, ...(mask ? { mask } : {}), ...(metrics ? { metrics } : {}) };
 }
 
 /** Every buffer of N envs (see VectorEnv.buffers), the masks and metrics only when their kernels exist. */
@@ -233,7 +221,7 @@ interface EnvDispatches {
   observe(pass: GPUComputePassEncoder): void;
 }
 
-function bindEnvKernels(k: EnvKernels, b: VectorEnv['buffers'], label: string, numEnvs: number, pool?: PoolBuffers): EnvDispatches {
+function bindEnvKernels(k: EnvKernels, b: VectorEnv['buffers'], label: string, numEnvs: number, policySeat?: PolicySeat): EnvDispatches {
   const common = { wrapper: b.wrapperParams, env_params: b.envParams };
   const stepGroup = k.step.bind(
     { ...common, states: b.states, actions: b.actions, next_states: b.nextStates, rewards: b.rewards, terminated: b.terminated, truncated: b.truncated, episode_progress: b.episodeProgress, action_errors: b.actionErrors },
@@ -250,7 +238,7 @@ function bindEnvKernels(k: EnvKernels, b: VectorEnv['buffers'], label: string, n
     { env_params: b.envParams, next_states: b.nextStates, episode_progress: b.episodeProgress, episode_metrics: b.episodeMetrics! },
     `${label}.metrics.bind-group`,
   );
-  const seat = bindPolicySeat(k, b, label, numEnvs, pool);
+  const seat = policySeat?.bind(b, label, numEnvs);
   // The mask of the state the policy acts on next: after every kernel that changes `states`.
   const dispatchMask = (pass: GPUComputePassEncoder) => k.mask?.dispatch(pass, maskGroup!, numEnvs);
   return {
@@ -272,21 +260,6 @@ function bindEnvKernels(k: EnvKernels, b: VectorEnv['buffers'], label: string, n
       k.observe.dispatch(pass, observeGroup, numEnvs);
       dispatchMask(pass);
     },
-  };
-}
-
-/** The policy seat's two dispatches (reply after a step, opening after a reset), when the env has a pool. */
-function bindPolicySeat(k: EnvKernels, b: VectorEnv['buffers'], label: string, numEnvs: number, pool?: PoolBuffers) {
-  if (!pool || !k.opponentReply || !k.opponentOpening) return undefined;
-  const common = { wrapper: b.wrapperParams, env_params: b.envParams, pool: pool.poolParams, pool_parameters: pool.poolParameters, episode_progress: b.episodeProgress };
-  const replyGroup = k.opponentReply.bind(
-    { ...common, next_states: b.nextStates, rewards: b.rewards, terminated: b.terminated, pool_results: pool.poolResults },
-    `${label}.opponent-reply.bind-group`,
-  );
-  const openingGroup = k.opponentOpening.bind({ ...common, states: b.states, observations: b.observations }, `${label}.opponent-opening.bind-group`);
-  return {
-    reply: (pass: GPUComputePassEncoder) => k.opponentReply!.dispatch(pass, replyGroup, numEnvs),
-    opening: (pass: GPUComputePassEncoder) => k.opponentOpening!.dispatch(pass, openingGroup, numEnvs),
   };
 }
 
@@ -327,28 +300,23 @@ export async function createVectorEnv(device: GPUDevice, env: string | EnvDescri
   checkMaxEpisodeSteps(descriptor.id, maxEpisodeSteps, 'options.maxEpisodeSteps');
   const seeds = checkSeeds(numEnvs, seed, options.seeds);
   const wrapperParams = encodeWrapperParams(seed, descriptor.actionSpace);
-  // The opponent pool's code loads with the first env that has one: a page without self-play never fetches it.
-  const seatCode = options.opponentPool ? await import('./opponent-pool') : undefined;
-  const pool = seatCode?.resolvePoolOptions(descriptor, options.opponentPool!);
-  const paramsWithSeat = (params: Partial<Record<string, number>> | undefined) => withPolicySeat(descriptor, params, pool?.probability ?? 0);
-  const envParams = encodeEnvParams(descriptor, layout, paramsWithSeat(options.params));
-
   const sizes = { numEnvs, maxEpisodeSteps, workgroupSize: options.workgroupSize };
-  const seatSpecs = pool ? seatCode!.opponentKernelSpecs(descriptor, sizes, pool.layout) : undefined;
-  const kernels = await createEnvKernels(device, { ...envKernelSpecs(descriptor, sizes), ...(seatSpecs ? { opponentReply: seatSpecs.reply, opponentOpening: seatSpecs.opening } : {}) });
+  const probability = options.opponentPool ? (options.opponentPool.probability ?? 1) : 0;
+  const paramsWithSeat = (params: Partial<Record<string, number>> | undefined) => withPolicySeat(descriptor, params, probability);
+  const envParams = encodeEnvParams(descriptor, layout, paramsWithSeat(options.params));
+  const kernels = await createEnvKernels(device, envKernelSpecs(descriptor, sizes));
+  // The opponent pool's code loads with the first env that has one: a page without self-play never fetches it.
+  const seat = options.opponentPool ? await (await import('./opponent-pool')).createPolicySeat(device, descriptor, options.opponentPool, sizes) : undefined;
   const { stateSize, obsSize } = layout;
   const actionSize = actionWords(descriptor.actionSpace);
-  const owned = createEnvBuffers(device, descriptor, { numEnvs, stateSize, obsSize, actionSize, envParamsBytes: envParams.byteLength }, kernels);
-  const seat = pool ? seatCode!.createPoolParts(device, descriptor, pool) : undefined;
+  const owned = withCleanup(seat, () => createEnvBuffers(device, descriptor, { numEnvs, stateSize, obsSize, actionSize, envParamsBytes: envParams.byteLength }, kernels));
   const b = owned.buffers;
   const { queue } = device;
   writeInitialEnvBuffers(queue, b, { wrapper: wrapperParams, env: envParams }, seeds, numEnvs);
   const label = `env.${descriptor.id}`;
-  const dispatch = bindEnvKernels(kernels, b, label, numEnvs, seat?.buffers);
+  const dispatch = bindEnvKernels(kernels, b, label, numEnvs, seat);
   const inPass = (encoder: GPUCommandEncoder, name: string, record: (pass: GPUComputePassEncoder) => void) => {
-    if (seat && pool!.probability > 0 && seat.pool.snapshots === 0) {
-      throw new Error(`env '${descriptor.id}': its opponent pool is empty: take a snapshot (opponentPool.encodeSnapshot) before the envs reset or step`);
-    }
+    seat?.checkReady();
     const pass = encoder.beginComputePass({ label: `${label}.${name}` });
     record(pass);
     pass.end();
@@ -400,6 +368,16 @@ export async function createVectorEnv(device: GPUDevice, env: string | EnvDescri
       seat?.destroy();
     },
   };
+}
+
+/** `make()`, destroying `owned` if it throws. */
+function withCleanup<T>(owned: { destroy(): void } | undefined, make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    owned?.destroy();
+    throw error;
+  }
 }
 
 /**

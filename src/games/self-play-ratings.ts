@@ -8,7 +8,7 @@
  * than swinging by K = 16 steps). A round's games are applied interleaved (wins, draws and losses
  * spread evenly through it), since sequential Elo depends on order.
  */
-import type { SelfPlayRound } from '../train/self-play';
+import type { SelfPlayRound } from '../train/self-play-config';
 import { EloRatings, type EloOptions, type MatchScore } from './elo';
 
 /** The rating table's name of snapshot k. */

@@ -36,7 +36,7 @@ import type { Transitions } from '../rollout/transitions';
 import { finishActorCritic, type ActorCriticIteration, type ScaffoldBuffers, type ScaffoldParts } from './actor-critic-trainer';
 import { policyKindOf, type PolicyKind } from './policy-kind';
 import { episodeRingSpec, metricRingBytes, REPORT_BYTES } from './report';
-import { createSelfPlayHooks, opponentPoolOptions, type SelfPlaySettings } from './self-play';
+import type { SelfPlaySettings } from './self-play-config';
 import type { Trainer } from './trainer';
 
 /**
@@ -161,7 +161,7 @@ function networksFor(descriptor: EnvDescriptor, config: ActorCriticConfig): Netw
 }
 
 /** The run's envs: a game's JavaScript env (one agent only) or GPU envs keyed by each agent's seed. */
-async function createTrainerEnv(device: GPUDevice, config: ActorCriticConfig, seeds: readonly number[]): Promise<VectorEnv> {
+async function createTrainerEnv(device: GPUDevice, config: ActorCriticConfig, seeds: readonly number[], selfPlayCode?: SelfPlayCode): Promise<VectorEnv> {
   const { name, seed, numEnvs, maxEpisodeSteps } = config;
   const G = seeds.length;
   const descriptor = config.envDescriptor ?? config.env;
@@ -169,13 +169,16 @@ async function createTrainerEnv(device: GPUDevice, config: ActorCriticConfig, se
     if (G > 1) throw new RangeError(`${name}: agents must be 1 for a JavaScript env ('${descriptor.id}') (got ${G}): a population needs GPU envs`);
     return createHostBackedVectorEnv(device, descriptor, { numEnvs, seed, maxEpisodeSteps });
   }
-  const selfPlay = config.selfPlay ? selfPlayPool(config, config.selfPlay, typeof descriptor === 'string' ? lookupEnv(descriptor) : descriptor) : undefined;
+  const selfPlay = config.selfPlay && selfPlayCode ? selfPlayPool(selfPlayCode, config, config.selfPlay, typeof descriptor === 'string' ? lookupEnv(descriptor) : descriptor) : undefined;
   return createVectorEnv(device, descriptor, { numEnvs, seed, ...(G > 1 ? { seeds: [...seeds] } : {}), maxEpisodeSteps, ...(selfPlay ? { opponentPool: selfPlay } : {}) });
 }
 
+/** The trainer side of self-play (./self-play.ts), imported on demand. */
+type SelfPlayCode = typeof import('./self-play');
+
 /** The opponent pool of a self-play run: the actor's snapshots. */
-function selfPlayPool(config: ActorCriticConfig, settings: SelfPlaySettings, descriptor: EnvDescriptor): OpponentPoolOptions {
-  return opponentPoolOptions(settings, actorSpecFor(descriptor.actionSpace, descriptor.observationSpace.size, config.hiddenSizes));
+function selfPlayPool(code: SelfPlayCode, config: ActorCriticConfig, settings: SelfPlaySettings, descriptor: EnvDescriptor): OpponentPoolOptions {
+  return code.opponentPoolOptions(settings, actorSpecFor(descriptor.actionSpace, descriptor.observationSpace.size, config.hiddenSizes));
 }
 
 /** The rollout over `env` for the networks, with the config's normalisers and masks. */
@@ -289,7 +292,9 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
   const seeds = agentSeeds(seed, G);
   const { own, destroy } = createOwner();
   try {
-    const env = own(await createTrainerEnv(device, config, seeds));
+    // Self-play's trainer side loads with the first run that asks for it.
+    const selfPlayCode = config.selfPlay ? await import('./self-play') : undefined;
+    const env = own(await createTrainerEnv(device, config, seeds, selfPlayCode));
     const nets = networksFor(env.descriptor, config);
     const { actor, critic, policy } = nets;
     const metricNames = env.descriptor.episodeMetrics ?? [];
@@ -312,7 +317,7 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
     const episodeRing = await createEpisodeRing(device, config, G, tr, b, metricNames.length);
 
     // The envs' first reset, before the first iteration (after the pool's first member, in self-play).
-    const selfPlay = config.selfPlay ? createSelfPlayHooks(config.selfPlay, env.opponentPool!, b.actorParameters) : undefined;
+    const selfPlay = config.selfPlay ? selfPlayCode!.createSelfPlayHooks(config.selfPlay, env.opponentPool!, b.actorParameters) : undefined;
     const encoder = device.createCommandEncoder({ label: `${name}.reset` });
     selfPlay?.encodeFirstSnapshot(encoder);
     rollout.encodeReset(encoder);

@@ -5,3 +5,4 @@ export * from './checkpoint';
 export * from './curve-svg';
 export * from './trainer';
 export * from './self-play';
+export * from './self-play-config';

@@ -11,7 +11,7 @@ import { decodeMaskErrors, type MaskErrors } from '../nn/heads';
 import { decodeStatistics, STATISTICS_WORDS, type StatisticName } from '../losses/statistics';
 import type { LoopReport } from './loop';
 import type { IterationCounters } from './loop';
-import type { SelfPlayRound } from './self-play';
+import type { SelfPlayRound } from './self-play-config';
 import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
 import episodeRingWgsl from '../../shaders/train/episode_ring.wgsl';
 

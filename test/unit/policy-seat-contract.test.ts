@@ -1,7 +1,7 @@
 /**
- * The policy seat's contract (EnvDescriptor.policySeat, src/envs/contract.ts) and the opponent
- * pool's options (src/envs/opponent-pool.ts): what each refuses, in the env's own words, before
- * anything is compiled; and the generated forward pass of the seat's policy.
+ * The policy seat's contract (EnvDescriptor.policySeat) and the opponent pool's options, both
+ * checked by src/envs/opponent-pool.ts when a pool is attached: what each refuses, in the env's own
+ * words, before anything is compiled; and the generated forward pass of the seat's policy.
  */
 import { describe, expect, it } from 'vitest';
 import { checkEnvDescriptor } from '../../src/envs/contract';
@@ -13,13 +13,15 @@ import { actorSpec, mlpLayout } from '../../src/nn/mlp-spec';
 const policy = actorSpec(84, 7, [32, 16]);
 
 describe('the policy seat and its opponent pool', () => {
-  it('ConnectFour-v0 declares a seat; a body without its functions, a missing param or a box space is refused', () => {
+  it('ConnectFour-v0 declares a seat; with a pool, a body without its functions or a param of the wrong type is refused', () => {
     expect(checkEnvDescriptor(connectFour).paramFields.map((f) => f.name)).toEqual(['opponent_lookahead', 'learner_seat', 'opponent_policy']);
     const stripped = { ...connectFour, body: { ...connectFour.body, code: connectFour.body.code.replace('fn env_opponent_turn', 'fn other_turn') } };
-    expect(() => checkEnvDescriptor(stripped)).toThrow(
+    // Checked when a pool is attached (nothing else compiles the seat's functions).
+    expect(() => checkEnvDescriptor(stripped)).not.toThrow();
+    expect(() => resolvePoolOptions(stripped, { policy, window: 2 })).toThrow(
       "env 'ConnectFour-v0': policySeat is set, so its WGSL declares fn env_policy_seat, fn env_opponent_turn, fn env_opponent_obs, fn env_opponent_step, fn env_opponent_mask (missing: fn env_opponent_turn)",
     );
-    expect(() => checkEnvDescriptor({ ...connectFour, policySeat: { param: 'learner_seat' } })).toThrow(
+    expect(() => resolvePoolOptions({ ...connectFour, policySeat: { param: 'learner_seat' } }, { policy, window: 2 })).toThrow(
       "env 'ConnectFour-v0': policySeat.param must name an f32 field of struct EnvParams (got 'learner_seat'; the f32 fields: opponent_lookahead, opponent_policy)",
     );
   });

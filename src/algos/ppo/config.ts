@@ -23,7 +23,7 @@ import {
   type ConfigInput,
   type ConfigSchema,
 } from '../../train/config';
-import { resolveSelfPlay, SELF_PLAY_SCHEMA, type SelfPlayOptions, type SelfPlaySettings } from '../../train/self-play';
+import { resolveSelfPlay, SELF_PLAY_SCHEMA, type SelfPlayOptions, type SelfPlaySettings } from '../../train/self-play-config';
 
 /** PPO's fields, each with its schema (PPO-KL adds two). */
 export const PPO_FIELDS = {
