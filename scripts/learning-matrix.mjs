@@ -40,6 +40,8 @@ const RUNS = [
   // Two-player games against their scripted opponents (webgpu-rl/games), documented without a
   // return target: the judge is `webgpu-rl eval --opponent` (Connect Four) and the points won.
   { name: 'ppo-connectfour', algo: 'ppo', env: 'ConnectFour-v0', seed: 1, steps: 1_500_000 },
+  // The same budget by self-play (`train --self-play`: the defaults of PPO's selfPlay).
+  { name: 'ppo-connectfour-self-play', algo: 'ppo', env: 'ConnectFour-v0', seed: 1, steps: 1_500_000, config: { selfPlay: {} } },
   ...[1, 2, 3].map((seed) => ({ name: `ppo-pong-seed${seed}`, algo: 'ppo', env: 'Pong-v0', seed, steps: 2_000_000 })),
 ];
 

@@ -215,13 +215,18 @@ fn env_step(state: State, action: EnvAction, rng: ptr<function, EnvRng>, params:
   return out;
 }
 
-fn env_obs(state: State, params: EnvParams) -> array<f32, OBS_SIZE> {
+// The board as `own`'s side sees it: its discs' plane, then the other player's.
+fn c4_view(state: State, own: f32, other: f32) -> array<f32, OBS_SIZE> {
   var obs: array<f32, OBS_SIZE>;
   for (var i = 0; i < 42; i += 1) {
-    obs[i] = select(0.0, 1.0, state.cells[i] == C4_LEARNER);
-    obs[42 + i] = select(0.0, 1.0, state.cells[i] == C4_OPPONENT);
+    obs[i] = select(0.0, 1.0, state.cells[i] == own);
+    obs[42 + i] = select(0.0, 1.0, state.cells[i] == other);
   }
   return obs;
+}
+
+fn env_obs(state: State, params: EnvParams) -> array<f32, OBS_SIZE> {
+  return c4_view(state, C4_LEARNER, C4_OPPONENT);
 }
 
 fn env_mask(state: State, params: EnvParams) -> array<u32, MASK_SIZE> {
@@ -256,12 +261,7 @@ fn env_opponent_turn(state: State, params: EnvParams) -> bool {
 
 // The board from the policy seat's side: its discs first, as the learner sees its own.
 fn env_opponent_obs(state: State, params: EnvParams) -> array<f32, OBS_SIZE> {
-  var obs: array<f32, OBS_SIZE>;
-  for (var i = 0; i < 42; i += 1) {
-    obs[i] = select(0.0, 1.0, state.cells[i] == C4_OPPONENT);
-    obs[42 + i] = select(0.0, 1.0, state.cells[i] == C4_LEARNER);
-  }
-  return obs;
+  return c4_view(state, C4_OPPONENT, C4_LEARNER);
 }
 
 fn env_opponent_mask(state: State, params: EnvParams) -> array<u32, MASK_SIZE> {

@@ -342,17 +342,7 @@ export async function createVectorEnv(device: GPUDevice, env: string | EnvDescri
       inPass(encoder, 'observe', dispatch.observe);
       queue.submit([encoder.finish()]);
     },
-    writeActions(actions) {
-      const space = descriptor.actionSpace;
-      if (space.kind === 'hybrid') {
-        checkHybridActions(descriptor.id, space, numEnvs, actions);
-        queue.writeBuffer(b.actions, 0, packHybridActions(space, numEnvs, actions));
-        return;
-      }
-      // Anything but a typed array (a HybridActions object given to another kind of env) fails its instanceof checks.
-      checkActionsOnHost(descriptor, numEnvs, actionSize, actions as Uint32Array | Float32Array);
-      queue.writeBuffer(b.actions, 0, actions as Uint32Array<ArrayBuffer> | Float32Array<ArrayBuffer>);
-    },
+    writeActions: (actions) => writeCheckedActions(queue, b.actions, descriptor, { numEnvs, actionSize }, actions),
     setParams(params) {
       queue.writeBuffer(b.envParams, 0, encodeEnvParams(descriptor, layout, paramsWithSeat(params)));
     },
@@ -394,6 +384,25 @@ function withPolicySeat(descriptor: EnvDescriptor, params: Partial<Record<string
     );
   }
   return { ...params, [seat.param]: probability };
+}
+
+/** VectorEnv.writeActions: `actions` checked on the host (see there), then written. */
+function writeCheckedActions(
+  queue: GPUQueue,
+  target: GPUBuffer,
+  descriptor: EnvDescriptor,
+  { numEnvs, actionSize }: { readonly numEnvs: number; readonly actionSize: number },
+  actions: Uint32Array | Float32Array | HybridActions,
+): void {
+  const space = descriptor.actionSpace;
+  if (space.kind === 'hybrid') {
+    checkHybridActions(descriptor.id, space, numEnvs, actions);
+    queue.writeBuffer(target, 0, packHybridActions(space, numEnvs, actions));
+    return;
+  }
+  // Anything but a typed array (a HybridActions object given to another kind of env) fails its instanceof checks.
+  checkActionsOnHost(descriptor, numEnvs, actionSize, actions as Uint32Array | Float32Array);
+  queue.writeBuffer(target, 0, actions as Uint32Array<ArrayBuffer> | Float32Array<ArrayBuffer>);
 }
 
 /** States that are not a Float32Array of N × STATE_SIZE. */
