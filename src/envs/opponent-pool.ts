@@ -34,8 +34,11 @@ export interface PoolMemberResults {
   readonly member: number;
   /** The snapshot it holds (0 for the first taken), or -1 for a member never filled. */
   readonly snapshot: number;
+  /** Games the learner won against it. */
   readonly wins: number;
+  /** Games drawn (time-outs included). */
   readonly draws: number;
+  /** Games the learner lost against it. */
   readonly losses: number;
 }
 

@@ -4,9 +4,10 @@
  * trainer rates them: each finished game moves the learner by change = K·(S − E) against the stored
  * rating of the snapshot it played, and that snapshot by −change; a new snapshot starts at the
  * learner's rating when it is taken. K defaults to 1, the step ML-Agents' code applies per game
- * (a round holds hundreds of games, so the ratings settle near the gap the win rate implies rather
- * than swinging by K = 16 steps). A round's games are applied interleaved (wins, draws and losses
- * spread evenly through it), since sequential Elo depends on order.
+ * (a round holds hundreds of games: at K = 16 one round could move a rating by thousands). A
+ * round's games are applied interleaved (wins, draws and losses spread evenly through it), since
+ * sequential Elo depends on order. The ratings measure the learner against its own past: a learner
+ * that keeps beating its snapshots climbs without bound, whatever its strength against others.
  */
 import type { SelfPlayRound } from '../train/self-play-config';
 import { EloRatings, type EloOptions, type MatchScore } from './elo';
@@ -20,8 +21,11 @@ export interface SelfPlayRoundSummary {
   readonly snapshot: number;
   /** The learner's rating after the round. */
   readonly elo: number;
+  /** The round's games the learner won, over every member. */
   readonly wins: number;
+  /** The round's draws. */
   readonly draws: number;
+  /** The round's games the learner lost. */
   readonly losses: number;
 }
 

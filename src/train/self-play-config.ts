@@ -7,40 +7,41 @@
  * and the round of results a trainer reports (IterationStats.selfPlay). The trainer's side is
  * ./self-play.ts, loaded with the first self-play run.
  */
-import { nullable, optional, strictObject, type InferInput } from 'valibot';
+import { nullable, optional, strictObject, type GenericSchema } from 'valibot';
 import type { PoolMemberResults } from '../envs/opponent-pool';
 import type { EnvDescriptor } from '../envs/types';
 import { failConfig, positiveInteger, unitInterval } from './config';
 
-/** The self-play options of a trainer config (`selfPlay: {}` takes every default). */
-export const SELF_PLAY_SCHEMA = nullable(
+/** Self-play's options as a trainer config gives them (`selfPlay: {}` takes every default). */
+export interface SelfPlayOptions {
+  /** Snapshots kept in the pool (a ring: the oldest is overwritten), 1 … 256; ML-Agents' window. Default 10. */
+  readonly window?: number;
+  /** Learner env steps between snapshots, rounded to whole iterations (at least one); ML-Agents' save_steps. Default 20 000. */
+  readonly saveSteps?: number;
+  /** The probability that an episode plays the newest snapshot rather than one drawn uniformly from the pool. Default 0.5. */
+  readonly playAgainstLatestRatio?: number;
+  /** The share of episodes played against the pool; the rest against the env's own (scripted) opponent. Default 1. */
+  readonly poolShare?: number;
+}
+
+/** The schema of SelfPlayOptions, or null (no self-play). */
+export const SELF_PLAY_SCHEMA: GenericSchema<SelfPlayOptions | null> = nullable(
   strictObject(
     {
-      /** Snapshots kept in the pool (a ring: the oldest is overwritten); ML-Agents' window. */
-      window: optional(positiveInteger(256)), // 10
-      /** Learner env steps between snapshots, rounded to whole iterations (at least one); ML-Agents' save_steps. */
-      saveSteps: optional(positiveInteger()), // 20 000
-      /** The probability that an episode plays the newest snapshot rather than one drawn uniformly from the pool. */
-      playAgainstLatestRatio: optional(unitInterval()), // 0.5
-      /** The share of episodes played against the pool; the rest against the env's own (scripted) opponent. */
-      poolShare: optional(unitInterval()), // 1
+      window: optional(positiveInteger(256)),
+      saveSteps: optional(positiveInteger()),
+      playAgainstLatestRatio: optional(unitInterval()),
+      poolShare: optional(unitInterval()),
     },
     'an object of self-play options, or null',
   ),
 );
 
-/** Self-play's options as a config gives them (every field optional). */
-export type SelfPlayOptions = NonNullable<InferInput<typeof SELF_PLAY_SCHEMA>>;
-
 /** Self-play defaults (ML-Agents' window, save_steps and play_against_latest_model_ratio). */
 export const SELF_PLAY_DEFAULTS = Object.freeze({ window: 10, saveSteps: 20_000, playAgainstLatestRatio: 0.5, poolShare: 1 });
 
-/** Resolved self-play: the options, and the iterations between snapshots they imply. */
-export interface SelfPlaySettings {
-  readonly window: number;
-  readonly saveSteps: number;
-  readonly playAgainstLatestRatio: number;
-  readonly poolShare: number;
+/** Resolved self-play: the options, defaults filled in, and the iterations between snapshots they imply. */
+export interface SelfPlaySettings extends Required<SelfPlayOptions> {
   /** max(1, round(saveSteps / batch size)). */
   readonly snapshotEvery: number;
 }
