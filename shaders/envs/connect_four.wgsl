@@ -203,13 +203,9 @@ fn env_step(state: State, action: EnvAction, rng: ptr<function, EnvRng>, params:
   } else if (s.opponent == C4_POLICY) {
     // The policy seat replies in the wrapper's next kernel (env_opponent_reply.wgsl).
     out.terminated = false;
-  } else if (c4_drop(&s, c4_opponent_column(s, reply_draw), C4_OPPONENT)) {
-    s.outcome = 3.0;
-    out.reward = -1.0;
-  } else if (s.moves == C4_CELLS) {
-    s.outcome = 2.0;
   } else {
-    out.terminated = false;
+    // The scripted opponent's disc, by the same rules as the seat's.
+    return env_opponent_step(s, u32(c4_opponent_column(s, reply_draw)), params);
   }
   out.state = s;
   return out;

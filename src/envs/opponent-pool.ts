@@ -12,7 +12,7 @@
  */
 import { BufferSet } from '../gpu/buffers';
 import { createKernel, type KernelSpec } from '../gpu/kernel';
-import { readBufferOnce } from '../gpu/readback';
+import { ReadbackRing } from '../gpu/readback';
 import type { ShaderPart } from '../gpu/shaders';
 import { actorSpec, mlpLayout, type MlpLayout } from '../nn/mlp-spec';
 import { checkEnvDescriptor, declarationPattern, EnvContractError } from './contract';
@@ -222,6 +222,9 @@ function createPoolParts(device: GPUDevice, descriptor: EnvDescriptor, settings:
     poolResults: { size: 4 * 3 * window },
   });
   const b = set.buffers;
+  // The counts come back through one staging buffer made now: a snapshot's readback allocates nothing.
+  const readback = new ReadbackRing(device, { label: `env.${descriptor.id}.pool.results`, byteLength: 4 * 3 * window, slots: 1 });
+  const counts = new Uint32Array(3 * window);
   let snapshots = 0;
   const writePoolParams = () => {
     const bytes = new ArrayBuffer(POOL_PARAMS_BYTES);
@@ -232,7 +235,7 @@ function createPoolParts(device: GPUDevice, descriptor: EnvDescriptor, settings:
     device.queue.writeBuffer(b.poolParams, 0, bytes);
   };
   writePoolParams();
-  device.queue.writeBuffer(b.poolResults, 0, new Uint32Array(3 * window));
+  device.queue.writeBuffer(b.poolResults, 0, counts);
   const pool: OpponentPool = {
     window,
     layout,
@@ -254,8 +257,12 @@ function createPoolParts(device: GPUDevice, descriptor: EnvDescriptor, settings:
     },
     buffers: { parameters: b.poolParameters, results: b.poolResults },
     async takeResults() {
-      const counts = new Uint32Array(await readBufferOnce(device, b.poolResults));
-      device.queue.writeBuffer(b.poolResults, 0, new Uint32Array(3 * window));
+      // Copy out, then clear, in one submit: no game finishing in between is lost.
+      const encoder = device.createCommandEncoder({ label: `env.${descriptor.id}.pool.take-results` });
+      const ticket = readback.record(encoder, b.poolResults)!;
+      encoder.clearBuffer(b.poolResults);
+      device.queue.submit([encoder.finish()]);
+      await readback.collectInto(ticket, new Uint8Array(counts.buffer));
       return Array.from({ length: window }, (_, member) => ({
         member,
         snapshot: member < snapshots ? snapshots - 1 - ((snapshots - 1 - member) % window) : -1,
@@ -265,7 +272,14 @@ function createPoolParts(device: GPUDevice, descriptor: EnvDescriptor, settings:
       }));
     },
   };
-  return { pool, buffers: b, destroy: () => set.destroy() };
+  return {
+    pool,
+    buffers: b,
+    destroy: () => {
+      readback.destroy();
+      set.destroy();
+    },
+  };
 }
 
 /** The env buffers the seat's kernels read and write (a VectorEnv's, by its names). */
