@@ -43,6 +43,8 @@ export { BUILTIN_ENVS, UnknownEnvError, lookupEnv, registerEnv, registeredEnvNam
 export type { EnvSource } from './envs/registry';
 export type { HostEnv, HostEnvStepResult, HostRandom, HybridAction } from './envs/host-env';
 export type { BatchedHostEnv, HostEnvBatch } from './envs/batched-host-env';
+export type { SeatBatch, SeatedHostEnv } from './envs/seated-host-env';
+export { MAX_SEATS } from './envs/seated-host-env';
 export { customEnv, registerCustomEnv } from './envs/custom';
 export type { CustomEnvOptions } from './envs/custom';
 export { EnvContractError } from './envs/contract';

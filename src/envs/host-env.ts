@@ -39,11 +39,12 @@
  */
 import { createBuffer, destroyBuffer, STORAGE_USAGE } from '../gpu/buffers';
 import { ReadbackRing, readBufferOnce, type ReadbackTicket } from '../gpu/readback';
-import { isBatchedHostEnv, validateBatchedHostEnv, type BatchedHostEnv, type HostEnvBatch } from './batched-host-env';
+import { checkHostEnvShape, isBatchedHostEnv, validateBatchedHostEnv, type BatchedHostEnv, type HostEnvBatch } from './batched-host-env';
 import { checkFiniteRow, checkFlag, checkHostActions, checkMaskRow, type HostEnvCall } from './host-batch-checks';
 import { HostEnvRandoms } from './host-env-random';
 import { ENV_RESET_PHASE } from './kernels';
 import { batchHostEnv, isHostEnv, validateHostEnv, type HostEnv } from './per-instance-host-env';
+import { checkSeats, isSeatedHostEnv, type SeatedHostEnv, type SeatOrder } from './seated-host-env';
 import type { ShaderPart } from '../gpu/shaders';
 import { actionBranches, actionWords } from './action-branches';
 import { checkHybridActionArrays, packHybridActions } from './hybrid-actions';
@@ -55,12 +56,14 @@ export type { BatchedHostEnv, HostEnvBatch } from './batched-host-env';
 export { isBatchedHostEnv } from './batched-host-env';
 
 export interface HostVectorEnvOptions {
-  /** Number of game instances (a positive integer). */
+  /** Number of game instances (a positive integer); for a game with seats, rows (seats × matches). */
   numEnvs: number;
   /** Seed of the `random` streams handed to reset and step (a u32). */
   seed: number;
   /** Overrides hostEnv.maxEpisodeSteps for this run. */
   maxEpisodeSteps?: number;
+  /** A game with seats: the seats' row blocks in this order (default seat order; a permutation of the seats). */
+  seatOrder?: SeatOrder;
 }
 
 /** A host-side copy of the adapter's buffers: a VectorEnv snapshot without internal states. */
@@ -102,7 +105,7 @@ export interface HostEnvTimings {
  */
 export interface HostVectorEnv {
   /** The env as given (per-instance or batched). */
-  readonly hostEnv: HostEnv | BatchedHostEnv;
+  readonly hostEnv: HostEnv | BatchedHostEnv | SeatedHostEnv;
   /** The batched form that is driven (hostEnv itself, or batchHostEnv(hostEnv)). */
   readonly batchedEnv: BatchedHostEnv;
   readonly numEnvs: number;
@@ -156,6 +159,15 @@ export interface HostVectorEnv {
 
 const positiveInteger = (value: number) => Number.isInteger(value) && value > 0;
 
+/** A game with seats (checked) as rows in `order` (default seat order): ./seat-rows.ts, loaded now. */
+async function seatRowsOf(game: SeatedHostEnv, name: string, order?: SeatOrder): Promise<BatchedHostEnv> {
+  checkSeats(game, name);
+  checkHostEnvShape(game, name);
+  const { seatedBatchedEnv, checkSeatFunctions } = await import('./seat-rows');
+  checkSeatFunctions(game, name);
+  return seatedBatchedEnv(game, order);
+}
+
 /** The batched form of `env` (checked), or a TypeError naming what was given. */
 function batchedFormOf(env: HostEnv | BatchedHostEnv, name: string): BatchedHostEnv {
   if (isBatchedHostEnv(env)) {
@@ -167,16 +179,19 @@ function batchedFormOf(env: HostEnv | BatchedHostEnv, name: string): BatchedHost
 }
 
 /**
- * Creates N instances of `hostEnv` (per-instance or batched) behind GPU buffers (allocated here,
- * once). Call reset() before the first step().
+ * Creates N instances of `hostEnv` (per-instance or batched; for a game with seats, N rows: its
+ * seats × matches) behind GPU buffers (allocated here, once). Call reset() before the first step().
  */
+export async function createHostVectorEnv(device: GPUDevice, hostEnv: HostEnv | BatchedHostEnv, options: HostVectorEnvOptions): Promise<HostVectorEnv>;
+export async function createHostVectorEnv(device: GPUDevice, hostEnv: SeatedHostEnv, options: HostVectorEnvOptions): Promise<HostVectorEnv>;
+export async function createHostVectorEnv(device: GPUDevice, hostEnv: HostEnv | BatchedHostEnv | SeatedHostEnv, options: HostVectorEnvOptions): Promise<HostVectorEnv>;
 export async function createHostVectorEnv(
   device: GPUDevice,
-  hostEnv: HostEnv | BatchedHostEnv,
+  hostEnv: HostEnv | BatchedHostEnv | SeatedHostEnv,
   options: HostVectorEnvOptions,
 ): Promise<HostVectorEnv> {
   const name = `host env '${hostEnv?.name ?? 'host env'}'`;
-  const batched = batchedFormOf(hostEnv, name);
+  const batched = isSeatedHostEnv(hostEnv) ? await seatRowsOf(hostEnv, name, options.seatOrder) : batchedFormOf(hostEnv, name);
   const { numEnvs, seed } = options;
   if (!positiveInteger(numEnvs)) throw new RangeError(`${name}: numEnvs must be a positive integer (got ${numEnvs})`);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
@@ -285,7 +300,7 @@ class HostVectorEnvImpl implements HostVectorEnv {
 
   constructor(
     private readonly device: GPUDevice,
-    readonly hostEnv: HostEnv | BatchedHostEnv,
+    readonly hostEnv: HostEnv | BatchedHostEnv | SeatedHostEnv,
     readonly batchedEnv: BatchedHostEnv,
     private readonly name: string,
     readonly numEnvs: number,
@@ -603,8 +618,8 @@ class HostVectorEnvImpl implements HostVectorEnv {
 
 /** An EnvDescriptor whose env is a game's JavaScript, not WGSL. */
 export interface HostEnvDescriptor extends EnvDescriptor {
-  /** The game's env as given (per-instance or batched). */
-  readonly host: HostEnv | BatchedHostEnv;
+  /** The game's env as given (per-instance, batched, or with seats). */
+  readonly host: HostEnv | BatchedHostEnv | SeatedHostEnv;
 }
 
 /** Whether `descriptor` is a host env's (it carries the game's env). */
@@ -615,16 +630,19 @@ export function isHostEnvDescriptor(descriptor: EnvDescriptor): descriptor is Ho
 const NO_BODY: ShaderPart = { name: 'host env', code: '' };
 
 /**
- * The descriptor of a game's JavaScript env (per-instance or batched): its spaces, step limit,
- * masks and metric names; no WGSL, no state names.
+ * The descriptor of a game's JavaScript env (per-instance, batched or seated): its spaces, step
+ * limit, masks and metric names; no WGSL, no state names.
  */
-export function hostEnvDescriptor(env: HostEnv | BatchedHostEnv): HostEnvDescriptor {
-  const id = env.name ?? 'host env';
+export function hostEnvDescriptor(given: HostEnv | BatchedHostEnv | SeatedHostEnv): HostEnvDescriptor {
+  const id = given.name ?? 'host env';
   const name = `host env '${id}'`;
-  if (isBatchedHostEnv(env)) validateBatchedHostEnv(env, name);
-  else validateHostEnv(env, name);
+  // A game with seats: its shape here, its functions with its rows (createHostVectorEnv).
+  if (isSeatedHostEnv(given)) (checkSeats(given, name), checkHostEnvShape(given, name));
+  else if (isBatchedHostEnv(given)) validateBatchedHostEnv(given, name);
+  else validateHostEnv(given, name);
+  const env = given;
   const size = env.observationSize;
-  const masked = isBatchedHostEnv(env) ? env.actionMasks === true : typeof env.actionMask === 'function';
+  const masked = isBatchedHostEnv(env) || isSeatedHostEnv(env) ? env.actionMasks === true : typeof env.actionMask === 'function';
   return {
     id,
     aliases: [],

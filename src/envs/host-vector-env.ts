@@ -29,11 +29,15 @@ export interface HostBackedVectorEnv extends VectorEnv {
   settled(): Promise<void>;
 }
 
-/** N instances of the descriptor's host env behind VectorEnv buffers (one group: populations need GPU envs). */
+/**
+ * N instances of the descriptor's host env behind VectorEnv buffers: one group, or with `seeds` a
+ * population's (a seated game, whose policies' rows share its matches; the random streams are
+ * keyed by `seed` alone, the seeds key each policy's sampling).
+ */
 export async function createHostBackedVectorEnv(
   device: GPUDevice,
   descriptor: HostEnvDescriptor,
-  options: { readonly numEnvs: number; readonly seed: number; readonly maxEpisodeSteps?: number },
+  options: { readonly numEnvs: number; readonly seed: number; readonly maxEpisodeSteps?: number; readonly seeds?: readonly number[]; readonly seatOrder?: readonly number[] },
 ): Promise<HostBackedVectorEnv> {
   const host = await createHostVectorEnv(device, descriptor.host, options);
   const b = host.buffers;
@@ -48,7 +52,7 @@ export async function createHostBackedVectorEnv(
     stateSize: 0,
     observationSize: host.observationSize,
     actionSize: actionWords(descriptor.actionSpace),
-    seeds: [options.seed],
+    seeds: options.seeds ? [...options.seeds] : [options.seed],
     // No WGSL state: the state buffers are absent; everything the trainers bind is here, masks and
     // episodeMetrics included where the env has them.
     buffers: b as unknown as VectorEnv['buffers'],

@@ -15,3 +15,4 @@ export * from './types';
 export * from './vector-env';
 export * from './action-branches';
 export * from './opponent-pool';
+export * from './seated-host-env';

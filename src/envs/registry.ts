@@ -10,6 +10,7 @@ import { mountainCarContinuous } from './builtin/mountain-car-continuous';
 import { pendulum } from './builtin/pendulum';
 import { snakeEnv } from './builtin/snake';
 import { hostEnvDescriptor, isBatchedHostEnv, isHostEnv, type BatchedHostEnv, type HostEnv } from './host-env';
+import { isSeatedHostEnv, type SeatedHostEnv } from './seated-host-env';
 import type { EnvDescriptor } from './types';
 
 /** The built-in envs, in the order help texts list them. */
@@ -58,14 +59,15 @@ export function findEnv(name: string): EnvDescriptor | undefined {
 }
 
 /** Where a config may name its env: a registered id or alias, a descriptor (customEnv's), or a game's JavaScript env. */
-export type EnvSource = string | EnvDescriptor | HostEnv | BatchedHostEnv;
+export type EnvSource = string | EnvDescriptor | HostEnv | BatchedHostEnv | SeatedHostEnv;
 
 /**
  * The env named `name` (id or alias); throws UnknownEnvError listing the valid names. A descriptor
- * is returned as it is, and a HostEnv or BatchedHostEnv as its descriptor (hostEnvDescriptor).
+ * is returned as it is, and a HostEnv, BatchedHostEnv or SeatedHostEnv as its descriptor
+ * (hostEnvDescriptor).
  */
 export function lookupEnv(name: EnvSource): EnvDescriptor {
-  if (isBatchedHostEnv(name) || isHostEnv(name)) return hostEnvDescriptor(name);
+  if (isBatchedHostEnv(name) || isHostEnv(name) || isSeatedHostEnv(name)) return hostEnvDescriptor(name);
   if (typeof name === 'object' && name !== null && typeof (name as EnvDescriptor).id === 'string' && (name as EnvDescriptor).actionSpace !== undefined) {
     return name as EnvDescriptor;
   }

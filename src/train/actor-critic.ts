@@ -36,6 +36,7 @@ import type { Transitions } from '../rollout/transitions';
 import { finishActorCritic, type ActorCriticIteration, type ScaffoldBuffers, type ScaffoldParts } from './actor-critic-trainer';
 import { policyKindOf, type PolicyKind } from './policy-kind';
 import { episodeRingSpec, metricRingBytes, REPORT_BYTES } from './report';
+import type { SeatPolicies } from './seat-policies';
 import type { SelfPlaySettings } from './self-play-config';
 import type { Trainer } from './trainer';
 
@@ -88,6 +89,8 @@ export interface ActorCriticConfig {
   readonly sharedTrunk?: boolean;
   /** A Gaussian policy's initial log σ (extras.logStd), default 0: σ = 1. */
   readonly initialLogStd?: number;
+  /** A seated env's seat mapping (resolveSeatPolicies): its policies are the G agents. */
+  readonly seats?: SeatPolicies | null;
   /** Self-play against a pool of the actor's snapshots (an env with a policy seat; resolveSelfPlay checked the rest). */
   readonly selfPlay?: SelfPlaySettings | null;
   readonly adamEpsilon: number;
@@ -160,13 +163,20 @@ function networksFor(descriptor: EnvDescriptor, config: ActorCriticConfig): Netw
   return { actor, critic, policy: policyKindOf(actionSpace), shared, jointCritic, sizes: { actor: PA, critic: PC, joint: jointCritic ? PA + PC : PA } };
 }
 
-/** The run's envs: a game's JavaScript env (one agent only) or GPU envs keyed by each agent's seed. */
+/**
+ * The run's envs: a game's JavaScript env (one agent, or a seated game's policies), or GPU envs
+ * keyed by each agent's seed.
+ */
 async function createTrainerEnv(device: GPUDevice, config: ActorCriticConfig, seeds: readonly number[], selfPlayCode?: SelfPlayCode): Promise<VectorEnv> {
   const { name, seed, numEnvs, maxEpisodeSteps } = config;
   const G = seeds.length;
   const descriptor = config.envDescriptor ?? config.env;
   if (typeof descriptor !== 'string' && isHostEnvDescriptor(descriptor)) {
-    if (G > 1) throw new RangeError(`${name}: agents must be 1 for a JavaScript env ('${descriptor.id}') (got ${G}): a population needs GPU envs`);
+    if (config.seats) {
+      // One game for every policy: its seats' rows in the mapping's order, each policy's a block.
+      return createHostBackedVectorEnv(device, descriptor, { numEnvs, seed, maxEpisodeSteps, seeds, seatOrder: config.seats.order });
+    }
+    if (G > 1) throw new RangeError(`${name}: agents must be 1 for a JavaScript env ('${descriptor.id}') (got ${G}): a population needs GPU envs, or a game with seats`);
     return createHostBackedVectorEnv(device, descriptor, { numEnvs, seed, maxEpisodeSteps });
   }
   const selfPlay = config.selfPlay && selfPlayCode ? selfPlayPool(selfPlayCode, config, config.selfPlay, typeof descriptor === 'string' ? lookupEnv(descriptor) : descriptor) : undefined;

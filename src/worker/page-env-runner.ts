@@ -7,6 +7,7 @@
  */
 import { isBatchedHostEnv, validateBatchedHostEnv, type BatchedHostEnv, type HostEnvBatch } from '../envs/batched-host-env';
 import { HostEnvRandoms } from '../envs/host-env-random';
+import { isSeatedHostEnv } from '../envs/seated-host-env';
 import { batchHostEnv, validateHostEnv, type HostEnv } from '../envs/per-instance-host-env';
 import { actionWords } from '../envs/action-branches';
 import { maskWidth } from '../envs/types';
@@ -15,6 +16,9 @@ import { wireError, type PageEnvCall, type PageEnvRows, type PageEnvSpec } from 
 /** A game's env for the page: validated, batched, with the spec the worker's stand-in takes. */
 export function pageEnvSpec(env: HostEnv | BatchedHostEnv): { env: BatchedHostEnv; spec: PageEnvSpec } {
   const name = `host env '${env.name ?? 'host env'}'`;
+  if (isSeatedHostEnv(env)) {
+    throw new RangeError(`${name}: a game with seats does not step on the page for a worker yet; give the worker the game as { module, export }, or train it with Agent on this thread`);
+  }
   const batched = isBatchedHostEnv(env) ? (validateBatchedHostEnv(env, name), env) : (validateHostEnv(env, name), batchHostEnv(env));
   return {
     env: batched,

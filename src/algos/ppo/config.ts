@@ -24,6 +24,7 @@ import {
   type ConfigSchema,
 } from '../../train/config';
 import { resolveSelfPlay, SELF_PLAY_SCHEMA, type SelfPlayOptions, type SelfPlaySettings } from '../../train/self-play-config';
+import { resolveSeatPolicies, SEAT_POLICIES_SCHEMA, type SeatPolicies } from '../../train/seat-policies';
 
 /** PPO's fields, each with its schema (PPO-KL adds two). */
 export const PPO_FIELDS = {
@@ -104,6 +105,13 @@ export const PPO_FIELDS = {
    * own opponent.
    */
   selfPlay: optional(SELF_PLAY_SCHEMA),
+  /**
+   * A game with seats (a SeatedHostEnv): the policy index of each seat (src/train/seat-policies.ts).
+   * Default every seat policy 0, one shared policy; several indices are team policies, the
+   * population's members (`agents` defaults to their number), each playing as many seats. numEnvs
+   * then counts one policy's rows: its seats × the matches.
+   */
+  seatPolicies: optional(SEAT_POLICIES_SCHEMA),
 };
 
 /** PPO's config schema (valibot), which resolvePpoConfig validates against. */
@@ -276,7 +284,9 @@ export const PPO_ENV_DEFAULTS: Readonly<Record<string, PpoConfig>> = Object.free
 });
 
 /** A validated PPO config with defaults filled in and the derived sizes (what resolveTrainerConfig returns for PPO). */
-export interface ResolvedPpoConfig extends Required<Omit<PpoConfig, 'maxEpisodeSteps' | 'targetKl' | 'learningRate' | 'entCoef' | 'env' | 'selfPlay'>> {
+export interface ResolvedPpoConfig extends Required<Omit<PpoConfig, 'maxEpisodeSteps' | 'targetKl' | 'learningRate' | 'entCoef' | 'env' | 'selfPlay' | 'seatPolicies'>> {
+  /** A seated env's seat mapping (the population is its policies), or null for an env without seats. */
+  readonly seats: SeatPolicies | null;
   /** Self-play's options with the snapshot interval in iterations, or null. */
   readonly selfPlay: SelfPlaySettings | null;
   /** The env's id (`envDescriptor` is the env). */
@@ -312,7 +322,10 @@ export function resolvePpoConfig(config: PpoConfig = {}): ResolvedPpoConfig {
 export function resolvePpoFamilyConfig<D extends typeof PPO_DEFAULTS>(name: string, schema: ConfigSchema, defaults: D, config: unknown) {
   const given = parseConfig(name, schema, config) as PpoConfig;
   const envDescriptor = lookupEnv(given.env ?? defaults.env);
-  const c = { ...defaults, ...PPO_ENV_DEFAULTS[envDescriptor.id], ...given } as D;
+  const merged = { ...defaults, ...PPO_ENV_DEFAULTS[envDescriptor.id], ...given } as D;
+  const seats = resolveSeatPolicies(name, given.seatPolicies, { envDescriptor, agents: given.agents, numEnvs: merged.numEnvs });
+  // A seated env's population is its policies.
+  const c = seats ? { ...merged, agents: seats.agents } : merged;
   const fail = (field: string, value: unknown, valid: string) => failConfig(name, field, value, valid);
   const space = envDescriptor.actionSpace;
   if (space.kind === 'discrete' && space.n > MAX_DISCRETE_ACTIONS) {
@@ -343,6 +356,7 @@ export function resolvePpoFamilyConfig<D extends typeof PPO_DEFAULTS>(name: stri
     minibatchSize: batchSize / c.numMinibatches,
     numIterations: Math.floor(c.totalTimesteps / batchSize),
     selfPlay: resolveSelfPlay(name, c.selfPlay, { envDescriptor, batchSize, agents: c.agents, normObs: c.normObs, sharedTrunk: c.sharedTrunk }),
+    seats,
   };
   return { merged: c, resolved };
 }
