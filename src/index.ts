@@ -85,6 +85,7 @@ export { ConfigError } from './train/config';
 // What training reports.
 export type { AgentReport, IterationStats } from './train/report';
 export type { SelfPlayOptions, SelfPlayRound, SelfPlaySettings } from './train/self-play-config';
+export type { SeatPolicies } from './train/seat-policies';
 export type { PoolMemberResults } from './envs/opponent-pool';
 export type { IterationCounters } from './train/loop';
 export { STATISTICS } from './losses/statistics';

@@ -104,9 +104,9 @@ export interface HostEnvTimings {
  * cannot run inside a command buffer, so it is `await step()` between submits.
  */
 export interface HostVectorEnv {
-  /** The env as given (per-instance or batched). */
+  /** The env as given (per-instance, batched, or with seats). */
   readonly hostEnv: HostEnv | BatchedHostEnv | SeatedHostEnv;
-  /** The batched form that is driven (hostEnv itself, or batchHostEnv(hostEnv)). */
+  /** The batched form that is driven (hostEnv itself, batchHostEnv(hostEnv), or a seated game's rows). */
   readonly batchedEnv: BatchedHostEnv;
   readonly numEnvs: number;
   readonly observationSize: number;
@@ -633,14 +633,15 @@ const NO_BODY: ShaderPart = { name: 'host env', code: '' };
  * The descriptor of a game's JavaScript env (per-instance, batched or seated): its spaces, step
  * limit, masks and metric names; no WGSL, no state names.
  */
-export function hostEnvDescriptor(given: HostEnv | BatchedHostEnv | SeatedHostEnv): HostEnvDescriptor {
-  const id = given.name ?? 'host env';
+export function hostEnvDescriptor(env: HostEnv | BatchedHostEnv | SeatedHostEnv): HostEnvDescriptor {
+  const id = env.name ?? 'host env';
   const name = `host env '${id}'`;
-  // A game with seats: its shape here, its functions with its rows (createHostVectorEnv).
-  if (isSeatedHostEnv(given)) (checkSeats(given, name), checkHostEnvShape(given, name));
-  else if (isBatchedHostEnv(given)) validateBatchedHostEnv(given, name);
-  else validateHostEnv(given, name);
-  const env = given;
+  if (isSeatedHostEnv(env)) {
+    // Its shape here; its functions with its rows (createHostVectorEnv).
+    checkSeats(env, name);
+    checkHostEnvShape(env, name);
+  } else if (isBatchedHostEnv(env)) validateBatchedHostEnv(env, name);
+  else validateHostEnv(env, name);
   const size = env.observationSize;
   const masked = isBatchedHostEnv(env) || isSeatedHostEnv(env) ? env.actionMasks === true : typeof env.actionMask === 'function';
   return {

@@ -29,23 +29,16 @@ export const MAX_SEATS = 64;
 /**
  * The arrays of one run of a {@link SeatedHostEnv}, indexed by row: seat `s` of instance `i` is row
  * `row(i, s)` of every array (observations at row · observationSize, and so on, as in a
- * {@link HostEnvBatch}). The same object for the whole run.
+ * {@link HostEnvBatch}, whose actions, observations, rewards, masks and episodeMetrics these are,
+ * a row for each seat; a seat that is out ignores its action). The same object for the whole run.
  */
-export interface SeatBatch {
+export interface SeatBatch extends Pick<HostEnvBatch, 'actions' | 'discreteActions' | 'observations' | 'rewards' | 'masks' | 'episodeMetrics'> {
   /** Instances (matches) M. */
   readonly numInstances: number;
   /** Seats per instance K. */
   readonly seats: number;
   /** The row of `seat` in `instance`: where its action, observation, reward, flags and mask are. */
   row(instance: number, seat: number): number;
-  /** In: each row's action, laid out as {@link HostEnvBatch.actions}. Ignore a seat that is out. */
-  readonly actions: Uint32Array | Float32Array;
-  /** In: the u32 view of `actions` (see {@link HostEnvBatch.discreteActions}). */
-  readonly discreteActions: Uint32Array;
-  /** Out: each seat's observation after the step (or reset). */
-  readonly observations: Float32Array;
-  /** Out: each seat's reward for the step. */
-  readonly rewards: Float32Array;
   /**
    * Out: 1 where the seat's own episode ends at this step (it won, lost, or is out); it is zeroed
    * before each stepBatch. The match ends once every seat of the instance has ended, or when any
@@ -59,10 +52,6 @@ export interface SeatBatch {
    * its value bootstrapped).
    */
   readonly truncated: Uint32Array;
-  /** Out: each seat's legal actions (see {@link HostEnvBatch.masks}); empty without actionMasks. */
-  readonly masks: Uint32Array;
-  /** Out: each seat's metrics, for the rows of matches that end (see {@link HostEnvBatch.episodeMetrics}). */
-  readonly episodeMetrics: Float32Array;
   /** The next uniform in (0, 1) of the instance's random stream (Philox, from the run's seed). */
   random(instance: number): number;
 }

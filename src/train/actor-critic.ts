@@ -176,7 +176,7 @@ async function createTrainerEnv(device: GPUDevice, config: ActorCriticConfig, se
       // One game for every policy: its seats' rows in the mapping's order, each policy's a block.
       return createHostBackedVectorEnv(device, descriptor, { numEnvs, seed, maxEpisodeSteps, seeds, seatOrder: config.seats.order });
     }
-    if (G > 1) throw new RangeError(`${name}: agents must be 1 for a JavaScript env ('${descriptor.id}') (got ${G}): a population needs GPU envs, or a game with seats`);
+    if (G > 1) throw new RangeError(`${name}: agents must be 1 for a JavaScript env ('${descriptor.id}') (got ${G}): a population needs GPU envs, or a game with seats and PPO's seatPolicies`);
     return createHostBackedVectorEnv(device, descriptor, { numEnvs, seed, maxEpisodeSteps });
   }
   const selfPlay = config.selfPlay && selfPlayCode ? selfPlayPool(selfPlayCode, config, config.selfPlay, typeof descriptor === 'string' ? lookupEnv(descriptor) : descriptor) : undefined;

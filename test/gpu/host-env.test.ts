@@ -12,6 +12,7 @@ import { ENV_RESET_PHASE, ENV_STREAM } from '../../src/envs/kernels';
 import { philox4x32, uniformFromBits } from '../reference/philox';
 import { freshSeed, seededRandom } from '../support/random';
 import { gpuStep, useGpu } from '../support/gpu';
+import { zeroHostSnapshot } from '../support/vector-env';
 
 // ---- a CartPole-like toy (Gymnasium's cartpole.py equations), one state per instance ---------------------------
 
@@ -81,17 +82,7 @@ class DirectCartPoles {
   /** One step of every env; the snapshot the adapter should hold afterwards. */
   step(actions: Uint32Array): HostVectorEnvSnapshot {
     const n = this.numEnvs;
-    const out: HostVectorEnvSnapshot = {
-      observations: new Float32Array(4 * n),
-      rewards: new Float32Array(n),
-      terminated: new Uint32Array(n),
-      truncated: new Uint32Array(n),
-      finalObservations: new Float32Array(4 * n),
-      episodeReturns: new Float32Array(n),
-      episodeLengths: new Uint32Array(n),
-      stepCounts: new Uint32Array(n),
-      episodeIndices: new Uint32Array(n),
-    };
+    const out = zeroHostSnapshot(n, 4);
     for (let env = 0; env < n; env += 1) {
       const next = cartPoleStep(this.states[env]!, actions[env]!);
       this.stepCounts[env]! += 1;

@@ -11,6 +11,7 @@ import { createHostVectorEnv, type HostVectorEnvSnapshot } from '../../src/envs/
 import { seatedBatchedEnv } from '../../src/envs/seat-rows';
 import { exitsGame, type SeatExits } from '../support/seat-games';
 import { gpuStep, useGpu } from '../support/gpu';
+import { zeroHostSnapshot } from '../support/vector-env';
 import { freshSeed, seededRandom } from '../support/random';
 
 const M = 5;
@@ -37,17 +38,7 @@ class ExpectedMatches {
 
   step(actions: Uint32Array): HostVectorEnvSnapshot {
     const n = M * K;
-    const e: HostVectorEnvSnapshot = {
-      observations: new Float32Array(4 * n),
-      rewards: new Float32Array(n),
-      terminated: new Uint32Array(n),
-      truncated: new Uint32Array(n),
-      finalObservations: new Float32Array(4 * n),
-      episodeReturns: new Float32Array(n),
-      episodeLengths: new Uint32Array(n),
-      stepCounts: new Uint32Array(n),
-      episodeIndices: new Uint32Array(n),
-    };
+    const e = zeroHostSnapshot(n, 4);
     for (let i = 0; i < M; i += 1) {
       const t = (this.t[i]! += 1);
       for (let s = 0; s < K; s += 1) {

@@ -4,6 +4,7 @@
  */
 import type { Gpu } from '../../src/gpu/index';
 import type { VectorEnv } from '../../src/envs/vector-env';
+import type { HostVectorEnvSnapshot } from '../../src/envs/host-env';
 import { gpuStep } from './gpu';
 
 export const POISON_U32 = 0xdeadbeef;
@@ -63,3 +64,18 @@ export function step(gpu: Gpu, env: VectorEnv, count = 1): Promise<void> {
 
 /** The f32 rows [n·width, (n + 1)·width) of `values`, as numbers. */
 export const row = (values: Float32Array, n: number, width: number): number[] => Array.from(values.subarray(n * width, (n + 1) * width));
+
+/** A zeroed host vector env snapshot of `n` envs with `observationSize` floats each (an expected one to fill in). */
+export function zeroHostSnapshot(n: number, observationSize: number): HostVectorEnvSnapshot {
+  return {
+    observations: new Float32Array(observationSize * n),
+    rewards: new Float32Array(n),
+    terminated: new Uint32Array(n),
+    truncated: new Uint32Array(n),
+    finalObservations: new Float32Array(observationSize * n),
+    episodeReturns: new Float32Array(n),
+    episodeLengths: new Uint32Array(n),
+    stepCounts: new Uint32Array(n),
+    episodeIndices: new Uint32Array(n),
+  };
+}
