@@ -136,6 +136,7 @@ class SeatView implements SeatBatch {
     let cut = false;
     for (let s = 0; s < this.seats; s += 1) {
       const r = this.row(i, s);
+      this.checkFlags(i, s, r);
       if (out[r] === 1) {
         // Out before this step: whatever the game wrote for it is dropped.
         engine.rewards[r] = 0;
@@ -152,6 +153,14 @@ class SeatView implements SeatBatch {
       const r = this.row(i, s);
       engine.terminated[r] = ended && out[r] === 1 ? 1 : 0;
       engine.truncated[r] = ended && out[r] === 0 ? 1 : 0;
+    }
+  }
+
+  /** The game's flags for a seat are 0 or 1 (the engine checks everything else it wrote). */
+  private checkFlags(i: number, s: number, r: number): void {
+    for (const [field, flags] of [['terminated', this.terminated], ['truncated', this.truncated]] as const) {
+      const flag = flags[r]!;
+      if (flag > 1) throw new RangeError(`${this.name}: instance ${i}, seat ${s} wrote ${field}[${r}] = ${flag} in stepBatch (flags must be 0 or 1)`);
     }
   }
 

@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHostVectorEnv, type HostVectorEnvSnapshot } from '../../src/envs/host-env';
 import { seatedBatchedEnv } from '../../src/envs/seat-rows';
+import type { SeatBatch } from '../../src/envs/seated-host-env';
 import { exitsGame, type SeatExits } from '../support/seat-games';
 import { gpuStep, useGpu } from '../support/gpu';
 import { zeroHostSnapshot } from '../support/vector-env';
@@ -113,6 +114,20 @@ describe('games with seats', () => {
       // Both ends were exercised (with 7 exit steps over a limit of 5, each is likely every few steps).
       expect(allLeft).toBeGreaterThan(0);
       expect(cut).toBeGreaterThan(0);
+    } finally {
+      env.destroy();
+    }
+  });
+
+  it('names the instance, seat and value of a flag that is neither 0 nor 1', async () => {
+    const { device } = gpu();
+    const { game } = exitsGame(K, LIMIT);
+    const careless = { ...game, stepBatch: (batch: SeatBatch) => (game.stepBatch(batch), (batch.terminated[batch.row(3, 1)] = 2)) };
+    const env = await createHostVectorEnv(device, seatedBatchedEnv(careless, ORDER), { numEnvs: M * K, seed: 1 });
+    try {
+      env.reset();
+      env.writeActions(new Uint32Array(M * K));
+      await expect(env.step()).rejects.toThrow(/host env 'exits': instance 3, seat 1 wrote terminated\[13\] = 2 in stepBatch \(flags must be 0 or 1\)/);
     } finally {
       env.destroy();
     }
