@@ -3,8 +3,9 @@
 // episode's pool member's move and applies env_opponent_step to next_states: its reward adds to the
 // step's (the learner's view), and a move that ends the game sets `terminated` and `ended`. Where
 // the episode against a pool member ended this step (by either move, or a time-out), the learner's
-// result is counted for that member by the sign of the step's reward, as ML-Agents does: a win
-// when > 0, a loss when < 0, else a draw.
+// result is counted for that member by the sign of opponent_result (the step's reward, as ML-Agents
+// does, unless the body scores its games with env_match_result): a win when > 0, a loss when < 0,
+// else a draw.
 // The env contract and the done convention: envs/env_wrapper.wgsl; the seat: env_opponent_common.wgsl.
 
 override WORKGROUP_SIZE: u32 = 64u;
@@ -50,8 +51,8 @@ fn main(@builtin(global_invocation_id) global_id: vec3u, @builtin(num_workgroups
     episode_progress[env] = progress;
   }
   if (progress.ended != 0u) {
-    let reward = rewards[env];
-    let result = select(select(1u, 2u, reward < 0.0), 0u, reward > 0.0);
+    let score = opponent_result(next_states[env], rewards[env]);
+    let result = select(select(1u, 2u, score < 0.0), 0u, score > 0.0);
     atomicAdd(&pool_results.counts[3u * progress.opponent + result], 1u);
   }
 }

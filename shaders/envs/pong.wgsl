@@ -17,18 +17,27 @@
 //     over: +1 when the opponent missed, −1 when the learner did, and the ball is served again.
 //   Serve: from the centre (64, 48), vx = ±2 (each side with probability ½), vy uniform in −2 … 2.
 //   A game is points_per_game points (5): terminated after the last; truncated at 2 000 steps.
+//   Policy seat (src/envs/opponent-pool.ts): with probability opponent_policy (set by an opponent
+//     pool, 0 otherwise) a game's right paddle is a policy's instead of the tracker: it moves as the
+//     learner's does (0 down, 1 stay, 2 up, paddle_speed a step), both paddles at once. The seat
+//     chooses after each step (and after the reset) from the court seen from its side
+//     (env_opponent_obs: x mirrored, its paddle in the learner's slot) and its choice waits in the
+//     state (opponent_move) for the next step, which moves both paddles together: the two players
+//     decide on the same position. The game's result for the pool is its score (env_match_result).
 //
-// Randomness: env_reset draws 2 uniforms (the serve); env_step draws 2 every step (the next serve,
-// used only when a point ends), so the JavaScript twin replays the draws. A uniform u picks the k-th
+// Randomness: env_reset draws 2 uniforms (the serve), and a third (who plays the right paddle) when
+// opponent_policy > 0; env_step draws 2 every step (the next serve, used only when a point ends),
+// so the JavaScript twin replays the draws. A uniform u picks the k-th
 // of n choices as k = (u·2^24 · n) >> 24, exact integer arithmetic (as in snake.wgsl).
 //
-// State (STATE_SIZE 9): ball_x, ball_y, ball_vx, ball_vy, paddle_y, opponent_y, points_won,
-// points_lost, returns (the learner's returns of the ball this game). Observation (OBS_SIZE 6, each
+// State (STATE_SIZE 11): ball_x, ball_y, ball_vx, ball_vy, paddle_y, opponent_y, points_won,
+// points_lost, returns (the learner's returns of the ball this game), opponent (0 the tracker, 1 the
+// policy seat), opponent_move (the seat's next move: −1, 0 or 1). Observation (OBS_SIZE 6, each
 // in [−1, 1]): 2·ball_x/128 − 1, 2·ball_y/96 − 1, ball_vx/2, ball_vy/4, 2·paddle_y/96 − 1,
 // 2·opponent_y/96 − 1. Metrics (METRIC_COUNT 3): points_won, points_lost, returns.
 
 const OBS_SIZE: u32 = 6u;
-const STATE_SIZE: u32 = 9u;
+const STATE_SIZE: u32 = 11u;
 const ACTION_SIZE: u32 = 1u;
 const METRIC_COUNT: u32 = 3u;
 
@@ -42,6 +51,7 @@ struct EnvParams {
   paddle_half: u32,
   points_per_game: u32,
   return_reward: f32,
+  opponent_policy: f32,
 }
 
 struct State {
@@ -54,6 +64,8 @@ struct State {
   points_won: f32,
   points_lost: f32,
   returns: f32,
+  opponent: f32,
+  opponent_move: f32,
 }
 
 alias EnvAction = u32;
@@ -95,6 +107,9 @@ fn env_reset(rng: ptr<function, EnvRng>, params: EnvParams) -> State {
   var s: State;
   s.paddle_y = f32(PONG_HEIGHT / 2);
   s.opponent_y = f32(PONG_HEIGHT / 2);
+  if (params.opponent_policy > 0.0) {
+    s.opponent = select(0.0, 1.0, env_uniform(rng) < params.opponent_policy);
+  }
   return pong_serve(s, u_side, u_slope);
 }
 
@@ -109,7 +124,8 @@ fn env_step(state: State, action: EnvAction, rng: ptr<function, EnvRng>, params:
   let paddle = pong_paddle(i32(s.paddle_y), direction * speed, half);
   var ball_x = i32(s.ball_x);
   var ball_y = i32(s.ball_y);
-  let opponent = pong_paddle(i32(s.opponent_y), clamp(ball_y - i32(s.opponent_y), -opponent_speed, opponent_speed), half);
+  let tracking = clamp(ball_y - i32(s.opponent_y), -opponent_speed, opponent_speed);
+  let opponent = pong_paddle(i32(s.opponent_y), select(tracking, i32(s.opponent_move) * speed, s.opponent == 1.0), half);
   var vx = i32(s.ball_vx);
   var vy = i32(s.ball_vy);
   ball_x += vx;
@@ -174,4 +190,39 @@ fn env_obs(state: State, params: EnvParams) -> array<f32, OBS_SIZE> {
 
 fn env_metrics(state: State, params: EnvParams) -> array<f32, METRIC_COUNT> {
   return array<f32, METRIC_COUNT>(state.points_won, state.points_lost, state.returns);
+}
+
+// The policy seat (the right paddle when state.opponent is 1).
+fn env_policy_seat(state: State, params: EnvParams) -> bool {
+  return state.opponent == 1.0;
+}
+
+// A real-time game: the seat chooses its next move after every step.
+fn env_opponent_turn(state: State, params: EnvParams) -> bool {
+  return true;
+}
+
+// The court from the right paddle: x mirrored, the seat's paddle where the learner's is.
+fn env_opponent_obs(state: State, params: EnvParams) -> array<f32, OBS_SIZE> {
+  var mirrored = state;
+  mirrored.ball_x = f32(PONG_WIDTH) - state.ball_x;
+  mirrored.ball_vx = -state.ball_vx;
+  mirrored.paddle_y = state.opponent_y;
+  mirrored.opponent_y = state.paddle_y;
+  return env_obs(mirrored, params);
+}
+
+// The seat's choice, kept for the next step (which moves both paddles).
+fn env_opponent_step(state: State, action: EnvAction, params: EnvParams) -> EnvStep {
+  var out: EnvStep;
+  out.state = state;
+  out.state.opponent_move = f32(i32(min(action, 2u)) - 1);
+  out.reward = 0.0;
+  out.terminated = false;
+  return out;
+}
+
+// The learner's result in a finished game: the sign of its score (the last point may not decide it).
+fn env_match_result(state: State, params: EnvParams) -> f32 {
+  return state.points_won - state.points_lost;
 }

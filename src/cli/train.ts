@@ -221,7 +221,7 @@ export function trainCommand(): Command {
     .option('--algo <name>', `algorithm: ${ALGORITHMS.join(', ')} (default: the --config file's algo, else ppo)`)
     .option('--seed <s>', 'u32 seed (default 1)', integer)
     .option('--steps <n>', "env steps to train for (default: the algorithm's and env's, e.g. 500000 for ppo on CartPole-v1)", integer)
-    .option('--self-play', 'a two-player env (ConnectFour-v0): train against a pool of the learner\'s own snapshots (the config\'s selfPlay options, or their defaults) instead of the env\'s scripted opponent')
+    .option('--self-play', 'a two-player env (ConnectFour-v0, Pong-v0): train against a pool of the learner\'s own snapshots (the config\'s selfPlay options, or their defaults) instead of the env\'s scripted opponent')
     .option('--agents <G>', 'agents trained together in the same dispatches (a population, each with its own seed; default 1)', positiveIntegerOption('--agents'))
     .option('--config <file>', 'JSON object of config fields (CleanRL names in camelCase, e.g. {"numEnvs": 8}); flags override it')
     .option('--preset <name>', `a named config under --config and the flags: ${Object.keys(PRESETS).join(', ')}`)

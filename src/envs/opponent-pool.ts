@@ -185,11 +185,25 @@ fn opponent_mask(state: State) -> array<u32, OPPONENT_ACTIONS> {
   return { name: `envs/opponent-forward(${spec.inputSize}-${spec.hiddenSizes.join('-')}-${actions}-${layers.map((l) => l.activation).join('-')}${masked ? '-masked' : ''})`, code };
 }
 
+/**
+ * `opponent_result(state, reward)`, the learner's result in a game that has just ended, by its
+ * sign: the body's `env_match_result(state, params)` where it declares one (a game the last reward
+ * may not decide, as Pong's score), else the last step's reward (ML-Agents' rule).
+ */
+function opponentResultPart(descriptor: EnvDescriptor): ShaderPart {
+  const declared = declarationPattern('fn env_match_result').test(descriptor.body.code);
+  const result = declared ? 'env_match_result(state, env_params)' : 'reward';
+  return { name: `envs/opponent-result(${declared ? 'env_match_result' : 'reward'})`, code: `fn opponent_result(state: State, reward: f32) -> f32 {
+  return ${result};
+}
+` };
+}
+
 /** The pool's two wrapper kernels for an env at a size (src/envs/kernels.ts sizes the others alike), with `layout`'s forward pass. */
 export function opponentKernelSpecs(descriptor: EnvDescriptor, sizes: EnvKernelSizes, layout: MlpLayout): { readonly reply: KernelSpec; readonly opening: KernelSpec } {
   const { workgroupSize = ENV_WORKGROUP_SIZE } = sizes;
   const sized = { NUM_ENVS: sizes.numEnvs, MAX_EPISODE_STEPS: sizes.maxEpisodeSteps };
-  const parts = [...envWrapperParts(descriptor), envOpponentCommonWgsl, opponentForwardPart(layout, descriptor.actionMasks ?? false)];
+  const parts = [...envWrapperParts(descriptor), envOpponentCommonWgsl, opponentForwardPart(layout, descriptor.actionMasks ?? false), opponentResultPart(descriptor)];
   return {
     reply: { label: `env.${descriptor.id}.opponent-reply`, parts: [...parts, envOpponentReplyWgsl], workgroupSize, constants: sized },
     opening: { label: `env.${descriptor.id}.opponent-opening`, parts: [...parts, envOpponentOpeningWgsl], workgroupSize, constants: sized },

@@ -18,6 +18,8 @@ import pongWgsl from '../../shaders/envs/pong.wgsl';
  * - Observation (6, each in [−1, 1]): ball x and y, its velocity (vx/2, vy/4), the learner's paddle,
  *   the tracker's paddle.
  * - Episode metrics: points_won, points_lost, returns (the learner's returns of the ball).
+ * - Policy seat (`opponent_policy`, set by an opponent pool): the right paddle is a policy's,
+ *   moving as the learner's does, both choosing on the same position; a game's result is its score.
  */
 export const pong: EnvDescriptor = {
   id: 'Pong-v0',
@@ -25,14 +27,16 @@ export const pong: EnvDescriptor = {
   body: pongWgsl,
   observationSpace: { kind: 'box', size: 6, low: new Array<number>(6).fill(-1), high: new Array<number>(6).fill(1) },
   actionSpace: { kind: 'discrete', n: 3 },
-  stateNames: ['ball_x', 'ball_y', 'ball_vx', 'ball_vy', 'paddle_y', 'opponent_y', 'points_won', 'points_lost', 'returns'],
+  stateNames: ['ball_x', 'ball_y', 'ball_vx', 'ball_vy', 'paddle_y', 'opponent_y', 'points_won', 'points_lost', 'returns', 'opponent', 'opponent_move'],
   params: {
     paddle_speed: 3,
     opponent_speed: 2,
     paddle_half: 8,
     points_per_game: 5,
     return_reward: 0.1,
+    opponent_policy: 0,
   },
+  policySeat: { param: 'opponent_policy' },
   maxEpisodeSteps: 2000,
   episodeMetrics: ['points_won', 'points_lost', 'returns'],
 };

@@ -63,7 +63,7 @@ interface SelfPlayContext {
 export function resolveSelfPlay(name: string, selfPlay: SelfPlayOptions | null | undefined, c: SelfPlayContext): SelfPlaySettings | null {
   if (selfPlay === null || selfPlay === undefined) return null;
   const fail = (field: string, value: unknown, valid: string) => failConfig(name, field, value, valid);
-  if (!c.envDescriptor.policySeat) fail('env', c.envDescriptor.id, 'an env with a policy seat for selfPlay (a two-player game such as ConnectFour-v0)');
+  if (!c.envDescriptor.policySeat) fail('env', c.envDescriptor.id, 'an env with a policy seat for selfPlay (a two-player game such as ConnectFour-v0 or Pong-v0)');
   if (c.agents !== 1) fail('agents', c.agents, '1 with selfPlay (the pool holds one learner\'s snapshots)');
   if (c.normObs) fail('normObs', c.normObs, 'false with selfPlay (the pool\'s policies see raw observations)');
   if (c.sharedTrunk) fail('sharedTrunk', c.sharedTrunk, 'false with selfPlay (the pool holds the actor network alone)');

@@ -13,10 +13,10 @@ import { connectFour } from '../../src/games/connect-four';
 import { createBufferWithData, destroyBuffer } from '../../src/gpu/buffers';
 import { createVectorEnv } from '../../src/envs/vector-env';
 import { CpuMlp } from '../../src/nn/cpu-mlp';
-import { actorSpec, mlpLayout, type MlpLayout } from '../../src/nn/mlp-spec';
-import { philox4x32, uniformFromBits } from '../../src/rng/philox-cpu';
+import { actorSpec, mlpLayout } from '../../src/nn/mlp-spec';
 import { gpuStep, useGpu } from '../support/gpu';
 import { freshSeed, seededRandom } from '../support/random';
+import { cdfIntervals, drawnMember, logits64, seatDraws } from '../support/policy-seat';
 import {
   C4_STATE_SIZE as STATE,
   CELLS,
@@ -31,43 +31,8 @@ import {
   legalColumns,
 } from '../support/connect-four-host';
 
-const OPPONENT_STREAM = 0x4f5050;
 const WINDOW = 3;
 const LATEST_RATIO = 0.3;
-
-/** The float64 forward of one member: hidden layers (tanh), then the policy head. */
-function logits64(layout: MlpLayout, params: Float32Array, obs: Float32Array): Float64Array {
-  let x = Float64Array.from(obs);
-  for (const layer of layout.layers) {
-    const y = new Float64Array(layer.outputSize);
-    for (let o = 0; o < layer.outputSize; o += 1) {
-      let z = params[layer.bias.offset + o]!;
-      for (let i = 0; i < layer.inputSize; i += 1) z += params[layer.weight.offset + o * layer.inputSize + i]! * x[i]!;
-      y[o] = layer.activation === 'tanh' ? Math.tanh(z) : z;
-    }
-    x = y;
-  }
-  return x;
-}
-
-/** The cumulative interval [low, high) of each legal column under the masked softmax (null where masked). */
-function cdfIntervals(logits: Float64Array, mask: Uint32Array): ([number, number] | null)[] {
-  const legal = [...logits].map((_, a) => a).filter((a) => mask[a] !== 0);
-  const largest = Math.max(...legal.map((a) => logits[a]!));
-  const total = legal.reduce((sum, a) => sum + Math.exp(logits[a]! - largest), 0);
-  let cumulative = 0;
-  return [...logits].map((logit, a) => {
-    if (mask[a] === 0) return null;
-    const low = cumulative;
-    cumulative += Math.exp(logit - largest) / total;
-    return [low, cumulative];
-  });
-}
-
-/** The seat's draws for an episode at step `length` (0: its start), as opponent_rng. */
-function seatDraws(seed: number, env: number, length: number, episode: number): number[] {
-  return [...philox4x32([0, env, length, episode], [seed, OPPONENT_STREAM])].map(uniformFromBits);
-}
 
 describe('ConnectFour-v0 policy seat (an opponent pool) on the GPU', () => {
   const gpu = useGpu();
@@ -123,7 +88,7 @@ describe('ConnectFour-v0 policy seat (an opponent pool) on the GPU', () => {
     /** The start of episode `episode` of env n: its member from the draws, and the opening if the seat is first. */
     const checkStart = (n: number, episode: number, state: Float32Array) => {
       const [u0, u1, u2] = seatDraws(seed, n, 0, episode);
-      const drawn = u0! < Math.fround(LATEST_RATIO) ? newest : Math.min(Math.floor(Math.fround(u1! * WINDOW)), WINDOW - 1);
+      const drawn = drawnMember(u0!, u1!, LATEST_RATIO, WINDOW, newest);
       const member = state[OPPONENT_KIND] === OPPONENT_POLICY ? drawn : -1;
       memberOf[n] = member;
       if (member < 0 || state[0] !== 1) return;

@@ -1,15 +1,15 @@
 /**
  * Pong-v0 in JavaScript: the rules of shaders/envs/pong.wgsl (its header states them) over the same
- * State layout, drawing the host env's randomness in the same order (2 uniforms per reset, 2 per
- * step), so that createHostVectorEnv over PongHost replays the WGSL env from the same seed. Every
+ * State layout, drawing the host env's randomness in the same order (2 uniforms per reset, a third
+ * when opponent_policy > 0, 2 per step), so that createHostVectorEnv over PongHost replays the WGSL env from the same seed. Every
  * state value is a small integer (exact); the observation divides by the court's size.
  */
 import type { HostEnv, HostEnvStepResult, HostRandom } from '../../src/envs/host-env';
 import { pong } from '../../src/games/pong';
 
-export const PONG_STATE_SIZE = 9;
+export const PONG_STATE_SIZE = 11;
 export const PONG_OBS_SIZE = 6;
-export const [BALL_X, BALL_Y, BALL_VX, BALL_VY, PADDLE_Y, OPPONENT_Y, POINTS_WON, POINTS_LOST, RETURNS] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+export const [BALL_X, BALL_Y, BALL_VX, BALL_VY, PADDLE_Y, OPPONENT_Y, POINTS_WON, POINTS_LOST, RETURNS, OPPONENT, OPPONENT_MOVE] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 const WIDTH = 128;
 const HEIGHT = 96;
 
@@ -19,6 +19,7 @@ export interface PongParams {
   readonly paddle_half: number;
   readonly points_per_game: number;
   readonly return_reward: number;
+  readonly opponent_policy: number;
 }
 
 export const PONG_DEFAULTS = pong.params as unknown as PongParams;
@@ -33,12 +34,14 @@ function serve(s: Float32Array, uSide: number, uSlope: number): void {
   s[BALL_VY] = pick(uSlope, 5) - 2;
 }
 
-export function pongReset(s: Float32Array, random: HostRandom): void {
+export function pongReset(s: Float32Array, random: HostRandom, params: PongParams = PONG_DEFAULTS): void {
   const uSide = random();
   const uSlope = random();
   s.fill(0);
   s[PADDLE_Y] = HEIGHT / 2;
   s[OPPONENT_Y] = HEIGHT / 2;
+  // The policy seat plays this game with probability opponent_policy (a third draw only then).
+  if (params.opponent_policy > 0) s[OPPONENT] = random() < Math.fround(params.opponent_policy) ? 1 : 0;
   serve(s, uSide, uSlope);
 }
 
@@ -48,7 +51,8 @@ export function pongStep(s: Float32Array, action: number, params: PongParams, ra
   const half = params.paddle_half;
   const paddle = clamp(s[PADDLE_Y]! + (Math.min(action, 2) - 1) * params.paddle_speed, half, HEIGHT - half);
   let [x, y, vx, vy] = [s[BALL_X]!, s[BALL_Y]!, s[BALL_VX]!, s[BALL_VY]!];
-  const opponent = clamp(s[OPPONENT_Y]! + clamp(y - s[OPPONENT_Y]!, -params.opponent_speed, params.opponent_speed), half, HEIGHT - half);
+  const tracking = clamp(y - s[OPPONENT_Y]!, -params.opponent_speed, params.opponent_speed);
+  const opponent = clamp(s[OPPONENT_Y]! + (s[OPPONENT] === 1 ? s[OPPONENT_MOVE]! * params.paddle_speed : tracking), half, HEIGHT - half);
   x += vx;
   y += vy;
   // 0 − v, not −v: integers, as the WGSL's i32, never −0.
@@ -90,6 +94,20 @@ export function pongObservation(s: Float32Array, out: Float32Array): Float32Arra
   return out;
 }
 
+/** The court from the policy seat (the right paddle): x mirrored, its paddle in the learner's slot. */
+export function pongOpponentObservation(s: Float32Array, out: Float32Array): Float32Array {
+  const mirrored = Float32Array.from(s);
+  mirrored[BALL_X] = WIDTH - s[BALL_X]!;
+  mirrored[BALL_VX] = 0 - s[BALL_VX]!;
+  [mirrored[PADDLE_Y], mirrored[OPPONENT_Y]] = [s[OPPONENT_Y]!, s[PADDLE_Y]!];
+  return pongObservation(mirrored, out);
+}
+
+/** The seat's choice (0 down, 1 stay, 2 up), kept for the next step. */
+export function pongOpponentStep(s: Float32Array, action: number): void {
+  s[OPPONENT_MOVE] = Math.min(action, 2) - 1;
+}
+
 /** N games as a per-instance HostEnv over one Float32Array [N][STATE] (the WGSL env's states layout). */
 export class PongHost implements HostEnv {
   readonly name = 'pong-js';
@@ -116,7 +134,7 @@ export class PongHost implements HostEnv {
   }
 
   reset(env: number, random: HostRandom): Float32Array {
-    pongReset(this.row(env), random);
+    pongReset(this.row(env), random, this.params);
     return pongObservation(this.row(env), this.observation);
   }
 

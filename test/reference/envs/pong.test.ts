@@ -4,7 +4,9 @@
  * the ball (and earning the shaping reward), points either way with the serve that follows, the end of a game. Then scripted paddles
  * against the tracker over many games, the baselines src/games/pong.ts and docs quote: a paddle
  * that follows the ball's height (it returns every ball and rarely scores), and one that meets the
- * ball with its edge (it wins nearly every point).
+ * ball with its edge (it wins nearly every point). And the policy seat: who plays the right paddle
+ * (a third reset draw, only when opponent_policy > 0), the seat's move applied with the learner's
+ * at the next step at the learner's speed, and the court as the seat sees it.
  */
 import { describe, expect, it } from 'vitest';
 import { freshSeed, seededRandom } from '../../support/random';
@@ -13,12 +15,16 @@ import {
   BALL_VY,
   BALL_X,
   BALL_Y,
+  OPPONENT,
+  OPPONENT_MOVE,
   OPPONENT_Y,
   PADDLE_Y,
   POINTS_LOST,
   POINTS_WON,
   PONG_DEFAULTS,
   PONG_STATE_SIZE,
+  pongOpponentObservation,
+  pongOpponentStep,
   pongReset,
   pongStep,
   RETURNS,
@@ -74,7 +80,26 @@ describe('Pong-v0 twin', () => {
   it('resets with both paddles centred and a serve from the centre', () => {
     const s = new Float32Array(PONG_STATE_SIZE).fill(9);
     pongReset(s, draws(0.1, 0.99));
-    expect([...s]).toEqual([64, 48, -2, 2, 48, 48, 0, 0, 0]);
+    expect([...s]).toEqual([64, 48, -2, 2, 48, 48, 0, 0, 0, 0, 0]);
+  });
+
+  it('the policy seat: drawn at reset, its move kept and applied with the learner\'s, the court mirrored for it', () => {
+    const seat = { ...PONG_DEFAULTS, opponent_policy: 0.25 };
+    const s = new Float32Array(PONG_STATE_SIZE);
+    pongReset(s, draws(0.1, 0.99, 0.2), seat);
+    expect([s[OPPONENT], s[OPPONENT_MOVE]]).toEqual([1, 0]);
+    pongReset(s, draws(0.1, 0.99, 0.3), seat);
+    expect(s[OPPONENT]).toBe(0);
+    // The seat's choice waits in the state; the step moves both paddles by paddle_speed (3), not the tracker's 2 toward the ball.
+    const play = state(60, 40, -2, 1, 48, 48);
+    play[OPPONENT] = 1;
+    pongOpponentStep(play, 0);
+    expect(play[OPPONENT_MOVE]).toBe(-1);
+    pongStep(play, 2, PONG_DEFAULTS, draws(0, 0));
+    expect([play[PADDLE_Y], play[OPPONENT_Y], play[BALL_X], play[BALL_Y]]).toEqual([51, 45, 58, 41]);
+    // Seen from the right: ball x 128 − 58 = 70 (obs 70/64 − 1), vx +2 (obs 1), its own paddle 45 first, the learner's 51 second.
+    const view = pongOpponentObservation(play, new Float32Array(6));
+    expect([...view]).toEqual([70 / 64 - 1, 41 / 48 - 1, 1, 0.25, 45 / 48 - 1, 51 / 48 - 1].map(Math.fround));
   });
 
   it('scripted paddles against the tracker: meeting the ball with the edge wins a point every ~130 steps, following it rarely scores', () => {
