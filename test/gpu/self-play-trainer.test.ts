@@ -99,7 +99,7 @@ describe('PPO self-play against a pool of snapshots', () => {
 
   it('refuses self-play where it cannot run, naming the field', () => {
     expect(() => resolvePpoConfig({ env: 'CartPole-v1', selfPlay: {} })).toThrow(
-      "ppo: env must be an env with a policy seat for selfPlay (a two-player game such as ConnectFour-v0) (got 'CartPole-v1')",
+      "ppo: env must be an env with a policy seat for selfPlay (a two-player game such as ConnectFour-v0 or Pong-v0) (got 'CartPole-v1')",
     );
     expect(() => resolvePpoConfig({ env: connectFour, selfPlay: { window: 0 } })).toThrow('ppo: selfPlay.window must be an integer in [1, 256] (got 0)');
     expect(() => resolvePpoConfig({ env: connectFour, agents: 2, selfPlay: {} })).toThrow("ppo: agents must be 1 with selfPlay (the pool holds one learner's snapshots) (got 2)");
