@@ -148,8 +148,12 @@ export interface EnvDescriptor {
    * (the game seen from the seat, in the learner's observation layout, so one policy plays both),
    * `fn env_opponent_step(state: State, action: EnvAction, params: EnvParams) -> EnvStep` (the seat's
    * move, its reward and termination from the learner's side) and, for a masked env,
-   * `fn env_opponent_mask(state: State, params: EnvParams) -> array<u32, MASK_SIZE>`. The action
-   * space must be discrete. The seat is played by a VectorEnv's opponent pool
+   * `fn env_opponent_mask(state: State, params: EnvParams) -> array<u32, MASK_SIZE>`. The seat is
+   * asked after every step and after the reset; a real-time game answers `env_opponent_turn` true
+   * every time and keeps the choice in its state for the next step (Pong-v0). A body may score its
+   * finished games for the pool's results with `fn env_match_result(state: State, params:
+   * EnvParams) -> f32` (its sign: the learner won, drew, lost); otherwise the last step's reward
+   * decides. The action space must be discrete. The seat is played by a VectorEnv's opponent pool
    * (VectorEnvOptions.opponentPool). Default none.
    */
   policySeat?: {
