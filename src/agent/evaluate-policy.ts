@@ -64,6 +64,8 @@ export interface Evaluation {
   readonly std: number;
   /** Each episode's length in steps, in env order. */
   readonly lengths: readonly number[];
+  /** An env with episode metrics (EnvDescriptor.episodeMetrics): each metric's value at each episode's end, in env order. */
+  readonly metrics?: Readonly<Record<string, readonly number[]>>;
 }
 
 /** Actions for a batch of observations, as Agent.act() gives them. */
@@ -83,6 +85,8 @@ export async function evaluatePolicy(device: GPUDevice, descriptor: EnvDescripto
     device.queue.submit([encoder.finish()]);
     const returns = new Array<number>(episodes).fill(Number.NaN);
     const lengths = new Array<number>(episodes).fill(0);
+    const names = descriptor.episodeMetrics ?? [];
+    const metrics = names.map(() => new Array<number>(episodes).fill(Number.NaN));
     let open = episodes;
     for (let step = 0; open > 0 && step < env.maxEpisodeSteps; step += 1) {
       const observations = new Float32Array(await readBufferOnce(device, env.buffers.observations));
@@ -95,17 +99,20 @@ export async function evaluatePolicy(device: GPUDevice, descriptor: EnvDescripto
       await stepEnvs();
       const ended = new Float32Array(await readBufferOnce(device, env.buffers.episodeReturns));
       const endedLengths = new Uint32Array(await readBufferOnce(device, env.buffers.episodeLengths));
+      // [N][metric]: the values of the episodes that ended at this step (0 elsewhere).
+      const endedMetrics = names.length > 0 ? new Float32Array(await readBufferOnce(device, env.buffers.episodeMetrics!)) : undefined;
       for (let n = 0; n < episodes; n += 1) {
         if (Number.isNaN(returns[n]!) && endedLengths[n]! > 0) {
           returns[n] = ended[n]!;
           lengths[n] = endedLengths[n]!;
+          metrics.forEach((values, m) => (values[n] = endedMetrics![n * names.length + m]!));
           open -= 1;
         }
       }
     }
     const mean = returns.reduce((s, r) => s + r, 0) / episodes;
     const std = Math.sqrt(returns.reduce((s, r) => s + (r - mean) ** 2, 0) / episodes);
-    return { returns, mean, std, lengths };
+    return { returns, mean, std, lengths, ...(names.length > 0 ? { metrics: Object.fromEntries(names.map((name, m) => [name, metrics[m]!])) } : {}) };
   } finally {
     env.destroy();
   }

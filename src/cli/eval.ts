@@ -121,6 +121,7 @@ export async function evaluateCheckpoint(device: GPUDevice, checkpoint: Checkpoi
     return [
       `${checkpoint.algo} on ${checkpoint.env.id}, iteration ${checkpoint.iteration} (${checkpoint.globalStep} steps), ${options.stochastic ? 'sampled' : 'greedy'} actions`,
       `returns: ${result.returns.map((r) => r.toFixed(1)).join(' ')}`,
+      ...(result.metrics ? [`episode metrics (mean): ${Object.entries(result.metrics).map(([name, values]) => `${name} ${(values.reduce((a, b) => a + b, 0) / values.length).toFixed(3)}`).join(', ')}`] : []),
       `${result.mean.toFixed(2)} ± ${result.std.toFixed(2)} return over ${options.episodes} episodes`,
     ];
   } finally {
