@@ -3,12 +3,12 @@
  * run: the runtime's matmul ceiling (the faster of its matmul-shaped kernels); full PPO training throughput with its phase split, counters
  * and update GFLOP/s, along the env dimension (CartPole-v1 N = 1 … 4 096), on Pendulum-v1, and
  * along the agent dimension (G = 1, 8, 64); the rollout alone at N = 65 536; and every registered
- * peer (bench/ppo/peer.ts) at N = 64 and 1 024 with the ratio webgpu-rl / peer. Prints Markdown tables
+ * peer (bench/ppo/peer.ts) at its N (64 and 1 024; PyTorch-CPU also at 4) with the ratio webgpu-rl / peer. Prints Markdown tables
  * and writes them, with a JSON record, to bench/results/latest.{md,json}.
  *
  *   npm run bench                   full: ≤ 20 minutes on SwiftShader (2 cores)
  *   npm run bench -- --quick        a few seconds per case, no thresholds (CI)
- *   npm run bench -- --json f --md g --only env,agents --envs 64,1024 --peer-envs 1024 --exhaustive
+ *   npm run bench -- --json f --md g --only env,agents --envs 64,1024 --peer-envs 1024 --peers torch --exhaustive
  *                       --software --dawn enable-dawn-features=…
  */
 import { cpus, loadavg } from 'node:os';
@@ -18,14 +18,14 @@ import { measureMlpThroughput } from '../measure/nn-throughput';
 import { acquireGpu, formatAdapter } from '../../src/gpu/device';
 import { checkGpuErrors } from '../../src/gpu/error-scope';
 import { VERSION } from '../../src/index';
-import { PEER_ENV_COUNTS, type PeerRunner } from '../ppo/peer';
+import { PEER_ENV_COUNTS, PeerSkipped, type PeerRunner } from '../ppo/peer';
 import { measurePpo, submitRoundTrip, type PpoCase, type PpoThroughputReport } from '../ppo/ppo-throughput';
 import { countersTable, peersTable, profileTable, rolloutTable, throughputTable, writeReport, type PeerComparison, type SuiteReport } from '../ppo/report';
 import { agentScalingCases, envScalingCases, measureRollout, pendulumCases, rolloutCases, type Mode, type RolloutReport } from '../ppo/scaling';
 
 /** The peers, when bench/peers/index.ts exists and exports `peers` (the suite runs without it). */
 function registeredPeers(): PeerRunner[] {
-  const modules = import.meta.glob<{ peers?: readonly PeerRunner[] }>('./peers/index.ts', { eager: true });
+  const modules = import.meta.glob<{ peers?: readonly PeerRunner[] }>('../peers/index.ts', { eager: true });
   return Object.values(modules).flatMap((m) => [...(m.peers ?? [])]);
 }
 
@@ -39,6 +39,7 @@ interface Options {
   only?: string;
   envs?: string;
   peerEnvs?: string;
+  peers?: string;
   exhaustive?: boolean;
   software?: boolean;
   dawn?: string[];
@@ -117,13 +118,20 @@ async function run(options: Options): Promise<void> {
     // Peers: same configuration, same run; the ratio uses webgpu-rl's SPS at the same N (Node's
     // env-scaling case, or the number the peer measured beside itself: the browser's same page).
     const peers: PeerComparison[] = [];
-    const runners = only.has('peers') ? registeredPeers() : [];
+    const peerNames = options.peers?.toLowerCase().split(',');
+    const runners = (only.has('peers') ? registeredPeers() : []).filter((r) => !peerNames || peerNames.some((p) => r.name.toLowerCase().includes(p)));
+    if (peerNames) notes.push(`peers limited to those whose name contains ${peerNames.join(' or ')} (--peers)`);
     if (!only.has('peers')) notes.push(`peers not run (--only ${options.only})`);
-    if (only.has('peers') && runners.length === 0) notes.push('no peers registered (bench/peers/index.ts absent or empty): no peer comparison in this run');
+    if (only.has('peers') && runners.length === 0) {
+      notes.push(peerNames ? 'no registered peer matches --peers: no peer comparison in this run' : 'no peers registered (bench/peers/index.ts absent or empty): no peer comparison in this run');
+    }
     const peerCounts = options.peerEnvs?.split(',').map(Number);
-    const counts = (mode === 'quick' ? PEER_ENV_COUNTS.slice(0, 1) : PEER_ENV_COUNTS).filter((n) => !peerCounts || peerCounts.includes(n));
+    const countsOf = (runner: PeerRunner) => {
+      const all = runner.envCounts ?? PEER_ENV_COUNTS;
+      return (mode === 'quick' ? all.slice(0, 1) : all).filter((n) => !peerCounts || peerCounts.includes(n));
+    };
     for (const runner of runners) {
-      for (const numEnvs of counts) {
+      for (const numEnvs of countsOf(runner)) {
         try {
           const result = await runner.run({ env: 'CartPole-v1', numEnvs, quick: mode === 'quick', budgetSeconds: mode === 'quick' ? 10 : 60, exhaustive: options.exhaustive ?? false });
           const inNode = envScaling.find((r) => r.numEnvs === numEnvs && r.agents === 1)?.sps ?? null;
@@ -137,6 +145,11 @@ async function run(options: Options): Promise<void> {
             );
           }
         } catch (error) {
+          if (error instanceof PeerSkipped) {
+            // Its other N would be skipped for the same reason: one note.
+            notes.push(`peer ${runner.name} skipped: ${error.message}`);
+            break;
+          }
           notes.push(`peer ${runner.name} at N=${numEnvs} not measured: ${error instanceof Error ? error.message : String(error)}`);
         }
       }
@@ -191,7 +204,8 @@ export function benchPpoCommand(): Command {
     .option('--md <file>', 'Markdown report', 'bench/results/latest.md')
     .option('--only <groups>', `comma-separated subset of ${GROUPS.join(',')}`)
     .option('--envs <counts>', 'comma-separated subset of the env-scaling N (e.g. 64,1024)')
-    .option('--peer-envs <counts>', 'comma-separated subset of the peer comparison N (64,1024)')
+    .option('--peer-envs <counts>', 'comma-separated subset of the peer comparison N (4,64,1024)')
+    .option('--peers <names>', "comma-separated parts of the peers' names to run (e.g. torch, tfjs cpu)")
     .option('--exhaustive', 'also run what takes minutes per iteration on a software adapter (TF.js-WebGPU at N = 1 024)')
     .option('--software', 'use SwiftShader even where a GPU exists')
     .option('--dawn <option...>', "options for Dawn's create(), e.g. enable-dawn-features=disable_robustness")

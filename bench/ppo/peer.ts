@@ -2,8 +2,10 @@
  * The hook the peers plug into (bench/peers/, bench/browser/): a peer is a runner that trains the
  * same PPO configuration as webgpu-rl (CartPole-v1, 64-64 tanh actor and critic, 128 steps, 4 epochs,
  * 4 minibatches, CleanRL's defaults otherwise) at N envs, as a user of that library would write it,
- * and says whether it learned. The runner (bench/main.ts) calls every peer at N = 64 and N = 1 024
- * in the same run and reports SPS and the ratio webgpu-rl / peer.
+ * and says whether it learned. The runner (bench/commands/ppo.ts) calls every peer at its env counts
+ * (PEER_ENV_COUNTS, N = 64 and 1 024, unless the peer names its own) in the same run and reports
+ * SPS and the ratio webgpu-rl / peer. A peer that cannot run on this machine (an optional
+ * dependency missing) throws PeerSkipped, and the suite goes on without it.
  *
  * bench/peers/index.ts, when it exists, exports `peers: PeerRunner[]` (found with import.meta.glob,
  * so the suite builds and runs without it). PeerResult's required fields are the
@@ -48,8 +50,18 @@ export interface PeerResult {
 
 export interface PeerRunner {
   readonly name: string;
+  /** The N it runs at (default PEER_ENV_COUNTS); quick mode runs the first. */
+  readonly envCounts?: readonly number[];
   run(options: PeerRunOptions): Promise<PeerResult>;
 }
 
 /** The env counts of the peer comparison (the suite's). */
 export const PEER_ENV_COUNTS = [64, 1024] as const;
+
+/**
+ * Thrown by a peer that cannot run here (e.g. its interpreter or library is not installed): the
+ * suite notes the message, which should say how to install what is missing, instead of a failure.
+ */
+export class PeerSkipped extends Error {
+  override readonly name = 'PeerSkipped';
+}

@@ -19,8 +19,8 @@ export type Mode = 'full' | 'quick';
 const CARTPOLE_PPO = { numSteps: 128, updateEpochs: 4, numMinibatches: 4 } as const;
 
 /**
- * The env-dimension cases: CartPole PPO (CleanRL's configuration) at N = 1, 16, 64, 256, 1 024,
- * 4 096 (64 and 1 024 are the peer comparison's). Iterations are sized for a software adapter (2
+ * The env-dimension cases: CartPole PPO (CleanRL's configuration) at N = 1, 4, 16, 64, 256, 1 024,
+ * 4 096 (64 and 1 024 are the peer comparison's; 4, CleanRL's default, the PyTorch-CPU peer's too). Iterations are sized for a software adapter (2
  * cores, SwiftShader): an iteration's cost grows with its batch T·N (about 1.7 s at N = 64, 2
  * minutes at N = 4 096), so large N get one timed iteration. The rollout-only table goes on to
  * N = 65 536.
@@ -43,6 +43,7 @@ export function envScalingCases(mode: Mode): PpoCase[] {
   if (mode === 'quick') return [at(1, { min: 1, max: 1, budget: 0 }, true), at(16, { min: 1, max: 1, budget: 0 }, false)];
   return [
     at(1, { min: 3, max: 20, budget: 3 }, true),
+    at(4, { min: 3, max: 10, budget: 4 }, true),
     at(16, { min: 3, max: 6, budget: 8 }, true),
     at(64, { min: 2, max: 4, budget: 15 }, true),
     at(256, { min: 1, max: 1, budget: 0 }, true, 'one timed iteration (software adapter)'),
