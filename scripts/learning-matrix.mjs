@@ -43,6 +43,8 @@ const RUNS = [
   // The same budget by self-play (`train --self-play`: the defaults of PPO's selfPlay).
   { name: 'ppo-connectfour-self-play', algo: 'ppo', env: 'ConnectFour-v0', seed: 1, steps: 1_500_000, config: { selfPlay: {} } },
   ...[1, 2, 3].map((seed) => ({ name: `ppo-pong-seed${seed}`, algo: 'ppo', env: 'Pong-v0', seed, steps: 2_000_000 })),
+  // Pong by self-play (the pool plays the right paddle); judged with `eval --stochastic` against the tracker.
+  { name: 'ppo-pong-self-play', algo: 'ppo', env: 'Pong-v0', seed: 1, steps: 2_000_000, config: { selfPlay: {} } },
 ];
 
 function cliMatrix(only) {
