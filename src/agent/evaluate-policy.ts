@@ -68,6 +68,49 @@ export interface Evaluation {
   readonly metrics?: Readonly<Record<string, readonly number[]>>;
 }
 
+/** Each env's first episode: its return, length and metrics, once it has ended. */
+class FirstEpisodes {
+  readonly returns: number[];
+  readonly lengths: number[];
+  /** [metric][env]. */
+  readonly metrics: number[][];
+  open: number;
+
+  constructor(
+    readonly episodes: number,
+    readonly names: readonly string[],
+  ) {
+    this.returns = new Array<number>(episodes).fill(Number.NaN);
+    this.lengths = new Array<number>(episodes).fill(0);
+    this.metrics = names.map(() => new Array<number>(episodes).fill(Number.NaN));
+    this.open = episodes;
+  }
+
+  /** Reads the episodes that ended at the last step and keeps each env's first. */
+  async record(device: GPUDevice, env: VectorEnv): Promise<void> {
+    const { names, metrics } = this;
+    const ended = new Float32Array(await readBufferOnce(device, env.buffers.episodeReturns));
+    const endedLengths = new Uint32Array(await readBufferOnce(device, env.buffers.episodeLengths));
+    // [N][metric]: the values of the episodes that ended at this step (0 elsewhere).
+    const endedMetrics = names.length > 0 ? new Float32Array(await readBufferOnce(device, env.buffers.episodeMetrics!)) : undefined;
+    for (let n = 0; n < this.episodes; n += 1) {
+      if (Number.isNaN(this.returns[n]!) && endedLengths[n]! > 0) {
+        this.returns[n] = ended[n]!;
+        this.lengths[n] = endedLengths[n]!;
+        metrics.forEach((values, m) => (values[n] = endedMetrics![n * names.length + m]!));
+        this.open -= 1;
+      }
+    }
+  }
+
+  evaluation(): Evaluation {
+    const { returns, lengths, names, metrics, episodes } = this;
+    const mean = returns.reduce((s, r) => s + r, 0) / episodes;
+    const std = Math.sqrt(returns.reduce((s, r) => s + (r - mean) ** 2, 0) / episodes);
+    return { returns, mean, std, lengths, ...(names.length > 0 ? { metrics: Object.fromEntries(names.map((name, m) => [name, metrics[m]!])) } : {}) };
+  }
+}
+
 /** Actions for a batch of observations, as Agent.act() gives them. */
 export type ActFunction = (observations: Float32Array, options: ActOptions) => Promise<ActResult>;
 
@@ -83,12 +126,8 @@ export async function evaluatePolicy(device: GPUDevice, descriptor: EnvDescripto
     const encoder = device.createCommandEncoder({ label: 'evaluate.reset' });
     env.encodeReset(encoder);
     device.queue.submit([encoder.finish()]);
-    const returns = new Array<number>(episodes).fill(Number.NaN);
-    const lengths = new Array<number>(episodes).fill(0);
-    const names = descriptor.episodeMetrics ?? [];
-    const metrics = names.map(() => new Array<number>(episodes).fill(Number.NaN));
-    let open = episodes;
-    for (let step = 0; open > 0 && step < env.maxEpisodeSteps; step += 1) {
+    const first = new FirstEpisodes(episodes, descriptor.episodeMetrics ?? []);
+    for (let step = 0; first.open > 0 && step < env.maxEpisodeSteps; step += 1) {
       const observations = new Float32Array(await readBufferOnce(device, env.buffers.observations));
       // The env's own masks of these observations: the policy chooses among the legal actions, as in training.
       const actionMask = env.buffers.masks ? new Uint32Array(await readBufferOnce(device, env.buffers.masks)) : undefined;
@@ -97,22 +136,9 @@ export async function evaluatePolicy(device: GPUDevice, descriptor: EnvDescripto
       // out as its rows of D floats then K branch words.
       env.writeActions(discreteActions ? { continuous: actions as Float32Array, discrete: discreteActions } : actions);
       await stepEnvs();
-      const ended = new Float32Array(await readBufferOnce(device, env.buffers.episodeReturns));
-      const endedLengths = new Uint32Array(await readBufferOnce(device, env.buffers.episodeLengths));
-      // [N][metric]: the values of the episodes that ended at this step (0 elsewhere).
-      const endedMetrics = names.length > 0 ? new Float32Array(await readBufferOnce(device, env.buffers.episodeMetrics!)) : undefined;
-      for (let n = 0; n < episodes; n += 1) {
-        if (Number.isNaN(returns[n]!) && endedLengths[n]! > 0) {
-          returns[n] = ended[n]!;
-          lengths[n] = endedLengths[n]!;
-          metrics.forEach((values, m) => (values[n] = endedMetrics![n * names.length + m]!));
-          open -= 1;
-        }
-      }
+      await first.record(device, env);
     }
-    const mean = returns.reduce((s, r) => s + r, 0) / episodes;
-    const std = Math.sqrt(returns.reduce((s, r) => s + (r - mean) ** 2, 0) / episodes);
-    return { returns, mean, std, lengths, ...(names.length > 0 ? { metrics: Object.fromEntries(names.map((name, m) => [name, metrics[m]!])) } : {}) };
+    return first.evaluation();
   } finally {
     env.destroy();
   }
