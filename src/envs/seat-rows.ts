@@ -158,10 +158,9 @@ class SeatView implements SeatBatch {
 
   /** The game's flags for a seat are 0 or 1 (the engine checks everything else it wrote). */
   private checkFlags(i: number, s: number, r: number): void {
-    for (const [field, flags] of [['terminated', this.terminated], ['truncated', this.truncated]] as const) {
-      const flag = flags[r]!;
-      if (flag > 1) throw new RangeError(`${this.name}: instance ${i}, seat ${s} wrote ${field}[${r}] = ${flag} in stepBatch (flags must be 0 or 1)`);
-    }
+    // Called for every seat of every step: no arrays made here.
+    const bad = this.terminated[r]! > 1 ? 'terminated' : this.truncated[r]! > 1 ? 'truncated' : null;
+    if (bad) throw new RangeError(`${this.name}: instance ${i}, seat ${s} wrote ${bad}[${r}] = ${this[bad][r]} in stepBatch (flags must be 0 or 1)`);
   }
 
   /** A seat that is out: zero observation, every action legal. */
