@@ -9,6 +9,7 @@
  *   npm run bench                   full: ≤ 20 minutes on SwiftShader (2 cores)
  *   npm run bench -- --quick        a few seconds per case, no thresholds (CI)
  *   npm run bench -- --json f --md g --only env,agents --envs 64,1024 --peer-envs 1024 --peers torch --exhaustive
+ *                       --rollout-kernels auto,layerwise
  *                       --software --dawn enable-dawn-features=…
  */
 import { cpus, loadavg } from 'node:os';
@@ -43,6 +44,22 @@ interface Options {
   exhaustive?: boolean;
   software?: boolean;
   dawn?: string[];
+  rolloutKernels?: string;
+}
+
+const ROLLOUT_KERNELS = ['auto', 'fused', 'layerwise'] as const;
+
+/**
+ * The cases once per rollout path of `--rollout-kernels` (PPO's rolloutKernels), named with the
+ * path when there is more than one, so the paths are compared in one run on the same adapter.
+ */
+function perRolloutKernels(cases: PpoCase[], list: string | undefined): PpoCase[] {
+  if (!list) return cases;
+  const kernels = list.split(',');
+  for (const k of kernels) if (!(ROLLOUT_KERNELS as readonly string[]).includes(k)) throw new RangeError(`--rollout-kernels: unknown '${k}' (valid: ${ROLLOUT_KERNELS.join(', ')})`);
+  return cases.flatMap((c) =>
+    kernels.map((k) => ({ ...c, name: kernels.length > 1 ? `${c.name} ${k}` : c.name, overrides: { ...c.overrides, rolloutKernels: k as (typeof ROLLOUT_KERNELS)[number] } })),
+  );
 }
 
 async function run(options: Options): Promise<void> {
@@ -97,9 +114,10 @@ async function run(options: Options): Promise<void> {
 
     const envCounts = options.envs?.split(',').map(Number);
     const envCases = envScalingCases(mode).filter((c) => !envCounts || envCounts.includes(c.numEnvs));
-    const envScaling = only.has('env') ? await runCases('env scaling', envCases) : [];
-    const pendulum = only.has('pendulum') ? await runCases('pendulum', pendulumCases(mode)) : [];
-    const agentScaling = only.has('agents') ? await runCases('agent scaling', agentScalingCases(mode)) : [];
+    const paths = (cases: PpoCase[]) => perRolloutKernels(cases, options.rolloutKernels);
+    const envScaling = only.has('env') ? await runCases('env scaling', paths(envCases)) : [];
+    const pendulum = only.has('pendulum') ? await runCases('pendulum', paths(pendulumCases(mode))) : [];
+    const agentScaling = only.has('agents') ? await runCases('agent scaling', paths(agentScalingCases(mode))) : [];
     const all = [...envScaling, ...pendulum, ...agentScaling];
     if (all.length > 0) console.log(`${countersTable(all)}\n\n${profileTable(all)}\n`);
 
@@ -207,6 +225,7 @@ export function benchPpoCommand(): Command {
     .option('--peer-envs <counts>', 'comma-separated subset of the peer comparison N (4,64,1024)')
     .option('--peers <names>', "comma-separated parts of the peers' names to run (e.g. torch, tfjs cpu)")
     .option('--exhaustive', 'also run what takes minutes per iteration on a software adapter (TF.js-WebGPU at N = 1 024)')
+    .option('--rollout-kernels <paths>', "PPO's rolloutKernels for every case, or several to run each case once per path (e.g. auto,layerwise)")
     .option('--software', 'use SwiftShader even where a GPU exists')
     .option('--dawn <option...>', "options for Dawn's create(), e.g. enable-dawn-features=disable_robustness")
     .action(run);

@@ -167,9 +167,15 @@ async function timeSegments(device: GPUDevice, trainer: PpoTrainer): Promise<num
   return marks.slice(1).map((t, k) => t - marks[k]!);
 }
 
+/**
+ * The phases of one cut iteration: its rollout's R segments (R = T for the layer-wise steps, one
+ * split point per step; 1 for the fused rollout, one split point after it), then the critic's
+ * values, GAE and minibatch 0, the other minibatches, and what follows the last.
+ */
 function splitPhases(segments: number[], roundTripMs: number, returnsMs: number, shape: { T: number; KM: number }): PhaseSplit | null {
-  const { T, KM } = shape;
-  if (segments.length !== T + KM + 1 || KM < 2) return null;
+  const { KM } = shape;
+  const T = segments.length - KM - 1;
+  if ((T !== shape.T && T !== 1) || KM < 2) return null;
   const net = segments.map((ms) => Math.max(0, ms - roundTripMs));
   const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
   const minibatches = net.slice(T + 1, T + KM);

@@ -100,13 +100,14 @@ export interface LogStdSource {
 export const FIXED_LOG_STD: LogStdSource = { agentStride: 0, offset: 0 };
 
 /** The learned log-std of an MLP layout (its `extras[name]` slot, default 'logStd') in the parameter buffer. */
-export function learnedLogStd(layout: MlpLayout, name = 'logStd'): LogStdSource & { readonly length: number } {
-  const slot = layout.extras[name];
-  if (!slot) {
+export function learnedLogStd(layout: MlpLayout, name = 'logStd', slot?: { readonly agentStride: number; readonly offset: number }): LogStdSource & { readonly length: number } {
+  const logStd = layout.extras[name];
+  if (!logStd) {
     const have = Object.keys(layout.extras);
     throw new RangeError(`learnedLogStd: the MLP layout has no extras.${name} slot (extras: ${have.length ? have.join(', ') : 'none'})`);
   }
-  return { agentStride: layout.parametersPerAgent, offset: slot.offset, length: slot.length };
+  // In a wider buffer (a trainer's joint vector: src/nn/mlp.ts ParameterSlot) the network's block sits at slot.offset, slot.agentStride apart.
+  return { agentStride: slot?.agentStride ?? layout.parametersPerAgent, offset: (slot?.offset ?? 0) + logStd.offset, length: logStd.length };
 }
 
 /** Sizes of a Gaussian head over one batch. */

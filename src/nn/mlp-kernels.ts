@@ -126,16 +126,19 @@ export interface BatchShape {
 /** Chunks per agent of the parameter-gradient reduction. */
 export const paramGradChunks = (rowsPerAgent: number) => Math.ceil(rowsPerAgent / PARAM_GRAD_CHUNK_ROWS);
 
-/** The override constants shared by the dense kernels, for one layer and batch shape. */
-export function denseConstants(layout: MlpLayout, layer: DenseLayer, shape: BatchShape): Record<string, number> {
+/**
+ * The override constants shared by the dense kernels, for one layer and batch shape, with the
+ * network's block at `slot` (agent g's at g·agentStride + offset of the parameter buffer).
+ */
+export function denseConstants(slot: { readonly agentStride: number; readonly offset: number }, layer: DenseLayer, shape: BatchShape): Record<string, number> {
   return {
     IN: layer.inputSize,
     OUT: layer.outputSize,
     ROWS: shape.agents * shape.rowsPerAgent,
     ROWS_PER_AGENT: shape.rowsPerAgent,
-    PARAMS_PER_AGENT: layout.parametersPerAgent,
-    W_OFFSET: layer.weight.offset,
-    B_OFFSET: layer.bias.offset,
+    PARAMS_PER_AGENT: slot.agentStride,
+    W_OFFSET: slot.offset + layer.weight.offset,
+    B_OFFSET: slot.offset + layer.bias.offset,
     ACTIVATION: ACTIVATION_CODE[layer.activation],
   };
 }

@@ -48,8 +48,35 @@ export interface MlpPassOptions {
   readonly rowsPerAgent: number;
   /** Word of the flags buffer that the forward pass sets to 1 on a NaN/Inf input (default 0). */
   readonly nanFlagIndex?: number;
+  /**
+   * Where the network lives in the parameter (and gradient) buffers: agent g's block at
+   * g·agentStride + offset. Default { agentStride: layout.parametersPerAgent, offset: 0 }, a buffer
+   * of this network alone; a trainer's joint vector [G][actor | critic] holds a critic at offset
+   * parametersPerAgent(actor) with the joint stride, so its passes read and write it in place.
+   * Both multiples of 4 (the vec4 kernels' rows).
+   */
+  readonly parameterSlot?: ParameterSlot;
   /** Label prefix of the owned buffers (default 'mlp'). */
   readonly label?: string;
+}
+
+/** A network's block within a wider parameter buffer: agent g's at g·agentStride + offset floats. */
+export interface ParameterSlot {
+  readonly agentStride: number;
+  readonly offset: number;
+}
+
+/** `slot` checked against `layout`: both multiples of 4, the network inside each agent's stride. */
+function checkParameterSlot(layout: MlpLayout, slot: ParameterSlot | undefined): ParameterSlot {
+  if (slot === undefined) return { agentStride: layout.parametersPerAgent, offset: 0 };
+  const { agentStride, offset } = slot;
+  const P = layout.parametersPerAgent;
+  if (!Number.isInteger(offset) || offset < 0 || offset % 4 !== 0 || !Number.isInteger(agentStride) || agentStride % 4 !== 0 || offset + P > agentStride) {
+    throw new RangeError(
+      `mlp passes: parameterSlot must hold the network's ${P} floats inside each agent's stride, both multiples of 4 (got agentStride ${agentStride}, offset ${offset})`,
+    );
+  }
+  return slot;
 }
 
 export interface MlpForwardArgs {
@@ -194,7 +221,9 @@ export async function createMlpPasses(device: GPUDevice, layout: MlpLayout, opti
   const prefix = options.label ?? 'mlp';
   const rows = agents * rowsPerAgent;
   const shape: BatchShape = { agents, rowsPerAgent };
-  const P = layout.parametersPerAgent;
+  const slot = checkParameterSlot(layout, options.parameterSlot);
+  // Floats per agent of the parameter and gradient buffers the passes bind.
+  const P = slot.agentStride;
   const { layers } = layout;
   const chunks = paramGradChunks(rowsPerAgent);
 
@@ -231,7 +260,7 @@ export async function createMlpPasses(device: GPUDevice, layout: MlpLayout, opti
   try {
     steps = await Promise.all(
       layers.map(async (layer, l): Promise<LayerSteps> => {
-        const c = denseConstants(layout, layer, shape);
+        const c = denseConstants(slot, layer, shape);
         const below = layer.inputLayer < 0 ? null : layers[layer.inputLayer]!;
         // The first layer (walking backwards) to write a target stores; later ones add.
         const accumulate = layers.some((other, m) => m > l && other.inputLayer === layer.inputLayer);

@@ -9,6 +9,7 @@ import { maskWidth, type ActionSpace } from '../envs/types';
 import type { VectorEnv } from '../envs/vector-env';
 import { actionBranches, actionWords, continuousActionDims, policyOutputWidth } from '../envs/action-branches';
 import type { MlpLayout } from '../nn/mlp-spec';
+import { resolveFusedSteps, type RolloutKernels } from './fused-steps-choice';
 import { pipelinesHalves } from './host-halves';
 
 export interface RolloutConfig {
@@ -51,6 +52,13 @@ export interface RolloutConfig {
    * elsewhere the rollout is unpipelined whatever this says (see `Rollout.pipelined`).
    */
   readonly pipelineHostEnv?: boolean;
+  /**
+   * 'fused' records each step in one dispatch (./fused-steps.ts: a WGSL env with one discrete
+   * action, no masks, metrics, policy seat or normalisers, an actor at most 64 wide), an error
+   * where that does not apply; 'layerwise' records each step as six dispatches and nine copies;
+   * 'auto' (the default) fuses where it applies. Both record the same transitions to float32 rounding.
+   */
+  readonly kernels?: RolloutKernels;
   readonly label?: string;
 }
 
@@ -83,6 +91,8 @@ export interface RolloutShape {
   readonly maskRow: number;
   readonly hostEnv: HostBackedVectorEnv | undefined;
   readonly pipelined: boolean;
+  /** Whether the T steps run as one fused dispatch (./fused-steps.ts). */
+  readonly fused: boolean;
   readonly OBS: number;
 }
 
@@ -119,6 +129,7 @@ export function resolveRolloutShape(config: RolloutConfig): RolloutShape {
   const pipelined = pipelinesHalves({ env, host: hostEnv, agents: G, normalised: normalizeObservations || normalizeRewards !== false, wanted: pipelineWanted });
   const maskRow = masked ? maskWidth(space) : 0;
   const OBS = env.observationSize;
+  const fused = resolveFusedSteps({ env, actor, hostEnv, masked, normalizeObservations, normalizeRewards, space }, config.kernels ?? 'auto');
   return {
     env,
     steps,
@@ -141,6 +152,7 @@ export function resolveRolloutShape(config: RolloutConfig): RolloutShape {
     maskRow,
     hostEnv,
     pipelined,
+    fused,
     OBS,
   };
 }

@@ -13,6 +13,12 @@
  * not change during collection, so batched passes give V(s_t) for every t, V(s_T) (lastValues) and
  * the truncation bootstraps V(final observation) with the same values as T per-step passes.
  *
+ * Fused (RolloutConfig.kernels, ./fused-steps.ts): where the rollout qualifies (a WGSL env with one
+ * discrete action and nothing the per-step kernels add: masks, metrics, a policy seat,
+ * normalisers; an actor at most 64 wide), steps 1–4 are one dispatch per step, and one dispatch
+ * after the T steps unpacks the record: the same transitions to float32 rounding, without the 6
+ * dispatches and 9 copies per step whose launch latency is the cost of a small N on a GPU.
+ *
  * Populations (agents G > 1). Env n belongs to agent ⌊n / B⌋, B = N / G; the actor's per-step rows
  * are the envs, already agent-major. The critic's rows are not: ./critic-values.ts gathers them into
  * agent-major order for one pass and scatters the values back (2 + L dispatches instead of G = 1's
@@ -53,6 +59,7 @@ import { createRunningNormalisers, type RunningNormalisers } from '../normalise/
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../rng/params';
 import { clearMaskErrors, MASK_ERRORS_BYTES } from '../nn/heads';
 import { createCriticValues } from './critic-values';
+import { createFusedSteps } from './fused-steps';
 import { createHostHalves } from './host-halves';
 import { createRolloutSamplers, type RolloutSamplers } from './rollout-samplers';
 import { createStepRecorder, type StepRecorder } from './step-record';
@@ -120,32 +127,11 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
   try {
     const buffers = createRolloutBuffers(device, shape, own);
     const models = await createRolloutModels(device, shape, own);
-    const samplers = await createRolloutSamplers(device, shape, buffers, models.actorPasses);
     const values = await createCriticValues(device, shape, buffers, models.criticPasses);
-    const recorder = createStepRecorder(buffers.transitions, recordSources(shape, models.normalisers, buffers.stepLogProbs));
-    const halves = shape.pipelined
-      ? own(
-          await createHostHalves(device, {
-            env: shape.hostEnv!,
-            steps: shape.steps,
-            actor: shape.actor,
-            observations: models.observationSource,
-            policyOutput: models.actorPasses.outputs.policy!,
-            policySize: shape.policySize,
-            sampler: samplers.samplersOf,
-            sampleBindings: samplers.bindings,
-            recorder,
-            label: shape.label,
-          }),
-        )
-      : undefined;
-    const encodeWholeSteps = wholeStepsEncoder(shape, models, samplers, recorder);
-    return rolloutOf(device, shape, buffers, models, (encoder, params) => {
-      if (halves) halves.encodeSteps(encoder, params.actor);
-      else encodeWholeSteps(encoder, params.actor);
-      encoder.copyBufferToBuffer(models.observationSource, 0, buffers.transitions.buffers.observations, 4 * shape.steps * shape.N * shape.OBS, 4 * shape.N * shape.OBS);
-      values.encode(encoder, params.critic);
-    }, destroyAll);
+    const steps = shape.fused
+      ? own(await createFusedSteps(device, shape, buffers))
+      : await createLayerwiseSteps(device, shape, buffers, models, own);
+    return rolloutOf(device, shape, buffers, models, steps, values, destroyAll);
   } catch (error) {
     destroyAll();
     throw error;
@@ -153,6 +139,43 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
 }
 
 type Own = <X extends { destroy(): void }>(x: X) => X;
+
+/** How a rollout records its T steps: the layer-wise dispatches below, or the fused kernel (./fused-steps.ts). */
+interface RolloutSteps {
+  /** Records the T steps: every transition field but the critic's values. */
+  encode(encoder: GPUCommandEncoder, actorParams: GPUBuffer): void;
+}
+
+/** The layer-wise steps: per step the actor's forward, the samplers, the env's step and the record's copies. */
+async function createLayerwiseSteps(device: GPUDevice, shape: RolloutShape, buffers: RolloutBuffers, models: RolloutModels, own: Own): Promise<RolloutSteps> {
+  const samplers = await createRolloutSamplers(device, shape, buffers, models.actorPasses);
+  const recorder = createStepRecorder(buffers.transitions, recordSources(shape, models.normalisers, buffers.stepLogProbs));
+  const halves = shape.pipelined
+    ? own(
+        await createHostHalves(device, {
+          env: shape.hostEnv!,
+          steps: shape.steps,
+          actor: shape.actor,
+          observations: models.observationSource,
+          policyOutput: models.actorPasses.outputs.policy!,
+          policySize: shape.policySize,
+          sampler: samplers.samplersOf,
+          sampleBindings: samplers.bindings,
+          recorder,
+          label: shape.label,
+        }),
+      )
+    : undefined;
+  const encodeWholeSteps = wholeStepsEncoder(shape, models, samplers, recorder);
+  const lastObservations = 4 * shape.steps * shape.N * shape.OBS;
+  return {
+    encode(encoder, actorParams) {
+      if (halves) halves.encodeSteps(encoder, actorParams);
+      else encodeWholeSteps(encoder, actorParams);
+      encoder.copyBufferToBuffer(models.observationSource, 0, buffers.transitions.buffers.observations, lastObservations, 4 * shape.N * shape.OBS);
+    },
+  };
+}
 
 /** The transitions, the per-step RNG slots, the samplers' scratch, the agents' seeds and a population's critic input. */
 function createRolloutBuffers(device: GPUDevice, shape: RolloutShape, own: Own) {
@@ -272,16 +295,18 @@ function rolloutOf(
   shape: RolloutShape,
   buffers: RolloutBuffers,
   models: RolloutModels,
-  encodeSteps: (encoder: GPUCommandEncoder, params: RolloutParams) => void,
+  steps: RolloutSteps,
+  values: { encode(encoder: GPUCommandEncoder, critic: GPUBuffer): void },
   destroy: () => void,
 ): Rollout {
-  const { env, steps, label, N, G, seeds, continuousDims: D, branches, A, masked, pipelined } = shape;
+  const { env, label, N, G, seeds, continuousDims: D, branches, A, masked, pipelined } = shape;
   const { transitions, stepParams, slotBytes, maskErrors } = buffers;
   const { normalisers } = models;
-  const slots = new Uint32Array((steps * slotBytes) / 4);
+  const T = shape.steps;
+  const slots = new Uint32Array((T * slotBytes) / 4);
   return {
     transitions,
-    steps,
+    steps: T,
     envs: N,
     agents: G,
     policy: D === 0 ? 'categorical' : branches.length === 0 ? 'gaussian' : 'hybrid',
@@ -294,7 +319,7 @@ function rolloutOf(
     maskErrors,
     prepare(iteration) {
       clearMaskErrors(device.queue, maskErrors);
-      for (let step = 0; step < steps; step += 1) {
+      for (let step = 0; step < T; step += 1) {
         // seed is unused by the samplers (agent_seeds holds the keys); kept for readability of the slot.
         slots.set(encodeRngParams({ seed: seeds[0]!, stream: ACTION_STREAM, iteration, step, draw: 0 }), (step * slotBytes) / 4);
       }
@@ -311,7 +336,10 @@ function rolloutOf(
         }
       }
     },
-    encode: encodeSteps,
+    encode(encoder, params) {
+      steps.encode(encoder, params.actor);
+      values.encode(encoder, params.critic);
+    },
     destroy,
   };
 }

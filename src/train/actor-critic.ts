@@ -33,6 +33,8 @@ import { actorSpec, criticSpec, gaussianActorSpec, hybridActorSpec, mlpLayout, t
 import { createOptimizer, type Optimizer } from '../nn/optimizer';
 import { createRollout, type Rollout } from '../rollout/rollout';
 import type { Transitions } from '../rollout/transitions';
+import type { RolloutKernels } from '../rollout/fused-steps-choice';
+import type { ParameterSlot } from '../nn/mlp';
 import { finishActorCritic, type ActorCriticIteration, type ScaffoldBuffers, type ScaffoldParts } from './actor-critic-trainer';
 import { policyKindOf, type PolicyKind } from './policy-kind';
 import { episodeRingSpec, metricRingBytes, REPORT_BYTES } from './report';
@@ -79,6 +81,8 @@ export interface ActorCriticConfig {
   readonly normalizeRewards?: { readonly gamma: number } | false;
   /** Sample and learn under the env's action masks (default true: when the env has them); false ignores them. */
   readonly actionMasks?: boolean;
+  /** The rollout's kernels (default 'auto': fused where the rollout qualifies; src/rollout/fused-steps.ts). */
+  readonly rolloutKernels?: RolloutKernels;
   /** The critic is trained (its gradients join the optimiser's vector); otherwise it only feeds the rollout. */
   readonly trainCritic: boolean;
   /**
@@ -132,6 +136,20 @@ export interface ActorCritic {
   statisticsInputs(targets: { readonly returns: GPUBuffer; readonly coefficients: GPUBuffer }): StatisticsInputs;
   /** Records one optimiser step: gradients into the joint vector, the step, parameters back out. */
   encodeStep(encoder: GPUCommandEncoder): void;
+  /**
+   * Where the actor and (where the optimiser trains one) the critic live in buffers.parameters and
+   * buffers.gradients, the joint vector [G][actor | critic]. An algorithm whose passes are built on
+   * these slots (src/nn/mlp.ts ParameterSlot) reads and writes the joint vector in place and steps
+   * with encodeJointStep: no copies per step.
+   */
+  readonly jointSlots: { readonly actor: ParameterSlot; readonly critic: ParameterSlot | undefined };
+  /**
+   * Records one optimiser step on the joint vector as it stands (gradients written there by passes
+   * on jointSlots). The networks' own buffers keep their parameters until copyParametersOut.
+   */
+  encodeJointStep(encoder: GPUCommandEncoder): void;
+  /** Copies the joint vector's parameters into the actor's and critic's own buffers (what the rollout, act() and snapshots read): after an update's last encodeJointStep. */
+  copyParametersOut(encoder: GPUCommandEncoder): void;
   /** Builds the NaN guard and the loop and returns the Trainer; call last. */
   finish<C>(resolved: C, iteration: ActorCriticIteration, stepsPerIteration: number): Promise<Trainer<C>>;
   /** Frees everything built so far (for an algorithm's own setup failures). */
@@ -147,6 +165,8 @@ interface Networks {
   /** The critic is trained on its own, so the joint vector is [actor | critic]; otherwise the actor alone. */
   readonly jointCritic: boolean;
   readonly sizes: { readonly actor: number; readonly critic: number; readonly joint: number };
+  /** Where each network sits in the joint vector (the critic only where the joint vector holds it). */
+  readonly slots: { readonly actor: ParameterSlot; readonly critic: ParameterSlot | undefined };
 }
 
 /** The actor and critic for the env's spaces; a shared trunk's actor gains the critic's value head (CleanRL's gain 1) and is the critic. */
@@ -160,7 +180,9 @@ function networksFor(descriptor: EnvDescriptor, config: ActorCriticConfig): Netw
   const jointCritic = config.trainCritic && !shared;
   const PA = actor.parametersPerAgent;
   const PC = critic.parametersPerAgent;
-  return { actor, critic, policy: policyKindOf(actionSpace), shared, jointCritic, sizes: { actor: PA, critic: PC, joint: jointCritic ? PA + PC : PA } };
+  const joint = jointCritic ? PA + PC : PA;
+  const slots = { actor: { agentStride: joint, offset: 0 }, critic: jointCritic ? { agentStride: joint, offset: PA } : shared ? { agentStride: joint, offset: 0 } : undefined };
+  return { actor, critic, policy: policyKindOf(actionSpace), shared, jointCritic, sizes: { actor: PA, critic: PC, joint }, slots };
 }
 
 /**
@@ -204,6 +226,7 @@ function createTrainerRollout(device: GPUDevice, config: ActorCriticConfig, env:
     normalizeObservations: config.normalizeObservations ?? false,
     normalizeRewards: config.normalizeRewards ?? false,
     ...(config.actionMasks === false ? { useActionMasks: false } : {}),
+    kernels: config.rolloutKernels ?? 'auto',
     label: `${config.name}.rollout`,
   });
 }
@@ -248,7 +271,10 @@ function writeInitialParameters(queue: GPUQueue, b: ScaffoldBuffers, nets: Netwo
   });
 }
 
-/** The copies between the joint vector and the networks' buffers (2G each way), and the optimiser step between them. */
+/**
+ * The copies between the joint vector and the networks' buffers (2G each way), and the optimiser
+ * step between them; or the step alone, for passes that work on the joint vector in place.
+ */
 function parameterCopies(b: ScaffoldBuffers, nets: Networks, G: number, optimizer: Optimizer) {
   const { actor: PA, critic: PC, joint: P } = nets.sizes;
   const copyParametersOut = (encoder: GPUCommandEncoder) => {
@@ -265,7 +291,8 @@ function parameterCopies(b: ScaffoldBuffers, nets: Networks, G: number, optimize
     optimizer.encodeStep(encoder, { parameters: b.parameters, gradients: b.gradients });
     copyParametersOut(encoder);
   };
-  return { copyParametersOut, encodeStep };
+  const encodeJointStep = (encoder: GPUCommandEncoder) => optimizer.encodeStep(encoder, { parameters: b.parameters, gradients: b.gradients });
+  return { copyParametersOut, encodeStep, encodeJointStep };
 }
 
 /** The finished episodes' ring: returns, lengths and metrics of the episodes that ended, into the report. */
@@ -333,7 +360,7 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
     rollout.encodeReset(encoder);
     device.queue.submit([encoder.finish()]);
 
-    const { copyParametersOut, encodeStep } = parameterCopies(b, nets, G, optimizer);
+    const { copyParametersOut, encodeStep, encodeJointStep } = parameterCopies(b, nets, G, optimizer);
     const parts: ScaffoldParts = {
       device, name, agents: G, env, metricNames, actor, critic, policy, rollout, optimizer, buffers: b, episodeRing, copyParametersOut, own, destroy,
       numIterations: config.numIterations, totalTimesteps: config.totalTimesteps, sharedTrunk: nets.shared, jointSize: nets.sizes.joint,
@@ -341,6 +368,7 @@ export async function createActorCritic(device: GPUDevice, config: ActorCriticCo
     };
     return {
       name, agents: G, seeds, actor, critic, policy, sharedTrunk: nets.shared, env, rollout, optimizer, buffers: b, own, encodeStep, destroy,
+      jointSlots: nets.slots, encodeJointStep, copyParametersOut,
       branches: actionBranches(env.descriptor.actionSpace),
       masked: rollout.masked,
       sizes: nets.sizes,

@@ -13,6 +13,7 @@
  */
 import { createKernel, type Kernel, type SizedKernel } from '../gpu/kernel';
 import { gaussianBackwardKernel, gaussianEvaluateKernel, gaussianLogStdReduceKernel, learnedLogStd, type GaussianHeadConfig, type LogStdSource } from '../nn/heads';
+import type { ParameterSlot } from '../nn/mlp';
 import { multiCategoricalBackwardKernels, multiCategoricalEvaluateKernels, type MultiCategoricalHeadConfig } from '../nn/heads-multi-discrete';
 import type { MlpLayout } from '../nn/mlp-spec';
 import type { PolicyKind } from './policy-kind';
@@ -31,6 +32,8 @@ export interface PolicyHeadConfig {
    * D continuous dims they sum to the policy head's width); default one branch of the whole width.
    */
   readonly branches?: readonly number[];
+  /** Where the actor lives in `parameters` and `parameterGrads` (default: a buffer of the actor alone; src/nn/mlp.ts). */
+  readonly parameterSlot?: ParameterSlot;
   readonly label: string;
 }
 
@@ -103,7 +106,7 @@ export async function createPolicyHead(device: GPUDevice, config: PolicyHeadConf
   const actionWords = D + branches.length;
   const masked = config.masked ?? false;
   const parts = [
-    ...(D > 0 ? [await gaussianPart(compile, { agents, rowsPerAgent, actionDims: D, logStd: learnedLogStd(actor), mean: { stride: width }, actions: { stride: actionWords } })] : []),
+    ...(D > 0 ? [await gaussianPart(compile, { agents, rowsPerAgent, actionDims: D, logStd: learnedLogStd(actor, 'logStd', config.parameterSlot), mean: { stride: width }, actions: { stride: actionWords } })] : []),
     ...(branches.length > 0
       ? [await categoricalPart(compile, label, masked, { rows, nvec: branches, masked, logits: { stride: width, offset: D }, actions: { stride: actionWords, offset: D }, addToRows: D > 0 })]
       : []),

@@ -16,6 +16,7 @@
  */
 import { createKernel, type Kernel, type SizedKernel } from '../gpu/kernel';
 import { gaussianLogStdReduceKernel, klGaussianBackwardKernel, klGaussianKernel, learnedLogStd } from '../nn/heads';
+import type { ParameterSlot } from '../nn/mlp';
 import { multiCategoricalKlBackwardKernels, multiCategoricalKlKernels } from '../nn/heads-multi-discrete';
 import type { MlpLayout } from '../nn/mlp-spec';
 import type { PolicyHead } from './policy-head';
@@ -29,6 +30,8 @@ export interface PolicyKlConfig {
   readonly rowsPerAgent: number;
   /** The branches' KL is over the legal actions of each row (bind `mask`). */
   readonly masked?: boolean;
+  /** Where the actor lives in `parameters`, `oldParameters` and `parameterGrads` (default: buffers of the actor alone). */
+  readonly parameterSlot?: ParameterSlot;
   readonly label: string;
 }
 
@@ -121,7 +124,7 @@ async function categoricalKlPart(compile: (s: SizedKernel) => Promise<Compiled>,
 /** The closed-form KL of the Gaussian over the first D outputs, the log-std of each parameter set its own. */
 async function gaussianKlPart(compile: (s: SizedKernel) => Promise<Compiled>, config: PolicyKlConfig): Promise<Part> {
   const { head, actor, agents, rowsPerAgent } = config;
-  const logStd = learnedLogStd(actor);
+  const logStd = learnedLogStd(actor, 'logStd', config.parameterSlot);
   const gaussian = {
     agents,
     rowsPerAgent,

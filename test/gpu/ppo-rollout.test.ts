@@ -53,9 +53,10 @@ describe('rollout encoder', () => {
   afterAll(() => unregisterEnv(WIDE_WALK.id));
 
   it.each([
-    { env: 'CartPole-v1', OBS: 4, actions: 2 },
-    { env: WIDE_WALK.id, OBS: 1, actions: 1000 },
-  ])('records T steps of N envs in one submit, as the env, the heads and the critic produce them one at a time ($env, $actions actions)', async ({ env: envId, OBS, actions }) => {
+    { env: 'CartPole-v1', OBS: 4, actions: 2, kernels: 'fused' as const },
+    { env: 'CartPole-v1', OBS: 4, actions: 2, kernels: 'layerwise' as const },
+    { env: WIDE_WALK.id, OBS: 1, actions: 1000, kernels: 'layerwise' as const },
+  ])('records T steps of N envs in one submit, as the env, the heads and the critic produce them one at a time ($env, $actions actions, $kernels)', async ({ env: envId, OBS, actions, kernels }) => {
     const { device } = gpu();
     const seed = freshSeed();
     const random = seededRandom(seed);
@@ -68,7 +69,7 @@ describe('rollout encoder', () => {
     const envOptions = { numEnvs: N, seed, maxEpisodeSteps: 10 };
     const env = await createVectorEnv(device, envId, envOptions);
     const replay = await createVectorEnv(device, envId, envOptions);
-    const rollout = await createRollout(device, { env, steps: T, actor, critic, seed });
+    const rollout = await createRollout(device, { env, steps: T, actor, critic, seed, kernels });
     const actorBuffer = createBufferWithData(device, 'test.actor', actorParams);
     const criticBuffer = createBufferWithData(device, 'test.critic', criticParams);
     try {

@@ -25,6 +25,7 @@ import { statisticsKernelExamples } from '../../src/losses/statistics';
 import { reduceKernelExamples } from '../../src/gpu/reduce';
 import { returnsKernelExamples } from '../../src/returns/kernels';
 import { rolloutKernelExamples } from '../../src/rollout/kernels';
+import { fusedStepKernelExamples } from '../../src/rollout/fused-steps';
 import { normaliseKernelExamples } from '../../src/normalise/running-normalisers';
 import { trainKernelExamples } from '../../src/train/report';
 import { naturalGradientKernelExamples } from '../../src/algos/trpo/kernels';
@@ -58,6 +59,8 @@ export const KERNEL_CATALOGUE: readonly KernelSpec[] = [
   ...reduceKernelExamples(),
   ...returnsKernelExamples(),
   ...rolloutKernelExamples(),
+  // The fused rollout step around every built-in body it takes (one discrete action, no masks).
+  ...fusedStepKernelExamples(BUILTIN_ENVS.filter((d) => d.actionSpace.kind === 'discrete' && !d.actionMasks && !d.episodeMetrics?.length && !d.policySeat)),
   ...normaliseKernelExamples(),
   ...trainKernelExamples(),
   ...naturalGradientKernelExamples(),

@@ -14,6 +14,7 @@ import {
   layerWidths,
   nonNegative,
   numberIn,
+  oneOf,
   parseConfig,
   perAgentNonNegative,
   positive,
@@ -91,6 +92,14 @@ export const PPO_FIELDS = {
    * action does).
    */
   actionMasks: optional(flag()), // true
+  /**
+   * How the rollout runs on the GPU: 'auto' fuses each step (observation, policy, draw, env step,
+   * record) into one dispatch where it can (a WGSL env with one discrete action and no masks,
+   * metrics or policy seat, no normalisers, an actor at most 64 wide), 'layerwise' always takes
+   * six dispatches and nine copies a step, 'fused' insists (an error where it cannot). Both
+   * record the same transitions to float32 rounding.
+   */
+  rolloutKernels: optional(oneOf(['auto', 'fused', 'layerwise'] as const)), // 'auto'
   /**
    * CleanRL's target_kl: stop the epoch loop once an epoch's last minibatch has approx_kl above it
    * (decided on the GPU); null: never.
@@ -184,6 +193,8 @@ export const PPO_DEFAULTS = Object.freeze({
   normReward: false,
   /** Use the env's action masks when it has them. */
   actionMasks: true,
+  /** Fuse each rollout step into one dispatch where it can. */
+  rolloutKernels: 'auto' as 'auto' | 'fused' | 'layerwise',
   /** No self-play: the env's own opponent, if it has one. */
   selfPlay: null as SelfPlayOptions | null,
 });

@@ -72,11 +72,13 @@ export async function createPpoModels(device: GPUDevice, config: ResolvedPpoConf
   );
   const normaliser = own(await createAdvantageNormaliser(device, { steps: T, envs: N, agents: G, minibatches: M, label: `${name}.normalise` }));
   const passes = { agents: G, rowsPerAgent: B };
-  const actorPasses = own(await createMlpPasses(device, actor, { ...passes, label: `${name}.actor` }));
-  const criticPasses = ac.sharedTrunk ? undefined : own(await createMlpPasses(device, critic, { ...passes, label: `${name}.critic` }));
-  const oldActorPasses = penalty ? own(await createMlpPasses(device, actor, { ...passes, label: `${name}.actor-old` })) : undefined;
-  const head = await createPolicyHead(device, { kind: ac.policy, actor, ...passes, masked: ac.masked, branches: ac.branches, label: name });
-  const policyKl = penalty ? await createPolicyKl(device, { head, actor, ...passes, masked: ac.masked, label: name }) : undefined;
+  // The update reads and writes the joint vector [G][actor | critic] in place (ActorCritic.jointSlots): no copies per minibatch.
+  const { actor: actorSlot, critic: criticSlot } = ac.jointSlots;
+  const actorPasses = own(await createMlpPasses(device, actor, { ...passes, parameterSlot: actorSlot, label: `${name}.actor` }));
+  const criticPasses = ac.sharedTrunk ? undefined : own(await createMlpPasses(device, critic, { ...passes, parameterSlot: criticSlot, label: `${name}.critic` }));
+  const oldActorPasses = penalty ? own(await createMlpPasses(device, actor, { ...passes, parameterSlot: actorSlot, label: `${name}.actor-old` })) : undefined;
+  const head = await createPolicyHead(device, { kind: ac.policy, actor, ...passes, masked: ac.masked, branches: ac.branches, parameterSlot: actorSlot, label: name });
+  const policyKl = penalty ? await createPolicyKl(device, { head, actor, ...passes, masked: ac.masked, parameterSlot: actorSlot, label: name }) : undefined;
   const statistics = own(
     await createStatistics(device, { agents: G, steps: T, envs: N, minibatches: M, updates: K * M, klPenalty: penalty !== undefined, label: `${name}.statistics` }),
   );
@@ -141,7 +143,8 @@ export function createPpoBuffers(device: GPUDevice, config: ResolvedPpoConfig, s
       mbReturns: words(rows),
       mbValuesOld: words(rows),
       mbMasks: words(ac.masked ? rows * head.maskWidth : 4),
-      oldActorParameters: words(penalty ? G * ac.sizes.actor : 4),
+      // θ_old: a copy of the joint vector (the old actor passes read it at the actor's slot).
+      oldActorParameters: words(penalty ? G * ac.sizes.joint : 4),
       logProbs: words(rows),
       entropies: words(rows),
       kl: words(penalty ? rows : 4),
@@ -227,14 +230,14 @@ function bindPpoLosses({ ac, models, kernels: k, buffers: b }: PpoParts) {
   const terms = models.statistics.buffers.lossTerms;
   const policyHead = models.head.bind({
     outputs: models.actorPasses.outputs.policy!,
-    parameters: p.actorParameters,
+    parameters: p.parameters,
     actions: b.mbActions,
     logProbs: b.logProbs,
     entropies: b.entropies,
     logProbGrads: b.logProbGrads,
     entropyGrads: b.entropyGrads,
     outputGrads: b.headGrads,
-    parameterGrads: p.actorGradients,
+    parameterGrads: p.gradients,
     logStdTerms: b.logStdTerms,
     unused: b.unused,
     mask: b.mbMasks,
@@ -276,13 +279,13 @@ function bindPpoPenalty({ ac, models, kernels: k, buffers: b }: PpoParts) {
         oldOutputs,
         outputs: models.actorPasses.outputs.policy!,
         oldParameters: b.oldActorParameters,
-        parameters: ac.buffers.actorParameters,
+        parameters: ac.buffers.parameters,
         ...(ac.masked ? { mask: b.mbMasks } : {}),
         unused: b.unused,
         kl: b.kl,
         klGrads: b.klGrads,
         outputGrads: b.headGrads,
-        parameterGrads: ac.buffers.actorGradients,
+        parameterGrads: ac.buffers.gradients,
         logStdTerms: b.logStdTerms,
       }),
       klPenalty: k.penalty.klPenalty.bind({ kl: b.kl, coefficients: b.coefficients, kl_grads: b.klGrads, terms: models.statistics.buffers.lossTerms }),
@@ -311,7 +314,7 @@ export class PpoUpdate {
     // Returns: GAE(λ) advantages and the critic's targets A + V.
     models.returns.encode(encoder, { ...returnsInputs(ac.transitions), output: b.advantages, returns: b.returns });
     // θ_old, for the per-row KL of the penalty.
-    if (sizes.penalty) encoder.copyBufferToBuffer(p.actorParameters, 0, b.oldActorParameters, 0, p.actorParameters.size);
+    if (sizes.penalty) encoder.copyBufferToBuffer(p.parameters, 0, b.oldActorParameters, 0, p.parameters.size);
 
     // Update: K epochs of M minibatches over a fresh permutation each epoch.
     models.statistics.encodeClearTerms(encoder);
@@ -329,6 +332,8 @@ export class PpoUpdate {
         stop.end();
       }
     }
+    // The updated parameters where the next rollout (and act(), and the snapshots) read them.
+    ac.copyParametersOut(encoder);
   }
 
   private encodeMinibatch(encoder: GPUCommandEncoder, m: number): void {
@@ -342,7 +347,7 @@ export class PpoUpdate {
 
     // Policy: L = −min(r·Â, clip(r)·Â) − c·H, or −r·Â + β·KL(π_old ‖ π) − c·H, back through the
     // head and the actor.
-    actorPasses.encodeForward(encoder, { params: p.actorParameters, inputs: b.mbObservations });
+    actorPasses.encodeForward(encoder, { params: p.parameters, inputs: b.mbObservations });
     oldActorPasses?.encodeForward(encoder, { params: b.oldActorParameters, inputs: b.mbObservations });
     const headPass = encoder.beginComputePass({ label: `${sizes.name}.policy-loss` });
     g.policyHead.evaluate(headPass);
@@ -356,20 +361,20 @@ export class PpoUpdate {
       k.valueLoss.dispatch(headPass, g.valueLossGroup, ks.valueLoss.invocations);
       headPass.end();
       const headGrads = { policy: b.headGrads, value: b.valueGrads };
-      actorPasses.encodeBackward(encoder, { params: p.actorParameters, inputs: b.mbObservations, headGrads, paramGrads: p.actorGradients });
+      actorPasses.encodeBackward(encoder, { params: p.parameters, inputs: b.mbObservations, headGrads, paramGrads: p.gradients });
     } else {
       headPass.end();
-      actorPasses.encodeBackward(encoder, { params: p.actorParameters, inputs: b.mbObservations, headGrads: { policy: b.headGrads }, paramGrads: p.actorGradients });
+      actorPasses.encodeBackward(encoder, { params: p.parameters, inputs: b.mbObservations, headGrads: { policy: b.headGrads }, paramGrads: p.gradients });
       // Value: c_v · ½ max((V − R)², (V_clipped − R)²), back through the critic.
-      criticPasses.encodeForward(encoder, { params: p.criticParameters, inputs: b.mbObservations });
+      criticPasses.encodeForward(encoder, { params: p.parameters, inputs: b.mbObservations });
       const valuePass = encoder.beginComputePass({ label: `${sizes.name}.value-loss` });
       k.valueLoss.dispatch(valuePass, g.valueLossGroup, ks.valueLoss.invocations);
       valuePass.end();
-      criticPasses.encodeBackward(encoder, { params: p.criticParameters, inputs: b.mbObservations, headGrads: { value: b.valueGrads }, paramGrads: p.criticGradients });
+      criticPasses.encodeBackward(encoder, { params: p.parameters, inputs: b.mbObservations, headGrads: { value: b.valueGrads }, paramGrads: p.gradients });
     }
 
-    // One Adam step over [actor | critic], clipped by the joint gradient norm.
-    ac.encodeStep(encoder);
+    // One Adam step over [actor | critic] in place, clipped by the joint gradient norm.
+    ac.encodeJointStep(encoder);
     // Where a paced loop may let a frame go by.
     splitPoint(encoder);
   }
