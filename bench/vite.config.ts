@@ -16,11 +16,13 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     minify: false,
-    ssr: 'bench/main.ts',
+    // Two programs: main.js (every benchmark, `npm run bench…`) and device.js (`npm run bench:device`).
+    ssr: true,
     rollupOptions: {
+      input: { main: 'bench/main.ts', device: 'bench/device.ts' },
       // Bare specifiers (packages) and node: builtins stay imports; relative sources are bundled.
       external: (id: string) => /^node:/.test(id) || !/^[./]/.test(id) && !/^[A-Za-z]:/.test(id) && !id.startsWith('\0'),
-      output: { format: 'es', entryFileNames: 'main.js' },
+      output: { format: 'es', entryFileNames: '[name].js' },
     },
   },
 });

@@ -16,7 +16,8 @@ import type { PpoCase } from './ppo-throughput';
 /** How long the cases may run: full (the suite's ≤ 20 minutes on SwiftShader) or quick (CI). */
 export type Mode = 'full' | 'quick';
 
-const CARTPOLE_PPO = { numSteps: 128, updateEpochs: 4, numMinibatches: 4 } as const;
+/** CleanRL's CartPole PPO: T = 128, 4 epochs of 4 minibatches. */
+export const CARTPOLE_PPO = { numSteps: 128, updateEpochs: 4, numMinibatches: 4 } as const;
 
 /**
  * The env-dimension cases: CartPole PPO (CleanRL's configuration) at N = 1, 4, 16, 64, 256, 1 024,
