@@ -181,7 +181,8 @@ async function run(options: { budget: string; json: string; md: string; software
       benchmark: 'device',
       version: VERSION,
       date: new Date().toISOString(),
-      command: `npm run bench:device${process.argv.length > 3 ? ` -- ${process.argv.slice(3).join(' ')}` : ''}`,
+      // bench/.build/device.js is its own program: its options start at argv[2].
+      command: `npm run bench:device${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
       adapter: gpu.adapter,
       limits,
       timestampQuery: timestamps,

@@ -13,6 +13,7 @@
  * dropping digits. Time between one pass's end and the next one's beginning (copies, barriers, the
  * driver's own work) is reported as its own row.
  */
+import { shareAdapter } from '../../src/gpu/device';
 
 /** Most passes one profiled iteration may have (two queries each; WebGPU caps a query set at 4 096). */
 const MAX_PASSES = 2048;
@@ -99,6 +100,8 @@ export function createPassProfiler(device: GPUDevice): PassProfiler | null {
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+  // Kernel choices that depend on the adapter (the rollout's fused steps) see the device's.
+  shareAdapter(view, device);
 
   return {
     device: view,

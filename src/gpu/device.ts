@@ -117,12 +117,27 @@ function watchDevice(device: GPUDevice, options: AcquireGpuOptions, released: ()
   return { state, lost };
 }
 
+/** The report of every device acquireGpu returned, for the kernel choices that depend on the adapter. */
+const adapterReports = new WeakMap<GPUDevice, AdapterReport>();
+
+/** What `device` runs on, when acquireGpu made it; undefined for a device made elsewhere. */
+export function adapterOf(device: GPUDevice): AdapterReport | undefined {
+  return adapterReports.get(device);
+}
+
+/** A view of `device` (a wrapper such as a profiler's proxy) runs on what `device` runs on. */
+export function shareAdapter(view: GPUDevice, device: GPUDevice): void {
+  const report = adapterReports.get(device);
+  if (report) adapterReports.set(view, report);
+}
+
 function wrap(
   device: GPUDevice,
   adapter: AdapterReport,
   options: AcquireGpuOptions,
   owned: boolean,
 ): Gpu {
+  adapterReports.set(device, adapter);
   let released = false;
   const { state, lost } = watchDevice(device, options, () => released);
   return {

@@ -12,10 +12,9 @@
  * (test/gpu/rollout-fused.test.ts). A rollout qualifies when its env is a WGSL env with one
  * discrete action (at most MAX_FUSED_UNITS) and no masks, metrics or policy seat, nothing is
  * normalised, and the actor's input and hidden layers are at most MAX_FUSED_UNITS wide
- * (MAX_FUSED_LAYERS − 1 of them): fusedStepsUnsupported says why not.
+ * (MAX_FUSED_LAYERS − 1 of them); ./fused-steps-choice.ts decides, and says why not.
  */
 import { BufferSet } from '../gpu/buffers';
-import { MAX_FUSED_LAYERS } from './fused-steps-choice';
 import { createKernel, type KernelSpec } from '../gpu/kernel';
 import { envWrapperParts } from '../envs/kernels';
 import { splitPoint } from '../gpu/split-point';
@@ -23,8 +22,9 @@ import { RNG_PARAMS_BYTES } from '../rng/params';
 import { ACTIVATION_CODE } from '../nn/mlp-kernels';
 import { actorSpec, mlpLayout, type MlpLayout } from '../nn/mlp-spec';
 import type { EnvDescriptor } from '../envs/types';
-import type { Transitions } from './transitions';
+import { MAX_FUSED_LAYERS } from './fused-steps-choice';
 import type { RolloutShape } from './rollout-shape';
+import type { Transitions } from './transitions';
 import activationWgsl from '../../shaders/nn/activation.wgsl';
 import categoricalCommonWgsl from '../../shaders/nn/categorical_common.wgsl';
 import rolloutFusedCategoricalWgsl from '../../shaders/rollout/rollout_fused_categorical.wgsl';
@@ -33,8 +33,10 @@ import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
 
 /**
  * Envs per workgroup. 32 fills a warp on NVIDIA hardware and still splits N = 64 over two
- * workgroups, which SwiftShader runs on two cores (measured on CartPole, N = 64, T = 128: 141 ms a
- * rollout at 16 or 32, 204 ms at 64; N = 4 took 13–16 ms at every size from 2 to 64).
+ * workgroups, which SwiftShader runs on two cores. Measured on CartPole (N = 64, T = 128) with
+ * this kernel's first form, which looped over the T steps in one dispatch: 141 ms a rollout at 16
+ * or 32 envs per workgroup, 204 ms at 64 (one workgroup, one core); N = 4 took 13–16 ms at every
+ * size from 2 to 64.
  */
 export const FUSED_WORKGROUP_SIZE = 32;
 

@@ -56,7 +56,9 @@ export interface RolloutConfig {
    * 'fused' records each step in one dispatch (./fused-steps.ts: a WGSL env with one discrete
    * action, no masks, metrics, policy seat or normalisers, an actor at most 64 wide), an error
    * where that does not apply; 'layerwise' records each step as six dispatches and nine copies;
-   * 'auto' (the default) fuses where it applies. Both record the same transitions to float32 rounding.
+   * 'auto' (the default) fuses where it applies, on a software adapter only up to
+   * SOFTWARE_FUSED_MAX_ENVS envs (./fused-steps-choice.ts). Both record the same transitions to
+   * float32 rounding.
    */
   readonly kernels?: RolloutKernels;
   readonly label?: string;
@@ -96,8 +98,8 @@ export interface RolloutShape {
   readonly OBS: number;
 }
 
-/** Checks `config` against its env and networks; throws naming the first problem. */
-export function resolveRolloutShape(config: RolloutConfig): RolloutShape {
+/** Checks `config` against its env and networks; throws naming the first problem. `software`: the adapter is one (the fused steps' choice). */
+export function resolveRolloutShape(config: RolloutConfig, software = false): RolloutShape {
   const { env, steps, actor, critic } = config;
   const label = config.label ?? 'rollout';
   const space = env.descriptor.actionSpace;
@@ -129,7 +131,7 @@ export function resolveRolloutShape(config: RolloutConfig): RolloutShape {
   const pipelined = pipelinesHalves({ env, host: hostEnv, agents: G, normalised: normalizeObservations || normalizeRewards !== false, wanted: pipelineWanted });
   const maskRow = masked ? maskWidth(space) : 0;
   const OBS = env.observationSize;
-  const fused = resolveFusedSteps({ env, actor, hostEnv, masked, normalizeObservations, normalizeRewards, space }, config.kernels ?? 'auto');
+  const fused = resolveFusedSteps({ env, actor, hostEnv, masked, normalizeObservations, normalizeRewards, space }, config.kernels ?? 'auto', software);
   return {
     env,
     steps,

@@ -52,6 +52,7 @@
  */
 import { createBuffer, createBufferWithData, destroyBuffer } from '../gpu/buffers';
 import type { VectorEnv } from '../envs/vector-env';
+import { adapterOf } from '../gpu/device';
 import { splitPoint } from '../gpu/split-point';
 import { createMlpPasses, type MlpPasses } from '../nn/mlp';
 import type { MlpLayout } from '../nn/mlp-spec';
@@ -59,7 +60,6 @@ import { createRunningNormalisers, type RunningNormalisers } from '../normalise/
 import { encodeRngParams, RNG_PARAMS_BYTES } from '../rng/params';
 import { clearMaskErrors, MASK_ERRORS_BYTES } from '../nn/heads';
 import { createCriticValues } from './critic-values';
-import { createFusedSteps } from './fused-steps';
 import { createHostHalves } from './host-halves';
 import { createRolloutSamplers, type RolloutSamplers } from './rollout-samplers';
 import { createStepRecorder, type StepRecorder } from './step-record';
@@ -104,6 +104,8 @@ export interface Rollout {
   readonly masked: boolean;
   /** Whether a JavaScript env's steps are pipelined in halves (RolloutConfig.pipelineHostEnv). */
   readonly pipelined: boolean;
+  /** Whether each step is one fused dispatch (RolloutConfig.kernels, ./fused-steps-choice.ts). */
+  readonly fused: boolean;
   /**
    * The MaskErrors block of the sampler (MASK_ERRORS_BYTES): rows whose mask allowed no action since
    * `prepare`, the first at step ⌊i / N⌋, env i mod N (src/nn/heads.ts decodeMaskErrors).
@@ -120,7 +122,7 @@ export interface Rollout {
 
 /** Compiles the rollout's kernels and allocates its buffers (once): the named steps below, in order. */
 export async function createRollout(device: GPUDevice, config: RolloutConfig): Promise<Rollout> {
-  const shape = resolveRolloutShape(config);
+  const shape = resolveRolloutShape(config, adapterOf(device)?.isSoftware ?? false);
   const owned: { destroy(): void }[] = [];
   const own = <X extends { destroy(): void }>(x: X): X => (owned.push(x), x);
   const destroyAll = () => owned.splice(0).reverse().forEach((x) => x.destroy());
@@ -128,8 +130,9 @@ export async function createRollout(device: GPUDevice, config: RolloutConfig): P
     const buffers = createRolloutBuffers(device, shape, own);
     const models = await createRolloutModels(device, shape, own);
     const values = await createCriticValues(device, shape, buffers, models.criticPasses);
+    // The fused steps' code loads with the first rollout that fuses: a game's JavaScript env never fetches it.
     const steps = shape.fused
-      ? own(await createFusedSteps(device, shape, buffers))
+      ? own(await (await import('./fused-steps')).createFusedSteps(device, shape, buffers))
       : await createLayerwiseSteps(device, shape, buffers, models, own);
     return rolloutOf(device, shape, buffers, models, steps, values, destroyAll);
   } catch (error) {
@@ -316,6 +319,7 @@ function rolloutOf(
     normalisers,
     masked,
     pipelined,
+    fused: shape.fused,
     maskErrors,
     prepare(iteration) {
       clearMaskErrors(device.queue, maskErrors);

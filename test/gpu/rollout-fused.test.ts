@@ -6,15 +6,18 @@
  * short step limit so episodes are cut; networks whose widths are and are not multiples of 4 (the
  * kernel's vec4 and scalar sums), observations of 4, 6 and 2 floats, a population of 3 agents.
  * The float64 check of the fused record (the policy's draws, the env replayed from the host, the
- * critic) is test/gpu/ppo-rollout.test.ts's, run on both paths. Then the rollouts that cannot fuse,
- * refused by name when 'fused' is asked for and run layer-wise by 'auto'.
+ * critic) is test/gpu/ppo-rollout.test.ts's, run on both paths. Then which path 'auto' takes on
+ * this software adapter (fused up to SOFTWARE_FUSED_MAX_ENVS envs), and the rollouts that cannot
+ * fuse, refused by name when 'fused' is asked for and run layer-wise by 'auto'.
  */
 import { describe, expect, it } from 'vitest';
 import { createVectorEnv, type VectorEnv } from '../../src/envs/index';
 import { createBufferWithData } from '../../src/gpu/buffers';
 import { readBufferOnce } from '../../src/gpu/readback';
 import { actorSpec, criticSpec, gaussianActorSpec, mlpLayout, type MlpLayout } from '../../src/nn/mlp-spec';
+import { adapterOf } from '../../src/gpu/device';
 import { createRollout, type RolloutConfig } from '../../src/rollout/index';
+import { SOFTWARE_FUSED_MAX_ENVS } from '../../src/rollout/fused-steps-choice';
 import type { TransitionField } from '../../src/rollout/transitions';
 import { gpuStep, useGpu } from '../support/gpu';
 import { freshSeed, seededRandom } from '../support/random';
@@ -120,6 +123,25 @@ describe('fused rollout', () => {
     }
   });
 
+  it("'auto' fuses on a software adapter up to SOFTWARE_FUSED_MAX_ENVS envs, and past them steps layer-wise", async () => {
+    const { device } = gpu();
+    expect(adapterOf(device)?.isSoftware, 'this suite runs on SwiftShader').toBe(true);
+    const layouts = { actor: mlpLayout(actorSpec(4, 2, [8])), critic: mlpLayout(criticSpec(4, [8])) };
+    for (const [numEnvs, fused] of [[SOFTWARE_FUSED_MAX_ENVS, true], [SOFTWARE_FUSED_MAX_ENVS + 1, false]] as const) {
+      const env = await createVectorEnv(device, 'CartPole-v1', { numEnvs, seed: 1 });
+      try {
+        const auto = await createRollout(device, { env, steps: 2, ...layouts, seed: 1 });
+        expect(auto.fused, `'auto' at ${numEnvs} envs`).toBe(fused);
+        auto.destroy();
+        const forced = await createRollout(device, { env, steps: 2, ...layouts, seed: 1, kernels: 'fused' });
+        expect(forced.fused, `'fused' at ${numEnvs} envs`).toBe(true);
+        forced.destroy();
+      } finally {
+        env.destroy();
+      }
+    }
+  });
+
   it("refuses 'fused' where the rollout cannot fuse, naming why, and 'auto' then steps layer-wise", async () => {
     const { device } = gpu();
     const seed = freshSeed();
@@ -136,6 +158,7 @@ describe('fused rollout', () => {
         const config = { env, steps: 3, actor: c.actor, critic: c.critic, seed, ...c.options };
         await expect(createRollout(device, { ...config, kernels: 'fused' }), c.env).rejects.toThrow(c.why);
         const auto = await createRollout(device, config);
+        expect(auto.fused, c.env).toBe(false);
         auto.destroy();
       } finally {
         env.destroy();
@@ -144,6 +167,9 @@ describe('fused rollout', () => {
     const env = await createVectorEnv(device, 'CartPole-v1', { numEnvs: 2, seed });
     try {
       const layouts = { actor: mlpLayout(actorSpec(4, 2, [8])), critic: mlpLayout(criticSpec(4, [8])) };
+      const auto = await createRollout(device, { env, steps: 3, ...layouts, seed });
+      expect(auto.fused, "'auto' on CartPole, 2 envs").toBe(true);
+      auto.destroy();
       await expect(createRollout(device, { env, steps: 3, ...layouts, seed, kernels: 'fast' as never })).rejects.toThrow(
         /rollout: kernels must be 'auto', 'fused' or 'layerwise' \(got "fast"\)/,
       );

@@ -95,9 +95,10 @@ export const PPO_FIELDS = {
   /**
    * How the rollout runs on the GPU: 'auto' fuses each step (observation, policy, draw, env step,
    * record) into one dispatch where it can (a WGSL env with one discrete action and no masks,
-   * metrics or policy seat, no normalisers, an actor at most 64 wide), 'layerwise' always takes
-   * six dispatches and nine copies a step, 'fused' insists (an error where it cannot). Both
-   * record the same transitions to float32 rounding.
+   * metrics or policy seat, no normalisers, an actor at most 64 wide; on a software adapter such
+   * as SwiftShader only up to 16 envs, past which its layer-wise kernels are faster), 'layerwise'
+   * always takes six dispatches and nine copies a step, 'fused' insists (an error where it
+   * cannot). Both record the same transitions to float32 rounding.
    */
   rolloutKernels: optional(oneOf(['auto', 'fused', 'layerwise'] as const)), // 'auto'
   /**
