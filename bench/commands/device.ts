@@ -145,6 +145,28 @@ async function measureAdapter(device: GPUDevice, budget: Budget): Promise<Pick<D
   return { dispatch, ceiling: { shape: '8192×64·64×64', gflops: Math.max(...Object.values(byKernel)), byKernel } };
 }
 
+/** Steps 4–6: PPO along the env and agent dimensions, and the rollout alone, each while the budget allows. */
+async function measureTraining(device: GPUDevice, software: boolean, budget: Budget, notes: string[]): Promise<Pick<DeviceReport, 'envScaling' | 'agentScaling' | 'rolloutOnly'>> {
+  const roundTrip = (await submitRoundTrip(device)).median;
+  const timestamps = device.features.has('timestamp-query');
+  if (!timestamps) notes.push("no 'timestamp-query' on this adapter: no per-pass profile");
+  // The fused rollout steps beside the layer-wise ones where launches dominate, then the env dimension.
+  const envCases = [4, 64, 1024, 4096, 16_384, 65_536].flatMap((n) => [
+    ppoCase(n, 1, 'auto', n === 64 && timestamps),
+    ...(n <= 64 ? [ppoCase(n, 1, 'layerwise', false)] : []),
+  ]);
+  console.log('PPO, env scaling:');
+  const envScaling = await runPpoCases(device, envCases, budget, roundTrip, notes);
+  console.log('PPO, populations:');
+  const agentScaling = await runPpoCases(device, [8, 64, 256, 1024].map((g) => ppoCase(4, g, 'auto', false)), budget, roundTrip, notes);
+  const rolloutOnly: RolloutReport[] = [];
+  if (budget.allows('rollout alone at N = 65 536', software ? 60 : 20)) {
+    const rollout = { env: 'CartPole-v1' as const, numEnvs: 65_536, steps: software ? 2 : 128, repetition: { warmup: 1, repeats: 3 } };
+    rolloutOnly.push(await checkGpuErrors(device, 'rollout N=65536', () => measureRollout(device, rollout)));
+  }
+  return { envScaling, agentScaling, rolloutOnly };
+}
+
 async function run(options: { budget: string; json: string; md: string; software?: boolean; dawn?: string[] }): Promise<void> {
   const budgetSeconds = Number(options.budget);
   if (!(budgetSeconds > 0)) throw new RangeError(`--budget must be a positive number of seconds (got ${options.budget})`);
@@ -154,29 +176,10 @@ async function run(options: { budget: string; json: string; md: string; software
   const gpu = await acquireGpu({ forceSoftware: options.software ?? false, dawnOptions: options.dawn ?? [] });
   try {
     const { device } = gpu;
-    const limits = Object.fromEntries(LIMITS.map((name) => [name, device.limits[name]]));
     console.log(`adapter: ${formatAdapter(gpu.adapter)}; budget ${budgetSeconds} s`);
-    const { dispatch, ceiling } = await measureAdapter(device, budget);
-    const roundTrip = await submitRoundTrip(device);
-    const timestamps = device.features.has('timestamp-query');
-    if (!timestamps) notes.push("no 'timestamp-query' on this adapter: no per-pass profile");
-
-    // The fused rollout steps beside the layer-wise ones where launches dominate, then the env dimension.
-    const envCases = [4, 64, 1024, 4096, 16_384, 65_536].flatMap((n) => [
-      ppoCase(n, 1, 'auto', n === 64 && timestamps),
-      ...(n <= 64 ? [ppoCase(n, 1, 'layerwise', false)] : []),
-    ]);
-    console.log('PPO, env scaling:');
-    const envScaling = await runPpoCases(device, envCases, budget, roundTrip.median, notes);
-    console.log('PPO, populations:');
-    const agentScaling = await runPpoCases(device, [8, 64, 256, 1024].map((g) => ppoCase(4, g, 'auto', false)), budget, roundTrip.median, notes);
-    const rolloutOnly: RolloutReport[] = [];
-    const steps = gpu.adapter.isSoftware ? 2 : 128;
-    if (budget.allows('rollout alone at N = 65 536', gpu.adapter.isSoftware ? 60 : 20)) {
-      rolloutOnly.push(await checkGpuErrors(device, 'rollout N=65536', () => measureRollout(device, { env: 'CartPole-v1', numEnvs: 65_536, steps, repetition: { warmup: 1, repeats: 3 } })));
-    }
-    const all = [...envScaling, ...agentScaling];
-    const fastest = all.reduce<PpoThroughputReport | undefined>((best, r) => (!best || r.sps > best.sps ? r : best), undefined);
+    const adapterSteps = await measureAdapter(device, budget);
+    const training = await measureTraining(device, gpu.adapter.isSoftware, budget, notes);
+    const fastest = [...training.envScaling, ...training.agentScaling].reduce<PpoThroughputReport | undefined>((best, r) => (!best || r.sps > best.sps ? r : best), undefined);
     const report: DeviceReport = {
       benchmark: 'device',
       version: VERSION,
@@ -184,16 +187,13 @@ async function run(options: { budget: string; json: string; md: string; software
       // bench/.build/device.js is its own program: its options start at argv[2].
       command: `npm run bench:device${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
       adapter: gpu.adapter,
-      limits,
-      timestampQuery: timestamps,
+      limits: Object.fromEntries(LIMITS.map((name) => [name, device.limits[name]])),
+      timestampQuery: device.features.has('timestamp-query'),
       hostLoad: { start: loadStart, end: loadavg()[0]!, cpus: cpus().length },
       budgetSeconds,
       seconds: budget.elapsed,
-      dispatch,
-      ceiling,
-      envScaling,
-      agentScaling,
-      rolloutOnly,
+      ...adapterSteps,
+      ...training,
       best: fastest ? { name: fastest.name, sps: fastest.sps } : null,
       skipped: budget.skipped,
       notes,

@@ -57,16 +57,6 @@ struct FusedNetwork {
   layers: array<FusedLayer, FUSED_MAX_LAYERS>,
 }
 
-// The step's per-env scalars, unpacked into log_probs, rewards, terminated, truncated,
-// episode_returns and episode_lengths.
-struct StepRecord {
-  log_prob: f32,
-  reward: f32,
-  terminated: u32,
-  truncated: u32,
-  episode_return: f32,
-  episode_length: u32,
-}
 
 @group(0) @binding(0) var<uniform> wrapper: WrapperParams;
 @group(0) @binding(1) var<uniform> env_params: EnvParams;

@@ -1,19 +1,10 @@
 // After a fused rollout (rollout_fused_categorical.wgsl): each step's packed StepRecord spread into
 // the transition fields the returns and the update read, element (t, n) at t·N + n of each. One
-// invocation per (t, n).
+// invocation per (t, n). Needs rollout/fused_step_record.wgsl.
 
 override WORKGROUP_SIZE: u32 = 64u;
 // STEPS × NUM_ENVS.
 override ELEMENTS: u32;
-
-struct StepRecord {
-  log_prob: f32,
-  reward: f32,
-  terminated: u32,
-  truncated: u32,
-  episode_return: f32,
-  episode_length: u32,
-}
 
 @group(0) @binding(0) var<storage, read> records: array<StepRecord>;
 @group(0) @binding(1) var<storage, read_write> log_probs: array<f32>;

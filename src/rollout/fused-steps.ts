@@ -15,7 +15,7 @@
  * (MAX_FUSED_LAYERS − 1 of them); ./fused-steps-choice.ts decides, and says why not.
  */
 import { BufferSet } from '../gpu/buffers';
-import { createKernel, type KernelSpec } from '../gpu/kernel';
+import { createKernel, type Kernel, type KernelSpec } from '../gpu/kernel';
 import { envWrapperParts } from '../envs/kernels';
 import { splitPoint } from '../gpu/split-point';
 import { RNG_PARAMS_BYTES } from '../rng/params';
@@ -27,6 +27,7 @@ import type { RolloutShape } from './rollout-shape';
 import type { Transitions } from './transitions';
 import activationWgsl from '../../shaders/nn/activation.wgsl';
 import categoricalCommonWgsl from '../../shaders/nn/categorical_common.wgsl';
+import fusedStepRecordWgsl from '../../shaders/rollout/fused_step_record.wgsl';
 import rolloutFusedCategoricalWgsl from '../../shaders/rollout/rollout_fused_categorical.wgsl';
 import rolloutFusedUnpackWgsl from '../../shaders/rollout/rollout_fused_unpack.wgsl';
 import dispatchWgsl from '../../shaders/common/dispatch.wgsl';
@@ -61,7 +62,7 @@ export function rolloutFusedSpec(shape: FusedStepShape, workgroupSize = FUSED_WO
   const actions = d.actionSpace.kind === 'discrete' ? d.actionSpace.n : 0;
   return {
     label: `rollout.fused.${d.id}`,
-    parts: [...envWrapperParts(d), activationWgsl, categoricalCommonWgsl, rolloutFusedCategoricalWgsl],
+    parts: [...envWrapperParts(d), activationWgsl, categoricalCommonWgsl, fusedStepRecordWgsl, rolloutFusedCategoricalWgsl],
     workgroupSize,
     constants: {
       NUM_ENVS: shape.N,
@@ -81,7 +82,7 @@ export function rolloutFusedSpec(shape: FusedStepShape, workgroupSize = FUSED_WO
 
 /** The unpack kernel for T × N elements. */
 export function rolloutUnpackSpec(elements: number): KernelSpec {
-  return { label: 'rollout.fused_unpack', parts: [dispatchWgsl, rolloutFusedUnpackWgsl], workgroupSize: 64, constants: { ELEMENTS: elements } };
+  return { label: 'rollout.fused_unpack', parts: [dispatchWgsl, fusedStepRecordWgsl, rolloutFusedUnpackWgsl], workgroupSize: 64, constants: { ELEMENTS: elements } };
 }
 
 /** The layers the fused kernel runs: the actor's hidden layers, then its policy head. */
@@ -111,77 +112,81 @@ export interface FusedStepBuffers {
   readonly slotBytes: number;
 }
 
-/** Compiles the fused steps of `shape` (which must qualify) over `buffers.transitions`. */
+/** Compiles the fused steps of `shape` (which must qualify) over `buffers.transitions`: the named steps below. */
 export async function createFusedSteps(device: GPUDevice, shape: RolloutShape, buffers: FusedStepBuffers): Promise<FusedSteps> {
-  const { env, steps, N, OBS, label } = shape;
-  const e = env.buffers;
-  const t = buffers.transitions.buffers;
-  const owned = new BufferSet(device, `${label}.fused`, {
+  const { env, steps, N } = shape;
+  const owned = new BufferSet(device, `${shape.label}.fused`, {
     records: { size: RECORD_BYTES * steps * N },
     network: { size: 4 * NETWORK_WORDS, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST },
   });
   try {
-    const [step, unpack] = await Promise.all([createKernel(device, rolloutFusedSpec({ ...shape, descriptor: env.descriptor, maxEpisodeSteps: env.maxEpisodeSteps })), createKernel(device, rolloutUnpackSpec(steps * N))]);
-    const { records, network } = owned.buffers;
-    device.queue.writeBuffer(network, 0, fusedNetworkWords(shape.actor));
-    const common = {
-      wrapper: e.wrapperParams,
-      env_params: e.envParams,
-      network,
-      agent_seeds: buffers.seedBuffer,
-      states: e.states,
-      episode_progress: e.episodeProgress,
-      observations: t.observations,
-      final_observations: t.finalObservations,
-      actions: t.actions,
-      records,
-    };
-    // One bind group per step (its RngParams slot), per parameter buffer, made on first use.
-    const groups = new Map<GPUBuffer, GPUBindGroup[]>();
-    const groupsFor = (actor: GPUBuffer) => {
-      let perStep = groups.get(actor);
-      if (!perStep) {
-        perStep = Array.from({ length: steps }, (_, k) =>
-          step.bind({ ...common, actor, step_params: { buffer: buffers.stepParams, offset: k * buffers.slotBytes, size: RNG_PARAMS_BYTES } }, `${label}.fused-step.${k}`),
-        );
-        groups.set(actor, perStep);
-      }
-      return perStep;
-    };
-    const unpackGroup = unpack.bind(
-      {
-        records,
-        log_probs: t.logProbs,
-        rewards: t.rewards,
-        terminated: t.terminated,
-        truncated: t.truncated,
-        episode_returns: t.episodeReturns,
-        episode_lengths: t.episodeLengths,
-      },
-      `${label}.fused-unpack`,
-    );
+    const [step, unpack] = await Promise.all([
+      createKernel(device, rolloutFusedSpec({ ...shape, descriptor: env.descriptor, maxEpisodeSteps: env.maxEpisodeSteps })),
+      createKernel(device, rolloutUnpackSpec(steps * N)),
+    ]);
+    device.queue.writeBuffer(owned.buffers.network, 0, fusedNetworkWords(shape.actor));
     return {
-      encode(encoder, actorParams) {
-        const perStep = groupsFor(actorParams);
-        for (let k = 0; k < steps; k += 1) {
-          const pass = encoder.beginComputePass({ label: `${label}.fused-step` });
-          step.dispatch(pass, perStep[k]!, N);
-          pass.end();
-          // Where a paced loop may let a frame go by, as after each layer-wise step.
-          splitPoint(encoder);
-        }
-        const pass = encoder.beginComputePass({ label: `${label}.fused-unpack` });
-        unpack.dispatch(pass, unpackGroup, steps * N);
-        pass.end();
-        // s_T, where the env's next step (or an evaluation) reads it.
-        encoder.copyBufferToBuffer(t.observations, 4 * steps * N * OBS, e.observations, 0, 4 * N * OBS);
-      },
+      encode: fusedStepsEncoder(shape, buffers, owned.buffers, step, unpack),
       destroy: () => owned.destroy(),
     };
   } catch (error) {
     owned.destroy();
     throw error;
   }
+}
+
+/** Records the T step dispatches (a pass and a split point each), the unpack, and s_T back into the env's observations. */
+function fusedStepsEncoder(
+  shape: RolloutShape,
+  buffers: FusedStepBuffers,
+  owned: { readonly records: GPUBuffer; readonly network: GPUBuffer },
+  step: Kernel,
+  unpack: Kernel,
+): FusedSteps['encode'] {
+  const { env, steps, N, OBS, label } = shape;
+  const e = env.buffers;
+  const t = buffers.transitions.buffers;
+  const { records, network } = owned;
+  const common = {
+    wrapper: e.wrapperParams,
+    env_params: e.envParams,
+    network,
+    agent_seeds: buffers.seedBuffer,
+    states: e.states,
+    episode_progress: e.episodeProgress,
+    observations: t.observations,
+    final_observations: t.finalObservations,
+    actions: t.actions,
+    records,
+  };
+  // One bind group per step (its RngParams slot), per parameter buffer, made on first use.
+  const groups = new Map<GPUBuffer, GPUBindGroup[]>();
+  const groupsFor = (actor: GPUBuffer) => {
+    let perStep = groups.get(actor);
+    if (!perStep) {
+      const slot = (k: number) => ({ buffer: buffers.stepParams, offset: k * buffers.slotBytes, size: RNG_PARAMS_BYTES });
+      perStep = Array.from({ length: steps }, (_, k) => step.bind({ ...common, actor, step_params: slot(k) }, `${label}.fused-step.${k}`));
+      groups.set(actor, perStep);
+    }
+    return perStep;
+  };
+  const fields = { log_probs: t.logProbs, rewards: t.rewards, terminated: t.terminated, truncated: t.truncated, episode_returns: t.episodeReturns, episode_lengths: t.episodeLengths };
+  const unpackGroup = unpack.bind({ records, ...fields }, `${label}.fused-unpack`);
+  return (encoder, actorParams) => {
+    const perStep = groupsFor(actorParams);
+    for (let k = 0; k < steps; k += 1) {
+      const pass = encoder.beginComputePass({ label: `${label}.fused-step` });
+      step.dispatch(pass, perStep[k]!, N);
+      pass.end();
+      // Where a paced loop may let a frame go by, as after each layer-wise step.
+      splitPoint(encoder);
+    }
+    const pass = encoder.beginComputePass({ label: `${label}.fused-unpack` });
+    unpack.dispatch(pass, unpackGroup, steps * N);
+    pass.end();
+    // s_T, where the env's next step (or an evaluation) reads it.
+    encoder.copyBufferToBuffer(t.observations, 4 * steps * N * OBS, e.observations, 0, 4 * N * OBS);
+  };
 }
 
 /** The fused step over `envs` (discrete, unmasked bodies) for odd sizes, a population, and the unpack (catalogue). */

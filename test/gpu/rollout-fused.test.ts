@@ -21,22 +21,10 @@ import { SOFTWARE_FUSED_MAX_ENVS } from '../../src/rollout/fused-steps-choice';
 import type { TransitionField } from '../../src/rollout/transitions';
 import { gpuStep, useGpu } from '../support/gpu';
 import { freshSeed, seededRandom } from '../support/random';
+import { randomParameters } from '../support/random-parameters';
 
 const N = 7;
 const T = 29;
-
-function randomParameters(layout: MlpLayout, agents: number, random: () => number): Float32Array<ArrayBuffer> {
-  const P = layout.parametersPerAgent;
-  const params = new Float32Array(agents * P);
-  for (let g = 0; g < agents; g += 1) {
-    for (const layer of layout.layers) {
-      const scale = 2 / Math.sqrt(layer.inputSize);
-      for (let i = 0; i < layer.weight.length; i += 1) params[g * P + layer.weight.offset + i] = (random() * 2 - 1) * scale;
-      for (let i = 0; i < layer.bias.length; i += 1) params[g * P + layer.bias.offset + i] = (random() * 2 - 1) * 0.2;
-    }
-  }
-  return params;
-}
 
 const EXACT: readonly TransitionField[] = ['observations', 'finalObservations', 'actions', 'rewards', 'terminated', 'truncated', 'episodeReturns', 'episodeLengths'];
 const CLOSE: readonly TransitionField[] = ['logProbs', 'values', 'finalValues', 'lastValues'];

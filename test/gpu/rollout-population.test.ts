@@ -16,26 +16,12 @@ import { createRollout, type RolloutConfig } from '../../src/rollout/index';
 import type { TransitionField } from '../../src/rollout/transitions';
 import { gpuStep, useGpu } from '../support/gpu';
 import { freshSeed, seededRandom } from '../support/random';
+import { randomParameters } from '../support/random-parameters';
 
 const G = 3;
 const B = 5;
 const T = 13;
 const ITERATIONS = 2;
-
-function randomParameters(layout: MlpLayout, agents: number, random: () => number): Float32Array<ArrayBuffer> {
-  const P = layout.parametersPerAgent;
-  const params = new Float32Array(agents * P);
-  for (let g = 0; g < agents; g += 1) {
-    for (const layer of layout.layers) {
-      const scale = 2 / Math.sqrt(layer.inputSize);
-      for (let i = 0; i < layer.weight.length; i += 1) params[g * P + layer.weight.offset + i] = (random() * 2 - 1) * scale;
-      for (let i = 0; i < layer.bias.length; i += 1) params[g * P + layer.bias.offset + i] = (random() * 2 - 1) * 0.2;
-    }
-    const logStd = layout.extras.logStd;
-    if (logStd) for (let i = 0; i < logStd.length; i += 1) params[g * P + logStd.offset + i] = -0.5 + random();
-  }
-  return params;
-}
 
 /** Fields in [T][N] (or [T + 1][N], [N]) order with `width` words per (t, n). */
 const FIELDS: readonly { field: TransitionField; times: number; width: (obs: number, action: number) => number }[] = [
