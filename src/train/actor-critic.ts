@@ -81,7 +81,7 @@ export interface ActorCriticConfig {
   readonly normalizeRewards?: { readonly gamma: number } | false;
   /** Sample and learn under the env's action masks (default true: when the env has them); false ignores them. */
   readonly actionMasks?: boolean;
-  /** The rollout's kernels (default 'auto': fused where the rollout qualifies; src/rollout/fused-steps.ts). */
+  /** The rollout's kernels (default 'auto': fused steps where the rollout qualifies and they are faster; src/rollout/fused-steps-choice.ts). */
   readonly rolloutKernels?: RolloutKernels;
   /** The critic is trained (its gradients join the optimiser's vector); otherwise it only feeds the rollout. */
   readonly trainCritic: boolean;
