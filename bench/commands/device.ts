@@ -29,8 +29,7 @@ import { acquireGpu, formatAdapter, type AdapterReport } from '../../src/gpu/dev
 import { checkGpuErrors } from '../../src/gpu/error-scope';
 import { ENGINE_VERSION as VERSION } from '../../src/version';
 import { measureDispatchOverhead, type DispatchOverheadReport } from '../measure/dispatch-overhead';
-import { measureMatmul } from '../measure/matmul-throughput';
-import { measureMlpThroughput } from '../measure/nn-throughput';
+import { measureCeiling, type Ceiling } from '../measure/ceiling';
 import { measurePpo, submitRoundTrip, type PpoCase, type PpoThroughputReport } from '../ppo/ppo-throughput';
 import { countersTable, profileTable, rolloutTable, throughputTable } from '../ppo/report';
 import { CARTPOLE_PPO, measureRollout, type RolloutReport } from '../ppo/scaling';
@@ -57,7 +56,7 @@ export interface DeviceReport {
   readonly budgetSeconds: number;
   readonly seconds: number;
   readonly dispatch: DispatchOverheadReport | null;
-  readonly ceiling: { readonly shape: string; readonly gflops: number; readonly byKernel: Readonly<Record<string, number>> } | null;
+  readonly ceiling: Ceiling | null;
   readonly envScaling: readonly PpoThroughputReport[];
   readonly agentScaling: readonly PpoThroughputReport[];
   readonly rolloutOnly: readonly RolloutReport[];
@@ -135,14 +134,8 @@ async function measureAdapter(device: GPUDevice, budget: Budget): Promise<Pick<D
   const dispatch = budget.allows('dispatch cost', 20)
     ? await checkGpuErrors(device, 'dispatch cost', () => measureDispatchOverhead(device, { dispatchesPerPass: 1000, submits: 100, repetition: { warmup: 1, repeats: 5 } }))
     : null;
-  if (!budget.allows('matmul ceiling', 30)) return { dispatch, ceiling: null };
-  const shape = { m: 8192, k: 64, n: 64 };
-  const matmul = await checkGpuErrors(device, 'matmul ceiling', () => measureMatmul(device, { name: 'ceiling', shape }, { gpu: { warmup: 2, repeats: 5 }, cpu: { warmup: 0, repeats: 1 } }));
-  const dense = await checkGpuErrors(device, 'dense ceiling', () =>
-    measureMlpThroughput(device, { spec: { inputSize: 64, hiddenSizes: [], activation: 'tanh', heads: [{ name: 'y', size: 64, gain: 1 }] }, batch: shape.m }, { warmup: 2, repeats: 5 }),
-  );
-  const byKernel = { 'runtime.matmul': matmul.gpuGflops, 'nn.dense_forward_tiled': dense.forwardGflops };
-  return { dispatch, ceiling: { shape: '8192×64·64×64', gflops: Math.max(...Object.values(byKernel)), byKernel } };
+  const ceiling = budget.allows('matmul ceiling', 30) ? await measureCeiling(device, { warmup: 2, repeats: 5 }) : null;
+  return { dispatch, ceiling };
 }
 
 /** Steps 4–6: PPO along the env and agent dimensions, and the rollout alone, each while the budget allows. */

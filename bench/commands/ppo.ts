@@ -14,8 +14,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { Command } from 'commander';
-import { measureMatmul } from '../measure/matmul-throughput';
-import { measureMlpThroughput } from '../measure/nn-throughput';
+import { measureCeiling } from '../measure/ceiling';
 import { acquireGpu, formatAdapter } from '../../src/gpu/device';
 import { checkGpuErrors } from '../../src/gpu/error-scope';
 import { VERSION } from '../../src/index';
@@ -75,22 +74,12 @@ async function run(options: Options): Promise<void> {
     console.log(`adapter: ${formatAdapter(gpu.adapter)}; Dawn event pacing ${gpu.adapter.eventPacing ? 'on' : 'off'}`);
     console.log(`mode: ${mode}; host 1-minute load average ${loadStart.toFixed(2)} on ${cpus().length} CPUs`);
 
-    // The ceiling is the faster of the runtime's two matmul-shaped kernels at the policy's layer
-    // shape: the workgroup-tiled MATMUL (built for hardware GPUs) and the MLP's own dense forward
-    // (register-tiled; the faster one on SwiftShader, where workgroup memory costs).
-    const ceilingShape = { m: 8192, k: 64, n: 64 };
-    const repeats = mode === 'quick' ? 1 : 3;
-    const matmul = await checkGpuErrors(device, 'matmul ceiling', () =>
-      measureMatmul(device, { name: 'ceiling', shape: ceilingShape }, { gpu: { warmup: 1, repeats }, cpu: { warmup: 0, repeats: 1 } }),
-    );
-    const dense = await checkGpuErrors(device, 'dense ceiling', () =>
-      measureMlpThroughput(device, { spec: { inputSize: 64, hiddenSizes: [], activation: 'tanh', heads: [{ name: 'y', size: 64, gain: 1 }] }, batch: ceilingShape.m }, { warmup: 1, repeats }),
-    );
-    const ceiling = { 'runtime.matmul': matmul.gpuGflops, 'nn.dense_forward_tiled': dense.forwardGflops };
-    const ceilingGflops = Math.max(...Object.values(ceiling));
+    // The faster of the runtime's matmul-shaped kernels at the policy's layer shape (bench/measure/ceiling.ts).
+    const ceiling = await measureCeiling(device, { warmup: 1, repeats: mode === 'quick' ? 1 : 3 });
+    const ceilingGflops = ceiling.gflops;
     const roundTrip = await submitRoundTrip(device);
     console.log(
-      `matmul ceiling 8192×64·64×64: ${ceilingGflops.toFixed(3)} GFLOP/s (runtime.matmul ${matmul.gpuGflops.toFixed(3)}, dense forward ${dense.forwardGflops.toFixed(3)}); ` +
+      `matmul ceiling ${ceiling.shape}: ${ceilingGflops.toFixed(3)} GFLOP/s (runtime.matmul ${ceiling.byKernel['runtime.matmul']!.toFixed(3)}, dense forward ${ceiling.byKernel['nn.dense_forward_tiled']!.toFixed(3)}); ` +
         `submit round trip ${roundTrip.median.toFixed(3)} ms`,
     );
 
@@ -196,7 +185,7 @@ async function run(options: Options): Promise<void> {
       adapter: gpu.adapter,
       hostLoad: { start: loadStart, end: loadavg()[0]!, cpus: cpus().length },
       seconds: (performance.now() - started) / 1000,
-      ceiling: { shape: '8192×64·64×64', gflops: ceilingGflops, byKernel: ceiling },
+      ceiling,
       submitRoundTripMs: roundTrip.median,
       envScaling,
       pendulum,

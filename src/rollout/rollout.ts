@@ -94,8 +94,6 @@ export interface Rollout {
   readonly policy: 'categorical' | 'gaussian' | 'hybrid';
   /** Words per action A: 1 for a discrete env, K branches for a multi-discrete one, the dims of a box, D + K for a hybrid one. */
   readonly actionSize: number;
-  /** The actor passes over N rows (the per-step forward). */
-  readonly actorPasses: MlpPasses;
   /** The seed of each agent's action draws. */
   readonly seeds: readonly number[];
   /** The running normalisers, when either is enabled (their statistics buffers are checkpoint state). */
@@ -149,9 +147,10 @@ interface RolloutSteps {
   encode(encoder: GPUCommandEncoder, actorParams: GPUBuffer): void;
 }
 
-/** The layer-wise steps: per step the actor's forward, the samplers, the env's step and the record's copies. */
+/** The layer-wise steps: per step the actor's forward (its passes over N rows), the samplers, the env's step and the record's copies. */
 async function createLayerwiseSteps(device: GPUDevice, shape: RolloutShape, buffers: RolloutBuffers, models: RolloutModels, own: Own): Promise<RolloutSteps> {
-  const samplers = await createRolloutSamplers(device, shape, buffers, models.actorPasses);
+  const actorPasses = own(await createMlpPasses(device, shape.actor, { agents: shape.G, rowsPerAgent: shape.B, label: `${shape.label}.actor` }));
+  const samplers = await createRolloutSamplers(device, shape, buffers, actorPasses);
   const recorder = createStepRecorder(buffers.transitions, recordSources(shape, models.normalisers, buffers.stepLogProbs));
   const halves = shape.pipelined
     ? own(
@@ -160,7 +159,7 @@ async function createLayerwiseSteps(device: GPUDevice, shape: RolloutShape, buff
           steps: shape.steps,
           actor: shape.actor,
           observations: models.observationSource,
-          policyOutput: models.actorPasses.outputs.policy!,
+          policyOutput: actorPasses.outputs.policy!,
           policySize: shape.policySize,
           sampler: samplers.samplersOf,
           sampleBindings: samplers.bindings,
@@ -169,7 +168,7 @@ async function createLayerwiseSteps(device: GPUDevice, shape: RolloutShape, buff
         }),
       )
     : undefined;
-  const encodeWholeSteps = wholeStepsEncoder(shape, models, samplers, recorder);
+  const encodeWholeSteps = wholeStepsEncoder(shape, models, actorPasses, samplers, recorder);
   const lastObservations = 4 * shape.steps * shape.N * shape.OBS;
   return {
     encode(encoder, actorParams) {
@@ -212,11 +211,10 @@ function createRolloutBuffers(device: GPUDevice, shape: RolloutShape, own: Own) 
 }
 type RolloutBuffers = ReturnType<typeof createRolloutBuffers>;
 
-/** The actor's per-step passes (N rows), the critic's whole-rollout passes and the normalisers, and what the networks read. */
+/** The critic's whole-rollout passes and the normalisers, and what the networks read. */
 async function createRolloutModels(device: GPUDevice, shape: RolloutShape, own: Own) {
-  const { env, steps, actor, critic, label, N, G, B, OBS, normalizeObservations, normalizeRewards } = shape;
+  const { env, steps, critic, label, N, G, B, OBS, normalizeObservations, normalizeRewards } = shape;
   const e = env.buffers;
-  const actorPasses = own(await createMlpPasses(device, actor, { agents: G, rowsPerAgent: B, label: `${label}.actor` }));
   const criticPasses = own(await createMlpPasses(device, critic, { agents: G, rowsPerAgent: G > 1 ? 2 * (steps + 1) * B : (steps + 1) * N, label: `${label}.critic` }));
   const normalisers =
     normalizeObservations || normalizeRewards
@@ -233,7 +231,7 @@ async function createRolloutModels(device: GPUDevice, shape: RolloutShape, own: 
         )
       : undefined;
   // What the networks see and the record keeps: normalised observations when enabled.
-  return { actorPasses, criticPasses, normalisers, observationSource: normalisers?.buffers.normalisedObservations ?? e.observations };
+  return { criticPasses, normalisers, observationSource: normalisers?.buffers.normalisedObservations ?? e.observations };
 }
 type RolloutModels = Awaited<ReturnType<typeof createRolloutModels>>;
 
@@ -260,9 +258,9 @@ function recordSources(shape: RolloutShape, normalisers: RunningNormalisers | un
  * Unpipelined steps: every step samples all N, then steps the env (a dispatch, or a JavaScript
  * env's step between two submits), then the normalisers, then records the step's results.
  */
-function wholeStepsEncoder(shape: RolloutShape, models: RolloutModels, samplers: RolloutSamplers, recorder: StepRecorder) {
+function wholeStepsEncoder(shape: RolloutShape, models: RolloutModels, actorPasses: MlpPasses, samplers: RolloutSamplers, recorder: StepRecorder) {
   const { env, steps, label, N, hostEnv } = shape;
-  const { actorPasses, normalisers, observationSource } = models;
+  const { normalisers, observationSource } = models;
   const hostStepAll = () => hostEnv!.hostStep();
   return (encoder: GPUCommandEncoder, actorParams: GPUBuffer) => {
     const groups = samplers.groups(actorParams);
@@ -314,7 +312,6 @@ function rolloutOf(
     agents: G,
     policy: D === 0 ? 'categorical' : branches.length === 0 ? 'gaussian' : 'hybrid',
     actionSize: A,
-    actorPasses: models.actorPasses,
     seeds,
     normalisers,
     masked,
